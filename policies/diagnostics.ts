@@ -1,0 +1,55 @@
+// One diagnostics type for everything that reports a finding: `validate`, policy
+// loading, `doctor`, and the webhook's AdmissionReview warnings.
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Diagnostic {
+  severity: Severity;
+  /** Stable, greppable identifier such as `GD101` or `placeholder-fe-address`. */
+  code: string;
+  message: string;
+  /** What to change, phrased as an instruction. */
+  hint?: string;
+  /** Field path inside the object, e.g. `spec.containers[0].image`. */
+  path?: string;
+  /** Source position when the object came from a file (1-based). */
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+export function diagnostic(severity: Severity, code: string, message: string, extra: Partial<Diagnostic> = {}): Diagnostic {
+  return { severity, code, message, ...extra };
+}
+
+export const hasErrors = (diagnostics: readonly Diagnostic[]): boolean =>
+  diagnostics.some((d) => d.severity === 'error');
+
+/** `file:line:col: severity code: message (path) — hint`, the shape compilers use. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.file ? `${d.file}${d.line ? `:${d.line}${d.column ? `:${d.column}` : ''}` : ''}: ` : '';
+  const path = d.path ? ` (${d.path})` : '';
+  const hint = d.hint ? `\n    hint: ${d.hint}` : '';
+  return `${where}${d.severity} ${d.code}: ${d.message}${path}${hint}`;
+}
+
+/**
+ * A single line for an AdmissionReview warning. The apiserver shows warnings to
+ * kubectl users verbatim; keep them short and free of newlines.
+ */
+export function warningText(d: Diagnostic): string {
+  const path = d.path ? ` (${d.path})` : '';
+  const hint = d.hint ? `; ${d.hint}` : '';
+  return `graphdata ${d.code}: ${d.message}${path}${hint}`.replace(/\s+/g, ' ').slice(0, 512);
+}
+
+/** Path segments → `spec.containers[0].env[2].value`. */
+export function joinPath(segments: readonly (string | number)[]): string {
+  let out = '';
+  for (const s of segments) {
+    if (typeof s === 'number') out += `[${s}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(s)) out += out ? `.${s}` : s;
+    else out += `[${JSON.stringify(s)}]`;
+  }
+  return out;
+}

@@ -1,0 +1,86 @@
+// Container image references: parse, default the tag, rewrite the registry.
+import type { ImageSettings } from './model.js';
+
+export interface ImageRef {
+  /** Registry host as written; undefined means Docker Hub. */
+  registry?: string;
+  path: string;
+  tag?: string;
+  digest?: string;
+}
+
+const DOCKER_HUB = 'docker.io';
+const HUB_ALIASES = new Set([DOCKER_HUB, 'index.docker.io', 'registry-1.docker.io']);
+
+export function parseImage(image: string): ImageRef {
+  let rest = image;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) [rest, digest] = [rest.slice(0, at), rest.slice(at + 1)];
+  let tag: string | undefined;
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) [rest, tag] = [rest.slice(0, colon), rest.slice(colon + 1)];
+  const slash = rest.indexOf('/');
+  const first = slash >= 0 ? rest.slice(0, slash) : '';
+  // Same rule as the container runtimes: a first segment with a dot or port, or localhost, is a registry.
+  const isRegistry = first !== '' && (first.includes('.') || first.includes(':') || first === 'localhost');
+  return {
+    ...(isRegistry ? { registry: first } : {}),
+    path: isRegistry ? rest.slice(slash + 1) : rest,
+    ...(tag !== undefined ? { tag } : {}),
+    ...(digest !== undefined ? { digest } : {}),
+  };
+}
+
+export function formatImage(ref: ImageRef): string {
+  return `${ref.registry ? `${ref.registry}/` : ''}${ref.path}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`;
+}
+
+/** Registry the runtime would pull from, with Docker Hub's aliases folded. */
+export function registryOf(ref: ImageRef): string {
+  return !ref.registry || HUB_ALIASES.has(ref.registry) ? DOCKER_HUB : ref.registry;
+}
+
+/** `apache/spark` for Hub images (without `library/`), `host/path` otherwise: how people write keys. */
+export function familiarName(ref: ImageRef): string {
+  if (registryOf(ref) !== DOCKER_HUB) return `${ref.registry}/${ref.path}`;
+  return ref.path.startsWith('library/') ? ref.path.slice('library/'.length) : ref.path;
+}
+
+export interface ImageResolution {
+  image: string;
+  /** What changed, in words, e.g. `tag latest → 2.9.4`; empty when nothing did. */
+  changes: string[];
+  /** Set when the image floats (`:latest` or no tag) and the policy has no default for it. */
+  floating?: boolean;
+}
+
+/** Applies default tags, then registry mirrors. Returns the input unchanged when neither applies. */
+export function resolveImage(image: string, settings: Pick<ImageSettings, 'defaultTags' | 'mirrors'>): ImageResolution {
+  const ref = parseImage(image);
+  const changes: string[] = [];
+  let floating = false;
+  if (!ref.digest && (ref.tag === undefined || ref.tag === 'latest')) {
+    const tag = lookupDefaultTag(ref, settings.defaultTags);
+    if (tag) {
+      changes.push(`tag ${ref.tag ?? '(none)'} → ${tag}`);
+      ref.tag = tag;
+    } else {
+      floating = true;
+    }
+  }
+  const from = registryOf(ref);
+  const mirror = settings.mirrors.find((m) => (HUB_ALIASES.has(m.from) ? DOCKER_HUB : m.from) === from);
+  if (mirror && mirror.to !== from) {
+    // Hub's one-segment names live under library/ on every other registry.
+    if (from === DOCKER_HUB && !ref.path.includes('/')) ref.path = `library/${ref.path}`;
+    ref.registry = mirror.to;
+    changes.push(`registry ${from} → ${mirror.to}`);
+  }
+  return { image: changes.length ? formatImage(ref) : image, changes, ...(floating ? { floating } : {}) };
+}
+
+function lookupDefaultTag(ref: ImageRef, defaults: Record<string, string>): string | undefined {
+  const name = familiarName(ref);
+  return defaults[name] ?? (registryOf(ref) === DOCKER_HUB ? defaults[`${DOCKER_HUB}/${name}`] : undefined);
+}

@@ -1,0 +1,120 @@
+// The policy model: what a ClusterGraphDataPolicy / GraphDataPolicy spec says.
+// The same shape is read from the built-in YAML file today and from the CRDs later.
+
+export const GROUP = 'graphdata.io';
+export const API_VERSION = 'graphdata.io/v1alpha1';
+export const POLICY_KINDS = ['ClusterGraphDataPolicy', 'GraphDataPolicy'] as const;
+export type PolicyKind = (typeof POLICY_KINDS)[number];
+
+/** User-visible names, fixed by DESIGN.md. */
+export const LABEL_INJECT = 'graphdata.io/inject';
+export const ANNOTATION_PROFILE = 'graphdata.io/profile';
+export const ANNOTATION_DATASET = 'graphdata.io/dataset';
+export const ANNOTATION_INJECTED = 'graphdata.io/injected';
+
+export type EnforcementMode = 'Enforce' | 'Audit';
+export type PlacementMode = 'nodeSelector' | 'required' | 'preferred' | 'none';
+export type CacheMode = 'alluxio' | 'fluid';
+
+export interface AlluxioSettings {
+  /** Alluxio version; names the client jar `alluxio-<version>-client.jar`. */
+  version: string;
+  /** Image the client-jar init container copies the jar from. */
+  image: string;
+  master: {
+    hostname: string;
+    rpcPort: number;
+    /** HA masters as `host:port`; when set, replaces hostname/rpcPort. */
+    addresses?: string[];
+  };
+  domainSocket: {
+    /** Directory on the node the worker writes its socket to. */
+    hostPath: string;
+    /** Worker's `alluxio.worker.data.server.domain.socket.address` as seen in the pod. */
+    mountPath: string;
+  };
+  /** Extra `-Dalluxio.*` client properties, without the `-D`. */
+  properties: Record<string, string>;
+}
+
+export interface PlacementSettings {
+  mode: PlacementMode;
+  /** Labels of nodes that run an Alluxio worker (or cache the Fluid dataset). */
+  nodeLabels: Record<string, string>;
+  /** Weight of preferred terms, 1–100. */
+  weight: number;
+}
+
+export interface MirrorRule {
+  /** Registry host as written or implied (`docker.io` for `alluxio/alluxio`). */
+  from: string;
+  to: string;
+}
+
+export interface ImageSettings {
+  /** Tag to use when an image has none or `:latest`, keyed by repository (`apache/spark`). */
+  defaultTags: Record<string, string>;
+  mirrors: MirrorRule[];
+  pullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  pullSecrets: string[];
+}
+
+/** Bounds that enforcement and `validate` check; mutation never widens them. */
+export interface PolicyLimits {
+  allowedRegistries?: string[];
+  allowedHostPaths?: string[];
+  requireResources?: boolean;
+  maxExecutorCores?: number;
+  maxExecutorMemory?: string;
+  maxCnReplicas?: number;
+  alluxioPathPrefixes?: string[];
+}
+
+export interface PolicySpec {
+  mode: EnforcementMode;
+  cache: CacheMode;
+  alluxio: AlluxioSettings;
+  placement: PlacementSettings;
+  images: ImageSettings;
+  limits: PolicyLimits;
+}
+
+/** A profile overrides parts of the spec; chosen per pod with `graphdata.io/profile`. */
+export type ProfileSpec = DeepPartial<Omit<PolicySpec, 'mode' | 'limits'>>;
+
+export interface Policy {
+  kind: PolicyKind;
+  name: string;
+  namespace?: string;
+  /** metadata.generation; recorded in `graphdata.io/injected`. */
+  generation: number;
+  spec: PolicySpec;
+  profiles: Record<string, ProfileSpec>;
+}
+
+export type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends (infer U)[] ? U[] : T[K] extends object ? DeepPartial<T[K]> : T[K];
+};
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Objects merge key by key; arrays and scalars in `over` replace those in `base`. */
+export function deepMerge<T>(base: T, over: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? base : over) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    out[k] = isPlainObject(out[k]) && isPlainObject(v) ? deepMerge(out[k], v) : v;
+  }
+  return out as T;
+}
+
+/** The spec a pod gets: the policy's spec, with the named profile laid over it. */
+export function resolveSpec(policy: Policy, profile: string | undefined): PolicySpec {
+  if (!profile) return policy.spec;
+  const override = policy.profiles[profile];
+  return override ? deepMerge(policy.spec, override) : policy.spec;
+}
+
+export const clientJarName = (alluxio: AlluxioSettings): string => `alluxio-${alluxio.version}-client.jar`;

@@ -1,0 +1,47 @@
+// "Add it unless it is there" for named list entries: the rule that makes every
+// mutator idempotent and never produces a duplicate the apiserver rejects with 422.
+import { isDeepStrictEqual } from 'node:util';
+import type { Container, Pod } from '../k8s.js';
+
+/**
+ * True when every field of `want` has the same value in `have`. The apiserver fills
+ * defaults (terminationMessagePath, imagePullPolicy, …) into what we added, so on
+ * reinvocation our own additions are supersets of what we would add.
+ */
+export function isSubset(want: unknown, have: unknown): boolean {
+  if (Array.isArray(want)) {
+    return Array.isArray(have) && want.length === have.length && want.every((w, i) => isSubset(w, have[i]));
+  }
+  if (typeof want === 'object' && want !== null) {
+    if (typeof have !== 'object' || have === null || Array.isArray(have)) return false;
+    return Object.entries(want).every(([k, v]) => v === undefined || isSubset(v, (have as Record<string, unknown>)[k]));
+  }
+  return isDeepStrictEqual(want, have);
+}
+
+export type EnsureResult = 'applied' | 'present' | 'conflict';
+
+/** Adds `item` to `list` unless an entry with the same key is there; reports which. */
+export function ensureEntry<T>(list: T[], item: T, sameKey: (existing: T) => boolean): EnsureResult {
+  const existing = list.find(sameKey);
+  if (existing === undefined) {
+    list.push(item);
+    return 'applied';
+  }
+  return isSubset(item, existing) ? 'present' : 'conflict';
+}
+
+export const byName =
+  (name: string) =>
+  (e: { name?: string }): boolean =>
+    e.name === name;
+
+/** The pod's containers that the context targets, in pod order. */
+export function targetContainers(pod: Pod, targets: readonly string[]): Container[] {
+  return (pod.spec?.containers ?? []).filter((c) => targets.includes(c.name));
+}
+
+/** Index of a container for field paths: `spec.containers[2]`. */
+export function containerPath(pod: Pod, container: Container): string {
+  return `spec.containers[${pod.spec?.containers.indexOf(container) ?? -1}]`;
+}

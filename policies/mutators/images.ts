@@ -1,0 +1,52 @@
+// Image defaults: pin floating tags, rewrite registries for offline clusters,
+// pull policy and pull secrets. Runs last so it also covers containers other
+// mutators added.
+import { resolveImage } from '../image-ref.js';
+import type { Container } from '../k8s.js';
+import { byName, ensureEntry } from './ensure.js';
+import type { Action, Mutator } from './types.js';
+
+export const images: Mutator = {
+  name: 'images',
+  summary: 'default tags for untagged or :latest images, registry mirrors, pull policy and pull secrets',
+  apply(pod, { spec }) {
+    const actions: Action[] = [];
+    const settings = spec.images;
+    const groups: [string, Container[]][] = [
+      ['containers', pod.spec?.containers ?? []],
+      ['initContainers', pod.spec?.initContainers ?? []],
+    ];
+    for (const [field, list] of groups) {
+      list.forEach((c, i) => {
+        const subject = `image of ${c.name}`;
+        if (!c.image) return;
+        const resolved = resolveImage(c.image, settings);
+        if (resolved.changes.length) {
+          actions.push({ mutator: 'images', outcome: 'applied', subject, reason: `${c.image} → ${resolved.image} (${resolved.changes.join(', ')})` });
+          c.image = resolved.image;
+        } else if (resolved.floating) {
+          actions.push({
+            mutator: 'images',
+            outcome: 'skipped',
+            subject,
+            path: `spec.${field}[${i}].image`,
+            reason: `${c.image} floats and the policy has no default tag for it`,
+            hint: 'pin a tag in the pod, or add the repository to spec.images.defaultTags in the policy',
+          });
+        }
+        if (settings.pullPolicy && c.imagePullPolicy !== settings.pullPolicy) {
+          actions.push({ mutator: 'images', outcome: 'applied', subject: `imagePullPolicy of ${c.name}`, reason: `${c.imagePullPolicy ?? '(unset)'} → ${settings.pullPolicy}` });
+          c.imagePullPolicy = settings.pullPolicy;
+        }
+      });
+    }
+    if (settings.pullSecrets.length && pod.spec) {
+      const secrets = (pod.spec.imagePullSecrets ??= []);
+      for (const name of settings.pullSecrets) {
+        const result = ensureEntry(secrets, { name }, byName(name));
+        if (result === 'applied') actions.push({ mutator: 'images', outcome: 'applied', subject: `imagePullSecret ${name}` });
+      }
+    }
+    return { pod, actions };
+  },
+};

@@ -1,0 +1,48 @@
+// The one small interface every mutator implements.
+import type { Pod } from '../k8s.js';
+import type { PolicySpec } from '../model.js';
+import type { MutatorName, Workload } from '../workloads.js';
+
+export interface MutationContext {
+  /** The policy spec with the pod's profile applied. */
+  spec: PolicySpec;
+  workload: Workload;
+  /** Names of the containers to inject into; never empty when a mutator runs. */
+  targets: readonly string[];
+  /** Namespace of the pod (from the admission request when the object has none). */
+  namespace?: string;
+}
+
+export type ActionOutcome =
+  /** Changed the pod. */
+  | 'applied'
+  /** Already there with the same content: nothing to do (what makes re-injection a no-op). */
+  | 'present'
+  /** Deliberately not done, with a reason. */
+  | 'skipped'
+  /** Something with the same name but other content is there; left as is and warned about. */
+  | 'conflict';
+
+export interface Action {
+  mutator: MutatorName;
+  outcome: ActionOutcome;
+  /** What was acted on: `volume graphdata-alluxio-domain`, `env JAVA_TOOL_OPTIONS in executor`. */
+  subject: string;
+  reason?: string;
+  hint?: string;
+  /** Field path in the pod, for conflicts. */
+  path?: string;
+}
+
+export interface MutatorOutcome {
+  pod: Pod;
+  actions: Action[];
+}
+
+export interface Mutator {
+  name: MutatorName;
+  /** One line for `explain`. */
+  summary: string;
+  /** Receives a private copy of the pod: it may change it in place and return it. */
+  apply(pod: Pod, ctx: MutationContext): MutatorOutcome;
+}

@@ -1,0 +1,84 @@
+// OpenAPI v3 schema of a policy's spec: validates policy files now and becomes the
+// CRD's openAPIV3Schema later. Defaults live here, as they would in the CRD, so a
+// policy file only needs the fields it changes.
+
+type Schema = Record<string, unknown>;
+
+const str = (extra: Schema = {}): Schema => ({ type: 'string', ...extra });
+const absPath = (def: string): Schema => str({ pattern: '^/', default: def });
+const stringMap: Schema = { type: 'object', additionalProperties: { type: 'string' }, default: {} };
+const strList = (extra: Schema = {}): Schema => ({ type: 'array', items: { type: 'string' }, ...extra });
+const obj = (properties: Record<string, Schema>, extra: Schema = {}): Schema => ({
+  type: 'object',
+  additionalProperties: false,
+  properties,
+  default: {},
+  ...extra,
+});
+
+const cacheSettings = {
+  cache: str({ enum: ['alluxio', 'fluid'], default: 'alluxio' }),
+  alluxio: obj({
+    version: str({ pattern: '^\\d+\\.\\d+\\.\\d+', default: '2.9.4' }),
+    image: str({ minLength: 1, default: 'alluxio/alluxio:2.9.4' }),
+    master: obj({
+      hostname: str({ minLength: 1, default: 'alluxio-master-0.alluxio' }),
+      rpcPort: { type: 'integer', minimum: 1, maximum: 65535, default: 19998 },
+      addresses: strList({ items: { type: 'string', pattern: '^[^:\\s]+:\\d+$' }, minItems: 1 }),
+    }),
+    domainSocket: obj({
+      hostPath: absPath('/tmp/alluxio-domain'),
+      mountPath: absPath('/opt/domain'),
+    }),
+    properties: { ...stringMap, propertyNames: { pattern: '^alluxio\\.' } },
+  }),
+  placement: obj({
+    mode: str({ enum: ['nodeSelector', 'required', 'preferred', 'none'], default: 'nodeSelector' }),
+    nodeLabels: { ...stringMap, default: { alluxio: 'true' } },
+    weight: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
+  }),
+  images: obj({
+    defaultTags: { ...stringMap, default: { 'alluxio/alluxio': '2.9.4' } },
+    mirrors: {
+      type: 'array',
+      default: [],
+      items: obj({ from: str({ minLength: 1 }), to: str({ minLength: 1 }) }, { required: ['from', 'to'] }),
+    },
+    pullPolicy: str({ enum: ['Always', 'IfNotPresent', 'Never'] }),
+    pullSecrets: strList({ default: [] }),
+  }),
+};
+
+export const policySpecSchema: Schema = obj({
+  mode: str({ enum: ['Enforce', 'Audit'], default: 'Audit' }),
+  ...cacheSettings,
+  limits: obj({
+    allowedRegistries: strList(),
+    allowedHostPaths: strList({ items: { type: 'string', pattern: '^/' } }),
+    requireResources: { type: 'boolean' },
+    maxExecutorCores: { type: 'integer', minimum: 1 },
+    maxExecutorMemory: str({ pattern: '^\\d+(\\.\\d+)?([kmgtKMGT]i?|[kmgt])?$' }),
+    maxCnReplicas: { type: 'integer', minimum: 1 },
+    alluxioPathPrefixes: strList(),
+  }),
+  // Profiles override the injection settings only; limits and mode are not per-pod choices.
+  profiles: {
+    type: 'object',
+    default: {},
+    additionalProperties: {
+      type: 'object',
+      additionalProperties: false,
+      properties: stripDefaults(cacheSettings),
+    },
+  },
+});
+
+/** Profiles are partial overrides: the same shape without defaults, so absent means "inherit". */
+function stripDefaults(value: Record<string, Schema>): Record<string, Schema> {
+  const walk = (s: unknown): unknown => {
+    if (Array.isArray(s)) return s.map(walk);
+    if (typeof s !== 'object' || s === null) return s;
+    return Object.fromEntries(Object.entries(s).filter(([k]) => k !== 'default').map(([k, v]) => [k, walk(v)]));
+  };
+  return walk(value) as Record<string, Schema>;
+}
