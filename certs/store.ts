@@ -1,0 +1,186 @@
+// File side of the PKI: keep a CA and a serving cert in a directory, the same
+// file names as a kubernetes.io/tls Secret (+ ca.crt/ca.key) so the webhook reads a
+// mounted Secret and a local dev dir the same way.
+import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
+import { chmod, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import {
+  type CertPair, type RenewBefore, caBundle, canonicalIp, createCA, inspectCert, issueCert, needsRotation, splitSans, verifyChain,
+} from './pki.js';
+
+export interface CertPaths {
+  caCert: string;
+  caKey: string;
+  cert: string;
+  key: string;
+}
+
+export interface EnsureDevCertsOptions {
+  /** DNS names and IPs the serving cert must carry, e.g. [...webhookSans(svc, ns), ...localSans]. */
+  sans: readonly string[];
+  commonName?: string;
+  caCommonName?: string;
+  validityDays?: number;
+  caValidityDays?: number;
+  renewBefore?: RenewBefore;
+  now?: Date;
+}
+
+export interface EnsureDevCertsResult {
+  paths: CertPaths;
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+  /** Current CA, plus the previous one while it is still valid if the CA was just replaced. */
+  caBundlePem: string;
+  generated: boolean;
+  caGenerated: boolean;
+  /** Why anything was (re)generated; empty when the files were reused. */
+  reasons: string[];
+}
+
+export interface LoadedCertPair extends CertPair {
+  caPem?: string;
+  paths: CertPaths;
+}
+
+const KEY_MODE = 0o600;
+const CERT_MODE = 0o644;
+const DIR_MODE = 0o700;
+
+export function certPaths(dir: string): CertPaths {
+  return { caCert: join(dir, 'ca.crt'), caKey: join(dir, 'ca.key'), cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') };
+}
+
+export async function ensureDevCerts(dir: string, opts: EnsureDevCertsOptions): Promise<EnsureDevCertsResult> {
+  const { sans, now = new Date(), renewBefore } = opts;
+  if (sans.length === 0) throw new Error('ensureDevCerts: sans must name at least one DNS name or IP address');
+  const paths = certPaths(dir);
+  await mkdir(dir, { recursive: true, mode: DIR_MODE });
+  await chmod(dir, DIR_MODE); // mkdir's mode does not apply when the dir already existed
+  const [caPem, caKeyPem, certPem, keyPem] = await Promise.all([paths.caCert, paths.caKey, paths.cert, paths.key].map(readIfExists));
+  const reasons: string[] = [];
+
+  const storedCa = caPem && caKeyPem ? { certPem: caPem, keyPem: caKeyPem } : undefined;
+  const caIssue = caProblem(storedCa, now, renewBefore);
+  let ca = storedCa!; // caProblem returns a reason whenever storedCa is undefined
+  let caBundlePem = caPem ?? '';
+  if (caIssue) {
+    reasons.push(`ca: ${caIssue}`);
+    ca = createCA({ commonName: opts.caCommonName ?? 'graphdata-webhook-ca', validityDays: opts.caValidityDays ?? 3650 });
+    caBundlePem = caBundle(ca.certPem, ...stillValidCa(caPem, now));
+    await writeFileAtomic(paths.caKey, ca.keyPem, KEY_MODE);
+    await writeFileAtomic(paths.caCert, ca.certPem, CERT_MODE);
+  }
+
+  const storedServing = certPem && keyPem ? { certPem, keyPem } : undefined;
+  const servingIssue = caIssue ? 'CA was regenerated' : servingProblem(storedServing, ca, sans, now, renewBefore);
+  let serving = storedServing!; // likewise servingProblem
+  if (servingIssue) {
+    reasons.push(`serving: ${servingIssue}`);
+    serving = issueCert({ ca, commonName: opts.commonName ?? sans[0] ?? '', ...splitSans(sans), usage: 'server', validityDays: opts.validityDays ?? 365 });
+    // Key first: a watcher that reloads on tls.crt changes then finds the matching key.
+    await writeFileAtomic(paths.key, serving.keyPem, KEY_MODE);
+    await writeFileAtomic(paths.cert, serving.certPem, CERT_MODE);
+  }
+  // Keep the invariant even for files another tool wrote.
+  await Promise.all([chmod(paths.caKey, KEY_MODE), chmod(paths.key, KEY_MODE)]);
+
+  return {
+    paths, caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem, caBundlePem,
+    generated: reasons.length > 0, caGenerated: Boolean(caIssue), reasons,
+  };
+}
+
+/**
+ * Reads tls.crt/tls.key (and ca.crt if present). Throws if the key does not belong to
+ * the certificate — a reload that races a rotation between the two renames — so the
+ * caller keeps its current pair and retries.
+ */
+export async function loadCertPair(dir: string): Promise<LoadedCertPair> {
+  const paths = certPaths(dir);
+  const [certPem, keyPem, caPem] = await Promise.all([readFile(paths.cert, 'utf8'), readFile(paths.key, 'utf8'), readIfExists(paths.caCert)]);
+  if (!keyMatches({ certPem, keyPem })) throw new Error(`${paths.key} does not match ${paths.cert}`);
+  return { certPem, keyPem, ...(caPem ? { caPem } : {}), paths };
+}
+
+/** Write to a temp file in the same dir, fsync, rename: readers see the old or the new file, never half. */
+export async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const file = await open(tmp, 'wx', mode);
+  try {
+    await file.chmod(mode); // open's mode is filtered by the umask
+    await file.writeFile(data);
+    await file.sync();
+  } catch (err) {
+    await file.close();
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+  await file.close();
+  await rename(tmp, path);
+  const dirHandle = await open(dirname(path), 'r'); // make the rename itself durable
+  await dirHandle.sync().finally(() => dirHandle.close());
+}
+
+function caProblem(ca: CertPair | undefined, now: Date, renewBefore?: RenewBefore): string | undefined {
+  if (!ca) return 'ca.crt or ca.key missing';
+  return guard(() => {
+    if (!inspectCert(ca.certPem).isCA) return 'ca.crt is not a CA certificate';
+    if (!keyMatches(ca)) return 'ca.key does not match ca.crt';
+    const rotation = needsRotation(ca.certPem, now, renewBefore);
+    return rotation.rotate ? rotation.reason : undefined;
+  });
+}
+
+function servingProblem(serving: CertPair | undefined, ca: CertPair, sans: readonly string[], now: Date, renewBefore?: RenewBefore): string | undefined {
+  if (!serving) return 'tls.crt or tls.key missing';
+  return guard(() => {
+    if (!keyMatches(serving)) return 'tls.key does not match tls.crt';
+    const rotation = needsRotation(serving.certPem, now, renewBefore);
+    if (rotation.rotate) return rotation.reason;
+    const chain = verifyChain(serving.certPem, ca.certPem, now);
+    if (!chain.valid) return `not signed by ca.crt (${chain.reason})`;
+    const missing = missingSans(serving.certPem, sans);
+    return missing.length ? `lacks SAN ${missing.join(', ')}` : undefined;
+  });
+}
+
+function missingSans(certPem: string, sans: readonly string[]): string[] {
+  const info = inspectCert(certPem);
+  const have = new Set([...info.dnsNames.map((d) => d.toLowerCase()), ...info.ipAddresses]);
+  const { dnsNames, ipAddresses } = splitSans(sans);
+  return [...dnsNames.filter((d) => !have.has(d.toLowerCase())), ...ipAddresses.filter((ip) => !have.has(canonicalIp(ip)))];
+}
+
+// The old CA stays trusted next to the new one until it expires (CA rollover).
+function stillValidCa(caPem: string | undefined, now: Date): string[] {
+  try {
+    const info = caPem ? inspectCert(caPem) : undefined;
+    return caPem && info?.isCA && info.notAfter > now ? [caPem] : [];
+  } catch {
+    return [];
+  }
+}
+
+function keyMatches({ certPem, keyPem }: CertPair): boolean {
+  return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
+}
+
+// A file that does not parse is a reason to regenerate, not a crash.
+function guard(check: () => string | undefined): string | undefined {
+  try {
+    return check();
+  } catch (err) {
+    return `unreadable (${err instanceof Error ? err.message : String(err)})`;
+  }
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
