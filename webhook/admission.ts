@@ -1,0 +1,86 @@
+// AdmissionReview in, AdmissionReview out. No HTTP here: the server hands us the
+// decoded body and sends back what we return, so this is testable without sockets.
+import { inject, type InjectionResult } from '../policies/engine.js';
+import { warningText } from '../policies/diagnostics.js';
+import type { Pod } from '../policies/k8s.js';
+import type { Policy } from '../policies/model.js';
+import { podPatch } from '../policies/patch.js';
+
+export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
+
+export interface AdmissionRequest {
+  uid: string;
+  kind?: { group?: string; version?: string; kind?: string };
+  resource?: { group?: string; version?: string; resource?: string };
+  subResource?: string;
+  name?: string;
+  namespace?: string;
+  operation?: string;
+  object?: unknown;
+  dryRun?: boolean;
+}
+
+export interface AdmissionResponse {
+  uid: string;
+  allowed: boolean;
+  patchType?: 'JSONPatch';
+  patch?: string;
+  warnings?: string[];
+  status?: { code?: number; message?: string };
+}
+
+/** A request we cannot answer as an AdmissionReview: the server turns it into a 400 with `reason`. */
+export class MalformedReview extends Error {}
+
+/** Checks the envelope and returns the request; throws MalformedReview saying what is wrong. */
+export function parseReview(body: unknown): AdmissionRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new MalformedReview('body must be a JSON object (an AdmissionReview)');
+  const review = body as { apiVersion?: unknown; kind?: unknown; request?: unknown };
+  if (review.kind !== 'AdmissionReview') throw new MalformedReview(`kind must be AdmissionReview, got ${JSON.stringify(review.kind ?? null)}`);
+  if (review.apiVersion !== ADMISSION_API_VERSION) {
+    throw new MalformedReview(`apiVersion must be ${ADMISSION_API_VERSION}, got ${JSON.stringify(review.apiVersion ?? null)}; set admissionReviewVersions: ["v1"] in the webhook configuration`);
+  }
+  const request = review.request as AdmissionRequest | undefined;
+  if (typeof request !== 'object' || request === null) throw new MalformedReview('request is missing');
+  if (typeof request.uid !== 'string' || request.uid === '') throw new MalformedReview('request.uid is missing');
+  return request;
+}
+
+export type AdmissionOutcome = 'injected' | 'unchanged' | 'ignored' | 'error';
+
+export interface AdmissionResult {
+  response: AdmissionResponse;
+  outcome: AdmissionOutcome;
+  injection?: InjectionResult;
+  error?: Error;
+}
+
+const isPodCreate = (r: AdmissionRequest): boolean =>
+  r.operation === 'CREATE' && r.kind?.kind === 'Pod' && (r.kind.group ?? '') === '' && !r.subResource;
+
+/** Mutation fails open: an internal error admits the pod unchanged, with a warning. */
+export function mutate(request: AdmissionRequest, policy: Policy): AdmissionResult {
+  const uid = request.uid;
+  if (!isPodCreate(request)) return { response: { uid, allowed: true }, outcome: 'ignored' };
+  const pod = request.object;
+  if (typeof pod !== 'object' || pod === null || Array.isArray(pod)) throw new MalformedReview('request.object must be the Pod being created');
+  try {
+    const injection = inject(pod as Pod, policy, request.namespace ? { namespace: request.namespace } : {});
+    const warnings = injection.diagnostics.map(warningText);
+    const response: AdmissionResponse = { uid, allowed: true, ...(warnings.length ? { warnings } : {}) };
+    if (!injection.changed) return { response, outcome: 'unchanged', injection };
+    const patch = podPatch(pod, injection.pod);
+    if (patch.length === 0) return { response, outcome: 'unchanged', injection };
+    response.patchType = 'JSONPatch';
+    response.patch = Buffer.from(JSON.stringify(patch)).toString('base64');
+    return { response, outcome: 'injected', injection };
+  } catch (error) {
+    return {
+      response: { uid, allowed: true, warnings: [`graphdata: injection failed and was skipped (${(error as Error).message}); the pod was admitted unchanged`] },
+      outcome: 'error',
+      error: error as Error,
+    };
+  }
+}
+
+export const reviewResponse = (response: AdmissionResponse) => ({ apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response });

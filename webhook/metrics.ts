@@ -1,0 +1,35 @@
+// Prometheus metrics on a private registry (several servers can live in one test process).
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'graphdata_' });
+  const requests = new Counter({
+    name: 'graphdata_admission_requests_total',
+    help: 'AdmissionReviews answered, by webhook and outcome (injected, unchanged, ignored, error, bad_request)',
+    labelNames: ['webhook', 'outcome', 'dry_run'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'graphdata_admission_duration_seconds',
+    help: 'Time to answer an AdmissionReview, from decoded body to response',
+    labelNames: ['webhook'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const injections = new Counter({
+    name: 'graphdata_injections_total',
+    help: 'Mutators that changed a pod, by workload and mutator',
+    labelNames: ['workload', 'mutator'] as const,
+    registers: [registry],
+  });
+  const warnings = new Counter({
+    name: 'graphdata_warnings_total',
+    help: 'Warnings returned to the apiserver, by diagnostic code',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  return { registry, requests, duration, injections, warnings };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
