@@ -1,0 +1,53 @@
+// Runs the built webhook (`node dist/webhook/main.js`, what `npm start` runs) as a child process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const WEBHOOK_MAIN = join(REPO_ROOT, 'dist', 'webhook', 'main.js');
+
+export interface RunningWebhook {
+  child: ChildProcess;
+  url: string;
+  ca: string;
+  logs: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function startWebhook(args: string[], timeoutMs = 15_000): Promise<RunningWebhook> {
+  const child = spawn(process.execPath, [WEBHOOK_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`webhook did not start in ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      for (const line of output.split('\n')) {
+        if (!line.includes('graphdata webhook serving')) continue;
+        const entry = JSON.parse(line) as { url: string; caFile: string };
+        clearTimeout(timer);
+        resolve({
+          child,
+          url: entry.url,
+          ca: readFileSync(entry.caFile, 'utf8'),
+          logs: () => output,
+          stop: async (signal = 'SIGTERM') => {
+            if (child.exitCode === null) child.kill(signal);
+            return exited;
+          },
+        });
+        return;
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`webhook exited with ${code} before serving:\n${output}`));
+    });
+  });
+}

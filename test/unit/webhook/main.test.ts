@@ -1,0 +1,44 @@
+// The webhook as `npm start` runs it: a child process with generated dev certs.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sparkExecutorPod } from '../../fixtures/pods.js';
+import { startWebhook, WEBHOOK_MAIN } from '../../support/spawn-webhook.js';
+import { admissionReview, httpsCall, postJson } from '../../support/webhook-client.js';
+
+describe('webhook process', () => {
+  it('generates 0600 dev certs, serves, and exits 0 on SIGTERM', async () => {
+    const certDir = join(mkdtempSync(join(tmpdir(), 'gd-certs-')), 'dev');
+    const webhook = await startWebhook(['--port', '0', '--cert-dir', certDir]);
+    try {
+      expect(webhook.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect(statSync(join(certDir, 'tls.key')).mode & 0o777).toBe(0o600);
+      expect(statSync(join(certDir, 'ca.key')).mode & 0o777).toBe(0o600);
+      expect((await httpsCall(`${webhook.url}/readyz`, webhook.ca)).status).toBe(200);
+      const reply = await postJson(`${webhook.url}/mutate`, webhook.ca, admissionReview(sparkExecutorPod()));
+      expect(reply.json().response.patchType).toBe('JSONPatch');
+    } finally {
+      expect(await webhook.stop('SIGTERM')).toBe(0);
+    }
+    const logLines = webhook.logs().trim().split('\n').filter((l) => l.startsWith('{'));
+    expect(logLines.map((l) => JSON.parse(l).msg)).toEqual(expect.arrayContaining(['admission', 'shutting down: finishing in-flight requests', 'stopped']));
+  });
+
+  it('refuses an invalid --policy with the file, line and a hint', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gd-policy-'));
+    const file = join(dir, 'policy.yaml');
+    writeFileSync(file, 'apiVersion: graphdata.io/v1alpha1\nkind: ClusterGraphDataPolicy\nmetadata: {name: p}\nspec:\n  placement:\n    mode: sometimes\n');
+    const run = spawnSync(process.execPath, [WEBHOOK_MAIN, '--policy', file, '--port', '0'], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`${file}:6:11: error policy-enum: must be one of nodeSelector, required, preferred, none (spec.placement.mode)`);
+    expect(run.stderr).toContain('hint:');
+  });
+
+  it('rejects unknown flags with usage (exit 2)', () => {
+    const run = spawnSync(process.execPath, [WEBHOOK_MAIN, '--prot', '1'], { encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('Usage: npm start');
+  });
+});
