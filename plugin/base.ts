@@ -47,8 +47,8 @@ export abstract class GraphdataCommand extends Command {
   }
 }
 
-export const outputOption = (formats: readonly OutputFormat[], description = `Output format: ${formats.join('|')}`) =>
-  Option.String('-o,--output', formats[0]!, { description, validator: t.isEnum(formats) });
+export const outputOption = <F extends OutputFormat>(formats: readonly F[], description = `Output format: ${formats.join('|')}`) =>
+  Option.String('-o,--output', formats[0]!, { description, validator: t.isEnum(formats) as t.StrictValidator<unknown, F> });
 
 export const dryRunOption = () =>
   Option.String('--dry-run', 'none', {

@@ -1,4 +1,5 @@
 // Entry point of `kubectl graphdata` (the kubectl-graphdata executable).
+import type { Writable } from 'node:stream';
 import { Builtins, Cli, type Command } from 'clipanion';
 import { closest } from '../policies/suggest.js';
 import { COMMANDS } from './commands/index.js';
@@ -12,17 +13,27 @@ export function buildCli(): Cli {
   return cli;
 }
 
+export interface CliStreams {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** Runs the executable: process streams in, exit code out. */
+export const main = (argv: string[]): Promise<number> => runCli(argv, process);
+
 /** Runs the CLI; returns the exit code: 0 ok, 1 errors found or failed, 2 usage mistake. */
-export async function main(argv: string[]): Promise<number> {
+export async function runCli(argv: string[], streams: CliStreams): Promise<number> {
   const cli = buildCli();
-  const context = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+  const context = { stdin: streams.stdin, stdout: streams.stdout, stderr: streams.stderr } as unknown as Parameters<Cli['process']>[1];
   let command: Command;
   try {
     command = cli.process(argv.length ? argv : ['--help'], context);
   } catch (error) {
-    const paint = painter(process.stderr);
-    process.stderr.write(`${paint('red', 'error:')} ${usageMessage(cli, error as Error, argv)}\n`);
-    process.stderr.write(`  ${paint('dim', 'hint:')} run \`kubectl graphdata ${argv[0] && !argv[0].startsWith('-') ? `${argv[0]} ` : ''}--help\` for usage and examples\n`);
+    const stderr = streams.stderr as NodeJS.WritableStream & Writable;
+    const paint = painter(stderr);
+    stderr.write(`${paint('red', 'error:')} ${usageMessage(cli, error as Error, argv)}\n`);
+    stderr.write(`  ${paint('dim', 'hint:')} run \`kubectl graphdata ${argv[0] && !argv[0].startsWith('-') ? `${argv[0]} ` : ''}--help\` for usage and examples\n`);
     return 2;
   }
   return cli.run(command, context);

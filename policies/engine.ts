@@ -6,7 +6,7 @@ import { readInjectedAnnotation, writeInjectedAnnotation, type InjectedRecord } 
 import type { Pod } from './k8s.js';
 import { ANNOTATION_PROFILE, LABEL_INJECT, resolveSpec, type Policy } from './model.js';
 import { MUTATORS, type Action, type MutationContext } from './mutators/index.js';
-import { detectWorkload, targetContainerNames, type WorkloadName } from './workloads.js';
+import { describeMatch, detectWorkload, targetContainerNames, type WorkloadName } from './workloads.js';
 
 export type InjectionStatus = 'injected' | 'already-injected' | 'not-a-workload' | 'opted-out' | 'no-target-container' | 'nothing-to-do';
 
@@ -92,7 +92,7 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
   writeInjectedAnnotation(draft, record);
   const status: InjectionStatus = applied.length ? 'injected' : 'nothing-to-do';
   const reason = applied.length
-    ? `${workload.name} (${workload.matchDescription}); injected ${applied.join(', ')} into ${targets.join(', ')}`
+    ? `${workload.name} (${describeMatch(workload)}); injected ${applied.join(', ')} into ${targets.join(', ')}`
     : `${workload.name}: everything the policy injects is already in the pod`;
   return { ...base, pod: draft, changed: true, status, reason, workload: workload.name, targets, ...(profile ? { profile } : {}), actions, diagnostics };
 }

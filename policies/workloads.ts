@@ -9,9 +9,8 @@ export type JarDelivery = 'spark-classpath' | 'cn-hdfs-lib' | 'none';
 
 export interface Workload {
   name: WorkloadName;
-  /** Human wording of the match, for `explain`. */
-  matchDescription: string;
-  matches(labels: Record<string, string>): boolean;
+  /** Label sets that identify the workload: any one set matches, all labels of a set must. */
+  labelSets: readonly Readonly<Record<string, string>>[];
   /** Container names to inject into, in preference order; never guessed by index. */
   targetContainers: readonly string[];
   mutators: readonly MutatorName[];
@@ -23,8 +22,7 @@ const ALL: readonly MutatorName[] = ['client-jar', 'client-config', 'domain-sock
 export const WORKLOADS: readonly Workload[] = [
   {
     name: 'spark-driver',
-    matchDescription: 'label spark-role=driver',
-    matches: (l) => l['spark-role'] === 'driver',
+    labelSets: [{ 'spark-role': 'driver' }],
     targetContainers: ['spark-kubernetes-driver'],
     // Drivers plan the job and read little data: no socket, and no pinning to cache nodes.
     mutators: ['client-jar', 'client-config', 'images'],
@@ -32,24 +30,22 @@ export const WORKLOADS: readonly Workload[] = [
   },
   {
     name: 'spark-executor',
-    matchDescription: 'label spark-role=executor',
-    matches: (l) => l['spark-role'] === 'executor',
+    labelSets: [{ 'spark-role': 'executor' }],
     targetContainers: ['spark-kubernetes-executor', 'executor'],
     mutators: ALL,
     jar: 'spark-classpath',
   },
   {
     name: 'starrocks-cn',
-    matchDescription: 'label app.kubernetes.io/component=cn (operator v1) or cn-component=deployment (legacy ComputeNodeGroup)',
-    matches: (l) => l['app.kubernetes.io/component'] === 'cn' || l['cn-component'] === 'deployment',
+    // Operator v1 pods, and pods of the legacy ComputeNodeGroup.
+    labelSets: [{ 'app.kubernetes.io/component': 'cn' }, { 'cn-component': 'deployment' }],
     targetContainers: ['cn', 'cn-container'],
     mutators: ALL,
     jar: 'cn-hdfs-lib',
   },
   {
     name: 'graphscope-engine',
-    matchDescription: 'labels app.kubernetes.io/name=graphscope and app.kubernetes.io/component=engine',
-    matches: (l) => l['app.kubernetes.io/name'] === 'graphscope' && l['app.kubernetes.io/component'] === 'engine',
+    labelSets: [{ 'app.kubernetes.io/name': 'graphscope', 'app.kubernetes.io/component': 'engine' }],
     // Never `vineyard` or `dataset`: those sidecars manage shared memory, not reads.
     targetContainers: ['engine', 'executor'],
     mutators: ['client-config', 'domain-socket', 'placement', 'images'],
@@ -57,9 +53,32 @@ export const WORKLOADS: readonly Workload[] = [
   },
 ];
 
+const matchesSet = (labels: Record<string, string>, set: Readonly<Record<string, string>>): boolean =>
+  Object.entries(set).every(([k, v]) => labels[k] === v);
+
 export function detectWorkload(pod: Pod): Workload | undefined {
   const labels = pod.metadata?.labels ?? {};
-  return WORKLOADS.find((w) => w.matches(labels));
+  return WORKLOADS.find((w) => w.labelSets.some((set) => matchesSet(labels, set)));
+}
+
+/** `label spark-role=executor`, `labels a=b and c=d`, alternatives joined by "or": for `explain`. */
+export function describeMatch(workload: Workload): string {
+  return workload.labelSets
+    .map((set) => {
+      const pairs = Object.entries(set).map(([k, v]) => `${k}=${v}`);
+      return `${pairs.length > 1 ? 'labels' : 'label'} ${pairs.join(' and ')}`;
+    })
+    .join(' or ');
+}
+
+/**
+ * CEL for the webhook's matchConditions: true for pods of any known workload, so the
+ * apiserver does not even call us for other pods. Derived from WORKLOADS, never hand-kept.
+ */
+export function workloadMatchCondition(): string {
+  const labelTest = (k: string, v: string) => `('${k}' in object.metadata.labels && object.metadata.labels['${k}'] == '${v}')`;
+  const sets = WORKLOADS.flatMap((w) => w.labelSets).map((set) => Object.entries(set).map(([k, v]) => labelTest(k, v)).join(' && '));
+  return `has(object.metadata.labels) && (${[...new Set(sets)].map((s) => `(${s})`).join(' || ')})`;
 }
 
 /** Names of the pod's containers that the workload targets (all that match, in pod order). */

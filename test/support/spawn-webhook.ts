@@ -2,9 +2,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../webhook/policy-file.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The checkout, whether this runs from source (vitest) or from dist/ (benchmarks). */
+export const REPO_ROOT = packageRoot();
 export const WEBHOOK_MAIN = join(REPO_ROOT, 'dist', 'webhook', 'main.js');
 
 export interface RunningWebhook {

@@ -3,7 +3,7 @@
 import { once } from 'node:events';
 import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import forge from 'node-forge';
+import { commonNameOnlyCert } from '../../support/certs.js';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CertPair, createCA, issueCert, localSans, splitSans, webhookSans } from '../../../certs/pki.js';
 
@@ -68,18 +68,3 @@ describe('https with an issued serving cert', () => {
     await expect(get(await serve(commonNameOnlyCert(ca, '127.0.0.1')), ca.certPem)).rejects.toThrow('ERR_TLS_CERT_ALTNAME_INVALID');
   });
 });
-
-function commonNameOnlyCert(issuer: CertPair, commonName: string): CertPair {
-  const keys = forge.pki.rsa.generateKeyPair({ bits: 2048 });
-  const caCert = forge.pki.certificateFromPem(issuer.certPem);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  cert.serialNumber = '01';
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 86_400_000);
-  cert.setSubject([{ shortName: 'CN', value: commonName }]);
-  cert.setIssuer(caCert.subject.attributes);
-  cert.setExtensions([{ name: 'extKeyUsage', serverAuth: true }]);
-  cert.sign(forge.pki.privateKeyFromPem(issuer.keyPem), forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
-}

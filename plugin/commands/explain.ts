@@ -1,0 +1,49 @@
+import { Command, Option } from 'clipanion';
+import { GraphdataCommand, UserError, outputOption } from '../base.js';
+
+export class ExplainCommand extends GraphdataCommand {
+  static override paths = [['explain']];
+  static override usage = Command.Usage({
+    category: 'Offline',
+    description: 'Explain why a pod was, or would be, injected or not',
+    details: `
+      Shows the workload the pod matched (and by which labels), the containers
+      targeted, the policy and profile, and what each mutator did or skipped and why.
+
+      With -f, explains the pods and pod templates in the files, as the webhook would
+      see them at creation. With pod/NAME, reads the live pod: its
+      \`graphdata.io/injected\` record, whether its namespace opted in, and whether
+      what was injected is still in place.
+    `,
+    examples: [
+      ['Explain a manifest', '$0 explain -f executor.yaml'],
+      ['Explain a running pod', '$0 explain pod/wordcount-exec-1 -n tenant-a'],
+      ['Machine-readable', '$0 explain -f cn.yaml -o json'],
+    ],
+  });
+
+  target = Option.String({ required: false, name: 'pod/NAME' });
+  files = Option.Array('-f,--filename', { description: 'File, directory or - with manifests' });
+  policy = Option.String('--policy', { description: 'Policy file (default: the built-in policy)' });
+  output = outputOption(['table', 'json', 'yaml']);
+
+  async run(): Promise<number> {
+    if (Boolean(this.files?.length) === Boolean(this.target)) {
+      throw new UserError('give either -f FILE or pod/NAME', 'e.g. `kubectl graphdata explain -f pod.yaml` or `kubectl graphdata explain pod/NAME -n NS`', 2);
+    }
+    const [{ loadPolicyForCli }, explain] = await Promise.all([import('../policy-option.js'), import('../explanation.js')]);
+    const policy = loadPolicyForCli(this.policy);
+    const explanations = this.target
+      ? [await explain.explainLivePod(this.target, policy, this)]
+      : await explain.explainFiles(await (await import('../input.js')).readInputs(this.files ?? [], this.context.stdin), policy, this.namespace ?? 'default');
+    if (explanations.length === 0) throw new UserError('no Pods or pod templates found in the input', 'explain takes Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs and Lists');
+    if (this.output === 'table') {
+      const { painter } = await import('../output.js');
+      this.context.stdout.write(explanations.map((e) => explain.renderExplanation(e, painter(this.context.stdout))).join('\n'));
+    } else {
+      const { formatObjects } = await import('../output.js');
+      this.context.stdout.write(await formatObjects(explanations.length === 1 ? explanations : [{ explanations }], this.output));
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,49 @@
+import { Command, Option } from 'clipanion';
+import { GraphdataCommand, UserError, outputOption } from '../base.js';
+
+export class InjectCommand extends GraphdataCommand {
+  static override paths = [['inject']];
+  static override usage = Command.Usage({
+    category: 'Offline',
+    description: 'Show what the webhook would inject, without a cluster',
+    details: `
+      Runs the same engine as the admission webhook over Pods, pod templates
+      (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob) and Lists, and
+      prints the manifests with the injection applied. Other documents pass through
+      unchanged. Warnings (conflicts, missing target containers) go to stderr with
+      file and line.
+
+      Injected templates carry the \`graphdata.io/injected\` annotation, so the
+      webhook leaves the pods they create alone.
+    `,
+    examples: [
+      ['Inject a Spark executor pod and print YAML', '$0 inject -f executor.yaml'],
+      ['Preview the change as a unified diff', '$0 inject -f statefulset.yaml --diff'],
+      ['Use a policy file instead of the built-in default', '$0 inject -f pod.yaml --policy my-policy.yaml -o json'],
+      ['Pipe from kubectl', 'kubectl get pod spark-exec-1 -o yaml | $0 inject -f -'],
+    ],
+  });
+
+  files = Option.Array('-f,--filename', { required: true, description: 'File, directory or - (stdin) with manifests' });
+  policy = Option.String('--policy', { description: 'Policy file (default: the built-in policy)' });
+  output = outputOption(['yaml', 'json']);
+  diff = Option.Boolean('--diff', false, { description: 'Print a unified diff of what would change instead of the manifests' });
+
+  async run(): Promise<number> {
+    const [{ readInputs }, { loadPolicyForCli }, { injectSources }] = await Promise.all([import('../input.js'), import('../policy-option.js'), import('../inject-sources.js')]);
+    const inputs = await readInputs(this.files, this.context.stdin);
+    const policy = loadPolicyForCli(this.policy);
+    const result = injectSources(inputs, policy, this.namespace ?? 'default');
+    if (result.diagnostics.length) await this.printDiagnostics(result.diagnostics);
+    if (result.diagnostics.some((d) => d.severity === 'error')) throw new UserError('some input could not be read', 'fix the errors above; nothing was injected');
+
+    if (this.diff) {
+      const { unifiedDiff } = await import('../diff.js');
+      for (const file of result.files) this.context.stdout.write(await unifiedDiff(file.file, file.before, file.after, this.output));
+      return 0;
+    }
+    const { formatObjects } = await import('../output.js');
+    this.context.stdout.write(await formatObjects(result.files.flatMap((f) => f.after), this.output));
+    return 0;
+  }
+}

@@ -1,0 +1,105 @@
+// What `explain` says about a pod: one structure, rendered as text or printed as JSON/YAML.
+import type { Diagnostic } from '../policies/diagnostics.js';
+import { inject, type InjectionResult, type InjectionStatus } from '../policies/engine.js';
+import { readInjectedAnnotation, type InjectedRecord } from '../policies/injected-annotation.js';
+import type { Pod } from '../policies/k8s.js';
+import { ANNOTATION_INJECTED, LABEL_INJECT, type Policy } from '../policies/model.js';
+import type { Action } from '../policies/mutators/types.js';
+import { WORKLOADS, describeMatch } from '../policies/workloads.js';
+import { UserError } from './base.js';
+import type { InputFile } from './input.js';
+import { injectSources } from './inject-sources.js';
+import { apiErrorMessage, loadKubeConfig, type KubeFlags } from './kube.js';
+import type { Paint } from './output.js';
+
+export interface Explanation {
+  object: string;
+  source: string;
+  status: InjectionStatus;
+  reason: string;
+  workload?: { name: string; matchedBy: string };
+  containers: string[];
+  policy: string;
+  profile?: string;
+  /** From the live pod's graphdata.io/injected annotation. */
+  recorded?: InjectedRecord;
+  /** Live mode: does the pod's namespace opt in? */
+  namespaceOptedIn?: boolean;
+  actions: Action[];
+  warnings: Diagnostic[];
+}
+
+function fromResult(r: InjectionResult, object: string, source: string): Explanation {
+  const workload = WORKLOADS.find((w) => w.name === r.workload);
+  return {
+    object,
+    source,
+    status: r.status,
+    reason: r.reason,
+    ...(workload ? { workload: { name: workload.name, matchedBy: describeMatch(workload) } } : {}),
+    containers: r.targets,
+    policy: r.policy,
+    ...(r.profile ? { profile: r.profile } : {}),
+    actions: r.actions,
+    warnings: r.diagnostics,
+  };
+}
+
+export async function explainFiles(inputs: InputFile[], policy: Policy, namespace: string): Promise<Explanation[]> {
+  const { sites, diagnostics } = injectSources(inputs, policy, namespace);
+  const parseErrors = diagnostics.filter((d) => d.severity === 'error');
+  if (parseErrors.length) throw new UserError(`cannot read the input: ${parseErrors[0]!.file}:${parseErrors[0]!.line}: ${parseErrors[0]!.message}`, 'fix the YAML first (`kubectl graphdata validate` lists every problem)');
+  // Warnings as injectSources located them in the file (with lines), not pod-relative.
+  return sites.map(({ file, site, result, located }) => ({ ...fromResult(result, site.label, file), warnings: located }));
+}
+
+export async function explainLivePod(target: string, policy: Policy, flags: KubeFlags): Promise<Explanation> {
+  const name = target.replace(/^(pods?|po)\//, '');
+  if (name.includes('/')) throw new UserError(`explain takes pods, got ${target}`, 'use pod/NAME');
+  const { k8s, kc, namespace } = await loadKubeConfig(flags);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  let pod: Pod;
+  try {
+    pod = (await core.readNamespacedPod({ name, namespace })) as Pod;
+  } catch (error) {
+    throw new UserError(`cannot read pod ${namespace}/${name}: ${apiErrorMessage(error)}`, 'check the name, -n NAMESPACE and --context');
+  }
+  let namespaceOptedIn: boolean | undefined;
+  try {
+    const ns = await core.readNamespace({ name: namespace });
+    namespaceOptedIn = ns.metadata?.labels?.[LABEL_INJECT] === 'enabled';
+  } catch {
+    namespaceOptedIn = undefined; // not allowed to read namespaces: say nothing rather than guess
+  }
+  const recorded = readInjectedAnnotation(pod);
+  // Re-run the engine without the record: every mutator then reports whether its work is still there.
+  const probe = structuredClone(pod);
+  if (recorded) delete probe.metadata!.annotations![ANNOTATION_INJECTED];
+  const e = fromResult(inject(probe, policy, { namespace }), `pod/${name}`, `cluster, namespace ${namespace}`);
+  if (recorded) return { ...e, status: 'already-injected', reason: `injected by ${recorded.policy} generation ${recorded.generation} (${recorded.mutators.join(', ') || 'nothing changed'})`, recorded, namespaceOptedIn: namespaceOptedIn ?? true };
+  const reason = namespaceOptedIn === false ? `namespace ${namespace} is not labelled ${LABEL_INJECT}=enabled, so the webhook never saw this pod; ${e.reason}` : `not injected at creation; ${e.reason}`;
+  return { ...e, reason, ...(namespaceOptedIn !== undefined ? { namespaceOptedIn } : {}) };
+}
+
+const OUTCOME_STYLE = { applied: 'green', present: 'dim', skipped: 'yellow', conflict: 'red' } as const;
+
+export function renderExplanation(e: Explanation, paint: Paint): string {
+  const lines = [
+    `${paint('bold', e.object)}  ${paint('dim', `(${e.source})`)}`,
+    `  result:     ${e.status} — ${e.reason}`,
+    `  workload:   ${e.workload ? `${e.workload.name} (${e.workload.matchedBy})` : '(none)'}`,
+    `  containers: ${e.containers.join(', ') || '(none)'}`,
+    `  policy:     ${e.policy}${e.profile ? `, profile ${e.profile}` : ''}`,
+  ];
+  if (e.namespaceOptedIn !== undefined) lines.push(`  namespace:  ${e.namespaceOptedIn ? 'opted in' : `not opted in (label ${LABEL_INJECT}=enabled missing)`}`);
+  if (e.actions.length) {
+    lines.push('  mutators:');
+    const width = Math.max(...e.actions.map((a) => a.mutator.length));
+    for (const a of e.actions) {
+      const outcome = paint(OUTCOME_STYLE[a.outcome], a.outcome.padEnd(8));
+      lines.push(`    ${a.mutator.padEnd(width)}  ${outcome}  ${a.subject}${a.reason ? paint('dim', ` — ${a.reason}`) : ''}`);
+    }
+  }
+  for (const w of e.warnings) lines.push(`  ${paint('yellow', 'warning')} ${w.code}: ${w.message}${w.hint ? `\n    hint: ${w.hint}` : ''}`);
+  return `${lines.join('\n')}\n`;
+}

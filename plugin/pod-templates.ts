@@ -1,0 +1,45 @@
+// Where pods live inside manifests: a Pod itself, the template of a workload
+// controller, a CronJob's job template, or items of a List.
+import type { Pod } from '../policies/k8s.js';
+
+export interface PodSite {
+  /** Path of the pod-like object inside the document (empty for a Pod). */
+  path: (string | number)[];
+  pod: Pod;
+  /** Human name: `Deployment/web (template)`. */
+  label: string;
+}
+
+const TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'ReplicationController']);
+
+type Obj = { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: any; items?: unknown[] };
+
+export function podSites(doc: unknown, path: (string | number)[] = []): PodSite[] {
+  if (typeof doc !== 'object' || doc === null) return [];
+  const obj = doc as Obj;
+  const name = `${obj.kind}/${obj.metadata?.name ?? '(unnamed)'}`;
+  if (obj.kind === 'Pod') return [{ path, pod: obj as Pod, label: name }];
+  if (obj.kind && TEMPLATE_KINDS.has(obj.kind) && obj.spec?.template) {
+    return [{ path: [...path, 'spec', 'template'], pod: obj.spec.template as Pod, label: `${name} (pod template)` }];
+  }
+  if (obj.kind === 'CronJob' && obj.spec?.jobTemplate?.spec?.template) {
+    return [{ path: [...path, 'spec', 'jobTemplate', 'spec', 'template'], pod: obj.spec.jobTemplate.spec.template as Pod, label: `${name} (pod template)` }];
+  }
+  if (obj.kind?.endsWith('List') && Array.isArray(obj.items)) return obj.items.flatMap((item, i) => podSites(item, [...path, 'items', i]));
+  return [];
+}
+
+/** The namespace a pod will be created in: its own, the owner's, or the command's. */
+export function namespaceOf(doc: unknown, site: PodSite, fallback: string): string {
+  return site.pod.metadata?.namespace ?? (doc as Obj).metadata?.namespace ?? fallback;
+}
+
+/** Replaces the pod-like object at `path` inside `doc` (returns a new document). */
+export function replaceAt<T>(doc: T, path: (string | number)[], value: unknown): T {
+  if (path.length === 0) return value as T;
+  const copy = structuredClone(doc) as any;
+  let node = copy;
+  for (const key of path.slice(0, -1)) node = node[key];
+  node[path[path.length - 1]!] = value;
+  return copy;
+}

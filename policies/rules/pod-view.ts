@@ -1,0 +1,129 @@
+// One view over "things that become pods": Pods, pod templates of workload
+// controllers and CronJobs, and the driver/executor of a SparkApplication. Rules about
+// volumes, mounts, JVM options and placement read this instead of each shape.
+import type { EnvVar, Volume, VolumeMount } from '../k8s.js';
+import type { Segments } from './path.js';
+import { POD_TEMPLATE_KINDS, SPARK_GROUP, groupOf, isObject, type KubeObject } from './types.js';
+
+export interface Located<T> {
+  value: T;
+  path: Segments;
+}
+
+export interface ContainerView {
+  /** For messages: `container "executor"`, `SparkApplication executor`. */
+  label: string;
+  path: Segments;
+  name?: string;
+  init: boolean;
+  image?: Located<string>;
+  env: EnvVar[];
+  envPath: Segments;
+  volumeMounts: VolumeMount[];
+  mountsPath: Segments;
+  /** Strings a JVM takes `-D` options from: env values, args, command, javaOptions, extraJavaOptions. */
+  optionTexts: Located<string>[];
+  resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+}
+
+export interface PodView {
+  label: string;
+  /** `driver` / `executor` from the `spark-role` label or the SparkApplication section. */
+  sparkRole?: 'driver' | 'executor';
+  labels: Record<string, string>;
+  volumes: Volume[];
+  volumesPath: Segments;
+  containers: ContainerView[];
+  /** Each nodeSelector that applies (SparkApplication: the app-wide one and the role's). */
+  nodeSelectors: Located<Record<string, string>>[];
+  affinity?: Located<any>;
+}
+
+export function podViews(obj: KubeObject): PodView[] {
+  const kind = obj.kind ?? '';
+  if (groupOf(obj.apiVersion ?? '') === SPARK_GROUP) {
+    if (kind === 'SparkApplication') return sparkViews(obj.spec, ['spec']);
+    if (kind === 'ScheduledSparkApplication') return sparkViews(obj.spec?.template, ['spec', 'template']);
+    return [];
+  }
+  if (kind === 'Pod') return [templateView(obj, [], `Pod ${obj.metadata?.name ?? ''}`.trim())];
+  if (POD_TEMPLATE_KINDS.has(kind) && isObject(obj.spec?.template)) return [templateView(obj.spec.template, ['spec', 'template'], `${kind} pod template`)];
+  if (kind === 'CronJob' && isObject(obj.spec?.jobTemplate?.spec?.template)) {
+    return [templateView(obj.spec.jobTemplate.spec.template, ['spec', 'jobTemplate', 'spec', 'template'], 'CronJob pod template')];
+  }
+  return [];
+}
+
+const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+const strings = (v: unknown): string[] => list<unknown>(v).filter((s): s is string => typeof s === 'string');
+
+function templateView(pod: any, base: Segments, label: string): PodView {
+  const spec = isObject(pod?.spec) ? pod.spec : {};
+  const labels = isObject(pod?.metadata?.labels) ? pod.metadata.labels : {};
+  const role = labels['spark-role'];
+  const containers = (['initContainers', 'containers'] as const).flatMap((field) =>
+    list<any>(spec[field]).map((c, i) => containerView(c, [...base, 'spec', field, i], field === 'initContainers')),
+  );
+  return {
+    label,
+    ...(role === 'driver' || role === 'executor' ? { sparkRole: role } : {}),
+    labels,
+    volumes: list<Volume>(spec.volumes),
+    volumesPath: [...base, 'spec', 'volumes'],
+    containers,
+    nodeSelectors: isObject(spec.nodeSelector) ? [{ value: spec.nodeSelector, path: [...base, 'spec', 'nodeSelector'] }] : [],
+    ...(isObject(spec.affinity) ? { affinity: { value: spec.affinity, path: [...base, 'spec', 'affinity'] } } : {}),
+  };
+}
+
+function containerView(c: any, path: Segments, init: boolean): ContainerView {
+  const env = list<EnvVar>(c?.env);
+  const optionTexts: Located<string>[] = [
+    ...env.flatMap((e, i) => (typeof e?.value === 'string' ? [{ value: e.value, path: [...path, 'env', i, 'value'] }] : [])),
+    ...(['command', 'args'] as const).flatMap((f) => strings(c?.[f]).map((value, i) => ({ value, path: [...path, f, i] }))),
+  ];
+  return {
+    label: `container "${c?.name ?? '?'}"`,
+    path,
+    ...(typeof c?.name === 'string' ? { name: c.name } : {}),
+    init,
+    ...(typeof c?.image === 'string' ? { image: { value: c.image, path: [...path, 'image'] } } : {}),
+    env,
+    envPath: [...path, 'env'],
+    volumeMounts: list<VolumeMount>(c?.volumeMounts),
+    mountsPath: [...path, 'volumeMounts'],
+    optionTexts,
+    ...(isObject(c?.resources) ? { resources: c.resources } : {}),
+  };
+}
+
+function sparkViews(spec: any, base: Segments): PodView[] {
+  if (!isObject(spec)) return [];
+  return (['driver', 'executor'] as const).map((role) => {
+    const part = isObject(spec[role]) ? spec[role] : {};
+    const path = [...base, role];
+    const container = containerView(part, path, false);
+    container.label = `SparkApplication ${role}`;
+    delete container.name;
+    if (typeof part.image !== 'string' && typeof spec.image === 'string') container.image = { value: spec.image, path: [...base, 'image'] };
+    if (typeof part.javaOptions === 'string') container.optionTexts.push({ value: part.javaOptions, path: [...path, 'javaOptions'] });
+    for (const [k, v] of Object.entries(isObject(part.envVars) ? part.envVars : {})) {
+      if (typeof v === 'string') container.optionTexts.push({ value: v, path: [...path, 'envVars', k] });
+    }
+    const extra = `spark.${role}.extraJavaOptions`;
+    if (typeof spec.sparkConf?.[extra] === 'string') container.optionTexts.push({ value: spec.sparkConf[extra], path: [...base, 'sparkConf', extra] });
+    const nodeSelectors: Located<Record<string, string>>[] = [];
+    if (isObject(spec.nodeSelector)) nodeSelectors.push({ value: spec.nodeSelector, path: [...base, 'nodeSelector'] });
+    if (isObject(part.nodeSelector)) nodeSelectors.push({ value: part.nodeSelector, path: [...path, 'nodeSelector'] });
+    return {
+      label: `SparkApplication ${role}`,
+      sparkRole: role,
+      labels: isObject(part.labels) ? part.labels : {},
+      volumes: list<Volume>(spec.volumes),
+      volumesPath: [...base, 'volumes'],
+      containers: [container],
+      nodeSelectors,
+      ...(isObject(part.affinity) ? { affinity: { value: part.affinity, path: [...path, 'affinity'] } } : {}),
+    };
+  });
+}

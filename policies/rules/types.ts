@@ -1,0 +1,51 @@
+// The rule interface: pure checks over one Kubernetes object. Rules report field
+// paths only; whoever holds the source (validate, the webhook) turns paths into
+// lines or AdmissionReview messages.
+import type { Diagnostic, Severity } from '../diagnostics.js';
+import type { Policy, PolicySpec } from '../model.js';
+
+/** Any Kubernetes object as parsed from YAML/JSON or received in an AdmissionReview. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; generateName?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: any;
+  [field: string]: unknown;
+}
+
+export interface RuleContext {
+  policy: Policy;
+  /** The policy spec for this object: the named profile (`graphdata.io/profile`) laid over the policy. */
+  spec: PolicySpec;
+  /** Every object of the same input (a validate run, an AdmissionReview has just one): for cross-document rules. */
+  objects: readonly KubeObject[];
+}
+
+export interface Rule {
+  /** Stable code; every diagnostic the rule reports carries it. */
+  code: string;
+  description: string;
+  appliesTo(kind: string, apiVersion: string): boolean;
+  /** Diagnostics with `path` relative to `obj`; never file or line. */
+  check(obj: KubeObject, ctx: RuleContext): Diagnostic[];
+}
+
+export const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
+
+/** Policy limits and placement follow the policy's mode: Enforce denies, Audit admits with a warning. */
+export const modeSeverity = (ctx: RuleContext): Severity => (ctx.spec.mode === 'Enforce' ? 'error' : 'warning');
+
+export const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export const SPARK_GROUP = 'sparkoperator.k8s.io';
+export const STARROCKS_GROUP = 'starrocks.com';
+export const FLUID_GROUP = 'data.fluid.io';
+
+/** Kinds whose `spec.template` is a pod template. */
+export const POD_TEMPLATE_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'ReplicationController']);
+
+/** Pods, pod templates and the custom resources that become pods: where workload strings live. */
+export function isWorkloadKind(kind: string, apiVersion: string): boolean {
+  const group = groupOf(apiVersion);
+  return kind === 'Pod' || kind === 'CronJob' || POD_TEMPLATE_KINDS.has(kind) || group === SPARK_GROUP || group === STARROCKS_GROUP;
+}

@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { inject } from '../../../policies/index.js';
+import { cli } from '../../support/run-cli.js';
+import { defaultPolicy } from '../../fixtures/policy.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/manifests/${name}`, import.meta.url));
+const docs = (yaml: string) => parseAllDocuments(yaml).map((d) => d.toJS());
+
+describe('kubectl graphdata inject', () => {
+  it('prints the pod with exactly what the webhook engine would inject', async () => {
+    const run = await cli(['inject', '-f', fixture('executor-pod.yaml')]);
+    expect(run.code).toBe(0);
+    const [pod] = docs(run.stdout);
+    const source = docs(readFileSync(fixture('executor-pod.yaml'), 'utf8'))[0];
+    expect(pod).toEqual(inject(source, defaultPolicy(), { namespace: 'tenant-a' }).pod);
+  });
+
+  it('injects pod templates, passes other documents through, and warns with file and line', async () => {
+    const run = await cli(['inject', '-f', fixture('cn-statefulset.yaml')]);
+    expect(run.code).toBe(0);
+    const [sts, svc] = docs(run.stdout);
+    expect(sts.spec.template.metadata.annotations['graphdata.io/injected']).toContain('starrocks-cn');
+    expect(sts.spec.template.spec.containers[0].volumeMounts).toContainEqual(expect.objectContaining({ mountPath: '/opt/starrocks/cn/lib/hadoop/hdfs/alluxio-2.9.4-client.jar' }));
+    expect(svc).toEqual(docs(readFileSync(fixture('cn-statefulset.yaml'), 'utf8'))[1]);
+    // The clashing emptyDir named like our socket volume: warned about at its line.
+    expect(run.stderr).toContain(`${fixture('cn-statefulset.yaml')}:16:`);
+    expect(run.stderr).toContain('domain-socket-conflict');
+    expect(run.stderr).toContain('(spec.template.spec.volumes)');
+  });
+
+  it('reads stdin and prints JSON', async () => {
+    const run = await cli(['inject', '-f', '-', '-o', 'json'], { stdin: readFileSync(fixture('executor-pod.yaml'), 'utf8') });
+    expect(JSON.parse(run.stdout).spec.nodeSelector).toEqual({ alluxio: 'true' });
+  });
+
+  it('--diff shows only the added lines', async () => {
+    const run = await cli(['inject', '-f', fixture('executor-pod.yaml'), '--diff']);
+    expect(run.stdout).toMatch(/^--- a\//m);
+    expect(run.stdout).toContain('+    alluxio: "true"');
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('-') && !l.startsWith('---'))).toEqual([]);
+  });
+
+  it('re-injecting its own output changes nothing', async () => {
+    const first = await cli(['inject', '-f', fixture('cn-statefulset.yaml')]);
+    const second = await cli(['inject', '-f', '-', '--diff'], { stdin: first.stdout });
+    expect(second.stdout).toBe('');
+  });
+
+  it('reports a bad path and a broken policy as errors with hints', async () => {
+    const missing = await cli(['inject', '-f', '/nonexistent.yaml']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/error: \/nonexistent.yaml: no such file or directory\n {2}hint: /);
+    const badPolicy = await cli(['inject', '-f', fixture('executor-pod.yaml'), '--policy', fixture('cn-statefulset.yaml')]);
+    expect(badPolicy.code).toBe(1);
+    expect(badPolicy.stderr).toContain('policy-missing');
+  });
+});
+
+describe('kubectl graphdata explain -f', () => {
+  it('names the workload, the container, the policy and every mutator outcome', async () => {
+    const run = await cli(['explain', '-f', fixture('executor-pod.yaml')], { env: { NO_COLOR: '1' } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Pod/wordcount-exec-1');
+    expect(run.stdout).toContain('workload:   spark-executor (label spark-role=executor)');
+    expect(run.stdout).toContain('containers: spark-kubernetes-executor');
+    expect(run.stdout).toContain('policy:     ClusterGraphDataPolicy/default');
+    expect(run.stdout).toMatch(/domain-socket\s+applied\s+volume graphdata-alluxio-domain/);
+    expect(run.stdout).not.toContain('\u001b[');
+  });
+
+  it('explains a pod with no target container without guessing', async () => {
+    const pod = readFileSync(fixture('executor-pod.yaml'), 'utf8').replace('name: spark-kubernetes-executor', 'name: main');
+    const run = await cli(['explain', '-f', '-', '-o', 'json'], { stdin: pod });
+    const e = JSON.parse(run.stdout);
+    expect(e).toMatchObject({ status: 'no-target-container', containers: [], actions: [] });
+    expect(e.reason).toContain('it has: main');
+  });
+
+  it('needs exactly one of -f and pod/NAME', async () => {
+    expect((await cli(['explain'])).code).toBe(2);
+  });
+});
