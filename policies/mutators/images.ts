@@ -24,7 +24,9 @@ export const images: Mutator = {
         if (resolved.changes.length) {
           actions.push({ mutator: 'images', outcome: 'applied', subject, reason: `${c.image} → ${resolved.image} (${resolved.changes.join(', ')})` });
           c.image = resolved.image;
-        } else if (resolved.floating) {
+        }
+        // A mirrored image can still float: the tag is what makes a pull reproducible.
+        if (resolved.floating) {
           actions.push({
             mutator: 'images',
             outcome: 'skipped',

@@ -1,0 +1,30 @@
+// volumeMounts must name a volume of the same pod (or SparkApplication spec.volumes);
+// otherwise the apiserver rejects the pod, or the Spark operator drops the mount.
+import { diagnostic, joinPath, type Diagnostic } from '../diagnostics.js';
+import { podViews } from './pod-view.js';
+import { isWorkloadKind, type Rule } from './types.js';
+
+export const volumeMountRule: Rule = {
+  code: 'volume-missing',
+  description: 'volumeMounts naming a volume the pod (or SparkApplication spec.volumes) does not define',
+  appliesTo: isWorkloadKind,
+  check(obj) {
+    const out: Diagnostic[] = [];
+    for (const view of podViews(obj)) {
+      const names = new Set(view.volumes.map((v) => v?.name));
+      for (const c of view.containers) {
+        c.volumeMounts.forEach((mount, i) => {
+          if (typeof mount?.name !== 'string' || names.has(mount.name)) return;
+          const known = [...names].filter(Boolean).join(', ');
+          out.push(
+            diagnostic('error', 'volume-missing', `${c.label} mounts volume "${mount.name}" at ${mount.mountPath ?? '?'}, but no volume of that name is defined`, {
+              path: joinPath([...c.mountsPath, i, 'name']),
+              hint: `add a volume named "${mount.name}" to ${joinPath(view.volumesPath)}${known ? `, or use one of: ${known}` : ''}`,
+            }),
+          );
+        });
+      }
+    }
+    return out;
+  },
+};
