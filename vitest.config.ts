@@ -1,11 +1,18 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Two projects: fast pure unit/server tests, and end-to-end tests that need the
 // real kube-apiserver + etcd started by test/cluster/global-setup.ts.
+// clipanion's ESM build imports a directory (`./platform`), which Node's ESM loader
+// refuses; Node itself loads its CommonJS build. Resolve to that build in tests too.
+const clipanionCjs = { clipanion: fileURLToPath(new URL('./node_modules/clipanion/lib/advanced/index.js', import.meta.url)) };
+
 export default defineConfig({
+  resolve: { alias: clipanionCjs },
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
@@ -13,6 +20,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
