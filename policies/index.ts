@@ -11,3 +11,4 @@ export { MUTATORS } from './mutators/index.js';
 export type { Action, ActionOutcome, Mutator, MutationContext } from './mutators/index.js';
 export type { Pod, Container } from './k8s.js';
 export * from './patch.js';
+export * from './rules/index.js';

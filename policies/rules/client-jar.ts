@@ -1,7 +1,7 @@
 // Client jar version: a client built for another Alluxio release than the workers
 // fails at run time with RPC or protocol errors, long after admission.
 import { diagnostic, joinPath, type Diagnostic } from '../diagnostics.js';
-import { FLUID_GROUP, groupOf, isWorkloadKind, modeSeverity, type RuleContext, type Rule } from './types.js';
+import { fluidNeighbour, isWorkloadKind, modeSeverity, type KubeObject, type RuleContext, type Rule } from './types.js';
 import { walkStrings } from './walk.js';
 
 // alluxio-2.9.3-client.jar, alluxio-shaded-client-2.9.3.jar, org.alluxio:alluxio-shaded-client:2.9.3
@@ -10,13 +10,13 @@ const JAR_PATTERNS: readonly RegExp[] = [/alluxio-(\d+\.\d+\.\d+)[\w.-]*?-client
 const versionCore = (s: string): string | undefined => /(\d+\.\d+\.\d+)/.exec(s)?.[1];
 
 /** The workers' version: an AlluxioRuntime of the same input (its image tag), else the policy. */
-function workerVersion(ctx: RuleContext): { version: string; source: string } | undefined {
-  const runtime = ctx.objects.find((o) => o.kind === 'AlluxioRuntime' && groupOf(o.apiVersion ?? '') === FLUID_GROUP);
+function workerVersion(obj: KubeObject, ctx: RuleContext): { version: string; source: string } | undefined {
+  const runtime = fluidNeighbour(obj, ctx, ['AlluxioRuntime']);
   const tag = runtime?.spec?.alluxioVersion?.imageTag;
   const fromRuntime = typeof tag === 'string' ? versionCore(tag) : undefined;
   if (fromRuntime) return { version: fromRuntime, source: `AlluxioRuntime ${runtime?.metadata?.name ?? ''} image tag ${tag}`.trim() };
   const fromPolicy = versionCore(ctx.spec.alluxio.version);
-  return fromPolicy ? { version: fromPolicy, source: `policy ${ctx.policy.name}` } : undefined;
+  return fromPolicy ? { version: fromPolicy, source: `policy "${ctx.policy.name}"` } : undefined;
 }
 
 export const clientJarRule: Rule = {
@@ -24,7 +24,7 @@ export const clientJarRule: Rule = {
   description: 'Alluxio client jar version (alluxio-X-client.jar) different from the Alluxio worker version (policy or AlluxioRuntime image tag)',
   appliesTo: isWorkloadKind,
   check(obj, ctx) {
-    const worker = workerVersion(ctx);
+    const worker = workerVersion(obj, ctx);
     if (!worker) return [];
     const out: Diagnostic[] = [];
     walkStrings(obj, (text, path) => {

@@ -3,7 +3,7 @@
 import { diagnostic, joinPath, type Diagnostic } from '../diagnostics.js';
 import type { Volume } from '../k8s.js';
 import { podViews } from './pod-view.js';
-import { FLUID_GROUP, groupOf, isWorkloadKind, modeSeverity, type RuleContext, type Rule } from './types.js';
+import { fluidNeighbour, isWorkloadKind, modeSeverity, type KubeObject, type RuleContext, type Rule } from './types.js';
 
 export const SOCKET_PROPERTY = 'alluxio.worker.data.server.domain.socket.address';
 const SOCKET_OPTION = /-Dalluxio\.worker\.data\.server\.domain\.socket\.address=(\S+)/g;
@@ -11,11 +11,11 @@ const SOCKET_OPTION = /-Dalluxio\.worker\.data\.server\.domain\.socket\.address=
 const norm = (p: string): string => (p.length > 1 ? p.replace(/\/+$/, '') : p);
 
 /** Where clients must look: an AlluxioRuntime of the same input says so explicitly, else the policy. */
-function expectedSocket(ctx: RuleContext): { clientPath: string; hostPath: string; source: string } {
-  const runtime = ctx.objects.find((o) => o.kind === 'AlluxioRuntime' && groupOf(o.apiVersion ?? '') === FLUID_GROUP && typeof o.spec?.properties?.[SOCKET_PROPERTY] === 'string');
+function expectedSocket(obj: KubeObject, ctx: RuleContext): { clientPath: string; hostPath: string; source: string } {
+  const runtime = fluidNeighbour(obj, ctx, ['AlluxioRuntime'], (o) => typeof o.spec?.properties?.[SOCKET_PROPERTY] === 'string');
   const { mountPath, hostPath } = ctx.spec.alluxio.domainSocket;
   if (runtime) return { clientPath: norm(runtime.spec.properties[SOCKET_PROPERTY]), hostPath: norm(hostPath), source: `AlluxioRuntime ${runtime.metadata?.name ?? ''}`.trim() };
-  return { clientPath: norm(mountPath), hostPath: norm(hostPath), source: `policy ${ctx.policy.name}` };
+  return { clientPath: norm(mountPath), hostPath: norm(hostPath), source: `policy "${ctx.policy.name}"` };
 }
 
 export const socketPathRule: Rule = {
@@ -23,7 +23,7 @@ export const socketPathRule: Rule = {
   description: 'client domain-socket path (-D option, hostPath mount) differs from the worker socket path in the policy or AlluxioRuntime',
   appliesTo: isWorkloadKind,
   check(obj, ctx) {
-    const want = expectedSocket(ctx);
+    const want = expectedSocket(obj, ctx);
     const severity = modeSeverity(ctx);
     const out: Diagnostic[] = [];
     for (const view of podViews(obj)) {

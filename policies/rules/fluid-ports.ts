@@ -2,7 +2,7 @@
 // random port, so `alluxio://host:19998` and `alluxio.master.rpc.port=19998` reach
 // nothing (or another tenant's master).
 import { diagnostic, joinPath, type Diagnostic } from '../diagnostics.js';
-import { FLUID_GROUP, groupOf, isWorkloadKind, type KubeObject, type RuleContext, type Rule } from './types.js';
+import { fluidNeighbour, isWorkloadKind, type KubeObject, type RuleContext, type Rule } from './types.js';
 import { walkStrings } from './walk.js';
 
 const FIXED_PORT: readonly RegExp[] = [/alluxio:\/\/[^/\s:,]+:19998\b/, /alluxio\.master\.(?:rpc\.)?port[=:]\s*19998\b/];
@@ -11,13 +11,10 @@ const PORT_KEY = /alluxio\.master\.(?:rpc\.)?port$/;
 /** Why this object is in Fluid territory, or undefined when it is not. */
 function fluidReason(obj: KubeObject, ctx: RuleContext): string | undefined {
   if (ctx.spec.cache === 'fluid') return `policy ${ctx.policy.name} uses Fluid`;
-  const ns = obj.metadata?.namespace;
-  const fluid = ctx.objects.find(
-    (o) => groupOf(o.apiVersion ?? '') === FLUID_GROUP && ['Dataset', 'AlluxioRuntime'].includes(o.kind ?? '') && (!ns || !o.metadata?.namespace || o.metadata.namespace === ns),
-  );
+  const fluid = fluidNeighbour(obj, ctx, ['Dataset', 'AlluxioRuntime']);
   if (!fluid) return undefined;
   // A runtime that pins its master port makes 19998 legitimate.
-  const pinned = ctx.objects.some((o) => o.kind === 'AlluxioRuntime' && Number(o.spec?.master?.ports?.rpc) === 19998);
+  const pinned = fluidNeighbour(obj, ctx, ['AlluxioRuntime'], (o) => Number(o.spec?.master?.ports?.rpc) === 19998) !== undefined;
   const name = fluid.metadata?.name;
   return pinned ? undefined : `${fluid.kind}${name ? ` ${name}` : ''} is in the same input`;
 }

@@ -28,18 +28,32 @@ export function findPlaceholder(text: string): string | undefined {
 
 type Field = 'fe-address' | 'image' | 'value';
 
-function fieldKind(path: Segments, text: string): Field {
+/** For `env[i].value`, the variable's name says what the value is (FE_SERVICE, FE_ADDR, …). */
+function envName(obj: unknown, path: Segments): string {
+  if (path[path.length - 1] !== 'value' || path[path.length - 3] !== 'env') return '';
+  let node: any = obj;
+  for (const key of path.slice(0, -1)) node = node?.[key];
+  return typeof node?.name === 'string' ? node.name : '';
+}
+
+function fieldKind(obj: unknown, path: Segments, text: string): Field {
   const key = String(path[path.length - 1] ?? '');
-  const joined = path.map(String).join('.');
+  const joined = [...path.map(String), envName(obj, path)].join('.');
   if (/image$/i.test(key)) return 'image';
-  if (/feInfo|fe[-_]?(host|addr|address|service|endpoint)|^FE_/i.test(joined) || /:(9030|8030)\b/.test(text)) return 'fe-address';
+  if (/feInfo|fe[-_]?(host|addr|address|service|endpoint)|(^|\.)FE_/i.test(joined) || /:(9030|8030)\b/.test(text)) return 'fe-address';
   return 'value';
 }
 
 const HINTS: Record<Field, string> = {
-  'fe-address': 'replace it with the FE query address, host:9030 — e.g. the FE service starrocks-fe-service.<namespace>.svc.cluster.local:9030',
+  'fe-address': 'replace it with the FE query address, host:9030 — e.g. the StarRocksCluster FE service, mycluster-fe-service.starrocks.svc.cluster.local:9030',
   image: 'replace it with an image your cluster can pull, as repository:tag (e.g. starrocks/cn-ubuntu:3.2.2)',
   value: 'replace the placeholder with the real value for this cluster',
+};
+
+// The legacy ComputeNodeGroup's two images are easy to mix up; say which is which.
+const IMAGE_HINTS: Record<string, string> = {
+  cnImage: 'set the StarRocks CN image, e.g. starrocks/cn-ubuntu:3.2.2 (a tag your FE version supports)',
+  componentsImage: "set the operator's components image (CN register sidecar and offline job), built from the operator's components/ directory and pushed to your registry",
 };
 
 const WHAT: Record<Field, string> = { 'fe-address': 'FE address', image: 'image', value: 'value' };
@@ -55,11 +69,12 @@ export const placeholderRule: Rule = {
       if (path[0] === 'metadata' && path[1] === 'annotations') return;
       const found = findPlaceholder(text);
       if (!found) return;
-      const field = fieldKind(path, text);
+      const field = fieldKind(obj, path, text);
+      const key = path[path.length - 1];
       out.push(
         diagnostic('error', 'placeholder', `placeholder ${WHAT[field]} ${JSON.stringify(text.length > 60 ? found : text)}`, {
           path: joinPath(path),
-          hint: HINTS[field],
+          hint: (typeof key === 'string' && IMAGE_HINTS[key]) || HINTS[field],
         }),
       );
     });

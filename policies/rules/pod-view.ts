@@ -28,6 +28,8 @@ export interface ContainerView {
 
 export interface PodView {
   label: string;
+  /** True for a SparkApplication driver/executor section (not a pod spec: cores/memory instead of resources). */
+  sparkApplication: boolean;
   /** `driver` / `executor` from the `spark-role` label or the SparkApplication section. */
   sparkRole?: 'driver' | 'executor';
   labels: Record<string, string>;
@@ -66,6 +68,7 @@ function templateView(pod: any, base: Segments, label: string): PodView {
   );
   return {
     label,
+    sparkApplication: false,
     ...(role === 'driver' || role === 'executor' ? { sparkRole: role } : {}),
     labels,
     volumes: list<Volume>(spec.volumes),
@@ -117,6 +120,7 @@ function sparkViews(spec: any, base: Segments): PodView[] {
     if (isObject(part.nodeSelector)) nodeSelectors.push({ value: part.nodeSelector, path: [...path, 'nodeSelector'] });
     return {
       label: `SparkApplication ${role}`,
+      sparkApplication: true,
       sparkRole: role,
       labels: isObject(part.labels) ? part.labels : {},
       volumes: list<Volume>(spec.volumes),

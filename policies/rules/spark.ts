@@ -30,7 +30,7 @@ export const coreLimitRule: Rule = {
       return [
         diagnostic('error', 'core-limit-below-cores', `${role} coreLimit ${part.coreLimit} is below ${requestField} ${part[requestField] ?? 1}; the ${role} pod's CPU request would exceed its limit and be rejected`, {
           path: joinPath([...app.base, role, 'coreLimit']),
-          hint: `raise coreLimit to at least ${request} (e.g. "${Math.ceil(request * 1200)}m"), or lower ${requestField}`,
+          hint: `raise coreLimit to at least "${Math.round(request * 1000)}m", or lower ${requestField}`,
         }),
       ];
     });

@@ -49,3 +49,11 @@ export function isWorkloadKind(kind: string, apiVersion: string): boolean {
   const group = groupOf(apiVersion);
   return kind === 'Pod' || kind === 'CronJob' || POD_TEMPLATE_KINDS.has(kind) || group === SPARK_GROUP || group === STARROCKS_GROUP;
 }
+
+/** Objects that may live in the same namespace: equal namespaces, or one not saying (the -n default applies). */
+export const sameNamespace = (a: KubeObject, b: KubeObject): boolean =>
+  !a.metadata?.namespace || !b.metadata?.namespace || a.metadata.namespace === b.metadata.namespace;
+
+/** The first Fluid object of `kinds` that shares a namespace with `obj`. */
+export const fluidNeighbour = (obj: KubeObject, ctx: RuleContext, kinds: readonly string[], extra: (o: KubeObject) => boolean = () => true): KubeObject | undefined =>
+  ctx.objects.find((o) => groupOf(o.apiVersion ?? '') === FLUID_GROUP && kinds.includes(o.kind ?? '') && sameNamespace(o, obj) && extra(o));

@@ -1,0 +1,94 @@
+import { Command, Option } from 'clipanion';
+import type { Diagnostic } from '../../policies/diagnostics.js';
+import { GraphdataCommand, outputOption } from '../base.js';
+
+export class ValidateCommand extends GraphdataCommand {
+  static override paths = [['validate']];
+  static override usage = Command.Usage({
+    category: 'Offline',
+    description: 'Check manifests against the policy and the known misconfigurations',
+    details: `
+      Reads SparkApplications, StarRocksClusters, legacy ComputeNodeGroups, Fluid
+      Datasets/AlluxioRuntimes, HPAs, Pods and pod templates (multi-document YAML or
+      JSON) and reports every finding with file, line, column, field path and what to
+      change: placeholder FE addresses and images, minReplicas > maxReplicas, removed
+      autoscaling/v2beta2, socket path and client jar mismatches, executors kept off
+      the cache nodes, hard-coded 19998 under Fluid, missing volumes, the policy's limits.
+
+      Exit code 0 when there are no errors (warnings too with --strict), 1 otherwise,
+      2 for usage mistakes. --server also asks the cluster for a dry-run create of each
+      object, so the apiserver, the CRDs and admission webhooks check it as well.
+    `,
+    examples: [
+      ['Validate a manifest', '$0 validate -f cn.yaml'],
+      ['Validate a directory, failing on warnings too', '$0 validate -f manifests/ --strict'],
+      ['Check against a policy file and print JSON', '$0 validate -f spark.yaml --policy policy.yaml -o json'],
+      ['Let the cluster dry-run the objects as well', '$0 validate -f spark.yaml --server -n analytics'],
+      ['Validate what kubectl has', 'kubectl get sparkapplication wordcount -o yaml | $0 validate -f -'],
+    ],
+  });
+
+  files = Option.Array('-f,--filename', [], { description: 'File, directory or - (stdin) with manifests; repeatable' });
+  policy = Option.String('--policy', { description: 'Policy file (default: the built-in policy)' });
+  server = Option.Boolean('--server', false, { description: 'Also dry-run create each object on the cluster (uses --kubeconfig, --context, -n)' });
+  strict = Option.Boolean('--strict', false, { description: 'Exit 1 on warnings too' });
+  output = outputOption(['table', 'json', 'yaml']);
+
+  async run(): Promise<number> {
+    const [{ readInputs }, { loadPolicyForCli }, { validateSources, sortDiagnostics }] = await Promise.all([
+      import('../input.js'),
+      import('../policy-option.js'),
+      import('../validate-sources.js'),
+    ]);
+    const inputs = await readInputs(this.files, this.context.stdin);
+    const policy = loadPolicyForCli(this.policy);
+    const report = validateSources(inputs, policy);
+    if (this.server) {
+      const { serverDryRun } = await import('../server-dry-run.js');
+      report.diagnostics.push(...(await serverDryRun(report.documents, { kubeconfig: this.kubeconfig, context: this.kubeContext, namespace: this.namespace })));
+    }
+    const diagnostics = sortDiagnostics(report.diagnostics, inputs.map((i) => i.file));
+    const summary = summarize(diagnostics, report.documents.length, report.files);
+    const failed = summary.errors > 0 || (this.strict && summary.warnings > 0);
+    await this.print(diagnostics, summary, !failed);
+    return failed ? 1 : 0;
+  }
+
+  private async print(diagnostics: Diagnostic[], summary: Summary, valid: boolean): Promise<void> {
+    const out = this.context.stdout;
+    if (this.output === 'json') {
+      out.write(`${JSON.stringify({ valid, summary, diagnostics }, null, 2)}\n`);
+      return;
+    }
+    if (this.output === 'yaml') {
+      out.write((await import('yaml')).stringify({ valid, summary, diagnostics }));
+      return;
+    }
+    // The findings are this command's output, so table mode writes them to stdout too.
+    const { formatDiagnostics, painter } = await import('../output.js');
+    const paint = painter(out);
+    out.write(await formatDiagnostics(diagnostics, 'table', paint));
+    const line = summaryLine(summary);
+    out.write(`${summary.errors ? paint('red', line) : summary.warnings ? paint('yellow', line) : paint('green', line)}\n`);
+  }
+}
+
+interface Summary {
+  errors: number;
+  warnings: number;
+  infos: number;
+  documents: number;
+  files: number;
+}
+
+function summarize(diagnostics: readonly Diagnostic[], documents: number, files: number): Summary {
+  const count = (s: Diagnostic['severity']) => diagnostics.filter((d) => d.severity === s).length;
+  return { errors: count('error'), warnings: count('warning'), infos: count('info'), documents, files };
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** "2 errors, 1 warning in 3 documents". */
+export function summaryLine(s: Summary): string {
+  return `${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')} in ${plural(s.documents, 'document')}`;
+}

@@ -1,0 +1,93 @@
+// The rule list and the entry points. Pure: objects in, diagnostics with field paths
+// out. `validate` maps paths to lines; the validating webhook turns them into
+// AdmissionReview denials or warnings.
+import { ANNOTATION_PROFILE, resolveSpec, type Policy } from '../model.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { minAboveMaxRule, removedApiRule } from './autoscaling.js';
+import { clientJarRule } from './client-jar.js';
+import { socketPathRule } from './domain-socket.js';
+import { fluidPortRule } from './fluid-ports.js';
+import { identityRule } from './identity.js';
+import { alluxioPathRule, hostPathRule, registryRule } from './limits-sources.js';
+import { cnReplicasRule, executorCoresRule, executorMemoryRule, resourcesRequiredRule } from './limits-sizes.js';
+import { prefixPath } from './path.js';
+import { placeholderRule } from './placeholders.js';
+import { placementRule } from './placement.js';
+import { requestAboveLimitRule } from './resources.js';
+import { schemaRule } from './schema.js';
+import { coreLimitRule, sparkImageRule } from './spark.js';
+import { isObject, type KubeObject, type Rule, type RuleContext } from './types.js';
+import { volumeMountRule } from './volumes.js';
+
+export const RULES: readonly Rule[] = [
+  identityRule,
+  schemaRule,
+  placeholderRule,
+  minAboveMaxRule,
+  removedApiRule,
+  socketPathRule,
+  placementRule,
+  clientJarRule,
+  fluidPortRule,
+  volumeMountRule,
+  coreLimitRule,
+  sparkImageRule,
+  requestAboveLimitRule,
+  registryRule,
+  hostPathRule,
+  alluxioPathRule,
+  resourcesRequiredRule,
+  executorCoresRule,
+  executorMemoryRule,
+  cnReplicasRule,
+];
+
+const isList = (o: KubeObject): boolean => typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items);
+
+/** Objects with the items of Lists in their place. */
+function flatten(objects: readonly unknown[]): KubeObject[] {
+  return objects.filter(isObject).flatMap((o) => (isList(o as KubeObject) ? flatten((o as KubeObject).items as unknown[]) : [o as KubeObject]));
+}
+
+/** Context for checking the objects of one input together (cross-document rules see them all). */
+export function ruleContext(policy: Policy, objects: readonly unknown[]): RuleContext {
+  return { policy, spec: policy.spec, objects: flatten(objects) };
+}
+
+/** The profile a workload asks for, on the object or its pod template. */
+function profileOf(obj: KubeObject): string | undefined {
+  const own = obj.metadata?.annotations?.[ANNOTATION_PROFILE];
+  const template = obj.spec?.template?.metadata?.annotations?.[ANNOTATION_PROFILE];
+  return typeof own === 'string' ? own : typeof template === 'string' ? template : undefined;
+}
+
+/** All findings for one document; paths are relative to it. Lists are checked item by item. */
+export function checkObject(value: unknown, ctx: RuleContext, rules: readonly Rule[] = RULES): Diagnostic[] {
+  if (!isObject(value)) return [];
+  const obj = value as KubeObject;
+  if (isList(obj)) {
+    return (obj.items as unknown[]).flatMap((item, i) => checkObject(item, ctx, rules).map((d) => ({ ...d, path: prefixPath(['items', i], d.path) })));
+  }
+  const kind = typeof obj.kind === 'string' ? obj.kind : '';
+  const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
+  const objectCtx: RuleContext = { ...ctx, spec: resolveSpec(ctx.policy, profileOf(obj)) };
+  const seen = new Set<string>();
+  return rules
+    .filter((r) => r.appliesTo(kind, apiVersion))
+    .flatMap((r) => r.check(obj, objectCtx))
+    .filter((d) => {
+      // A SparkApplication's driver and executor share spec.volumes: say it once.
+      const key = `${d.code}\u0000${d.path ?? ''}\u0000${d.message}`;
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
+}
+
+/** All findings for the objects of one input, in document order. */
+export function checkObjects(objects: readonly unknown[], policy: Policy): Diagnostic[] {
+  const ctx = ruleContext(policy, objects);
+  return objects.flatMap((o) => checkObject(o, ctx));
+}
+
+export { splitPath, prefixPath } from './path.js';
+export { findPlaceholder } from './placeholders.js';
+export type { KubeObject, Rule, RuleContext } from './types.js';

@@ -1,0 +1,106 @@
+// Policy limits on where things come from: image registries, hostPath directories
+// and Alluxio paths. Only checked when the policy sets them; severity follows its mode.
+import { diagnostic, joinPath, type Diagnostic } from '../diagnostics.js';
+import { parseImage, registryOf, resolveImage } from '../image-ref.js';
+import type { Segments } from './path.js';
+import { findPlaceholder } from './placeholders.js';
+import { FLUID_GROUP, groupOf, isObject, isWorkloadKind, modeSeverity, type KubeObject, type Rule } from './types.js';
+import { walkStrings } from './walk.js';
+
+const HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+const withFluid = (kind: string, apiVersion: string): boolean => isWorkloadKind(kind, apiVersion) || groupOf(apiVersion) === FLUID_GROUP;
+
+/** `/data` allows `/data` and `/data/x`, not `/database`. */
+const underPrefix = (path: string, prefix: string): boolean => {
+  const p = prefix.length > 1 ? prefix.replace(/\/+$/, '') : prefix;
+  return p === '/' || path === p || path.startsWith(`${p}/`);
+};
+
+function allowedImage(image: string, allowed: readonly string[]): boolean {
+  const ref = parseImage(image);
+  const registry = registryOf(ref);
+  return allowed.some((entry) => {
+    const e = HUB_ALIASES.has(entry) ? 'docker.io' : entry.replace(/\/+$/, '');
+    return e === registry || `${registry}/${ref.path}`.startsWith(`${e}/`);
+  });
+}
+
+export const registryRule: Rule = {
+  code: 'registry-not-allowed',
+  description: 'images from registries outside the policy limits.allowedRegistries (after the policy mirror rewrites)',
+  appliesTo: withFluid,
+  check(obj, ctx) {
+    const allowed = ctx.spec.limits.allowedRegistries;
+    if (!allowed?.length) return [];
+    const out: Diagnostic[] = [];
+    walkStrings(obj, (image, path, key) => {
+      if (typeof key !== 'string' || !/image$/i.test(key) || image === '' || findPlaceholder(image)) return;
+      // The webhook rewrites mirrored registries before enforcement sees the pod.
+      const resolved = resolveImage(image, ctx.spec.images).image;
+      if (allowedImage(resolved, allowed)) return;
+      out.push(
+        diagnostic(modeSeverity(ctx), 'registry-not-allowed', `image ${resolved}${resolved !== image ? ` (mirrored from ${image})` : ''} comes from ${registryOf(parseImage(resolved))}, which the policy does not allow`, {
+          path: joinPath(path),
+          hint: `pull it from one of ${allowed.join(', ')}, or ask for a mirror rule in the policy`,
+        }),
+      );
+    });
+    return out;
+  },
+};
+
+/** Every `hostPath: {path}` in the object, wherever the CRD puts volumes. */
+function hostPaths(value: unknown, path: Segments = []): { hostPath: string; path: Segments }[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => hostPaths(v, [...path, i]));
+  if (!isObject(value)) return [];
+  return Object.entries(value).flatMap(([k, v]) =>
+    k === 'hostPath' && isObject(v) && typeof v.path === 'string' ? [{ hostPath: v.path, path: [...path, k, 'path'] }] : hostPaths(v, [...path, k]),
+  );
+}
+
+export const hostPathRule: Rule = {
+  code: 'hostpath-not-allowed',
+  description: 'hostPath volumes outside the policy limits.allowedHostPaths (the domain-socket directory is always allowed)',
+  appliesTo: isWorkloadKind,
+  check(obj, ctx) {
+    const allowed = ctx.spec.limits.allowedHostPaths;
+    if (!allowed) return [];
+    const permitted = [...allowed, ctx.spec.alluxio.domainSocket.hostPath];
+    return hostPaths(obj).flatMap(({ hostPath, path }): Diagnostic[] =>
+      permitted.some((p) => underPrefix(hostPath, p))
+        ? []
+        : [
+            diagnostic(modeSeverity(ctx), 'hostpath-not-allowed', `hostPath ${hostPath} is outside the directories the policy allows`, {
+              path: joinPath(path),
+              hint: `use a directory under ${permitted.join(', ')}, or an emptyDir / PVC instead of hostPath`,
+            }),
+          ],
+    );
+  },
+};
+
+const ALLUXIO_URI = /alluxio:\/\/([^/\s"',;]*)(\/[^\s"',;]*)?/g;
+
+export const alluxioPathRule: Rule = {
+  code: 'alluxio-path-not-allowed',
+  description: 'alluxio:// paths outside the policy limits.alluxioPathPrefixes (per-tenant namespaces in Alluxio)',
+  appliesTo: isWorkloadKind,
+  check(obj: KubeObject, ctx) {
+    const prefixes = ctx.spec.limits.alluxioPathPrefixes;
+    if (!prefixes?.length) return [];
+    const out: Diagnostic[] = [];
+    walkStrings(obj, (text, path) => {
+      for (const m of text.matchAll(ALLUXIO_URI)) {
+        const target = m[2] ?? '/';
+        if (prefixes.some((p) => underPrefix(target, p))) continue;
+        out.push(
+          diagnostic(modeSeverity(ctx), 'alluxio-path-not-allowed', `${m[0]} reads outside this tenant's Alluxio paths (${prefixes.join(', ')})`, {
+            path: joinPath(path),
+            hint: `use a path under ${prefixes.join(' or ')}`,
+          }),
+        );
+      }
+    });
+    return out;
+  },
+};
