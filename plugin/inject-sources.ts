@@ -4,7 +4,7 @@ import { inject, type InjectionResult } from '../policies/engine.js';
 import type { Policy } from '../policies/model.js';
 import { parseYamlSource, type SourceDocument } from '../policies/yaml-source.js';
 import type { InputFile } from './input.js';
-import { namespaceOf, podSites, replaceAt, type PodSite } from './pod-templates.js';
+import { namespaceOf, podSites, replaceAt, type PodSite } from '../policies/pod-sites.js';
 
 export interface InjectedSite {
   file: string;

@@ -12,3 +12,4 @@ export type { Action, ActionOutcome, Mutator, MutationContext } from './mutators
 export type { Pod, Container } from './k8s.js';
 export * from './patch.js';
 export * from './rules/index.js';
+export * from './pod-sites.js';

@@ -3,7 +3,8 @@
 // volumes, mounts, JVM options and placement read this instead of each shape.
 import type { EnvVar, Volume, VolumeMount } from '../k8s.js';
 import type { Segments } from './path.js';
-import { POD_TEMPLATE_KINDS, SPARK_GROUP, groupOf, isObject, type KubeObject } from './types.js';
+import { podSites } from '../pod-sites.js';
+import { SPARK_GROUP, groupOf, isObject, type KubeObject } from './types.js';
 
 export interface Located<T> {
   value: T;
@@ -48,12 +49,9 @@ export function podViews(obj: KubeObject): PodView[] {
     if (kind === 'ScheduledSparkApplication') return sparkViews(obj.spec?.template, ['spec', 'template']);
     return [];
   }
-  if (kind === 'Pod') return [templateView(obj, [], `Pod ${obj.metadata?.name ?? ''}`.trim())];
-  if (POD_TEMPLATE_KINDS.has(kind) && isObject(obj.spec?.template)) return [templateView(obj.spec.template, ['spec', 'template'], `${kind} pod template`)];
-  if (kind === 'CronJob' && isObject(obj.spec?.jobTemplate?.spec?.template)) {
-    return [templateView(obj.spec.jobTemplate.spec.template, ['spec', 'jobTemplate', 'spec', 'template'], 'CronJob pod template')];
-  }
-  return [];
+  // Lists are split into their items by the caller; here only the object's own pods count.
+  if (kind.endsWith('List')) return [];
+  return podSites(obj).map((site) => templateView(site.pod, site.path, site.isPod ? `Pod ${obj.metadata?.name ?? ''}`.trim() : `${kind} pod template`));
 }
 
 const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);

@@ -3,6 +3,7 @@
 // lines or AdmissionReview messages.
 import type { Diagnostic, Severity } from '../diagnostics.js';
 import type { Policy, PolicySpec } from '../model.js';
+import { POD_TEMPLATE_KINDS } from '../pod-sites.js';
 
 /** Any Kubernetes object as parsed from YAML/JSON or received in an AdmissionReview. */
 export interface KubeObject {
@@ -42,7 +43,6 @@ export const STARROCKS_GROUP = 'starrocks.com';
 export const FLUID_GROUP = 'data.fluid.io';
 
 /** Kinds whose `spec.template` is a pod template. */
-export const POD_TEMPLATE_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'ReplicationController']);
 
 /** Pods, pod templates and the custom resources that become pods: where workload strings live. */
 export function isWorkloadKind(kind: string, apiVersion: string): boolean {

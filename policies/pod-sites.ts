@@ -1,16 +1,19 @@
 // Where pods live inside manifests: a Pod itself, the template of a workload
-// controller, a CronJob's job template, or items of a List.
-import type { Pod } from '../policies/k8s.js';
+// controller, a CronJob's job template, or items of a List. Shared by `inject`,
+// `explain` and the rules, so every one of them recognises the same shapes.
+import type { Pod } from './k8s.js';
 
 export interface PodSite {
   /** Path of the pod-like object inside the document (empty for a Pod). */
   path: (string | number)[];
   pod: Pod;
-  /** Human name: `Deployment/web (template)`. */
+  /** Human name: `Deployment/web (pod template)`. */
   label: string;
+  /** True for the Pod itself, false for a template inside another object. */
+  isPod: boolean;
 }
 
-const TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'ReplicationController']);
+export const POD_TEMPLATE_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'ReplicationController']);
 
 type Obj = { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: any; items?: unknown[] };
 
@@ -18,12 +21,12 @@ export function podSites(doc: unknown, path: (string | number)[] = []): PodSite[
   if (typeof doc !== 'object' || doc === null) return [];
   const obj = doc as Obj;
   const name = `${obj.kind}/${obj.metadata?.name ?? '(unnamed)'}`;
-  if (obj.kind === 'Pod') return [{ path, pod: obj as Pod, label: name }];
-  if (obj.kind && TEMPLATE_KINDS.has(obj.kind) && obj.spec?.template) {
-    return [{ path: [...path, 'spec', 'template'], pod: obj.spec.template as Pod, label: `${name} (pod template)` }];
+  if (obj.kind === 'Pod') return [{ path, pod: obj as Pod, label: name, isPod: true }];
+  if (obj.kind && POD_TEMPLATE_KINDS.has(obj.kind) && obj.spec?.template) {
+    return [{ path: [...path, 'spec', 'template'], pod: obj.spec.template as Pod, label: `${name} (pod template)`, isPod: false }];
   }
   if (obj.kind === 'CronJob' && obj.spec?.jobTemplate?.spec?.template) {
-    return [{ path: [...path, 'spec', 'jobTemplate', 'spec', 'template'], pod: obj.spec.jobTemplate.spec.template as Pod, label: `${name} (pod template)` }];
+    return [{ path: [...path, 'spec', 'jobTemplate', 'spec', 'template'], pod: obj.spec.jobTemplate.spec.template as Pod, label: `${name} (pod template)`, isPod: false }];
   }
   if (obj.kind?.endsWith('List') && Array.isArray(obj.items)) return obj.items.flatMap((item, i) => podSites(item, [...path, 'items', i]));
   return [];
