@@ -10,10 +10,11 @@ import { ANNOTATION_INJECTED, type Pod } from '../../policies/index.js';
 import { staticPolicyStore } from '../../webhook/policy-store.js';
 import { mutatingWebhookConfiguration } from '../../webhook/registration.js';
 import { buildServer } from '../../webhook/server.js';
-import { kubeConfig } from '../cluster/kube.js';
+import { cluster, kubeConfig } from '../cluster/kube.js';
 import { POD_SHAPES, graphscopeEnginePod, legacyComputeNodePod, sparkDriverPod, sparkExecutorPod, starrocksCnPod } from '../fixtures/pods.js';
 import { defaultPolicy } from '../fixtures/policy.js';
 import { commonNameOnlyCert } from '../support/certs.js';
+import { kubectl } from '../support/kubectl.js';
 import { startWebhook, type RunningWebhook } from '../support/spawn-webhook.js';
 
 const kc = () => kubeConfig('admin');
@@ -132,6 +133,30 @@ describe('pods the webhook must not touch', () => {
     expect(injected(stored)).toBeUndefined();
     expect(stored.spec!.volumes?.some((v) => v.name.startsWith('graphdata-'))).toBeFalsy();
     expect(stored.spec!.initContainers).toBeUndefined();
+  });
+});
+
+describe('kubectl graphdata explain on live pods', () => {
+  it('reads the injected record and checks each piece is still in place', async () => {
+    const pod = await create('tenant-a', sparkExecutorPod());
+    const run = kubectl(['graphdata', 'explain', `pod/${pod.metadata!.name}`, '-n', 'tenant-a', '--kubeconfig', cluster().kubeconfig]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('injected by ClusterGraphDataPolicy/default generation 1');
+    expect(run.stdout).toMatch(/domain-socket\s+present\s+volume graphdata-alluxio-domain/);
+    expect(run.stdout).toContain('namespace:  opted in');
+  });
+
+  it('says why a pod in an unlabelled namespace was not injected', async () => {
+    const pod = await create('tenant-plain', sparkExecutorPod());
+    const run = kubectl(['graphdata', 'explain', `pod/${pod.metadata!.name}`, '-n', 'tenant-plain', '--kubeconfig', cluster().kubeconfig, '-o', 'json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ namespaceOptedIn: false, reason: expect.stringContaining('is not labelled graphdata.io/inject=enabled') });
+  });
+
+  it('fails with a hint for a pod that does not exist', () => {
+    const run = kubectl(['graphdata', 'explain', 'pod/nope', '-n', 'tenant-a', '--kubeconfig', cluster().kubeconfig]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/error: cannot read pod tenant-a\/nope: .*404\)\n {2}hint: /);
   });
 });
 

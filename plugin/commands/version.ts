@@ -1,0 +1,52 @@
+import { Command, Option } from 'clipanion';
+import { GraphdataCommand, outputOption } from '../base.js';
+import { PLUGIN_VERSION } from '../version.js';
+
+export class VersionCommand extends GraphdataCommand {
+  static override paths = [['version']];
+  static override usage = Command.Usage({
+    category: 'Cluster',
+    description: 'Print the plugin, engine and cluster versions',
+    details: `
+      The plugin and its injection engine are one package, so they share a version; the engine line also names the policy API it reads and the mutators it runs.
+
+      With a cluster (from \`--kubeconfig\` / \`--context\`) the apiserver's version is added; an unreachable cluster is reported as such after at most 3 seconds and is not an error. \`--client\` skips the cluster.
+    `,
+    examples: [
+      ['Everything, including the apiserver', '$0 version'],
+      ['Only what is installed locally', '$0 version --client'],
+      ['As JSON, for scripts', '$0 version --context prod -o json'],
+    ],
+  });
+
+  client = Option.Boolean('--client', false, { description: 'Only the plugin and engine; do not contact the cluster' });
+  output = outputOption(['table', 'json', 'yaml'], 'Output format: table|json|yaml');
+
+  async run(): Promise<number> {
+    const [{ API_VERSION }, { MUTATORS }] = await Promise.all([import('../../policies/model.js'), import('../../policies/mutators/index.js')]);
+    const report: Record<string, unknown> = {
+      plugin: { version: PLUGIN_VERSION },
+      engine: { version: PLUGIN_VERSION, policyApi: API_VERSION, mutators: MUTATORS.map((m) => m.name) },
+    };
+    if (!this.client) {
+      const { fetchServerVersion } = await import('../cluster/server-version.js');
+      const server = await fetchServerVersion({ kubeconfig: this.kubeconfig, kubeContext: this.kubeContext });
+      report.server = server.reachable ? { version: server.gitVersion, ...(server.platform ? { platform: server.platform } : {}) } : { unreachable: server.reason };
+    }
+    if (this.output === 'json') this.context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else if (this.output === 'yaml') this.context.stdout.write((await import('yaml')).stringify(report));
+    else this.context.stdout.write(this.table(report));
+    return 0;
+  }
+
+  private table(report: Record<string, unknown>): string {
+    const engine = report.engine as { version: string; policyApi: string; mutators: string[] };
+    const server = report.server as { version?: string; platform?: string; unreachable?: string } | undefined;
+    const lines = [
+      ['plugin', PLUGIN_VERSION],
+      ['engine', `${engine.version} (policy API ${engine.policyApi}; mutators ${engine.mutators.join(', ')})`],
+      ...(server ? [['server', server.version ? `${server.version}${server.platform ? ` (${server.platform})` : ''}` : `unreachable — ${server.unreachable}`]] : []),
+    ];
+    return lines.map(([k, v]) => `${`${k}:`.padEnd(8)}${v}\n`).join('');
+  }
+}

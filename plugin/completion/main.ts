@@ -1,0 +1,14 @@
+// Entry of bin/kubectl_complete-graphdata: prints candidates for the words kubectl
+// passes (everything after `kubectl graphdata`, the last one being typed).
+import { COMMANDS } from '../commands/index.js';
+import { buildCli } from '../main.js';
+import { commandTable, complete, formatCompletion } from './complete.js';
+
+export function completionOutput(words: readonly string[]): string {
+  return formatCompletion(complete(words, commandTable(buildCli(), COMMANDS)));
+}
+
+export async function main(words: string[]): Promise<number> {
+  process.stdout.write(completionOutput(words));
+  return 0;
+}

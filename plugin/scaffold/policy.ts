@@ -1,0 +1,46 @@
+// `scaffold policy`: a starter GraphDataPolicy (per namespace, may only tighten) or
+// ClusterGraphDataPolicy (cluster-wide defaults and limits), checked by the same loader
+// the webhook uses before it is printed.
+import { formatDiagnostic } from '../../policies/diagnostics.js';
+import { API_VERSION, LABEL_INJECT, type PolicyLimits } from '../../policies/model.js';
+import { policyFromObject } from '../../policies/policy-loader.js';
+import { UserError } from '../base.js';
+import { meta } from './objects.js';
+import type { Manifest, ScaffoldBuilder } from './types.js';
+
+const MODES = ['Audit', 'Enforce'] as const;
+
+export const scaffoldPolicy: ScaffoldBuilder = ({ name, namespace, flags, policy }) => {
+  const mode = MODES.find((m) => m.toLowerCase() === (flags.mode ?? 'Audit').toLowerCase());
+  if (!mode) throw new UserError(`--mode ${JSON.stringify(flags.mode)} is not a policy mode`, 'use --mode Audit (warn) or --mode Enforce (deny)', 2);
+  const limits: PolicyLimits = {
+    ...(flags.allowedRegistries?.length ? { allowedRegistries: flags.allowedRegistries } : {}),
+    ...(flags.maxExecutorCores !== undefined ? { maxExecutorCores: flags.maxExecutorCores } : {}),
+    ...(flags.maxExecutorMemory !== undefined ? { maxExecutorMemory: flags.maxExecutorMemory } : {}),
+    ...(flags.maxCnReplicas !== undefined ? { maxCnReplicas: flags.maxCnReplicas } : {}),
+  };
+  let object: Manifest;
+  if (flags.cluster) {
+    // Cluster-wide: spell out the injection settings so operators see what to adjust.
+    const { cache, alluxio, placement, images } = policy().spec;
+    object = {
+      apiVersion: API_VERSION,
+      kind: 'ClusterGraphDataPolicy',
+      metadata: meta(name),
+      spec: { mode, cache, alluxio, placement, images, limits },
+    };
+  } else {
+    object = { apiVersion: API_VERSION, kind: 'GraphDataPolicy', metadata: meta(name, namespace), spec: { mode, limits } };
+  }
+  const { diagnostics } = policyFromObject(object);
+  if (diagnostics.length) {
+    throw new UserError(`the policy would not load:\n${diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}`, 'fix the flag values named above', 2);
+  }
+  const scope = flags.cluster ? 'cluster-wide' : `namespace ${namespace}`;
+  const notes = [
+    `${object.kind} ${name} (${scope}), mode ${mode}: ${mode === 'Audit' ? 'findings are warnings, nothing is denied' : 'pods and resources that break a limit are denied'}.`,
+    'More limits: allowedHostPaths, requireResources, alluxioPathPrefixes. Check manifests against it: kubectl graphdata validate -f FILE --policy POLICY.yaml',
+    `Applies in namespaces labelled ${LABEL_INJECT}=enabled.`,
+  ];
+  return { objects: [object], notes };
+};

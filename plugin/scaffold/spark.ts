@@ -1,0 +1,123 @@
+// `scaffold spark`: a SparkApplication that reads from Alluxio, and the RBAC its driver
+// needs to create executors.
+import { LABEL_INJECT } from '../../policies/model.js';
+import { UserError } from '../base.js';
+import { MANAGE_VERBS, meta, namespacedRbac, pinnedImage, sparkMemory } from './objects.js';
+import { sparkWiring, type SparkRoleWiring } from './spark-wiring.js';
+import type { Manifest, ScaffoldBuilder } from './types.js';
+
+export const DEFAULT_SPARK_VERSION = '3.5.1';
+const SPARK_TYPES = ['Scala', 'Java', 'Python', 'R'] as const;
+
+export const scaffoldSpark: ScaffoldBuilder = ({ name, namespace, flags, policy }) => {
+  const sparkVersion = flags.sparkVersion ?? DEFAULT_SPARK_VERSION;
+  const type = sparkType(flags.type);
+  const image = pinnedImage('--image', flags.image ?? `apache/spark:${sparkVersion}`);
+  const jvm = type === 'Scala' || type === 'Java';
+  const mainClass = flags.mainClass ?? (jvm ? 'org.apache.spark.examples.HdfsTest' : undefined);
+  const mainApplicationFile = flags.mainFile ?? defaultMainFile(type, sparkVersion);
+  if (!mainApplicationFile) {
+    throw new UserError(`--main-file is required for type ${type}`, `e.g. --main-file local:///opt/spark/work-dir/app.${type === 'R' ? 'R' : 'py'}`, 2);
+  }
+  // No host or port in the URI: the Alluxio client takes the master address from the
+  // -Dalluxio.master.* options graphdata injects, so the same manifest works everywhere.
+  const args = flags.args?.length ? flags.args : [`alluxio:///${namespace}/${name}/input.txt`];
+  const serviceAccount = flags.serviceAccount ?? `${name}-driver`;
+  const cores = { driver: flags.driverCores ?? 1, executor: flags.executorCores ?? 1 };
+
+  const app: Manifest = {
+    apiVersion: 'sparkoperator.k8s.io/v1beta2',
+    kind: 'SparkApplication',
+    metadata: meta(name, namespace),
+    spec: {
+      type,
+      ...(type === 'Python' ? { pythonVersion: '3' } : {}),
+      mode: 'cluster',
+      image,
+      imagePullPolicy: 'IfNotPresent',
+      ...(mainClass ? { mainClass } : {}),
+      mainApplicationFile,
+      arguments: args,
+      sparkVersion,
+      sparkConf: {
+        'spark.hadoop.fs.alluxio.impl': 'alluxio.hadoop.FileSystem',
+        'spark.hadoop.fs.AbstractFileSystem.alluxio.impl': 'alluxio.hadoop.AlluxioFileSystem',
+      },
+      restartPolicy: { type: 'OnFailure', onFailureRetries: 3, onFailureRetryInterval: 10, onSubmissionFailureRetries: 5, onSubmissionFailureRetryInterval: 20 },
+      driver: {
+        cores: cores.driver,
+        coreLimit: coreLimit(cores.driver),
+        memory: sparkMemory('--driver-memory', flags.driverMemory ?? '1g'),
+        serviceAccount,
+        labels: { version: sparkVersion },
+      },
+      executor: {
+        instances: flags.executors ?? 2,
+        cores: cores.executor,
+        coreLimit: coreLimit(cores.executor),
+        memory: sparkMemory('--executor-memory', flags.executorMemory ?? '2g'),
+        labels: { version: sparkVersion },
+      },
+    },
+  };
+  const notes = [`SparkApplication ${name}: ${type} job on ${image}, ${(app.spec as { executor: { instances: number } }).executor.instances} executors.`];
+  if (flags.noWebhook) {
+    const spec = app.spec as Record<string, unknown>;
+    const driver = sparkWiring(policy(), 'driver', image, namespace);
+    const executor = sparkWiring(policy(), 'executor', image, namespace);
+    applyWiring(spec, driver, executor);
+    notes.push(
+      'Written for clusters without the graphdata webhook: Alluxio client jar, client options, domain socket and placement are in the spec.',
+      "Volumes, env and init containers take effect through the Spark operator's own webhook (or pod templates).",
+    );
+  } else {
+    notes.push(
+      'The graphdata webhook adds the Alluxio client jar, client options, domain socket and placement to driver and executor pods.',
+      `It does so in namespaces labelled ${LABEL_INJECT}=enabled: kubectl graphdata enable -n ${namespace}. Without the webhook, scaffold with --no-webhook.`,
+    );
+  }
+  const rbac = namespacedRbac({ serviceAccount, role: `${name}-driver`, namespace, createServiceAccount: true, rules: DRIVER_RULES });
+  return { objects: [...rbac, app], notes };
+};
+
+/** The driver creates executor pods and their services, config maps and volume claims. */
+const DRIVER_RULES = [{ apiGroups: [''], resources: ['pods', 'services', 'configmaps', 'persistentvolumeclaims'], verbs: MANAGE_VERBS }];
+
+function sparkType(value: string | undefined): (typeof SPARK_TYPES)[number] {
+  if (value === undefined) return 'Scala';
+  const match = SPARK_TYPES.find((t) => t.toLowerCase() === value.toLowerCase());
+  if (!match) throw new UserError(`--type ${JSON.stringify(value)} is not a Spark application type`, `use one of ${SPARK_TYPES.join(', ')}`, 2);
+  return match;
+}
+
+function defaultMainFile(type: string, sparkVersion: string): string | undefined {
+  if (type === 'Python') return 'local:///opt/spark/examples/src/main/python/wordcount.py';
+  if (type === 'R') return undefined;
+  const scala = sparkVersion.startsWith('4.') ? '2.13' : '2.12';
+  return `local:///opt/spark/examples/jars/spark-examples_${scala}-${sparkVersion}.jar`;
+}
+
+/** Headroom over the cores Spark schedules, for the JVM's own threads (as the operator's examples do). */
+const coreLimit = (cores: number): string => `${cores * 1000 + 200}m`;
+
+function applyWiring(spec: Record<string, unknown>, driver: SparkRoleWiring, executor: SparkRoleWiring): void {
+  const volumes = [...driver.volumes];
+  for (const v of executor.volumes) if (!volumes.some((d) => d.name === v.name)) volumes.push(v);
+  spec.image = executor.image;
+  if (executor.imagePullPolicy) spec.imagePullPolicy = executor.imagePullPolicy;
+  const secrets = [...new Set([...driver.imagePullSecrets, ...executor.imagePullSecrets])];
+  if (secrets.length) spec.imagePullSecrets = secrets;
+  spec.volumes = volumes;
+  const conf = spec.sparkConf as Record<string, string>;
+  for (const [role, wiring] of [['driver', driver], ['executor', executor]] as const) {
+    if (wiring.classPath) conf[`spark.${role}.extraClassPath`] = wiring.classPath;
+    Object.assign(spec[role] as Record<string, unknown>, {
+      ...(wiring.javaOptions.length ? { javaOptions: wiring.javaOptions.join(' ') } : {}),
+      ...(wiring.env.length ? { env: wiring.env } : {}),
+      ...(wiring.initContainers.length ? { initContainers: wiring.initContainers } : {}),
+      ...(wiring.volumeMounts.length ? { volumeMounts: wiring.volumeMounts } : {}),
+      ...(wiring.nodeSelector ? { nodeSelector: wiring.nodeSelector } : {}),
+      ...(wiring.affinity ? { affinity: wiring.affinity } : {}),
+    });
+  }
+}

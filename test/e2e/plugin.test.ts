@@ -1,0 +1,27 @@
+// The real kubectl finding the plugin on PATH, and the plugin against the real apiserver.
+import { describe, expect, it } from 'vitest';
+import { cluster } from '../cluster/kube.js';
+import { kubectl } from '../support/kubectl.js';
+
+describe('kubectl finds kubectl-graphdata', () => {
+  it('lists it in `kubectl plugin list` without warnings', () => {
+    const run = kubectl(['plugin', 'list']);
+    expect(run.stdout).toMatch(/\/bin\/kubectl-graphdata$/m);
+    expect(`${run.stdout}${run.stderr}`).not.toMatch(/warning/i);
+  });
+
+  it('runs `kubectl graphdata version` and `--help`', () => {
+    const version = kubectl(['graphdata', 'version', '--client']);
+    expect(version.code, version.stderr).toBe(0);
+    expect(version.stdout).toMatch(/0\.1\.0/);
+    const help = kubectl(['graphdata', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('kubectl graphdata inject');
+  });
+
+  it('reports the cluster version through --kubeconfig', () => {
+    const run = kubectl(['graphdata', 'version', '--kubeconfig', cluster().kubeconfig, '-o', 'json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('v1.32.4');
+  });
+});

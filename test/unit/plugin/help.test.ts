@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../../plugin/commands/index.js';
+import { runCli } from './run-cli.js';
+
+// Every registered command, so a new one without examples fails here.
+const paths = COMMANDS.flatMap((c) => c.paths ?? []).map((p) => p.join(' '));
+
+describe.each(paths)('kubectl graphdata %s --help', (command) => {
+  it('shows usage with at least one example', async () => {
+    const run = await runCli([...command.split(' '), '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`kubectl graphdata ${command}`);
+    expect(run.stdout).toContain('Examples');
+    expect(run.stdout).toMatch(new RegExp(`\\$ kubectl graphdata ${command} |kubectl graphdata ${command} `));
+  });
+});
+
+describe('colour', () => {
+  const ansi = /\u001b\[\d+m/;
+
+  it('FORCE_COLOR paints error output, NO_COLOR wins over it', async () => {
+    const forced = await runCli(['scaffold', 'sprak', 'x'], { env: { FORCE_COLOR: '1', NO_COLOR: undefined } });
+    expect(forced.stderr).toMatch(ansi);
+    const plain = await runCli(['scaffold', 'sprak', 'x'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).not.toMatch(ansi);
+    expect(plain.stderr).toContain('error: unknown kind "sprak"');
+  });
+
+  it('never colours manifests', async () => {
+    const run = await runCli(['scaffold', 'policy', 'p'], { env: { FORCE_COLOR: '1', NO_COLOR: undefined } });
+    expect(run.stdout).not.toMatch(ansi);
+  });
+});

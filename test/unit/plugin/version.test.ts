@@ -1,0 +1,90 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchServerVersion } from '../../../plugin/cluster/server-version.js';
+import { PLUGIN_VERSION } from '../../../plugin/version.js';
+import { runCli } from './run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gd-version-'));
+
+/** A kubeconfig with one context per server URL, named after its key. */
+function kubeconfig(servers: Record<string, string>): string {
+  const names = Object.keys(servers);
+  const file = join(dir, `kubeconfig-${names.join('-')}`);
+  const lines = [
+    'apiVersion: v1',
+    'kind: Config',
+    `current-context: ${names[0]}`,
+    'clusters:',
+    // Plain HTTP test servers: client-node only talks to them with TLS verification off.
+    ...names.map((n) => `- name: ${n}\n  cluster:\n    server: ${servers[n]}\n    insecure-skip-tls-verify: true`),
+    'users:',
+    '- name: u\n  user:\n    token: t',
+    'contexts:',
+    ...names.map((n) => `- name: ${n}\n  context:\n    cluster: ${n}\n    user: u`),
+  ];
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+let apiserver: Server;
+let silent: Server;
+const url = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+
+beforeAll(async () => {
+  apiserver = createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(req.url === '/version' ? { major: '1', minor: '31', gitVersion: 'v1.31.2', platform: 'linux/amd64' } : {}));
+  });
+  silent = createServer(() => {
+    /* accepts the connection, never answers */
+  });
+  await Promise.all([apiserver, silent].map((s) => new Promise<void>((ok) => s.listen(0, '127.0.0.1', ok))));
+});
+afterAll(() => {
+  silent.closeAllConnections();
+  for (const s of [apiserver, silent]) s.close();
+});
+
+describe('kubectl graphdata version', () => {
+  it('--client prints plugin and engine only', async () => {
+    const run = await runCli(['version', '--client']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^plugin: +${PLUGIN_VERSION}\\nengine: +${PLUGIN_VERSION} \\(policy API graphdata.io/v1alpha1; mutators client-jar`));
+    expect(run.stdout).not.toContain('server');
+  });
+
+  it('-o json and -o yaml carry the same report', async () => {
+    const json = JSON.parse((await runCli(['version', '--client', '-o', 'json'])).stdout);
+    expect(json).toEqual({ plugin: { version: PLUGIN_VERSION }, engine: { version: PLUGIN_VERSION, policyApi: 'graphdata.io/v1alpha1', mutators: expect.arrayContaining(['client-jar', 'placement']) } });
+    const { parse } = await import('yaml');
+    expect(parse((await runCli(['version', '--client', '-o', 'yaml'])).stdout)).toEqual(json);
+  });
+
+  it('adds the apiserver version from the --kubeconfig / --context cluster', async () => {
+    const config = kubeconfig({ down: 'http://127.0.0.1:1', up: url(apiserver) });
+    const run = await runCli(['version', '--kubeconfig', config, '--context', 'up', '-o', 'json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).server).toEqual({ version: 'v1.31.2', platform: 'linux/amd64' });
+    expect((await runCli(['version', '--kubeconfig', config, '--context', 'up'])).stdout).toContain('server: v1.31.2 (linux/amd64)');
+  });
+
+  it('says "unreachable" without failing when the cluster does not answer or there is no kubeconfig', async () => {
+    const refused = await runCli(['version', '--kubeconfig', kubeconfig({ down: 'http://127.0.0.1:1' })]);
+    expect(refused.code).toBe(0);
+    expect(refused.stdout).toMatch(/server: +unreachable — http:\/\/127\.0\.0\.1:1/);
+    const missing = await runCli(['version', '--kubeconfig', join(dir, 'nope'), '-o', 'json']);
+    expect(missing.code).toBe(0);
+    expect(JSON.parse(missing.stdout).server.unreachable).toContain('cannot read kubeconfig');
+  });
+
+  it('gives up on a silent apiserver after the deadline', async () => {
+    const started = Date.now();
+    const result = await fetchServerVersion({ kubeconfig: kubeconfig({ silent: url(silent) }) }, 300);
+    expect(result).toEqual({ reachable: false, reason: `${url(silent)}: no answer within 0.3s` });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
