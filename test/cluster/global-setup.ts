@@ -1,7 +1,7 @@
 // Vitest globalSetup for the e2e project: builds the control-plane binaries if needed,
 // starts etcd + kube-apiserver with the upstream CRDs installed, and provides
 // `inject('cluster')` to tests. Teardown (and any abnormal exit) stops both processes.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -28,8 +28,11 @@ function binDir(): string {
   return process.env.GRAPHDATA_K8S_BIN_DIR || join(cache, 'graphdata', `k8s-${K8S_VERSION}`);
 }
 
+/** A kubectl on PATH is used as is; without one, build.sh builds it next to the control plane. */
+const kubectlOnPath = (): boolean => spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+
 function haveBinaries(dir: string): boolean {
-  return existsSync(join(dir, 'etcd')) && existsSync(join(dir, 'kube-apiserver'));
+  return existsSync(join(dir, 'etcd')) && existsSync(join(dir, 'kube-apiserver')) && (kubectlOnPath() || existsSync(join(dir, 'kubectl')));
 }
 
 /** Runs build.sh with its output streamed to the terminal (a cold build takes minutes). */
@@ -51,6 +54,8 @@ function build(dir: string): Promise<void> {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = binDir();
   if (!haveBinaries(dir)) await build(dir);
+  // Test workers are forked after this and inherit PATH: they find the built kubectl.
+  if (!kubectlOnPath()) process.env.PATH = `${dir}:${process.env.PATH}`;
   if (!existsSync(crdDir)) throw new Error(`upstream CRDs not found at ${crdDir}`);
 
   const started = Date.now();
