@@ -6,6 +6,9 @@ import { execSync } from 'node:child_process';
 const marker = 'node_modules/.package-lock.json';
 const stale = !existsSync(marker) || statSync('package-lock.json').mtimeMs > statSync(marker).mtimeMs;
 if (stale) {
-  console.error('graphdata: installing npm dependencies (npm ci)…');
-  execSync('npm ci --no-audit --no-fund', { stdio: 'inherit' });
+  // `npm install`, not `npm ci`: this npm leaves other platforms' optional packages
+  // (rollup's native builds) out of the lockfile and then `npm ci` refuses it as out of
+  // sync. With a lockfile present, `npm install` still installs exactly its versions.
+  console.error('graphdata: installing npm dependencies (npm install)…');
+  execSync('npm install --no-audit --no-fund', { stdio: 'inherit' });
 }

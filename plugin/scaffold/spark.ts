@@ -73,7 +73,7 @@ export const scaffoldSpark: ScaffoldBuilder = ({ name, namespace, flags, policy 
   } else {
     notes.push(
       'The graphdata webhook adds the Alluxio client jar, client options, domain socket and placement to driver and executor pods.',
-      `It does so in namespaces labelled ${LABEL_INJECT}=enabled: kubectl graphdata enable -n ${namespace}. Without the webhook, scaffold with --no-webhook.`,
+      `It does so in namespaces labelled ${LABEL_INJECT}=enabled: kubectl label namespace ${namespace} ${LABEL_INJECT}=enabled. Without the webhook, scaffold with --no-webhook.`,
     );
   }
   const rbac = namespacedRbac({ serviceAccount, role: `${name}-driver`, namespace, createServiceAccount: true, rules: DRIVER_RULES });
