@@ -4,6 +4,7 @@
 import type { Diagnostic, Severity } from '../policies/diagnostics.js';
 import { prefixPath, type KubeObject } from '../policies/rules/index.js';
 import { UserError } from './base.js';
+import { loadKubeConfig } from './kube.js';
 import { locate, type LocatedDocument } from './validate-sources.js';
 
 export interface ClusterFlags {
@@ -35,18 +36,7 @@ const REASON_HINTS: Record<string, string> = {
 };
 
 export async function serverDryRun(documents: readonly LocatedDocument[], flags: ClusterFlags): Promise<Diagnostic[]> {
-  const k8s = await import('@kubernetes/client-node');
-  const kc = new k8s.KubeConfig();
-  try {
-    if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
-    else kc.loadFromDefault();
-  } catch (error) {
-    throw new UserError(`cannot read kubeconfig: ${(error as Error).message}`, 'check --kubeconfig or $KUBECONFIG');
-  }
-  if (flags.context) {
-    if (!kc.getContextObject(flags.context)) throw new UserError(`context "${flags.context}" is not in the kubeconfig`, `pick one of: ${kc.getContexts().map((c) => c.name).join(', ') || '(none)'}`);
-    kc.setCurrentContext(flags.context);
-  }
+  const { k8s, kc } = await loadKubeConfig({ kubeconfig: flags.kubeconfig, kubeContext: flags.context });
   const client = k8s.KubernetesObjectApi.makeApiClient(kc);
   const out: Diagnostic[] = [];
   for (const doc of documents) {
