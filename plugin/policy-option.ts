@@ -4,9 +4,9 @@ import type { Policy } from '../policies/model.js';
 import { formatDiagnostic } from '../policies/diagnostics.js';
 import { UserError } from './base.js';
 
-export function loadPolicyForCli(file: string | undefined): Policy {
+export async function loadPolicyForCli(file: string | undefined): Promise<Policy> {
   try {
-    return loadPolicyFile(file);
+    return await loadPolicyFile(file);
   } catch (error) {
     if (!(error instanceof PolicyFileError)) throw error;
     throw new UserError(

@@ -51,7 +51,7 @@ async function main(): Promise<number> {
 
   let policies;
   try {
-    policies = filePolicyStore(args.policy);
+    policies = await filePolicyStore(args.policy);
   } catch (error) {
     if (!(error instanceof PolicyFileError)) throw error;
     process.stderr.write(`error: ${error.message}\n  hint: fix the policy file, or omit --policy to use the built-in default\n`);

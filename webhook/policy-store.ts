@@ -9,8 +9,8 @@ export interface PolicyStore {
   readonly source: string;
 }
 
-export function filePolicyStore(file?: string): PolicyStore {
-  const policy = loadPolicyFile(file);
+export async function filePolicyStore(file?: string): Promise<PolicyStore> {
+  const policy = await loadPolicyFile(file);
   return { current: () => policy, source: file ?? 'built-in default policy' };
 }
 

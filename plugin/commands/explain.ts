@@ -32,7 +32,7 @@ export class ExplainCommand extends GraphdataCommand {
       throw new UserError('give either -f FILE or pod/NAME', 'e.g. `kubectl graphdata explain -f pod.yaml` or `kubectl graphdata explain pod/NAME -n NS`', 2);
     }
     const [{ loadPolicyForCli }, explain] = await Promise.all([import('../policy-option.js'), import('../explanation.js')]);
-    const policy = loadPolicyForCli(this.policy);
+    const policy = await loadPolicyForCli(this.policy);
     const explanations = this.target
       ? [await explain.explainLivePod(this.target, policy, this)]
       : await explain.explainFiles(await (await import('../input.js')).readInputs(this.files ?? [], this.context.stdin), policy, this.namespace ?? 'default');

@@ -32,7 +32,7 @@ export class InjectCommand extends GraphdataCommand {
   async run(): Promise<number> {
     const [{ readInputs }, { loadPolicyForCli }, { injectSources }] = await Promise.all([import('../input.js'), import('../policy-option.js'), import('../inject-sources.js')]);
     const inputs = await readInputs(this.files, this.context.stdin);
-    const policy = loadPolicyForCli(this.policy);
+    const policy = await loadPolicyForCli(this.policy);
     const result = injectSources(inputs, policy, this.namespace ?? 'default');
     if (result.diagnostics.length) await this.printDiagnostics(result.diagnostics);
     if (result.diagnostics.some((d) => d.severity === 'error')) throw new UserError('some input could not be read', 'fix the errors above; nothing was injected');

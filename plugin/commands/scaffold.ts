@@ -101,7 +101,8 @@ export class ScaffoldCommand extends GraphdataCommand {
     const flags = this.flags();
     this.checkFlagsApply(kind, flags);
     const [{ BUILDERS }, { loadPolicyForCli }, { formatObjects }] = await Promise.all([import('../scaffold/index.js'), import('../policy-option.js'), import('../output.js')]);
-    const result = BUILDERS[kind]({ name, namespace: this.namespace ?? 'default', flags, policy: () => loadPolicyForCli(this.policy) });
+    const policy = await loadPolicyForCli(this.policy);
+    const result = BUILDERS[kind]({ name, namespace: this.namespace ?? 'default', flags, policy: () => policy });
     const body = await formatObjects(result.objects, this.output);
     const header = this.output === 'yaml' ? result.notes.map((n) => `# ${n}\n`).join('') : '';
     this.context.stdout.write(header + body);

@@ -41,7 +41,7 @@ export class ValidateCommand extends GraphdataCommand {
       import('../validate-sources.js'),
     ]);
     const inputs = await readInputs(this.files, this.context.stdin);
-    const policy = loadPolicyForCli(this.policy);
+    const policy = await loadPolicyForCli(this.policy);
     const report = validateSources(inputs, policy);
     if (this.server) {
       const { serverDryRun } = await import('../server-dry-run.js');
