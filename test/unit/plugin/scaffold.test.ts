@@ -3,25 +3,13 @@ import { parseAllDocuments } from 'yaml';
 import { parsePolicy } from '../../../policies/index.js';
 import { crdErrors, hasCrd } from './crd-schema.js';
 import { runCli } from './run-cli.js';
+import { CN_FLAGS, SCAFFOLDS } from '../../fixtures/scaffolds.js';
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any; data?: any; [k: string]: any };
 const docs = (yaml: string): Obj[] => parseAllDocuments(yaml).map((d) => d.toJS() as Obj);
 const kinds = (objs: Obj[]) => objs.map((o) => `${o.apiVersion} ${o.kind}`);
 const find = (objs: Obj[], kind: string) => objs.find((o) => o.kind === kind)!;
 
-const CN_FLAGS = ['--fe-address', 'kube-starrocks-fe-service.starrocks:9030', '--components-image', 'registry.internal/starrocks/cn-components:v1.0'];
-
-/** One realistic invocation per kind; every later test (and "validates with zero errors") can reuse it. */
-export const SCAFFOLDS: Record<string, string[]> = {
-  spark: ['scaffold', 'spark', 'wordcount', '-n', 'analytics'],
-  'spark --no-webhook': ['scaffold', 'spark', 'wordcount', '-n', 'analytics', '--no-webhook'],
-  cn: ['scaffold', 'cn', 'cn-pool', '-n', 'starrocks', ...CN_FLAGS],
-  'starrocks-cluster': ['scaffold', 'starrocks-cluster', 'sr', '-n', 'starrocks'],
-  dataset: ['scaffold', 'dataset', 'sales', '-n', 'analytics', '--mount', 's3://warehouse/sales'],
-  graphscope: ['scaffold', 'graphscope', 'gs', '-n', 'graph', '--registry', 'registry.internal:5000'],
-  policy: ['scaffold', 'policy', 'team-a', '-n', 'team-a', '--allowed-registries', 'registry.internal,docker.io', '--max-executor-cores', '4'],
-  'policy --cluster': ['scaffold', 'policy', 'default', '--cluster', '--mode', 'Enforce'],
-};
 
 const EXPECTED_KINDS: Record<string, string[]> = {
   spark: ['v1 ServiceAccount', 'rbac.authorization.k8s.io/v1 Role', 'rbac.authorization.k8s.io/v1 RoleBinding', 'sparkoperator.k8s.io/v1beta2 SparkApplication'],
