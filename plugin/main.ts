@@ -33,7 +33,8 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
     const stderr = streams.stderr as NodeJS.WritableStream & Writable;
     const paint = painter(stderr);
     stderr.write(`${paint('red', 'error:')} ${usageMessage(cli, error as Error, argv)}\n`);
-    stderr.write(`  ${paint('dim', 'hint:')} run \`kubectl graphdata ${argv[0] && !argv[0].startsWith('-') ? `${argv[0]} ` : ''}--help\` for usage and examples\n`);
+    const known = cli.definitions().some((d) => d.path.split(' ')[2] === argv[0]);
+    stderr.write(`  ${paint('dim', 'hint:')} run \`kubectl graphdata ${known ? `${argv[0]} ` : ''}--help\` for usage and examples\n`);
     return 2;
   }
   return cli.run(command, context);

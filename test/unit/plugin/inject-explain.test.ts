@@ -83,3 +83,19 @@ describe('kubectl graphdata explain -f', () => {
     expect((await cli(['explain'])).code).toBe(2);
   });
 });
+
+describe('usage mistakes exit 2 with a suggestion', () => {
+  it('a misspelt option names the right one and the command help', async () => {
+    const run = await cli(['inject', '--diif', '-f', 'x.yaml']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('did you mean --diff?');
+    expect(run.stderr).toContain('run `kubectl graphdata inject --help`');
+  });
+
+  it('a misspelt command names the right one and the top-level help', async () => {
+    const run = await cli(['injct']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('unknown command "injct" — did you mean "inject"?');
+    expect(run.stderr).toContain('run `kubectl graphdata --help`');
+  });
+});
