@@ -1,3 +1,2 @@
-// Versions shown by `version` and `--version`. Kept in code (not read from package.json)
-// so start-up reads no file.
-export const PLUGIN_VERSION = '0.1.0';
+// The plugin ships with its engine: one package, one version.
+export { ENGINE_VERSION as PLUGIN_VERSION } from '../policies/version.js';

@@ -13,3 +13,4 @@ export type { Pod, Container } from './k8s.js';
 export * from './patch.js';
 export * from './rules/index.js';
 export * from './pod-sites.js';
+export * from './version.js';

@@ -23,10 +23,10 @@ export class VersionCommand extends GraphdataCommand {
   output = outputOption(['table', 'json', 'yaml'], 'Output format: table|json|yaml');
 
   async run(): Promise<number> {
-    const [{ API_VERSION }, { MUTATORS }] = await Promise.all([import('../../policies/model.js'), import('../../policies/mutators/index.js')]);
+    const [{ API_VERSION }, { MUTATORS }, { ENGINE_VERSION }] = await Promise.all([import('../../policies/model.js'), import('../../policies/mutators/index.js'), import('../../policies/version.js')]);
     const report: Record<string, unknown> = {
       plugin: { version: PLUGIN_VERSION },
-      engine: { version: PLUGIN_VERSION, policyApi: API_VERSION, mutators: MUTATORS.map((m) => m.name) },
+      engine: { version: ENGINE_VERSION, policyApi: API_VERSION, mutators: MUTATORS.map((m) => m.name) },
     };
     if (!this.client) {
       const { fetchServerVersion } = await import('../cluster/server-version.js');

@@ -88,3 +88,11 @@ describe('kubectl graphdata version', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 });
+
+describe('version constants', () => {
+  it('match package.json', async () => {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(PLUGIN_VERSION).toBe(pkg.version);
+  });
+});
