@@ -1,6 +1,7 @@
 // The HTTPS admission server: POST /mutate, /healthz, /readyz, /metrics.
 import type { Server as HttpsServer } from 'node:https';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { ENGINE_VERSION } from '../policies/version.js';
 import { MalformedReview, mutate, parseReview, reviewResponse } from './admission.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { PolicyStore } from './policy-store.js';
@@ -80,6 +81,8 @@ export function buildServer(opts: ServerOptions): WebhookServer {
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  // For `kubectl graphdata version`: which engine and policy answer admissions.
+  app.get('/version', async () => ({ version: ENGINE_VERSION, policy: opts.policies.source }));
   app.get('/readyz', async (_req, reply) => {
     if (closing) return reply.code(503).send({ status: 'shutting down' });
     return { status: 'ready', policy: opts.policies.source };

@@ -1,21 +1,17 @@
 // The apiserver's version for `version`, with a short deadline: a CLI must not hang on
 // an unreachable cluster, and `version` reports "unreachable" instead of failing.
-import type { RequestContext, ResponseContext } from '@kubernetes/client-node';
+import type { KubeConfig, RequestContext, ResponseContext } from '@kubernetes/client-node';
 import type { KubeFlags } from '../kube.js';
+import type { WebhookVersion } from './webhook-version.js';
 
 export type ServerVersion = { reachable: true; gitVersion: string; platform?: string } | { reachable: false; reason: string };
 
-export async function fetchServerVersion(flags: KubeFlags, timeoutMs = 3000): Promise<ServerVersion> {
-  let kc, k8s;
-  try {
-    ({ kc, k8s } = await (await import('../kube.js')).loadKubeConfig(flags));
-  } catch (error) {
-    return { reachable: false, reason: (error as Error).message };
-  }
-  const signal = AbortSignal.timeout(timeoutMs);
-  // The generated client has no per-call timeout; a middleware hands fetch our signal.
-  // These APIs take Observable-style middleware (the client's own small Observable).
-  const withDeadline = {
+/**
+ * Call options that abort the request with `signal`. The generated client has no
+ * per-call timeout; a middleware hands fetch our signal (Observable-style, the client's own).
+ */
+export function deadline(k8s: typeof import('@kubernetes/client-node'), signal: AbortSignal) {
+  return {
     middleware: [
       {
         pre: (ctx: RequestContext) => (ctx.setSignal(signal), new k8s.Observable(Promise.resolve(ctx))),
@@ -24,8 +20,31 @@ export async function fetchServerVersion(flags: KubeFlags, timeoutMs = 3000): Pr
     ],
     middlewareMergeStrategy: 'append' as const,
   };
+}
+
+export async function fetchServerVersion(flags: KubeFlags, timeoutMs = 3000): Promise<ServerVersion> {
+  return (await fetchClusterVersions(flags, timeoutMs, { webhook: false })).server;
+}
+
+/** The apiserver's and (unless told not to) the graphdata webhook's versions, from one kubeconfig load. */
+export async function fetchClusterVersions(flags: KubeFlags, timeoutMs = 3000, opts: { webhook?: boolean } = {}): Promise<{ server: ServerVersion; webhook?: WebhookVersion }> {
+  let kc, k8s;
   try {
-    const info = await kc.makeApiClient(k8s.VersionApi).getCode({}, withDeadline);
+    ({ kc, k8s } = await (await import('../kube.js')).loadKubeConfig(flags));
+  } catch (error) {
+    return { server: { reachable: false, reason: (error as Error).message } };
+  }
+  const [server, webhook] = await Promise.all([
+    serverVersion(k8s, kc, timeoutMs),
+    opts.webhook === false ? undefined : import('./webhook-version.js').then((m) => m.fetchWebhookVersion(k8s, kc, timeoutMs)),
+  ]);
+  return { server, ...(webhook ? { webhook } : {}) };
+}
+
+async function serverVersion(k8s: typeof import('@kubernetes/client-node'), kc: KubeConfig, timeoutMs: number): Promise<ServerVersion> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const info = await kc.makeApiClient(k8s.VersionApi).getCode({}, deadline(k8s, signal));
     return { reachable: true, gitVersion: info.gitVersion, ...(info.platform ? { platform: info.platform } : {}) };
   } catch (error) {
     const reason = signal.aborted ? `no answer within ${timeoutMs / 1000}s` : describe(error);
@@ -34,7 +53,7 @@ export async function fetchServerVersion(flags: KubeFlags, timeoutMs = 3000): Pr
 }
 
 /** Socket errors by their short code (ECONNREFUSED), everything else by its message. */
-function describe(error: unknown): string {
+export function describe(error: unknown): string {
   const e = error as { code?: number | string; message?: string; cause?: { code?: string; message?: string } };
   const code = e.cause?.code;
   if (code && /^E[A-Z]+$/.test(code)) return code;

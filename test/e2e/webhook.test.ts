@@ -136,7 +136,13 @@ describe('pods the webhook must not touch', () => {
   });
 });
 
-describe('kubectl graphdata explain on live pods', () => {
+describe('kubectl graphdata against the live webhook', () => {
+  it('version finds the webhook through its MutatingWebhookConfiguration', () => {
+    const run = kubectl(['graphdata', 'version', '--kubeconfig', cluster().kubeconfig, '-o', 'json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ server: { version: 'v1.32.4' }, webhook: { version: '0.1.0', endpoint: `${webhook.url}/version`, policy: 'built-in default policy' } });
+  });
+
   it('reads the injected record and checks each piece is still in place', async () => {
     const pod = await create('tenant-a', sparkExecutorPod());
     const run = kubectl(['graphdata', 'explain', `pod/${pod.metadata!.name}`, '-n', 'tenant-a', '--kubeconfig', cluster().kubeconfig]);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA, issueCert } from '../../../certs/pki.js';
-import { applyPodPatch, type Pod } from '../../../policies/index.js';
+import { ENGINE_VERSION, applyPodPatch, type Pod } from '../../../policies/index.js';
 import { staticPolicyStore } from '../../../webhook/policy-store.js';
 import { buildServer, type WebhookServer } from '../../../webhook/server.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
@@ -116,6 +116,7 @@ describe('health and metrics', () => {
   it('serves /healthz, /readyz and Prometheus metrics', async () => {
     expect((await httpsCall(`${base}/healthz`, ca)).status).toBe(200);
     expect((await httpsCall(`${base}/readyz`, ca)).json()).toMatchObject({ status: 'ready' });
+    expect((await httpsCall(`${base}/version`, ca)).json()).toEqual({ version: ENGINE_VERSION, policy: 'in-memory policy' });
     const metrics = (await httpsCall(`${base}/metrics`, ca)).body;
     expect(metrics).toMatch(/graphdata_admission_requests_total\{webhook="mutate",outcome="injected",dry_run="false"\} \d+/);
     expect(metrics).toMatch(/graphdata_injections_total\{workload="spark-executor",mutator="domain-socket"\} \d+/);
