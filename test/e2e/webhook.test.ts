@@ -13,6 +13,7 @@ import { buildServer } from '../../webhook/server.js';
 import { cluster, kubeConfig } from '../cluster/kube.js';
 import { POD_SHAPES, graphscopeEnginePod, legacyComputeNodePod, sparkDriverPod, sparkExecutorPod, starrocksCnPod } from '../fixtures/pods.js';
 import { defaultPolicy } from '../fixtures/policy.js';
+import { randomPod, rng } from '../fixtures/random-pods.js';
 import { commonNameOnlyCert } from '../support/certs.js';
 import { kubectl } from '../support/kubectl.js';
 import { startWebhook, type RunningWebhook } from '../support/spawn-webhook.js';
@@ -118,6 +119,20 @@ describe('pods created through the apiserver in an opted-in namespace', () => {
     expect(injected(stored)).toBeDefined();
     // Every pod name, volume and mount path is unique, or the apiserver would have refused it.
     expect(new Set(stored.spec!.volumes?.map((v) => v.name)).size).toBe(stored.spec!.volumes?.length ?? 0);
+  });
+});
+
+describe('randomised pod shapes through the apiserver', () => {
+  it('60 seeded shapes: every injected pod is accepted (no 422) and injected', async () => {
+    const random = rng(7);
+    for (let i = 0; i < 60; i++) {
+      const pod = randomPod(random);
+      pod.metadata!.name = `random-${i}`;
+      const stored = await create('tenant-a', pod, 'All').catch((e: unknown) => {
+        throw new Error(`pod #${i} refused: ${(e as k8s.ApiException<string>).body}\n${JSON.stringify(pod)}`);
+      });
+      expect(injected(stored), JSON.stringify(pod)).toBeDefined();
+    }
   });
 });
 
