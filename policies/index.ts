@@ -14,3 +14,4 @@ export * from './patch.js';
 export * from './rules/index.js';
 export * from './pod-sites.js';
 export * from './version.js';
+export * from './policy-crds.js';

@@ -42,7 +42,8 @@ const cacheSettings = {
     mirrors: {
       type: 'array',
       default: [],
-      items: obj({ from: str({ minLength: 1 }), to: str({ minLength: 1 }) }, { required: ['from', 'to'] }),
+      // No default on list items: an empty rule would be invalid (required from/to).
+      items: { type: 'object', additionalProperties: false, required: ['from', 'to'], properties: { from: str({ minLength: 1 }), to: str({ minLength: 1 }) } },
     },
     pullPolicy: str({ enum: ['Always', 'IfNotPresent', 'Never'] }),
     pullSecrets: strList({ default: [] }),

@@ -6,7 +6,7 @@ import { cluster, kubeConfig } from '../cluster/kube.js';
 import { SCAFFOLDS } from '../fixtures/scaffolds.js';
 import { kubectl } from '../support/kubectl.js';
 
-// graphdata's own policy CRDs are not installed yet; policy scaffolds are checked offline.
+// Policy scaffolds are dry-run against graphdata's own CRDs in policy-crds.test.ts.
 const CLUSTER_KINDS = Object.entries(SCAFFOLDS).filter(([label]) => !label.startsWith('policy'));
 
 beforeAll(async () => {

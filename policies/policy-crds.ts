@@ -1,0 +1,56 @@
+// The CustomResourceDefinitions of ClusterGraphDataPolicy and GraphDataPolicy, built from
+// the same schema that validates policy files, so files and CRs can never disagree.
+import { GROUP, type PolicyKind } from './model.js';
+import { policySpecSchema } from './policy-schema.js';
+
+type Schema = Record<string, unknown>;
+
+/**
+ * A structural schema as the apiserver wants it: it prunes unknown fields itself (so
+ * `additionalProperties: false` is not allowed next to `properties`) and knows no
+ * `propertyNames`.
+ */
+function structural(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(structural);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: Schema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'propertyNames' || (key === 'additionalProperties' && value === false)) continue;
+    out[key] = key === 'properties' ? Object.fromEntries(Object.entries(value as Schema).map(([k, v]) => [k, structural(v)])) : structural(value);
+  }
+  return out;
+}
+
+const NAMES: Record<PolicyKind, { plural: string; singular: string; shortNames: string[]; scope: 'Cluster' | 'Namespaced' }> = {
+  ClusterGraphDataPolicy: { plural: 'clustergraphdatapolicies', singular: 'clustergraphdatapolicy', shortNames: ['cgdp'], scope: 'Cluster' },
+  GraphDataPolicy: { plural: 'graphdatapolicies', singular: 'graphdatapolicy', shortNames: ['gdp'], scope: 'Namespaced' },
+};
+
+export function policyCrd(kind: PolicyKind) {
+  const names = NAMES[kind];
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${names.plural}.${GROUP}`, labels: { 'app.kubernetes.io/name': 'graphdata' } },
+    spec: {
+      group: GROUP,
+      scope: names.scope,
+      names: { kind, listKind: `${kind}List`, plural: names.plural, singular: names.singular, shortNames: names.shortNames, categories: ['graphdata'] },
+      versions: [
+        {
+          name: 'v1alpha1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, spec: structural(policySpecSchema) } } },
+          additionalPrinterColumns: [
+            { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },
+            { name: 'Cache', type: 'string', jsonPath: '.spec.cache' },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+export const policyCrds = () => [policyCrd('ClusterGraphDataPolicy'), policyCrd('GraphDataPolicy')];
