@@ -1,9 +1,12 @@
 // The webhook as `npm start` runs it: a child process with generated dev certs.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { inspectCert, issueCert } from '../../../certs/pki.js';
+import { writeFileAtomic } from '../../../certs/store.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
 import { startWebhook, WEBHOOK_MAIN } from '../../support/spawn-webhook.js';
 import { admissionReview, httpsCall, postJson } from '../../support/webhook-client.js';
@@ -26,6 +29,32 @@ describe('webhook process', () => {
     expect(logLines.map((l) => JSON.parse(l).msg)).toEqual(expect.arrayContaining(['admission', 'shutting down: finishing in-flight requests', 'stopped']));
   });
 
+  it('reloads a rotated serving certificate without a restart', async () => {
+    const certDir = join(mkdtempSync(join(tmpdir(), 'gd-rotate-')), 'dev');
+    const webhook = await startWebhook(['--port', '0', '--cert-dir', certDir]);
+    try {
+      const before = await servedCertSerial(webhook.url, webhook.ca);
+      const ca = { certPem: readFileSync(join(certDir, 'ca.crt'), 'utf8'), keyPem: readFileSync(join(certDir, 'ca.key'), 'utf8') };
+      const next = issueCert({ ca, commonName: 'graphdata-webhook', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], usage: 'server' });
+      // What a rotation (or a re-mounted Secret) does: key first, then cert, each atomically.
+      await writeFileAtomic(join(certDir, 'tls.key'), next.keyPem, 0o600);
+      await writeFileAtomic(join(certDir, 'tls.crt'), next.certPem, 0o644);
+      const expected = inspectCert(next.certPem).serial;
+      const deadline = Date.now() + 10_000;
+      let served = before;
+      while (served !== expected && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        served = await servedCertSerial(webhook.url, webhook.ca);
+      }
+      expect(served).not.toBe(before);
+      expect(served).toBe(expected);
+      expect(webhook.logs()).toContain('reloaded serving certificate');
+      expect((await postJson(`${webhook.url}/mutate`, webhook.ca, admissionReview(sparkExecutorPod()))).status).toBe(200);
+    } finally {
+      expect(await webhook.stop('SIGTERM')).toBe(0);
+    }
+  });
+
   it('refuses an invalid --policy with the file, line and a hint', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gd-policy-'));
     const file = join(dir, 'policy.yaml');
@@ -42,3 +71,16 @@ describe('webhook process', () => {
     expect(run.stderr).toContain('Usage: npm start');
   });
 });
+
+/** Serial of the certificate a new TLS connection is served (verified against the CA). */
+function servedCertSerial(url: string, ca: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port), ca, servername: undefined }, () => {
+      const serial = socket.getPeerCertificate().serialNumber.toUpperCase();
+      socket.end();
+      resolve(serial);
+    });
+    socket.on('error', reject);
+  });
+}

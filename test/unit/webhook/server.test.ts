@@ -136,3 +136,34 @@ function setAt(root: Record<string, unknown>, path: (string | number)[], value: 
   for (const key of path.slice(0, -1)) node = node[key];
   node[path[path.length - 1]!] = value;
 }
+
+describe('graceful shutdown', () => {
+  it('finishes a request that is in flight when shutdown starts, and refuses new ones', async () => {
+    const authority = createCA({ commonName: 'drain-ca' });
+    const serving = issueCert({ ca: authority, commonName: 'drain', ipAddresses: ['127.0.0.1'], usage: 'server' });
+    const draining = buildServer({ tls: { cert: serving.certPem, key: serving.keyPem }, policies: staticPolicyStore(defaultPolicy()), logger: false });
+    await draining.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (draining.app.server.address() as { port: number }).port;
+    const body = JSON.stringify(admissionReview(sparkExecutorPod()));
+
+    // Send half the body, start the shutdown, then send the rest.
+    const { request } = await import('node:https');
+    const reply = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/mutate', method: 'POST', ca: authority.certPem, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 100));
+      setTimeout(() => req.end(body.slice(100)), 300);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const closed = draining.shutdown();
+    const answered = await reply;
+    expect(answered.status).toBe(200);
+    expect(JSON.parse(answered.body).response.patchType).toBe('JSONPatch');
+    await closed;
+    await expect(httpsCall(`https://127.0.0.1:${port}/healthz`, authority.certPem)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
