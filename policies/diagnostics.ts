@@ -22,9 +22,6 @@ export function diagnostic(severity: Severity, code: string, message: string, ex
   return { severity, code, message, ...extra };
 }
 
-export const hasErrors = (diagnostics: readonly Diagnostic[]): boolean =>
-  diagnostics.some((d) => d.severity === 'error');
-
 /** `file:line:col: severity code: message (path) — hint`, the shape compilers use. */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.file ? `${d.file}${d.line ? `:${d.line}${d.column ? `:${d.column}` : ''}` : ''}: ` : '';
