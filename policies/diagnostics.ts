@@ -30,14 +30,18 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${where}${d.severity} ${d.code}: ${d.message}${path}${hint}`;
 }
 
+/** The apiserver may truncate a single admission warning beyond this many characters. */
+export const WARNING_MAX_CHARS = 256;
+
 /**
  * A single line for an AdmissionReview warning. The apiserver shows warnings to
- * kubectl users verbatim; keep them short and free of newlines.
+ * kubectl users verbatim; keep them short, free of newlines, and within its limit.
  */
 export function warningText(d: Diagnostic): string {
   const path = d.path ? ` (${d.path})` : '';
   const hint = d.hint ? `; ${d.hint}` : '';
-  return `graphdata ${d.code}: ${d.message}${path}${hint}`.replace(/\s+/g, ' ').slice(0, 512);
+  const text = `graphdata ${d.code}: ${d.message}${path}${hint}`.replace(/\s+/g, ' ');
+  return text.length <= WARNING_MAX_CHARS ? text : `${text.slice(0, WARNING_MAX_CHARS - 1)}…`;
 }
 
 /** Path segments → `spec.containers[0].env[2].value`. */

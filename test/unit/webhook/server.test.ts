@@ -167,3 +167,13 @@ describe('graceful shutdown', () => {
     await expect(httpsCall(`https://127.0.0.1:${port}/healthz`, authority.certPem)).rejects.toThrow(/ECONNREFUSED/);
   });
 });
+
+describe('warning text', () => {
+  it('is one line within the apiserver limit', async () => {
+    const { warningText, WARNING_MAX_CHARS } = await import('../../../policies/diagnostics.js');
+    const long = warningText({ severity: 'warning', code: 'x', message: 'word\n'.repeat(200), hint: 'fix it' });
+    expect(long.length).toBe(WARNING_MAX_CHARS);
+    expect(long).not.toContain('\n');
+    expect(long.endsWith('…')).toBe(true);
+  });
+});
