@@ -1,5 +1,5 @@
 // `inject` over parsed files: every pod site through the engine, positions kept for warnings.
-import type { Diagnostic } from '../policies/diagnostics.js';
+import { prefixPath, splitPath, type Diagnostic } from '../policies/diagnostics.js';
 import { inject, type InjectionResult } from '../policies/engine.js';
 import type { Policy } from '../policies/model.js';
 import { parseYamlSource, type SourceDocument } from '../policies/yaml-source.js';
@@ -48,9 +48,6 @@ export function injectSources(inputs: InputFile[], policy: Policy, namespace: st
 
 /** Engine paths are relative to the pod; point them into the file. */
 function locate(d: Diagnostic, file: string, doc: SourceDocument, site: PodSite): Diagnostic {
-  const inner = (d.path ?? '').split(/\.|\[|\]/).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/^"|"$/g, '')));
-  const full = [...site.path, ...inner];
-  const pos = doc.position(full) ?? doc.position(site.path);
-  const prefix = site.path.length ? `${site.path.join('.')}.` : '';
-  return { ...d, file, ...(d.path ? { path: `${prefix}${d.path}` } : {}), ...(pos ?? {}) };
+  const pos = doc.position([...site.path, ...(d.path ? splitPath(d.path) : [])]) ?? doc.position(site.path);
+  return { ...d, file, ...(d.path ? { path: prefixPath(site.path, d.path) } : {}), ...(pos ?? {}) };
 }

@@ -29,12 +29,12 @@ function readPath(path: string): InputFile[] {
     throw new UserError(`${path}: no such file or directory`, 'check the path given to -f');
   }
   if (!stat.isDirectory()) return [{ file: path, text: readFileSync(path, 'utf8') }];
-  return readdirSync(path)
-    .sort()
-    .flatMap((name) => {
-      const child = join(path, name);
-      if (statSync(child).isDirectory()) return readPath(child);
-      return MANIFEST_EXTENSIONS.has(extname(name)) ? [{ file: child, text: readFileSync(child, 'utf8') }] : [];
+  return readdirSync(path, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .flatMap((entry) => {
+      const child = join(path, entry.name);
+      if (entry.isDirectory()) return readPath(child);
+      return MANIFEST_EXTENSIONS.has(extname(entry.name)) ? [{ file: child, text: readFileSync(child, 'utf8') }] : [];
     });
 }
 

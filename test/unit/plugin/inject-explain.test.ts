@@ -31,6 +31,33 @@ describe('kubectl graphdata inject', () => {
     expect(run.stderr).toContain('(spec.template.spec.volumes)');
   });
 
+  it('points a warning about a dotted annotation key at its own line', async () => {
+    const yaml = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: exec}',
+      'spec:',
+      '  template:',
+      '    metadata:',
+      '      labels: {spark-role: executor}',
+      '      annotations:',
+      '        graphdata.io/profile: no-such-profile',
+      '    spec:',
+      '      containers: [{name: executor, image: apache/spark:3.5.1}]',
+    ].join('\n');
+    const run = await cli(['inject', '-f', '-'], { stdin: yaml, env: { NO_COLOR: '1' } });
+    expect(run.stderr).toContain('<stdin>:9:31: warning unknown-profile');
+    expect(run.stderr).toContain('(spec.template.metadata.annotations["graphdata.io/profile"])');
+  });
+
+  it('reads every manifest of a directory, in name order', async () => {
+    const run = await cli(['inject', '-f', fixture('')]);
+    expect(run.code, run.stderr).toBe(0);
+    const names = docs(run.stdout).map((d) => d?.metadata?.name);
+    expect(names.indexOf('kube-starrocks-cn')).toBeGreaterThanOrEqual(0);
+    expect(names.indexOf('kube-starrocks-cn')).toBeLessThan(names.indexOf('wordcount-exec-1'));
+  });
+
   it('reads stdin and prints JSON', async () => {
     const run = await cli(['inject', '-f', '-', '-o', 'json'], { stdin: readFileSync(fixture('executor-pod.yaml'), 'utf8') });
     expect(JSON.parse(run.stdout).spec.nodeSelector).toEqual({ alluxio: 'true' });
