@@ -5,7 +5,9 @@ import { defineConfig } from 'vitest/config';
 // real kube-apiserver + etcd started by test/cluster/global-setup.ts.
 // clipanion's ESM build imports a directory (`./platform`), which Node's ESM loader
 // refuses; Node itself loads its CommonJS build. Resolve to that build in tests too.
-const clipanionCjs = { clipanion: fileURLToPath(new URL('./node_modules/clipanion/lib/advanced/index.js', import.meta.url)) };
+const clipanionCjs = {
+  clipanion: fileURLToPath(new URL('./node_modules/clipanion/lib/advanced/index.js', import.meta.url)),
+};
 
 export default defineConfig({
   resolve: { alias: clipanionCjs },

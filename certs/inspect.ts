@@ -63,7 +63,11 @@ export function inspectCert(pem: string): CertInfo {
  * months for a failing rotation to be noticed. Expired and not-yet-valid certificates
  * (a clock that was wrong at issue time) always rotate: no client would accept them.
  */
-export function needsRotation(pem: string, now: Date = new Date(), renewBefore: RenewBefore = { fraction: 1 / 3 }): RotationDecision {
+export function needsRotation(
+  pem: string,
+  now: Date = new Date(),
+  renewBefore: RenewBefore = { fraction: 1 / 3 },
+): RotationDecision {
   const { notBefore, notAfter } = inspectCert(pem);
   const lifetime = notAfter.getTime() - notBefore.getTime();
   const window = renewWindowMs(renewBefore, lifetime);
@@ -72,7 +76,11 @@ export function needsRotation(pem: string, now: Date = new Date(), renewBefore: 
   if (now < notBefore) return { rotate: true, reason: `not valid before ${notBefore.toISOString()}`, renewAt };
   if (now >= renewAt) {
     const daysLeft = ((notAfter.getTime() - now.getTime()) / 86_400_000).toFixed(1);
-    return { rotate: true, reason: `expires ${notAfter.toISOString()} (${daysLeft} days left), renewal was due ${renewAt.toISOString()}`, renewAt };
+    return {
+      rotate: true,
+      reason: `expires ${notAfter.toISOString()} (${daysLeft} days left), renewal was due ${renewAt.toISOString()}`,
+      renewAt,
+    };
   }
   return { rotate: false, reason: `valid until ${notAfter.toISOString()}, renew at ${renewAt.toISOString()}`, renewAt };
 }
@@ -108,14 +116,17 @@ export function verifyChain(certPem: string, caPems: string | string[], now: Dat
     // checkIssued compares names, AKI/SKI and the CA's keyUsage the way OpenSSL does.
     if (!ca.ca || !leaf.checkIssued(ca)) reasons.push(`${caName}: not the issuer`);
     else if (!leaf.verify(ca.publicKey)) reasons.push(`${caName}: signature does not verify`);
-    else if (now < caInfo.notBefore || now >= caInfo.notAfter) reasons.push(`${caName}: CA not valid at ${now.toISOString()}`);
+    else if (now < caInfo.notBefore || now >= caInfo.notAfter)
+      reasons.push(`${caName}: CA not valid at ${now.toISOString()}`);
     else return { valid: true, reason: `signed by ${caName}`, caFingerprintSha256: ca.fingerprint256 };
   }
   return { valid: false, reason: reasons.length ? reasons.join('; ') : 'no CA certificates given' };
 }
 
 export function splitPemCerts(pem: string): X509Certificate[] {
-  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((block) => new X509Certificate(block));
+  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map(
+    (block) => new X509Certificate(block),
+  );
 }
 
 /** One spelling per address, so "::1" and "0:0:0:0:0:0:0:1" compare equal. */

@@ -39,7 +39,12 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 
 /** The four names the apiserver may dial for a Service-backed webhook. */
 export function webhookSans(service: string, namespace: string): string[] {
-  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
+  return [
+    service,
+    `${service}.${namespace}`,
+    `${service}.${namespace}.svc`,
+    `${service}.${namespace}.svc.cluster.local`,
+  ];
 }
 
 /** Extra SANs for running the webhook on the developer's machine. */
@@ -78,7 +83,10 @@ export function issueCert(opts: IssueCertOptions): CertPair {
   }
   for (const ip of ipAddresses) if (!isIP(ip)) throw new Error(`issueCert: not an IP address: ${ip}`);
   const { caCert, caKey } = parseCA(ca);
-  const subject = [{ shortName: 'CN', value: commonName }, ...organizations.map((value) => ({ shortName: 'O', value }))];
+  const subject = [
+    { shortName: 'CN', value: commonName },
+    ...organizations.map((value) => ({ shortName: 'O', value })),
+  ];
   if (renderDn(subject) === renderDn(caCert.subject.attributes)) {
     throw new Error('issueCert: leaf subject equals the CA subject; verifiers would treat it as self-issued');
   }
@@ -86,7 +94,7 @@ export function issueCert(opts: IssueCertOptions): CertPair {
 
   const { start, end } = validityWindow(opts.notBefore, validityDays);
   // A leaf outliving its CA would only fail later, and more confusingly.
-  const notAfter = end > caCert.validity.notAfter ? caCert.validity.notAfter : end;
+  const notAfter = new Date(Math.min(end.getTime(), caCert.validity.notAfter.getTime()));
   const cert = newCert(publicKey, start, notAfter);
   cert.setSubject(subject);
   cert.setIssuer(caCert.subject.attributes);
@@ -98,7 +106,12 @@ export function issueCert(opts: IssueCertOptions): CertPair {
     // keyIdentifier: true would make forge copy the leaf's own SKI; it must be the CA's.
     { name: 'authorityKeyIdentifier', keyIdentifier: caKeyIdentifier(caCert) },
     ...(dnsNames.length + ipAddresses.length > 0
-      ? [{ name: 'subjectAltName', altNames: [...dnsNames.map((value) => ({ type: 2, value })), ...ipAddresses.map((ip) => ({ type: 7, ip }))] }]
+      ? [
+          {
+            name: 'subjectAltName',
+            altNames: [...dnsNames.map((value) => ({ type: 2, value })), ...ipAddresses.map((ip) => ({ type: 7, ip }))],
+          },
+        ]
       : []),
   ]);
   cert.sign(caKey, forge.md.sha256.create());
@@ -134,7 +147,7 @@ function newCert(publicKey: forge.pki.rsa.PublicKey, notBefore: Date, notAfter: 
 // bytes verbatim, and Go rejects negative serials (high bit set) and leading zero bytes.
 function randomSerialHex(): string {
   const bytes = randomBytes(16);
-  bytes[0] = (bytes[0]! & 0x7f) || 0x01;
+  bytes[0] = bytes[0]! & 0x7f || 0x01;
   return bytes.toString('hex');
 }
 

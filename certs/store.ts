@@ -5,7 +5,16 @@ import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
-  type CertPair, type RenewBefore, caBundle, canonicalIp, createCA, inspectCert, issueCert, needsRotation, splitSans, verifyChain,
+  type CertPair,
+  type RenewBefore,
+  caBundle,
+  canonicalIp,
+  createCA,
+  inspectCert,
+  issueCert,
+  needsRotation,
+  splitSans,
+  verifyChain,
 } from './pki.js';
 
 export interface CertPaths {
@@ -49,7 +58,12 @@ const CERT_MODE = 0o644;
 const DIR_MODE = 0o700;
 
 export function certPaths(dir: string): CertPaths {
-  return { caCert: join(dir, 'ca.crt'), caKey: join(dir, 'ca.key'), cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') };
+  return {
+    caCert: join(dir, 'ca.crt'),
+    caKey: join(dir, 'ca.key'),
+    cert: join(dir, 'tls.crt'),
+    key: join(dir, 'tls.key'),
+  };
 }
 
 export async function ensureDevCerts(dir: string, opts: EnsureDevCertsOptions): Promise<EnsureDevCertsResult> {
@@ -58,7 +72,9 @@ export async function ensureDevCerts(dir: string, opts: EnsureDevCertsOptions): 
   const paths = certPaths(dir);
   await mkdir(dir, { recursive: true, mode: DIR_MODE });
   await chmod(dir, DIR_MODE); // mkdir's mode does not apply when the dir already existed
-  const [caPem, caKeyPem, certPem, keyPem] = await Promise.all([paths.caCert, paths.caKey, paths.cert, paths.key].map(readIfExists));
+  const [caPem, caKeyPem, certPem, keyPem] = await Promise.all(
+    [paths.caCert, paths.caKey, paths.cert, paths.key].map(readIfExists),
+  );
   const reasons: string[] = [];
 
   const storedCa = caPem && caKeyPem ? { certPem: caPem, keyPem: caKeyPem } : undefined;
@@ -67,7 +83,10 @@ export async function ensureDevCerts(dir: string, opts: EnsureDevCertsOptions): 
   let caBundlePem = caPem ?? '';
   if (caIssue) {
     reasons.push(`ca: ${caIssue}`);
-    ca = createCA({ commonName: opts.caCommonName ?? 'graphdata-webhook-ca', validityDays: opts.caValidityDays ?? 3650 });
+    ca = createCA({
+      commonName: opts.caCommonName ?? 'graphdata-webhook-ca',
+      validityDays: opts.caValidityDays ?? 3650,
+    });
     caBundlePem = caBundle(ca.certPem, ...stillValidCa(caPem, now));
     await writeFileAtomic(paths.caKey, ca.keyPem, KEY_MODE);
     await writeFileAtomic(paths.caCert, ca.certPem, CERT_MODE);
@@ -78,7 +97,13 @@ export async function ensureDevCerts(dir: string, opts: EnsureDevCertsOptions): 
   let serving = storedServing!; // likewise servingProblem
   if (servingIssue) {
     reasons.push(`serving: ${servingIssue}`);
-    serving = issueCert({ ca, commonName: opts.commonName ?? sans[0] ?? '', ...splitSans(sans), usage: 'server', validityDays: opts.validityDays ?? 365 });
+    serving = issueCert({
+      ca,
+      commonName: opts.commonName ?? sans[0] ?? '',
+      ...splitSans(sans),
+      usage: 'server',
+      validityDays: opts.validityDays ?? 365,
+    });
     // Key first: a watcher that reloads on tls.crt changes then finds the matching key.
     await writeFileAtomic(paths.key, serving.keyPem, KEY_MODE);
     await writeFileAtomic(paths.cert, serving.certPem, CERT_MODE);
@@ -87,8 +112,14 @@ export async function ensureDevCerts(dir: string, opts: EnsureDevCertsOptions): 
   await Promise.all([chmod(paths.caKey, KEY_MODE), chmod(paths.key, KEY_MODE)]);
 
   return {
-    paths, caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem, caBundlePem,
-    generated: reasons.length > 0, caGenerated: Boolean(caIssue), reasons,
+    paths,
+    caPem: ca.certPem,
+    certPem: serving.certPem,
+    keyPem: serving.keyPem,
+    caBundlePem,
+    generated: reasons.length > 0,
+    caGenerated: Boolean(caIssue),
+    reasons,
   };
 }
 
@@ -99,7 +130,11 @@ export async function ensureDevCerts(dir: string, opts: EnsureDevCertsOptions): 
  */
 export async function loadCertPair(dir: string): Promise<LoadedCertPair> {
   const paths = certPaths(dir);
-  const [certPem, keyPem, caPem] = await Promise.all([readFile(paths.cert, 'utf8'), readFile(paths.key, 'utf8'), readIfExists(paths.caCert)]);
+  const [certPem, keyPem, caPem] = await Promise.all([
+    readFile(paths.cert, 'utf8'),
+    readFile(paths.key, 'utf8'),
+    readIfExists(paths.caCert),
+  ]);
   if (!keyMatches({ certPem, keyPem })) throw new Error(`${paths.key} does not match ${paths.cert}`);
   return { certPem, keyPem, ...(caPem ? { caPem } : {}), paths };
 }
@@ -133,7 +168,13 @@ function caProblem(ca: CertPair | undefined, now: Date, renewBefore?: RenewBefor
   });
 }
 
-function servingProblem(serving: CertPair | undefined, ca: CertPair, sans: readonly string[], now: Date, renewBefore?: RenewBefore): string | undefined {
+function servingProblem(
+  serving: CertPair | undefined,
+  ca: CertPair,
+  sans: readonly string[],
+  now: Date,
+  renewBefore?: RenewBefore,
+): string | undefined {
   if (!serving) return 'tls.crt or tls.key missing';
   return guard(() => {
     if (!keyMatches(serving)) return 'tls.key does not match tls.crt';
@@ -150,7 +191,10 @@ function missingSans(certPem: string, sans: readonly string[]): string[] {
   const info = inspectCert(certPem);
   const have = new Set([...info.dnsNames.map((d) => d.toLowerCase()), ...info.ipAddresses]);
   const { dnsNames, ipAddresses } = splitSans(sans);
-  return [...dnsNames.filter((d) => !have.has(d.toLowerCase())), ...ipAddresses.filter((ip) => !have.has(canonicalIp(ip)))];
+  return [
+    ...dnsNames.filter((d) => !have.has(d.toLowerCase())),
+    ...ipAddresses.filter((ip) => !have.has(canonicalIp(ip))),
+  ];
 }
 
 // The old CA stays trusted next to the new one until it expires (CA rollover).

@@ -17,7 +17,9 @@ export class UserError extends Error {
 }
 
 export abstract class GraphdataCommand extends Command {
-  kubeconfig = Option.String('--kubeconfig', { description: 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)' });
+  kubeconfig = Option.String('--kubeconfig', {
+    description: 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)',
+  });
   kubeContext = Option.String('--context', { description: 'Name of the kubeconfig context to use' });
   namespace = Option.String('-n,--namespace', { description: 'Namespace (default: the context namespace)' });
 
@@ -38,7 +40,9 @@ export abstract class GraphdataCommand extends Command {
 
   protected printError(message: string, hint?: string): void {
     const paint = painter(this.context.stderr);
-    this.context.stderr.write(`${paint('red', 'error:')} ${message}\n${hint ? `  ${paint('dim', 'hint:')} ${hint}\n` : ''}`);
+    this.context.stderr.write(
+      `${paint('red', 'error:')} ${message}\n${hint ? `  ${paint('dim', 'hint:')} ${hint}\n` : ''}`,
+    );
   }
 
   protected async printDiagnostics(diagnostics: readonly Diagnostic[], format: OutputFormat = 'table'): Promise<void> {
@@ -47,8 +51,14 @@ export abstract class GraphdataCommand extends Command {
   }
 }
 
-export const outputOption = <F extends OutputFormat>(formats: readonly F[], description = `Output format: ${formats.join('|')}`) =>
-  Option.String('-o,--output', formats[0]!, { description, validator: t.isEnum(formats) as t.StrictValidator<unknown, F> });
+export const outputOption = <F extends OutputFormat>(
+  formats: readonly F[],
+  description = `Output format: ${formats.join('|')}`,
+) =>
+  Option.String('-o,--output', formats[0]!, {
+    description,
+    validator: t.isEnum(formats) as t.StrictValidator<unknown, F>,
+  });
 
 export const dryRunOption = () =>
   Option.String('--dry-run', 'none', {

@@ -48,9 +48,16 @@ function fromResult(r: InjectionResult, object: string, source: string): Explana
 export async function explainFiles(inputs: InputFile[], policy: Policy, namespace: string): Promise<Explanation[]> {
   const { sites, diagnostics } = injectSources(inputs, policy, namespace);
   const parseErrors = diagnostics.filter((d) => d.severity === 'error');
-  if (parseErrors.length) throw new UserError(`cannot read the input: ${parseErrors[0]!.file}:${parseErrors[0]!.line}: ${parseErrors[0]!.message}`, 'fix the YAML first (`kubectl graphdata validate` lists every problem)');
+  if (parseErrors.length)
+    throw new UserError(
+      `cannot read the input: ${parseErrors[0]!.file}:${parseErrors[0]!.line}: ${parseErrors[0]!.message}`,
+      'fix the YAML first (`kubectl graphdata validate` lists every problem)',
+    );
   // Warnings as injectSources located them in the file (with lines), not pod-relative.
-  return sites.map(({ file, site, result, located }) => ({ ...fromResult(result, site.label, file), warnings: located }));
+  return sites.map(({ file, site, result, located }) => ({
+    ...fromResult(result, site.label, file),
+    warnings: located,
+  }));
 }
 
 export async function explainLivePod(target: string, policy: Policy, flags: KubeFlags): Promise<Explanation> {
@@ -62,7 +69,10 @@ export async function explainLivePod(target: string, policy: Policy, flags: Kube
   try {
     pod = (await core.readNamespacedPod({ name, namespace })) as Pod;
   } catch (error) {
-    throw new UserError(`cannot read pod ${namespace}/${name}: ${apiErrorMessage(error)}`, 'check the name, -n NAMESPACE and --context');
+    throw new UserError(
+      `cannot read pod ${namespace}/${name}: ${apiErrorMessage(error)}`,
+      'check the name, -n NAMESPACE and --context',
+    );
   }
   let namespaceOptedIn: boolean | undefined;
   try {
@@ -76,8 +86,18 @@ export async function explainLivePod(target: string, policy: Policy, flags: Kube
   const probe = structuredClone(pod);
   if (recorded) delete probe.metadata!.annotations![ANNOTATION_INJECTED];
   const e = fromResult(inject(probe, policy, { namespace }), `pod/${name}`, `cluster, namespace ${namespace}`);
-  if (recorded) return { ...e, status: 'already-injected', reason: `injected by ${recorded.policy} generation ${recorded.generation} (${recorded.mutators.join(', ') || 'nothing changed'})`, recorded, namespaceOptedIn: namespaceOptedIn ?? true };
-  const reason = namespaceOptedIn === false ? `namespace ${namespace} is not labelled ${LABEL_INJECT}=enabled, so the webhook never saw this pod; ${e.reason}` : `not injected at creation; ${e.reason}`;
+  if (recorded)
+    return {
+      ...e,
+      status: 'already-injected',
+      reason: `injected by ${recorded.policy} generation ${recorded.generation} (${recorded.mutators.join(', ') || 'nothing changed'})`,
+      recorded,
+      namespaceOptedIn: namespaceOptedIn ?? true,
+    };
+  const reason =
+    namespaceOptedIn === false
+      ? `namespace ${namespace} is not labelled ${LABEL_INJECT}=enabled, so the webhook never saw this pod; ${e.reason}`
+      : `not injected at creation; ${e.reason}`;
   return { ...e, reason, ...(namespaceOptedIn !== undefined ? { namespaceOptedIn } : {}) };
 }
 
@@ -91,15 +111,21 @@ export function renderExplanation(e: Explanation, paint: Paint): string {
     `  containers: ${e.containers.join(', ') || '(none)'}`,
     `  policy:     ${e.policy}${e.profile ? `, profile ${e.profile}` : ''}`,
   ];
-  if (e.namespaceOptedIn !== undefined) lines.push(`  namespace:  ${e.namespaceOptedIn ? 'opted in' : `not opted in (label ${LABEL_INJECT}=enabled missing)`}`);
+  if (e.namespaceOptedIn !== undefined)
+    lines.push(
+      `  namespace:  ${e.namespaceOptedIn ? 'opted in' : `not opted in (label ${LABEL_INJECT}=enabled missing)`}`,
+    );
   if (e.actions.length) {
     lines.push('  mutators:');
     const width = Math.max(...e.actions.map((a) => a.mutator.length));
     for (const a of e.actions) {
       const outcome = paint(OUTCOME_STYLE[a.outcome], a.outcome.padEnd(8));
-      lines.push(`    ${a.mutator.padEnd(width)}  ${outcome}  ${a.subject}${a.reason ? paint('dim', ` — ${a.reason}`) : ''}`);
+      lines.push(
+        `    ${a.mutator.padEnd(width)}  ${outcome}  ${a.subject}${a.reason ? paint('dim', ` — ${a.reason}`) : ''}`,
+      );
     }
   }
-  for (const w of e.warnings) lines.push(`  ${paint('yellow', 'warning')} ${w.code}: ${w.message}${w.hint ? `\n    hint: ${w.hint}` : ''}`);
+  for (const w of e.warnings)
+    lines.push(`  ${paint('yellow', 'warning')} ${w.code}: ${w.message}${w.hint ? `\n    hint: ${w.hint}` : ''}`);
   return `${lines.join('\n')}\n`;
 }

@@ -12,7 +12,8 @@ export interface InputFile {
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
 export async function readInputs(paths: readonly string[], stdin: NodeJS.ReadableStream): Promise<InputFile[]> {
-  if (paths.length === 0) throw new UserError('no input given', 'pass -f FILE, -f DIR or -f - to read standard input', 2);
+  if (paths.length === 0)
+    throw new UserError('no input given', 'pass -f FILE, -f DIR or -f - to read standard input', 2);
   const out: InputFile[] = [];
   for (const path of paths) {
     if (path === '-') out.push({ file: '<stdin>', text: await readAll(stdin) });
@@ -22,7 +23,7 @@ export async function readInputs(paths: readonly string[], stdin: NodeJS.Readabl
 }
 
 function readPath(path: string): InputFile[] {
-  let stat;
+  let stat: ReturnType<typeof statSync>;
   try {
     stat = statSync(path);
   } catch {

@@ -9,22 +9,39 @@ export interface KubeFlags {
   namespace?: string | undefined;
 }
 
-export async function loadKubeConfig(flags: KubeFlags): Promise<{ k8s: typeof import('@kubernetes/client-node'); kc: KubeConfig; namespace: string }> {
+export async function loadKubeConfig(
+  flags: KubeFlags,
+): Promise<{ k8s: typeof import('@kubernetes/client-node'); kc: KubeConfig; namespace: string }> {
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
   try {
     if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
     else kc.loadFromDefault();
   } catch (error) {
-    throw new UserError(`cannot read kubeconfig ${flags.kubeconfig ?? '(default)'}: ${(error as Error).message}`, 'pass --kubeconfig PATH or set KUBECONFIG');
+    throw new UserError(
+      `cannot read kubeconfig ${flags.kubeconfig ?? '(default)'}: ${(error as Error).message}`,
+      'pass --kubeconfig PATH or set KUBECONFIG',
+    );
   }
   if (flags.kubeContext) {
     if (!kc.getContextObject(flags.kubeContext)) {
-      throw new UserError(`context "${flags.kubeContext}" is not in the kubeconfig`, `use one of: ${kc.getContexts().map((c) => c.name).join(', ') || '(none)'}`);
+      throw new UserError(
+        `context "${flags.kubeContext}" is not in the kubeconfig`,
+        `use one of: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || '(none)'
+        }`,
+      );
     }
     kc.setCurrentContext(flags.kubeContext);
   }
-  if (!kc.getCurrentCluster()) throw new UserError('the kubeconfig names no current cluster', 'pass --context NAME or run `kubectl config use-context NAME`');
+  if (!kc.getCurrentCluster())
+    throw new UserError(
+      'the kubeconfig names no current cluster',
+      'pass --context NAME or run `kubectl config use-context NAME`',
+    );
   const namespace = flags.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
   return { k8s, kc, namespace };
 }

@@ -7,7 +7,12 @@ import { painter } from './output.js';
 import { PLUGIN_VERSION } from './version.js';
 
 export function buildCli(): Cli {
-  const cli = new Cli({ binaryLabel: 'kubectl graphdata', binaryName: 'kubectl graphdata', binaryVersion: PLUGIN_VERSION, enableColors: false });
+  const cli = new Cli({
+    binaryLabel: 'kubectl graphdata',
+    binaryName: 'kubectl graphdata',
+    binaryVersion: PLUGIN_VERSION,
+    enableColors: false,
+  });
   cli.register(Builtins.HelpCommand);
   for (const command of COMMANDS) cli.register(command);
   return cli;
@@ -25,7 +30,9 @@ export const main = (argv: string[]): Promise<number> => runCli(argv, process);
 /** Runs the CLI; returns the exit code: 0 ok, 1 errors found or failed, 2 usage mistake. */
 export async function runCli(argv: string[], streams: CliStreams): Promise<number> {
   const cli = buildCli();
-  const context = { stdin: streams.stdin, stdout: streams.stdout, stderr: streams.stderr } as unknown as Parameters<Cli['process']>[1];
+  const context = { stdin: streams.stdin, stdout: streams.stdout, stderr: streams.stderr } as unknown as Parameters<
+    Cli['process']
+  >[1];
   let command: Command;
   try {
     command = cli.process(argv.length ? argv : ['--help'], context);
@@ -34,7 +41,9 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
     const paint = painter(stderr);
     stderr.write(`${paint('red', 'error:')} ${usageMessage(cli, error as Error, argv)}\n`);
     const known = cli.definitions().some((d) => d.path.split(' ')[2] === argv[0]);
-    stderr.write(`  ${paint('dim', 'hint:')} run \`kubectl graphdata ${known ? `${argv[0]} ` : ''}--help\` for usage and examples\n`);
+    stderr.write(
+      `  ${paint('dim', 'hint:')} run \`kubectl graphdata ${known ? `${argv[0]} ` : ''}--help\` for usage and examples\n`,
+    );
     return 2;
   }
   return cli.run(command, context);
@@ -42,11 +51,16 @@ export async function runCli(argv: string[], streams: CliStreams): Promise<numbe
 
 /** clipanion's message, plus "did you mean" for a misspelt option or command. */
 function usageMessage(cli: Cli, error: Error, argv: string[]): string {
-  const first = (error.message.split('\n').find((l) => l.trim()) ?? error.message).replace(/^(Usage Error|Unknown Syntax Error): /, '');
+  const first = (error.message.split('\n').find((l) => l.trim()) ?? error.message).replace(
+    /^(Usage Error|Unknown Syntax Error): /,
+    '',
+  );
   const definitions = cli.definitions();
   const option = /Unsupported option name \("(--?[\w-]+)"\)/.exec(error.message)?.[1];
   if (option) {
-    const options = [...new Set(definitions.flatMap((d) => d.options.flatMap((o) => o.definition.match(/--?[\w-]+/g) ?? [])))];
+    const options = [
+      ...new Set(definitions.flatMap((d) => d.options.flatMap((o) => o.definition.match(/--?[\w-]+/g) ?? []))),
+    ];
     const guess = closest(option, options);
     return guess ? `${first} — did you mean ${guess}?` : first;
   }

@@ -29,7 +29,11 @@ export async function formatObjects(objects: unknown[], format: 'yaml' | 'json')
 }
 
 /** Compiler-style lines for people; the same diagnostics as JSON or YAML for machines. */
-export async function formatDiagnostics(diagnostics: readonly Diagnostic[], format: OutputFormat, paint: Paint): Promise<string> {
+export async function formatDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  format: OutputFormat,
+  paint: Paint,
+): Promise<string> {
   if (format === 'json') return `${JSON.stringify({ diagnostics }, null, 2)}\n`;
   if (format === 'yaml') return (await import('yaml')).stringify({ diagnostics });
   return diagnostics

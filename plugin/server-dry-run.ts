@@ -31,7 +31,8 @@ const REASON_HINTS: Record<string, string> = {
   Invalid: 'fix the field the apiserver names',
   BadRequest: 'fix the field the apiserver names',
   NotFound: 'create the namespace or the object this one refers to first, or pass -n',
-  Forbidden: 'read the message: RBAC denied the request, or an admission webhook (graphdata in Enforce mode) refused it',
+  Forbidden:
+    'read the message: RBAC denied the request, or an admission webhook (graphdata in Enforce mode) refused it',
   Conflict: 'retry; the object changed while it was checked',
 };
 
@@ -47,7 +48,14 @@ export async function serverDryRun(documents: readonly LocatedDocument[], flags:
       try {
         await client.create(body as never, undefined, 'All');
       } catch (error) {
-        out.push(...toDiagnostics(error, obj).map((d) => locate({ ...d, ...(d.path !== undefined || prefix.length ? { path: prefixPath(prefix, d.path) } : {}) }, doc)));
+        out.push(
+          ...toDiagnostics(error, obj).map((d) =>
+            locate(
+              { ...d, ...(d.path !== undefined || prefix.length ? { path: prefixPath(prefix, d.path) } : {}) },
+              doc,
+            ),
+          ),
+        );
       }
     }
   }
@@ -55,7 +63,10 @@ export async function serverDryRun(documents: readonly LocatedDocument[], flags:
 }
 
 /** Objects kubectl would send: List items one by one; documents without kind or apiVersion are left to the offline rules. */
-function creatable(value: unknown, prefix: (string | number)[] = []): { obj: KubeObject; prefix: (string | number)[] }[] {
+function creatable(
+  value: unknown,
+  prefix: (string | number)[] = [],
+): { obj: KubeObject; prefix: (string | number)[] }[] {
   if (typeof value !== 'object' || value === null) return [];
   const obj = value as KubeObject;
   if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items)) {
@@ -67,22 +78,48 @@ function creatable(value: unknown, prefix: (string | number)[] = []): { obj: Kub
 function toDiagnostics(error: unknown, obj: KubeObject): Diagnostic[] {
   const what = `${obj.apiVersion} ${obj.kind}`;
   const e = error as { code?: unknown; body?: unknown; message?: string };
-  if (/Unrecognized API version and kind/.test(e.message ?? '') || (e.code === 404 && /resource metadata/.test(e.message ?? ''))) {
-    return [{ severity: 'error', code: 'server-unknown-kind', message: `the cluster does not serve ${what}`, hint: 'install the CRD (Spark operator, StarRocks operator, Fluid) or fix apiVersion/kind' }];
+  if (
+    /Unrecognized API version and kind/.test(e.message ?? '') ||
+    (e.code === 404 && /resource metadata/.test(e.message ?? ''))
+  ) {
+    return [
+      {
+        severity: 'error',
+        code: 'server-unknown-kind',
+        message: `the cluster does not serve ${what}`,
+        hint: 'install the CRD (Spark operator, StarRocks operator, Fluid) or fix apiVersion/kind',
+      },
+    ];
   }
   if (typeof e.code !== 'number') {
-    throw new UserError(`cannot reach the cluster: ${(e.message ?? String(error)).split('\n')[0]}`, 'check --kubeconfig and --context, or drop --server to validate offline');
+    throw new UserError(
+      `cannot reach the cluster: ${(e.message ?? String(error)).split('\n')[0]}`,
+      'check --kubeconfig and --context, or drop --server to validate offline',
+    );
   }
   const status = parseStatus(e.body);
   const reason = status.reason ?? `HTTP${e.code}`;
   if (reason === 'AlreadyExists') {
-    return [{ severity: 'info', code: 'server-AlreadyExists', message: `${what} already exists in the cluster; a dry-run create checks new objects only`, hint: 'use kubectl diff to check a change to an existing object' }];
+    return [
+      {
+        severity: 'info',
+        code: 'server-AlreadyExists',
+        message: `${what} already exists in the cluster; a dry-run create checks new objects only`,
+        hint: 'use kubectl diff to check a change to an existing object',
+      },
+    ];
   }
   const severity: Severity = 'error';
   const hint = REASON_HINTS[reason] ?? 'read the apiserver message';
   const causes = (status.details?.causes ?? []).filter((c) => c.message);
   if (causes.length) {
-    return causes.map((c) => ({ severity, code: `server-${reason}`, message: c.message!, hint: causeHint(c) ?? hint, ...(c.field ? { path: c.field } : {}) }));
+    return causes.map((c) => ({
+      severity,
+      code: `server-${reason}`,
+      message: c.message!,
+      hint: causeHint(c) ?? hint,
+      ...(c.field ? { path: c.field } : {}),
+    }));
   }
   return [{ severity, code: `server-${reason}`, message: status.message ?? `HTTP ${e.code}`, hint }];
 }

@@ -33,10 +33,23 @@ export function validateSources(inputs: readonly InputFile[], policy: Policy): V
     // `---` at the end of a file or between comments yields empty documents: not objects, not mistakes.
     for (const source of parsed.documents) if (source.value !== null) documents.push({ file: input.file, source });
   }
-  const ctx = ruleContext(policy, documents.map((d) => d.source.value));
+  const ctx = ruleContext(
+    policy,
+    documents.map((d) => d.source.value),
+  );
   for (const doc of documents) {
     if (typeof doc.source.value !== 'object' || Array.isArray(doc.source.value)) {
-      diagnostics.push(locate({ severity: 'error', code: 'object-identity', message: 'document is not a Kubernetes object', hint: 'each YAML document must be a mapping with apiVersion, kind and metadata' }, doc));
+      diagnostics.push(
+        locate(
+          {
+            severity: 'error',
+            code: 'object-identity',
+            message: 'document is not a Kubernetes object',
+            hint: 'each YAML document must be a mapping with apiVersion, kind and metadata',
+          },
+          doc,
+        ),
+      );
       continue;
     }
     diagnostics.push(...checkObject(doc.source.value, ctx).map((d) => locate(d, doc)));
@@ -47,5 +60,7 @@ export function validateSources(inputs: readonly InputFile[], policy: Policy): V
 /** Input order, then line and column: the order people read the files in. */
 export function sortDiagnostics(diagnostics: Diagnostic[], files: readonly string[]): Diagnostic[] {
   const rank = (f: string | undefined) => (f === undefined ? -1 : files.indexOf(f));
-  return [...diagnostics].sort((a, b) => rank(a.file) - rank(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  return [...diagnostics].sort(
+    (a, b) => rank(a.file) - rank(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
+  );
 }

@@ -18,7 +18,12 @@ export interface Diagnostic {
   column?: number;
 }
 
-export function diagnostic(severity: Severity, code: string, message: string, extra: Partial<Diagnostic> = {}): Diagnostic {
+export function diagnostic(
+  severity: Severity,
+  code: string,
+  message: string,
+  extra: Partial<Diagnostic> = {},
+): Diagnostic {
   return { severity, code, message, ...extra };
 }
 
@@ -75,4 +80,5 @@ export function splitPath(path: string): Segments {
 }
 
 /** Prepends segments to a diagnostic path (for objects nested in a List). */
-export const prefixPath = (prefix: Segments, path: string | undefined): string => joinPath([...prefix, ...(path ? splitPath(path) : [])]);
+export const prefixPath = (prefix: Segments, path: string | undefined): string =>
+  joinPath([...prefix, ...(path ? splitPath(path) : [])]);

@@ -8,7 +8,13 @@ import { ANNOTATION_PROFILE, LABEL_INJECT, resolveSpec, type Policy } from './mo
 import { MUTATORS, type Action, type MutationContext } from './mutators/index.js';
 import { describeMatch, detectWorkload, targetContainerNames, type WorkloadName } from './workloads.js';
 
-export type InjectionStatus = 'injected' | 'already-injected' | 'not-a-workload' | 'opted-out' | 'no-target-container' | 'nothing-to-do';
+export type InjectionStatus =
+  | 'injected'
+  | 'already-injected'
+  | 'not-a-workload'
+  | 'opted-out'
+  | 'no-target-container'
+  | 'nothing-to-do';
 
 export interface InjectionResult {
   /** The pod after injection; the input object itself when nothing changed. */
@@ -37,18 +43,35 @@ export const policyRef = (policy: Policy): string =>
   `${policy.kind}/${policy.namespace ? `${policy.namespace}/` : ''}${policy.name}`;
 
 export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): InjectionResult {
-  const base = { pod, changed: false, targets: [] as string[], policy: policyRef(policy), actions: [] as Action[], diagnostics: [] as Diagnostic[] };
+  const base = {
+    pod,
+    changed: false,
+    targets: [] as string[],
+    policy: policyRef(policy),
+    actions: [] as Action[],
+    diagnostics: [] as Diagnostic[],
+  };
   const labels = pod.metadata?.labels ?? {};
   const workload = detectWorkload(pod);
   if (!workload) {
-    return { ...base, status: 'not-a-workload', reason: 'no graphdata workload matches the pod labels (spark-role, StarRocks CN or GraphScope engine labels)' };
+    return {
+      ...base,
+      status: 'not-a-workload',
+      reason: 'no graphdata workload matches the pod labels (spark-role, StarRocks CN or GraphScope engine labels)',
+    };
   }
   if (labels[LABEL_INJECT] === 'false') {
     return { ...base, workload: workload.name, status: 'opted-out', reason: `the pod has label ${LABEL_INJECT}=false` };
   }
   const previous = readInjectedAnnotation(pod);
   if (previous) {
-    return { ...base, workload: workload.name, previous, status: 'already-injected', reason: `already injected by ${previous.policy} generation ${previous.generation}` };
+    return {
+      ...base,
+      workload: workload.name,
+      previous,
+      status: 'already-injected',
+      reason: `already injected by ${previous.policy} generation ${previous.generation}`,
+    };
   }
   const targets = targetContainerNames(pod, workload);
   if (targets.length === 0) {
@@ -59,7 +82,12 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
       workload: workload.name,
       status: 'no-target-container',
       reason: message,
-      diagnostics: [diagnostic('warning', 'no-target-container', message, { path: 'spec.containers', hint: `name the main container ${workload.targetContainers[0]}, or opt out with label ${LABEL_INJECT}=false` })],
+      diagnostics: [
+        diagnostic('warning', 'no-target-container', message, {
+          path: 'spec.containers',
+          hint: `name the main container ${workload.targetContainers[0]}, or opt out with label ${LABEL_INJECT}=false`,
+        }),
+      ],
     };
   }
 
@@ -69,14 +97,24 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
   if (requested && policy.profiles[requested]) profile = requested;
   else if (requested) {
     diagnostics.push(
-      diagnostic('warning', 'unknown-profile', `profile "${requested}" is not defined in ${policyRef(policy)}; the policy's defaults were used`, {
-        path: `metadata.annotations["${ANNOTATION_PROFILE}"]`,
-        hint: `use one of: ${Object.keys(policy.profiles).join(', ') || '(the policy defines no profiles)'}`,
-      }),
+      diagnostic(
+        'warning',
+        'unknown-profile',
+        `profile "${requested}" is not defined in ${policyRef(policy)}; the policy's defaults were used`,
+        {
+          path: `metadata.annotations["${ANNOTATION_PROFILE}"]`,
+          hint: `use one of: ${Object.keys(policy.profiles).join(', ') || '(the policy defines no profiles)'}`,
+        },
+      ),
     );
   }
 
-  const ctx: MutationContext = { spec: resolveSpec(policy, profile), workload, targets, ...(opts.namespace ? { namespace: opts.namespace } : {}) };
+  const ctx: MutationContext = {
+    spec: resolveSpec(policy, profile),
+    workload,
+    targets,
+    ...(opts.namespace ? { namespace: opts.namespace } : {}),
+  };
   let draft: Pod = structuredClone(pod);
   const actions: Action[] = [];
   for (const mutator of MUTATORS) {
@@ -88,19 +126,41 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
   diagnostics.push(...actions.filter(worthWarning).map(actionDiagnostic));
 
   const applied = [...new Set(actions.filter((a) => a.outcome === 'applied').map((a) => a.mutator))];
-  const record: InjectedRecord = { policy: base.policy, generation: policy.generation, workload: workload.name, containers: targets, mutators: applied, ...(profile ? { profile } : {}) };
+  const record: InjectedRecord = {
+    policy: base.policy,
+    generation: policy.generation,
+    workload: workload.name,
+    containers: targets,
+    mutators: applied,
+    ...(profile ? { profile } : {}),
+  };
   writeInjectedAnnotation(draft, record);
   const status: InjectionStatus = applied.length ? 'injected' : 'nothing-to-do';
   const reason = applied.length
     ? `${workload.name} (${describeMatch(workload)}); injected ${applied.join(', ')} into ${targets.join(', ')}`
     : `${workload.name}: everything the policy injects is already in the pod`;
-  return { ...base, pod: draft, changed: true, status, reason, workload: workload.name, targets, ...(profile ? { profile } : {}), actions, diagnostics };
+  return {
+    ...base,
+    pod: draft,
+    changed: true,
+    status,
+    reason,
+    workload: workload.name,
+    targets,
+    ...(profile ? { profile } : {}),
+    actions,
+    diagnostics,
+  };
 }
 
-const worthWarning = (a: Action): boolean => a.outcome === 'conflict' || (a.outcome === 'skipped' && a.hint !== undefined);
+const worthWarning = (a: Action): boolean =>
+  a.outcome === 'conflict' || (a.outcome === 'skipped' && a.hint !== undefined);
 
 function actionDiagnostic(a: Action): Diagnostic {
   const code = a.outcome === 'conflict' ? `${a.mutator}-conflict` : `${a.mutator}-skipped`;
   const message = `${a.subject}: ${a.reason ?? (a.outcome === 'conflict' ? 'already present with other content; left as is' : 'skipped')}`;
-  return diagnostic('warning', code, message, { ...(a.path ? { path: a.path } : {}), ...(a.hint ? { hint: a.hint } : {}) });
+  return diagnostic('warning', code, message, {
+    ...(a.path ? { path: a.path } : {}),
+    ...(a.hint ? { hint: a.hint } : {}),
+  });
 }

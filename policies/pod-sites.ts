@@ -13,7 +13,14 @@ export interface PodSite {
   isPod: boolean;
 }
 
-export const POD_TEMPLATE_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'ReplicationController']);
+export const POD_TEMPLATE_KINDS: ReadonlySet<string> = new Set([
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'Job',
+  'ReplicationController',
+]);
 
 type Obj = { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: any; items?: unknown[] };
 
@@ -23,12 +30,27 @@ export function podSites(doc: unknown, path: (string | number)[] = []): PodSite[
   const name = `${obj.kind}/${obj.metadata?.name ?? '(unnamed)'}`;
   if (obj.kind === 'Pod') return [{ path, pod: obj as Pod, label: name, isPod: true }];
   if (obj.kind && POD_TEMPLATE_KINDS.has(obj.kind) && obj.spec?.template) {
-    return [{ path: [...path, 'spec', 'template'], pod: obj.spec.template as Pod, label: `${name} (pod template)`, isPod: false }];
+    return [
+      {
+        path: [...path, 'spec', 'template'],
+        pod: obj.spec.template as Pod,
+        label: `${name} (pod template)`,
+        isPod: false,
+      },
+    ];
   }
   if (obj.kind === 'CronJob' && obj.spec?.jobTemplate?.spec?.template) {
-    return [{ path: [...path, 'spec', 'jobTemplate', 'spec', 'template'], pod: obj.spec.jobTemplate.spec.template as Pod, label: `${name} (pod template)`, isPod: false }];
+    return [
+      {
+        path: [...path, 'spec', 'jobTemplate', 'spec', 'template'],
+        pod: obj.spec.jobTemplate.spec.template as Pod,
+        label: `${name} (pod template)`,
+        isPod: false,
+      },
+    ];
   }
-  if (obj.kind?.endsWith('List') && Array.isArray(obj.items)) return obj.items.flatMap((item, i) => podSites(item, [...path, 'items', i]));
+  if (obj.kind?.endsWith('List') && Array.isArray(obj.items))
+    return obj.items.flatMap((item, i) => podSites(item, [...path, 'items', i]));
   return [];
 }
 

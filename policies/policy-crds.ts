@@ -16,14 +16,30 @@ function structural(schema: unknown): unknown {
   const out: Schema = {};
   for (const [key, value] of Object.entries(schema)) {
     if (key === 'propertyNames' || (key === 'additionalProperties' && value === false)) continue;
-    out[key] = key === 'properties' ? Object.fromEntries(Object.entries(value as Schema).map(([k, v]) => [k, structural(v)])) : structural(value);
+    out[key] =
+      key === 'properties'
+        ? Object.fromEntries(Object.entries(value as Schema).map(([k, v]) => [k, structural(v)]))
+        : structural(value);
   }
   return out;
 }
 
-const NAMES: Record<PolicyKind, { plural: string; singular: string; shortNames: string[]; scope: 'Cluster' | 'Namespaced' }> = {
-  ClusterGraphDataPolicy: { plural: 'clustergraphdatapolicies', singular: 'clustergraphdatapolicy', shortNames: ['cgdp'], scope: 'Cluster' },
-  GraphDataPolicy: { plural: 'graphdatapolicies', singular: 'graphdatapolicy', shortNames: ['gdp'], scope: 'Namespaced' },
+const NAMES: Record<
+  PolicyKind,
+  { plural: string; singular: string; shortNames: string[]; scope: 'Cluster' | 'Namespaced' }
+> = {
+  ClusterGraphDataPolicy: {
+    plural: 'clustergraphdatapolicies',
+    singular: 'clustergraphdatapolicy',
+    shortNames: ['cgdp'],
+    scope: 'Cluster',
+  },
+  GraphDataPolicy: {
+    plural: 'graphdatapolicies',
+    singular: 'graphdatapolicy',
+    shortNames: ['gdp'],
+    scope: 'Namespaced',
+  },
 };
 
 export function policyCrd(kind: PolicyKind) {
@@ -35,13 +51,30 @@ export function policyCrd(kind: PolicyKind) {
     spec: {
       group: GROUP,
       scope: names.scope,
-      names: { kind, listKind: `${kind}List`, plural: names.plural, singular: names.singular, shortNames: names.shortNames, categories: ['graphdata'] },
+      names: {
+        kind,
+        listKind: `${kind}List`,
+        plural: names.plural,
+        singular: names.singular,
+        shortNames: names.shortNames,
+        categories: ['graphdata'],
+      },
       versions: [
         {
           name: 'v1alpha1',
           served: true,
           storage: true,
-          schema: { openAPIV3Schema: { type: 'object', properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, spec: structural(policySpecSchema) } } },
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                spec: structural(policySpecSchema),
+              },
+            },
+          },
           additionalPrinterColumns: [
             { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },
             { name: 'Cache', type: 'string', jsonPath: '.spec.cache' },

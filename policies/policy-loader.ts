@@ -29,16 +29,38 @@ export function parsePolicy(text: string, file = '<policy>'): PolicyLoadResult {
 }
 
 /** Validates a policy object (from YAML or from the API) and fills schema defaults. */
-export function policyFromObject(value: unknown, opts: { file?: string; source?: SourceDocument } = {}): PolicyLoadResult {
-  const obj = structuredClone(value) as { apiVersion?: unknown; kind?: unknown; metadata?: Record<string, unknown>; spec?: unknown };
-  const at = (path: (string | number)[]) => ({ path: path.join('.'), ...(opts.file ? { file: opts.file } : {}), ...(opts.source?.position(path) ?? {}) });
+export function policyFromObject(
+  value: unknown,
+  opts: { file?: string; source?: SourceDocument } = {},
+): PolicyLoadResult {
+  const obj = structuredClone(value) as {
+    apiVersion?: unknown;
+    kind?: unknown;
+    metadata?: Record<string, unknown>;
+    spec?: unknown;
+  };
+  const at = (path: (string | number)[]) => ({
+    path: path.join('.'),
+    ...(opts.file ? { file: opts.file } : {}),
+    ...(opts.source?.position(path) ?? {}),
+  });
   const diagnostics: Diagnostic[] = [];
   if (obj.apiVersion !== API_VERSION) {
-    diagnostics.push(diagnostic('error', 'policy-api-version', `apiVersion must be ${API_VERSION}`, { ...at(['apiVersion']), hint: `set apiVersion: ${API_VERSION}` }));
+    diagnostics.push(
+      diagnostic('error', 'policy-api-version', `apiVersion must be ${API_VERSION}`, {
+        ...at(['apiVersion']),
+        hint: `set apiVersion: ${API_VERSION}`,
+      }),
+    );
   }
   const name = obj.metadata?.name;
   if (typeof name !== 'string' || name === '') {
-    diagnostics.push(diagnostic('error', 'policy-name', 'metadata.name is required', { ...at(['metadata']), hint: 'name the policy, e.g. metadata.name: default' }));
+    diagnostics.push(
+      diagnostic('error', 'policy-name', 'metadata.name is required', {
+        ...at(['metadata']),
+        hint: 'name the policy, e.g. metadata.name: default',
+      }),
+    );
   }
   const spec = (obj.spec ?? {}) as Record<string, unknown>;
   diagnostics.push(...checkSchema(policySpecSchema, spec, { basePath: ['spec'], codePrefix: 'policy', ...opts }));
@@ -58,4 +80,5 @@ export function policyFromObject(value: unknown, opts: { file?: string; source?:
   return { policy, diagnostics };
 }
 
-const kindOf = (v: unknown): unknown => (typeof v === 'object' && v !== null ? (v as { kind?: unknown }).kind : undefined);
+const kindOf = (v: unknown): unknown =>
+  typeof v === 'object' && v !== null ? (v as { kind?: unknown }).kind : undefined;

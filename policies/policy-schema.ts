@@ -43,7 +43,12 @@ const cacheSettings = {
       type: 'array',
       default: [],
       // No default on list items: an empty rule would be invalid (required from/to).
-      items: { type: 'object', additionalProperties: false, required: ['from', 'to'], properties: { from: str({ minLength: 1 }), to: str({ minLength: 1 }) } },
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['from', 'to'],
+        properties: { from: str({ minLength: 1 }), to: str({ minLength: 1 }) },
+      },
     },
     pullPolicy: str({ enum: ['Always', 'IfNotPresent', 'Never'] }),
     pullSecrets: strList({ default: [] }),
@@ -79,7 +84,11 @@ function stripDefaults(value: Record<string, Schema>): Record<string, Schema> {
   const walk = (s: unknown): unknown => {
     if (Array.isArray(s)) return s.map(walk);
     if (typeof s !== 'object' || s === null) return s;
-    return Object.fromEntries(Object.entries(s).filter(([k]) => k !== 'default').map(([k, v]) => [k, walk(v)]));
+    return Object.fromEntries(
+      Object.entries(s)
+        .filter(([k]) => k !== 'default')
+        .map(([k, v]) => [k, walk(v)]),
+    );
   };
   return walk(value) as Record<string, Schema>;
 }

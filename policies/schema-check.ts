@@ -35,7 +35,10 @@ const notNoise = (e: ErrorObject): boolean => !['if', 'anyOf', 'oneOf'].includes
 function toDiagnostic(e: ErrorObject, opts: SchemaCheckOptions): Diagnostic {
   const segments = [
     ...(opts.basePath ?? []),
-    ...e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~'))),
+    ...e.instancePath
+      .split('/')
+      .slice(1)
+      .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~'))),
   ];
   let message = `${e.message ?? 'is invalid'}`;
   let hint: string | undefined;

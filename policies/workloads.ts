@@ -76,8 +76,13 @@ export function describeMatch(workload: Workload): string {
  * apiserver does not even call us for other pods. Derived from WORKLOADS, never hand-kept.
  */
 export function workloadMatchCondition(): string {
-  const labelTest = (k: string, v: string) => `('${k}' in object.metadata.labels && object.metadata.labels['${k}'] == '${v}')`;
-  const sets = WORKLOADS.flatMap((w) => w.labelSets).map((set) => Object.entries(set).map(([k, v]) => labelTest(k, v)).join(' && '));
+  const labelTest = (k: string, v: string) =>
+    `('${k}' in object.metadata.labels && object.metadata.labels['${k}'] == '${v}')`;
+  const sets = WORKLOADS.flatMap((w) => w.labelSets).map((set) =>
+    Object.entries(set)
+      .map(([k, v]) => labelTest(k, v))
+      .join(' && '),
+  );
   return `has(object.metadata.labels) && (${[...new Set(sets)].map((s) => `(${s})`).join(' || ')})`;
 }
 

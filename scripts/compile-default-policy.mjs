@@ -9,7 +9,9 @@ import { compiledDefaultPolicyPath, defaultPolicyPath } from '../dist/webhook/po
 const source = defaultPolicyPath();
 const { policy, diagnostics } = parsePolicy(readFileSync(source, 'utf8'), source);
 if (!policy) {
-  console.error(`built-in policy ${source} is invalid:\n${diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}`);
+  console.error(
+    `built-in policy ${source} is invalid:\n${diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}`,
+  );
   process.exit(1);
 }
 writeFileSync(compiledDefaultPolicyPath(), `${JSON.stringify(policy)}\n`);

@@ -34,11 +34,15 @@ export class MalformedReview extends Error {}
 
 /** Checks the envelope and returns the request; throws MalformedReview saying what is wrong. */
 export function parseReview(body: unknown): AdmissionRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new MalformedReview('body must be a JSON object (an AdmissionReview)');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new MalformedReview('body must be a JSON object (an AdmissionReview)');
   const review = body as { apiVersion?: unknown; kind?: unknown; request?: unknown };
-  if (review.kind !== 'AdmissionReview') throw new MalformedReview(`kind must be AdmissionReview, got ${JSON.stringify(review.kind ?? null)}`);
+  if (review.kind !== 'AdmissionReview')
+    throw new MalformedReview(`kind must be AdmissionReview, got ${JSON.stringify(review.kind ?? null)}`);
   if (review.apiVersion !== ADMISSION_API_VERSION) {
-    throw new MalformedReview(`apiVersion must be ${ADMISSION_API_VERSION}, got ${JSON.stringify(review.apiVersion ?? null)}; set admissionReviewVersions: ["v1"] in the webhook configuration`);
+    throw new MalformedReview(
+      `apiVersion must be ${ADMISSION_API_VERSION}, got ${JSON.stringify(review.apiVersion ?? null)}; set admissionReviewVersions: ["v1"] in the webhook configuration`,
+    );
   }
   const request = review.request as AdmissionRequest | undefined;
   if (typeof request !== 'object' || request === null) throw new MalformedReview('request is missing');
@@ -63,7 +67,8 @@ export function mutate(request: AdmissionRequest, policy: Policy): AdmissionResu
   const uid = request.uid;
   if (!isPodCreate(request)) return { response: { uid, allowed: true }, outcome: 'ignored' };
   const pod = request.object;
-  if (typeof pod !== 'object' || pod === null || Array.isArray(pod)) throw new MalformedReview('request.object must be the Pod being created');
+  if (typeof pod !== 'object' || pod === null || Array.isArray(pod))
+    throw new MalformedReview('request.object must be the Pod being created');
   try {
     const injection = inject(pod as Pod, policy, request.namespace ? { namespace: request.namespace } : {});
     const warnings = injection.diagnostics.map(warningText);
@@ -76,11 +81,21 @@ export function mutate(request: AdmissionRequest, policy: Policy): AdmissionResu
     return { response, outcome: 'injected', injection };
   } catch (error) {
     return {
-      response: { uid, allowed: true, warnings: [`graphdata: injection failed and was skipped (${(error as Error).message}); the pod was admitted unchanged`] },
+      response: {
+        uid,
+        allowed: true,
+        warnings: [
+          `graphdata: injection failed and was skipped (${(error as Error).message}); the pod was admitted unchanged`,
+        ],
+      },
       outcome: 'error',
       error: error as Error,
     };
   }
 }
 
-export const reviewResponse = (response: AdmissionResponse) => ({ apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', response });
+export const reviewResponse = (response: AdmissionResponse) => ({
+  apiVersion: ADMISSION_API_VERSION,
+  kind: 'AdmissionReview',
+  response,
+});

@@ -54,15 +54,22 @@ async function main(): Promise<number> {
     policies = await filePolicyStore(args.policy);
   } catch (error) {
     if (!(error instanceof PolicyFileError)) throw error;
-    process.stderr.write(`error: ${error.message}\n  hint: fix the policy file, or omit --policy to use the built-in default\n`);
+    process.stderr.write(
+      `error: ${error.message}\n  hint: fix the policy file, or omit --policy to use the built-in default\n`,
+    );
     return 1;
   }
 
   const certDir = args['cert-dir'] ?? join(packageRoot(), 'certs', 'dev');
   const certs = await ensureDevCerts(certDir, { sans: localSans, commonName: 'graphdata-webhook' });
-  const server = buildServer({ tls: { cert: certs.certPem, key: certs.keyPem }, policies, logger: { level: args['log-level'] ?? 'info' } });
+  const server = buildServer({
+    tls: { cert: certs.certPem, key: certs.keyPem },
+    policies,
+    logger: { level: args['log-level'] ?? 'info' },
+  });
   const log = server.app.log;
-  if (certs.generated) log.info({ certDir, reasons: certs.reasons, caFile: certs.paths.caCert }, 'generated dev certificates');
+  if (certs.generated)
+    log.info({ certDir, reasons: certs.reasons, caFile: certs.paths.caCert }, 'generated dev certificates');
 
   // Reload the serving pair when its files change (rotation, or a re-mounted Secret).
   const watcher = watch(certDir, { persistent: false }, (_event, file) => {
@@ -72,7 +79,9 @@ async function main(): Promise<number> {
         server.reloadCertificate({ cert: pair.certPem, key: pair.keyPem });
         log.info({ certDir }, 'reloaded serving certificate');
       })
-      .catch((error: Error) => log.warn({ reason: error.message }, 'certificate reload skipped; keeping the current one'));
+      .catch((error: Error) =>
+        log.warn({ reason: error.message }, 'certificate reload skipped; keeping the current one'),
+      );
   });
 
   const stop = async (signal: string) => {
@@ -89,10 +98,19 @@ async function main(): Promise<number> {
     await server.app.listen({ port, host: args.host ?? '127.0.0.1' });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    process.stderr.write(`error: cannot listen on ${args.host}:${port}: ${code ?? (error as Error).message}\n  hint: ${code === 'EADDRINUSE' ? 'another process uses the port; pass --port' : 'check --host and --port'}\n`);
+    process.stderr.write(
+      `error: cannot listen on ${args.host}:${port}: ${code ?? (error as Error).message}\n  hint: ${code === 'EADDRINUSE' ? 'another process uses the port; pass --port' : 'check --host and --port'}\n`,
+    );
     return 1;
   }
-  log.info({ url: `https://${args.host}:${(server.app.server.address() as { port: number }).port}`, policy: policies.source, caFile: certs.paths.caCert }, 'graphdata webhook serving');
+  log.info(
+    {
+      url: `https://${args.host}:${(server.app.server.address() as { port: number }).port}`,
+      policy: policies.source,
+      caFile: certs.paths.caCert,
+    },
+    'graphdata webhook serving',
+  );
   return -1; // keep running
 }
 

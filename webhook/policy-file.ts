@@ -11,7 +11,7 @@ export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('graphdata: cannot find package.json above ' + fileURLToPath(import.meta.url));
+    if (parent === dir) throw new Error(`graphdata: cannot find package.json above ${fileURLToPath(import.meta.url)}`);
     dir = parent;
   }
   return dir;
@@ -57,7 +57,9 @@ export async function loadPolicyFile(file?: string): Promise<Policy> {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new PolicyFileError(file, [{ severity: 'error', code: 'policy-unreadable', message: reason, file, hint: 'check the path given to --policy' }]);
+    throw new PolicyFileError(file, [
+      { severity: 'error', code: 'policy-unreadable', message: reason, file, hint: 'check the path given to --policy' },
+    ]);
   }
   const { parsePolicy } = await import('../policies/policy-loader.js');
   const { policy, diagnostics } = parsePolicy(text, file);

@@ -14,4 +14,7 @@ export async function filePolicyStore(file?: string): Promise<PolicyStore> {
   return { current: () => policy, source: file ?? 'built-in default policy' };
 }
 
-export const staticPolicyStore = (policy: Policy): PolicyStore => ({ current: () => policy, source: 'in-memory policy' });
+export const staticPolicyStore = (policy: Policy): PolicyStore => ({
+  current: () => policy,
+  source: 'in-memory policy',
+});

@@ -48,7 +48,9 @@ export function mutatingWebhookConfiguration(opts: RegistrationOptions): V1Mutat
         name: `inject.${name}.graphdata.io`,
         admissionReviewVersions: ['v1'],
         clientConfig: { ...clientConfig, caBundle: Buffer.from(opts.caBundle).toString('base64') },
-        rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' }],
+        rules: [
+          { operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' },
+        ],
         namespaceSelector: optedInNamespaces(opts.ownNamespace),
         // Pods may opt out of injection (never out of enforcement).
         objectSelector: { matchExpressions: [{ key: LABEL_INJECT, operator: 'NotIn', values: ['false'] }] },

@@ -46,17 +46,21 @@ export function buildServer(opts: ServerOptions): WebhookServer {
       const text = new TextDecoder('utf-8', { fatal: true }).decode(body as Buffer);
       done(null, JSON.parse(text));
     } catch (error) {
-      const reason = error instanceof TypeError ? 'body is not valid UTF-8' : `body is not valid JSON: ${(error as Error).message}`;
+      const reason =
+        error instanceof TypeError ? 'body is not valid UTF-8' : `body is not valid JSON: ${(error as Error).message}`;
       done(Object.assign(new MalformedReview(reason), { statusCode: 400 }), undefined);
     }
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     const status = error instanceof MalformedReview ? 400 : (error.statusCode ?? 500);
-    if (request.url === '/mutate') metrics.requests.inc({ webhook: 'mutate', outcome: 'bad_request', dry_run: 'unknown' });
+    if (request.url === '/mutate')
+      metrics.requests.inc({ webhook: 'mutate', outcome: 'bad_request', dry_run: 'unknown' });
     if (status >= 500) request.log.error({ err: error }, 'unexpected error');
     else request.log.warn({ reason: error.message, status }, 'rejected request');
-    void reply.code(status).send({ error: status === 413 ? 'Payload Too Large' : 'Bad Request', reason: error.message });
+    void reply
+      .code(status)
+      .send({ error: status === 413 ? 'Payload Too Large' : 'Bad Request', reason: error.message });
   });
 
   app.post('/mutate', async (request, reply) => {
@@ -74,7 +78,19 @@ export function buildServer(opts: ServerOptions): WebhookServer {
       }
     }
     for (const d of injection?.diagnostics ?? []) metrics.warnings.inc({ code: d.code });
-    const log = { uid: admission.uid, namespace: admission.namespace, name: admission.name ?? (admission.object as { metadata?: { generateName?: string } } | undefined)?.metadata?.generateName, operation: admission.operation, outcome: result.outcome, status: injection?.status, workload: injection?.workload, dryRun: Boolean(admission.dryRun), ms: +(seconds * 1000).toFixed(3) };
+    const log = {
+      uid: admission.uid,
+      namespace: admission.namespace,
+      name:
+        admission.name ??
+        (admission.object as { metadata?: { generateName?: string } } | undefined)?.metadata?.generateName,
+      operation: admission.operation,
+      outcome: result.outcome,
+      status: injection?.status,
+      workload: injection?.workload,
+      dryRun: Boolean(admission.dryRun),
+      ms: +(seconds * 1000).toFixed(3),
+    };
     if (result.error) request.log.error({ ...log, err: result.error }, 'injection failed; admitted unchanged');
     else request.log.info(log, 'admission');
     return reply.send(reviewResponse(result.response));
@@ -87,12 +103,15 @@ export function buildServer(opts: ServerOptions): WebhookServer {
     if (closing) return reply.code(503).send({ status: 'shutting down' });
     return { status: 'ready', policy: opts.policies.source };
   });
-  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', async (_req, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
 
   return {
     app,
     metrics,
-    reloadCertificate: (pair) => (app.server as HttpsServer).setSecureContext({ cert: pair.cert, key: pair.key, minVersion: 'TLSv1.2' }),
+    reloadCertificate: (pair) =>
+      (app.server as HttpsServer).setSecureContext({ cert: pair.cert, key: pair.key, minVersion: 'TLSv1.2' }),
     async shutdown() {
       closing = true;
       await app.close();

@@ -4,7 +4,9 @@ import type { KubeConfig, RequestContext, ResponseContext } from '@kubernetes/cl
 import type { KubeFlags } from '../kube.js';
 import type { WebhookVersion } from './webhook-version.js';
 
-export type ServerVersion = { reachable: true; gitVersion: string; platform?: string } | { reachable: false; reason: string };
+export type ServerVersion =
+  | { reachable: true; gitVersion: string; platform?: string }
+  | { reachable: false; reason: string };
 
 /**
  * Call options that abort the request with `signal`. The generated client has no
@@ -14,7 +16,10 @@ export function deadline(k8s: typeof import('@kubernetes/client-node'), signal: 
   return {
     middleware: [
       {
-        pre: (ctx: RequestContext) => (ctx.setSignal(signal), new k8s.Observable(Promise.resolve(ctx))),
+        pre: (ctx: RequestContext) => {
+          ctx.setSignal(signal);
+          return new k8s.Observable(Promise.resolve(ctx));
+        },
         post: (ctx: ResponseContext) => new k8s.Observable(Promise.resolve(ctx)),
       },
     ],
@@ -27,7 +32,11 @@ export async function fetchServerVersion(flags: KubeFlags, timeoutMs = 3000): Pr
 }
 
 /** The apiserver's and (unless told not to) the graphdata webhook's versions, from one kubeconfig load. */
-export async function fetchClusterVersions(flags: KubeFlags, timeoutMs = 3000, opts: { webhook?: boolean } = {}): Promise<{ server: ServerVersion; webhook?: WebhookVersion }> {
+export async function fetchClusterVersions(
+  flags: KubeFlags,
+  timeoutMs = 3000,
+  opts: { webhook?: boolean } = {},
+): Promise<{ server: ServerVersion; webhook?: WebhookVersion }> {
   let kc, k8s;
   try {
     ({ kc, k8s } = await (await import('../kube.js')).loadKubeConfig(flags));
@@ -36,12 +45,18 @@ export async function fetchClusterVersions(flags: KubeFlags, timeoutMs = 3000, o
   }
   const [server, webhook] = await Promise.all([
     serverVersion(k8s, kc, timeoutMs),
-    opts.webhook === false ? undefined : import('./webhook-version.js').then((m) => m.fetchWebhookVersion(k8s, kc, timeoutMs)),
+    opts.webhook === false
+      ? undefined
+      : import('./webhook-version.js').then((m) => m.fetchWebhookVersion(k8s, kc, timeoutMs)),
   ]);
   return { server, ...(webhook ? { webhook } : {}) };
 }
 
-async function serverVersion(k8s: typeof import('@kubernetes/client-node'), kc: KubeConfig, timeoutMs: number): Promise<ServerVersion> {
+async function serverVersion(
+  k8s: typeof import('@kubernetes/client-node'),
+  kc: KubeConfig,
+  timeoutMs: number,
+): Promise<ServerVersion> {
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     const info = await kc.makeApiClient(k8s.VersionApi).getCode({}, deadline(k8s, signal));

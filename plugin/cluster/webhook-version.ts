@@ -6,17 +6,28 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { WEBHOOK_NAME } from '../../webhook/registration.js';
 import { deadline, describe } from './server-version.js';
 
-export type WebhookVersion = { found: true; version: string; policy?: string; endpoint: string } | { found: false; reason: string };
+export type WebhookVersion =
+  | { found: true; version: string; policy?: string; endpoint: string }
+  | { found: false; reason: string };
 
-export async function fetchWebhookVersion(k8s: typeof import('@kubernetes/client-node'), kc: KubeConfig, timeoutMs = 3000): Promise<WebhookVersion> {
+export async function fetchWebhookVersion(
+  k8s: typeof import('@kubernetes/client-node'),
+  kc: KubeConfig,
+  timeoutMs = 3000,
+): Promise<WebhookVersion> {
   const signal = AbortSignal.timeout(timeoutMs);
   let clientConfig;
   try {
-    const config = await kc.makeApiClient(k8s.AdmissionregistrationV1Api).readMutatingWebhookConfiguration({ name: WEBHOOK_NAME }, deadline(k8s, signal));
+    const config = await kc
+      .makeApiClient(k8s.AdmissionregistrationV1Api)
+      .readMutatingWebhookConfiguration({ name: WEBHOOK_NAME }, deadline(k8s, signal));
     clientConfig = config.webhooks?.[0]?.clientConfig;
   } catch (error) {
     const notFound = (error as { code?: number }).code === 404;
-    return { found: false, reason: notFound ? `not installed (no MutatingWebhookConfiguration ${WEBHOOK_NAME})` : describe(error) };
+    return {
+      found: false,
+      reason: notFound ? `not installed (no MutatingWebhookConfiguration ${WEBHOOK_NAME})` : describe(error),
+    };
   }
   try {
     if (clientConfig?.url) {
@@ -27,10 +38,22 @@ export async function fetchWebhookVersion(k8s: typeof import('@kubernetes/client
     const service = clientConfig?.service;
     if (!service) return { found: false, reason: `MutatingWebhookConfiguration ${WEBHOOK_NAME} names no endpoint` };
     const name = `https:${service.name}:${service.port ?? 443}`;
-    const body = await kc.makeApiClient(k8s.CoreV1Api).connectGetNamespacedServiceProxyWithPath({ name, namespace: service.namespace, path: 'version' }, deadline(k8s, signal));
-    return { found: true, endpoint: `service ${service.namespace}/${service.name}`, ...(JSON.parse(String(body)) as { version: string; policy?: string }) };
+    const body = await kc
+      .makeApiClient(k8s.CoreV1Api)
+      .connectGetNamespacedServiceProxyWithPath(
+        { name, namespace: service.namespace, path: 'version' },
+        deadline(k8s, signal),
+      );
+    return {
+      found: true,
+      endpoint: `service ${service.namespace}/${service.name}`,
+      ...(JSON.parse(String(body)) as { version: string; policy?: string }),
+    };
   } catch (error) {
-    return { found: false, reason: signal.aborted ? `no answer within ${timeoutMs / 1000}s` : `unreachable: ${describe(error)}` };
+    return {
+      found: false,
+      reason: signal.aborted ? `no answer within ${timeoutMs / 1000}s` : `unreachable: ${describe(error)}`,
+    };
   }
 }
 

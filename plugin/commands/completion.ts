@@ -17,7 +17,7 @@ export class CompletionCommand extends GraphdataCommand {
     `,
     examples: [
       ['Enable completion in the current bash', 'source <($0 completion bash)'],
-      ['Install for zsh', '$0 completion zsh > "${fpath[1]}/_kubectl-graphdata"'],
+      ['Install for zsh', '$0 completion zsh > "$' + '{fpath[1]}/_kubectl-graphdata"'],
       ['Install for fish', '$0 completion fish > ~/.config/fish/completions/kubectl-graphdata.fish'],
     ],
   });
@@ -26,17 +26,26 @@ export class CompletionCommand extends GraphdataCommand {
 
   async run(): Promise<number> {
     const shell = this.checkShell();
-    const [{ completionScript }, { packageRoot }, { join }] = await Promise.all([import('../completion/scripts.js'), import('../../webhook/policy-file.js'), import('node:path')]);
+    const [{ completionScript }, { packageRoot }, { join }] = await Promise.all([
+      import('../completion/scripts.js'),
+      import('../../webhook/policy-file.js'),
+      import('node:path'),
+    ]);
     this.context.stdout.write(completionScript(shell, join(packageRoot(), 'bin', 'kubectl_complete-graphdata')));
     return 0;
   }
 
   private checkShell(): Shell {
     const shells = SHELLS.join(', ');
-    if (!this.shell) throw new UserError('completion needs a shell', `one of: ${shells}; e.g. kubectl graphdata completion bash`, 2);
+    if (!this.shell)
+      throw new UserError('completion needs a shell', `one of: ${shells}; e.g. kubectl graphdata completion bash`, 2);
     const match = SHELLS.find((s) => s === this.shell);
     if (match) return match;
     const guess = closest(this.shell, SHELLS);
-    throw new UserError(`unsupported shell "${this.shell}"${guess ? ` — did you mean "${guess}"?` : ''}`, `one of: ${shells}`, 2);
+    throw new UserError(
+      `unsupported shell "${this.shell}"${guess ? ` — did you mean "${guess}"?` : ''}`,
+      `one of: ${shells}`,
+      2,
+    );
   }
 }

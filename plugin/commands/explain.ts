@@ -29,20 +29,39 @@ export class ExplainCommand extends GraphdataCommand {
 
   async run(): Promise<number> {
     if (Boolean(this.files?.length) === Boolean(this.target)) {
-      throw new UserError('give either -f FILE or pod/NAME', 'e.g. `kubectl graphdata explain -f pod.yaml` or `kubectl graphdata explain pod/NAME -n NS`', 2);
+      throw new UserError(
+        'give either -f FILE or pod/NAME',
+        'e.g. `kubectl graphdata explain -f pod.yaml` or `kubectl graphdata explain pod/NAME -n NS`',
+        2,
+      );
     }
-    const [{ loadPolicyForCli }, explain] = await Promise.all([import('../policy-option.js'), import('../explanation.js')]);
+    const [{ loadPolicyForCli }, explain] = await Promise.all([
+      import('../policy-option.js'),
+      import('../explanation.js'),
+    ]);
     const policy = await loadPolicyForCli(this.policy);
     const explanations = this.target
       ? [await explain.explainLivePod(this.target, policy, this)]
-      : await explain.explainFiles(await (await import('../input.js')).readInputs(this.files ?? [], this.context.stdin), policy, this.namespace ?? 'default');
-    if (explanations.length === 0) throw new UserError('no Pods or pod templates found in the input', 'explain takes Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs and Lists');
+      : await explain.explainFiles(
+          await (await import('../input.js')).readInputs(this.files ?? [], this.context.stdin),
+          policy,
+          this.namespace ?? 'default',
+        );
+    if (explanations.length === 0)
+      throw new UserError(
+        'no Pods or pod templates found in the input',
+        'explain takes Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs and Lists',
+      );
     if (this.output === 'table') {
       const { painter } = await import('../output.js');
-      this.context.stdout.write(explanations.map((e) => explain.renderExplanation(e, painter(this.context.stdout))).join('\n'));
+      this.context.stdout.write(
+        explanations.map((e) => explain.renderExplanation(e, painter(this.context.stdout))).join('\n'),
+      );
     } else {
       const { formatObjects } = await import('../output.js');
-      this.context.stdout.write(await formatObjects(explanations.length === 1 ? explanations : [{ explanations }], this.output));
+      this.context.stdout.write(
+        await formatObjects(explanations.length === 1 ? explanations : [{ explanations }], this.output),
+      );
     }
     return 0;
   }

@@ -8,4 +8,11 @@ import { ScaffoldCommand } from './scaffold.js';
 import { ValidateCommand } from './validate.js';
 import { VersionCommand } from './version.js';
 
-export const COMMANDS: CommandClass[] = [ScaffoldCommand, ValidateCommand, InjectCommand, ExplainCommand, VersionCommand, CompletionCommand];
+export const COMMANDS: CommandClass[] = [
+  ScaffoldCommand,
+  ValidateCommand,
+  InjectCommand,
+  ExplainCommand,
+  VersionCommand,
+  CompletionCommand,
+];

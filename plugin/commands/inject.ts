@@ -27,23 +27,36 @@ export class InjectCommand extends GraphdataCommand {
   files = Option.Array('-f,--filename', { required: true, description: 'File, directory or - (stdin) with manifests' });
   policy = Option.String('--policy', { description: 'Policy file (default: the built-in policy)' });
   output = outputOption(['yaml', 'json']);
-  diff = Option.Boolean('--diff', false, { description: 'Print a unified diff of what would change instead of the manifests' });
+  diff = Option.Boolean('--diff', false, {
+    description: 'Print a unified diff of what would change instead of the manifests',
+  });
 
   async run(): Promise<number> {
-    const [{ readInputs }, { loadPolicyForCli }, { injectSources }] = await Promise.all([import('../input.js'), import('../policy-option.js'), import('../inject-sources.js')]);
+    const [{ readInputs }, { loadPolicyForCli }, { injectSources }] = await Promise.all([
+      import('../input.js'),
+      import('../policy-option.js'),
+      import('../inject-sources.js'),
+    ]);
     const inputs = await readInputs(this.files, this.context.stdin);
     const policy = await loadPolicyForCli(this.policy);
     const result = injectSources(inputs, policy, this.namespace ?? 'default');
     if (result.diagnostics.length) await this.printDiagnostics(result.diagnostics);
-    if (result.diagnostics.some((d) => d.severity === 'error')) throw new UserError('some input could not be read', 'fix the errors above; nothing was injected');
+    if (result.diagnostics.some((d) => d.severity === 'error'))
+      throw new UserError('some input could not be read', 'fix the errors above; nothing was injected');
 
     if (this.diff) {
       const { unifiedDiff } = await import('../diff.js');
-      for (const file of result.files) this.context.stdout.write(await unifiedDiff(file.file, file.before, file.after, this.output));
+      for (const file of result.files)
+        this.context.stdout.write(await unifiedDiff(file.file, file.before, file.after, this.output));
       return 0;
     }
     const { formatObjects } = await import('../output.js');
-    this.context.stdout.write(await formatObjects(result.files.flatMap((f) => f.after), this.output));
+    this.context.stdout.write(
+      await formatObjects(
+        result.files.flatMap((f) => f.after),
+        this.output,
+      ),
+    );
     return 0;
   }
 }

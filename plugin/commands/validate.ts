@@ -30,7 +30,9 @@ export class ValidateCommand extends GraphdataCommand {
 
   files = Option.Array('-f,--filename', [], { description: 'File, directory or - (stdin) with manifests; repeatable' });
   policy = Option.String('--policy', { description: 'Policy file (default: the built-in policy)' });
-  server = Option.Boolean('--server', false, { description: 'Also dry-run create each object on the cluster (uses --kubeconfig, --context, -n)' });
+  server = Option.Boolean('--server', false, {
+    description: 'Also dry-run create each object on the cluster (uses --kubeconfig, --context, -n)',
+  });
   strict = Option.Boolean('--strict', false, { description: 'Exit 1 on warnings too' });
   output = outputOption(['table', 'json', 'yaml']);
 
@@ -45,9 +47,18 @@ export class ValidateCommand extends GraphdataCommand {
     const report = validateSources(inputs, policy);
     if (this.server) {
       const { serverDryRun } = await import('../server-dry-run.js');
-      report.diagnostics.push(...(await serverDryRun(report.documents, { kubeconfig: this.kubeconfig, context: this.kubeContext, namespace: this.namespace })));
+      report.diagnostics.push(
+        ...(await serverDryRun(report.documents, {
+          kubeconfig: this.kubeconfig,
+          context: this.kubeContext,
+          namespace: this.namespace,
+        })),
+      );
     }
-    const diagnostics = sortDiagnostics(report.diagnostics, inputs.map((i) => i.file));
+    const diagnostics = sortDiagnostics(
+      report.diagnostics,
+      inputs.map((i) => i.file),
+    );
     const summary = summarize(diagnostics, report.documents.length, report.files);
     const failed = summary.errors > 0 || (this.strict && summary.warnings > 0);
     await this.print(diagnostics, summary, !failed);
@@ -69,7 +80,9 @@ export class ValidateCommand extends GraphdataCommand {
     const paint = painter(out);
     out.write(await formatDiagnostics(diagnostics, 'table', paint));
     const line = summaryLine(summary);
-    out.write(`${summary.errors ? paint('red', line) : summary.warnings ? paint('yellow', line) : paint('green', line)}\n`);
+    out.write(
+      `${summary.errors ? paint('red', line) : summary.warnings ? paint('yellow', line) : paint('green', line)}\n`,
+    );
   }
 }
 

@@ -23,16 +23,32 @@ export class VersionCommand extends GraphdataCommand {
   output = outputOption(['table', 'json', 'yaml'], 'Output format: table|json|yaml');
 
   async run(): Promise<number> {
-    const [{ API_VERSION }, { MUTATORS }, { ENGINE_VERSION }] = await Promise.all([import('../../policies/model.js'), import('../../policies/mutators/index.js'), import('../../policies/version.js')]);
+    const [{ API_VERSION }, { MUTATORS }, { ENGINE_VERSION }] = await Promise.all([
+      import('../../policies/model.js'),
+      import('../../policies/mutators/index.js'),
+      import('../../policies/version.js'),
+    ]);
     const report: Record<string, unknown> = {
       plugin: { version: PLUGIN_VERSION },
       engine: { version: ENGINE_VERSION, policyApi: API_VERSION, mutators: MUTATORS.map((m) => m.name) },
     };
     if (!this.client) {
       const { fetchClusterVersions } = await import('../cluster/server-version.js');
-      const { server, webhook } = await fetchClusterVersions({ kubeconfig: this.kubeconfig, kubeContext: this.kubeContext });
-      report.server = server.reachable ? { version: server.gitVersion, ...(server.platform ? { platform: server.platform } : {}) } : { unreachable: server.reason };
-      if (webhook) report.webhook = webhook.found ? { version: webhook.version, endpoint: webhook.endpoint, ...(webhook.policy ? { policy: webhook.policy } : {}) } : { unavailable: webhook.reason };
+      const { server, webhook } = await fetchClusterVersions({
+        kubeconfig: this.kubeconfig,
+        kubeContext: this.kubeContext,
+      });
+      report.server = server.reachable
+        ? { version: server.gitVersion, ...(server.platform ? { platform: server.platform } : {}) }
+        : { unreachable: server.reason };
+      if (webhook)
+        report.webhook = webhook.found
+          ? {
+              version: webhook.version,
+              endpoint: webhook.endpoint,
+              ...(webhook.policy ? { policy: webhook.policy } : {}),
+            }
+          : { unavailable: webhook.reason };
     }
     if (this.output === 'json') this.context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else if (this.output === 'yaml') this.context.stdout.write((await import('yaml')).stringify(report));
@@ -47,8 +63,19 @@ export class VersionCommand extends GraphdataCommand {
     const lines = [
       ['plugin', PLUGIN_VERSION],
       ['engine', `${engine.version} (policy API ${engine.policyApi}; mutators ${engine.mutators.join(', ')})`],
-      ...(server ? [['server', server.version ? `${server.version}${server.platform ? ` (${server.platform})` : ''}` : `unreachable — ${server.unreachable}`]] : []),
-      ...(webhook ? [['webhook', webhook.version ? `${webhook.version} (${webhook.endpoint})` : webhook.unavailable!]] : []),
+      ...(server
+        ? [
+            [
+              'server',
+              server.version
+                ? `${server.version}${server.platform ? ` (${server.platform})` : ''}`
+                : `unreachable — ${server.unreachable}`,
+            ],
+          ]
+        : []),
+      ...(webhook
+        ? [['webhook', webhook.version ? `${webhook.version} (${webhook.endpoint})` : webhook.unavailable!]]
+        : []),
     ];
     return lines.map(([k, v]) => `${`${k}:`.padEnd(9)}${v}\n`).join('');
   }

@@ -44,7 +44,12 @@ export function commandTable(cli: Cli, classes: readonly CommandClass[]): Comman
     const path = d.path.slice(cli.binaryName.length).trim().split(/\s+/).filter(Boolean);
     const cls = classes.find((c) => c.paths?.some((p) => p.join(' ') === path.join(' ')));
     const hints = (cls as { completions?: CompletionHints } | undefined)?.completions;
-    return { path, description: d.description ?? '', flags: d.options.map(flagInfo), positionals: hints?.positionals ?? [] };
+    return {
+      path,
+      description: d.description ?? '',
+      flags: d.options.map(flagInfo),
+      positionals: hints?.positionals ?? [],
+    };
   });
 }
 
@@ -64,14 +69,16 @@ function flagInfo(option: { definition: string; description?: string }): FlagInf
 export function complete(words: readonly string[], table: readonly CommandInfo[]): Completion {
   const typed = words.length ? words[words.length - 1]! : '';
   const before = words.slice(0, -1);
-  const command = [...table].sort((a, b) => b.path.length - a.path.length).find((c) => c.path.every((w, i) => before[i] === w));
+  const command = [...table]
+    .sort((a, b) => b.path.length - a.path.length)
+    .find((c) => c.path.every((w, i) => before[i] === w));
   if (!command) return nextPathWord(before, typed, table);
   const rest = before.slice(command.path.length);
   const flagNamed = (name: string) => command.flags.find((f) => f.names.includes(name));
 
   const previous = rest[rest.length - 1];
-  const valueOf = previous?.startsWith('-') && !previous.includes('=') ? flagNamed(previous) : undefined;
-  if (valueOf?.takesValue) return flagValues(valueOf, typed, '');
+  const pendingFlag = previous?.startsWith('-') && !previous.includes('=') ? flagNamed(previous) : undefined;
+  if (pendingFlag?.takesValue) return flagValues(pendingFlag, typed, '');
   if (typed.startsWith('-')) {
     const eq = typed.indexOf('=');
     const flag = eq > 0 ? flagNamed(typed.slice(0, eq)) : undefined;
@@ -81,7 +88,10 @@ export function complete(words: readonly string[], table: readonly CommandInfo[]
   }
   const position = positionalIndex(rest, flagNamed);
   const values = command.positionals[position] ?? [];
-  return done(values.map((value) => ({ value })), typed);
+  return done(
+    values.map((value) => ({ value })),
+    typed,
+  );
 }
 
 /** Words that are neither flags nor flag values, counted to know which positional is typed. */
@@ -102,11 +112,18 @@ function nextPathWord(before: readonly string[], typed: string, table: readonly 
     const word = c.path[before.length]!;
     if (!seen.has(word)) seen.set(word, c.path.length === before.length + 1 ? c.description : '');
   }
-  return done([...seen].map(([value, description]) => ({ value, ...(description ? { description } : {}) })), typed);
+  return done(
+    [...seen].map(([value, description]) => ({ value, ...(description ? { description } : {}) })),
+    typed,
+  );
 }
 
 function flagValues(flag: FlagInfo, typed: string, prefix: string): Completion {
-  if (flag.values.length) return done(flag.values.map((v) => ({ value: `${prefix}${v}` })), `${prefix}${typed}`);
+  if (flag.values.length)
+    return done(
+      flag.values.map((v) => ({ value: `${prefix}${v}` })),
+      `${prefix}${typed}`,
+    );
   // No known values: let the shell complete file names where the value is a path.
   return { candidates: [], directive: flag.files ? Directive.Default : Directive.NoFileComp };
 }

@@ -12,17 +12,28 @@ const IMAGE_CONF = '/opt/starrocks/cn/conf/cn.conf';
 const START_CN = '/opt/starrocks/cn/bin/start_cn.sh';
 
 export const scaffoldCn: ScaffoldBuilder = ({ name, namespace, flags }) => {
-  const addresses = required(flags.feAddresses, '--fe-address', 'give the FE MySQL address, e.g. --fe-address kube-starrocks-fe-service.starrocks:9030').map((a) =>
-    hostPort('--fe-address', a),
-  );
+  const addresses = required(
+    flags.feAddresses,
+    '--fe-address',
+    'give the FE MySQL address, e.g. --fe-address kube-starrocks-fe-service.starrocks:9030',
+  ).map((a) => hostPort('--fe-address', a));
   const componentsImage = pinnedImage(
     '--components-image',
-    required(flags.componentsImage, '--components-image', 'the legacy operator runs its register sidecar and offline job from this image; build it from the operator\'s components/ directory and pass its pinned reference'),
+    required(
+      flags.componentsImage,
+      '--components-image',
+      "the legacy operator runs its register sidecar and offline job from this image; build it from the operator's components/ directory and pass its pinned reference",
+    ),
   );
   const image = pinnedImage('--image', flags.image ?? CN_IMAGE);
   const min = flags.minReplicas ?? 1;
   const max = flags.maxReplicas ?? 10;
-  if (min > max) throw new UserError(`--min-replicas ${min} is greater than --max-replicas ${max}`, 'the HPA would never be valid; lower --min-replicas or raise --max-replicas', 2);
+  if (min > max)
+    throw new UserError(
+      `--min-replicas ${min} is greater than --max-replicas ${max}`,
+      'the HPA would never be valid; lower --min-replicas or raise --max-replicas',
+      2,
+    );
   const secret = `${name}-fe-account`;
   const configMap = `${name}-cn-config`;
   const scaling = cnAutoScalingPolicy({ min, max });
@@ -51,7 +62,11 @@ export const scaffoldCn: ScaffoldBuilder = ({ name, namespace, flags }) => {
         podPolicy: {
           // The legacy operator starts `be/bin/start_cn.sh` with cn.conf at the old path;
           // current images keep both under /opt/starrocks/cn, so copy the config and start there.
-          command: ['/bin/bash', '-c', `if [ -f ${LEGACY_CONF} ]; then cp ${LEGACY_CONF} ${IMAGE_CONF}; fi; exec ${START_CN}`],
+          command: [
+            '/bin/bash',
+            '-c',
+            `if [ -f ${LEGACY_CONF} ]; then cp ${LEGACY_CONF} ${IMAGE_CONF}; fi; exec ${START_CN}`,
+          ],
           resources: resources(quantity('--cpu', flags.cpu ?? '4'), quantity('--memory', flags.memory ?? '8Gi')),
         },
         ...(flags.operatorAutoscaling ? { autoScalingPolicy: scaling } : {}),
@@ -62,12 +77,21 @@ export const scaffoldCn: ScaffoldBuilder = ({ name, namespace, flags }) => {
   // Kubernetes 1.26 removed; an autoscaling/v2 HPA on the group's scale subresource does
   // the same job on current clusters.
   if (!flags.operatorAutoscaling) {
-    const { minReplicas, maxReplicas, hpaPolicy } = scaling as { minReplicas: number; maxReplicas: number; hpaPolicy: Record<string, unknown> };
+    const { minReplicas, maxReplicas, hpaPolicy } = scaling as {
+      minReplicas: number;
+      maxReplicas: number;
+      hpaPolicy: Record<string, unknown>;
+    };
     objects.push({
       apiVersion: 'autoscaling/v2',
       kind: 'HorizontalPodAutoscaler',
       metadata: meta(name, namespace),
-      spec: { scaleTargetRef: { apiVersion: 'starrocks.com/v1alpha1', kind: 'ComputeNodeGroup', name }, minReplicas, maxReplicas, ...hpaPolicy },
+      spec: {
+        scaleTargetRef: { apiVersion: 'starrocks.com/v1alpha1', kind: 'ComputeNodeGroup', name },
+        minReplicas,
+        maxReplicas,
+        ...hpaPolicy,
+      },
     });
   }
   const notes = [
@@ -75,7 +99,7 @@ export const scaffoldCn: ScaffoldBuilder = ({ name, namespace, flags }) => {
     `Set the FE password: kubectl -n ${namespace} create secret generic ${secret} --from-literal=FE_USR=root --from-literal=FE_PWD=... --dry-run=client -o yaml | kubectl apply -f -`,
     flags.operatorAutoscaling
       ? 'spec.autoScalingPolicy makes the legacy operator create an autoscaling/v2beta2 HPA: only for clusters older than Kubernetes 1.26.'
-      : 'Autoscaled by an autoscaling/v2 HPA on the ComputeNodeGroup (the operator\'s own autoScalingPolicy uses autoscaling/v2beta2, removed in 1.26).',
+      : "Autoscaled by an autoscaling/v2 HPA on the ComputeNodeGroup (the operator's own autoScalingPolicy uses autoscaling/v2beta2, removed in 1.26).",
     `The graphdata webhook adds the Alluxio client jar to /opt/starrocks/cn/lib/hadoop/hdfs/ when the namespace has ${LABEL_INJECT}=enabled.`,
   ];
   return { objects, notes };

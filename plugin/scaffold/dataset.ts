@@ -29,15 +29,33 @@ export const ADAPTER_RULE = `- seriesQuery: '{__name__=~"Cluster_(CapacityTotal|
 `;
 
 export const scaffoldDataset: ScaffoldBuilder = ({ name, namespace, flags }) => {
-  const mount = required(flags.mount, '--mount', 'name the data to cache, e.g. --mount s3://bucket/path, --mount hdfs://namenode:8020/data or --mount pvc://claim');
+  const mount = required(
+    flags.mount,
+    '--mount',
+    'name the data to cache, e.g. --mount s3://bucket/path, --mount hdfs://namenode:8020/data or --mount pvc://claim',
+  );
   if (!/^[a-z][a-z0-9+.-]*:\/\/\S+$/.test(mount) || /[<>]/.test(mount)) {
-    throw new UserError(`--mount ${JSON.stringify(mount)} is not a mount point URI`, 'write it like s3://bucket/path, hdfs://namenode:8020/data, pvc://claim or local:///mnt/data', 2);
+    throw new UserError(
+      `--mount ${JSON.stringify(mount)} is not a mount point URI`,
+      'write it like s3://bucket/path, hdfs://namenode:8020/data, pvc://claim or local:///mnt/data',
+      2,
+    );
   }
   const min = flags.minReplicas ?? 1;
   const max = flags.maxReplicas ?? 4;
-  if (min > max) throw new UserError(`--min-replicas ${min} is greater than --max-replicas ${max}`, 'lower --min-replicas or raise --max-replicas', 2);
+  if (min > max)
+    throw new UserError(
+      `--min-replicas ${min} is greater than --max-replicas ${max}`,
+      'lower --min-replicas or raise --max-replicas',
+      2,
+    );
   const scaleAt = flags.scaleAt ?? 90;
-  if (scaleAt < 1 || scaleAt > 100) throw new UserError(`--scale-at ${scaleAt} is not a percentage`, 'give 1-100: the share of cache used that triggers a scale-up', 2);
+  if (scaleAt < 1 || scaleAt > 100)
+    throw new UserError(
+      `--scale-at ${scaleAt} is not a percentage`,
+      'give 1-100: the share of cache used that triggers a scale-up',
+      2,
+    );
 
   const dataset: Manifest = {
     apiVersion: FLUID_API,
@@ -51,11 +69,26 @@ export const scaffoldDataset: ScaffoldBuilder = ({ name, namespace, flags }) => 
     metadata: meta(name, namespace),
     spec: {
       replicas: min,
-      ...(flags.alluxioImage ? { alluxioVersion: imageFields(pinnedImage('--alluxio-image', flags.alluxioImage)) } : {}),
+      ...(flags.alluxioImage
+        ? { alluxioVersion: imageFields(pinnedImage('--alluxio-image', flags.alluxioImage)) }
+        : {}),
       tieredstore: {
         levels: [
-          { mediumtype: 'MEM', path: '/dev/shm', quota: quantity('--mem-quota', flags.memQuota ?? '2Gi'), high: '0.95', low: '0.7' },
-          { mediumtype: 'SSD', volumeType: 'hostPath', path: flags.ssdPath ?? '/mnt/ssd/fluid', quota: quantity('--ssd-quota', flags.ssdQuota ?? '50Gi'), high: '0.95', low: '0.7' },
+          {
+            mediumtype: 'MEM',
+            path: '/dev/shm',
+            quota: quantity('--mem-quota', flags.memQuota ?? '2Gi'),
+            high: '0.95',
+            low: '0.7',
+          },
+          {
+            mediumtype: 'SSD',
+            volumeType: 'hostPath',
+            path: flags.ssdPath ?? '/mnt/ssd/fluid',
+            quota: quantity('--ssd-quota', flags.ssdQuota ?? '50Gi'),
+            high: '0.95',
+            low: '0.7',
+          },
         ],
       },
     },
@@ -104,6 +137,14 @@ export const scaffoldDataset: ScaffoldBuilder = ({ name, namespace, flags }) => 
 /** Fluid takes repository and tag apart, so a digest cannot be expressed. */
 function imageFields(image: string): { image: string; imageTag: string } {
   const ref = parseImage(image);
-  if (ref.digest || !ref.tag) throw new UserError(`--alluxio-image ${JSON.stringify(image)} needs a tag`, 'AlluxioRuntime takes image and imageTag separately; give repository:tag', 2);
-  return { image: formatImage({ ...(ref.registry ? { registry: ref.registry } : {}), path: ref.path }), imageTag: ref.tag };
+  if (ref.digest || !ref.tag)
+    throw new UserError(
+      `--alluxio-image ${JSON.stringify(image)} needs a tag`,
+      'AlluxioRuntime takes image and imageTag separately; give repository:tag',
+      2,
+    );
+  return {
+    image: formatImage({ ...(ref.registry ? { registry: ref.registry } : {}), path: ref.path }),
+    imageTag: ref.tag,
+  };
 }

@@ -15,17 +15,44 @@ const COMPONENTS = ['coordinator', 'analytical', 'interactive-frontend', 'intera
 
 /** What the coordinator creates and cleans up per session (engines, vineyard, etcd, services). */
 const COORDINATOR_RULES = [
-  { apiGroups: [''], resources: ['pods', 'pods/log', 'pods/exec', 'pods/status', 'services', 'endpoints', 'configmaps', 'events', 'persistentvolumeclaims'], verbs: MANAGE_VERBS },
-  { apiGroups: ['apps'], resources: ['deployments', 'deployments/status', 'statefulsets', 'replicasets'], verbs: MANAGE_VERBS },
+  {
+    apiGroups: [''],
+    resources: [
+      'pods',
+      'pods/log',
+      'pods/exec',
+      'pods/status',
+      'services',
+      'endpoints',
+      'configmaps',
+      'events',
+      'persistentvolumeclaims',
+    ],
+    verbs: MANAGE_VERBS,
+  },
+  {
+    apiGroups: ['apps'],
+    resources: ['deployments', 'deployments/status', 'statefulsets', 'replicasets'],
+    verbs: MANAGE_VERBS,
+  },
 ];
 
 export const scaffoldGraphscope: ScaffoldBuilder = ({ name, namespace, flags }) => {
   const registry = flags.registry ?? PUBLIC_REGISTRY;
   if (!/^[A-Za-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/.test(registry)) {
-    throw new UserError(`--registry ${JSON.stringify(registry)} is not a registry host`, 'write it like --registry registry.internal:5000', 2);
+    throw new UserError(
+      `--registry ${JSON.stringify(registry)} is not a registry host`,
+      'write it like --registry registry.internal:5000',
+      2,
+    );
   }
   const version = flags.graphscopeVersion ?? GRAPHSCOPE_VERSION;
-  if (!/^\d+\.\d+\.\d+/.test(version)) throw new UserError(`--graphscope-version ${JSON.stringify(version)} is not a release version`, `e.g. --graphscope-version ${GRAPHSCOPE_VERSION}`, 2);
+  if (!/^\d+\.\d+\.\d+/.test(version))
+    throw new UserError(
+      `--graphscope-version ${JSON.stringify(version)} is not a release version`,
+      `e.g. --graphscope-version ${GRAPHSCOPE_VERSION}`,
+      2,
+    );
   const workers = flags.workers ?? 2;
   const cpu = quantity('--cpu', flags.cpu ?? '2');
   const memory = quantity('--memory', flags.memory ?? '8Gi');
@@ -48,11 +75,25 @@ export const scaffoldGraphscope: ScaffoldBuilder = ({ name, namespace, flags }) 
   const values = {
     imagePullPolicy: 'IfNotPresent',
     coordinator: { image: { name: `${registry}/${REPOSITORY}/coordinator`, tag: version } },
-    engines: { num_workers: workers, image: { name: `${registry}/${REPOSITORY}/analytical`, tag: version }, resources: { requests: { cpu, memory }, limits: { cpu, memory } } },
+    engines: {
+      num_workers: workers,
+      image: { name: `${registry}/${REPOSITORY}/analytical`, tag: version },
+      resources: { requests: { cpu, memory }, limits: { cpu, memory } },
+    },
   };
 
-  const namespaceObject: Manifest = { apiVersion: 'v1', kind: 'Namespace', metadata: meta(namespace, undefined, { [LABEL_INJECT]: 'enabled' }) };
-  const rbac = namespacedRbac({ serviceAccount, role: `${name}-coordinator`, namespace, createServiceAccount: serviceAccount !== 'default', rules: COORDINATOR_RULES });
+  const namespaceObject: Manifest = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: meta(namespace, undefined, { [LABEL_INJECT]: 'enabled' }),
+  };
+  const rbac = namespacedRbac({
+    serviceAccount,
+    role: `${name}-coordinator`,
+    namespace,
+    createServiceAccount: serviceAccount !== 'default',
+    rules: COORDINATOR_RULES,
+  });
   const config: Manifest = {
     apiVersion: 'v1',
     kind: 'ConfigMap',

@@ -4,7 +4,8 @@
 export const SCAFFOLD_KINDS = ['spark', 'cn', 'starrocks-cluster', 'dataset', 'graphscope', 'policy'] as const;
 export type ScaffoldKind = (typeof SCAFFOLD_KINDS)[number];
 
-export const isScaffoldKind = (word: string): word is ScaffoldKind => (SCAFFOLD_KINDS as readonly string[]).includes(word);
+export const isScaffoldKind = (word: string): word is ScaffoldKind =>
+  (SCAFFOLD_KINDS as readonly string[]).includes(word);
 
 /** One line per kind, for `--help` and the unknown-kind error. */
 export const KIND_SUMMARIES: Record<ScaffoldKind, string> = {
@@ -18,10 +19,60 @@ export const KIND_SUMMARIES: Record<ScaffoldKind, string> = {
 
 /** Flags that only make sense for some kinds; giving one to another kind is a usage error. */
 export const KIND_FLAGS: Record<ScaffoldKind, readonly string[]> = {
-  spark: ['--image', '--type', '--main-class', '--main-file', '--arg', '--spark-version', '--driver-cores', '--driver-memory', '--executors', '--executor-cores', '--executor-memory', '--service-account', '--no-webhook', '--policy'],
-  cn: ['--image', '--components-image', '--fe-address', '--fe-user', '--min-replicas', '--max-replicas', '--cpu', '--memory', '--operator-autoscaling'],
-  'starrocks-cluster': ['--image', '--fe-image', '--fe-replicas', '--min-replicas', '--max-replicas', '--cpu', '--memory'],
-  dataset: ['--mount', '--alluxio-image', '--mem-quota', '--ssd-quota', '--ssd-path', '--min-replicas', '--max-replicas', '--scale-at'],
+  spark: [
+    '--image',
+    '--type',
+    '--main-class',
+    '--main-file',
+    '--arg',
+    '--spark-version',
+    '--driver-cores',
+    '--driver-memory',
+    '--executors',
+    '--executor-cores',
+    '--executor-memory',
+    '--service-account',
+    '--no-webhook',
+    '--policy',
+  ],
+  cn: [
+    '--image',
+    '--components-image',
+    '--fe-address',
+    '--fe-user',
+    '--min-replicas',
+    '--max-replicas',
+    '--cpu',
+    '--memory',
+    '--operator-autoscaling',
+  ],
+  'starrocks-cluster': [
+    '--image',
+    '--fe-image',
+    '--fe-replicas',
+    '--min-replicas',
+    '--max-replicas',
+    '--cpu',
+    '--memory',
+  ],
+  dataset: [
+    '--mount',
+    '--alluxio-image',
+    '--mem-quota',
+    '--ssd-quota',
+    '--ssd-path',
+    '--min-replicas',
+    '--max-replicas',
+    '--scale-at',
+  ],
   graphscope: ['--registry', '--graphscope-version', '--workers', '--cpu', '--memory', '--service-account'],
-  policy: ['--cluster', '--mode', '--allowed-registries', '--max-executor-cores', '--max-executor-memory', '--max-cn-replicas', '--policy'],
+  policy: [
+    '--cluster',
+    '--mode',
+    '--allowed-registries',
+    '--max-executor-cores',
+    '--max-executor-memory',
+    '--max-cn-replicas',
+    '--policy',
+  ],
 };

@@ -15,10 +15,18 @@ export interface RbacRule {
 }
 
 /** ServiceAccount + Role + RoleBinding granting `rules` in `namespace`. */
-export function namespacedRbac(opts: { serviceAccount: string; role: string; namespace: string; rules: RbacRule[]; createServiceAccount: boolean }): Manifest[] {
+export function namespacedRbac(opts: {
+  serviceAccount: string;
+  role: string;
+  namespace: string;
+  rules: RbacRule[];
+  createServiceAccount: boolean;
+}): Manifest[] {
   const { serviceAccount, role, namespace, rules } = opts;
   return [
-    ...(opts.createServiceAccount ? [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(serviceAccount, namespace) }] : []),
+    ...(opts.createServiceAccount
+      ? [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(serviceAccount, namespace) }]
+      : []),
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(role, namespace), rules },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -40,14 +48,18 @@ const usage = (message: string, hint: string): UserError => new UserError(messag
 /** Kubernetes quantity (`4Gi`, `500m`, `2`). */
 export function quantity(flag: string, value: string): string {
   if (!/^\d+(\.\d+)?(m|k|Ki|Mi|Gi|Ti|Pi|Ei|M|G|T|P|E)?$/.test(value)) {
-    throw usage(`${flag} ${JSON.stringify(value)} is not a Kubernetes quantity`, `write it like 4Gi, 512Mi or 2 (cpu: 500m)`);
+    throw usage(
+      `${flag} ${JSON.stringify(value)} is not a Kubernetes quantity`,
+      `write it like 4Gi, 512Mi or 2 (cpu: 500m)`,
+    );
   }
   return value;
 }
 
 /** JVM-style size as Spark takes it (`512m`, `4g`). */
 export function sparkMemory(flag: string, value: string): string {
-  if (!/^\d+[kmgt]?$/i.test(value)) throw usage(`${flag} ${JSON.stringify(value)} is not a Spark memory size`, 'write it like 512m or 4g');
+  if (!/^\d+[kmgt]?$/i.test(value))
+    throw usage(`${flag} ${JSON.stringify(value)} is not a Spark memory size`, 'write it like 512m or 4g');
   return value;
 }
 
@@ -56,7 +68,10 @@ export function hostPort(flag: string, value: string): string {
   const match = /^([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/.exec(value);
   const port = Number(match?.[3]);
   if (!match || port < 1 || port > 65535 || /^x+$/i.test(match[1]!)) {
-    throw usage(`${flag} ${JSON.stringify(value)} is not HOST:PORT`, `give the FE's MySQL query address, e.g. ${flag} kube-starrocks-fe-service.starrocks:9030`);
+    throw usage(
+      `${flag} ${JSON.stringify(value)} is not HOST:PORT`,
+      `give the FE's MySQL query address, e.g. ${flag} kube-starrocks-fe-service.starrocks:9030`,
+    );
   }
   return value;
 }
@@ -64,9 +79,16 @@ export function hostPort(flag: string, value: string): string {
 /** An image reference with a pinned tag or digest: scaffolds never emit floating images. */
 export function pinnedImage(flag: string, value: string): string {
   const lastSegment = value.slice(value.lastIndexOf('/') + 1);
-  if (/[<>\s]/.test(value) || /^x+(:x+)?$/i.test(value)) throw usage(`${flag} ${JSON.stringify(value)} is not an image reference`, `write it like ${flag} registry.example.com/team/image:1.2.3`);
+  if (/[<>\s]/.test(value) || /^x+(:x+)?$/i.test(value))
+    throw usage(
+      `${flag} ${JSON.stringify(value)} is not an image reference`,
+      `write it like ${flag} registry.example.com/team/image:1.2.3`,
+    );
   if (!value.includes('@') && (!lastSegment.includes(':') || lastSegment.endsWith(':latest'))) {
-    throw usage(`${flag} ${JSON.stringify(value)} has no pinned tag`, `add a version tag (not :latest), e.g. ${value.replace(/:latest$/, '')}:1.2.3`);
+    throw usage(
+      `${flag} ${JSON.stringify(value)} has no pinned tag`,
+      `add a version tag (not :latest), e.g. ${value.replace(/:latest$/, '')}:1.2.3`,
+    );
   }
   return value;
 }

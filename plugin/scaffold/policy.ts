@@ -12,7 +12,12 @@ const MODES = ['Audit', 'Enforce'] as const;
 
 export const scaffoldPolicy: ScaffoldBuilder = ({ name, namespace, flags, policy }) => {
   const mode = MODES.find((m) => m.toLowerCase() === (flags.mode ?? 'Audit').toLowerCase());
-  if (!mode) throw new UserError(`--mode ${JSON.stringify(flags.mode)} is not a policy mode`, 'use --mode Audit (warn) or --mode Enforce (deny)', 2);
+  if (!mode)
+    throw new UserError(
+      `--mode ${JSON.stringify(flags.mode)} is not a policy mode`,
+      'use --mode Audit (warn) or --mode Enforce (deny)',
+      2,
+    );
   const limits: PolicyLimits = {
     ...(flags.allowedRegistries?.length ? { allowedRegistries: flags.allowedRegistries } : {}),
     ...(flags.maxExecutorCores !== undefined ? { maxExecutorCores: flags.maxExecutorCores } : {}),
@@ -30,11 +35,20 @@ export const scaffoldPolicy: ScaffoldBuilder = ({ name, namespace, flags, policy
       spec: { mode, cache, alluxio, placement, images, limits },
     };
   } else {
-    object = { apiVersion: API_VERSION, kind: 'GraphDataPolicy', metadata: meta(name, namespace), spec: { mode, limits } };
+    object = {
+      apiVersion: API_VERSION,
+      kind: 'GraphDataPolicy',
+      metadata: meta(name, namespace),
+      spec: { mode, limits },
+    };
   }
   const { diagnostics } = policyFromObject(object);
   if (diagnostics.length) {
-    throw new UserError(`the policy would not load:\n${diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}`, 'fix the flag values named above', 2);
+    throw new UserError(
+      `the policy would not load:\n${diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}`,
+      'fix the flag values named above',
+      2,
+    );
   }
   const scope = flags.cluster ? 'cluster-wide' : `namespace ${namespace}`;
   const notes = [

@@ -31,7 +31,8 @@ export function sparkWiring(policy: Policy, role: SparkRole, image: string, name
     spec: { containers: [{ name: workload.targetContainers[0]!, image }] },
   };
   const result = inject(pod, policy, { namespace });
-  if (result.status !== 'injected') throw new Error(`engine did not inject a synthetic spark-${role} pod: ${result.reason}`);
+  if (result.status !== 'injected')
+    throw new Error(`engine did not inject a synthetic spark-${role} pod: ${result.reason}`);
   const spec = result.pod.spec!;
   const container = spec.containers[0]!;
   const env = container.env ?? [];
@@ -49,7 +50,9 @@ export function sparkWiring(policy: Policy, role: SparkRole, image: string, name
   return {
     image: container.image ?? image,
     ...(container.imagePullPolicy ? { imagePullPolicy: container.imagePullPolicy } : {}),
-    imagePullSecrets: (spec.imagePullSecrets ?? []).map((s: V1LocalObjectReference) => s.name).filter((n): n is string => Boolean(n)),
+    imagePullSecrets: (spec.imagePullSecrets ?? [])
+      .map((s: V1LocalObjectReference) => s.name)
+      .filter((n): n is string => Boolean(n)),
     volumes: spec.volumes ?? [],
     initContainers: spec.initContainers ?? [],
     volumeMounts: container.volumeMounts ?? [],

@@ -17,7 +17,11 @@ export const scaffoldSpark: ScaffoldBuilder = ({ name, namespace, flags, policy 
   const mainClass = flags.mainClass ?? (jvm ? 'org.apache.spark.examples.HdfsTest' : undefined);
   const mainApplicationFile = flags.mainFile ?? defaultMainFile(type, sparkVersion);
   if (!mainApplicationFile) {
-    throw new UserError(`--main-file is required for type ${type}`, `e.g. --main-file local:///opt/spark/work-dir/app.${type === 'R' ? 'R' : 'py'}`, 2);
+    throw new UserError(
+      `--main-file is required for type ${type}`,
+      `e.g. --main-file local:///opt/spark/work-dir/app.${type === 'R' ? 'R' : 'py'}`,
+      2,
+    );
   }
   // No host or port in the URI: the Alluxio client takes the master address from the
   // -Dalluxio.master.* options graphdata injects, so the same manifest works everywhere.
@@ -43,7 +47,13 @@ export const scaffoldSpark: ScaffoldBuilder = ({ name, namespace, flags, policy 
         'spark.hadoop.fs.alluxio.impl': 'alluxio.hadoop.FileSystem',
         'spark.hadoop.fs.AbstractFileSystem.alluxio.impl': 'alluxio.hadoop.AlluxioFileSystem',
       },
-      restartPolicy: { type: 'OnFailure', onFailureRetries: 3, onFailureRetryInterval: 10, onSubmissionFailureRetries: 5, onSubmissionFailureRetryInterval: 20 },
+      restartPolicy: {
+        type: 'OnFailure',
+        onFailureRetries: 3,
+        onFailureRetryInterval: 10,
+        onSubmissionFailureRetries: 5,
+        onSubmissionFailureRetryInterval: 20,
+      },
       driver: {
         cores: cores.driver,
         coreLimit: coreLimit(cores.driver),
@@ -60,7 +70,9 @@ export const scaffoldSpark: ScaffoldBuilder = ({ name, namespace, flags, policy 
       },
     },
   };
-  const notes = [`SparkApplication ${name}: ${type} job on ${image}, ${(app.spec as { executor: { instances: number } }).executor.instances} executors.`];
+  const notes = [
+    `SparkApplication ${name}: ${type} job on ${image}, ${(app.spec as { executor: { instances: number } }).executor.instances} executors.`,
+  ];
   if (flags.noWebhook) {
     const spec = app.spec as Record<string, unknown>;
     const driver = sparkWiring(policy(), 'driver', image, namespace);
@@ -76,17 +88,30 @@ export const scaffoldSpark: ScaffoldBuilder = ({ name, namespace, flags, policy 
       `It does so in namespaces labelled ${LABEL_INJECT}=enabled: kubectl label namespace ${namespace} ${LABEL_INJECT}=enabled. Without the webhook, scaffold with --no-webhook.`,
     );
   }
-  const rbac = namespacedRbac({ serviceAccount, role: `${name}-driver`, namespace, createServiceAccount: true, rules: DRIVER_RULES });
+  const rbac = namespacedRbac({
+    serviceAccount,
+    role: `${name}-driver`,
+    namespace,
+    createServiceAccount: true,
+    rules: DRIVER_RULES,
+  });
   return { objects: [...rbac, app], notes };
 };
 
 /** The driver creates executor pods and their services, config maps and volume claims. */
-const DRIVER_RULES = [{ apiGroups: [''], resources: ['pods', 'services', 'configmaps', 'persistentvolumeclaims'], verbs: MANAGE_VERBS }];
+const DRIVER_RULES = [
+  { apiGroups: [''], resources: ['pods', 'services', 'configmaps', 'persistentvolumeclaims'], verbs: MANAGE_VERBS },
+];
 
 function sparkType(value: string | undefined): (typeof SPARK_TYPES)[number] {
   if (value === undefined) return 'Scala';
   const match = SPARK_TYPES.find((t) => t.toLowerCase() === value.toLowerCase());
-  if (!match) throw new UserError(`--type ${JSON.stringify(value)} is not a Spark application type`, `use one of ${SPARK_TYPES.join(', ')}`, 2);
+  if (!match)
+    throw new UserError(
+      `--type ${JSON.stringify(value)} is not a Spark application type`,
+      `use one of ${SPARK_TYPES.join(', ')}`,
+      2,
+    );
   return match;
 }
 
@@ -109,7 +134,10 @@ function applyWiring(spec: Record<string, unknown>, driver: SparkRoleWiring, exe
   if (secrets.length) spec.imagePullSecrets = secrets;
   spec.volumes = volumes;
   const conf = spec.sparkConf as Record<string, string>;
-  for (const [role, wiring] of [['driver', driver], ['executor', executor]] as const) {
+  for (const [role, wiring] of [
+    ['driver', driver],
+    ['executor', executor],
+  ] as const) {
     if (wiring.classPath) conf[`spark.${role}.extraClassPath`] = wiring.classPath;
     Object.assign(spec[role] as Record<string, unknown>, {
       ...(wiring.javaOptions.length ? { javaOptions: wiring.javaOptions.join(' ') } : {}),

@@ -11,7 +11,12 @@ export const scaffoldStarRocksCluster: ScaffoldBuilder = ({ name, namespace, fla
   const feImage = pinnedImage('--fe-image', flags.feImage ?? FE_IMAGE);
   const min = flags.minReplicas ?? 1;
   const max = flags.maxReplicas ?? 10;
-  if (min > max) throw new UserError(`--min-replicas ${min} is greater than --max-replicas ${max}`, 'lower --min-replicas or raise --max-replicas', 2);
+  if (min > max)
+    throw new UserError(
+      `--min-replicas ${min} is greater than --max-replicas ${max}`,
+      'lower --min-replicas or raise --max-replicas',
+      2,
+    );
   const feReplicas = flags.feReplicas ?? 3;
   const cpu = quantity('--cpu', flags.cpu ?? '4');
   const memory = quantity('--memory', flags.memory ?? '8Gi');
@@ -42,7 +47,12 @@ export const scaffoldStarRocksCluster: ScaffoldBuilder = ({ name, namespace, fla
       },
     },
   };
-  const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(cnConfig, namespace), data: { 'cn.conf': CN_CONF } };
+  const configMap = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: meta(cnConfig, namespace),
+    data: { 'cn.conf': CN_CONF },
+  };
   const notes = [
     `StarRocksCluster ${name}: ${feReplicas} FE (${feImage}), CN ${cnImage} autoscaled ${min}-${max} on cpu and memory (autoscaling/v2).`,
     `The graphdata webhook wires CN pods to Alluxio when the namespace has ${LABEL_INJECT}=enabled.`,

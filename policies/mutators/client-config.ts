@@ -61,7 +61,12 @@ function ensureNodeIp(env: EnvVar[], container: string, path: string): Action {
     outcome,
     subject: `env ${NODE_IP_ENV} in ${container}`,
     path,
-    ...(outcome === 'conflict' ? { reason: 'it is set to something other than status.hostIP', hint: `remove ${NODE_IP_ENV} from the pod; graphdata sets it` } : {}),
+    ...(outcome === 'conflict'
+      ? {
+          reason: 'it is set to something other than status.hostIP',
+          hint: `remove ${NODE_IP_ENV} from the pod; graphdata sets it`,
+        }
+      : {}),
   };
 }
 
@@ -69,7 +74,16 @@ function appendJavaOptions(env: EnvVar[], props: [string, string][], container: 
   const subject = `env ${JAVA_OPTS} in ${container}`;
   let existing = env.find(byName(JAVA_OPTS));
   if (existing?.valueFrom) {
-    return [{ mutator: 'client-config', outcome: 'conflict', subject, path, reason: 'it is set from valueFrom, so options cannot be appended', hint: `set ${JAVA_OPTS} with value: instead of valueFrom` }];
+    return [
+      {
+        mutator: 'client-config',
+        outcome: 'conflict',
+        subject,
+        path,
+        reason: 'it is set from valueFrom, so options cannot be appended',
+        hint: `set ${JAVA_OPTS} with value: instead of valueFrom`,
+      },
+    ];
   }
   if (!existing) env.push((existing = { name: JAVA_OPTS, value: '' }));
   const tokens = (existing.value ?? '').split(/\s+/).filter(Boolean);
@@ -90,6 +104,11 @@ function appendJavaOptions(env: EnvVar[], props: [string, string][], container: 
     }
   }
   if (added.length) existing.value = [...tokens, ...added].join(' ');
-  actions.push({ mutator: 'client-config', outcome: added.length ? 'applied' : 'present', subject, ...(added.length ? { reason: `added ${added.join(' ')}` } : {}) });
+  actions.push({
+    mutator: 'client-config',
+    outcome: added.length ? 'applied' : 'present',
+    subject,
+    ...(added.length ? { reason: `added ${added.join(' ')}` } : {}),
+  });
   return actions;
 }

@@ -26,7 +26,11 @@ export const clientJar: Mutator = {
         subject,
         ...(path ? { path } : {}),
         ...(reason ? { reason } : {}),
-        ...(outcome === 'conflict' ? { hint: `rename or remove the existing ${subject.split(' ')[0]}, or opt the pod out with label graphdata.io/inject=false` } : {}),
+        ...(outcome === 'conflict'
+          ? {
+              hint: `rename or remove the existing ${subject.split(' ')[0]}, or opt the pod out with label graphdata.io/inject=false`,
+            }
+          : {}),
       });
     };
     if (workload.jar === 'none' || !pod.spec) {
@@ -37,7 +41,11 @@ export const clientJar: Mutator = {
     const source = `/opt/alluxio/client/${jar}`;
 
     const volumes = (pod.spec.volumes ??= []);
-    record(ensureEntry(volumes, { name: CLIENT_VOLUME, emptyDir: {} }, byName(CLIENT_VOLUME)), `volume ${CLIENT_VOLUME}`, 'spec.volumes');
+    record(
+      ensureEntry(volumes, { name: CLIENT_VOLUME, emptyDir: {} }, byName(CLIENT_VOLUME)),
+      `volume ${CLIENT_VOLUME}`,
+      'spec.volumes',
+    );
 
     const init: Container = {
       name: CLIENT_INIT_CONTAINER,
@@ -49,20 +57,37 @@ export const clientJar: Mutator = {
     };
     const inits = (pod.spec.initContainers ??= []);
     const clash = pod.spec.containers.some(byName(CLIENT_INIT_CONTAINER));
-    record(clash ? 'conflict' : ensureEntry(inits, init, byName(CLIENT_INIT_CONTAINER)), `initContainer ${CLIENT_INIT_CONTAINER}`, 'spec.initContainers');
+    record(
+      clash ? 'conflict' : ensureEntry(inits, init, byName(CLIENT_INIT_CONTAINER)),
+      `initContainer ${CLIENT_INIT_CONTAINER}`,
+      'spec.initContainers',
+    );
 
     for (const c of targetContainers(pod, targets)) {
       const mounts = (c.volumeMounts ??= []);
       const where = containerPath(pod, c);
       if (workload.jar === 'cn-hdfs-lib') {
         const mount = { name: CLIENT_VOLUME, mountPath: `${CN_HDFS_LIB_DIR}/${jar}`, subPath: jar, readOnly: true };
-        record(ensureEntry(mounts, mount, (m) => m.mountPath === mount.mountPath), `volumeMount ${mount.mountPath} in ${c.name}`, `${where}.volumeMounts`);
+        record(
+          ensureEntry(mounts, mount, (m) => m.mountPath === mount.mountPath),
+          `volumeMount ${mount.mountPath} in ${c.name}`,
+          `${where}.volumeMounts`,
+        );
       } else {
         const mount = { name: CLIENT_VOLUME, mountPath: SPARK_JAR_DIR, readOnly: true };
-        record(ensureEntry(mounts, mount, (m) => m.mountPath === mount.mountPath), `volumeMount ${mount.mountPath} in ${c.name}`, `${where}.volumeMounts`);
+        record(
+          ensureEntry(mounts, mount, (m) => m.mountPath === mount.mountPath),
+          `volumeMount ${mount.mountPath} in ${c.name}`,
+          `${where}.volumeMounts`,
+        );
         const env = (c.env ??= []);
         const outcome = appendToClasspath(env, `${SPARK_JAR_DIR}/${jar}`);
-        record(outcome, `env SPARK_EXTRA_CLASSPATH in ${c.name}`, `${where}.env`, outcome === 'conflict' ? 'it is set from valueFrom, so the jar cannot be appended' : undefined);
+        record(
+          outcome,
+          `env SPARK_EXTRA_CLASSPATH in ${c.name}`,
+          `${where}.env`,
+          outcome === 'conflict' ? 'it is set from valueFrom, so the jar cannot be appended' : undefined,
+        );
       }
     }
     return { pod, actions };

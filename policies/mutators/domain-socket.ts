@@ -14,11 +14,19 @@ export const domainSocket: Mutator = {
     const { hostPath, mountPath } = spec.alluxio.domainSocket;
     const volume = { name: DOMAIN_SOCKET_VOLUME, hostPath: { path: hostPath, type: 'Directory' } };
     const volumes = (pod.spec.volumes ??= []);
-    actions.push(outcomeAction(ensureEntry(volumes, volume, byName(DOMAIN_SOCKET_VOLUME)), `volume ${DOMAIN_SOCKET_VOLUME}`, 'spec.volumes'));
+    actions.push(
+      outcomeAction(
+        ensureEntry(volumes, volume, byName(DOMAIN_SOCKET_VOLUME)),
+        `volume ${DOMAIN_SOCKET_VOLUME}`,
+        'spec.volumes',
+      ),
+    );
     for (const c of targetContainers(pod, targets)) {
       const mount = { name: DOMAIN_SOCKET_VOLUME, mountPath: mountPath, readOnly: true };
       const result = ensureEntry((c.volumeMounts ??= []), mount, (m) => m.mountPath === mountPath);
-      actions.push(outcomeAction(result, `volumeMount ${mountPath} in ${c.name}`, `${containerPath(pod, c)}.volumeMounts`));
+      actions.push(
+        outcomeAction(result, `volumeMount ${mountPath} in ${c.name}`, `${containerPath(pod, c)}.volumeMounts`),
+      );
     }
     return { pod, actions };
   },
@@ -31,7 +39,10 @@ function outcomeAction(outcome: Action['outcome'], subject: string, path: string
     subject,
     path,
     ...(outcome === 'conflict'
-      ? { reason: 'something else with that name or path is already there', hint: 'remove it, or point it at the worker socket directory the policy names' }
+      ? {
+          reason: 'something else with that name or path is already there',
+          hint: 'remove it, or point it at the worker socket directory the policy names',
+        }
       : {}),
   };
 }

@@ -22,7 +22,12 @@ export const images: Mutator = {
         if (!c.image) return;
         const resolved = resolveImage(c.image, settings);
         if (resolved.changes.length) {
-          actions.push({ mutator: 'images', outcome: 'applied', subject, reason: `${c.image} → ${resolved.image} (${resolved.changes.join(', ')})` });
+          actions.push({
+            mutator: 'images',
+            outcome: 'applied',
+            subject,
+            reason: `${c.image} → ${resolved.image} (${resolved.changes.join(', ')})`,
+          });
           c.image = resolved.image;
         }
         // A mirrored image can still float: the tag is what makes a pull reproducible.
@@ -37,7 +42,12 @@ export const images: Mutator = {
           });
         }
         if (settings.pullPolicy && c.imagePullPolicy !== settings.pullPolicy) {
-          actions.push({ mutator: 'images', outcome: 'applied', subject: `imagePullPolicy of ${c.name}`, reason: `${c.imagePullPolicy ?? '(unset)'} → ${settings.pullPolicy}` });
+          actions.push({
+            mutator: 'images',
+            outcome: 'applied',
+            subject: `imagePullPolicy of ${c.name}`,
+            reason: `${c.imagePullPolicy ?? '(unset)'} → ${settings.pullPolicy}`,
+          });
           c.imagePullPolicy = settings.pullPolicy;
         }
       });
@@ -46,7 +56,8 @@ export const images: Mutator = {
       const secrets = (pod.spec.imagePullSecrets ??= []);
       for (const name of settings.pullSecrets) {
         const result = ensureEntry(secrets, { name }, byName(name));
-        if (result === 'applied') actions.push({ mutator: 'images', outcome: 'applied', subject: `imagePullSecret ${name}` });
+        if (result === 'applied')
+          actions.push({ mutator: 'images', outcome: 'applied', subject: `imagePullSecret ${name}` });
       }
     }
     return { pod, actions };

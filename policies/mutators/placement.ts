@@ -18,7 +18,12 @@ export const placement: Mutator = {
     const { mode, nodeLabels, weight } = spec.placement;
     const requirements = Object.entries(nodeLabels).map(([key, value]) => ({ key, operator: 'In', values: [value] }));
     if (mode === 'none' || requirements.length === 0) {
-      actions.push({ mutator: 'placement', outcome: 'skipped', subject: 'node placement', reason: 'the policy sets placement.mode none' });
+      actions.push({
+        mutator: 'placement',
+        outcome: 'skipped',
+        subject: 'node placement',
+        reason: 'the policy sets placement.mode none',
+      });
     } else if (mode === 'nodeSelector') {
       actions.push(...mergeNodeSelector(pod.spec, nodeLabels));
     } else if (mode === 'required') {
@@ -31,9 +36,17 @@ export const placement: Mutator = {
     const ns = namespace ?? pod.metadata?.namespace;
     if (dataset && ns) {
       const key = fluidDatasetLabel(ns, dataset);
-      actions.push(prefer(pod.spec, [{ key, operator: 'In', values: ['true'] }], 100, `nodes caching dataset ${dataset}`));
+      actions.push(
+        prefer(pod.spec, [{ key, operator: 'In', values: ['true'] }], 100, `nodes caching dataset ${dataset}`),
+      );
     } else if (dataset) {
-      actions.push({ mutator: 'placement', outcome: 'skipped', subject: `dataset ${dataset}`, reason: 'the pod has no namespace, so the Fluid node label cannot be named', hint: 'set metadata.namespace' });
+      actions.push({
+        mutator: 'placement',
+        outcome: 'skipped',
+        subject: `dataset ${dataset}`,
+        reason: 'the pod has no namespace, so the Fluid node label cannot be named',
+        hint: 'set metadata.namespace',
+      });
     }
     return { pod, actions };
   },

@@ -19,20 +19,54 @@ export const quantityMap: Schema = { type: 'object', additionalProperties: quant
 export const resources: Schema = { type: 'object', properties: { requests: quantityMap, limits: quantityMap } };
 
 /** Only the listed fields; the rest of the nested shape stays open. */
-export const closed = (properties: Record<string, Schema>, extra: Schema = {}): Schema => ({ type: 'object', additionalProperties: false, properties, ...extra });
+export const closed = (properties: Record<string, Schema>, extra: Schema = {}): Schema => ({
+  type: 'object',
+  additionalProperties: false,
+  properties,
+  ...extra,
+});
 /** Listed fields typed, everything known by name only: `{}` accepts any value. */
 export const known = (names: readonly string[], typed: Record<string, Schema> = {}): Record<string, Schema> =>
   Object.fromEntries(names.map((n) => [n, typed[n] ?? {}]));
 
 export const envVar: Schema = { type: 'object', required: ['name'], properties: { name: str, value: str } };
-export const volumeMount: Schema = { type: 'object', required: ['name', 'mountPath'], properties: { name: str, mountPath: str, readOnly: bool, subPath: str } };
-export const volume: Schema = { type: 'object', required: ['name'], properties: { name: str, hostPath: { type: 'object', required: ['path'], properties: { path: str } } } };
+export const volumeMount: Schema = {
+  type: 'object',
+  required: ['name', 'mountPath'],
+  properties: { name: str, mountPath: str, readOnly: bool, subPath: str },
+};
+export const volume: Schema = {
+  type: 'object',
+  required: ['name'],
+  properties: { name: str, hostPath: { type: 'object', required: ['path'], properties: { path: str } } },
+};
 export const pullPolicy = enumOf('Always', 'IfNotPresent', 'Never');
 
 const CONTAINER_FIELDS = [
-  'name', 'image', 'command', 'args', 'workingDir', 'ports', 'envFrom', 'env', 'resources', 'resizePolicy', 'restartPolicy',
-  'volumeMounts', 'volumeDevices', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'terminationMessagePath',
-  'terminationMessagePolicy', 'imagePullPolicy', 'securityContext', 'stdin', 'stdinOnce', 'tty',
+  'name',
+  'image',
+  'command',
+  'args',
+  'workingDir',
+  'ports',
+  'envFrom',
+  'env',
+  'resources',
+  'resizePolicy',
+  'restartPolicy',
+  'volumeMounts',
+  'volumeDevices',
+  'livenessProbe',
+  'readinessProbe',
+  'startupProbe',
+  'lifecycle',
+  'terminationMessagePath',
+  'terminationMessagePolicy',
+  'imagePullPolicy',
+  'securityContext',
+  'stdin',
+  'stdinOnce',
+  'tty',
 ] as const;
 
 /** core/v1 Container: a closed list, because `volumeMount:` or `imagepullPolicy:` is silently dropped otherwise. */
@@ -46,7 +80,10 @@ export const container: Schema = closed(
     volumeMounts: { type: 'array', items: volumeMount },
     resources,
     imagePullPolicy: pullPolicy,
-    ports: { type: 'array', items: { type: 'object', required: ['containerPort'], properties: { containerPort: int(1), name: str } } },
+    ports: {
+      type: 'array',
+      items: { type: 'object', required: ['containerPort'], properties: { containerPort: int(1), name: str } },
+    },
   }),
   { required: ['name'] },
 );

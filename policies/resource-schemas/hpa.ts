@@ -3,7 +3,11 @@ import { closed, hpaMetric, int, str, type Schema } from './common.js';
 
 export const hpaSpecSchema: Schema = closed(
   {
-    scaleTargetRef: { type: 'object', required: ['kind', 'name'], properties: { apiVersion: str, kind: str, name: str } },
+    scaleTargetRef: {
+      type: 'object',
+      required: ['kind', 'name'],
+      properties: { apiVersion: str, kind: str, name: str },
+    },
     minReplicas: int(0),
     maxReplicas: int(1),
     metrics: { type: 'array', items: hpaMetric },

@@ -20,16 +20,70 @@ export interface ResourceSchema {
 const TEMPLATE_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'];
 
 export const RESOURCE_SCHEMAS: readonly ResourceSchema[] = [
-  { apiVersions: ['sparkoperator.k8s.io/v1beta2'], kinds: ['SparkApplication'], at: ['spec'], schema: sparkApplicationSpecSchema, required: true },
-  { apiVersions: ['sparkoperator.k8s.io/v1beta2'], kinds: ['ScheduledSparkApplication'], at: ['spec', 'template'], schema: sparkApplicationSpecSchema, required: true },
-  { apiVersions: ['starrocks.com/v1'], kinds: ['StarRocksCluster'], at: ['spec'], schema: starRocksClusterSpecSchema, required: true },
-  { apiVersions: ['starrocks.com/v1alpha1'], kinds: ['ComputeNodeGroup'], at: ['spec'], schema: computeNodeGroupSpecSchema, required: true },
-  { apiVersions: ['data.fluid.io/v1alpha1'], kinds: ['Dataset'], at: ['spec'], schema: datasetSpecSchema, required: false },
-  { apiVersions: ['data.fluid.io/v1alpha1'], kinds: ['AlluxioRuntime'], at: ['spec'], schema: alluxioRuntimeSpecSchema, required: false },
-  { apiVersions: ['autoscaling/v2', 'autoscaling/v2beta2'], kinds: ['HorizontalPodAutoscaler'], at: ['spec'], schema: hpaSpecSchema, required: true },
+  {
+    apiVersions: ['sparkoperator.k8s.io/v1beta2'],
+    kinds: ['SparkApplication'],
+    at: ['spec'],
+    schema: sparkApplicationSpecSchema,
+    required: true,
+  },
+  {
+    apiVersions: ['sparkoperator.k8s.io/v1beta2'],
+    kinds: ['ScheduledSparkApplication'],
+    at: ['spec', 'template'],
+    schema: sparkApplicationSpecSchema,
+    required: true,
+  },
+  {
+    apiVersions: ['starrocks.com/v1'],
+    kinds: ['StarRocksCluster'],
+    at: ['spec'],
+    schema: starRocksClusterSpecSchema,
+    required: true,
+  },
+  {
+    apiVersions: ['starrocks.com/v1alpha1'],
+    kinds: ['ComputeNodeGroup'],
+    at: ['spec'],
+    schema: computeNodeGroupSpecSchema,
+    required: true,
+  },
+  {
+    apiVersions: ['data.fluid.io/v1alpha1'],
+    kinds: ['Dataset'],
+    at: ['spec'],
+    schema: datasetSpecSchema,
+    required: false,
+  },
+  {
+    apiVersions: ['data.fluid.io/v1alpha1'],
+    kinds: ['AlluxioRuntime'],
+    at: ['spec'],
+    schema: alluxioRuntimeSpecSchema,
+    required: false,
+  },
+  {
+    apiVersions: ['autoscaling/v2', 'autoscaling/v2beta2'],
+    kinds: ['HorizontalPodAutoscaler'],
+    at: ['spec'],
+    schema: hpaSpecSchema,
+    required: true,
+  },
   { apiVersions: ['v1'], kinds: ['Pod'], at: ['spec'], schema: podSpecSchema, required: true },
-  { apiVersions: ['apps/v1', 'batch/v1'], kinds: TEMPLATE_KINDS, at: ['spec', 'template', 'spec'], schema: podSpecSchema, required: false },
-  { apiVersions: ['batch/v1'], kinds: ['CronJob'], at: ['spec', 'jobTemplate', 'spec', 'template', 'spec'], schema: podSpecSchema, required: false },
+  {
+    apiVersions: ['apps/v1', 'batch/v1'],
+    kinds: TEMPLATE_KINDS,
+    at: ['spec', 'template', 'spec'],
+    schema: podSpecSchema,
+    required: false,
+  },
+  {
+    apiVersions: ['batch/v1'],
+    kinds: ['CronJob'],
+    at: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+    schema: podSpecSchema,
+    required: false,
+  },
 ];
 
 export function schemasFor(kind: string, apiVersion: string): ResourceSchema[] {

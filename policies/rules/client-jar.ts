@@ -5,7 +5,11 @@ import { fluidNeighbour, isWorkloadKind, modeSeverity, type KubeObject, type Rul
 import { walkStrings } from './walk.js';
 
 // alluxio-2.9.3-client.jar, alluxio-shaded-client-2.9.3.jar, org.alluxio:alluxio-shaded-client:2.9.3
-const JAR_PATTERNS: readonly RegExp[] = [/alluxio-(\d+\.\d+\.\d+)[\w.-]*?-client\.jar/g, /alluxio-shaded-client-(\d+\.\d+\.\d+)[\w.-]*?\.jar/g, /org\.alluxio:alluxio-[\w-]*client:(\d+\.\d+\.\d+)/g];
+const JAR_PATTERNS: readonly RegExp[] = [
+  /alluxio-(\d+\.\d+\.\d+)[\w.-]*?-client\.jar/g,
+  /alluxio-shaded-client-(\d+\.\d+\.\d+)[\w.-]*?\.jar/g,
+  /org\.alluxio:alluxio-[\w-]*client:(\d+\.\d+\.\d+)/g,
+];
 
 const versionCore = (s: string): string | undefined => /(\d+\.\d+\.\d+)/.exec(s)?.[1];
 
@@ -14,14 +18,16 @@ function workerVersion(obj: KubeObject, ctx: RuleContext): { version: string; so
   const runtime = fluidNeighbour(obj, ctx, ['AlluxioRuntime']);
   const tag = runtime?.spec?.alluxioVersion?.imageTag;
   const fromRuntime = typeof tag === 'string' ? versionCore(tag) : undefined;
-  if (fromRuntime) return { version: fromRuntime, source: `AlluxioRuntime ${runtime?.metadata?.name ?? ''} image tag ${tag}`.trim() };
+  if (fromRuntime)
+    return { version: fromRuntime, source: `AlluxioRuntime ${runtime?.metadata?.name ?? ''} image tag ${tag}`.trim() };
   const fromPolicy = versionCore(ctx.spec.alluxio.version);
   return fromPolicy ? { version: fromPolicy, source: `policy "${ctx.policy.name}"` } : undefined;
 }
 
 export const clientJarRule: Rule = {
   code: 'client-jar-version',
-  description: 'Alluxio client jar version (alluxio-X-client.jar) different from the Alluxio worker version (policy or AlluxioRuntime image tag)',
+  description:
+    'Alluxio client jar version (alluxio-X-client.jar) different from the Alluxio worker version (policy or AlluxioRuntime image tag)',
   appliesTo: isWorkloadKind,
   check(obj, ctx) {
     const worker = workerVersion(obj, ctx);
@@ -32,10 +38,15 @@ export const clientJarRule: Rule = {
         for (const m of text.matchAll(re)) {
           if (m[1] === worker.version) continue;
           out.push(
-            diagnostic(modeSeverity(ctx), 'client-jar-version', `Alluxio client ${m[0]} is version ${m[1]}, the workers run ${worker.version} (${worker.source})`, {
-              path: joinPath(path),
-              hint: `use alluxio-${worker.version}-client.jar, or drop the jar and let graphdata inject the matching one`,
-            }),
+            diagnostic(
+              modeSeverity(ctx),
+              'client-jar-version',
+              `Alluxio client ${m[0]} is version ${m[1]}, the workers run ${worker.version} (${worker.source})`,
+              {
+                path: joinPath(path),
+                hint: `use alluxio-${worker.version}-client.jar, or drop the jar and let graphdata inject the matching one`,
+              },
+            ),
           );
         }
       }

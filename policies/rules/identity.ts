@@ -10,14 +10,27 @@ export const identityRule: Rule = {
   check(obj) {
     const out: Diagnostic[] = [];
     if (typeof obj.apiVersion !== 'string' || obj.apiVersion === '') {
-      out.push(diagnostic('error', 'object-identity', 'apiVersion is missing', { hint: 'add apiVersion, e.g. v1 for a Pod or sparkoperator.k8s.io/v1beta2 for a SparkApplication' }));
+      out.push(
+        diagnostic('error', 'object-identity', 'apiVersion is missing', {
+          hint: 'add apiVersion, e.g. v1 for a Pod or sparkoperator.k8s.io/v1beta2 for a SparkApplication',
+        }),
+      );
     }
     if (typeof obj.kind !== 'string' || obj.kind === '') {
-      out.push(diagnostic('error', 'object-identity', 'kind is missing', { hint: 'add kind, e.g. Pod, SparkApplication or StarRocksCluster' }));
+      out.push(
+        diagnostic('error', 'object-identity', 'kind is missing', {
+          hint: 'add kind, e.g. Pod, SparkApplication or StarRocksCluster',
+        }),
+      );
     }
     const meta = obj.metadata;
     if (!meta?.name && !meta?.generateName) {
-      out.push(diagnostic('error', 'object-identity', 'metadata.name is missing', { ...(meta ? { path: 'metadata' } : {}), hint: 'add metadata.name (or metadata.generateName)' }));
+      out.push(
+        diagnostic('error', 'object-identity', 'metadata.name is missing', {
+          ...(meta ? { path: 'metadata' } : {}),
+          hint: 'add metadata.name (or metadata.generateName)',
+        }),
+      );
     }
     return out;
   },

@@ -42,11 +42,14 @@ export const RULES: readonly Rule[] = [
   cnReplicasRule,
 ];
 
-const isList = (o: KubeObject): boolean => typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items);
+const isList = (o: KubeObject): boolean =>
+  typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items);
 
 /** Objects with the items of Lists in their place. */
 function flatten(objects: readonly unknown[]): KubeObject[] {
-  return objects.filter(isObject).flatMap((o) => (isList(o as KubeObject) ? flatten((o as KubeObject).items as unknown[]) : [o as KubeObject]));
+  return objects
+    .filter(isObject)
+    .flatMap((o) => (isList(o as KubeObject) ? flatten((o as KubeObject).items as unknown[]) : [o as KubeObject]));
 }
 
 /** Context for checking the objects of one input together (cross-document rules see them all). */
@@ -66,7 +69,9 @@ export function checkObject(value: unknown, ctx: RuleContext, rules: readonly Ru
   if (!isObject(value)) return [];
   const obj = value as KubeObject;
   if (isList(obj)) {
-    return (obj.items as unknown[]).flatMap((item, i) => checkObject(item, ctx, rules).map((d) => ({ ...d, path: prefixPath(['items', i], d.path) })));
+    return (obj.items as unknown[]).flatMap((item, i) =>
+      checkObject(item, ctx, rules).map((d) => ({ ...d, path: prefixPath(['items', i], d.path) })),
+    );
   }
   const kind = typeof obj.kind === 'string' ? obj.kind : '';
   const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
@@ -78,7 +83,9 @@ export function checkObject(value: unknown, ctx: RuleContext, rules: readonly Ru
     .filter((d) => {
       // A SparkApplication's driver and executor share spec.volumes: say it once.
       const key = `${d.code}\u0000${d.path ?? ''}\u0000${d.message}`;
-      return seen.has(key) ? false : (seen.add(key), true);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
     });
 }
 

@@ -5,7 +5,16 @@ import type { Segments } from './path.js';
 import { podViews } from './pod-view.js';
 import { formatBytes, parseCpu, parseK8sMemory, parseLimitMemory, parseSparkMemory } from './quantity.js';
 import { resourceSites } from './resource-sites.js';
-import { SPARK_GROUP, STARROCKS_GROUP, groupOf, isObject, isWorkloadKind, modeSeverity, type KubeObject, type Rule } from './types.js';
+import {
+  SPARK_GROUP,
+  STARROCKS_GROUP,
+  groupOf,
+  isObject,
+  isWorkloadKind,
+  modeSeverity,
+  type KubeObject,
+  type Rule,
+} from './types.js';
 
 const REQUIRED = [
   ['requests', 'cpu'],
@@ -15,20 +24,28 @@ const REQUIRED = [
 
 export const resourcesRequiredRule: Rule = {
   code: 'resources-required',
-  description: 'containers and StarRocks components without cpu/memory requests and a memory limit, when the policy sets limits.requireResources',
+  description:
+    'containers and StarRocks components without cpu/memory requests and a memory limit, when the policy sets limits.requireResources',
   appliesTo: (kind, apiVersion) => isWorkloadKind(kind, apiVersion) && groupOf(apiVersion) !== SPARK_GROUP,
   check(obj, ctx) {
     if (!ctx.spec.limits.requireResources) return [];
     return resourceSites(obj)
       .filter((site) => !site.init)
       .flatMap((site): Diagnostic[] => {
-        const missing = REQUIRED.filter(([part, resource]) => site[part][resource] === undefined).map(([part, resource]) => `${part}.${resource}`);
+        const missing = REQUIRED.filter(([part, resource]) => site[part][resource] === undefined).map(
+          ([part, resource]) => `${part}.${resource}`,
+        );
         if (!missing.length) return [];
         return [
-          diagnostic(modeSeverity(ctx), 'resources-required', `${site.label} has no ${missing.join(', ')}; the policy requires requests and a memory limit`, {
-            path: joinPath(site.path),
-            hint: `set ${missing.join(', ')} under ${joinPath(site.path)}`,
-          }),
+          diagnostic(
+            modeSeverity(ctx),
+            'resources-required',
+            `${site.label} has no ${missing.join(', ')}; the policy requires requests and a memory limit`,
+            {
+              path: joinPath(site.path),
+              hint: `set ${missing.join(', ')} under ${joinPath(site.path)}`,
+            },
+          ),
         ];
       });
   },
@@ -55,10 +72,18 @@ function executorAmounts(obj: KubeObject, what: 'cores' | 'memory'): Amount[] {
     const conf = isObject(spec.sparkConf) ? spec.sparkConf : {};
     if (what === 'cores') {
       for (const f of ['cores', 'coreRequest', 'coreLimit']) add(exec[f], parseCpu(exec[f]), [...base, 'executor', f]);
-      add(conf['spark.executor.cores'], parseCpu(conf['spark.executor.cores']), [...base, 'sparkConf', 'spark.executor.cores']);
+      add(conf['spark.executor.cores'], parseCpu(conf['spark.executor.cores']), [
+        ...base,
+        'sparkConf',
+        'spark.executor.cores',
+      ]);
     } else {
       add(exec.memory, parseSparkMemory(exec.memory), [...base, 'executor', 'memory']);
-      add(conf['spark.executor.memory'], parseSparkMemory(conf['spark.executor.memory']), [...base, 'sparkConf', 'spark.executor.memory']);
+      add(conf['spark.executor.memory'], parseSparkMemory(conf['spark.executor.memory']), [
+        ...base,
+        'sparkConf',
+        'spark.executor.memory',
+      ]);
     }
     return out;
   }
@@ -83,7 +108,8 @@ function executorAmounts(obj: KubeObject, what: 'cores' | 'memory'): Amount[] {
   return out;
 }
 
-const isExecutorCarrier = (kind: string, apiVersion: string): boolean => isWorkloadKind(kind, apiVersion) && groupOf(apiVersion) !== STARROCKS_GROUP;
+const isExecutorCarrier = (kind: string, apiVersion: string): boolean =>
+  isWorkloadKind(kind, apiVersion) && groupOf(apiVersion) !== STARROCKS_GROUP;
 
 export const executorCoresRule: Rule = {
   code: 'executor-cores-over-limit',
@@ -95,10 +121,15 @@ export const executorCoresRule: Rule = {
     return executorAmounts(obj, 'cores')
       .filter((a) => a.value > max)
       .map((a) =>
-        diagnostic(modeSeverity(ctx), 'executor-cores-over-limit', `executor cores ${a.raw} exceed the policy maximum of ${max}`, {
-          path: joinPath(a.path),
-          hint: `use at most ${max} cores per executor; add executors (instances) for more parallelism`,
-        }),
+        diagnostic(
+          modeSeverity(ctx),
+          'executor-cores-over-limit',
+          `executor cores ${a.raw} exceed the policy maximum of ${max}`,
+          {
+            path: joinPath(a.path),
+            hint: `use at most ${max} cores per executor; add executors (instances) for more parallelism`,
+          },
+        ),
       );
   },
 };
@@ -114,10 +145,15 @@ export const executorMemoryRule: Rule = {
     return executorAmounts(obj, 'memory')
       .filter((a) => a.value > max)
       .map((a) =>
-        diagnostic(modeSeverity(ctx), 'executor-memory-over-limit', `executor memory ${a.raw} (${formatBytes(a.value)}) exceeds the policy maximum of ${raw} (${formatBytes(max)})`, {
-          path: joinPath(a.path),
-          hint: `use at most ${raw} per executor; add executors (instances) for more memory in total`,
-        }),
+        diagnostic(
+          modeSeverity(ctx),
+          'executor-memory-over-limit',
+          `executor memory ${a.raw} (${formatBytes(a.value)}) exceeds the policy maximum of ${raw} (${formatBytes(max)})`,
+          {
+            path: joinPath(a.path),
+            hint: `use at most ${raw} per executor; add executors (instances) for more memory in total`,
+          },
+        ),
       );
   },
 };
@@ -147,10 +183,15 @@ export const cnReplicasRule: Rule = {
     return cnReplicaCounts(obj)
       .filter((c) => typeof c.value === 'number' && c.value > max)
       .map((c) =>
-        diagnostic(modeSeverity(ctx), 'cn-replicas-over-limit', `${String(c.path[c.path.length - 1])} ${String(c.value)} exceeds the policy maximum of ${max} CN replicas`, {
-          path: joinPath(c.path),
-          hint: `set it to ${max} or less`,
-        }),
+        diagnostic(
+          modeSeverity(ctx),
+          'cn-replicas-over-limit',
+          `${String(c.path[c.path.length - 1])} ${String(c.value)} exceeds the policy maximum of ${max} CN replicas`,
+          {
+            path: joinPath(c.path),
+            hint: `set it to ${max} or less`,
+          },
+        ),
       );
   },
 };

@@ -8,7 +8,8 @@ import { FLUID_GROUP, groupOf, isObject, isWorkloadKind, modeSeverity, type Kube
 import { walkStrings } from './walk.js';
 
 const HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
-const withFluid = (kind: string, apiVersion: string): boolean => isWorkloadKind(kind, apiVersion) || groupOf(apiVersion) === FLUID_GROUP;
+const withFluid = (kind: string, apiVersion: string): boolean =>
+  isWorkloadKind(kind, apiVersion) || groupOf(apiVersion) === FLUID_GROUP;
 
 /** `/data` allows `/data` and `/data/x`, not `/database`. */
 const underPrefix = (path: string, prefix: string): boolean => {
@@ -39,10 +40,15 @@ export const registryRule: Rule = {
       const resolved = resolveImage(image, ctx.spec.images).image;
       if (allowedImage(resolved, allowed)) return;
       out.push(
-        diagnostic(modeSeverity(ctx), 'registry-not-allowed', `image ${resolved}${resolved !== image ? ` (mirrored from ${image})` : ''} comes from ${registryOf(parseImage(resolved))}, which the policy does not allow`, {
-          path: joinPath(path),
-          hint: `pull it from one of ${allowed.join(', ')}, or ask for a mirror rule in the policy`,
-        }),
+        diagnostic(
+          modeSeverity(ctx),
+          'registry-not-allowed',
+          `image ${resolved}${resolved !== image ? ` (mirrored from ${image})` : ''} comes from ${registryOf(parseImage(resolved))}, which the policy does not allow`,
+          {
+            path: joinPath(path),
+            hint: `pull it from one of ${allowed.join(', ')}, or ask for a mirror rule in the policy`,
+          },
+        ),
       );
     });
     return out;
@@ -54,13 +60,16 @@ function hostPaths(value: unknown, path: Segments = []): { hostPath: string; pat
   if (Array.isArray(value)) return value.flatMap((v, i) => hostPaths(v, [...path, i]));
   if (!isObject(value)) return [];
   return Object.entries(value).flatMap(([k, v]) =>
-    k === 'hostPath' && isObject(v) && typeof v.path === 'string' ? [{ hostPath: v.path, path: [...path, k, 'path'] }] : hostPaths(v, [...path, k]),
+    k === 'hostPath' && isObject(v) && typeof v.path === 'string'
+      ? [{ hostPath: v.path, path: [...path, k, 'path'] }]
+      : hostPaths(v, [...path, k]),
   );
 }
 
 export const hostPathRule: Rule = {
   code: 'hostpath-not-allowed',
-  description: 'hostPath volumes outside the policy limits.allowedHostPaths (the domain-socket directory is always allowed)',
+  description:
+    'hostPath volumes outside the policy limits.allowedHostPaths (the domain-socket directory is always allowed)',
   appliesTo: isWorkloadKind,
   check(obj, ctx) {
     const allowed = ctx.spec.limits.allowedHostPaths;
@@ -70,10 +79,15 @@ export const hostPathRule: Rule = {
       permitted.some((p) => underPrefix(hostPath, p))
         ? []
         : [
-            diagnostic(modeSeverity(ctx), 'hostpath-not-allowed', `hostPath ${hostPath} is outside the directories the policy allows`, {
-              path: joinPath(path),
-              hint: `use a directory under ${permitted.join(', ')}, or an emptyDir / PVC instead of hostPath`,
-            }),
+            diagnostic(
+              modeSeverity(ctx),
+              'hostpath-not-allowed',
+              `hostPath ${hostPath} is outside the directories the policy allows`,
+              {
+                path: joinPath(path),
+                hint: `use a directory under ${permitted.join(', ')}, or an emptyDir / PVC instead of hostPath`,
+              },
+            ),
           ],
     );
   },
@@ -94,10 +108,15 @@ export const alluxioPathRule: Rule = {
         const target = m[2] ?? '/';
         if (prefixes.some((p) => underPrefix(target, p))) continue;
         out.push(
-          diagnostic(modeSeverity(ctx), 'alluxio-path-not-allowed', `${m[0]} reads outside this tenant's Alluxio paths (${prefixes.join(', ')})`, {
-            path: joinPath(path),
-            hint: `use a path under ${prefixes.join(' or ')}`,
-          }),
+          diagnostic(
+            modeSeverity(ctx),
+            'alluxio-path-not-allowed',
+            `${m[0]} reads outside this tenant's Alluxio paths (${prefixes.join(', ')})`,
+            {
+              path: joinPath(path),
+              hint: `use a path under ${prefixes.join(' or ')}`,
+            },
+          ),
         );
       }
     });

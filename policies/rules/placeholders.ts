@@ -40,12 +40,14 @@ function fieldKind(obj: unknown, path: Segments, text: string): Field {
   const key = String(path[path.length - 1] ?? '');
   const joined = [...path.map(String), envName(obj, path)].join('.');
   if (/image$/i.test(key)) return 'image';
-  if (/feInfo|fe[-_]?(host|addr|address|service|endpoint)|(^|\.)FE_/i.test(joined) || /:(9030|8030)\b/.test(text)) return 'fe-address';
+  if (/feInfo|fe[-_]?(host|addr|address|service|endpoint)|(^|\.)FE_/i.test(joined) || /:(9030|8030)\b/.test(text))
+    return 'fe-address';
   return 'value';
 }
 
 const HINTS: Record<Field, string> = {
-  'fe-address': 'replace it with the FE query address, host:9030 — e.g. the StarRocksCluster FE service, mycluster-fe-service.starrocks.svc.cluster.local:9030',
+  'fe-address':
+    'replace it with the FE query address, host:9030 — e.g. the StarRocksCluster FE service, mycluster-fe-service.starrocks.svc.cluster.local:9030',
   image: 'replace it with an image your cluster can pull, as repository:tag (e.g. starrocks/cn-ubuntu:3.2.2)',
   value: 'replace the placeholder with the real value for this cluster',
 };
@@ -53,14 +55,16 @@ const HINTS: Record<Field, string> = {
 // The legacy ComputeNodeGroup's two images are easy to mix up; say which is which.
 const IMAGE_HINTS: Record<string, string> = {
   cnImage: 'set the StarRocks CN image, e.g. starrocks/cn-ubuntu:3.2.2 (a tag your FE version supports)',
-  componentsImage: "set the operator's components image (CN register sidecar and offline job), built from the operator's components/ directory and pushed to your registry",
+  componentsImage:
+    "set the operator's components image (CN register sidecar and offline job), built from the operator's components/ directory and pushed to your registry",
 };
 
 const WHAT: Record<Field, string> = { 'fe-address': 'FE address', image: 'image', value: 'value' };
 
 export const placeholderRule: Rule = {
   code: 'placeholder',
-  description: 'placeholder values (<ip>:<port>, xxx:xxx, example.com, your-…) left in StarRocks, Spark and pod manifests',
+  description:
+    'placeholder values (<ip>:<port>, xxx:xxx, example.com, your-…) left in StarRocks, Spark and pod manifests',
   appliesTo: (kind, apiVersion) => isWorkloadKind(kind, apiVersion) || groupOf(apiVersion) === FLUID_GROUP,
   check(obj) {
     const out: Diagnostic[] = [];
@@ -72,10 +76,15 @@ export const placeholderRule: Rule = {
       const field = fieldKind(obj, path, text);
       const key = path[path.length - 1];
       out.push(
-        diagnostic('error', 'placeholder', `placeholder ${WHAT[field]} ${JSON.stringify(text.length > 60 ? found : text)}`, {
-          path: joinPath(path),
-          hint: (typeof key === 'string' && IMAGE_HINTS[key]) || HINTS[field],
-        }),
+        diagnostic(
+          'error',
+          'placeholder',
+          `placeholder ${WHAT[field]} ${JSON.stringify(text.length > 60 ? found : text)}`,
+          {
+            path: joinPath(path),
+            hint: (typeof key === 'string' && IMAGE_HINTS[key]) || HINTS[field],
+          },
+        ),
       );
     });
     return out;

@@ -51,7 +51,9 @@ export function podViews(obj: KubeObject): PodView[] {
   }
   // Lists are split into their items by the caller; here only the object's own pods count.
   if (kind.endsWith('List')) return [];
-  return podSites(obj).map((site) => templateView(site.pod, site.path, site.isPod ? `Pod ${obj.metadata?.name ?? ''}`.trim() : `${kind} pod template`));
+  return podSites(obj).map((site) =>
+    templateView(site.pod, site.path, site.isPod ? `Pod ${obj.metadata?.name ?? ''}`.trim() : `${kind} pod template`),
+  );
 }
 
 const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
@@ -72,7 +74,9 @@ function templateView(pod: any, base: Segments, label: string): PodView {
     volumes: list<Volume>(spec.volumes),
     volumesPath: [...base, 'spec', 'volumes'],
     containers,
-    nodeSelectors: isObject(spec.nodeSelector) ? [{ value: spec.nodeSelector, path: [...base, 'spec', 'nodeSelector'] }] : [],
+    nodeSelectors: isObject(spec.nodeSelector)
+      ? [{ value: spec.nodeSelector, path: [...base, 'spec', 'nodeSelector'] }]
+      : [],
     ...(isObject(spec.affinity) ? { affinity: { value: spec.affinity, path: [...base, 'spec', 'affinity'] } } : {}),
   };
 }
@@ -80,8 +84,12 @@ function templateView(pod: any, base: Segments, label: string): PodView {
 function containerView(c: any, path: Segments, init: boolean): ContainerView {
   const env = list<EnvVar>(c?.env);
   const optionTexts: Located<string>[] = [
-    ...env.flatMap((e, i) => (typeof e?.value === 'string' ? [{ value: e.value, path: [...path, 'env', i, 'value'] }] : [])),
-    ...(['command', 'args'] as const).flatMap((f) => strings(c?.[f]).map((value, i) => ({ value, path: [...path, f, i] }))),
+    ...env.flatMap((e, i) =>
+      typeof e?.value === 'string' ? [{ value: e.value, path: [...path, 'env', i, 'value'] }] : [],
+    ),
+    ...(['command', 'args'] as const).flatMap((f) =>
+      strings(c?.[f]).map((value, i) => ({ value, path: [...path, f, i] })),
+    ),
   ];
   return {
     label: `container "${c?.name ?? '?'}"`,
@@ -106,13 +114,16 @@ function sparkViews(spec: any, base: Segments): PodView[] {
     const container = containerView(part, path, false);
     container.label = `SparkApplication ${role}`;
     delete container.name;
-    if (typeof part.image !== 'string' && typeof spec.image === 'string') container.image = { value: spec.image, path: [...base, 'image'] };
-    if (typeof part.javaOptions === 'string') container.optionTexts.push({ value: part.javaOptions, path: [...path, 'javaOptions'] });
+    if (typeof part.image !== 'string' && typeof spec.image === 'string')
+      container.image = { value: spec.image, path: [...base, 'image'] };
+    if (typeof part.javaOptions === 'string')
+      container.optionTexts.push({ value: part.javaOptions, path: [...path, 'javaOptions'] });
     for (const [k, v] of Object.entries(isObject(part.envVars) ? part.envVars : {})) {
       if (typeof v === 'string') container.optionTexts.push({ value: v, path: [...path, 'envVars', k] });
     }
     const extra = `spark.${role}.extraJavaOptions`;
-    if (typeof spec.sparkConf?.[extra] === 'string') container.optionTexts.push({ value: spec.sparkConf[extra], path: [...base, 'sparkConf', extra] });
+    if (typeof spec.sparkConf?.[extra] === 'string')
+      container.optionTexts.push({ value: spec.sparkConf[extra], path: [...base, 'sparkConf', extra] });
     const nodeSelectors: Located<Record<string, string>>[] = [];
     if (isObject(spec.nodeSelector)) nodeSelectors.push({ value: spec.nodeSelector, path: [...base, 'nodeSelector'] });
     if (isObject(part.nodeSelector)) nodeSelectors.push({ value: part.nodeSelector, path: [...path, 'nodeSelector'] });

@@ -21,7 +21,15 @@ export function resourceSites(obj: KubeObject): ResourceSite[] {
   if (groupOf(obj.apiVersion ?? '') === STARROCKS_GROUP) {
     if (obj.kind === 'ComputeNodeGroup') {
       const r = obj.spec?.podPolicy?.resources;
-      return [{ label: 'CN pods', path: ['spec', 'podPolicy', 'resources'], requests: map(r?.requests), limits: map(r?.limits), init: false }];
+      return [
+        {
+          label: 'CN pods',
+          path: ['spec', 'podPolicy', 'resources'],
+          requests: map(r?.requests),
+          limits: map(r?.limits),
+          init: false,
+        },
+      ];
     }
     if (obj.kind === 'StarRocksCluster') {
       return STARROCKS_COMPONENTS.filter((c) => isObject(obj.spec?.[c])).map((c) => ({

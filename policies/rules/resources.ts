@@ -9,7 +9,8 @@ const PARSERS = { cpu: parseCpu, memory: parseK8sMemory } as const;
 
 export const requestAboveLimitRule: Rule = {
   code: 'request-above-limit',
-  description: 'cpu or memory request greater than its limit (containers, StarRocks component specs, ComputeNodeGroup podPolicy)',
+  description:
+    'cpu or memory request greater than its limit (containers, StarRocks component specs, ComputeNodeGroup podPolicy)',
   appliesTo: (kind, apiVersion) => isWorkloadKind(kind, apiVersion) || groupOf(apiVersion) === STARROCKS_GROUP,
   check(obj) {
     const out: Diagnostic[] = [];
@@ -19,10 +20,15 @@ export const requestAboveLimitRule: Rule = {
         const limit = parse(site.limits[resource]);
         if (request === undefined || limit === undefined || request <= limit) continue;
         out.push(
-          diagnostic('error', 'request-above-limit', `${site.label} requests ${resource} ${String(site.requests[resource])}, more than its limit ${String(site.limits[resource])}`, {
-            path: joinPath([...site.path, 'requests', resource]),
-            hint: `lower requests.${resource} to at most ${String(site.limits[resource])}, or raise limits.${resource}`,
-          }),
+          diagnostic(
+            'error',
+            'request-above-limit',
+            `${site.label} requests ${resource} ${String(site.requests[resource])}, more than its limit ${String(site.limits[resource])}`,
+            {
+              path: joinPath([...site.path, 'requests', resource]),
+              hint: `lower requests.${resource} to at most ${String(site.limits[resource])}, or raise limits.${resource}`,
+            },
+          ),
         );
       }
     }

@@ -16,18 +16,25 @@ const PATTERN_HINTS: Record<string, string> = {
 function polish(d: Diagnostic): Diagnostic {
   if (d.code === 'schema-additionalProperties' && !d.hint?.startsWith('did you mean')) {
     // No close match: perhaps a field of a newer operator release, so warn rather than fail.
-    return { ...d, severity: 'warning', message: `${d.message}: not a field graphdata knows for this resource`, hint: `check the spelling; ${d.hint ?? ''}`.trim() };
+    return {
+      ...d,
+      severity: 'warning',
+      message: `${d.message}: not a field graphdata knows for this resource`,
+      hint: `check the spelling; ${d.hint ?? ''}`.trim(),
+    };
   }
   if (d.code === 'schema-pattern') {
     const hint = Object.entries(PATTERN_HINTS).find(([pattern]) => d.message.includes(pattern))?.[1];
-    if (hint) return { ...d, message: d.message.replace(/ does not match .*$/, ' is not in the expected format'), hint };
+    if (hint)
+      return { ...d, message: d.message.replace(/ does not match .*$/, ' is not in the expected format'), hint };
   }
   return d;
 }
 
 export const schemaRule: Rule = {
   code: 'schema',
-  description: 'required fields, enums, types and misspelt field names of SparkApplication, StarRocksCluster, ComputeNodeGroup, Fluid Dataset/AlluxioRuntime, HPA and pods',
+  description:
+    'required fields, enums, types and misspelt field names of SparkApplication, StarRocksCluster, ComputeNodeGroup, Fluid Dataset/AlluxioRuntime, HPA and pods',
   appliesTo: (kind, apiVersion) => schemasFor(kind, apiVersion).length > 0,
   check(obj) {
     return schemasFor(obj.kind ?? '', obj.apiVersion ?? '').flatMap((entry): Diagnostic[] => {

@@ -4,7 +4,8 @@ import { diagnostic, joinPath, type Diagnostic } from '../diagnostics.js';
 import { parseCpu } from './quantity.js';
 import { SPARK_GROUP, groupOf, isObject, type Rule } from './types.js';
 
-const isSparkApp = (kind: string, apiVersion: string): boolean => groupOf(apiVersion) === SPARK_GROUP && (kind === 'SparkApplication' || kind === 'ScheduledSparkApplication');
+const isSparkApp = (kind: string, apiVersion: string): boolean =>
+  groupOf(apiVersion) === SPARK_GROUP && (kind === 'SparkApplication' || kind === 'ScheduledSparkApplication');
 
 /** The SparkApplicationSpec and its path (ScheduledSparkApplication nests it in `template`). */
 function appSpec(obj: { kind?: string; spec?: any }): { spec: Record<string, any>; base: string[] } | undefined {
@@ -15,7 +16,8 @@ function appSpec(obj: { kind?: string; spec?: any }): { spec: Record<string, any
 
 export const coreLimitRule: Rule = {
   code: 'core-limit-below-cores',
-  description: 'SparkApplication driver/executor coreLimit below cores (or coreRequest): the pod would request more CPU than its limit',
+  description:
+    'SparkApplication driver/executor coreLimit below cores (or coreRequest): the pod would request more CPU than its limit',
   appliesTo: isSparkApp,
   check(obj) {
     const app = appSpec(obj);
@@ -28,10 +30,15 @@ export const coreLimitRule: Rule = {
       const limit = parseCpu(part.coreLimit);
       if (request === undefined || limit === undefined || limit >= request) return [];
       return [
-        diagnostic('error', 'core-limit-below-cores', `${role} coreLimit ${part.coreLimit} is below ${requestField} ${part[requestField] ?? 1}; the ${role} pod's CPU request would exceed its limit and be rejected`, {
-          path: joinPath([...app.base, role, 'coreLimit']),
-          hint: `raise coreLimit to at least "${Math.round(request * 1000)}m", or lower ${requestField}`,
-        }),
+        diagnostic(
+          'error',
+          'core-limit-below-cores',
+          `${role} coreLimit ${part.coreLimit} is below ${requestField} ${part[requestField] ?? 1}; the ${role} pod's CPU request would exceed its limit and be rejected`,
+          {
+            path: joinPath([...app.base, role, 'coreLimit']),
+            hint: `raise coreLimit to at least "${Math.round(request * 1000)}m", or lower ${requestField}`,
+          },
+        ),
       ];
     });
   },
@@ -47,10 +54,15 @@ export const sparkImageRule: Rule = {
     return (['driver', 'executor'] as const)
       .filter((role) => isObject(app.spec[role]) && typeof app.spec[role].image !== 'string')
       .map((role) =>
-        diagnostic('error', 'spark-image-missing', `no image for the ${role}: neither spec.image nor ${role}.image is set`, {
-          path: joinPath([...app.base, role]),
-          hint: 'set spec.image (e.g. apache/spark:3.5.1), or image on both driver and executor',
-        }),
+        diagnostic(
+          'error',
+          'spark-image-missing',
+          `no image for the ${role}: neither spec.image nor ${role}.image is set`,
+          {
+            path: joinPath([...app.base, role]),
+            hint: 'set spec.image (e.g. apache/spark:3.5.1), or image on both driver and executor',
+          },
+        ),
       );
   },
 };

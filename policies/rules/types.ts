@@ -9,7 +9,13 @@ import { POD_TEMPLATE_KINDS } from '../pod-sites.js';
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
-  metadata?: { name?: string; generateName?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata?: {
+    name?: string;
+    generateName?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   spec?: any;
   [field: string]: unknown;
 }
@@ -31,12 +37,14 @@ export interface Rule {
   check(obj: KubeObject, ctx: RuleContext): Diagnostic[];
 }
 
-export const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '');
+export const groupOf = (apiVersion: string): string =>
+  apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
 
 /** Policy limits and placement follow the policy's mode: Enforce denies, Audit admits with a warning. */
 export const modeSeverity = (ctx: RuleContext): Severity => (ctx.spec.mode === 'Enforce' ? 'error' : 'warning');
 
-export const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, any> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const SPARK_GROUP = 'sparkoperator.k8s.io';
 export const STARROCKS_GROUP = 'starrocks.com';
@@ -47,7 +55,13 @@ export const FLUID_GROUP = 'data.fluid.io';
 /** Pods, pod templates and the custom resources that become pods: where workload strings live. */
 export function isWorkloadKind(kind: string, apiVersion: string): boolean {
   const group = groupOf(apiVersion);
-  return kind === 'Pod' || kind === 'CronJob' || POD_TEMPLATE_KINDS.has(kind) || group === SPARK_GROUP || group === STARROCKS_GROUP;
+  return (
+    kind === 'Pod' ||
+    kind === 'CronJob' ||
+    POD_TEMPLATE_KINDS.has(kind) ||
+    group === SPARK_GROUP ||
+    group === STARROCKS_GROUP
+  );
 }
 
 /** Objects that may live in the same namespace: equal namespaces, or one not saying (the -n default applies). */
@@ -55,5 +69,13 @@ export const sameNamespace = (a: KubeObject, b: KubeObject): boolean =>
   !a.metadata?.namespace || !b.metadata?.namespace || a.metadata.namespace === b.metadata.namespace;
 
 /** The first Fluid object of `kinds` that shares a namespace with `obj`. */
-export const fluidNeighbour = (obj: KubeObject, ctx: RuleContext, kinds: readonly string[], extra: (o: KubeObject) => boolean = () => true): KubeObject | undefined =>
-  ctx.objects.find((o) => groupOf(o.apiVersion ?? '') === FLUID_GROUP && kinds.includes(o.kind ?? '') && sameNamespace(o, obj) && extra(o));
+export const fluidNeighbour = (
+  obj: KubeObject,
+  ctx: RuleContext,
+  kinds: readonly string[],
+  extra: (o: KubeObject) => boolean = () => true,
+): KubeObject | undefined =>
+  ctx.objects.find(
+    (o) =>
+      groupOf(o.apiVersion ?? '') === FLUID_GROUP && kinds.includes(o.kind ?? '') && sameNamespace(o, obj) && extra(o),
+  );

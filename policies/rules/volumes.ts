@@ -17,10 +17,15 @@ export const volumeMountRule: Rule = {
           if (typeof mount?.name !== 'string' || names.has(mount.name)) return;
           const known = [...names].filter(Boolean).join(', ');
           out.push(
-            diagnostic('error', 'volume-missing', `${c.label} mounts volume "${mount.name}" at ${mount.mountPath ?? '?'}, but no volume of that name is defined`, {
-              path: joinPath([...c.mountsPath, i, 'name']),
-              hint: `add a volume named "${mount.name}" to ${joinPath(view.volumesPath)}${known ? `, or use one of: ${known}` : ''}`,
-            }),
+            diagnostic(
+              'error',
+              'volume-missing',
+              `${c.label} mounts volume "${mount.name}" at ${mount.mountPath ?? '?'}, but no volume of that name is defined`,
+              {
+                path: joinPath([...c.mountsPath, i, 'name']),
+                hint: `add a volume named "${mount.name}" to ${joinPath(view.volumesPath)}${known ? `, or use one of: ${known}` : ''}`,
+              },
+            ),
           );
         });
       }

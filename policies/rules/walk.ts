@@ -3,13 +3,22 @@
 import type { Segments } from './path.js';
 
 // Copies of the object itself (last-applied) and server bookkeeping would double every finding.
-const SKIP_KEYS = new Set(['managedFields', 'status', 'kubectl.kubernetes.io/last-applied-configuration', 'graphdata.io/injected']);
+const SKIP_KEYS = new Set([
+  'managedFields',
+  'status',
+  'kubectl.kubernetes.io/last-applied-configuration',
+  'graphdata.io/injected',
+]);
 
-export function walkStrings(value: unknown, visit: (text: string, path: Segments, key: string | number | undefined) => void, path: Segments = []): void {
+export function walkStrings(
+  value: unknown,
+  visit: (text: string, path: Segments, key: string | number | undefined) => void,
+  path: Segments = [],
+): void {
   if (typeof value === 'string') {
     visit(value, path, path[path.length - 1]);
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => walkStrings(item, visit, [...path, i]));
+    for (const [i, item] of value.entries()) walkStrings(item, visit, [...path, i]);
   } else if (typeof value === 'object' && value !== null) {
     for (const [key, item] of Object.entries(value)) {
       if (!SKIP_KEYS.has(key)) walkStrings(item, visit, [...path, key]);

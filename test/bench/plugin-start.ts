@@ -14,7 +14,10 @@ export function benchPluginStart(rounds: number) {
   } as const;
   const times: Record<keyof typeof commands, number[]> = { floor: [], inject: [], version: [] };
   for (let i = 0; i < rounds; i++) {
-    for (const [name, [cmd, args]] of Object.entries(commands) as [keyof typeof commands, readonly [string, readonly string[]]][]) {
+    for (const [name, [cmd, args]] of Object.entries(commands) as [
+      keyof typeof commands,
+      readonly [string, readonly string[]],
+    ][]) {
       const start = process.hrtime.bigint();
       const run = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       if (run.status !== 0) throw new Error(`${name} failed: ${run.stderr}`);

@@ -13,10 +13,25 @@ import { fmtMs, median } from './stats.js';
 function post(port: number, body: string, ca: string, agent: Agent): Promise<number> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const req = request({ host: '127.0.0.1', port, path: '/mutate', method: 'POST', ca, agent, headers: { 'content-type': 'application/json' } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - start) / 1e6) : reject(new Error(`status ${res.statusCode}`))));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/mutate',
+        method: 'POST',
+        ca,
+        agent,
+        headers: { 'content-type': 'application/json' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(Number(process.hrtime.bigint() - start) / 1e6)
+            : reject(new Error(`status ${res.statusCode}`)),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -41,11 +56,21 @@ export async function benchWebhook(rounds: number, requests: number, concurrency
   const authority = createCA({ commonName: 'bench-ca' });
   const tls = issueCert({ ca: authority, commonName: 'bench', ipAddresses: ['127.0.0.1'], usage: 'server' });
   const body = JSON.stringify(admissionReview(sparkExecutorPod()));
-  const canned = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'x', allowed: true } });
+  const canned = JSON.stringify({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    response: { uid: 'x', allowed: true },
+  });
 
   const bare = Fastify({ https: { cert: tls.certPem, key: tls.keyPem }, logger: false, bodyLimit: 3 * 1024 * 1024 });
-  bare.post('/mutate', async (req, reply) => reply.type('application/json').send(canned.replace('"x"', JSON.stringify((req.body as any).request.uid))));
-  const ours = buildServer({ tls: { cert: tls.certPem, key: tls.keyPem }, policies: staticPolicyStore(defaultPolicy()), logger: false });
+  bare.post('/mutate', async (req, reply) =>
+    reply.type('application/json').send(canned.replace('"x"', JSON.stringify((req.body as any).request.uid))),
+  );
+  const ours = buildServer({
+    tls: { cert: tls.certPem, key: tls.keyPem },
+    policies: staticPolicyStore(defaultPolicy()),
+    logger: false,
+  });
   await Promise.all([bare.listen({ port: 0, host: '127.0.0.1' }), ours.app.listen({ port: 0, host: '127.0.0.1' })]);
   const portOf = (s: { address(): unknown }) => (s.address() as { port: number }).port;
 

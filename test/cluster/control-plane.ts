@@ -51,39 +51,49 @@ export class ControlPlane {
 
       const etcdUrl = `http://127.0.0.1:${etcdPort}`;
       const peerUrl = `http://127.0.0.1:${peerPort}`;
-      const etcd = new ManagedProcess('etcd', join(opts.binDir, 'etcd'), [
-        `--data-dir=${join(tmpDir, 'etcd')}`,
-        `--listen-client-urls=${etcdUrl}`,
-        `--advertise-client-urls=${etcdUrl}`,
-        // Explicit peer URLs: the default :2380 would clash between parallel runs.
-        `--listen-peer-urls=${peerUrl}`,
-        `--initial-advertise-peer-urls=${peerUrl}`,
-        `--initial-cluster=default=${peerUrl}`,
-        // Throwaway data: fsync only slows every write down.
-        '--unsafe-no-fsync=true',
-      ], join(tmpDir, 'etcd.log'));
+      const etcd = new ManagedProcess(
+        'etcd',
+        join(opts.binDir, 'etcd'),
+        [
+          `--data-dir=${join(tmpDir, 'etcd')}`,
+          `--listen-client-urls=${etcdUrl}`,
+          `--advertise-client-urls=${etcdUrl}`,
+          // Explicit peer URLs: the default :2380 would clash between parallel runs.
+          `--listen-peer-urls=${peerUrl}`,
+          `--initial-advertise-peer-urls=${peerUrl}`,
+          `--initial-cluster=default=${peerUrl}`,
+          // Throwaway data: fsync only slows every write down.
+          '--unsafe-no-fsync=true',
+        ],
+        join(tmpDir, 'etcd.log'),
+      );
       procs.push(etcd);
       await waitFor(etcd, 30_000, () => httpOk(`${etcdUrl}/health`));
 
       const server = `https://127.0.0.1:${apiPort}`;
-      const apiserver = new ManagedProcess('kube-apiserver', join(opts.binDir, 'kube-apiserver'), [
-        `--etcd-servers=${etcdUrl}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
-        `--secure-port=${apiPort}`,
-        // The apiserver serves apiserver.crt/.key from here (signed by our CA) instead of self-signing.
-        `--cert-dir=${pki.certDir}`,
-        `--client-ca-file=${pki.caFile}`,
-        `--service-account-key-file=${pki.saPublic}`,
-        `--service-account-signing-key-file=${pki.saPrivate}`,
-        `--service-account-issuer=${server}/`,
-        '--authorization-mode=RBAC',
-        '--service-cluster-ip-range=10.0.0.0/24',
-        // No controller-manager runs, so nothing creates the `default` ServiceAccount in a
-        // namespace; the ServiceAccount admission plugin would then reject every Pod.
-        '--disable-admission-plugins=ServiceAccount',
-        '--allow-privileged=true',
-      ], join(tmpDir, 'kube-apiserver.log'));
+      const apiserver = new ManagedProcess(
+        'kube-apiserver',
+        join(opts.binDir, 'kube-apiserver'),
+        [
+          `--etcd-servers=${etcdUrl}`,
+          '--bind-address=127.0.0.1',
+          '--advertise-address=127.0.0.1',
+          `--secure-port=${apiPort}`,
+          // The apiserver serves apiserver.crt/.key from here (signed by our CA) instead of self-signing.
+          `--cert-dir=${pki.certDir}`,
+          `--client-ca-file=${pki.caFile}`,
+          `--service-account-key-file=${pki.saPublic}`,
+          `--service-account-signing-key-file=${pki.saPrivate}`,
+          `--service-account-issuer=${server}/`,
+          '--authorization-mode=RBAC',
+          '--service-cluster-ip-range=10.0.0.0/24',
+          // No controller-manager runs, so nothing creates the `default` ServiceAccount in a
+          // namespace; the ServiceAccount admission plugin would then reject every Pod.
+          '--disable-admission-plugins=ServiceAccount',
+          '--allow-privileged=true',
+        ],
+        join(tmpDir, 'kube-apiserver.log'),
+      );
       procs.push(apiserver);
       const admin = pki.users[ADMIN]!;
       await waitFor(apiserver, opts.readyTimeoutMs ?? 120_000, () =>
@@ -203,7 +213,10 @@ async function writeKubeconfig(info: ClusterInfo, users: Record<string, CertPair
       name,
       user: { 'client-certificate-data': b64(pair.certPem), 'client-key-data': b64(pair.keyPem) },
     })),
-    contexts: [info.adminContext, info.tenantContext].map((name) => ({ name, context: { cluster: CLUSTER, user: name } })),
+    contexts: [info.adminContext, info.tenantContext].map((name) => ({
+      name,
+      context: { cluster: CLUSTER, user: name },
+    })),
     'current-context': info.adminContext,
   };
   await writeFile(info.kubeconfig, stringify(config), { mode: 0o600 });
@@ -257,7 +270,9 @@ function freePorts(n: number): Promise<number[]> {
           });
         }),
     ),
-  ).finally(() => servers.forEach((s) => s.close()));
+  ).finally(() => {
+    for (const s of servers) s.close();
+  });
 }
 
 // ---- CRDs -------------------------------------------------------------------------------

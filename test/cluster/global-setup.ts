@@ -32,7 +32,11 @@ function binDir(): string {
 const kubectlOnPath = (): boolean => spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 
 function haveBinaries(dir: string): boolean {
-  return existsSync(join(dir, 'etcd')) && existsSync(join(dir, 'kube-apiserver')) && (kubectlOnPath() || existsSync(join(dir, 'kubectl')));
+  return (
+    existsSync(join(dir, 'etcd')) &&
+    existsSync(join(dir, 'kube-apiserver')) &&
+    (kubectlOnPath() || existsSync(join(dir, 'kubectl')))
+  );
 }
 
 /** Runs build.sh with its output streamed to the terminal (a cold build takes minutes). */
@@ -60,7 +64,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const started = Date.now();
   const cp = await ControlPlane.start({ binDir: dir, crdDir });
-  console.log(`[e2e] control plane ready at ${cp.info.server} in ${((Date.now() - started) / 1000).toFixed(1)}s (${cp.info.tmpDir})`);
+  console.log(
+    `[e2e] control plane ready at ${cp.info.server} in ${((Date.now() - started) / 1000).toFixed(1)}s (${cp.info.tmpDir})`,
+  );
   project.provide('cluster', cp.info);
   return () => cp.stop();
 }

@@ -115,7 +115,12 @@ export class ManagedProcess {
 
   private record(chunk: Buffer): void {
     this.log.write(chunk);
-    this.tail.push(...chunk.toString('utf8').split('\n').filter((l) => l.length > 0));
+    this.tail.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.length > 0),
+    );
     if (this.tail.length > TAIL_LINES) this.tail.splice(0, this.tail.length - TAIL_LINES);
   }
 }

@@ -45,7 +45,9 @@ describe('e2e control plane', () => {
       fileURLToPath(new URL('../../../shared/crds/sparkoperator.k8s.io_sparkapplications.yaml', import.meta.url)),
       'utf8',
     );
-    const { status: code, body } = await rawGet('/apis/apiextensions.k8s.io/v1/customresourcedefinitions/sparkapplications.sparkoperator.k8s.io');
+    const { status: code, body } = await rawGet(
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/sparkapplications.sparkoperator.k8s.io',
+    );
     expect(code).toBe(200);
     for (const key of ['x-kubernetes-preserve-unknown-fields', 'x-kubernetes-int-or-string']) {
       const inSource = source.split(`${key}:`).length - 1;

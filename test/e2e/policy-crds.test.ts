@@ -10,25 +10,48 @@ import { kubectl } from '../support/kubectl.js';
 const kubeconfigFlag = () => ['--kubeconfig', cluster().kubeconfig];
 
 beforeAll(async () => {
-  const apply = kubectl(['apply', '--server-side', '-f', '-', ...kubeconfigFlag()], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: policyCrds() }) });
+  const apply = kubectl(['apply', '--server-side', '-f', '-', ...kubeconfigFlag()], {
+    input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: policyCrds() }),
+  });
   expect(apply.code, apply.stderr).toBe(0);
-  const wait = kubectl(['wait', '--for=condition=Established', '--timeout=30s', ...policyCrds().map((c) => `crd/${c.metadata.name}`), ...kubeconfigFlag()]);
+  const wait = kubectl([
+    'wait',
+    '--for=condition=Established',
+    '--timeout=30s',
+    ...policyCrds().map((c) => `crd/${c.metadata.name}`),
+    ...kubeconfigFlag(),
+  ]);
   expect(wait.code, wait.stderr).toBe(0);
-  await kubeConfig('admin').makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: 'team-a' } } }).catch(() => undefined);
+  await kubeConfig('admin')
+    .makeApiClient(k8s.CoreV1Api)
+    .createNamespace({ body: { metadata: { name: 'team-a' } } })
+    .catch(() => undefined);
 });
 
 describe('policy CRDs', () => {
-  it.each(Object.entries(SCAFFOLDS).filter(([label]) => label.startsWith('policy')))('scaffold %s passes server-side dry-run', (_, args) => {
-    const scaffold = kubectl(['graphdata', ...args]);
-    expect(scaffold.code, scaffold.stderr).toBe(0);
-    const apply = kubectl(['apply', '--server-side', '--dry-run=server', '-f', '-', ...kubeconfigFlag()], { input: scaffold.stdout });
-    expect(apply.stderr).toBe('');
-    expect(apply.code).toBe(0);
-  });
+  it.each(Object.entries(SCAFFOLDS).filter(([label]) => label.startsWith('policy')))(
+    'scaffold %s passes server-side dry-run',
+    (_, args) => {
+      const scaffold = kubectl(['graphdata', ...args]);
+      expect(scaffold.code, scaffold.stderr).toBe(0);
+      const apply = kubectl(['apply', '--server-side', '--dry-run=server', '-f', '-', ...kubeconfigFlag()], {
+        input: scaffold.stdout,
+      });
+      expect(apply.stderr).toBe('');
+      expect(apply.code).toBe(0);
+    },
+  );
 
   it('fills the schema defaults on the server, as the policy loader does offline', () => {
-    const minimal = { apiVersion: 'graphdata.io/v1alpha1', kind: 'ClusterGraphDataPolicy', metadata: { name: 'minimal' }, spec: { alluxio: { master: { hostname: 'my-master' } } } };
-    const run = kubectl(['create', '--dry-run=server', '-o', 'json', '-f', '-', ...kubeconfigFlag()], { input: JSON.stringify(minimal) });
+    const minimal = {
+      apiVersion: 'graphdata.io/v1alpha1',
+      kind: 'ClusterGraphDataPolicy',
+      metadata: { name: 'minimal' },
+      spec: { alluxio: { master: { hostname: 'my-master' } } },
+    };
+    const run = kubectl(['create', '--dry-run=server', '-o', 'json', '-f', '-', ...kubeconfigFlag()], {
+      input: JSON.stringify(minimal),
+    });
     expect(run.code, run.stderr).toBe(0);
     const spec = JSON.parse(run.stdout).spec;
     expect(spec.alluxio.master).toEqual({ hostname: 'my-master', rpcPort: 19998 });
@@ -37,7 +60,12 @@ describe('policy CRDs', () => {
   });
 
   it('rejects what the policy loader rejects', () => {
-    const bad = { apiVersion: 'graphdata.io/v1alpha1', kind: 'ClusterGraphDataPolicy', metadata: { name: 'bad' }, spec: { placement: { mode: 'sometimes' } } };
+    const bad = {
+      apiVersion: 'graphdata.io/v1alpha1',
+      kind: 'ClusterGraphDataPolicy',
+      metadata: { name: 'bad' },
+      spec: { placement: { mode: 'sometimes' } },
+    };
     const run = kubectl(['create', '--dry-run=server', '-f', '-', ...kubeconfigFlag()], { input: JSON.stringify(bad) });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('spec.placement.mode');

@@ -23,7 +23,10 @@ describe.each(CLUSTER_KINDS)('scaffold %s', (_, args) => {
   it('passes server-side dry-run against the upstream CRDs', () => {
     const scaffold = kubectl(['graphdata', ...args]);
     expect(scaffold.code, scaffold.stderr).toBe(0);
-    const apply = kubectl(['apply', '--server-side', '--dry-run=server', '-f', '-', '--kubeconfig', cluster().kubeconfig], { input: scaffold.stdout });
+    const apply = kubectl(
+      ['apply', '--server-side', '--dry-run=server', '-f', '-', '--kubeconfig', cluster().kubeconfig],
+      { input: scaffold.stdout },
+    );
     expect(apply.stderr).toBe('');
     expect(apply.code).toBe(0);
     expect(apply.stdout).toMatch(/\(server dry run\)/);

@@ -18,8 +18,22 @@ function manifest(text: string): string {
 }
 
 function validate(file: string): { code: number; diagnostics: Diagnostic[]; stderr: string } {
-  const run = kubectl(['graphdata', 'validate', '--server', '-f', file, '-o', 'json', '--kubeconfig', cluster().kubeconfig]);
-  return { code: run.code, stderr: run.stderr, diagnostics: run.stdout ? (JSON.parse(run.stdout) as { diagnostics: Diagnostic[] }).diagnostics : [] };
+  const run = kubectl([
+    'graphdata',
+    'validate',
+    '--server',
+    '-f',
+    file,
+    '-o',
+    'json',
+    '--kubeconfig',
+    cluster().kubeconfig,
+  ]);
+  return {
+    code: run.code,
+    stderr: run.stderr,
+    diagnostics: run.stdout ? (JSON.parse(run.stdout) as { diagnostics: Diagnostic[] }).diagnostics : [],
+  };
 }
 
 describe('validate --server', () => {
@@ -34,9 +48,17 @@ describe('validate --server', () => {
     const run = validate(file);
     expect(run.code).toBe(1);
     const server = run.diagnostics.filter((d) => d.code === 'server-Invalid');
-    expect(server.map((d) => d.path).sort()).toEqual(['spec.mainApplicationFile', 'spec.mode', 'spec.sparkVersion', 'spec.type']);
+    expect(server.map((d) => d.path).sort()).toEqual([
+      'spec.mainApplicationFile',
+      'spec.mode',
+      'spec.sparkVersion',
+      'spec.type',
+    ]);
     expect(server.find((d) => d.path === 'spec.type')).toMatchObject({ file, line: 6, hint: 'add spec.type' });
-    expect(server.find((d) => d.path === 'spec.mode')).toMatchObject({ line: 7, message: expect.stringContaining('"cluster", "client"') });
+    expect(server.find((d) => d.path === 'spec.mode')).toMatchObject({
+      line: 7,
+      message: expect.stringContaining('"cluster", "client"'),
+    });
   });
 
   it('maps apiserver field errors to the line of the field', () => {
@@ -51,7 +73,9 @@ spec:
 `);
     const run = validate(file);
     expect(run.code).toBe(1);
-    expect(run.diagnostics).toContainEqual(expect.objectContaining({ severity: 'error', code: 'server-Invalid', path: 'metadata.name', file, line: 4 }));
+    expect(run.diagnostics).toContainEqual(
+      expect.objectContaining({ severity: 'error', code: 'server-Invalid', path: 'metadata.name', file, line: 4 }),
+    );
   });
 
   it('says when the cluster does not serve a kind', () => {

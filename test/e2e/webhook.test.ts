@@ -11,7 +11,14 @@ import { staticPolicyStore } from '../../webhook/policy-store.js';
 import { mutatingWebhookConfiguration } from '../../webhook/registration.js';
 import { buildServer } from '../../webhook/server.js';
 import { cluster, kubeConfig } from '../cluster/kube.js';
-import { POD_SHAPES, graphscopeEnginePod, legacyComputeNodePod, sparkDriverPod, sparkExecutorPod, starrocksCnPod } from '../fixtures/pods.js';
+import {
+  POD_SHAPES,
+  graphscopeEnginePod,
+  legacyComputeNodePod,
+  sparkDriverPod,
+  sparkExecutorPod,
+  starrocksCnPod,
+} from '../fixtures/pods.js';
 import { defaultPolicy } from '../fixtures/policy.js';
 import { randomPod, rng } from '../fixtures/random-pods.js';
 import { commonNameOnlyCert } from '../support/certs.js';
@@ -69,12 +76,20 @@ beforeAll(async () => {
   await ensureNamespace('tenant-a', { 'graphdata.io/inject': 'enabled' });
   await ensureNamespace('tenant-plain');
   await ensureNamespace(OWN_NAMESPACE, { 'graphdata.io/inject': 'enabled' });
-  await register(mutatingWebhookConfiguration({ endpoint: { url: `${webhook.url}/mutate` }, caBundle: webhook.ca, ownNamespace: OWN_NAMESPACE }));
+  await register(
+    mutatingWebhookConfiguration({
+      endpoint: { url: `${webhook.url}/mutate` },
+      caBundle: webhook.ca,
+      ownNamespace: OWN_NAMESPACE,
+    }),
+  );
 });
 
 afterAll(async () => {
   await webhook?.stop();
-  await admission().deleteMutatingWebhookConfiguration({ name: 'graphdata' }).catch(() => undefined);
+  await admission()
+    .deleteMutatingWebhookConfiguration({ name: 'graphdata' })
+    .catch(() => undefined);
 });
 
 const injected = (pod: Pod) => pod.metadata?.annotations?.[ANNOTATION_INJECTED];
@@ -83,12 +98,27 @@ const container = (pod: Pod, name: string) => pod.spec!.containers.find((c) => c
 describe('pods created through the apiserver in an opted-in namespace', () => {
   it('Spark executor: jar, config, socket and placement are stored', async () => {
     const pod = await create('tenant-a', sparkExecutorPod());
-    expect(JSON.parse(injected(pod)!)).toMatchObject({ workload: 'spark-executor', policy: 'ClusterGraphDataPolicy/default', generation: 1 });
+    expect(JSON.parse(injected(pod)!)).toMatchObject({
+      workload: 'spark-executor',
+      policy: 'ClusterGraphDataPolicy/default',
+      generation: 1,
+    });
     const c = container(pod, 'spark-kubernetes-executor');
-    expect(c.env!.find((e) => e.name === 'SPARK_EXTRA_CLASSPATH')?.value).toBe('/opt/graphdata/alluxio-client/alluxio-2.9.4-client.jar');
-    expect(c.env!.find((e) => e.name === 'JAVA_TOOL_OPTIONS')?.value).toContain('-Dalluxio.master.hostname=alluxio-master-0.alluxio');
-    expect(c.volumeMounts).toContainEqual({ name: 'graphdata-alluxio-domain', mountPath: '/opt/domain', readOnly: true });
-    expect(pod.spec!.volumes).toContainEqual({ name: 'graphdata-alluxio-domain', hostPath: { path: '/tmp/alluxio-domain', type: 'Directory' } });
+    expect(c.env!.find((e) => e.name === 'SPARK_EXTRA_CLASSPATH')?.value).toBe(
+      '/opt/graphdata/alluxio-client/alluxio-2.9.4-client.jar',
+    );
+    expect(c.env!.find((e) => e.name === 'JAVA_TOOL_OPTIONS')?.value).toContain(
+      '-Dalluxio.master.hostname=alluxio-master-0.alluxio',
+    );
+    expect(c.volumeMounts).toContainEqual({
+      name: 'graphdata-alluxio-domain',
+      mountPath: '/opt/domain',
+      readOnly: true,
+    });
+    expect(pod.spec!.volumes).toContainEqual({
+      name: 'graphdata-alluxio-domain',
+      hostPath: { path: '/tmp/alluxio-domain', type: 'Directory' },
+    });
     expect(pod.spec!.initContainers!.map((i) => i.name)).toEqual(['graphdata-alluxio-client']);
     expect(pod.spec!.nodeSelector).toEqual({ alluxio: 'true' });
   });
@@ -105,13 +135,20 @@ describe('pods created through the apiserver in an opted-in namespace', () => {
     ['legacy ComputeNodeGroup', legacyComputeNodePod, 'cn-container'],
   ])('StarRocks CN (%s): the jar as one file in the hdfs lib dir', async (_, make, name) => {
     const pod = await create('tenant-a', make());
-    expect(container(pod, name).volumeMounts).toContainEqual({ name: 'graphdata-alluxio-client', mountPath: '/opt/starrocks/cn/lib/hadoop/hdfs/alluxio-2.9.4-client.jar', subPath: 'alluxio-2.9.4-client.jar', readOnly: true });
+    expect(container(pod, name).volumeMounts).toContainEqual({
+      name: 'graphdata-alluxio-client',
+      mountPath: '/opt/starrocks/cn/lib/hadoop/hdfs/alluxio-2.9.4-client.jar',
+      subPath: 'alluxio-2.9.4-client.jar',
+      readOnly: true,
+    });
   });
 
   it('GraphScope engine: the engine container only, never vineyard', async () => {
     const pod = await create('tenant-a', graphscopeEnginePod());
     expect(container(pod, 'engine').volumeMounts).toContainEqual(expect.objectContaining({ mountPath: '/opt/domain' }));
-    expect(container(pod, 'vineyard').volumeMounts ?? []).not.toContainEqual(expect.objectContaining({ mountPath: '/opt/domain' }));
+    expect(container(pod, 'vineyard').volumeMounts ?? []).not.toContainEqual(
+      expect.objectContaining({ mountPath: '/opt/domain' }),
+    );
   });
 
   it.each(POD_SHAPES)('$name: admitted without a 422, injected once', async ({ pod }) => {
@@ -141,8 +178,22 @@ describe('pods the webhook must not touch', () => {
     ['an unlabelled namespace', 'tenant-plain', sparkExecutorPod()],
     ['kube-system', 'kube-system', sparkExecutorPod()],
     ['the webhook’s own namespace', OWN_NAMESPACE, sparkExecutorPod()],
-    ['a pod labelled graphdata.io/inject=false', 'tenant-a', { ...sparkExecutorPod(), metadata: { name: 'opted-out', labels: { 'spark-role': 'executor', 'graphdata.io/inject': 'false' } } }],
-    ['an unrelated pod (filtered by matchConditions)', 'tenant-a', { metadata: { name: 'web', labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } as Pod],
+    [
+      'a pod labelled graphdata.io/inject=false',
+      'tenant-a',
+      {
+        ...sparkExecutorPod(),
+        metadata: { name: 'opted-out', labels: { 'spark-role': 'executor', 'graphdata.io/inject': 'false' } },
+      },
+    ],
+    [
+      'an unrelated pod (filtered by matchConditions)',
+      'tenant-a',
+      {
+        metadata: { name: 'web', labels: { app: 'web' } },
+        spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
+      } as Pod,
+    ],
   ])('%s: stored untouched', async (_, namespace, pod) => {
     const stored = await create(namespace, pod);
     expect(injected(stored)).toBeUndefined();
@@ -155,12 +206,23 @@ describe('kubectl graphdata against the live webhook', () => {
   it('version finds the webhook through its MutatingWebhookConfiguration', () => {
     const run = kubectl(['graphdata', 'version', '--kubeconfig', cluster().kubeconfig, '-o', 'json']);
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ server: { version: 'v1.32.4' }, webhook: { version: '0.1.0', endpoint: `${webhook.url}/version`, policy: 'built-in default policy' } });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      server: { version: 'v1.32.4' },
+      webhook: { version: '0.1.0', endpoint: `${webhook.url}/version`, policy: 'built-in default policy' },
+    });
   });
 
   it('reads the injected record and checks each piece is still in place', async () => {
     const pod = await create('tenant-a', sparkExecutorPod());
-    const run = kubectl(['graphdata', 'explain', `pod/${pod.metadata!.name}`, '-n', 'tenant-a', '--kubeconfig', cluster().kubeconfig]);
+    const run = kubectl([
+      'graphdata',
+      'explain',
+      `pod/${pod.metadata!.name}`,
+      '-n',
+      'tenant-a',
+      '--kubeconfig',
+      cluster().kubeconfig,
+    ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('injected by ClusterGraphDataPolicy/default generation 1');
     expect(run.stdout).toMatch(/domain-socket\s+present\s+volume graphdata-alluxio-domain/);
@@ -169,9 +231,22 @@ describe('kubectl graphdata against the live webhook', () => {
 
   it('says why a pod in an unlabelled namespace was not injected', async () => {
     const pod = await create('tenant-plain', sparkExecutorPod());
-    const run = kubectl(['graphdata', 'explain', `pod/${pod.metadata!.name}`, '-n', 'tenant-plain', '--kubeconfig', cluster().kubeconfig, '-o', 'json']);
+    const run = kubectl([
+      'graphdata',
+      'explain',
+      `pod/${pod.metadata!.name}`,
+      '-n',
+      'tenant-plain',
+      '--kubeconfig',
+      cluster().kubeconfig,
+      '-o',
+      'json',
+    ]);
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ namespaceOptedIn: false, reason: expect.stringContaining('is not labelled graphdata.io/inject=enabled') });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      namespaceOptedIn: false,
+      reason: expect.stringContaining('is not labelled graphdata.io/inject=enabled'),
+    });
   });
 
   it('fails with a hint for a pod that does not exist', () => {
@@ -188,17 +263,28 @@ describe('dry run and failure modes', () => {
     const body = { ...pod, metadata: { ...pod.metadata } } as k8s.V1Pod;
     const result = (await core().createNamespacedPod({ namespace: 'tenant-a', body, dryRun: 'All' })) as Pod;
     expect(injected(result)).toBeDefined();
-    await expect(core().readNamespacedPod({ namespace: 'tenant-a', name: 'dry-run-only' })).rejects.toMatchObject({ code: 404 });
+    await expect(core().readNamespacedPod({ namespace: 'tenant-a', name: 'dry-run-only' })).rejects.toMatchObject({
+      code: 404,
+    });
   });
 
   it('a serving cert without SANs is rejected by the apiserver (TLS really is verified)', async () => {
     const ca = createCA({ commonName: 'cn-only-ca' });
     const bad = commonNameOnlyCert(ca, '127.0.0.1');
-    const server = buildServer({ tls: { cert: bad.certPem, key: bad.keyPem }, policies: staticPolicyStore(defaultPolicy()), logger: false });
+    const server = buildServer({
+      tls: { cert: bad.certPem, key: bad.keyPem },
+      policies: staticPolicyStore(defaultPolicy()),
+      logger: false,
+    });
     await server.app.listen({ port: 0, host: '127.0.0.1' });
     const port = (server.app.server.address() as { port: number }).port;
     await ensureNamespace('tenant-tls', { 'graphdata.io/tls-check': 'on' });
-    const config = mutatingWebhookConfiguration({ name: 'graphdata-tls-check', endpoint: { url: `https://127.0.0.1:${port}/mutate` }, caBundle: ca.certPem, ownNamespace: OWN_NAMESPACE });
+    const config = mutatingWebhookConfiguration({
+      name: 'graphdata-tls-check',
+      endpoint: { url: `https://127.0.0.1:${port}/mutate` },
+      caBundle: ca.certPem,
+      ownNamespace: OWN_NAMESPACE,
+    });
     // Fail instead of Ignore, scoped to one namespace, so a TLS failure becomes visible.
     config.webhooks![0]!.failurePolicy = 'Fail';
     config.webhooks![0]!.namespaceSelector = { matchLabels: { 'graphdata.io/tls-check': 'on' } };

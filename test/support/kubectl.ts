@@ -9,8 +9,16 @@ export interface KubectlRun {
   stderr: string;
 }
 
-export function kubectl(args: string[], opts: { kubeconfig?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): KubectlRun {
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${join(REPO_ROOT, 'bin')}:${process.env.PATH}`, NO_COLOR: '1', ...opts.env };
+export function kubectl(
+  args: string[],
+  opts: { kubeconfig?: string; input?: string; env?: NodeJS.ProcessEnv } = {},
+): KubectlRun {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${join(REPO_ROOT, 'bin')}:${process.env.PATH}`,
+    NO_COLOR: '1',
+    ...opts.env,
+  };
   if (opts.kubeconfig) env.KUBECONFIG = opts.kubeconfig;
   const run = spawnSync('kubectl', args, { encoding: 'utf8', env, input: opts.input ?? '', timeout: 60_000 });
   if (run.error) throw run.error;

@@ -12,7 +12,10 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function cli(args: string[], opts: { stdin?: string; env?: Record<string, string | undefined> } = {}): Promise<CliRun> {
+export async function cli(
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string | undefined> } = {},
+): Promise<CliRun> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -32,6 +35,10 @@ export async function cli(args: string[], opts: { stdin?: string; env?: Record<s
 export const PLUGIN_BIN = join(REPO_ROOT, 'bin', 'kubectl-graphdata');
 
 export function cliProcess(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
-  const run = spawnSync(PLUGIN_BIN, args, { encoding: 'utf8', input: opts.input ?? '', env: { ...process.env, ...opts.env } });
+  const run = spawnSync(PLUGIN_BIN, args, {
+    encoding: 'utf8',
+    input: opts.input ?? '',
+    env: { ...process.env, ...opts.env },
+  });
   return { code: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
 }

@@ -8,7 +8,11 @@ export interface HttpsReply {
   json<T = any>(): T;
 }
 
-export function httpsCall(url: string, ca: string, opts: { method?: string; body?: string | Buffer; headers?: Record<string, string> } = {}): Promise<HttpsReply> {
+export function httpsCall(
+  url: string,
+  ca: string,
+  opts: { method?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
+): Promise<HttpsReply> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: opts.method ?? 'GET', ca, headers: opts.headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -24,7 +28,11 @@ export function httpsCall(url: string, ca: string, opts: { method?: string; body
 }
 
 export const postJson = (url: string, ca: string, body: unknown) =>
-  httpsCall(url, ca, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  httpsCall(url, ca, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
 
 let counter = 0;
 export function admissionReview(pod: Pod, extra: Record<string, unknown> = {}) {

@@ -2,7 +2,16 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import forge from 'node-forge';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  type CertPair, caBundle, createCA, inspectCert, issueCert, localSans, needsRotation, splitSans, verifyChain, webhookSans,
+  type CertPair,
+  caBundle,
+  createCA,
+  inspectCert,
+  issueCert,
+  localSans,
+  needsRotation,
+  splitSans,
+  verifyChain,
+  webhookSans,
 } from '../../../certs/pki.js';
 
 const DAY = 86_400_000;
@@ -18,7 +27,9 @@ beforeAll(() => {
   ca = createCA({ commonName: 'graphdata-test-ca' });
   otherCa = createCA({ commonName: 'graphdata-other-ca' });
   serving = issueCert({
-    ca, commonName: 'graphdata-webhook', usage: 'server',
+    ca,
+    commonName: 'graphdata-webhook',
+    usage: 'server',
     ...splitSans([...webhookSans('graphdata-webhook', 'graphdata-system'), ...localSans]),
   });
 });
@@ -33,7 +44,13 @@ describe('webhookSans / localSans', () => {
 describe('createCA', () => {
   it('is a CA with a subject key identifier and a 10-year default lifetime', () => {
     const info = inspectCert(ca.certPem);
-    expect(info).toMatchObject({ isCA: true, keyType: 'rsa', keyBits: 2048, subject: 'CN=graphdata-test-ca', issuer: 'CN=graphdata-test-ca' });
+    expect(info).toMatchObject({
+      isCA: true,
+      keyType: 'rsa',
+      keyBits: 2048,
+      subject: 'CN=graphdata-test-ca',
+      issuer: 'CN=graphdata-test-ca',
+    });
     expect(info.notAfter.getTime() - info.notBefore.getTime()).toBeGreaterThanOrEqual(3650 * DAY);
     expect(new X509Certificate(ca.certPem).toLegacyObject().ext_key_usage).toBeUndefined();
     expect(verifyChain(ca.certPem, ca.certPem).valid).toBe(true); // self-signed
@@ -48,8 +65,11 @@ describe('issueCert', () => {
   it('puts every requested SAN into the serving cert', () => {
     const info = inspectCert(serving.certPem);
     expect(info.dnsNames).toEqual([
-      'graphdata-webhook', 'graphdata-webhook.graphdata-system', 'graphdata-webhook.graphdata-system.svc',
-      'graphdata-webhook.graphdata-system.svc.cluster.local', 'localhost',
+      'graphdata-webhook',
+      'graphdata-webhook.graphdata-system',
+      'graphdata-webhook.graphdata-system.svc',
+      'graphdata-webhook.graphdata-system.svc.cluster.local',
+      'localhost',
     ]);
     expect(info.ipAddresses).toEqual(['127.0.0.1']);
     expect(info).toMatchObject({ isCA: false, issuer: 'CN=graphdata-test-ca', subject: 'CN=graphdata-webhook' });
@@ -58,12 +78,17 @@ describe('issueCert', () => {
   it('uses a key of at least 2048 bits and refuses smaller ones', () => {
     expect(inspectCert(serving.certPem).keyBits).toBeGreaterThanOrEqual(2048);
     expect(new X509Certificate(serving.certPem).checkPrivateKey(createPrivateKey(serving.keyPem))).toBe(true);
-    expect(() => issueCert({ ca, commonName: 'x', dnsNames: ['x'], usage: 'server', keyBits: 1024 })).toThrow(/too small: at least 2048/);
+    expect(() => issueCert({ ca, commonName: 'x', dnsNames: ['x'], usage: 'server', keyBits: 1024 })).toThrow(
+      /too small: at least 2048/,
+    );
   });
 
   it('verifies against its CA and not against another CA', () => {
     expect(verifyChain(serving.certPem, ca.certPem)).toMatchObject({ valid: true });
-    expect(verifyChain(serving.certPem, otherCa.certPem)).toMatchObject({ valid: false, reason: expect.stringMatching(/not the issuer/) });
+    expect(verifyChain(serving.certPem, otherCa.certPem)).toMatchObject({
+      valid: false,
+      reason: expect.stringMatching(/not the issuer/),
+    });
     expect(verifyChain(serving.certPem, [otherCa.certPem, ca.certPem])).toMatchObject({ valid: true });
     // Same issuer name but a different key: must fail on the key identifier or signature.
     const impostor = createCA({ commonName: 'graphdata-test-ca' });
@@ -74,7 +99,9 @@ describe('issueCert', () => {
     const leaf = new X509Certificate(serving.certPem);
     expect(leaf.checkIssued(new X509Certificate(ca.certPem))).toBe(true);
     expect(leaf.toLegacyObject().ext_key_usage).toEqual([SERVER_AUTH]);
-    expect(forge.pki.certificateFromPem(serving.certPem).siginfo.algorithmOid).toBe(forge.pki.oids['sha256WithRSAEncryption']);
+    expect(forge.pki.certificateFromPem(serving.certPem).siginfo.algorithmOid).toBe(
+      forge.pki.oids.sha256WithRSAEncryption,
+    );
     // 16 bytes, high bit clear (Go rejects negative serials), no leading zero byte (non-minimal DER).
     expect(inspectCert(serving.certPem).serial).toMatch(/^(0[1-9A-F]|[1-7][0-9A-F])[0-9A-F]{30}$/);
   });
@@ -93,8 +120,14 @@ describe('issueCert', () => {
   it('refuses a server cert without SANs, a non-CA issuer and a mismatched CA key', () => {
     expect(() => issueCert({ ca, commonName: 'only-cn', usage: 'server' })).toThrow(/at least one DNS name or IP/);
     expect(() => issueCert({ ca: serving, commonName: 'x', dnsNames: ['x'], usage: 'server' })).toThrow(/not a CA/);
-    expect(() => issueCert({ ca: { certPem: ca.certPem, keyPem: otherCa.keyPem }, commonName: 'x', dnsNames: ['x'], usage: 'server' }))
-      .toThrow(/does not match/);
+    expect(() =>
+      issueCert({
+        ca: { certPem: ca.certPem, keyPem: otherCa.keyPem },
+        commonName: 'x',
+        dnsNames: ['x'],
+        usage: 'server',
+      }),
+    ).toThrow(/does not match/);
   });
 
   it('never outlives its CA', () => {
@@ -115,9 +148,18 @@ describe('needsRotation', () => {
 
   it('is true inside the renewal window, after expiry and before notBefore', () => {
     const { notBefore, notAfter } = inspectCert(serving.certPem);
-    expect(needsRotation(serving.certPem, new Date(notAfter.getTime() - 30 * DAY))).toMatchObject({ rotate: true, reason: expect.stringMatching(/days left/) });
-    expect(needsRotation(serving.certPem, new Date(notAfter.getTime() + 1000))).toMatchObject({ rotate: true, reason: expect.stringMatching(/expired/) });
-    expect(needsRotation(serving.certPem, new Date(notBefore.getTime() - 1000))).toMatchObject({ rotate: true, reason: expect.stringMatching(/not valid before/) });
+    expect(needsRotation(serving.certPem, new Date(notAfter.getTime() - 30 * DAY))).toMatchObject({
+      rotate: true,
+      reason: expect.stringMatching(/days left/),
+    });
+    expect(needsRotation(serving.certPem, new Date(notAfter.getTime() + 1000))).toMatchObject({
+      rotate: true,
+      reason: expect.stringMatching(/expired/),
+    });
+    expect(needsRotation(serving.certPem, new Date(notBefore.getTime() - 1000))).toMatchObject({
+      rotate: true,
+      reason: expect.stringMatching(/not valid before/),
+    });
   });
 
   it('takes a fixed duration instead of a fraction, and rejects a window as long as the lifetime', () => {
@@ -125,7 +167,9 @@ describe('needsRotation', () => {
     const sixtyDaysLeft = new Date(notAfter.getTime() - 60 * DAY);
     expect(needsRotation(serving.certPem, sixtyDaysLeft, { ms: 30 * DAY }).rotate).toBe(false);
     expect(needsRotation(serving.certPem, sixtyDaysLeft, { ms: 90 * DAY }).rotate).toBe(true);
-    expect(() => needsRotation(serving.certPem, new Date(), { ms: 400 * DAY })).toThrow(/shorter than the certificate lifetime/);
+    expect(() => needsRotation(serving.certPem, new Date(), { ms: 400 * DAY })).toThrow(
+      /shorter than the certificate lifetime/,
+    );
     expect(() => needsRotation(serving.certPem, new Date(), { fraction: 1 })).toThrow(/between 0 and 1/);
   });
 });

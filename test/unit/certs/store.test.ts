@@ -55,7 +55,13 @@ describe('ensureDevCerts', () => {
     const dir = await freshDir();
     const first = await ensureDevCerts(dir, { sans: ['localhost'] });
     const ca = { certPem: first.caPem, keyPem: await readFile(first.paths.caKey, 'utf8') };
-    const expired = issueCert({ ca, commonName: 'localhost', dnsNames: ['localhost'], usage: 'server', notBefore: new Date(Date.now() - 400 * DAY) });
+    const expired = issueCert({
+      ca,
+      commonName: 'localhost',
+      dnsNames: ['localhost'],
+      usage: 'server',
+      notBefore: new Date(Date.now() - 400 * DAY),
+    });
     await writeFile(first.paths.cert, expired.certPem);
     await writeFile(first.paths.key, expired.keyPem);
     const second = await ensureDevCerts(dir, { sans: ['localhost'] });
@@ -69,7 +75,10 @@ describe('ensureDevCerts', () => {
     const dir = await freshDir();
     const first = await ensureDevCerts(dir, { sans: ['localhost'], caValidityDays: 30 });
     const second = await ensureDevCerts(dir, { sans: ['localhost'], now: new Date(Date.now() + 25 * DAY) });
-    expect(second).toMatchObject({ caGenerated: true, reasons: [expect.stringMatching(/^ca: /), 'serving: CA was regenerated'] });
+    expect(second).toMatchObject({
+      caGenerated: true,
+      reasons: [expect.stringMatching(/^ca: /), 'serving: CA was regenerated'],
+    });
     expect(second.caPem).not.toBe(first.caPem);
     // Clients still holding the old serving cert and the new one both verify against the bundle.
     expect(verifyChain(first.certPem, second.caBundlePem).valid).toBe(true);
@@ -81,7 +90,9 @@ describe('ensureDevCerts', () => {
     const first = await ensureDevCerts(dir, { sans: ['localhost'] });
     const stranger = createCA({ commonName: 'stranger' });
     await writeFile(first.paths.key, stranger.keyPem);
-    expect((await ensureDevCerts(dir, { sans: ['localhost'] })).reasons).toEqual(['serving: tls.key does not match tls.crt']);
+    expect((await ensureDevCerts(dir, { sans: ['localhost'] })).reasons).toEqual([
+      'serving: tls.key does not match tls.crt',
+    ]);
     await writeFile(first.paths.caCert, 'not a certificate');
     expect((await ensureDevCerts(dir, { sans: ['localhost'] })).reasons[0]).toMatch(/^ca: unreadable/);
   });

@@ -16,7 +16,9 @@ beforeAll(() => {
   ca = createCA({ commonName: 'graphdata-tls-test-ca' });
   otherCa = createCA({ commonName: 'graphdata-tls-other-ca' });
   serving = issueCert({
-    ca, commonName: 'graphdata-webhook', usage: 'server',
+    ca,
+    commonName: 'graphdata-webhook',
+    usage: 'server',
     ...splitSans([...webhookSans('graphdata-webhook', 'graphdata-system'), ...localSans]),
   });
 });
@@ -36,11 +38,14 @@ async function serve(pair: CertPair): Promise<number> {
 /** Resolves with the body, rejects with the TLS error code (e.g. ERR_TLS_CERT_ALTNAME_INVALID). */
 function get(port: number, caPem: string, servername?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, ca: caPem, agent: false, ...(servername ? { servername } : {}) }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve(body));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, ca: caPem, agent: false, ...(servername ? { servername } : {}) },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve(body));
+      },
+    );
     req.on('error', (err: NodeJS.ErrnoException) => reject(new Error(err.code ?? err.message)));
     req.end();
   });
@@ -56,7 +61,9 @@ describe('https with an issued serving cert', () => {
   });
 
   it('is rejected for a name it does not carry', async () => {
-    await expect(get(await serve(serving), ca.certPem, 'other.graphdata-system.svc')).rejects.toThrow('ERR_TLS_CERT_ALTNAME_INVALID');
+    await expect(get(await serve(serving), ca.certPem, 'other.graphdata-system.svc')).rejects.toThrow(
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+    );
   });
 
   it('is rejected when the client trusts a different CA', async () => {
@@ -65,6 +72,8 @@ describe('https with an issued serving cert', () => {
 
   it('fails verification when the cert has only a Common Name and no SAN', async () => {
     // issueCert refuses to build this, so sign one by hand.
-    await expect(get(await serve(commonNameOnlyCert(ca, '127.0.0.1')), ca.certPem)).rejects.toThrow('ERR_TLS_CERT_ALTNAME_INVALID');
+    await expect(get(await serve(commonNameOnlyCert(ca, '127.0.0.1')), ca.certPem)).rejects.toThrow(
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+    );
   });
 });

@@ -36,18 +36,27 @@ describe('completion candidates', () => {
 
   it('complete flag names of the command being typed', () => {
     const flags = values(['scaffold', 'spark', 'x', '--']);
-    expect(flags).toEqual(expect.arrayContaining(['--no-webhook', '--executors', '--output', '--namespace', '--kubeconfig', '--help']));
-    expect(values(['scaffold', 'spark', 'x', '--exec'])).toEqual(['--executors', '--executor-cores', '--executor-memory']);
+    expect(flags).toEqual(
+      expect.arrayContaining(['--no-webhook', '--executors', '--output', '--namespace', '--kubeconfig', '--help']),
+    );
+    expect(values(['scaffold', 'spark', 'x', '--exec'])).toEqual([
+      '--executors',
+      '--executor-cores',
+      '--executor-memory',
+    ]);
     expect(values(['version', '--c'])).toEqual(expect.arrayContaining(['--client', '--context']));
   });
 
   it('say NoFileComp for names, and leave file names to the shell where a value is a path', () => {
     expect(complete(['scaffold', ''], table).directive).toBe(Directive.NoFileComp);
     expect(complete(['version', '--kubeconfig', ''], table)).toEqual({ candidates: [], directive: Directive.Default });
-    expect(complete(['scaffold', 'spark', 'x', '--image', ''], table)).toEqual({ candidates: [], directive: Directive.NoFileComp });
+    expect(complete(['scaffold', 'spark', 'x', '--image', ''], table)).toEqual({
+      candidates: [],
+      directive: Directive.NoFileComp,
+    });
   });
 
-  it('print cobra\'s format: candidate lines, then :<directive>', () => {
+  it("print cobra's format: candidate lines, then :<directive>", () => {
     expect(completionOutput(['scaffold', 'sp'])).toBe('spark\n:4\n');
     expect(completionOutput(['sca']).split('\n')).toEqual([expect.stringMatching(/^scaffold\t.+/), ':4', '']);
   });
@@ -63,7 +72,7 @@ describe('kubectl_complete-graphdata', () => {
   });
 
   // kubectl runs the compiled plugin: `npm test` builds first.
-  it('answers kubectl\'s plugin completion', () => {
+  it("answers kubectl's plugin completion", () => {
     const run = spawnSync('kubectl', ['__complete', 'graphdata', 'scaffold', 'sp'], { encoding: 'utf8', env: withBin });
     expect(run.stdout).toBe('spark\n:4\n');
   });

@@ -15,8 +15,16 @@ type Schema = Record<string, unknown>;
 function strict(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(strict);
   if (typeof schema !== 'object' || schema === null) return schema;
-  const s = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, k === 'properties' ? Object.fromEntries(Object.entries(v as Schema).map(([p, ps]) => [p, strict(ps)])) : strict(v)])) as Schema;
-  if (s.properties && s.additionalProperties === undefined && !s['x-kubernetes-preserve-unknown-fields']) s.additionalProperties = false;
+  const s = Object.fromEntries(
+    Object.entries(schema).map(([k, v]) => [
+      k,
+      k === 'properties'
+        ? Object.fromEntries(Object.entries(v as Schema).map(([p, ps]) => [p, strict(ps)]))
+        : strict(v),
+    ]),
+  ) as Schema;
+  if (s.properties && s.additionalProperties === undefined && !s['x-kubernetes-preserve-unknown-fields'])
+    s.additionalProperties = false;
   // metadata is `type: object` in CRDs; the apiserver validates it itself.
   return s;
 }
@@ -29,12 +37,22 @@ const validators = new Map<string, ReturnType<typeof ajv.compile>>();
 function load(): void {
   if (schemas.size) return;
   for (const file of readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml'))) {
-    const crd = parse(readFileSync(join(CRD_DIR, file), 'utf8')) as { spec: { group: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: Schema } }[] } };
-    for (const version of crd.spec.versions) schemas.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, version.schema.openAPIV3Schema);
+    const crd = parse(readFileSync(join(CRD_DIR, file), 'utf8')) as {
+      spec: {
+        group: string;
+        names: { kind: string };
+        versions: { name: string; schema: { openAPIV3Schema: Schema } }[];
+      };
+    };
+    for (const version of crd.spec.versions)
+      schemas.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, version.schema.openAPIV3Schema);
   }
 }
 
-export const hasCrd = (apiVersion: string, kind: string): boolean => (load(), schemas.has(`${apiVersion}/${kind}`));
+export function hasCrd(apiVersion: string, kind: string): boolean {
+  load();
+  return schemas.has(`${apiVersion}/${kind}`);
+}
 
 /** Schema errors of `obj` against its upstream CRD, as `path: message` lines. Compiling a CRD takes seconds: once each. */
 export function crdErrors(obj: { apiVersion: string; kind: string }): string[] {
@@ -45,5 +63,8 @@ export function crdErrors(obj: { apiVersion: string; kind: string }): string[] {
   let validate = validators.get(key);
   if (!validate) validators.set(key, (validate = ajv.compile(strict(schema) as Schema)));
   if (validate(obj)) return [];
-  return (validate.errors ?? []).map((e: ErrorObject) => `${e.instancePath || '/'}: ${e.message}${e.keyword === 'additionalProperties' ? ` (${String(e.params.additionalProperty)})` : ''}`);
+  return (validate.errors ?? []).map(
+    (e: ErrorObject) =>
+      `${e.instancePath || '/'}: ${e.message}${e.keyword === 'additionalProperties' ? ` (${String(e.params.additionalProperty)})` : ''}`,
+  );
 }

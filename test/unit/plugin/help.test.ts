@@ -16,7 +16,7 @@ describe.each(paths)('kubectl graphdata %s --help', (command) => {
 });
 
 describe('colour', () => {
-  const ansi = /\u001b\[\d+m/;
+  const ansi = new RegExp(`${String.fromCharCode(27)}\\[\\d+m`);
 
   it('FORCE_COLOR paints error output, NO_COLOR wins over it', async () => {
     const forced = await runCli(['scaffold', 'sprak', 'x'], { env: { FORCE_COLOR: '1', NO_COLOR: undefined } });

@@ -23,7 +23,9 @@ describe('kubectl graphdata inject', () => {
     expect(run.code).toBe(0);
     const [sts, svc] = docs(run.stdout);
     expect(sts.spec.template.metadata.annotations['graphdata.io/injected']).toContain('starrocks-cn');
-    expect(sts.spec.template.spec.containers[0].volumeMounts).toContainEqual(expect.objectContaining({ mountPath: '/opt/starrocks/cn/lib/hadoop/hdfs/alluxio-2.9.4-client.jar' }));
+    expect(sts.spec.template.spec.containers[0].volumeMounts).toContainEqual(
+      expect.objectContaining({ mountPath: '/opt/starrocks/cn/lib/hadoop/hdfs/alluxio-2.9.4-client.jar' }),
+    );
     expect(svc).toEqual(docs(readFileSync(fixture('cn-statefulset.yaml'), 'utf8'))[1]);
     // The clashing emptyDir named like our socket volume: warned about at its line.
     expect(run.stderr).toContain(`${fixture('cn-statefulset.yaml')}:16:`);
@@ -59,7 +61,9 @@ describe('kubectl graphdata inject', () => {
   });
 
   it('reads stdin and prints JSON', async () => {
-    const run = await cli(['inject', '-f', '-', '-o', 'json'], { stdin: readFileSync(fixture('executor-pod.yaml'), 'utf8') });
+    const run = await cli(['inject', '-f', '-', '-o', 'json'], {
+      stdin: readFileSync(fixture('executor-pod.yaml'), 'utf8'),
+    });
     expect(JSON.parse(run.stdout).spec.nodeSelector).toEqual({ alluxio: 'true' });
   });
 
@@ -80,7 +84,13 @@ describe('kubectl graphdata inject', () => {
     const missing = await cli(['inject', '-f', '/nonexistent.yaml']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/error: \/nonexistent.yaml: no such file or directory\n {2}hint: /);
-    const badPolicy = await cli(['inject', '-f', fixture('executor-pod.yaml'), '--policy', fixture('cn-statefulset.yaml')]);
+    const badPolicy = await cli([
+      'inject',
+      '-f',
+      fixture('executor-pod.yaml'),
+      '--policy',
+      fixture('cn-statefulset.yaml'),
+    ]);
     expect(badPolicy.code).toBe(1);
     expect(badPolicy.stderr).toContain('policy-missing');
   });
@@ -99,7 +109,10 @@ describe('kubectl graphdata explain -f', () => {
   });
 
   it('explains a pod with no target container without guessing', async () => {
-    const pod = readFileSync(fixture('executor-pod.yaml'), 'utf8').replace('name: spark-kubernetes-executor', 'name: main');
+    const pod = readFileSync(fixture('executor-pod.yaml'), 'utf8').replace(
+      'name: spark-kubernetes-executor',
+      'name: main',
+    );
     const run = await cli(['explain', '-f', '-', '-o', 'json'], { stdin: pod });
     const e = JSON.parse(run.stdout);
     expect(e).toMatchObject({ status: 'no-target-container', containers: [], actions: [] });

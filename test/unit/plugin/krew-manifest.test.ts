@@ -9,7 +9,11 @@ const manifest = parse(readFileSync(`${root}plugin.yaml`, 'utf8'));
 
 describe('plugin.yaml (krew)', () => {
   it('is a krew v1alpha2 Plugin named graphdata at the plugin version', () => {
-    expect(manifest).toMatchObject({ apiVersion: 'krew.googlecontainertools.github.com/v1alpha2', kind: 'Plugin', metadata: { name: 'graphdata' } });
+    expect(manifest).toMatchObject({
+      apiVersion: 'krew.googlecontainertools.github.com/v1alpha2',
+      kind: 'Plugin',
+      metadata: { name: 'graphdata' },
+    });
     expect(manifest.spec.version).toBe(`v${PLUGIN_VERSION}`);
     expect(manifest.spec.shortDescription.length).toBeLessThanOrEqual(80);
   });

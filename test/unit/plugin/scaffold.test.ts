@@ -5,19 +5,50 @@ import { crdErrors, hasCrd } from './crd-schema.js';
 import { runCli } from './run-cli.js';
 import { CN_FLAGS, SCAFFOLDS } from '../../fixtures/scaffolds.js';
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any; data?: any; [k: string]: any };
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: any;
+  data?: any;
+  [k: string]: any;
+};
 const docs = (yaml: string): Obj[] => parseAllDocuments(yaml).map((d) => d.toJS() as Obj);
 const kinds = (objs: Obj[]) => objs.map((o) => `${o.apiVersion} ${o.kind}`);
 const find = (objs: Obj[], kind: string) => objs.find((o) => o.kind === kind)!;
 
-
 const EXPECTED_KINDS: Record<string, string[]> = {
-  spark: ['v1 ServiceAccount', 'rbac.authorization.k8s.io/v1 Role', 'rbac.authorization.k8s.io/v1 RoleBinding', 'sparkoperator.k8s.io/v1beta2 SparkApplication'],
-  'spark --no-webhook': ['v1 ServiceAccount', 'rbac.authorization.k8s.io/v1 Role', 'rbac.authorization.k8s.io/v1 RoleBinding', 'sparkoperator.k8s.io/v1beta2 SparkApplication'],
-  cn: ['v1 Secret', 'v1 ConfigMap', 'starrocks.com/v1alpha1 ComputeNodeGroup', 'autoscaling/v2 HorizontalPodAutoscaler'],
+  spark: [
+    'v1 ServiceAccount',
+    'rbac.authorization.k8s.io/v1 Role',
+    'rbac.authorization.k8s.io/v1 RoleBinding',
+    'sparkoperator.k8s.io/v1beta2 SparkApplication',
+  ],
+  'spark --no-webhook': [
+    'v1 ServiceAccount',
+    'rbac.authorization.k8s.io/v1 Role',
+    'rbac.authorization.k8s.io/v1 RoleBinding',
+    'sparkoperator.k8s.io/v1beta2 SparkApplication',
+  ],
+  cn: [
+    'v1 Secret',
+    'v1 ConfigMap',
+    'starrocks.com/v1alpha1 ComputeNodeGroup',
+    'autoscaling/v2 HorizontalPodAutoscaler',
+  ],
   'starrocks-cluster': ['v1 ConfigMap', 'starrocks.com/v1 StarRocksCluster'],
-  dataset: ['data.fluid.io/v1alpha1 Dataset', 'data.fluid.io/v1alpha1 AlluxioRuntime', 'autoscaling/v2 HorizontalPodAutoscaler', 'v1 ConfigMap'],
-  graphscope: ['v1 Namespace', 'rbac.authorization.k8s.io/v1 Role', 'rbac.authorization.k8s.io/v1 RoleBinding', 'v1 ConfigMap'],
+  dataset: [
+    'data.fluid.io/v1alpha1 Dataset',
+    'data.fluid.io/v1alpha1 AlluxioRuntime',
+    'autoscaling/v2 HorizontalPodAutoscaler',
+    'v1 ConfigMap',
+  ],
+  graphscope: [
+    'v1 Namespace',
+    'rbac.authorization.k8s.io/v1 Role',
+    'rbac.authorization.k8s.io/v1 RoleBinding',
+    'v1 ConfigMap',
+  ],
   policy: ['graphdata.io/v1alpha1 GraphDataPolicy'],
   'policy --cluster': ['graphdata.io/v1alpha1 ClusterGraphDataPolicy'],
 };
@@ -36,7 +67,8 @@ describe.each(Object.entries(SCAFFOLDS))('scaffold %s', (label, args) => {
     for (const image of run.stdout.match(/image: (\S+)/g) ?? []) expect(image).toMatch(/:[\w.-]+$|@sha256:/);
     for (const o of objs) {
       expect(o.metadata.name).toMatch(/^[a-z0-9][-a-z0-9.]*$/);
-      if (!['Namespace', 'ClusterGraphDataPolicy'].includes(o.kind)) expect(o.metadata.namespace).toBe(args[args.indexOf('-n') + 1] ?? 'default');
+      if (!['Namespace', 'ClusterGraphDataPolicy'].includes(o.kind))
+        expect(o.metadata.namespace).toBe(args[args.indexOf('-n') + 1] ?? 'default');
     }
   });
 
@@ -62,7 +94,19 @@ describe.each(Object.entries(SCAFFOLDS))('scaffold %s', (label, args) => {
 
 describe('the strict CRD check', () => {
   it('catches a misspelt field the apiserver would silently prune', () => {
-    const app = { apiVersion: 'sparkoperator.k8s.io/v1beta2', kind: 'SparkApplication', metadata: { name: 'x' }, spec: { type: 'Scala', mode: 'cluster', sparkVersion: '3.5.1', mainApplicationFile: 'local:///a.jar', driver: { memroy: '1g' }, executor: {} } };
+    const app = {
+      apiVersion: 'sparkoperator.k8s.io/v1beta2',
+      kind: 'SparkApplication',
+      metadata: { name: 'x' },
+      spec: {
+        type: 'Scala',
+        mode: 'cluster',
+        sparkVersion: '3.5.1',
+        mainApplicationFile: 'local:///a.jar',
+        driver: { memroy: '1g' },
+        executor: {},
+      },
+    };
     expect(crdErrors(app)).toContain('/spec/driver: must NOT have additional properties (memroy)');
   }, 60_000);
 });
@@ -70,7 +114,12 @@ describe('the strict CRD check', () => {
 describe('scaffold spark', () => {
   it('relies on the webhook by default: no volumes, socket or placement in the spec', async () => {
     const app = find(docs((await runCli(SCAFFOLDS.spark!)).stdout), 'SparkApplication');
-    expect(app.spec).toMatchObject({ type: 'Scala', mode: 'cluster', sparkVersion: '3.5.1', image: 'apache/spark:3.5.1' });
+    expect(app.spec).toMatchObject({
+      type: 'Scala',
+      mode: 'cluster',
+      sparkVersion: '3.5.1',
+      image: 'apache/spark:3.5.1',
+    });
     expect(app.spec.sparkConf['spark.hadoop.fs.alluxio.impl']).toBe('alluxio.hadoop.FileSystem');
     expect(app.spec.arguments[0]).toMatch(/^alluxio:\/\//);
     expect(app.spec.driver.serviceAccount).toBe('wordcount-driver');
@@ -80,17 +129,34 @@ describe('scaffold spark', () => {
 
   it('--no-webhook writes the socket, placement, jar and -Dalluxio options from the built-in policy', async () => {
     const app = find(docs((await runCli(SCAFFOLDS['spark --no-webhook']!)).stdout), 'SparkApplication');
-    expect(app.spec.volumes).toContainEqual({ name: 'graphdata-alluxio-domain', hostPath: { path: '/tmp/alluxio-domain', type: 'Directory' } });
-    expect(app.spec.executor.volumeMounts).toContainEqual({ name: 'graphdata-alluxio-domain', mountPath: '/opt/domain', readOnly: true });
+    expect(app.spec.volumes).toContainEqual({
+      name: 'graphdata-alluxio-domain',
+      hostPath: { path: '/tmp/alluxio-domain', type: 'Directory' },
+    });
+    expect(app.spec.executor.volumeMounts).toContainEqual({
+      name: 'graphdata-alluxio-domain',
+      mountPath: '/opt/domain',
+      readOnly: true,
+    });
     expect(app.spec.driver.volumeMounts).not.toContainEqual(expect.objectContaining({ mountPath: '/opt/domain' }));
     expect(app.spec.executor.nodeSelector).toEqual({ alluxio: 'true' });
-    expect(app.spec.sparkConf['spark.executor.extraClassPath']).toBe('/opt/graphdata/alluxio-client/alluxio-2.9.4-client.jar');
-    expect(app.spec.sparkConf['spark.driver.extraClassPath']).toBe('/opt/graphdata/alluxio-client/alluxio-2.9.4-client.jar');
+    expect(app.spec.sparkConf['spark.executor.extraClassPath']).toBe(
+      '/opt/graphdata/alluxio-client/alluxio-2.9.4-client.jar',
+    );
+    expect(app.spec.sparkConf['spark.driver.extraClassPath']).toBe(
+      '/opt/graphdata/alluxio-client/alluxio-2.9.4-client.jar',
+    );
     expect(app.spec.executor.javaOptions).toContain('-Dalluxio.master.hostname=alluxio-master-0.alluxio');
     expect(app.spec.executor.javaOptions).toContain('-Dalluxio.worker.data.server.domain.socket.address=/opt/domain');
-    expect(app.spec.executor.initContainers[0]).toMatchObject({ name: 'graphdata-alluxio-client', image: 'alluxio/alluxio:2.9.4' });
+    expect(app.spec.executor.initContainers[0]).toMatchObject({
+      name: 'graphdata-alluxio-client',
+      image: 'alluxio/alluxio:2.9.4',
+    });
     // $(VAR) only expands in env values, so the node IP option stays there, after the variable.
-    expect(app.spec.executor.env.map((e: { name: string }) => e.name)).toEqual(['ALLUXIO_CLIENT_HOSTNAME', 'JAVA_TOOL_OPTIONS']);
+    expect(app.spec.executor.env.map((e: { name: string }) => e.name)).toEqual([
+      'ALLUXIO_CLIENT_HOSTNAME',
+      'JAVA_TOOL_OPTIONS',
+    ]);
   });
 
   it('--no-webhook takes its values from --policy', async () => {
@@ -98,16 +164,47 @@ describe('scaffold spark', () => {
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const file = join(mkdtempSync(join(tmpdir(), 'gd-scaffold-')), 'policy.yaml');
-    writeFileSync(file, 'apiVersion: graphdata.io/v1alpha1\nkind: ClusterGraphDataPolicy\nmetadata: {name: p}\nspec:\n  alluxio: {domainSocket: {hostPath: /var/alluxio/socket, mountPath: /alluxio/socket}}\n  placement: {nodeLabels: {cache: ssd}}\n');
-    const app = find(docs((await runCli([...SCAFFOLDS['spark --no-webhook']!, '--policy', file])).stdout), 'SparkApplication');
-    expect(app.spec.volumes).toContainEqual(expect.objectContaining({ hostPath: { path: '/var/alluxio/socket', type: 'Directory' } }));
+    writeFileSync(
+      file,
+      'apiVersion: graphdata.io/v1alpha1\nkind: ClusterGraphDataPolicy\nmetadata: {name: p}\nspec:\n  alluxio: {domainSocket: {hostPath: /var/alluxio/socket, mountPath: /alluxio/socket}}\n  placement: {nodeLabels: {cache: ssd}}\n',
+    );
+    const app = find(
+      docs((await runCli([...SCAFFOLDS['spark --no-webhook']!, '--policy', file])).stdout),
+      'SparkApplication',
+    );
+    expect(app.spec.volumes).toContainEqual(
+      expect.objectContaining({ hostPath: { path: '/var/alluxio/socket', type: 'Directory' } }),
+    );
     expect(app.spec.executor.nodeSelector).toEqual({ cache: 'ssd' });
   });
 
   it('takes the job flags', async () => {
-    const run = await runCli([...SCAFFOLDS.spark!, '--image', 'registry.internal/spark:3.5.1-alluxio', '--main-class', 'com.acme.Etl', '--main-file', 'local:///opt/app/etl.jar', '--arg', 'alluxio:///in', '--arg', 'alluxio:///out', '--executors', '8', '--executor-cores', '4', '--executor-memory', '8g']);
+    const run = await runCli([
+      ...SCAFFOLDS.spark!,
+      '--image',
+      'registry.internal/spark:3.5.1-alluxio',
+      '--main-class',
+      'com.acme.Etl',
+      '--main-file',
+      'local:///opt/app/etl.jar',
+      '--arg',
+      'alluxio:///in',
+      '--arg',
+      'alluxio:///out',
+      '--executors',
+      '8',
+      '--executor-cores',
+      '4',
+      '--executor-memory',
+      '8g',
+    ]);
     const app = find(docs(run.stdout), 'SparkApplication');
-    expect(app.spec).toMatchObject({ image: 'registry.internal/spark:3.5.1-alluxio', mainClass: 'com.acme.Etl', mainApplicationFile: 'local:///opt/app/etl.jar', arguments: ['alluxio:///in', 'alluxio:///out'] });
+    expect(app.spec).toMatchObject({
+      image: 'registry.internal/spark:3.5.1-alluxio',
+      mainClass: 'com.acme.Etl',
+      mainApplicationFile: 'local:///opt/app/etl.jar',
+      arguments: ['alluxio:///in', 'alluxio:///out'],
+    });
     expect(app.spec.executor).toMatchObject({ instances: 8, cores: 4, coreLimit: '4200m', memory: '8g' });
   });
 
@@ -123,20 +220,33 @@ describe('scaffold cn and starrocks-cluster', () => {
   it('cn writes the FE address as given and autoscales with autoscaling/v2', async () => {
     const objs = docs((await runCli(SCAFFOLDS.cn!)).stdout);
     const group = find(objs, 'ComputeNodeGroup');
-    expect(group.spec.feInfo).toEqual({ accountSecret: 'cn-pool-fe-account', addresses: ['kube-starrocks-fe-service.starrocks:9030'] });
+    expect(group.spec.feInfo).toEqual({
+      accountSecret: 'cn-pool-fe-account',
+      addresses: ['kube-starrocks-fe-service.starrocks:9030'],
+    });
     expect(group.spec.cnInfo.configMap).toBe('cn-pool-cn-config');
     expect(find(objs, 'Secret').stringData).toHaveProperty('FE_USR', 'root');
     expect(find(objs, 'ConfigMap').data['cn.conf']).toContain('heartbeat_service_port = 9050');
     const hpa = find(objs, 'HorizontalPodAutoscaler');
-    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'starrocks.com/v1alpha1', kind: 'ComputeNodeGroup', name: 'cn-pool' });
+    expect(hpa.spec.scaleTargetRef).toEqual({
+      apiVersion: 'starrocks.com/v1alpha1',
+      kind: 'ComputeNodeGroup',
+      name: 'cn-pool',
+    });
     expect(hpa.spec.metrics.map((m: any) => m.resource.name)).toEqual(['cpu', 'memory']);
     expect(hpa.spec.behavior.scaleDown).toBeDefined();
   });
 
   it('cn --operator-autoscaling puts min/max, metrics and behavior in spec.autoScalingPolicy instead', async () => {
-    const objs = docs((await runCli([...SCAFFOLDS.cn!, '--operator-autoscaling', '--min-replicas', '2', '--max-replicas', '6'])).stdout);
+    const objs = docs(
+      (await runCli([...SCAFFOLDS.cn!, '--operator-autoscaling', '--min-replicas', '2', '--max-replicas', '6'])).stdout,
+    );
     expect(objs.some((o) => o.kind === 'HorizontalPodAutoscaler')).toBe(false);
-    expect(find(objs, 'ComputeNodeGroup').spec.autoScalingPolicy).toMatchObject({ minReplicas: 2, maxReplicas: 6, hpaPolicy: { metrics: expect.any(Array), behavior: expect.any(Object) } });
+    expect(find(objs, 'ComputeNodeGroup').spec.autoScalingPolicy).toMatchObject({
+      minReplicas: 2,
+      maxReplicas: 6,
+      hpaPolicy: { metrics: expect.any(Array), behavior: expect.any(Object) },
+    });
   });
 
   it('cn requires a real FE address and never writes a placeholder', async () => {
@@ -159,7 +269,11 @@ describe('scaffold cn and starrocks-cluster', () => {
   it('starrocks-cluster autoscales CN on autoscaling/v2 with cpu and memory', async () => {
     const cluster = find(docs((await runCli(SCAFFOLDS['starrocks-cluster']!)).stdout), 'StarRocksCluster');
     expect(cluster.spec.starRocksFeSpec.image).toMatch(/^starrocks\/fe-ubuntu:\d/);
-    expect(cluster.spec.starRocksCnSpec.autoScalingPolicy).toMatchObject({ version: 'v2', minReplicas: 1, maxReplicas: 10 });
+    expect(cluster.spec.starRocksCnSpec.autoScalingPolicy).toMatchObject({
+      version: 'v2',
+      minReplicas: 1,
+      maxReplicas: 10,
+    });
     expect(cluster.spec.starRocksCnSpec.replicas).toBeUndefined();
   });
 });
@@ -170,8 +284,16 @@ describe('scaffold dataset', () => {
     expect(find(objs, 'Dataset').spec.mounts).toEqual([{ mountPoint: 's3://warehouse/sales', name: 'sales' }]);
     expect(find(objs, 'AlluxioRuntime').spec.tieredstore.levels.map((l: any) => l.mediumtype)).toEqual(['MEM', 'SSD']);
     const hpa = find(objs, 'HorizontalPodAutoscaler');
-    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'data.fluid.io/v1alpha1', kind: 'AlluxioRuntime', name: 'sales' });
-    expect(hpa.spec.metrics[0].object).toEqual({ metric: { name: 'capacity_used_rate' }, describedObject: { apiVersion: 'data.fluid.io/v1alpha1', kind: 'Dataset', name: 'sales' }, target: { type: 'Value', value: '80' } });
+    expect(hpa.spec.scaleTargetRef).toEqual({
+      apiVersion: 'data.fluid.io/v1alpha1',
+      kind: 'AlluxioRuntime',
+      name: 'sales',
+    });
+    expect(hpa.spec.metrics[0].object).toEqual({
+      metric: { name: 'capacity_used_rate' },
+      describedObject: { apiVersion: 'data.fluid.io/v1alpha1', kind: 'Dataset', name: 'sales' },
+      target: { type: 'Value', value: '80' },
+    });
     const rules = parseAllDocuments(find(objs, 'ConfigMap').data['rules.yaml'])[0]!.toJS();
     expect(rules[0].name.as).toBe('capacity_used_rate');
   });
@@ -189,9 +311,14 @@ describe('scaffold graphscope', () => {
     expect(find(objs, 'Namespace').metadata).toEqual({ name: 'graph', labels: { 'graphdata.io/inject': 'enabled' } });
     const role = find(objs, 'Role');
     const resources = role.rules.flatMap((r: any) => r.resources);
-    expect(resources).toEqual(expect.arrayContaining(['pods', 'services', 'configmaps', 'deployments', 'statefulsets']));
+    expect(resources).toEqual(
+      expect.arrayContaining(['pods', 'services', 'configmaps', 'deployments', 'statefulsets']),
+    );
     const data = find(objs, 'ConfigMap').data;
-    expect(JSON.parse(data['session.json'])).toMatchObject({ k8s_image_registry: 'registry.internal:5000', k8s_namespace: 'graph' });
+    expect(JSON.parse(data['session.json'])).toMatchObject({
+      k8s_image_registry: 'registry.internal:5000',
+      k8s_namespace: 'graph',
+    });
     expect(data['values.yaml']).toContain('registry.internal:5000/graphscope/coordinator');
   });
 });

@@ -13,12 +13,17 @@ const LEGACY = fixture('legacy-cn.yaml');
 
 /** 1-based number of the first line containing `needle`. */
 function lineOf(file: string, needle: string): number {
-  const index = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(needle));
+  const index = readFileSync(file, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes(needle));
   if (index < 0) throw new Error(`${needle} not in ${file}`);
   return index + 1;
 }
 
-async function validateJson(args: string[], stdin?: string): Promise<{ code: number; report: { valid: boolean; summary: Record<string, number>; diagnostics: Diagnostic[] } }> {
+async function validateJson(
+  args: string[],
+  stdin?: string,
+): Promise<{ code: number; report: { valid: boolean; summary: Record<string, number>; diagnostics: Diagnostic[] } }> {
   const run = await cli(['validate', ...args, '-o', 'json'], stdin === undefined ? {} : { stdin });
   return { code: run.code, report: JSON.parse(run.stdout) };
 }
@@ -47,17 +52,35 @@ describe('kubectl graphdata validate', () => {
     const { code, report } = await validateJson(['-f', LEGACY]);
     expect(code).toBe(1);
     const at = (path: string) => report.diagnostics.find((d) => d.path === path);
-    expect(at('spec.feInfo.addresses[0]')).toMatchObject({ code: 'placeholder', severity: 'error', file: LEGACY, line: lineOf(LEGACY, '<ip>:<port>'), column: 9 });
-    expect(at('spec.images.cnImage')).toMatchObject({ code: 'placeholder', line: lineOf(LEGACY, 'cnImage: xxx:xxx'), column: 14 });
-    expect(at('spec.images.componentsImage')).toMatchObject({ code: 'placeholder', line: lineOf(LEGACY, 'componentsImage: xxx:xxx') });
-    expect(at('spec.autoScalingPolicy')).toMatchObject({ code: 'removed-api', line: lineOf(LEGACY, 'autoScalingPolicy:') });
+    expect(at('spec.feInfo.addresses[0]')).toMatchObject({
+      code: 'placeholder',
+      severity: 'error',
+      file: LEGACY,
+      line: lineOf(LEGACY, '<ip>:<port>'),
+      column: 9,
+    });
+    expect(at('spec.images.cnImage')).toMatchObject({
+      code: 'placeholder',
+      line: lineOf(LEGACY, 'cnImage: xxx:xxx'),
+      column: 14,
+    });
+    expect(at('spec.images.componentsImage')).toMatchObject({
+      code: 'placeholder',
+      line: lineOf(LEGACY, 'componentsImage: xxx:xxx'),
+    });
+    expect(at('spec.autoScalingPolicy')).toMatchObject({
+      code: 'removed-api',
+      line: lineOf(LEGACY, 'autoScalingPolicy:'),
+    });
     expect(report.summary).toMatchObject({ errors: 4, warnings: 0, documents: 2, files: 1 });
   });
 
   it('prints compiler-style lines with hints and a summary in table mode', async () => {
     const run = await cli(['validate', '-f', LEGACY]);
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain(`${LEGACY}:${lineOf(LEGACY, '<ip>:<port>')}:9: error placeholder: placeholder FE address "<ip>:<port>" (spec.feInfo.addresses[0])`);
+    expect(run.stdout).toContain(
+      `${LEGACY}:${lineOf(LEGACY, '<ip>:<port>')}:9: error placeholder: placeholder FE address "<ip>:<port>" (spec.feInfo.addresses[0])`,
+    );
     expect(run.stdout).toContain('hint: replace it with the FE query address');
     expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('4 errors, 0 warnings in 2 documents');
   });
@@ -72,13 +95,36 @@ describe('kubectl graphdata validate', () => {
     const { code, report } = await validateJson(['-f', file]);
     expect(code).toBe(1);
     expect(report.diagnostics.map((d) => d.code).sort()).toEqual(
-      ['client-jar-version', 'core-limit-below-cores', 'executor-off-cache-nodes', 'schema-additionalProperties', 'schema-enum', 'socket-path-mismatch', 'volume-missing'].sort(),
+      [
+        'client-jar-version',
+        'core-limit-below-cores',
+        'executor-off-cache-nodes',
+        'schema-additionalProperties',
+        'schema-enum',
+        'socket-path-mismatch',
+        'volume-missing',
+      ].sort(),
     );
     for (const d of report.diagnostics) {
-      expect(d).toEqual({ severity: expect.any(String), code: expect.any(String), message: expect.any(String), hint: expect.any(String), path: expect.any(String), file, line: expect.any(Number), column: expect.any(Number) });
+      expect(d).toEqual({
+        severity: expect.any(String),
+        code: expect.any(String),
+        message: expect.any(String),
+        hint: expect.any(String),
+        path: expect.any(String),
+        file,
+        line: expect.any(Number),
+        column: expect.any(Number),
+      });
     }
-    expect(report.diagnostics.find((d) => d.code === 'schema-additionalProperties')).toMatchObject({ line: lineOf(file, 'memroy'), hint: 'did you mean "memory"?' });
-    expect(report).toMatchObject({ valid: false, summary: { errors: 4, warnings: 3, infos: 0, documents: 1, files: 1 } });
+    expect(report.diagnostics.find((d) => d.code === 'schema-additionalProperties')).toMatchObject({
+      line: lineOf(file, 'memroy'),
+      hint: 'did you mean "memory"?',
+    });
+    expect(report).toMatchObject({
+      valid: false,
+      summary: { errors: 4, warnings: 3, infos: 0, documents: 1, files: 1 },
+    });
   });
 
   it('reports missing required fields at the parent line', async () => {
@@ -92,7 +138,9 @@ describe('kubectl graphdata validate', () => {
   it('checks documents together: 19998 next to a Fluid Dataset, jar version from the AlluxioRuntime', async () => {
     const file = fixture('fluid-spark.yaml');
     const { report } = await validateJson(['-f', file]);
-    expect(report.diagnostics.map((d) => [d.code, d.line])).toEqual([['fluid-fixed-port', lineOf(file, ':19998/logs')]]);
+    expect(report.diagnostics.map((d) => [d.code, d.line])).toEqual([
+      ['fluid-fixed-port', lineOf(file, ':19998/logs')],
+    ]);
   });
 
   it('keeps exit 0 on warnings, and exits 1 with --strict', async () => {
@@ -122,7 +170,9 @@ describe('kubectl graphdata validate', () => {
     writeFileSync(policy, readFileSync(DEFAULT_POLICY_FILE, 'utf8').replace('mode: Audit', 'mode: Enforce'));
     const { code, report } = await validateJson(['-f', '-', '--policy', policy], WARNING_ONLY);
     expect(code).toBe(1);
-    expect(report.diagnostics).toEqual([expect.objectContaining({ severity: 'error', code: 'executor-off-cache-nodes' })]);
+    expect(report.diagnostics).toEqual([
+      expect.objectContaining({ severity: 'error', code: 'executor-off-cache-nodes' }),
+    ]);
   });
 
   it('reports YAML syntax errors with their position', async () => {
@@ -162,7 +212,16 @@ current-context: x
     const run = await cli(['validate', '-f', fixture('spark-good.yaml'), '--server', '--kubeconfig', kubeconfig]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('cannot reach the cluster');
-    const badContext = await cli(['validate', '-f', fixture('spark-good.yaml'), '--server', '--kubeconfig', kubeconfig, '--context', 'nope']);
+    const badContext = await cli([
+      'validate',
+      '-f',
+      fixture('spark-good.yaml'),
+      '--server',
+      '--kubeconfig',
+      kubeconfig,
+      '--context',
+      'nope',
+    ]);
     expect(badContext.stderr).toContain('context "nope" is not in the kubeconfig');
   });
 });

@@ -37,7 +37,11 @@ const url = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port
 beforeAll(async () => {
   apiserver = createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify(req.url === '/version' ? { major: '1', minor: '31', gitVersion: 'v1.31.2', platform: 'linux/amd64' } : {}));
+    res.end(
+      JSON.stringify(
+        req.url === '/version' ? { major: '1', minor: '31', gitVersion: 'v1.31.2', platform: 'linux/amd64' } : {},
+      ),
+    );
   });
   silent = createServer(() => {
     /* accepts the connection, never answers */
@@ -53,13 +57,24 @@ describe('kubectl graphdata version', () => {
   it('--client prints plugin and engine only', async () => {
     const run = await runCli(['version', '--client']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`^plugin: +${PLUGIN_VERSION}\\nengine: +${PLUGIN_VERSION} \\(policy API graphdata.io/v1alpha1; mutators client-jar`));
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^plugin: +${PLUGIN_VERSION}\\nengine: +${PLUGIN_VERSION} \\(policy API graphdata.io/v1alpha1; mutators client-jar`,
+      ),
+    );
     expect(run.stdout).not.toContain('server');
   });
 
   it('-o json and -o yaml carry the same report', async () => {
     const json = JSON.parse((await runCli(['version', '--client', '-o', 'json'])).stdout);
-    expect(json).toEqual({ plugin: { version: PLUGIN_VERSION }, engine: { version: PLUGIN_VERSION, policyApi: 'graphdata.io/v1alpha1', mutators: expect.arrayContaining(['client-jar', 'placement']) } });
+    expect(json).toEqual({
+      plugin: { version: PLUGIN_VERSION },
+      engine: {
+        version: PLUGIN_VERSION,
+        policyApi: 'graphdata.io/v1alpha1',
+        mutators: expect.arrayContaining(['client-jar', 'placement']),
+      },
+    });
     const { parse } = await import('yaml');
     expect(parse((await runCli(['version', '--client', '-o', 'yaml'])).stdout)).toEqual(json);
   });
@@ -69,7 +84,9 @@ describe('kubectl graphdata version', () => {
     const run = await runCli(['version', '--kubeconfig', config, '--context', 'up', '-o', 'json']);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).server).toEqual({ version: 'v1.31.2', platform: 'linux/amd64' });
-    expect((await runCli(['version', '--kubeconfig', config, '--context', 'up'])).stdout).toMatch(/^server: +v1\.31\.2 \(linux\/amd64\)$/m);
+    expect((await runCli(['version', '--kubeconfig', config, '--context', 'up'])).stdout).toMatch(
+      /^server: +v1\.31\.2 \(linux\/amd64\)$/m,
+    );
   });
 
   it('says "unreachable" without failing when the cluster does not answer or there is no kubeconfig', async () => {
@@ -92,7 +109,9 @@ describe('kubectl graphdata version', () => {
 describe('version constants', () => {
   it('match package.json', async () => {
     const { readFileSync } = await import('node:fs');
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     expect(PLUGIN_VERSION).toBe(pkg.version);
   });
 });

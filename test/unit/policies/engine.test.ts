@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { inject, ANNOTATION_INJECTED, readInjectedAnnotation, type Container, type Pod } from '../../../policies/index.js';
-import { graphscopeEnginePod, legacyComputeNodePod, sparkDriverPod, sparkExecutorPod, starrocksCnPod } from '../../fixtures/pods.js';
+import {
+  inject,
+  ANNOTATION_INJECTED,
+  readInjectedAnnotation,
+  type Container,
+  type Pod,
+} from '../../../policies/index.js';
+import {
+  graphscopeEnginePod,
+  legacyComputeNodePod,
+  sparkDriverPod,
+  sparkExecutorPod,
+  starrocksCnPod,
+} from '../../fixtures/pods.js';
 import { defaultPolicy } from '../../fixtures/policy.js';
 
 const container = (pod: Pod, name: string): Container => pod.spec!.containers.find((c) => c.name === name)!;
@@ -22,13 +34,28 @@ describe('engine: workloads', () => {
     expect(opts).toContain('-Dalluxio.user.short.circuit.enabled=true');
     expect(opts).toContain('-Dalluxio.user.hostname=$(ALLUXIO_CLIENT_HOSTNAME)');
     expect(env(c, 'ALLUXIO_CLIENT_HOSTNAME')?.valueFrom?.fieldRef?.fieldPath).toBe('status.hostIP');
-    expect(r.pod.spec!.volumes).toContainEqual({ name: 'graphdata-alluxio-domain', hostPath: { path: '/tmp/alluxio-domain', type: 'Directory' } });
-    expect(c.volumeMounts).toContainEqual({ name: 'graphdata-alluxio-domain', mountPath: '/opt/domain', readOnly: true });
+    expect(r.pod.spec!.volumes).toContainEqual({
+      name: 'graphdata-alluxio-domain',
+      hostPath: { path: '/tmp/alluxio-domain', type: 'Directory' },
+    });
+    expect(c.volumeMounts).toContainEqual({
+      name: 'graphdata-alluxio-domain',
+      mountPath: '/opt/domain',
+      readOnly: true,
+    });
     expect(r.pod.spec!.nodeSelector).toEqual({ alluxio: 'true' });
     const init = r.pod.spec!.initContainers!.find((i) => i.name === 'graphdata-alluxio-client')!;
     expect(init.image).toBe('alluxio/alluxio:2.9.4');
-    expect(init.command).toEqual(['cp', '/opt/alluxio/client/alluxio-2.9.4-client.jar', '/graphdata/client/alluxio-2.9.4-client.jar']);
-    expect(readInjectedAnnotation(r.pod)).toMatchObject({ policy: 'ClusterGraphDataPolicy/default', generation: 1, workload: 'spark-executor' });
+    expect(init.command).toEqual([
+      'cp',
+      '/opt/alluxio/client/alluxio-2.9.4-client.jar',
+      '/graphdata/client/alluxio-2.9.4-client.jar',
+    ]);
+    expect(readInjectedAnnotation(r.pod)).toMatchObject({
+      policy: 'ClusterGraphDataPolicy/default',
+      generation: 1,
+      workload: 'spark-executor',
+    });
     expect(r.diagnostics).toEqual([]);
   });
 
@@ -62,7 +89,9 @@ describe('engine: workloads', () => {
   it('injects a GraphScope engine but never its vineyard or dataset sidecars, and no jar', () => {
     const r = inject(graphscopeEnginePod(), policy);
     expect(r.targets).toEqual(['engine']);
-    expect(container(r.pod, 'engine').volumeMounts).toContainEqual(expect.objectContaining({ mountPath: '/opt/domain' }));
+    expect(container(r.pod, 'engine').volumeMounts).toContainEqual(
+      expect.objectContaining({ mountPath: '/opt/domain' }),
+    );
     for (const sidecar of ['vineyard', 'dataset']) {
       expect(container(r.pod, sidecar).volumeMounts).toBeUndefined();
       expect(container(r.pod, sidecar).env).toBeUndefined();
@@ -82,7 +111,10 @@ describe('engine: workloads', () => {
   });
 
   it('leaves unrelated and opted-out pods alone', () => {
-    const plain: Pod = { metadata: { name: 'web', labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } };
+    const plain: Pod = {
+      metadata: { name: 'web', labels: { app: 'web' } },
+      spec: { containers: [{ name: 'web', image: 'nginx' }] },
+    };
     expect(inject(plain, policy)).toMatchObject({ status: 'not-a-workload', changed: false });
     const optedOut = sparkExecutorPod();
     optedOut.metadata!.labels!['graphdata.io/inject'] = 'false';
@@ -100,7 +132,9 @@ describe('engine: workloads', () => {
     ]);
     pod.metadata!.annotations = { 'graphdata.io/profile': 'prefer-cache-node' };
     const unknown = inject(pod, policy);
-    expect(unknown.diagnostics).toContainEqual(expect.objectContaining({ code: 'unknown-profile', hint: 'use one of: prefer-cache-nodes' }));
+    expect(unknown.diagnostics).toContainEqual(
+      expect.objectContaining({ code: 'unknown-profile', hint: 'use one of: prefer-cache-nodes' }),
+    );
     expect(unknown.pod.spec!.nodeSelector).toEqual({ alluxio: 'true' });
   });
 

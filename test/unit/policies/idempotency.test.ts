@@ -28,7 +28,12 @@ const policies = {
   'default policy': defaultPolicy(),
   'required affinity, mirrors, pull secrets': policyWith({
     placement: { mode: 'required' },
-    images: { mirrors: [{ from: 'docker.io', to: 'registry.local:5000' }], pullSecrets: ['regcred'], pullPolicy: 'IfNotPresent', defaultTags: { 'alluxio/alluxio': '2.9.4' } },
+    images: {
+      mirrors: [{ from: 'docker.io', to: 'registry.local:5000' }],
+      pullSecrets: ['regcred'],
+      pullPolicy: 'IfNotPresent',
+      defaultTags: { 'alluxio/alluxio': '2.9.4' },
+    },
   }),
   'HA masters, preferred placement': policyWith({
     alluxio: { master: { addresses: ['m0:19998', 'm1:19998', 'm2:19998'] } },
@@ -93,6 +98,8 @@ describe('patch paths', () => {
     const names = pod.spec!.containers[0]!.env!.map((e) => e.name);
     expect(names.indexOf('ALLUXIO_CLIENT_HOSTNAME')).toBeLessThan(names.indexOf('JAVA_TOOL_OPTIONS'));
     const value = pod.spec!.containers[0]!.env!.find((e) => e.name === 'JAVA_TOOL_OPTIONS')!.value!;
-    expect(value.startsWith('-XX:+UseG1GC -Dalluxio.user.file.readtype.default=CACHE -Dalluxio.master.hostname=')).toBe(true);
+    expect(value.startsWith('-XX:+UseG1GC -Dalluxio.user.file.readtype.default=CACHE -Dalluxio.master.hostname=')).toBe(
+      true,
+    );
   });
 });

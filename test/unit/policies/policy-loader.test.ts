@@ -12,14 +12,21 @@ describe('policy loading', () => {
       name: 'default',
       generation: 1,
       spec: {
-        alluxio: { version: '2.9.4', image: 'alluxio/alluxio:2.9.4', master: { hostname: 'alluxio-master-0.alluxio', rpcPort: 19998 }, domainSocket: { hostPath: '/tmp/alluxio-domain', mountPath: '/opt/domain' } },
+        alluxio: {
+          version: '2.9.4',
+          image: 'alluxio/alluxio:2.9.4',
+          master: { hostname: 'alluxio-master-0.alluxio', rpcPort: 19998 },
+          domainSocket: { hostPath: '/tmp/alluxio-domain', mountPath: '/opt/domain' },
+        },
         placement: { mode: 'nodeSelector', nodeLabels: { alluxio: 'true' } },
       },
     });
   });
 
   it('fills schema defaults so a policy file only states what it changes', () => {
-    const { policy } = parsePolicy('apiVersion: graphdata.io/v1alpha1\nkind: GraphDataPolicy\nmetadata: {name: team-a, namespace: team-a}\nspec:\n  alluxio:\n    master: {hostname: my-master}\n');
+    const { policy } = parsePolicy(
+      'apiVersion: graphdata.io/v1alpha1\nkind: GraphDataPolicy\nmetadata: {name: team-a, namespace: team-a}\nspec:\n  alluxio:\n    master: {hostname: my-master}\n',
+    );
     expect(policy?.spec.alluxio.master).toEqual({ hostname: 'my-master', rpcPort: 19998 });
     expect(policy?.spec.alluxio.domainSocket.mountPath).toBe('/opt/domain');
     expect(policy?.namespace).toBe('team-a');
@@ -40,13 +47,26 @@ describe('policy loading', () => {
     ].join('\n');
     const { policy, diagnostics } = parsePolicy(text, 'policy.yaml');
     expect(policy).toBeUndefined();
-    expect(diagnostics).toContainEqual(expect.objectContaining({ path: 'spec.placement.mode', line: 6, file: 'policy.yaml', hint: 'did you mean "preferred"?' }));
+    expect(diagnostics).toContainEqual(
+      expect.objectContaining({
+        path: 'spec.placement.mode',
+        line: 6,
+        file: 'policy.yaml',
+        hint: 'did you mean "preferred"?',
+      }),
+    );
     expect(diagnostics).toContainEqual(expect.objectContaining({ path: 'spec.alluxio.master.rpcPort', line: 9 }));
-    expect(diagnostics).toContainEqual(expect.objectContaining({ path: 'spec.alluxio.domainSockt', line: 10, hint: 'did you mean "domainSocket"?' }));
+    expect(diagnostics).toContainEqual(
+      expect.objectContaining({ path: 'spec.alluxio.domainSockt', line: 10, hint: 'did you mean "domainSocket"?' }),
+    );
   });
 
   it('reports YAML syntax errors and files without a policy', () => {
-    expect(parsePolicy('spec: [', 'p.yaml').diagnostics[0]).toMatchObject({ code: 'yaml-syntax', file: 'p.yaml', line: 1 });
+    expect(parsePolicy('spec: [', 'p.yaml').diagnostics[0]).toMatchObject({
+      code: 'yaml-syntax',
+      file: 'p.yaml',
+      line: 1,
+    });
     expect(parsePolicy('kind: Pod\n').diagnostics[0]).toMatchObject({ code: 'policy-missing' });
   });
 });

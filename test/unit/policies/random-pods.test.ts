@@ -8,7 +8,15 @@ import { policyWith } from '../../fixtures/policy.js';
 
 const policies = [
   policyWith({}),
-  policyWith({ placement: { mode: 'required' }, images: { mirrors: [{ from: 'docker.io', to: 'mirror.local' }], pullSecrets: ['s'], pullPolicy: 'Never', defaultTags: {} } }),
+  policyWith({
+    placement: { mode: 'required' },
+    images: {
+      mirrors: [{ from: 'docker.io', to: 'mirror.local' }],
+      pullSecrets: ['s'],
+      pullPolicy: 'Never',
+      defaultTags: {},
+    },
+  }),
 ];
 
 describe('randomised pod shapes', () => {

@@ -24,13 +24,18 @@ describe('checkObjects', () => {
   });
 
   it('applies the profile a pod names', () => {
-    const p = pod({ metadata: { annotations: { 'graphdata.io/profile': 'off-cache' } }, spec: { nodeSelector: { alluxio: 'false' } } });
+    const p = pod({
+      metadata: { annotations: { 'graphdata.io/profile': 'off-cache' } },
+      spec: { nodeSelector: { alluxio: 'false' } },
+    });
     expect(codes(run(p))).toEqual(['executor-off-cache-nodes']);
     expect(run(p, {}, undefined, { 'off-cache': { placement: { mode: 'none' } } })).toEqual([]);
   });
 
   it('reports every finding with a hint', () => {
-    const bad = sparkApp({ spec: { type: 'scala', image: 'xxx:xxx', executor: { coreLimit: '1', nodeSelector: { alluxio: 'no' } } } });
+    const bad = sparkApp({
+      spec: { type: 'scala', image: 'xxx:xxx', executor: { coreLimit: '1', nodeSelector: { alluxio: 'no' } } },
+    });
     const found = run(bad);
     expect(found.length).toBeGreaterThanOrEqual(4);
     for (const d of found) expect(d.hint, d.code).toBeTruthy();
@@ -38,10 +43,12 @@ describe('checkObjects', () => {
 });
 
 describe('paths', () => {
-  it.each([['spec.containers[0].env[2].value'], ['spec.sparkConf["spark.executor.extraJavaOptions"]'], ['metadata.labels["app.kubernetes.io/name"]'], ['items[1].spec']])(
-    'round-trips %s',
-    (path) => expect(joinPath(splitPath(path))).toBe(path),
-  );
+  it.each([
+    ['spec.containers[0].env[2].value'],
+    ['spec.sparkConf["spark.executor.extraJavaOptions"]'],
+    ['metadata.labels["app.kubernetes.io/name"]'],
+    ['items[1].spec'],
+  ])('round-trips %s', (path) => expect(joinPath(splitPath(path))).toBe(path));
 
   it('reads apiserver field paths with bare map keys', () => {
     expect(splitPath('spec.nodeSelector[alluxio]')).toEqual(['spec', 'nodeSelector', 'alluxio']);

@@ -4,7 +4,11 @@ import { alluxioRuntime, pod, run, sparkApp } from './helpers.js';
 
 describe('client-jar-version', () => {
   it('fires when the jar version differs from the policy version', () => {
-    const [d] = run(sparkApp({ spec: { deps: { jars: ['local:///opt/jars/alluxio-2.8.1-client.jar'] } } }), {}, clientJarRule);
+    const [d] = run(
+      sparkApp({ spec: { deps: { jars: ['local:///opt/jars/alluxio-2.8.1-client.jar'] } } }),
+      {},
+      clientJarRule,
+    );
     expect(d).toMatchObject({ severity: 'warning', code: 'client-jar-version', path: 'spec.deps.jars[0]' });
     expect(d!.message).toContain('2.9.4');
     expect(d!.hint).toContain('alluxio-2.9.4-client.jar');
@@ -12,7 +16,13 @@ describe('client-jar-version', () => {
 
   it('compares with the AlluxioRuntime image tag when one is in the input', () => {
     const app = sparkApp({ spec: { sparkConf: { 'spark.jars.packages': 'org.alluxio:alluxio-shaded-client:2.9.4' } } });
-    expect(run([alluxioRuntime({ alluxioVersion: { image: 'alluxio/alluxio', imageTag: 'release-2.8.3' } }), app], {}, clientJarRule)).toHaveLength(1);
+    expect(
+      run(
+        [alluxioRuntime({ alluxioVersion: { image: 'alluxio/alluxio', imageTag: 'release-2.8.3' } }), app],
+        {},
+        clientJarRule,
+      ),
+    ).toHaveLength(1);
     expect(run([alluxioRuntime(), app], {}, clientJarRule)).toEqual([]);
   });
 

@@ -4,7 +4,12 @@ import { checkObject, checkObjects, ruleContext, type Rule } from '../../../poli
 import { policyWith } from '../../fixtures/policy.js';
 
 /** Findings of one rule (or all) for `objects` under the default policy with `spec` laid over it. */
-export function run(objects: unknown | unknown[], spec: Record<string, unknown> = {}, rule?: Rule, profiles: Policy['profiles'] = {}): Diagnostic[] {
+export function run(
+  objects: unknown | unknown[],
+  spec: Record<string, unknown> = {},
+  rule?: Rule,
+  profiles: Policy['profiles'] = {},
+): Diagnostic[] {
   const list = Array.isArray(objects) ? objects : [objects];
   const policy = policyWith(spec, profiles);
   if (!rule) return checkObjects(list, policy);
@@ -62,7 +67,15 @@ export function starRocksCluster(cn: Record<string, unknown> = {}): any {
     metadata: { name: 'sr', namespace: 'analytics' },
     spec: {
       starRocksFeSpec: { image: 'starrocks/fe-ubuntu:3.2.2', replicas: 3 },
-      starRocksCnSpec: deepMerge({ image: 'starrocks/cn-ubuntu:3.2.2', replicas: 2, requests: { cpu: '4', memory: '8Gi' }, limits: { cpu: '4', memory: '8Gi' } }, cn),
+      starRocksCnSpec: deepMerge(
+        {
+          image: 'starrocks/cn-ubuntu:3.2.2',
+          replicas: 2,
+          requests: { cpu: '4', memory: '8Gi' },
+          limits: { cpu: '4', memory: '8Gi' },
+        },
+        cn,
+      ),
     },
   };
 }
@@ -72,7 +85,12 @@ export function hpa(apiVersion = 'autoscaling/v2', spec: Record<string, unknown>
     apiVersion,
     kind: 'HorizontalPodAutoscaler',
     metadata: { name: 'cn' },
-    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'sr-cn' }, minReplicas: 1, maxReplicas: 5, ...spec },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'sr-cn' },
+      minReplicas: 1,
+      maxReplicas: 5,
+      ...spec,
+    },
   };
 }
 

@@ -1,20 +1,38 @@
 import { describe, expect, it } from 'vitest';
 import { alluxioPathRule, hostPathRule, registryRule } from '../../../policies/rules/limits-sources.js';
-import { cnReplicasRule, executorCoresRule, executorMemoryRule, resourcesRequiredRule } from '../../../policies/rules/limits-sizes.js';
+import {
+  cnReplicasRule,
+  executorCoresRule,
+  executorMemoryRule,
+  resourcesRequiredRule,
+} from '../../../policies/rules/limits-sizes.js';
 import { pod, run, sparkApp, starRocksCluster } from './helpers.js';
 
 const limits = (l: Record<string, unknown>, mode = 'Audit') => ({ mode, limits: l });
 
 describe('registry-not-allowed', () => {
   it('fires on images outside the allowed registries, as an error under Enforce', () => {
-    const [d] = run(sparkApp({ spec: { image: 'ghcr.io/acme/spark:3.5.1' } }), limits({ allowedRegistries: ['registry.corp'] }, 'Enforce'), registryRule);
+    const [d] = run(
+      sparkApp({ spec: { image: 'ghcr.io/acme/spark:3.5.1' } }),
+      limits({ allowedRegistries: ['registry.corp'] }, 'Enforce'),
+      registryRule,
+    );
     expect(d).toMatchObject({ severity: 'error', code: 'registry-not-allowed', path: 'spec.image' });
     expect(d!.hint).toContain('registry.corp');
   });
 
   it('accepts allowed registries, path prefixes and images the policy mirrors', () => {
-    const spec = { ...limits({ allowedRegistries: ['registry.corp', 'ghcr.io/acme'] }), images: { mirrors: [{ from: 'docker.io', to: 'registry.corp' }] } };
-    expect(run([sparkApp(), sparkApp({ spec: { image: 'ghcr.io/acme/spark:3.5.1' } }), starRocksCluster()], spec, registryRule)).toEqual([]);
+    const spec = {
+      ...limits({ allowedRegistries: ['registry.corp', 'ghcr.io/acme'] }),
+      images: { mirrors: [{ from: 'docker.io', to: 'registry.corp' }] },
+    };
+    expect(
+      run(
+        [sparkApp(), sparkApp({ spec: { image: 'ghcr.io/acme/spark:3.5.1' } }), starRocksCluster()],
+        spec,
+        registryRule,
+      ),
+    ).toEqual([]);
   });
 
   it('is off when the policy sets no list', () => {
@@ -26,15 +44,21 @@ describe('hostpath-not-allowed', () => {
   const withHostPath = (path: string) => pod({ spec: { volumes: [{ name: 'h', hostPath: { path } }] } });
   it('fires outside the allow-list, but always allows the socket directory', () => {
     const spec = limits({ allowedHostPaths: ['/data'] });
-    expect(run(withHostPath('/database'), spec, hostPathRule).map((d) => d.path)).toEqual(['spec.volumes[0].hostPath.path']);
+    expect(run(withHostPath('/database'), spec, hostPathRule).map((d) => d.path)).toEqual([
+      'spec.volumes[0].hostPath.path',
+    ]);
     expect(run([withHostPath('/data/spark'), withHostPath('/tmp/alluxio-domain')], spec, hostPathRule)).toEqual([]);
   });
 });
 
 describe('alluxio-path-not-allowed', () => {
   it('fires on alluxio:// paths outside the tenant prefixes', () => {
-    const app = sparkApp({ spec: { arguments: ['alluxio://alluxio-master-0.alluxio:19998/tenant-b/x', 'alluxio:///tenant-a/y'] } });
-    expect(run(app, limits({ alluxioPathPrefixes: ['/tenant-a'] }), alluxioPathRule).map((d) => d.path)).toEqual(['spec.arguments[0]']);
+    const app = sparkApp({
+      spec: { arguments: ['alluxio://alluxio-master-0.alluxio:19998/tenant-b/x', 'alluxio:///tenant-a/y'] },
+    });
+    expect(run(app, limits({ alluxioPathPrefixes: ['/tenant-a'] }), alluxioPathRule).map((d) => d.path)).toEqual([
+      'spec.arguments[0]',
+    ]);
   });
 });
 
@@ -47,7 +71,10 @@ describe('resources-required', () => {
     expect(d!.message).toContain('requests.memory, limits.memory');
     const sr = starRocksCluster();
     delete sr.spec.starRocksCnSpec.limits;
-    expect(run(sr, limits({ requireResources: true }), resourcesRequiredRule).map((d) => d.path)).toEqual(['spec.starRocksFeSpec', 'spec.starRocksCnSpec']);
+    expect(run(sr, limits({ requireResources: true }), resourcesRequiredRule).map((d) => d.path)).toEqual([
+      'spec.starRocksFeSpec',
+      'spec.starRocksCnSpec',
+    ]);
   });
 
   it('stays quiet when resources are set or not required', () => {
@@ -58,15 +85,23 @@ describe('resources-required', () => {
 
 describe('executor caps', () => {
   it('fires on SparkApplication executor cores and memory above the caps', () => {
-    const app = sparkApp({ spec: { executor: { cores: 8, memory: '16g' }, sparkConf: { 'spark.executor.memory': '32g' } } });
+    const app = sparkApp({
+      spec: { executor: { cores: 8, memory: '16g' }, sparkConf: { 'spark.executor.memory': '32g' } },
+    });
     const spec = limits({ maxExecutorCores: 4, maxExecutorMemory: '8g' });
     expect(run(app, spec, executorCoresRule).map((d) => d.path)).toEqual(['spec.executor.cores']);
-    expect(run(app, spec, executorMemoryRule).map((d) => d.path)).toEqual(['spec.executor.memory', 'spec.sparkConf["spark.executor.memory"]']);
+    expect(run(app, spec, executorMemoryRule).map((d) => d.path)).toEqual([
+      'spec.executor.memory',
+      'spec.sparkConf["spark.executor.memory"]',
+    ]);
   });
 
   it('reads executor pods from their SPARK_EXECUTOR_* env, else their resources', () => {
     const p = pod();
-    p.spec.containers[0].env = [{ name: 'SPARK_EXECUTOR_MEMORY', value: '12g' }, { name: 'SPARK_EXECUTOR_CORES', value: '6' }];
+    p.spec.containers[0].env = [
+      { name: 'SPARK_EXECUTOR_MEMORY', value: '12g' },
+      { name: 'SPARK_EXECUTOR_CORES', value: '6' },
+    ];
     const spec = limits({ maxExecutorCores: 4, maxExecutorMemory: '8Gi' });
     expect(run(p, spec, executorMemoryRule).map((d) => d.path)).toEqual(['spec.containers[0].env[0].value']);
     expect(run(p, spec, executorCoresRule).map((d) => d.path)).toEqual(['spec.containers[0].env[1].value']);

@@ -15,7 +15,14 @@ describe('placeholder rule', () => {
     expect(findPlaceholder(text)).toContain(found);
   });
 
-  it.each(['apache/spark:3.5.1', 'sr-fe-service.analytics:9030', 'sort <in.txt >out.txt', 'xxxx-service', 'box-xxx-1', 'exampleapp.io/x'])('leaves %s alone', (text) => {
+  it.each([
+    'apache/spark:3.5.1',
+    'sr-fe-service.analytics:9030',
+    'sort <in.txt >out.txt',
+    'xxxx-service',
+    'box-xxx-1',
+    'exampleapp.io/x',
+  ])('leaves %s alone', (text) => {
     expect(findPlaceholder(text)).toBeUndefined();
   });
 
@@ -29,11 +36,21 @@ describe('placeholder rule', () => {
   });
 
   it('reports placeholder images in StarRocks and Spark objects', () => {
-    expect(run(starRocksCluster({ image: 'xxx:xxx' }), {}, placeholderRule).map((d) => d.path)).toEqual(['spec.starRocksCnSpec.image']);
-    expect(run(sparkApp({ spec: { image: '<your-registry>/spark:3.5.1' } }), {}, placeholderRule).map((d) => d.path)).toEqual(['spec.image']);
+    expect(run(starRocksCluster({ image: 'xxx:xxx' }), {}, placeholderRule).map((d) => d.path)).toEqual([
+      'spec.starRocksCnSpec.image',
+    ]);
+    expect(
+      run(sparkApp({ spec: { image: '<your-registry>/spark:3.5.1' } }), {}, placeholderRule).map((d) => d.path),
+    ).toEqual(['spec.image']);
   });
 
   it('stays quiet on real values and ignores annotations', () => {
-    expect(run([sparkApp(), starRocksCluster(), pod({ metadata: { annotations: { note: 'see https://docs.example.com' } } })], {}, placeholderRule)).toEqual([]);
+    expect(
+      run(
+        [sparkApp(), starRocksCluster(), pod({ metadata: { annotations: { note: 'see https://docs.example.com' } } })],
+        {},
+        placeholderRule,
+      ),
+    ).toEqual([]);
   });
 });

@@ -25,8 +25,14 @@ describe('webhook process', () => {
     } finally {
       expect(await webhook.stop('SIGTERM')).toBe(0);
     }
-    const logLines = webhook.logs().trim().split('\n').filter((l) => l.startsWith('{'));
-    expect(logLines.map((l) => JSON.parse(l).msg)).toEqual(expect.arrayContaining(['admission', 'shutting down: finishing in-flight requests', 'stopped']));
+    const logLines = webhook
+      .logs()
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
+    expect(logLines.map((l) => JSON.parse(l).msg)).toEqual(
+      expect.arrayContaining(['admission', 'shutting down: finishing in-flight requests', 'stopped']),
+    );
   });
 
   it('reloads a rotated serving certificate without a restart', async () => {
@@ -34,8 +40,17 @@ describe('webhook process', () => {
     const webhook = await startWebhook(['--port', '0', '--cert-dir', certDir]);
     try {
       const before = await servedCertSerial(webhook.url, webhook.ca);
-      const ca = { certPem: readFileSync(join(certDir, 'ca.crt'), 'utf8'), keyPem: readFileSync(join(certDir, 'ca.key'), 'utf8') };
-      const next = issueCert({ ca, commonName: 'graphdata-webhook', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], usage: 'server' });
+      const ca = {
+        certPem: readFileSync(join(certDir, 'ca.crt'), 'utf8'),
+        keyPem: readFileSync(join(certDir, 'ca.key'), 'utf8'),
+      };
+      const next = issueCert({
+        ca,
+        commonName: 'graphdata-webhook',
+        dnsNames: ['localhost'],
+        ipAddresses: ['127.0.0.1'],
+        usage: 'server',
+      });
       // What a rotation (or a re-mounted Secret) does: key first, then cert, each atomically.
       await writeFileAtomic(join(certDir, 'tls.key'), next.keyPem, 0o600);
       await writeFileAtomic(join(certDir, 'tls.crt'), next.certPem, 0o644);
@@ -49,7 +64,9 @@ describe('webhook process', () => {
       expect(served).not.toBe(before);
       expect(served).toBe(expected);
       expect(webhook.logs()).toContain('reloaded serving certificate');
-      expect((await postJson(`${webhook.url}/mutate`, webhook.ca, admissionReview(sparkExecutorPod()))).status).toBe(200);
+      expect((await postJson(`${webhook.url}/mutate`, webhook.ca, admissionReview(sparkExecutorPod()))).status).toBe(
+        200,
+      );
     } finally {
       expect(await webhook.stop('SIGTERM')).toBe(0);
     }
@@ -58,10 +75,15 @@ describe('webhook process', () => {
   it('refuses an invalid --policy with the file, line and a hint', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gd-policy-'));
     const file = join(dir, 'policy.yaml');
-    writeFileSync(file, 'apiVersion: graphdata.io/v1alpha1\nkind: ClusterGraphDataPolicy\nmetadata: {name: p}\nspec:\n  placement:\n    mode: sometimes\n');
+    writeFileSync(
+      file,
+      'apiVersion: graphdata.io/v1alpha1\nkind: ClusterGraphDataPolicy\nmetadata: {name: p}\nspec:\n  placement:\n    mode: sometimes\n',
+    );
     const run = spawnSync(process.execPath, [WEBHOOK_MAIN, '--policy', file, '--port', '0'], { encoding: 'utf8' });
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain(`${file}:6:11: error policy-enum: must be one of nodeSelector, required, preferred, none (spec.placement.mode)`);
+    expect(run.stderr).toContain(
+      `${file}:6:11: error policy-enum: must be one of nodeSelector, required, preferred, none (spec.placement.mode)`,
+    );
     expect(run.stderr).toContain('hint:');
   });
 

@@ -10,6 +10,10 @@ describe('loadPolicyFile', () => {
   it('names a missing file and how to fix it', async () => {
     const error = await loadPolicyFile('/nonexistent/policy.yaml').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PolicyFileError);
-    expect((error as PolicyFileError).diagnostics[0]).toMatchObject({ code: 'policy-unreadable', message: 'no such file', hint: 'check the path given to --policy' });
+    expect((error as PolicyFileError).diagnostics[0]).toMatchObject({
+      code: 'policy-unreadable',
+      message: 'no such file',
+      hint: 'check the path given to --policy',
+    });
   });
 });

@@ -13,9 +13,19 @@ let ca: string;
 
 beforeAll(async () => {
   const authority = createCA({ commonName: 'test-ca' });
-  const serving = issueCert({ ca: authority, commonName: 'graphdata-webhook', ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'], usage: 'server' });
+  const serving = issueCert({
+    ca: authority,
+    commonName: 'graphdata-webhook',
+    ipAddresses: ['127.0.0.1'],
+    dnsNames: ['localhost'],
+    usage: 'server',
+  });
   ca = authority.certPem;
-  server = buildServer({ tls: { cert: serving.certPem, key: serving.keyPem }, policies: staticPolicyStore(defaultPolicy()), logger: false });
+  server = buildServer({
+    tls: { cert: serving.certPem, key: serving.keyPem },
+    policies: staticPolicyStore(defaultPolicy()),
+    logger: false,
+  });
   await server.app.listen({ port: 0, host: '127.0.0.1' });
   base = `https://127.0.0.1:${(server.app.server.address() as { port: number }).port}`;
 });
@@ -34,8 +44,14 @@ describe('POST /mutate over HTTPS', () => {
     expect(response).toMatchObject({ uid: review.request.uid, allowed: true, patchType: 'JSONPatch' });
     const patched = applyPodPatch<Pod>(pod, decodePatch(response.patch));
     const c = patched.spec!.containers[0]!;
-    expect(c.env!.map((e) => e.name)).toEqual(expect.arrayContaining(['SPARK_EXTRA_CLASSPATH', 'JAVA_TOOL_OPTIONS', 'ALLUXIO_CLIENT_HOSTNAME']));
-    expect(c.volumeMounts).toContainEqual({ name: 'graphdata-alluxio-domain', mountPath: '/opt/domain', readOnly: true });
+    expect(c.env!.map((e) => e.name)).toEqual(
+      expect.arrayContaining(['SPARK_EXTRA_CLASSPATH', 'JAVA_TOOL_OPTIONS', 'ALLUXIO_CLIENT_HOSTNAME']),
+    );
+    expect(c.volumeMounts).toContainEqual({
+      name: 'graphdata-alluxio-domain',
+      mountPath: '/opt/domain',
+      readOnly: true,
+    });
     expect(patched.spec!.initContainers![0]!.name).toBe('graphdata-alluxio-client');
     expect(patched.spec!.nodeSelector).toEqual({ alluxio: 'true' });
 
@@ -51,7 +67,11 @@ describe('POST /mutate over HTTPS', () => {
   });
 
   it('admits other kinds and operations untouched', async () => {
-    for (const extra of [{ operation: 'UPDATE' }, { kind: { group: 'apps', version: 'v1', kind: 'Deployment' } }, { subResource: 'ephemeralcontainers' }]) {
+    for (const extra of [
+      { operation: 'UPDATE' },
+      { kind: { group: 'apps', version: 'v1', kind: 'Deployment' } },
+      { subResource: 'ephemeralcontainers' },
+    ]) {
       const response = (await mutate(admissionReview(sparkExecutorPod(), extra))).json().response;
       expect(response).toEqual({ uid: expect.any(String), allowed: true });
     }
@@ -61,7 +81,9 @@ describe('POST /mutate over HTTPS', () => {
     const pod = sparkExecutorPod();
     pod.spec!.volumes!.push({ name: 'graphdata-alluxio-domain', emptyDir: {} });
     const response = (await mutate(admissionReview(pod))).json().response;
-    expect(response.warnings).toEqual([expect.stringMatching(/^graphdata domain-socket-conflict: volume graphdata-alluxio-domain/)]);
+    expect(response.warnings).toEqual([
+      expect.stringMatching(/^graphdata domain-socket-conflict: volume graphdata-alluxio-domain/),
+    ]);
     const patched = applyPodPatch<Pod>(pod, decodePatch(response.patch));
     expect(patched.spec!.volumes!.filter((v) => v.name === 'graphdata-alluxio-domain')).toHaveLength(1);
   });
@@ -70,7 +92,10 @@ describe('POST /mutate over HTTPS', () => {
     const broken = { metadata: { labels: { 'spark-role': 'executor' } }, spec: { containers: 'not-a-list' } };
     const reply = await mutate(admissionReview(broken as unknown as Pod));
     expect(reply.status).toBe(200);
-    expect(reply.json().response).toMatchObject({ allowed: true, warnings: [expect.stringContaining('injection failed')] });
+    expect(reply.json().response).toMatchObject({
+      allowed: true,
+      warnings: [expect.stringContaining('injection failed')],
+    });
     expect(reply.json().response.patch).toBeUndefined();
   });
 });
@@ -79,34 +104,63 @@ describe('bad requests get 4xx with a reason, never 5xx', () => {
   it.each([
     ['non-JSON', 'garbage', /not valid JSON/],
     ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]), /not valid UTF-8/],
-    ['wrong apiVersion', { apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', request: { uid: 'x' } }, /apiVersion must be admission.k8s.io\/v1/],
+    [
+      'wrong apiVersion',
+      { apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', request: { uid: 'x' } },
+      /apiVersion must be admission.k8s.io\/v1/,
+    ],
     ['wrong kind', { apiVersion: 'admission.k8s.io/v1', kind: 'Pod' }, /kind must be AdmissionReview/],
     ['missing request', { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }, /request is missing/],
-    ['missing uid', { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { operation: 'CREATE' } }, /request.uid is missing/],
+    [
+      'missing uid',
+      { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { operation: 'CREATE' } },
+      /request.uid is missing/,
+    ],
     ['a JSON array', [], /must be a JSON object/],
-    ['a Pod CREATE without object', { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'x', operation: 'CREATE', kind: { kind: 'Pod' } } }, /request.object/],
+    [
+      'a Pod CREATE without object',
+      {
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        request: { uid: 'x', operation: 'CREATE', kind: { kind: 'Pod' } },
+      },
+      /request.object/,
+    ],
   ])('%s → 400', async (_, body, reason) => {
-    const reply = await httpsCall(`${base}/mutate`, ca, { method: 'POST', body: Buffer.isBuffer(body) ? body : typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    const reply = await httpsCall(`${base}/mutate`, ca, {
+      method: 'POST',
+      body: Buffer.isBuffer(body) ? body : typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(reply.status).toBe(400);
     expect(reply.json().reason).toMatch(reason);
   });
 
   it('a body over 3 MiB → 413', async () => {
-    const reply = await httpsCall(`${base}/mutate`, ca, { method: 'POST', body: Buffer.alloc(3 * 1024 * 1024 + 10, 0x20), headers: { 'content-type': 'application/json' } });
+    const reply = await httpsCall(`${base}/mutate`, ca, {
+      method: 'POST',
+      body: Buffer.alloc(3 * 1024 * 1024 + 10, 0x20),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(reply.status).toBe(413);
   });
 
   it('fuzzed AdmissionReviews never get a 5xx', async () => {
     const seedReview = admissionReview(sparkExecutorPod());
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const junk = [null, 0, -1, 'x', true, [], {}, [1, 'a'], { a: { b: [] } }, 1e308, '\u0000'];
     const paths = collectPaths(seedReview);
     for (let i = 0; i < 300; i++) {
       const review = structuredClone(seedReview) as Record<string, unknown>;
       const path = paths[Math.floor(random() * paths.length)]!;
       setAt(review, path, junk[Math.floor(random() * junk.length)]);
-      const reply = await server.app.inject({ method: 'POST', url: '/mutate', payload: JSON.stringify(review), headers: { 'content-type': 'application/json' } });
+      const reply = await server.app.inject({
+        method: 'POST',
+        url: '/mutate',
+        payload: JSON.stringify(review),
+        headers: { 'content-type': 'application/json' },
+      });
       expect(reply.statusCode, `mutating ${path.join('.')}`).toBeLessThan(500);
     }
   });
@@ -116,9 +170,14 @@ describe('health and metrics', () => {
   it('serves /healthz, /readyz and Prometheus metrics', async () => {
     expect((await httpsCall(`${base}/healthz`, ca)).status).toBe(200);
     expect((await httpsCall(`${base}/readyz`, ca)).json()).toMatchObject({ status: 'ready' });
-    expect((await httpsCall(`${base}/version`, ca)).json()).toEqual({ version: ENGINE_VERSION, policy: 'in-memory policy' });
+    expect((await httpsCall(`${base}/version`, ca)).json()).toEqual({
+      version: ENGINE_VERSION,
+      policy: 'in-memory policy',
+    });
     const metrics = (await httpsCall(`${base}/metrics`, ca)).body;
-    expect(metrics).toMatch(/graphdata_admission_requests_total\{webhook="mutate",outcome="injected",dry_run="false"\} \d+/);
+    expect(metrics).toMatch(
+      /graphdata_admission_requests_total\{webhook="mutate",outcome="injected",dry_run="false"\} \d+/,
+    );
     expect(metrics).toMatch(/graphdata_injections_total\{workload="spark-executor",mutator="domain-socket"\} \d+/);
     expect(metrics).toMatch(/graphdata_admission_duration_seconds_bucket/);
   });
@@ -141,7 +200,11 @@ describe('graceful shutdown', () => {
   it('finishes a request that is in flight when shutdown starts, and refuses new ones', async () => {
     const authority = createCA({ commonName: 'drain-ca' });
     const serving = issueCert({ ca: authority, commonName: 'drain', ipAddresses: ['127.0.0.1'], usage: 'server' });
-    const draining = buildServer({ tls: { cert: serving.certPem, key: serving.keyPem }, policies: staticPolicyStore(defaultPolicy()), logger: false });
+    const draining = buildServer({
+      tls: { cert: serving.certPem, key: serving.keyPem },
+      policies: staticPolicyStore(defaultPolicy()),
+      logger: false,
+    });
     await draining.app.listen({ port: 0, host: '127.0.0.1' });
     const port = (draining.app.server.address() as { port: number }).port;
     const body = JSON.stringify(admissionReview(sparkExecutorPod()));
@@ -149,11 +212,22 @@ describe('graceful shutdown', () => {
     // Send half the body, start the shutdown, then send the rest.
     const { request } = await import('node:https');
     const reply = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/mutate', method: 'POST', ca: authority.certPem, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/mutate',
+          method: 'POST',
+          ca: authority.certPem,
+          agent: false,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
       req.on('error', reject);
       req.write(body.slice(0, 100));
       setTimeout(() => req.end(body.slice(100)), 300);

@@ -4,7 +4,8 @@ import { sparkExecutorPod } from '../../../fixtures/pods.js';
 import { policyWith } from '../../../fixtures/policy.js';
 import { contextFor } from './context.js';
 
-const javaOpts = (pod: ReturnType<typeof sparkExecutorPod>) => pod.spec!.containers[0]!.env!.find((e) => e.name === 'JAVA_TOOL_OPTIONS')?.value;
+const javaOpts = (pod: ReturnType<typeof sparkExecutorPod>) =>
+  pod.spec!.containers[0]!.env!.find((e) => e.name === 'JAVA_TOOL_OPTIONS')?.value;
 
 describe('client-config mutator', () => {
   it('uses rpc.addresses for HA masters instead of hostname/port', () => {
@@ -21,7 +22,12 @@ describe('client-config mutator', () => {
     const { pod: out, actions } = clientConfig.apply(pod, contextFor(pod, 'spark-executor'));
     expect(javaOpts(out)).toMatch(/^-Dalluxio.master.rpc.port=20000 -Dalluxio.master.hostname=/);
     expect(javaOpts(out)).not.toContain('rpc.port=19998');
-    expect(actions).toContainEqual(expect.objectContaining({ outcome: 'conflict', subject: '-Dalluxio.master.rpc.port in spark-kubernetes-executor' }));
+    expect(actions).toContainEqual(
+      expect.objectContaining({
+        outcome: 'conflict',
+        subject: '-Dalluxio.master.rpc.port in spark-kubernetes-executor',
+      }),
+    );
   });
 
   it('adds extra policy properties and the socket address only where a socket is mounted', () => {
@@ -33,13 +39,20 @@ describe('client-config mutator', () => {
     const driver = sparkExecutorPod();
     driver.metadata!.labels!['spark-role'] = 'driver';
     driver.spec!.containers[0]!.name = 'spark-kubernetes-driver';
-    expect(javaOpts(clientConfig.apply(driver, contextFor(driver, 'spark-driver', spec)).pod)).not.toContain('domain.socket');
+    expect(javaOpts(clientConfig.apply(driver, contextFor(driver, 'spark-driver', spec)).pod)).not.toContain(
+      'domain.socket',
+    );
   });
 
   it('refuses to touch JAVA_TOOL_OPTIONS set from valueFrom', () => {
     const pod = sparkExecutorPod();
-    pod.spec!.containers[0]!.env!.push({ name: 'JAVA_TOOL_OPTIONS', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } });
+    pod.spec!.containers[0]!.env!.push({
+      name: 'JAVA_TOOL_OPTIONS',
+      valueFrom: { secretKeyRef: { name: 's', key: 'k' } },
+    });
     const { actions } = clientConfig.apply(pod, contextFor(pod, 'spark-executor'));
-    expect(actions).toContainEqual(expect.objectContaining({ outcome: 'conflict', subject: 'env JAVA_TOOL_OPTIONS in spark-kubernetes-executor' }));
+    expect(actions).toContainEqual(
+      expect.objectContaining({ outcome: 'conflict', subject: 'env JAVA_TOOL_OPTIONS in spark-kubernetes-executor' }),
+    );
   });
 });

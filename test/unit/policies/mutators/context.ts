@@ -1,8 +1,19 @@
 // A mutation context for calling one mutator directly.
-import { WORKLOADS, type MutationContext, type Pod, type PolicySpec, type WorkloadName } from '../../../../policies/index.js';
+import {
+  WORKLOADS,
+  type MutationContext,
+  type Pod,
+  type PolicySpec,
+  type WorkloadName,
+} from '../../../../policies/index.js';
 import { defaultPolicy } from '../../../fixtures/policy.js';
 
-export function contextFor(pod: Pod, workloadName: WorkloadName, spec: PolicySpec = defaultPolicy().spec, namespace = 'tenant-a'): MutationContext {
+export function contextFor(
+  pod: Pod,
+  workloadName: WorkloadName,
+  spec: PolicySpec = defaultPolicy().spec,
+  namespace = 'tenant-a',
+): MutationContext {
   const workload = WORKLOADS.find((w) => w.name === workloadName)!;
   const targets = pod.spec!.containers.map((c) => c.name).filter((n) => workload.targetContainers.includes(n));
   return { spec, workload, targets, namespace };

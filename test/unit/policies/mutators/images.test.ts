@@ -6,7 +6,12 @@ import { contextFor } from './context.js';
 
 describe('images mutator', () => {
   const spec = policyWith({
-    images: { defaultTags: { 'apache/spark': '3.5.1' }, mirrors: [{ from: 'docker.io', to: 'harbor.local/hub' }], pullPolicy: 'IfNotPresent', pullSecrets: ['harbor'] },
+    images: {
+      defaultTags: { 'apache/spark': '3.5.1' },
+      mirrors: [{ from: 'docker.io', to: 'harbor.local/hub' }],
+      pullPolicy: 'IfNotPresent',
+      pullSecrets: ['harbor'],
+    },
   }).spec;
 
   it('pins, mirrors, sets pull policy and adds the pull secret once', () => {
@@ -14,7 +19,10 @@ describe('images mutator', () => {
     pod.spec!.containers[0]!.image = 'apache/spark:latest';
     pod.spec!.imagePullSecrets = [{ name: 'harbor' }];
     const { pod: out } = images.apply(pod, contextFor(pod, 'spark-executor', spec));
-    expect(out.spec!.containers[0]).toMatchObject({ image: 'harbor.local/hub/apache/spark:3.5.1', imagePullPolicy: 'IfNotPresent' });
+    expect(out.spec!.containers[0]).toMatchObject({
+      image: 'harbor.local/hub/apache/spark:3.5.1',
+      imagePullPolicy: 'IfNotPresent',
+    });
     expect(out.spec!.imagePullSecrets).toEqual([{ name: 'harbor' }]);
   });
 
@@ -34,6 +42,12 @@ describe('images mutator', () => {
     const pod = sparkExecutorPod();
     pod.spec!.containers[0]!.image = 'someorg/tool:latest';
     const { actions } = images.apply(pod, contextFor(pod, 'spark-executor', spec));
-    expect(actions).toContainEqual(expect.objectContaining({ outcome: 'skipped', path: 'spec.containers[0].image', hint: expect.stringContaining('defaultTags') }));
+    expect(actions).toContainEqual(
+      expect.objectContaining({
+        outcome: 'skipped',
+        path: 'spec.containers[0].image',
+        hint: expect.stringContaining('defaultTags'),
+      }),
+    );
   });
 });

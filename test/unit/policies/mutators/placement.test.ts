@@ -25,7 +25,9 @@ describe('placement mutator', () => {
     pod.spec!.nodeSelector = { 'kubernetes.io/os': 'linux', alluxio: 'false' };
     const { pod: out, actions } = placement.apply(pod, contextFor(pod, 'spark-executor'));
     expect(out.spec!.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux', alluxio: 'false' });
-    expect(actions).toContainEqual(expect.objectContaining({ outcome: 'conflict', path: 'spec.nodeSelector["alluxio"]' }));
+    expect(actions).toContainEqual(
+      expect.objectContaining({ outcome: 'conflict', path: 'spec.nodeSelector["alluxio"]' }),
+    );
   });
 
   it('required mode ANDs the requirement into every existing term (terms are ORed)', () => {
@@ -34,14 +36,17 @@ describe('placement mutator', () => {
     const { pod: out } = placement.apply(pod, contextFor(pod, 'spark-executor', spec));
     const terms = out.spec!.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms;
     expect(terms).toHaveLength(2);
-    for (const term of terms) expect(term.matchExpressions).toContainEqual({ key: 'alluxio', operator: 'In', values: ['true'] });
+    for (const term of terms)
+      expect(term.matchExpressions).toContainEqual({ key: 'alluxio', operator: 'In', values: ['true'] });
   });
 
   it('required mode creates a term when the pod has none', () => {
     const spec = policyWith({ placement: { mode: 'required' } }).spec;
     const pod = sparkExecutorPod();
     const { pod: out } = placement.apply(pod, contextFor(pod, 'spark-executor', spec));
-    expect(out.spec!.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms).toEqual([{ matchExpressions: [{ key: 'alluxio', operator: 'In', values: ['true'] }] }]);
+    expect(out.spec!.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms).toEqual(
+      [{ matchExpressions: [{ key: 'alluxio', operator: 'In', values: ['true'] }] }],
+    );
   });
 
   it('prefers Fluid cache nodes of the annotated dataset in the pod namespace', () => {
