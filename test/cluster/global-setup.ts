@@ -19,8 +19,8 @@ declare module 'vitest' {
 const K8S_VERSION = 'v1.32.4'; // keep in step with build.sh and go.mod
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../..');
-// Shared upstream CRDs live beside the repo, not in it (data owned by others).
-const crdDir = resolve(repoRoot, '..', 'shared', 'crds');
+// Upstream CRDs, committed as test data with their provenance (see its README).
+const crdDir = resolve(repoRoot, 'test', 'upstream-crds');
 
 /** Same rule as build.sh: GRAPHDATA_K8S_BIN_DIR, else the per-user cache (shared by clones). */
 function binDir(): string {

@@ -42,7 +42,7 @@ describe('e2e control plane', () => {
   it('stores CRD schemas intact (no x-kubernetes-* field lost on the way in)', async () => {
     // The SparkApplication schema uses both extensions; a lossy client would prune them.
     const source = await readFile(
-      fileURLToPath(new URL('../../../shared/crds/sparkoperator.k8s.io_sparkapplications.yaml', import.meta.url)),
+      fileURLToPath(new URL('../upstream-crds/sparkoperator.k8s.io_sparkapplications.yaml', import.meta.url)),
       'utf8',
     );
     const { status: code, body } = await rawGet(

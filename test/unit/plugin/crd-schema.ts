@@ -1,4 +1,4 @@
-// Upstream CRD schemas (../shared/crds) as strict JSON Schemas, to prove scaffold output
+// Upstream CRD schemas (test/upstream-crds) as strict JSON Schemas, to prove scaffold output
 // is accepted as written. The apiserver prunes unknown fields silently, so a misspelt
 // field would "apply" and do nothing: strict mode turns that into a test failure.
 import { readFileSync, readdirSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse } from 'yaml';
 
-export const CRD_DIR = fileURLToPath(new URL('../../../../shared/crds/', import.meta.url));
+export const CRD_DIR = fileURLToPath(new URL('../../upstream-crds/', import.meta.url));
 
 type Schema = Record<string, unknown>;
 
