@@ -37,6 +37,11 @@ export interface InjectionResult {
 export interface InjectOptions {
   /** Namespace from the admission request; a pod at CREATE may not carry one itself. */
   namespace?: string;
+  /**
+   * Labels of the pod's namespace (PodSecurity level, profile namespaceSelector).
+   * Undefined when unknown (no cluster): hostPath injection proceeds as configured.
+   */
+  namespaceLabels?: Readonly<Record<string, string>>;
 }
 
 export const policyRef = (policy: Policy): string =>

@@ -15,3 +15,4 @@ export * from './rules/index.js';
 export * from './pod-sites.js';
 export * from './version.js';
 export * from './policy-crds.js';
+export * from './label-selector.js';

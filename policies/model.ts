@@ -28,10 +28,16 @@ export interface AlluxioSettings {
     addresses?: string[];
   };
   domainSocket: {
-    /** Directory on the node the worker writes its socket to. */
+    /** Directory on the node the worker writes its socket to (hostPath mode, the default). */
     hostPath: string;
     /** Worker's `alluxio.worker.data.server.domain.socket.address` as seen in the pod. */
     mountPath: string;
+    /**
+     * PVC mode: the claim the worker shares its socket directory through (the Alluxio Helm
+     * chart's `alluxio-worker-domain-socket`). Replaces the hostPath; admissible under
+     * PodSecurity baseline and restricted.
+     */
+    persistentVolumeClaim?: string;
   };
   /** Extra `-Dalluxio.*` client properties, without the `-D`. */
   properties: Record<string, string>;
@@ -79,8 +85,31 @@ export interface PolicySpec {
   limits: PolicyLimits;
 }
 
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
+/** A Kubernetes label selector (metav1.LabelSelector): all of its terms must match. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+/** Which namespaces may use a profile. Neither set: any namespace. */
+export interface ProfileOwnership {
+  /** Namespace names whose pods may pick the profile. */
+  allowedNamespaces?: string[];
+  /** Namespaces whose labels match may pick the profile (in addition to allowedNamespaces). */
+  namespaceSelector?: LabelSelector;
+}
+
+/** The settings a profile lays over the spec. */
+export type ProfileSettings = DeepPartial<Omit<PolicySpec, 'mode' | 'limits'>>;
+
 /** A profile overrides parts of the spec; chosen per pod with `graphdata.io/profile`. */
-export type ProfileSpec = DeepPartial<Omit<PolicySpec, 'mode' | 'limits'>>;
+export type ProfileSpec = ProfileSettings & ProfileOwnership;
 
 export interface Policy {
   kind: PolicyKind;
@@ -110,11 +139,19 @@ export function deepMerge<T>(base: T, over: unknown): T {
   return out as T;
 }
 
+/**
+ * The profile named `name`, as an own property only: `constructor`, `toString` or
+ * `__proto__` from a pod annotation must not reach Object.prototype.
+ */
+export const lookupProfile = (policy: Policy, name: string): ProfileSpec | undefined =>
+  Object.hasOwn(policy.profiles, name) ? policy.profiles[name] : undefined;
+
 /** The spec a pod gets: the policy's spec, with the named profile laid over it. */
 export function resolveSpec(policy: Policy, profile: string | undefined): PolicySpec {
-  if (!profile) return policy.spec;
-  const override = policy.profiles[profile];
-  return override ? deepMerge(policy.spec, override) : policy.spec;
+  const override = profile === undefined ? undefined : lookupProfile(policy, profile);
+  if (!override) return policy.spec;
+  const { allowedNamespaces: _names, namespaceSelector: _selector, ...settings } = override;
+  return deepMerge(policy.spec, settings);
 }
 
 export const clientJarName = (alluxio: AlluxioSettings): string => `alluxio-${alluxio.version}-client.jar`;

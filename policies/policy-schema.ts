@@ -16,6 +16,33 @@ const obj = (properties: Record<string, Schema>, extra: Schema = {}): Schema => 
   ...extra,
 });
 
+/** A Kubernetes object name (DNS-1123 subdomain), e.g. a PersistentVolumeClaim. */
+const objectName: Schema = str({ pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', maxLength: 253 });
+/** A namespace name (DNS-1123 label). */
+const namespaceName: Schema = str({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 });
+
+/** metav1.LabelSelector, for profiles' (and policies') namespaceSelector. */
+export const labelSelectorSchema: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    matchLabels: { type: 'object', additionalProperties: { type: 'string' } },
+    matchExpressions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['key', 'operator'],
+        properties: {
+          key: str({ minLength: 1 }),
+          operator: str({ enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] }),
+          values: strList(),
+        },
+      },
+    },
+  },
+};
+
 const cacheSettings = {
   cache: str({ enum: ['alluxio', 'fluid'], default: 'alluxio' }),
   alluxio: obj({
@@ -29,6 +56,8 @@ const cacheSettings = {
     domainSocket: obj({
       hostPath: absPath('/tmp/alluxio-domain'),
       mountPath: absPath('/opt/domain'),
+      // PVC mode (the Alluxio Helm chart's default, claim alluxio-worker-domain-socket): replaces hostPath.
+      persistentVolumeClaim: objectName,
     }),
     properties: { ...stringMap, propertyNames: { pattern: '^alluxio\\.' } },
   }),
@@ -74,7 +103,12 @@ export const policySpecSchema: Schema = obj({
     additionalProperties: {
       type: 'object',
       additionalProperties: false,
-      properties: stripDefaults(cacheSettings),
+      properties: {
+        ...stripDefaults(cacheSettings),
+        // Who may use the profile; neither set means any namespace.
+        allowedNamespaces: strList({ items: namespaceName }),
+        namespaceSelector: labelSelectorSchema,
+      },
     },
   },
 });

@@ -69,4 +69,50 @@ describe('policy loading', () => {
     });
     expect(parsePolicy('kind: Pod\n').diagnostics[0]).toMatchObject({ code: 'policy-missing' });
   });
+
+  it('reads PVC mode for the domain socket and profile owners', () => {
+    const { policy, diagnostics } = parsePolicy(
+      [
+        'apiVersion: graphdata.io/v1alpha1',
+        'kind: ClusterGraphDataPolicy',
+        'metadata: {name: default}',
+        'spec:',
+        '  alluxio:',
+        '    domainSocket: {persistentVolumeClaim: alluxio-worker-domain-socket}',
+        '  profiles:',
+        '    tenant-a-dedicated:',
+        '      allowedNamespaces: [tenant-a]',
+        '      namespaceSelector: {matchLabels: {team: a}}',
+        '      placement: {mode: required}',
+      ].join('\n'),
+    );
+    expect(diagnostics).toEqual([]);
+    expect(policy?.spec.alluxio.domainSocket).toEqual({
+      hostPath: '/tmp/alluxio-domain',
+      mountPath: '/opt/domain',
+      persistentVolumeClaim: 'alluxio-worker-domain-socket',
+    });
+    expect(policy?.profiles['tenant-a-dedicated']).toMatchObject({
+      allowedNamespaces: ['tenant-a'],
+      namespaceSelector: { matchLabels: { team: 'a' } },
+    });
+  });
+
+  it('rejects a claim or namespace name the apiserver would not accept', () => {
+    const { diagnostics } = parsePolicy(
+      [
+        'apiVersion: graphdata.io/v1alpha1',
+        'kind: ClusterGraphDataPolicy',
+        'metadata: {name: default}',
+        'spec:',
+        '  alluxio: {domainSocket: {persistentVolumeClaim: Alluxio_Socket}}',
+        '  profiles:',
+        '    p: {allowedNamespaces: [Tenant A], namespaceSelector: {matchExpressions: [{key: a, operator: Has}]}}',
+      ].join('\n'),
+    );
+    const paths = diagnostics.map((d) => d.path);
+    expect(paths).toContain('spec.alluxio.domainSocket.persistentVolumeClaim');
+    expect(paths).toContain('spec.profiles.p.allowedNamespaces[0]');
+    expect(paths).toContain('spec.profiles.p.namespaceSelector.matchExpressions[0].operator');
+  });
 });

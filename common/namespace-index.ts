@@ -1,0 +1,63 @@
+// Namespace labels, kept current by a client-node informer (one list, then a watch).
+// Injection needs them for PodSecurity levels and profile namespaceSelectors; policy
+// enforcement for its namespaceSelector. Lookups are synchronous and never do I/O.
+import * as k8s from '@kubernetes/client-node';
+
+export interface NamespaceIndex {
+  /** The namespace's labels; undefined while it is unknown (not listed yet, or no cluster). */
+  labels(namespace: string): Readonly<Record<string, string>> | undefined;
+}
+
+export interface NamespaceInformer extends NamespaceIndex {
+  /** Resolves once the first list has been cached. */
+  readonly synced: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A fixed index, for tests and for callers that read labels once. */
+export const staticNamespaceIndex = (labels: Record<string, Record<string, string>>): NamespaceIndex => ({
+  labels: (namespace) => (Object.hasOwn(labels, namespace) ? labels[namespace] : undefined),
+});
+
+export interface WatchOptions {
+  /** Called when the watch breaks; the informer restarts itself after `retryMs`. */
+  onError?: (error: unknown) => void;
+  retryMs?: number;
+}
+
+/** Lists and watches namespaces (needs `list` and `watch` on namespaces). */
+export function watchNamespaces(kc: k8s.KubeConfig, opts: WatchOptions = {}): NamespaceInformer {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const informer = k8s.makeInformer<k8s.V1Namespace>(kc, '/api/v1/namespaces', () => core.listNamespace());
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  let markSynced: () => void = () => undefined;
+  const synced = new Promise<void>((resolve) => {
+    markSynced = resolve;
+  });
+  const start = () => {
+    informer.start().then(markSynced, onError);
+  };
+  // client-node stops the informer on a watch error; start it again (the list re-syncs the cache).
+  function onError(error: unknown): void {
+    opts.onError?.(error);
+    if (stopped) return;
+    clearTimeout(retry);
+    retry = setTimeout(start, opts.retryMs ?? 5_000);
+    retry.unref();
+  }
+  informer.on('error', onError);
+  start();
+  return {
+    synced,
+    labels: (namespace) => {
+      const ns = informer.get(namespace);
+      return ns ? (ns.metadata?.labels ?? {}) : undefined;
+    },
+    stop: async () => {
+      stopped = true;
+      clearTimeout(retry);
+      await informer.stop();
+    },
+  };
+}
