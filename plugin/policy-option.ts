@@ -1,5 +1,5 @@
 // `--policy FILE` for the offline commands: the file, or the built-in default.
-import { PolicyFileError, loadPolicyFile } from '../webhook/policy-file.js';
+import { PolicyFileError, loadPolicyFile } from '../common/policy-file.js';
 import type { Policy } from '../policies/model.js';
 import { formatDiagnostic } from '../policies/diagnostics.js';
 import { UserError } from './base.js';

@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { formatDiagnostic } from '../dist/policies/diagnostics.js';
 import { parsePolicy } from '../dist/policies/policy-loader.js';
-import { compiledDefaultPolicyPath, defaultPolicyPath } from '../dist/webhook/policy-file.js';
+import { compiledDefaultPolicyPath, defaultPolicyPath } from '../dist/common/policy-file.js';
 
 const source = defaultPolicyPath();
 const { policy, diagnostics } = parsePolicy(readFileSync(source, 'utf8'), source);

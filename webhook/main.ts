@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { localSans } from '../certs/pki.js';
 import { ensureDevCerts, loadCertPair } from '../certs/store.js';
-import { PolicyFileError, packageRoot } from './policy-file.js';
+import { packageRoot } from '../common/package-root.js';
+import { PolicyFileError } from '../common/policy-file.js';
 import { filePolicyStore } from './policy-store.js';
 import { buildServer } from './server.js';
 

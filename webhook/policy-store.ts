@@ -1,7 +1,7 @@
 // Where the webhook gets its policy. Today: one file read at start (or the built-in
 // default). The CRD-backed store will implement the same interface.
 import type { Policy } from '../policies/model.js';
-import { loadPolicyFile } from './policy-file.js';
+import { loadPolicyFile } from '../common/policy-file.js';
 
 export interface PolicyStore {
   current(): Policy;

@@ -3,7 +3,7 @@
 // proxy for an in-cluster Service). Bounded in time; never an error for `version`.
 import { request } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { WEBHOOK_NAME } from '../../webhook/registration.js';
+import { WEBHOOK_NAME } from '../../common/registration.js';
 import { deadline, describe } from './server-version.js';
 
 export type WebhookVersion =

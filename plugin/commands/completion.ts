@@ -28,7 +28,7 @@ export class CompletionCommand extends GraphdataCommand {
     const shell = this.checkShell();
     const [{ completionScript }, { packageRoot }, { join }] = await Promise.all([
       import('../completion/scripts.js'),
-      import('../../webhook/policy-file.js'),
+      import('../../common/package-root.js'),
       import('node:path'),
     ]);
     this.context.stdout.write(completionScript(shell, join(packageRoot(), 'bin', 'kubectl_complete-graphdata')));

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA } from '../../certs/pki.js';
 import { ANNOTATION_INJECTED, type Pod } from '../../policies/index.js';
 import { staticPolicyStore } from '../../webhook/policy-store.js';
-import { mutatingWebhookConfiguration } from '../../webhook/registration.js';
+import { mutatingWebhookConfiguration } from '../../common/registration.js';
 import { buildServer } from '../../webhook/server.js';
 import { cluster, kubeConfig } from '../cluster/kube.js';
 import {

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../../webhook/policy-file.js';
+import { packageRoot } from '../../common/package-root.js';
 
 /** The checkout, whether this runs from source (vitest) or from dist/ (benchmarks). */
 export const REPO_ROOT = packageRoot();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PolicyFileError, loadPolicyFile } from '../../../webhook/policy-file.js';
+import { PolicyFileError, loadPolicyFile } from '../../../common/policy-file.js';
 import { defaultPolicy } from '../../fixtures/policy.js';
 
 describe('loadPolicyFile', () => {

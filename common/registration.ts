@@ -1,5 +1,5 @@
-// The webhook's registration with the production defaults of DESIGN.md. Pure: `install`
-// applies it to a cluster, the e2e tests register the local webhook with it.
+// The webhook's registration with the production defaults of docs/design.md. Pure: the
+// e2e tests register the local webhook with it; `version` finds the webhook by its name.
 import type { V1MutatingWebhookConfiguration, V1LabelSelector } from '@kubernetes/client-node';
 import { LABEL_INJECT } from '../policies/model.js';
 import { workloadMatchCondition } from '../policies/workloads.js';
@@ -52,11 +52,11 @@ export function mutatingWebhookConfiguration(opts: RegistrationOptions): V1Mutat
           { operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' },
         ],
         namespaceSelector: optedInNamespaces(opts.ownNamespace),
-        // Pods may opt out of injection (never out of enforcement).
+        // Pods may opt out of injection.
         objectSelector: { matchExpressions: [{ key: LABEL_INJECT, operator: 'NotIn', values: ['false'] }] },
         // Unrelated pods never reach the webhook: no latency, no outage risk for them.
         matchConditions: [{ name: 'graphdata-workload', expression: workloadMatchCondition() }],
-        // An outage must not block pod creation; the validating webhook catches what was missed.
+        // An outage must not block pod creation: such pods are admitted uninjected.
         failurePolicy: 'Ignore',
         sideEffects: 'None',
         timeoutSeconds: Math.min(opts.timeoutSeconds ?? 5, 5),

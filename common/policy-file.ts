@@ -1,21 +1,10 @@
 // Loading a policy from disk: the built-in default or a file named with --policy.
 // Shared by the webhook's file store and the plugin's offline commands.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { formatDiagnostic, type Diagnostic } from '../policies/diagnostics.js';
 import type { Policy } from '../policies/model.js';
-
-/** The folder holding package.json, found from this module whether it runs from source or dist/. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`graphdata: cannot find package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-  return dir;
-}
+import { packageRoot } from './package-root.js';
 
 export const defaultPolicyPath = (): string => join(packageRoot(), 'policies', 'default-policy.yaml');
 
