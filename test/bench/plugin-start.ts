@@ -1,34 +1,39 @@
-// Start-up of `kubectl-graphdata inject -f pod.yaml` beside its floor, `node -e 0`,
-// run alternately in the same loop so both see the same machine noise.
+// Start-up of `kubectl-graphdata inject -f pod.yaml` and `version --client` beside
+// their floor, `node -e 0`, run alternately in the same loop so all three see the same
+// machine noise.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/spawn-webhook.js';
-import { fmtMs, median } from './stats.js';
+import { median } from './stats.js';
 
-export function benchPluginStart(rounds: number) {
+export interface PluginStartFigures {
+  runs: number;
+  floorMs: number;
+  injectMs: number;
+  versionMs: number;
+}
+
+export function benchPluginStart(rounds: number): PluginStartFigures {
   const pod = join(REPO_ROOT, 'test', 'fixtures', 'manifests', 'executor-pod.yaml');
+  const plugin = join(REPO_ROOT, 'bin', 'kubectl-graphdata');
   const commands = {
-    floor: [process.execPath, ['-e', '0']],
-    inject: [process.execPath, [join(REPO_ROOT, 'bin', 'kubectl-graphdata'), 'inject', '-f', pod]],
-    version: [process.execPath, [join(REPO_ROOT, 'bin', 'kubectl-graphdata'), 'version', '--client']],
-  } as const;
+    floor: ['-e', '0'],
+    inject: [plugin, 'inject', '-f', pod],
+    version: [plugin, 'version', '--client'],
+  };
   const times: Record<keyof typeof commands, number[]> = { floor: [], inject: [], version: [] };
   for (let i = 0; i < rounds; i++) {
-    for (const [name, [cmd, args]] of Object.entries(commands) as [
-      keyof typeof commands,
-      readonly [string, readonly string[]],
-    ][]) {
+    for (const name of Object.keys(commands) as (keyof typeof commands)[]) {
       const start = process.hrtime.bigint();
-      const run = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const run = spawnSync(process.execPath, commands[name], { stdio: ['ignore', 'ignore', 'pipe'] });
       if (run.status !== 0) throw new Error(`${name} failed: ${run.stderr}`);
       times[name].push(Number(process.hrtime.bigint() - start) / 1e6);
     }
   }
-  const floor = median(times.floor);
   return {
-    floor: fmtMs(floor),
-    inject: `${fmtMs(median(times.inject))} (${(median(times.inject) / floor).toFixed(2)}× node -e 0)`,
-    version: `${fmtMs(median(times.version))} (${(median(times.version) / floor).toFixed(2)}× node -e 0)`,
-    injectRatio: median(times.inject) / floor,
+    runs: rounds,
+    floorMs: median(times.floor),
+    injectMs: median(times.inject),
+    versionMs: median(times.version),
   };
 }

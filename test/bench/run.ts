@@ -1,21 +1,50 @@
-// `npm run bench`: each measurement beside its floor, medians and ratios only.
+// `npm run bench`: every figure beside its floor, measured in the same run, as medians
+// and ratios. Writes bench/results.json, BENCHMARKS.md and the README's table (between
+// its bench markers) from the same results, so the three never disagree.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { benchPluginStart } from './plugin-start.js';
-import { benchWebhook } from './webhook-latency.js';
+import { REPO_ROOT } from '../support/spawn-webhook.js';
+import { renderBenchmarks, renderReadmeTable, type BenchResults } from './report.js';
+import { benchWebhookLoad } from './webhook-load.js';
 
 const quick = process.argv.includes('--quick');
-const webhook = await benchWebhook(quick ? 2 : 5, quick ? 200 : 2000);
-const plugin = benchPluginStart(quick ? 5 : 21);
-const report = { webhook, plugin };
-console.log(
-  process.argv.includes('--json')
-    ? JSON.stringify(report)
-    : [
-        `webhook /mutate, Spark executor, 8 concurrent, median of rounds:`,
-        `  bare fastify HTTPS (floor): ${webhook.floorLatency}, ${webhook.floorThroughput}`,
-        `  graphdata:                  ${webhook.graphdataLatency}, ${webhook.graphdataThroughput}`,
-        `plugin start-up, median:`,
-        `  node -e 0 (floor):          ${plugin.floor}`,
-        `  inject -f pod.yaml:         ${plugin.inject}`,
-        `  version --client:           ${plugin.version}`,
-      ].join('\n'),
-);
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+say('webhook: /mutate beside bare fastify, realistic and small reviews, 8 and 64 connections…');
+const webhook = await benchWebhookLoad({ rounds: quick ? 1 : 3, seconds: quick ? 2 : 5, connections: [8, 64] });
+say('plugin start-up beside node -e 0…');
+const plugin = benchPluginStart(quick ? 5 : 15);
+
+const results: BenchResults = {
+  date: new Date().toISOString(),
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+  },
+  node: process.version,
+  commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim(),
+  quick,
+  webhook,
+  plugin,
+};
+
+mkdirSync(join(REPO_ROOT, 'bench'), { recursive: true });
+writeFileSync(join(REPO_ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(REPO_ROOT, 'BENCHMARKS.md'), renderBenchmarks(results));
+const readmePath = join(REPO_ROOT, 'README.md');
+const readme = readFileSync(readmePath, 'utf8');
+const [begin, end] = ['<!-- bench:begin -->', '<!-- bench:end -->'];
+const from = readme.indexOf(begin);
+const to = readme.indexOf(end);
+if (from >= 0 && to > from) {
+  writeFileSync(
+    readmePath,
+    `${readme.slice(0, from + begin.length)}\n${renderReadmeTable(results)}${readme.slice(to)}`,
+  );
+}
+say('wrote bench/results.json, BENCHMARKS.md and the README table');
+process.stdout.write(renderReadmeTable(results));

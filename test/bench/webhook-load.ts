@@ -1,0 +1,169 @@
+// /mutate under load beside its floor (bare fastify HTTPS, same certificate), each in
+// its own process, driven by autocannon from this one. The two alternate round by
+// round so both see the same machine noise; only medians of rounds and ratios count.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import { parse } from 'yaml';
+import { createCA, issueCert, localSans, splitSans } from '../../certs/pki.js';
+import { sparkExecutorPod } from '../fixtures/pods.js';
+import { REPO_ROOT, WEBHOOK_MAIN } from '../support/spawn-webhook.js';
+import { admissionReview } from '../support/webhook-client.js';
+import { median } from './stats.js';
+
+export interface LoadFigures {
+  p99Ms: number;
+  rps: number;
+}
+export interface WebhookCase {
+  body: 'realistic' | 'small';
+  bodyBytes: number;
+  connections: number;
+  floor: LoadFigures;
+  graphdata: LoadFigures;
+  p99Ratio: number;
+  rpsRatio: number;
+  errors: number;
+}
+
+/** The two bodies: a real-size Kyuubi-submitted Spark executor and the small unit-test fixture. */
+export function reviewBodies(): Record<WebhookCase['body'], string> {
+  const kyuubi = parse(readFileSync(join(REPO_ROOT, 'test/fixtures/manifests/spark-executor-kyuubi.yaml'), 'utf8'));
+  return {
+    realistic: JSON.stringify(admissionReview(kyuubi)),
+    small: JSON.stringify(admissionReview(sparkExecutorPod())),
+  };
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.once('error', reject);
+  });
+
+async function waitReady(url: string, ca: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was ready`);
+    const ok = await new Promise<boolean>((resolve) => {
+      import('node:https').then(({ get }) =>
+        get(url, { ca }, (res) => {
+          res.resume();
+          resolve(res.statusCode === 200);
+        }).once('error', () => resolve(false)),
+      );
+    });
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`${url} never became ready`);
+}
+
+interface Servers {
+  ca: string;
+  floorUrl: string;
+  graphdataUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `npm start`'s entry point (built-in policy, logging on) and the floor, with one certificate. */
+async function startServers(): Promise<Servers> {
+  const dir = mkdtempSync(join(tmpdir(), 'graphdata-bench-'));
+  const ca = createCA({ commonName: 'graphdata-bench-ca' });
+  const leaf = issueCert({ ca, commonName: 'graphdata-webhook', ...splitSans(localSans), usage: 'server' });
+  const files = { 'ca.crt': ca.certPem, 'ca.key': ca.keyPem, 'tls.crt': leaf.certPem, 'tls.key': leaf.keyPem };
+  for (const [name, pem] of Object.entries(files)) writeFileSync(join(dir, name), pem, { mode: 0o600 });
+
+  const floor = spawn(
+    process.execPath,
+    [join(REPO_ROOT, 'dist/test/bench/floor-server.js'), join(dir, 'tls.crt'), join(dir, 'tls.key')],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const [line] = (await once(floor.stdout!, 'data')) as [Buffer];
+  const floorPort = Number(line.toString().trim());
+  const port = await freePort();
+  // Logs go to /dev/null but are still written: the per-admission line is part of the cost.
+  const graphdata = spawn(process.execPath, [WEBHOOK_MAIN, '--port', String(port), '--cert-dir', dir], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const urls = { floorUrl: `https://127.0.0.1:${floorPort}`, graphdataUrl: `https://127.0.0.1:${port}` };
+  await waitReady(`${urls.graphdataUrl}/readyz`, ca.certPem, graphdata);
+  return {
+    ca: ca.certPem,
+    ...urls,
+    async stop() {
+      for (const child of [floor, graphdata]) {
+        child.kill('SIGTERM');
+        if (child.exitCode === null) await once(child, 'exit');
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function round(url: string, ca: string, body: string, connections: number, seconds: number) {
+  const result = await autocannon({
+    url: `${url}/mutate`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections,
+    duration: seconds,
+    tlsOptions: { ca },
+  });
+  return { p99Ms: result.latency.p99, rps: result.requests.average, errors: result.errors + result.non2xx };
+}
+
+/** Each body at each connection count: `rounds` alternating rounds of `seconds` each per server. */
+export async function benchWebhookLoad(opts: { rounds: number; seconds: number; connections: number[] }) {
+  const bodies = reviewBodies();
+  const servers = await startServers();
+  const cases: WebhookCase[] = [];
+  try {
+    for (const [name, body] of Object.entries(bodies) as [WebhookCase['body'], string][]) {
+      for (const connections of opts.connections) {
+        // Warm both (JIT, TLS session setup) before anything is counted.
+        await round(servers.floorUrl, servers.ca, body, connections, 1);
+        await round(servers.graphdataUrl, servers.ca, body, connections, 1);
+        const floor: LoadFigures[] = [];
+        const ours: LoadFigures[] = [];
+        let errors = 0;
+        for (let i = 0; i < opts.rounds; i++) {
+          const f = await round(servers.floorUrl, servers.ca, body, connections, opts.seconds);
+          const g = await round(servers.graphdataUrl, servers.ca, body, connections, opts.seconds);
+          floor.push(f);
+          ours.push(g);
+          errors += f.errors + g.errors;
+        }
+        const pick = (rows: LoadFigures[]): LoadFigures => ({
+          p99Ms: median(rows.map((r) => r.p99Ms)),
+          rps: median(rows.map((r) => r.rps)),
+        });
+        const f = pick(floor);
+        const g = pick(ours);
+        cases.push({
+          body: name,
+          bodyBytes: Buffer.byteLength(body),
+          connections,
+          floor: f,
+          graphdata: g,
+          p99Ratio: g.p99Ms / Math.max(f.p99Ms, 1e-9),
+          rpsRatio: g.rps / f.rps,
+          errors,
+        });
+      }
+    }
+  } finally {
+    await servers.stop();
+  }
+  return cases;
+}
