@@ -9,6 +9,7 @@ export interface BenchResults {
   commit: string;
   quick: boolean;
   webhook: WebhookCase[];
+  webhookRssAfter10kMiB: number;
   plugin: PluginStartFigures;
 }
 
@@ -45,6 +46,14 @@ function rows(r: BenchResults): Row[] {
       met: c.rpsRatio >= 0.8 && c.errors === 0,
     });
   }
+  out.push({
+    what: 'webhook resident memory after 10,000 realistic reviews',
+    ours: `${r.webhookRssAfter10kMiB.toFixed(0)} MiB`,
+    floor: '—',
+    ratio: '—',
+    target: '≤ 100 MiB',
+    met: r.webhookRssAfter10kMiB <= 100,
+  });
   const p = r.plugin;
   for (const [what, value] of [
     ['`inject -f pod.yaml` start-up', p.injectMs],

@@ -14,7 +14,11 @@ const quick = process.argv.includes('--quick');
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 say('webhook: /mutate beside bare fastify, realistic and small reviews, 8 and 64 connections…');
-const webhook = await benchWebhookLoad({ rounds: quick ? 1 : 3, seconds: quick ? 2 : 5, connections: [8, 64] });
+const { cases: webhook, rssAfter10kMiB } = await benchWebhookLoad({
+  rounds: quick ? 1 : 3,
+  seconds: quick ? 2 : 5,
+  connections: [8, 64],
+});
 say('plugin start-up beside node -e 0…');
 const plugin = benchPluginStart(quick ? 5 : 15);
 
@@ -29,6 +33,7 @@ const results: BenchResults = {
   commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim(),
   quick,
   webhook,
+  webhookRssAfter10kMiB: rssAfter10kMiB,
   plugin,
 };
 

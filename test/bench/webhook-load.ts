@@ -70,11 +70,18 @@ interface Servers {
   ca: string;
   floorUrl: string;
   graphdataUrl: string;
+  /** Resident memory of the graphdata process now, from /proc (Linux). */
+  graphdataRssMiB(): number;
   stop(): Promise<void>;
 }
 
+const rssMiB = (pid: number): number => {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) / 1024;
+};
+
 /** Starts `npm start`'s entry point (built-in policy, logging on) and the floor, with one certificate. */
-async function startServers(): Promise<Servers> {
+export async function startServers(): Promise<Servers> {
   const dir = mkdtempSync(join(tmpdir(), 'graphdata-bench-'));
   const ca = createCA({ commonName: 'graphdata-bench-ca' });
   const leaf = issueCert({ ca, commonName: 'graphdata-webhook', ...splitSans(localSans), usage: 'server' });
@@ -100,6 +107,7 @@ async function startServers(): Promise<Servers> {
   return {
     ca: ca.certPem,
     ...urls,
+    graphdataRssMiB: () => rssMiB(graphdata.pid!),
     async stop() {
       for (const child of [floor, graphdata]) {
         child.kill('SIGTERM');
@@ -110,14 +118,22 @@ async function startServers(): Promise<Servers> {
   };
 }
 
-async function round(url: string, ca: string, body: string, connections: number, seconds: number) {
+/** One autocannon run: for `seconds`, or for exactly `amount` requests. */
+export async function round(
+  url: string,
+  ca: string,
+  body: string,
+  connections: number,
+  seconds: number,
+  amount?: number,
+) {
   const result = await autocannon({
     url: `${url}/mutate`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body,
     connections,
-    duration: seconds,
+    ...(amount ? { amount } : { duration: seconds }),
     tlsOptions: { ca },
   });
   return { p99Ms: result.latency.p99, rps: result.requests.average, errors: result.errors + result.non2xx };
@@ -128,7 +144,11 @@ export async function benchWebhookLoad(opts: { rounds: number; seconds: number; 
   const bodies = reviewBodies();
   const servers = await startServers();
   const cases: WebhookCase[] = [];
+  let rssAfter10kMiB = 0;
   try {
+    // Memory first, on a fresh process: 10,000 realistic reviews, then RSS.
+    await round(servers.graphdataUrl, servers.ca, bodies.realistic, 8, 0, 10_000);
+    rssAfter10kMiB = servers.graphdataRssMiB();
     for (const [name, body] of Object.entries(bodies) as [WebhookCase['body'], string][]) {
       for (const connections of opts.connections) {
         // Warm both (JIT, TLS session setup) before anything is counted.
@@ -165,5 +185,5 @@ export async function benchWebhookLoad(opts: { rounds: number; seconds: number; 
   } finally {
     await servers.stop();
   }
-  return cases;
+  return { cases, rssAfter10kMiB };
 }
