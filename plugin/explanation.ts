@@ -9,7 +9,8 @@ import { WORKLOADS, describeMatch } from '../policies/workloads.js';
 import { UserError } from './base.js';
 import type { InputFile } from './input.js';
 import { injectSources } from './inject-sources.js';
-import { apiErrorMessage, loadKubeConfig, type KubeFlags } from './kube.js';
+import { apiErrorMessage, httpStatusOf, loadKubeConfig, serverOf, type KubeFlags } from './kube.js';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Paint } from './output.js';
 
 export interface Explanation {
@@ -69,10 +70,7 @@ export async function explainLivePod(target: string, policy: Policy, flags: Kube
   try {
     pod = (await core.readNamespacedPod({ name, namespace })) as Pod;
   } catch (error) {
-    throw new UserError(
-      `cannot read pod ${namespace}/${name}: ${apiErrorMessage(error)}`,
-      'check the name, -n NAMESPACE and --context',
-    );
+    throw new UserError(`cannot read pod ${namespace}/${name}: ${apiErrorMessage(error)}`, readPodHint(error, kc));
   }
   let namespaceOptedIn: boolean | undefined;
   try {
@@ -99,6 +97,18 @@ export async function explainLivePod(target: string, policy: Policy, flags: Kube
       ? `namespace ${namespace} is not labelled ${LABEL_INJECT}=enabled, so the webhook never saw this pod; ${e.reason}`
       : `not injected at creation; ${e.reason}`;
   return { ...e, reason, ...(namespaceOptedIn !== undefined ? { namespaceOptedIn } : {}) };
+}
+
+/** What to do depends on what failed: no answer from the cluster, or an answer saying no. */
+function readPodHint(error: unknown, kc: KubeConfig): string {
+  const status = httpStatusOf(error);
+  if (status === undefined)
+    return `the cluster at ${serverOf(kc)} did not answer: check that it is up, and --kubeconfig / --context`;
+  if (status === 404)
+    return 'no such pod in that namespace: check the name and -n NAMESPACE (`kubectl get pods -n NS`)';
+  if (status === 401) return 'the cluster did not accept your credentials: refresh them, or check --context';
+  if (status === 403) return 'your user may not get pods in that namespace: ask for RBAC get on pods, or check -n';
+  return 'read the apiserver message above';
 }
 
 const OUTCOME_STYLE = { applied: 'green', present: 'dim', skipped: 'yellow', conflict: 'red' } as const;

@@ -1,5 +1,8 @@
 // The cluster client, loaded only by commands that talk to a cluster (start-up of the
 // offline commands must not pay for @kubernetes/client-node).
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { UserError } from './base.js';
 
@@ -9,19 +12,53 @@ export interface KubeFlags {
   namespace?: string | undefined;
 }
 
+/** What kubectl says when it finds nothing to connect with; client-node would instead try http://localhost:8080. */
+export const NO_KUBECONFIG = 'no kubeconfig: set KUBECONFIG, pass --kubeconfig, or run inside a cluster';
+
+const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * Where the configuration comes from, in kubectl's order: --kubeconfig, the files of
+ * $KUBECONFIG that exist (kubectl skips missing ones), ~/.kube/config, the pod's service
+ * account. Undefined when there is none.
+ */
+function configSource(flags: KubeFlags): { files: string[] } | { inCluster: true } | undefined {
+  if (flags.kubeconfig) return { files: [flags.kubeconfig] };
+  const env = process.env.KUBECONFIG;
+  if (env) {
+    const files = env.split(delimiter).filter((f) => f && existsSync(f));
+    return files.length ? { files } : undefined;
+  }
+  const home = join(homedir(), '.kube', 'config');
+  if (existsSync(home)) return { files: [home] };
+  if (process.env.KUBERNETES_SERVICE_HOST && existsSync(IN_CLUSTER_TOKEN)) return { inCluster: true };
+  return undefined;
+}
+
 export async function loadKubeConfig(
   flags: KubeFlags,
 ): Promise<{ k8s: typeof import('@kubernetes/client-node'); kc: KubeConfig; namespace: string }> {
+  const source = configSource(flags);
+  if (!source) throw new UserError(NO_KUBECONFIG);
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
-  try {
-    if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
-    else kc.loadFromDefault();
-  } catch (error) {
-    throw new UserError(
-      `cannot read kubeconfig ${flags.kubeconfig ?? '(default)'}: ${(error as Error).message}`,
-      'pass --kubeconfig PATH or set KUBECONFIG',
-    );
+  if ('inCluster' in source) kc.loadFromCluster();
+  else {
+    for (const [i, file] of source.files.entries()) {
+      try {
+        if (i === 0) kc.loadFromFile(file);
+        else {
+          const more = new k8s.KubeConfig();
+          more.loadFromFile(file);
+          kc.mergeConfig(more, Boolean(kc.getCurrentContext())); // kubectl: the first current-context wins
+        }
+      } catch (error) {
+        throw new UserError(
+          `cannot read kubeconfig ${file}: ${(error as Error).message}`,
+          'pass --kubeconfig PATH or set KUBECONFIG',
+        );
+      }
+    }
   }
   if (flags.kubeContext) {
     if (!kc.getContextObject(flags.kubeContext)) {
@@ -45,6 +82,15 @@ export async function loadKubeConfig(
   const namespace = flags.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
   return { k8s, kc, namespace };
 }
+
+/** The apiserver answered (with an HTTP status), as opposed to a request that never got an answer. */
+export const httpStatusOf = (error: unknown): number | undefined => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+};
+
+/** The server the current context points at, for messages. */
+export const serverOf = (kc: KubeConfig): string => kc.getCurrentCluster()?.server ?? '(no server)';
 
 /** An API error as one line: `pods "x" not found (404)`. */
 export function apiErrorMessage(error: unknown): string {

@@ -36,30 +36,41 @@ const REASON_HINTS: Record<string, string> = {
   Conflict: 'retry; the object changed while it was checked',
 };
 
-export async function serverDryRun(documents: readonly LocatedDocument[], flags: ClusterFlags): Promise<Diagnostic[]> {
-  const { k8s, kc } = await loadKubeConfig({ kubeconfig: flags.kubeconfig, kubeContext: flags.context });
-  const client = k8s.KubernetesObjectApi.makeApiClient(kc);
+export interface DryRunResult {
+  diagnostics: Diagnostic[];
+  /** Why the cluster could not be asked (no kubeconfig, no answer); `diagnostics` holds what it said before. */
+  failure?: UserError;
+}
+
+export async function serverDryRun(documents: readonly LocatedDocument[], flags: ClusterFlags): Promise<DryRunResult> {
   const out: Diagnostic[] = [];
-  for (const doc of documents) {
-    for (const { obj, prefix } of creatable(doc.source.value)) {
-      const body = structuredClone(obj) as KubeObject & { metadata: Record<string, unknown> };
-      body.metadata ??= {};
-      if (flags.namespace && !body.metadata.namespace) body.metadata.namespace = flags.namespace;
-      try {
-        await client.create(body as never, undefined, 'All');
-      } catch (error) {
-        out.push(
-          ...toDiagnostics(error, obj).map((d) =>
-            locate(
-              { ...d, ...(d.path !== undefined || prefix.length ? { path: prefixPath(prefix, d.path) } : {}) },
-              doc,
+  try {
+    const { k8s, kc } = await loadKubeConfig({ kubeconfig: flags.kubeconfig, kubeContext: flags.context });
+    const client = k8s.KubernetesObjectApi.makeApiClient(kc);
+    for (const doc of documents) {
+      for (const { obj, prefix } of creatable(doc.source.value)) {
+        const body = structuredClone(obj) as KubeObject & { metadata: Record<string, unknown> };
+        body.metadata ??= {};
+        if (flags.namespace && !body.metadata.namespace) body.metadata.namespace = flags.namespace;
+        try {
+          await client.create(body as never, undefined, 'All');
+        } catch (error) {
+          out.push(
+            ...toDiagnostics(error, obj, kc.getCurrentCluster()?.server).map((d) =>
+              locate(
+                { ...d, ...(d.path !== undefined || prefix.length ? { path: prefixPath(prefix, d.path) } : {}) },
+                doc,
+              ),
             ),
-          ),
-        );
+          );
+        }
       }
     }
+  } catch (error) {
+    if (error instanceof UserError) return { diagnostics: out, failure: error };
+    throw error;
   }
-  return out;
+  return { diagnostics: out };
 }
 
 /** Objects kubectl would send: List items one by one; documents without kind or apiVersion are left to the offline rules. */
@@ -75,7 +86,7 @@ function creatable(
   return typeof obj.kind === 'string' && typeof obj.apiVersion === 'string' ? [{ obj, prefix }] : [];
 }
 
-function toDiagnostics(error: unknown, obj: KubeObject): Diagnostic[] {
+function toDiagnostics(error: unknown, obj: KubeObject, server = '(no server)'): Diagnostic[] {
   const what = `${obj.apiVersion} ${obj.kind}`;
   const e = error as { code?: unknown; body?: unknown; message?: string };
   if (
@@ -93,7 +104,7 @@ function toDiagnostics(error: unknown, obj: KubeObject): Diagnostic[] {
   }
   if (typeof e.code !== 'number') {
     throw new UserError(
-      `cannot reach the cluster: ${(e.message ?? String(error)).split('\n')[0]}`,
+      `cannot reach the cluster at ${server}: ${(e.message ?? String(error)).split('\n')[0]}`,
       'check --kubeconfig and --context, or drop --server to validate offline',
     );
   }

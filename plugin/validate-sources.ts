@@ -15,6 +15,8 @@ export interface LocatedDocument {
 export interface ValidationReport {
   diagnostics: Diagnostic[];
   documents: LocatedDocument[];
+  /** Kubernetes objects in the documents, List items counted one by one. */
+  objects: number;
   files: number;
 }
 
@@ -54,7 +56,7 @@ export function validateSources(inputs: readonly InputFile[], policy: Policy): V
     }
     diagnostics.push(...checkObject(doc.source.value, ctx).map((d) => locate(d, doc)));
   }
-  return { diagnostics, documents, files: inputs.length };
+  return { diagnostics, documents, objects: ctx.objects.length, files: inputs.length };
 }
 
 /** Input order, then line and column: the order people read the files in. */

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import type { Diagnostic } from '../../policies/diagnostics.js';
-import { GraphdataCommand, outputOption } from '../base.js';
+import { GraphdataCommand, UserError, outputOption } from '../base.js';
 
 export class ValidateCommand extends GraphdataCommand {
   static override paths = [['validate']];
@@ -15,9 +15,11 @@ export class ValidateCommand extends GraphdataCommand {
       autoscaling/v2beta2, socket path and client jar mismatches, executors kept off
       the cache nodes, hard-coded 19998 under Fluid, missing volumes, the policy's limits.
 
-      Exit code 0 when there are no errors (warnings too with --strict), 1 otherwise,
-      2 for usage mistakes. --server also asks the cluster for a dry-run create of each
-      object, so the apiserver, the CRDs and admission webhooks check it as well.
+      Exit code 0 when there are no errors (warnings too with --strict), 1 otherwise
+      (also when the input holds no objects at all), 2 for usage mistakes. --server also
+      asks the cluster for a dry-run create of each object, so the apiserver, the CRDs
+      and admission webhooks check it as well; when the cluster cannot be asked, the
+      offline findings are printed, then why, and the exit code is 1.
     `,
     examples: [
       ['Validate a manifest', '$0 validate -f cn.yaml'],
@@ -45,23 +47,30 @@ export class ValidateCommand extends GraphdataCommand {
     const inputs = await readInputs(this.files, this.context.stdin);
     const policy = await loadPolicyForCli(this.policy);
     const report = validateSources(inputs, policy);
+    if (report.objects === 0 && report.diagnostics.length === 0) throw noObjects(this.files, inputs);
+    let serverFailure: UserError | undefined;
     if (this.server) {
       const { serverDryRun } = await import('../server-dry-run.js');
-      report.diagnostics.push(
-        ...(await serverDryRun(report.documents, {
-          kubeconfig: this.kubeconfig,
-          context: this.kubeContext,
-          namespace: this.namespace,
-        })),
-      );
+      const dryRun = await serverDryRun(report.documents, {
+        kubeconfig: this.kubeconfig,
+        context: this.kubeContext,
+        namespace: this.namespace,
+      });
+      report.diagnostics.push(...dryRun.diagnostics);
+      serverFailure = dryRun.failure;
     }
     const diagnostics = sortDiagnostics(
       report.diagnostics,
       inputs.map((i) => i.file),
     );
     const summary = summarize(diagnostics, report.documents.length, report.files);
-    const failed = summary.errors > 0 || (this.strict && summary.warnings > 0);
+    const failed = serverFailure !== undefined || summary.errors > 0 || (this.strict && summary.warnings > 0);
     await this.print(diagnostics, summary, !failed);
+    // The offline findings stand on their own; the cluster's failure comes after them, and fails the run.
+    if (serverFailure) {
+      this.printError(serverFailure.message, serverFailure.hint);
+      return 1;
+    }
     return failed ? 1 : 0;
   }
 
@@ -84,6 +93,16 @@ export class ValidateCommand extends GraphdataCommand {
       `${summary.errors ? paint('red', line) : summary.warnings ? paint('yellow', line) : paint('green', line)}\n`,
     );
   }
+}
+
+/** kubectl's "no objects passed to apply": in CI, an empty pipe must not pass as a clean result. */
+function noObjects(paths: readonly string[], inputs: readonly { file: string }[]): UserError {
+  const hint = paths.includes('-')
+    ? 'standard input held no objects (empty, only comments, or an empty List): did the command before the pipe fail?'
+    : inputs.length === 0
+      ? `${paths.join(', ')} holds no .yaml, .yml or .json files`
+      : `${inputs.map((i) => i.file).join(', ')}: only comments, empty documents or empty Lists`;
+  return new UserError('no objects passed to validate', hint);
 }
 
 interface Summary {

@@ -181,6 +181,29 @@ describe('kubectl graphdata validate', () => {
     expect(report.diagnostics[0]).toMatchObject({ code: 'yaml-syntax', file: '<stdin>', line: expect.any(Number) });
   });
 
+  it('fails on input with no objects, as kubectl does: empty stdin, only comments, an empty List, an empty dir', async () => {
+    const emptyDir = mkdtempSync(join(tmpdir(), 'gd-validate-empty-'));
+    writeFileSync(join(emptyDir, 'notes.txt'), 'not a manifest');
+    const commentsOnly = join(emptyDir, 'comments.yml');
+    for (const [args, stdin, hint] of [
+      [['-f', '-'], '', 'standard input held no objects'],
+      [['-f', '-'], '# kubectl get printed nothing\n---\n', 'standard input held no objects'],
+      [['-f', '-'], 'apiVersion: v1\nkind: List\nitems: []\n', 'did the command before the pipe fail?'],
+      [['-f', emptyDir], undefined, `${emptyDir} holds no .yaml, .yml or .json files`],
+    ] as const) {
+      const run = await cli(['validate', ...args], stdin === undefined ? {} : { stdin });
+      expect(run, JSON.stringify(stdin)).toMatchObject({ code: 1, stdout: '' });
+      expect(run.stderr).toContain('error: no objects passed to validate');
+      expect(run.stderr).toContain(hint);
+    }
+    writeFileSync(commentsOnly, '# nothing yet\n');
+    const comments = await cli(['validate', '-f', commentsOnly]);
+    expect(comments.code).toBe(1);
+    expect(comments.stderr).toContain(`${commentsOnly}: only comments, empty documents or empty Lists`);
+    // One empty file among others is fine: kubectl apply -f DIR does not mind either.
+    expect((await cli(['validate', '-f', commentsOnly, '-f', fixture('spark-good.yaml')])).code).toBe(0);
+  });
+
   it('exits 2 on usage mistakes', async () => {
     expect((await cli(['validate'])).code).toBe(2);
     expect((await cli(['validate', '-f', LEGACY, '-o', 'xml'])).code).toBe(2);
