@@ -2,7 +2,7 @@
 // Shared by the webhook's file store and the plugin's offline commands.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatDiagnostic, type Diagnostic } from '../policies/diagnostics.js';
+import { invalidPolicyMessage, type Diagnostic } from '../policies/diagnostics.js';
 import type { Policy } from '../policies/model.js';
 import { packageRoot } from './package-root.js';
 
@@ -25,12 +25,15 @@ function compiledDefaultPolicy(): Policy | undefined {
   }
 }
 
+/** What to do about a PolicyFileError, for the webhook and the plugin alike. */
+export const POLICY_FILE_HINT = 'fix the policy file, or omit --policy to use the built-in default';
+
 export class PolicyFileError extends Error {
   constructor(
     readonly file: string,
     readonly diagnostics: Diagnostic[],
   ) {
-    super(`policy ${file} is invalid:\n${diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}`);
+    super(invalidPolicyMessage(file, diagnostics));
   }
 }
 

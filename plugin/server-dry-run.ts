@@ -1,8 +1,9 @@
 // `validate --server`: a server-side dry-run create of every object, so the
 // apiserver, the CRD schemas and admission webhooks (graphdata's included) have
 // their say. Loaded only when --server is given: the client library is heavy.
-import type { Diagnostic, Severity } from '../policies/diagnostics.js';
-import { prefixPath, type KubeObject } from '../policies/rules/index.js';
+import { prefixPath, type Diagnostic, type Severity } from '../policies/diagnostics.js';
+import { isList } from '../policies/k8s.js';
+import type { KubeObject } from '../policies/rules/index.js';
 import { UserError } from './base.js';
 import { loadKubeConfig } from './kube.js';
 import { locate, type LocatedDocument } from './validate-sources.js';
@@ -80,7 +81,7 @@ function creatable(
 ): { obj: KubeObject; prefix: (string | number)[] }[] {
   if (typeof value !== 'object' || value === null) return [];
   const obj = value as KubeObject;
-  if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items)) {
+  if (isList(obj)) {
     return obj.items.flatMap((item, i) => creatable(item, [...prefix, 'items', i]));
   }
   return typeof obj.kind === 'string' && typeof obj.apiVersion === 'string' ? [{ obj, prefix }] : [];

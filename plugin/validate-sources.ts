@@ -1,9 +1,9 @@
 // The offline half of `validate`: parse every input, run the rules over all
 // documents together (cross-document rules see Fluid runtimes next to Spark apps),
 // and pin each finding to its file, line and column.
-import type { Diagnostic } from '../policies/diagnostics.js';
+import { splitPath, type Diagnostic } from '../policies/diagnostics.js';
 import type { Policy } from '../policies/model.js';
-import { checkObject, ruleContext, splitPath } from '../policies/rules/index.js';
+import { checkObject, ruleContext } from '../policies/rules/index.js';
 import { parseYamlSource, type SourceDocument } from '../policies/yaml-source.js';
 import type { InputFile } from './input.js';
 

@@ -35,6 +35,11 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${where}${d.severity} ${d.code}: ${d.message}${path}${hint}`;
 }
 
+/** `policy SOURCE is invalid:` and each finding on its own indented lines: the one wording everywhere a policy is refused. */
+export function invalidPolicyMessage(source: string, diagnostics: readonly Diagnostic[]): string {
+  return `policy ${source} is invalid:\n${diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}`;
+}
+
 /** The apiserver may truncate a single admission warning beyond this many characters. */
 export const WARNING_MAX_CHARS = 256;
 

@@ -12,6 +12,9 @@ export interface ImageRef {
 const DOCKER_HUB = 'docker.io';
 const HUB_ALIASES = new Set([DOCKER_HUB, 'index.docker.io', 'registry-1.docker.io']);
 
+/** A registry host as written in a policy or an image, with Docker Hub's aliases folded into `docker.io`. */
+export const canonicalRegistry = (host: string): string => (HUB_ALIASES.has(host) ? DOCKER_HUB : host);
+
 export function parseImage(image: string): ImageRef {
   let rest = image;
   let digest: string | undefined;
@@ -38,7 +41,7 @@ export function formatImage(ref: ImageRef): string {
 
 /** Registry the runtime would pull from, with Docker Hub's aliases folded. */
 export function registryOf(ref: ImageRef): string {
-  return !ref.registry || HUB_ALIASES.has(ref.registry) ? DOCKER_HUB : ref.registry;
+  return ref.registry ? canonicalRegistry(ref.registry) : DOCKER_HUB;
 }
 
 /** `apache/spark` for Hub images (without `library/`), `host/path` otherwise: how people write keys. */
@@ -70,7 +73,7 @@ export function resolveImage(image: string, settings: Pick<ImageSettings, 'defau
     }
   }
   const from = registryOf(ref);
-  const mirror = settings.mirrors.find((m) => (HUB_ALIASES.has(m.from) ? DOCKER_HUB : m.from) === from);
+  const mirror = settings.mirrors.find((m) => canonicalRegistry(m.from) === from);
   if (mirror && mirror.to !== from) {
     // Hub's one-segment names live under library/ on every other registry.
     if (from === DOCKER_HUB && !ref.path.includes('/')) ref.path = `library/${ref.path}`;

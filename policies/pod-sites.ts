@@ -1,7 +1,7 @@
 // Where pods live inside manifests: a Pod itself, the template of a workload
 // controller, a CronJob's job template, or items of a List. Shared by `inject`,
 // `explain` and the rules, so every one of them recognises the same shapes.
-import type { Pod } from './k8s.js';
+import { isList, POD_TEMPLATE_KINDS, type Pod } from './k8s.js';
 
 export interface PodSite {
   /** Path of the pod-like object inside the document (empty for a Pod). */
@@ -12,15 +12,6 @@ export interface PodSite {
   /** True for the Pod itself, false for a template inside another object. */
   isPod: boolean;
 }
-
-export const POD_TEMPLATE_KINDS: ReadonlySet<string> = new Set([
-  'Deployment',
-  'StatefulSet',
-  'DaemonSet',
-  'ReplicaSet',
-  'Job',
-  'ReplicationController',
-]);
 
 type Obj = { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: any; items?: unknown[] };
 
@@ -49,8 +40,7 @@ export function podSites(doc: unknown, path: (string | number)[] = []): PodSite[
       },
     ];
   }
-  if (obj.kind?.endsWith('List') && Array.isArray(obj.items))
-    return obj.items.flatMap((item, i) => podSites(item, [...path, 'items', i]));
+  if (isList(obj)) return obj.items.flatMap((item, i) => podSites(item, [...path, 'items', i]));
   return [];
 }
 

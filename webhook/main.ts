@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { localSans } from '../certs/pki.js';
 import { ensureDevCerts, loadCertPair } from '../certs/store.js';
 import { packageRoot } from '../common/package-root.js';
-import { PolicyFileError } from '../common/policy-file.js';
+import { POLICY_FILE_HINT, PolicyFileError } from '../common/policy-file.js';
 import { filePolicyStore } from './policy-store.js';
 import { buildServer } from './server.js';
 
@@ -55,9 +55,7 @@ async function main(): Promise<number> {
     policies = await filePolicyStore(args.policy);
   } catch (error) {
     if (!(error instanceof PolicyFileError)) throw error;
-    process.stderr.write(
-      `error: ${error.message}\n  hint: fix the policy file, or omit --policy to use the built-in default\n`,
-    );
+    process.stderr.write(`error: ${error.message}\n  hint: ${POLICY_FILE_HINT}\n`);
     return 1;
   }
 

@@ -5,6 +5,7 @@ import { podSpecSchema } from './pod.js';
 import { sparkApplicationSpecSchema } from './spark-application.js';
 import { computeNodeGroupSpecSchema, starRocksClusterSpecSchema } from './starrocks.js';
 import type { Schema } from './common.js';
+import { POD_TEMPLATE_API_VERSIONS } from '../k8s.js';
 
 export interface ResourceSchema {
   /** `group/version` values (or `v1`) this entry covers. */
@@ -16,8 +17,6 @@ export interface ResourceSchema {
   /** The value at `at` must exist (a SparkApplication without spec is useless). */
   required: boolean;
 }
-
-const TEMPLATE_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'];
 
 export const RESOURCE_SCHEMAS: readonly ResourceSchema[] = [
   {
@@ -70,13 +69,13 @@ export const RESOURCE_SCHEMAS: readonly ResourceSchema[] = [
     required: true,
   },
   { apiVersions: ['v1'], kinds: ['Pod'], at: ['spec'], schema: podSpecSchema, required: true },
-  {
-    apiVersions: ['apps/v1', 'batch/v1'],
-    kinds: TEMPLATE_KINDS,
+  ...Object.entries(POD_TEMPLATE_API_VERSIONS).map(([kind, apiVersion]) => ({
+    apiVersions: [apiVersion],
+    kinds: [kind],
     at: ['spec', 'template', 'spec'],
     schema: podSpecSchema,
     required: false,
-  },
+  })),
   {
     apiVersions: ['batch/v1'],
     kinds: ['CronJob'],

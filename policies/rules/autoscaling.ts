@@ -2,7 +2,7 @@
 // scales), and HPA APIs that Kubernetes removed (autoscaling/v2beta2 in 1.26), whether
 // written by hand or created by the StarRocks operator on the tenant's behalf.
 import { diagnostic, joinPath, type Diagnostic } from '../diagnostics.js';
-import type { Segments } from './path.js';
+import type { Segments } from '../diagnostics.js';
 import { SPARK_GROUP, STARROCKS_GROUP, groupOf, isObject, type KubeObject, type Rule } from './types.js';
 
 /** Every `autoScalingPolicy` block in a StarRocks object (CN spec, warehouse template, legacy spec). */

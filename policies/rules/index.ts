@@ -3,6 +3,7 @@
 // AdmissionReview denials or warnings.
 import { ANNOTATION_PROFILE, resolveSpec, type Policy } from '../model.js';
 import type { Diagnostic } from '../diagnostics.js';
+import { isList } from '../k8s.js';
 import { minAboveMaxRule, removedApiRule } from './autoscaling.js';
 import { clientJarRule } from './client-jar.js';
 import { socketPathRule } from './domain-socket.js';
@@ -10,7 +11,7 @@ import { fluidPortRule } from './fluid-ports.js';
 import { identityRule } from './identity.js';
 import { alluxioPathRule, hostPathRule, registryRule } from './limits-sources.js';
 import { cnReplicasRule, executorCoresRule, executorMemoryRule, resourcesRequiredRule } from './limits-sizes.js';
-import { prefixPath } from './path.js';
+import { prefixPath } from '../diagnostics.js';
 import { placeholderRule } from './placeholders.js';
 import { placementRule } from './placement.js';
 import { requestAboveLimitRule } from './resources.js';
@@ -42,14 +43,9 @@ export const RULES: readonly Rule[] = [
   cnReplicasRule,
 ];
 
-const isList = (o: KubeObject): boolean =>
-  typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items);
-
 /** Objects with the items of Lists in their place. */
 function flatten(objects: readonly unknown[]): KubeObject[] {
-  return objects
-    .filter(isObject)
-    .flatMap((o) => (isList(o as KubeObject) ? flatten((o as KubeObject).items as unknown[]) : [o as KubeObject]));
+  return objects.filter(isObject).flatMap((o) => (isList(o) ? flatten(o.items) : [o as KubeObject]));
 }
 
 /** Context for checking the objects of one input together (cross-document rules see them all). */
@@ -69,7 +65,7 @@ export function checkObject(value: unknown, ctx: RuleContext, rules: readonly Ru
   if (!isObject(value)) return [];
   const obj = value as KubeObject;
   if (isList(obj)) {
-    return (obj.items as unknown[]).flatMap((item, i) =>
+    return obj.items.flatMap((item, i) =>
       checkObject(item, ctx, rules).map((d) => ({ ...d, path: prefixPath(['items', i], d.path) })),
     );
   }
@@ -95,6 +91,5 @@ export function checkObjects(objects: readonly unknown[], policy: Policy): Diagn
   return objects.flatMap((o) => checkObject(o, ctx));
 }
 
-export { splitPath, prefixPath } from './path.js';
 export { findPlaceholder } from './placeholders.js';
 export type { KubeObject, Rule, RuleContext } from './types.js';

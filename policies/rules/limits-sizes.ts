@@ -1,8 +1,8 @@
 // Policy limits on sizes: required requests/limits, executor cores and memory caps,
 // CN replica caps. Only checked when the policy sets them; severity follows its mode.
 import { diagnostic, joinPath, type Diagnostic } from '../diagnostics.js';
-import type { Segments } from './path.js';
-import { podViews } from './pod-view.js';
+import type { Segments } from '../diagnostics.js';
+import { podViews, sparkApplicationSpec } from './pod-view.js';
 import { formatBytes, parseCpu, parseK8sMemory, parseLimitMemory, parseSparkMemory } from './quantity.js';
 import { resourceSites } from './resource-sites.js';
 import {
@@ -64,10 +64,9 @@ function executorAmounts(obj: KubeObject, what: 'cores' | 'memory'): Amount[] {
     if (value !== undefined) out.push({ value, raw: String(raw), path });
   };
   if (groupOf(obj.apiVersion ?? '') === SPARK_GROUP) {
-    const nested = obj.kind === 'ScheduledSparkApplication';
-    const spec = nested ? obj.spec?.template : obj.spec;
-    const base = nested ? ['spec', 'template'] : ['spec'];
-    if (!isObject(spec)) return [];
+    const app = sparkApplicationSpec(obj);
+    if (!app) return [];
+    const { spec, base } = app;
     const exec = isObject(spec.executor) ? spec.executor : {};
     const conf = isObject(spec.sparkConf) ? spec.sparkConf : {};
     if (what === 'cores') {

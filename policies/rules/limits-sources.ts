@@ -1,13 +1,12 @@
 // Policy limits on where things come from: image registries, hostPath directories
 // and Alluxio paths. Only checked when the policy sets them; severity follows its mode.
 import { diagnostic, joinPath, type Diagnostic } from '../diagnostics.js';
-import { parseImage, registryOf, resolveImage } from '../image-ref.js';
-import type { Segments } from './path.js';
+import { canonicalRegistry, parseImage, registryOf, resolveImage } from '../image-ref.js';
+import type { Segments } from '../diagnostics.js';
 import { findPlaceholder } from './placeholders.js';
 import { FLUID_GROUP, groupOf, isObject, isWorkloadKind, modeSeverity, type KubeObject, type Rule } from './types.js';
 import { walkStrings } from './walk.js';
 
-const HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 const withFluid = (kind: string, apiVersion: string): boolean =>
   isWorkloadKind(kind, apiVersion) || groupOf(apiVersion) === FLUID_GROUP;
 
@@ -21,7 +20,7 @@ function allowedImage(image: string, allowed: readonly string[]): boolean {
   const ref = parseImage(image);
   const registry = registryOf(ref);
   return allowed.some((entry) => {
-    const e = HUB_ALIASES.has(entry) ? 'docker.io' : entry.replace(/\/+$/, '');
+    const e = canonicalRegistry(entry.replace(/\/+$/, ''));
     return e === registry || `${registry}/${ref.path}`.startsWith(`${e}/`);
   });
 }

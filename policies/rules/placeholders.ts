@@ -2,7 +2,7 @@
 // addresses, `xxx:xxx` images, example.com hosts. They pass every schema and fail
 // only at run time (CrashLoopBackOff, ImagePullBackOff), so they are errors here.
 import { diagnostic, joinPath, type Diagnostic } from '../diagnostics.js';
-import type { Segments } from './path.js';
+import type { Segments } from '../diagnostics.js';
 import { FLUID_GROUP, groupOf, isWorkloadKind, type Rule } from './types.js';
 import { walkStrings } from './walk.js';
 

@@ -1,8 +1,8 @@
 // One view over "things that become pods": Pods, pod templates of workload
 // controllers and CronJobs, and the driver/executor of a SparkApplication. Rules about
 // volumes, mounts, JVM options and placement read this instead of each shape.
-import type { EnvVar, Volume, VolumeMount } from '../k8s.js';
-import type { Segments } from './path.js';
+import { isList, type EnvVar, type Volume, type VolumeMount } from '../k8s.js';
+import type { Segments } from '../diagnostics.js';
 import { podSites } from '../pod-sites.js';
 import { SPARK_GROUP, groupOf, isObject, type KubeObject } from './types.js';
 
@@ -42,15 +42,26 @@ export interface PodView {
   affinity?: Located<any>;
 }
 
+/**
+ * The SparkApplicationSpec of a SparkApplication, or of a ScheduledSparkApplication
+ * (nested in `spec.template`), and its path; undefined for anything else.
+ */
+export function sparkApplicationSpec(obj: KubeObject): { spec: Record<string, any>; base: Segments } | undefined {
+  if (groupOf(obj.apiVersion ?? '') !== SPARK_GROUP) return undefined;
+  const nested = obj.kind === 'ScheduledSparkApplication';
+  if (!nested && obj.kind !== 'SparkApplication') return undefined;
+  const spec = nested ? obj.spec?.template : obj.spec;
+  return isObject(spec) ? { spec, base: nested ? ['spec', 'template'] : ['spec'] } : undefined;
+}
+
 export function podViews(obj: KubeObject): PodView[] {
   const kind = obj.kind ?? '';
   if (groupOf(obj.apiVersion ?? '') === SPARK_GROUP) {
-    if (kind === 'SparkApplication') return sparkViews(obj.spec, ['spec']);
-    if (kind === 'ScheduledSparkApplication') return sparkViews(obj.spec?.template, ['spec', 'template']);
-    return [];
+    const app = sparkApplicationSpec(obj);
+    return app ? sparkViews(app.spec, app.base) : [];
   }
   // Lists are split into their items by the caller; here only the object's own pods count.
-  if (kind.endsWith('List')) return [];
+  if (isList(obj)) return [];
   return podSites(obj).map((site) =>
     templateView(site.pod, site.path, site.isPod ? `Pod ${obj.metadata?.name ?? ''}`.trim() : `${kind} pod template`),
   );
@@ -106,8 +117,7 @@ function containerView(c: any, path: Segments, init: boolean): ContainerView {
   };
 }
 
-function sparkViews(spec: any, base: Segments): PodView[] {
-  if (!isObject(spec)) return [];
+function sparkViews(spec: Record<string, any>, base: Segments): PodView[] {
   return (['driver', 'executor'] as const).map((role) => {
     const part = isObject(spec[role]) ? spec[role] : {};
     const path = [...base, role];

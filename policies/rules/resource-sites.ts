@@ -1,6 +1,6 @@
 // Where requests and limits live: container `resources`, StarRocks component specs
 // (`requests`/`limits` beside `image`), the legacy ComputeNodeGroup `podPolicy.resources`.
-import type { Segments } from './path.js';
+import type { Segments } from '../diagnostics.js';
 import { podViews } from './pod-view.js';
 import { STARROCKS_GROUP, groupOf, isObject, type KubeObject } from './types.js';
 

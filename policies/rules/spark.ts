@@ -1,18 +1,12 @@
 // SparkApplication checks the schema cannot express: CPU limit below the cores asked
 // for (the apiserver rejects the driver or executor pod) and no image at all.
 import { diagnostic, joinPath, type Diagnostic } from '../diagnostics.js';
+import { sparkApplicationSpec } from './pod-view.js';
 import { parseCpu } from './quantity.js';
 import { SPARK_GROUP, groupOf, isObject, type Rule } from './types.js';
 
 const isSparkApp = (kind: string, apiVersion: string): boolean =>
   groupOf(apiVersion) === SPARK_GROUP && (kind === 'SparkApplication' || kind === 'ScheduledSparkApplication');
-
-/** The SparkApplicationSpec and its path (ScheduledSparkApplication nests it in `template`). */
-function appSpec(obj: { kind?: string; spec?: any }): { spec: Record<string, any>; base: string[] } | undefined {
-  const nested = obj.kind === 'ScheduledSparkApplication';
-  const spec = nested ? obj.spec?.template : obj.spec;
-  return isObject(spec) ? { spec, base: nested ? ['spec', 'template'] : ['spec'] } : undefined;
-}
 
 export const coreLimitRule: Rule = {
   code: 'core-limit-below-cores',
@@ -20,7 +14,7 @@ export const coreLimitRule: Rule = {
     'SparkApplication driver/executor coreLimit below cores (or coreRequest): the pod would request more CPU than its limit',
   appliesTo: isSparkApp,
   check(obj) {
-    const app = appSpec(obj);
+    const app = sparkApplicationSpec(obj);
     if (!app) return [];
     return (['driver', 'executor'] as const).flatMap((role): Diagnostic[] => {
       const part = app.spec[role];
@@ -49,7 +43,7 @@ export const sparkImageRule: Rule = {
   description: 'SparkApplication without an image for the driver or the executors',
   appliesTo: isSparkApp,
   check(obj) {
-    const app = appSpec(obj);
+    const app = sparkApplicationSpec(obj);
     if (!app || typeof app.spec.image === 'string') return [];
     return (['driver', 'executor'] as const)
       .filter((role) => isObject(app.spec[role]) && typeof app.spec[role].image !== 'string')

@@ -3,7 +3,7 @@
 // lines or AdmissionReview messages.
 import type { Diagnostic, Severity } from '../diagnostics.js';
 import type { Policy, PolicySpec } from '../model.js';
-import { POD_TEMPLATE_KINDS } from '../pod-sites.js';
+import { POD_TEMPLATE_KINDS } from '../k8s.js';
 
 /** Any Kubernetes object as parsed from YAML/JSON or received in an AdmissionReview. */
 export interface KubeObject {
@@ -49,8 +49,6 @@ export const isObject = (v: unknown): v is Record<string, any> =>
 export const SPARK_GROUP = 'sparkoperator.k8s.io';
 export const STARROCKS_GROUP = 'starrocks.com';
 export const FLUID_GROUP = 'data.fluid.io';
-
-/** Kinds whose `spec.template` is a pod template. */
 
 /** Pods, pod templates and the custom resources that become pods: where workload strings live. */
 export function isWorkloadKind(kind: string, apiVersion: string): boolean {

@@ -1,6 +1,6 @@
 // Visiting every string of an object with its path: placeholders, hard-coded ports
 // and jar names can hide anywhere (env, args, sparkConf, operator-specific fields).
-import type { Segments } from './path.js';
+import type { Segments } from '../diagnostics.js';
 
 // Copies of the object itself (last-applied) and server bookkeeping would double every finding.
 const SKIP_KEYS = new Set([

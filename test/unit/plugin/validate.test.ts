@@ -216,7 +216,10 @@ describe('kubectl graphdata validate', () => {
     expect(missing.stderr).toContain('no such file');
     const policy = await cli(['validate', '-f', LEGACY, '--policy', '/nonexistent/policy.yaml']);
     expect(policy.code).toBe(1);
-    expect(policy.stderr).toContain('hint:');
+    // The same words as the webhook's `npm start --policy` refusal (common/policy-file.ts).
+    expect(policy.stderr).toContain('policy /nonexistent/policy.yaml is invalid:');
+    expect(policy.stderr).toContain('error policy-unreadable: no such file');
+    expect(policy.stderr).toContain('hint: fix the policy file, or omit --policy to use the built-in default');
   });
 
   it('--server says so when the cluster cannot be reached', async () => {

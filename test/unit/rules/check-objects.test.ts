@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { joinPath } from '../../../policies/index.js';
-import { RULES, splitPath } from '../../../policies/rules/index.js';
+import { joinPath, splitPath } from '../../../policies/diagnostics.js';
+import { RULES } from '../../../policies/rules/index.js';
 import { parseCpu, parseK8sMemory, parseLimitMemory, parseSparkMemory } from '../../../policies/rules/quantity.js';
 import { codes, pod, run, sparkApp } from './helpers.js';
 

@@ -35,6 +35,18 @@ describe('registry-not-allowed', () => {
     ).toEqual([]);
   });
 
+  it("folds Docker Hub's aliases the same way as the mirror rules do", () => {
+    const hub = [sparkApp(), sparkApp({ spec: { image: 'index.docker.io/apache/spark:3.5.1' } })];
+    for (const entry of ['docker.io', 'index.docker.io', 'registry-1.docker.io/', 'docker.io/apache']) {
+      expect(run(hub, limits({ allowedRegistries: [entry] }), registryRule)).toEqual([]);
+    }
+    const mirrored = {
+      ...limits({ allowedRegistries: ['registry.corp'] }),
+      images: { mirrors: [{ from: 'registry-1.docker.io', to: 'registry.corp' }] },
+    };
+    expect(run(hub, mirrored, registryRule)).toEqual([]);
+  });
+
   it('is off when the policy sets no list', () => {
     expect(run(sparkApp({ spec: { image: 'ghcr.io/acme/spark:3.5.1' } }), {}, registryRule)).toEqual([]);
   });

@@ -59,6 +59,25 @@ describe('resource schemas', () => {
     ]);
   });
 
+  it('checks the pod template of every workload kind at its own apiVersion, ReplicationController included', () => {
+    const kinds: [string, string][] = [
+      ['apps/v1', 'Deployment'],
+      ['apps/v1', 'StatefulSet'],
+      ['apps/v1', 'DaemonSet'],
+      ['apps/v1', 'ReplicaSet'],
+      ['batch/v1', 'Job'],
+      ['v1', 'ReplicationController'],
+    ];
+    for (const [apiVersion, kind] of kinds) {
+      const template = pod();
+      template.spec.containers[0].volumeMount = [];
+      const workload = { apiVersion, kind, metadata: { name: 'w' }, spec: { template } };
+      expect(run(workload, {}, schemaRule).map((d) => `${kind} ${d.path}`)).toEqual([
+        `${kind} spec.template.spec.containers[0].volumeMount`,
+      ]);
+    }
+  });
+
   it('accepts the valid objects', () => {
     expect(run([starRocksCluster(), hpa(), alluxioRuntime(), dataset(), pod()], {}, schemaRule)).toEqual([]);
   });
