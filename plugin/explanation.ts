@@ -22,12 +22,45 @@ export interface Explanation {
   containers: string[];
   policy: string;
   profile?: string;
-  /** From the live pod's graphdata.io/injected annotation. */
+  /** The pod's graphdata.io/injected annotation, checked piece by piece against the pod. */
   recorded?: InjectedRecord;
+  recordCheck?: RecordCheck[];
   /** Live mode: does the pod's namespace opt in? */
   namespaceOptedIn?: boolean;
   actions: Action[];
   warnings: Diagnostic[];
+}
+
+/** One recorded mutator, verified against the pod rather than believed. */
+export interface RecordCheck {
+  mutator: string;
+  /** in place: nothing left to add; missing: the engine would add something; conflict: something clashes. */
+  state: 'in place' | 'missing' | 'conflict' | 'not applicable';
+  detail?: string;
+}
+
+/**
+ * The record is user-writable: for each mutator it lists, look at what the engine finds
+ * in the pod. Engine actions on the unchanged pod say it all: `present` is in place,
+ * `applied` means it is missing, `conflict` means something else is there.
+ */
+export function checkRecord(record: InjectedRecord, r: InjectionResult): RecordCheck[] {
+  return record.mutators.map((mutator): RecordCheck => {
+    const mine = r.actions.filter((a) => a.mutator === mutator);
+    const missing = mine.filter((a) => a.outcome === 'applied').map((a) => a.subject);
+    const clashes = mine.filter((a) => a.outcome === 'conflict').map((a) => a.subject);
+    if (clashes.length) return { mutator, state: 'conflict', detail: clashes.join('; ') };
+    if (missing.length) return { mutator, state: 'missing', detail: missing.join('; ') };
+    if (!mine.some((a) => a.outcome === 'present'))
+      return { mutator, state: 'not applicable', detail: 'the policy injects nothing of it into this pod' };
+    return { mutator, state: 'in place' };
+  });
+}
+
+function withRecord(e: Explanation, pod: Pod, r: InjectionResult): Explanation {
+  if (pod.metadata?.annotations?.[ANNOTATION_INJECTED] === undefined) return e;
+  const recorded = readInjectedAnnotation(pod)!;
+  return { ...e, recorded, recordCheck: checkRecord(recorded, r) };
 }
 
 function fromResult(r: InjectionResult, object: string, source: string): Explanation {
@@ -55,10 +88,9 @@ export async function explainFiles(inputs: InputFile[], policy: Policy, namespac
       'fix the YAML first (`kubectl graphdata validate` lists every problem)',
     );
   // Warnings as injectSources located them in the file (with lines), not pod-relative.
-  return sites.map(({ file, site, result, located }) => ({
-    ...fromResult(result, site.label, file),
-    warnings: located,
-  }));
+  return sites.map(({ file, site, result, located }) =>
+    withRecord({ ...fromResult(result, site.label, file), warnings: located }, site.pod, result),
+  );
 }
 
 export async function explainLivePod(target: string, policy: Policy, flags: KubeFlags): Promise<Explanation> {
@@ -73,25 +105,29 @@ export async function explainLivePod(target: string, policy: Policy, flags: Kube
     throw new UserError(`cannot read pod ${namespace}/${name}: ${apiErrorMessage(error)}`, readPodHint(error, kc));
   }
   let namespaceOptedIn: boolean | undefined;
+  let labels: Record<string, string> | undefined;
   try {
     const ns = await core.readNamespace({ name: namespace });
-    namespaceOptedIn = ns.metadata?.labels?.[LABEL_INJECT] === 'enabled';
+    labels = ns.metadata?.labels ?? {};
+    namespaceOptedIn = labels[LABEL_INJECT] === 'enabled';
   } catch {
     namespaceOptedIn = undefined; // not allowed to read namespaces: say nothing rather than guess
   }
-  const recorded = readInjectedAnnotation(pod);
-  // Re-run the engine without the record: every mutator then reports whether its work is still there.
-  const probe = structuredClone(pod);
-  if (recorded) delete probe.metadata!.annotations![ANNOTATION_INJECTED];
-  const e = fromResult(inject(probe, policy, { namespace }), `pod/${name}`, `cluster, namespace ${namespace}`);
-  if (recorded)
+  // The engine over the live pod: every mutator reports whether its work is in place.
+  const result = inject(pod, policy, { namespace, ...(labels ? { namespaceLabels: labels } : {}) });
+  const e = withRecord(fromResult(result, `pod/${name}`, `cluster, namespace ${namespace}`), pod, result);
+  if (e.recorded) {
+    const checks = e.recordCheck ?? [];
+    const off = checks.filter((c) => c.state === 'missing' || c.state === 'conflict');
+    const verdict = off.length
+      ? `not in place: ${off.map((c) => `${c.mutator} (${c.state})`).join(', ')}`
+      : 'all of it is in place';
     return {
       ...e,
-      status: 'already-injected',
-      reason: `injected by ${recorded.policy} generation ${recorded.generation} (${recorded.mutators.join(', ') || 'nothing changed'})`,
-      recorded,
-      namespaceOptedIn: namespaceOptedIn ?? true,
+      reason: `recorded as injected by ${e.recorded.policy} generation ${e.recorded.generation} (${e.recorded.mutators.join(', ') || 'nothing'}); checked against the pod: ${verdict}`,
+      ...(namespaceOptedIn !== undefined ? { namespaceOptedIn } : {}),
     };
+  }
   const reason =
     namespaceOptedIn === false
       ? `namespace ${namespace} is not labelled ${LABEL_INJECT}=enabled, so the webhook never saw this pod; ${e.reason}`
@@ -125,6 +161,11 @@ export function renderExplanation(e: Explanation, paint: Paint): string {
     lines.push(
       `  namespace:  ${e.namespaceOptedIn ? 'opted in' : `not opted in (label ${LABEL_INJECT}=enabled missing)`}`,
     );
+  if (e.recordCheck) {
+    lines.push('  record:     graphdata.io/injected, checked against the pod (it is never trusted):');
+    for (const c of e.recordCheck)
+      lines.push(`    ${c.mutator}: ${c.state}${c.detail ? paint('dim', ` — ${c.detail}`) : ''}`);
+  }
   if (e.actions.length) {
     lines.push('  mutators:');
     const width = Math.max(...e.actions.map((a) => a.mutator.length));

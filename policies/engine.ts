@@ -2,19 +2,27 @@
 // (`inject`, `explain`), as Istio shares one injector between its webhook and
 // `istioctl kube-inject`.
 import { diagnostic, type Diagnostic } from './diagnostics.js';
-import { readInjectedAnnotation, writeInjectedAnnotation, type InjectedRecord } from './injected-annotation.js';
+import { writeInjectedAnnotation, type InjectedRecord } from './injected-annotation.js';
 import type { Pod } from './k8s.js';
-import { ANNOTATION_PROFILE, LABEL_INJECT, resolveSpec, type Policy } from './model.js';
+import { formatSelector, matchesSelector } from './label-selector.js';
+import {
+  ANNOTATION_INJECTED,
+  ANNOTATION_PROFILE,
+  LABEL_INJECT,
+  lookupProfile,
+  resolveSpec,
+  type Policy,
+} from './model.js';
 import { MUTATORS, type Action, type MutationContext } from './mutators/index.js';
-import { describeMatch, detectWorkload, targetContainerNames, type WorkloadName } from './workloads.js';
+import {
+  describeMatch,
+  detectWorkload,
+  targetContainerNames,
+  type MutatorName,
+  type WorkloadName,
+} from './workloads.js';
 
-export type InjectionStatus =
-  | 'injected'
-  | 'already-injected'
-  | 'not-a-workload'
-  | 'opted-out'
-  | 'no-target-container'
-  | 'nothing-to-do';
+export type InjectionStatus = 'injected' | 'not-a-workload' | 'opted-out' | 'no-target-container' | 'nothing-to-do';
 
 export interface InjectionResult {
   /** The pod after injection; the input object itself when nothing changed. */
@@ -28,10 +36,10 @@ export interface InjectionResult {
   profile?: string;
   policy: string;
   actions: Action[];
+  /** Mutators whose work is complete in the result: what the `graphdata.io/injected` record lists. */
+  mutators: MutatorName[];
   /** Warnings for the user: conflicts, missing targets, unknown profiles, floating images. */
   diagnostics: Diagnostic[];
-  /** The record previously written, when status is `already-injected`. */
-  previous?: InjectedRecord;
 }
 
 export interface InjectOptions {
@@ -42,11 +50,18 @@ export interface InjectOptions {
    * Undefined when unknown (no cluster): hostPath injection proceeds as configured.
    */
   namespaceLabels?: Readonly<Record<string, string>>;
+  /** Looks up a Fluid Dataset's UID, which Fluid uses in node labels for long names. */
+  datasetUid?: (namespace: string, name: string) => string | undefined;
 }
 
 export const policyRef = (policy: Policy): string =>
   `${policy.kind}/${policy.namespace ? `${policy.namespace}/` : ''}${policy.name}`;
 
+/**
+ * Runs the workload's mutators over a copy of the pod. A `graphdata.io/injected` record
+ * already on the pod is never a reason to skip (anyone can write one): the mutators are
+ * idempotent, so a pod that is complete comes back with nothing changed but the record.
+ */
 export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): InjectionResult {
   const base = {
     pod,
@@ -54,6 +69,7 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
     targets: [] as string[],
     policy: policyRef(policy),
     actions: [] as Action[],
+    mutators: [] as MutatorName[],
     diagnostics: [] as Diagnostic[],
   };
   const labels = pod.metadata?.labels ?? {};
@@ -68,20 +84,11 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
   if (labels[LABEL_INJECT] === 'false') {
     return { ...base, workload: workload.name, status: 'opted-out', reason: `the pod has label ${LABEL_INJECT}=false` };
   }
-  const previous = readInjectedAnnotation(pod);
-  if (previous) {
-    return {
-      ...base,
-      workload: workload.name,
-      previous,
-      status: 'already-injected',
-      reason: `already injected by ${previous.policy} generation ${previous.generation}`,
-    };
-  }
   const targets = targetContainerNames(pod, workload);
   if (targets.length === 0) {
-    const names = (pod.spec?.containers ?? []).map((c) => c.name).join(', ') || 'none';
-    const message = `${workload.name} pod has no container named ${workload.targetContainers.join(' or ')} (it has: ${names}); nothing injected`;
+    const names = (pod.spec?.containers ?? []).map((c) => c.name);
+    const shown = names.length > 10 ? `${names.slice(0, 10).join(', ')}, …` : names.join(', ') || 'none';
+    const message = `${workload.name} pod has no container named ${workload.targetContainers.join(' or ')} (it has: ${shown}); nothing injected`;
     return {
       ...base,
       workload: workload.name,
@@ -96,29 +103,19 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
     };
   }
 
+  const namespace = opts.namespace ?? pod.metadata?.namespace;
   const diagnostics: Diagnostic[] = [];
-  const requested = pod.metadata?.annotations?.[ANNOTATION_PROFILE];
-  let profile: string | undefined;
-  if (requested && policy.profiles[requested]) profile = requested;
-  else if (requested) {
-    diagnostics.push(
-      diagnostic(
-        'warning',
-        'unknown-profile',
-        `profile "${requested}" is not defined in ${policyRef(policy)}; the policy's defaults were used`,
-        {
-          path: `metadata.annotations["${ANNOTATION_PROFILE}"]`,
-          hint: `use one of: ${Object.keys(policy.profiles).join(', ') || '(the policy defines no profiles)'}`,
-        },
-      ),
-    );
-  }
+  const chosen = chooseProfile(pod, policy, namespace, opts.namespaceLabels);
+  if (chosen.warning) diagnostics.push(chosen.warning);
+  const profile = chosen.profile;
 
   const ctx: MutationContext = {
     spec: resolveSpec(policy, profile),
     workload,
     targets,
-    ...(opts.namespace ? { namespace: opts.namespace } : {}),
+    ...(namespace ? { namespace } : {}),
+    ...(opts.namespaceLabels ? { namespaceLabels: opts.namespaceLabels } : {}),
+    ...(opts.datasetUid ? { datasetUid: opts.datasetUid } : {}),
   };
   let draft: Pod = structuredClone(pod);
   const actions: Action[] = [];
@@ -126,35 +123,98 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
     if (!workload.mutators.includes(mutator.name)) continue;
     const outcome = mutator.apply(draft, ctx);
     draft = outcome.pod;
-    actions.push(...outcome.actions);
+    for (const a of outcome.actions) actions.push(a);
   }
-  diagnostics.push(...actions.filter(worthWarning).map(actionDiagnostic));
+  for (const a of actions) if (worthWarning(a)) diagnostics.push(actionDiagnostic(a));
 
-  const applied = [...new Set(actions.filter((a) => a.outcome === 'applied').map((a) => a.mutator))];
+  const changedBy = new Set<MutatorName>();
+  const done = new Set<MutatorName>();
+  const conflicted = new Set<MutatorName>();
+  for (const a of actions) {
+    if (a.outcome === 'applied') changedBy.add(a.mutator);
+    if (a.outcome === 'applied' || a.outcome === 'present') done.add(a.mutator);
+    if (a.outcome === 'conflict') conflicted.add(a.mutator);
+  }
+  // The record lists what is in the pod: a mutator that met a conflict did not do its job.
+  const complete = workload.mutators.filter((m) => done.has(m) && !conflicted.has(m));
   const record: InjectedRecord = {
     policy: base.policy,
     generation: policy.generation,
     workload: workload.name,
     containers: targets,
-    mutators: applied,
+    mutators: complete,
     ...(profile ? { profile } : {}),
   };
+  const before = pod.metadata?.annotations?.[ANNOTATION_INJECTED];
   writeInjectedAnnotation(draft, record);
-  const status: InjectionStatus = applied.length ? 'injected' : 'nothing-to-do';
-  const reason = applied.length
-    ? `${workload.name} (${describeMatch(workload)}); injected ${applied.join(', ')} into ${targets.join(', ')}`
-    : `${workload.name}: everything the policy injects is already in the pod`;
+  const podChanged = changedBy.size > 0 || draft.metadata?.annotations?.[ANNOTATION_INJECTED] !== before;
+  const changed = [...changedBy];
+  const status: InjectionStatus = changed.length ? 'injected' : 'nothing-to-do';
+  const incomplete = conflicted.size ? `; not applied because of conflicts: ${[...conflicted].join(', ')}` : '';
+  const reason = changed.length
+    ? `${workload.name} (${describeMatch(workload)}); injected ${changed.join(', ')} into ${targets.join(', ')}${incomplete}`
+    : `${workload.name}: everything the policy injects is already in the pod${incomplete}`;
   return {
     ...base,
-    pod: draft,
-    changed: true,
+    pod: podChanged ? draft : pod,
+    changed: podChanged,
     status,
     reason,
     workload: workload.name,
     targets,
     ...(profile ? { profile } : {}),
     actions,
+    mutators: complete,
     diagnostics,
+  };
+}
+
+/**
+ * The profile a pod asked for, if it exists (own properties only) and its namespace may
+ * use it; otherwise the policy's defaults and a warning that says why.
+ */
+function chooseProfile(
+  pod: Pod,
+  policy: Policy,
+  namespace: string | undefined,
+  namespaceLabels: Readonly<Record<string, string>> | undefined,
+): { profile?: string; warning?: Diagnostic } {
+  const requested = pod.metadata?.annotations?.[ANNOTATION_PROFILE];
+  if (requested === undefined) return {};
+  const path = `metadata.annotations["${ANNOTATION_PROFILE}"]`;
+  const spec = lookupProfile(policy, requested);
+  if (!spec) {
+    const known = Object.keys(policy.profiles);
+    return {
+      warning: diagnostic(
+        'warning',
+        'unknown-profile',
+        `profile ${JSON.stringify(requested)} is not defined in ${policyRef(policy)}; the policy's defaults were used`,
+        { path, hint: `use one of: ${known.join(', ') || '(the policy defines no profiles)'}` },
+      ),
+    };
+  }
+  const { allowedNamespaces, namespaceSelector } = spec;
+  if (!allowedNamespaces && !namespaceSelector) return { profile: requested };
+  if (namespace && allowedNamespaces?.includes(namespace)) return { profile: requested };
+  if (namespaceSelector && namespaceLabels && matchesSelector(namespaceSelector, namespaceLabels))
+    return { profile: requested };
+  const owners = [
+    ...(allowedNamespaces ? [`namespaces ${allowedNamespaces.join(', ') || '(none)'}`] : []),
+    ...(namespaceSelector ? [`namespaces labelled ${formatSelector(namespaceSelector)}`] : []),
+  ].join(' or ');
+  const unknownLabels =
+    namespaceSelector && !namespaceLabels && namespace ? " (this namespace's labels are not known here)" : '';
+  return {
+    warning: diagnostic(
+      'warning',
+      'profile-not-allowed',
+      `profile ${JSON.stringify(requested)} belongs to ${owners}, not to ${namespace ? `namespace ${namespace}` : 'a pod without a namespace'}${unknownLabels}; the policy's defaults were used`,
+      {
+        path,
+        hint: `remove the annotation, or ask the platform team to allow namespace ${namespace ?? '(unknown)'} on that profile`,
+      },
+    ),
   };
 }
 

@@ -1,5 +1,6 @@
-// `graphdata.io/injected`: what was injected, by which policy and generation. Its
-// presence makes re-injection a no-op; `explain` and `audit` read it back.
+// `graphdata.io/injected`: what was injected, by which policy and generation. Output
+// only: anyone who can create a pod can write it, so it is never a reason to skip
+// injection; `explain` checks every piece against the pod instead of believing it.
 import type { Pod } from './k8s.js';
 import { ANNOTATION_INJECTED } from './model.js';
 
@@ -9,7 +10,7 @@ export interface InjectedRecord {
   profile?: string;
   workload: string;
   containers: string[];
-  /** Mutators that changed the pod. */
+  /** Mutators whose work is complete in the pod (a mutator that met a conflict is not listed). */
   mutators: string[];
 }
 
@@ -20,7 +21,7 @@ export function readInjectedAnnotation(pod: Pod): InjectedRecord | undefined {
     const parsed = JSON.parse(raw) as Partial<InjectedRecord>;
     if (typeof parsed.policy === 'string') return parsed as InjectedRecord;
   } catch {
-    // Hand-written or truncated: still counts as injected, so we never inject twice.
+    // Hand-written or truncated: reported as an unreadable record.
   }
   return { policy: 'unknown', generation: 0, workload: 'unknown', containers: [], mutators: [] };
 }

@@ -86,7 +86,10 @@ export function workloadMatchCondition(): string {
   return `has(object.metadata.labels) && (${[...new Set(sets)].map((s) => `(${s})`).join(' || ')})`;
 }
 
-/** Names of the pod's containers that the workload targets (all that match, in pod order). */
+/** Names of the pod's containers that the workload targets (all that match, in pod order, each once). */
 export function targetContainerNames(pod: Pod, workload: Workload): string[] {
-  return (pod.spec?.containers ?? []).map((c) => c.name).filter((n) => workload.targetContainers.includes(n));
+  const wanted = new Set(workload.targetContainers);
+  const found = new Set<string>();
+  for (const c of pod.spec?.containers ?? []) if (wanted.has(c.name)) found.add(c.name);
+  return [...found];
 }

@@ -13,8 +13,9 @@ export class InjectCommand extends GraphdataCommand {
       unchanged. Warnings (conflicts, missing target containers) go to stderr with
       file and line.
 
-      Injected templates carry the \`graphdata.io/injected\` annotation, so the
-      webhook leaves the pods they create alone.
+      Injected templates carry the \`graphdata.io/injected\` record of what was
+      done. The webhook does not trust it: it checks each piece and, finding
+      everything in place, leaves the pods they create as they are.
     `,
     examples: [
       ['Inject a Spark executor pod and print YAML', '$0 inject -f executor.yaml'],

@@ -2,15 +2,21 @@
 // the one CN embeds), appended to what the pod sets, never replacing it.
 import type { EnvVar } from '../k8s.js';
 import type { PolicySpec } from '../model.js';
-import { byName, containerPath, ensureEntry, targetContainers } from './ensure.js';
+import { isSubset, lastIndexByName, targetContainers } from './ensure.js';
+import { socketPathTaken, socketPlan } from './domain-socket.js';
 import type { Action, Mutator } from './types.js';
 
 /** Node IP from the downward API: lets the client recognise the worker on its own node. */
 export const NODE_IP_ENV = 'ALLUXIO_CLIENT_HOSTNAME';
 const JAVA_OPTS = 'JAVA_TOOL_OPTIONS';
+const HOSTNAME_PROPERTY = 'alluxio.user.hostname';
 
-/** The client properties a pod gets, in a stable order. */
-export function clientProperties(spec: PolicySpec, withSocket: boolean): [string, string][] {
+/**
+ * The client properties a pod gets, in a stable order. `shortCircuit` is false for a
+ * workload that should read through the socket but cannot have it (PodSecurity, a
+ * clashing volume or mount): then nothing claims short-circuit reads.
+ */
+export function clientProperties(spec: PolicySpec, withSocket: boolean, shortCircuit = true): [string, string][] {
   const { master, domainSocket, properties } = spec.alluxio;
   const props: [string, string][] = master.addresses?.length
     ? [['alluxio.master.rpc.addresses', master.addresses.join(',')]]
@@ -18,92 +24,102 @@ export function clientProperties(spec: PolicySpec, withSocket: boolean): [string
         ['alluxio.master.hostname', master.hostname],
         ['alluxio.master.rpc.port', String(master.rpcPort)],
       ];
-  props.push(['alluxio.user.short.circuit.enabled', 'true'], ['alluxio.user.hostname', `$(${NODE_IP_ENV})`]);
-  if (withSocket) {
+  if (shortCircuit) props.push(['alluxio.user.short.circuit.enabled', 'true']);
+  props.push([HOSTNAME_PROPERTY, `$(${NODE_IP_ENV})`]);
+  if (withSocket && shortCircuit) {
     props.push(
       ['alluxio.worker.data.server.domain.socket.address', domainSocket.mountPath],
       ['alluxio.worker.data.server.domain.socket.as.uuid', 'true'],
     );
   }
-  for (const [k, v] of Object.entries(properties)) if (!props.some(([key]) => key === k)) props.push([k, v]);
+  const seen = new Set(props.map(([k]) => k));
+  for (const [k, v] of Object.entries(properties)) if (!seen.has(k)) props.push([k, v]);
   return props;
 }
 
 export const clientConfig: Mutator = {
   name: 'client-config',
   summary: 'Alluxio master address, short-circuit reads and the node IP as -Dalluxio.* in JAVA_TOOL_OPTIONS',
-  apply(pod, { spec, workload, targets }) {
+  apply(pod, ctx) {
+    const { spec, workload, targets } = ctx;
     const actions: Action[] = [];
-    const props = clientProperties(spec, workload.mutators.includes('domain-socket'));
-    for (const c of targetContainers(pod, targets)) {
-      const env = (c.env ??= []);
-      const where = `${containerPath(pod, c)}.env`;
-      actions.push(ensureNodeIp(env, c.name, where));
-      actions.push(...appendJavaOptions(env, props, c.name, where));
+    const wantsSocket = workload.mutators.includes('domain-socket');
+    const plan = wantsSocket ? socketPlan(pod, ctx) : undefined;
+    for (const { c, where } of targetContainers(pod, targets)) {
+      const socket = plan !== undefined && !plan.blocked && !socketPathTaken(c, plan.mountPath);
+      if (wantsSocket && !socket) {
+        actions.push({
+          mutator: 'client-config',
+          outcome: 'skipped',
+          subject: `short-circuit reads in ${c.name}`,
+          reason: 'the domain socket is not mounted there (see domain-socket), so short-circuit reads are not enabled',
+        });
+      }
+      const props = clientProperties(spec, socket, !wantsSocket || socket);
+      actions.push(...configureEnv((c.env ??= []), props, c.name, `${where}.env`));
     }
     return { pod, actions };
   },
 };
 
-function ensureNodeIp(env: EnvVar[], container: string, path: string): Action {
-  const nodeIp: EnvVar = { name: NODE_IP_ENV, valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } };
-  // $(VAR) in a value only expands when VAR is defined earlier in the list.
-  const javaIndex = env.findIndex(byName(JAVA_OPTS));
-  let outcome: Action['outcome'];
-  if (javaIndex >= 0 && !env.some(byName(NODE_IP_ENV))) {
-    env.splice(javaIndex, 0, nodeIp);
-    outcome = 'applied';
-  } else {
-    outcome = ensureEntry(env, nodeIp, byName(NODE_IP_ENV));
-  }
-  return {
-    mutator: 'client-config',
-    outcome,
-    subject: `env ${NODE_IP_ENV} in ${container}`,
-    path,
-    ...(outcome === 'conflict'
-      ? {
-          reason: 'it is set to something other than status.hostIP',
-          hint: `remove ${NODE_IP_ENV} from the pod; graphdata sets it`,
-        }
-      : {}),
-  };
-}
-
-function appendJavaOptions(env: EnvVar[], props: [string, string][], container: string, path: string): Action[] {
+/**
+ * Appends our options to the JAVA_TOOL_OPTIONS that wins (the last entry) and makes
+ * sure $(ALLUXIO_CLIENT_HOSTNAME) is defined before it: Kubernetes expands $(VAR) only
+ * from entries earlier in the list.
+ */
+function configureEnv(env: EnvVar[], wanted: [string, string][], container: string, path: string): Action[] {
   const subject = `env ${JAVA_OPTS} in ${container}`;
-  let existing = env.find(byName(JAVA_OPTS));
-  if (existing?.valueFrom) {
+  let javaIndex = lastIndexByName(env, JAVA_OPTS);
+  if (javaIndex >= 0 && env[javaIndex]!.valueFrom) {
     return [
       {
         mutator: 'client-config',
         outcome: 'conflict',
         subject,
-        path,
-        reason: 'it is set from valueFrom, so options cannot be appended',
-        hint: `set ${JAVA_OPTS} with value: instead of valueFrom`,
+        path: `${path}[${javaIndex}]`,
+        reason: 'it is set from valueFrom, so the Alluxio options cannot be appended to it; none were added',
+        hint: `give ${JAVA_OPTS} a literal value: (e.g. copy the ConfigMap's options into the pod), or add the -Dalluxio.* options to that source yourself`,
       },
     ];
   }
-  if (!existing) env.push((existing = { name: JAVA_OPTS, value: '' }));
-  const tokens = (existing.value ?? '').split(/\s+/).filter(Boolean);
   const actions: Action[] = [];
+  let props = wanted;
+  const nodeIp = nodeIpAction(env, javaIndex, container, path);
+  if (nodeIp.action.outcome === 'conflict') props = props.filter(([k]) => k !== HOSTNAME_PROPERTY);
+  if (nodeIp.insertAt !== undefined) {
+    env.splice(nodeIp.insertAt, 0, nodeIpVar());
+    if (javaIndex >= 0) javaIndex++;
+  }
+  actions.push(nodeIp.action);
+
+  const existing = javaIndex >= 0 ? env[javaIndex]! : undefined;
+  const value = existing?.value ?? '';
+  const current = new Map<string, string>();
+  for (const token of value.split(/\s+/)) {
+    const m = /^-D([^=]+)=/.exec(token);
+    if (m) current.set(m[1]!, token);
+  }
   const added: string[] = [];
-  for (const [key, value] of props) {
-    const current = tokens.find((t) => t.startsWith(`-D${key}=`));
-    if (current === undefined) added.push(`-D${key}=${value}`);
-    else if (current !== `-D${key}=${value}`) {
+  for (const [key, v] of props) {
+    const token = current.get(key);
+    if (token === undefined) added.push(`-D${key}=${v}`);
+    else if (token !== `-D${key}=${v}`) {
       actions.push({
         mutator: 'client-config',
         outcome: 'conflict',
         subject: `-D${key} in ${container}`,
         path,
-        reason: `the pod sets ${current}, the policy wants ${value}; the pod's value is kept`,
+        reason: `the pod sets ${token}, the policy wants ${v}; the pod's value is kept`,
         hint: `remove -D${key} from ${JAVA_OPTS} to use the policy's value`,
       });
     }
   }
-  if (added.length) existing.value = [...tokens, ...added].join(' ');
+  if (added.length) {
+    // Appended as text, so the pod's own quoting and spacing are kept.
+    const text = value.trimEnd() ? `${value.trimEnd()} ${added.join(' ')}` : added.join(' ');
+    if (existing) existing.value = text;
+    else env.push({ name: JAVA_OPTS, value: text });
+  }
   actions.push({
     mutator: 'client-config',
     outcome: added.length ? 'applied' : 'present',
@@ -111,4 +127,51 @@ function appendJavaOptions(env: EnvVar[], props: [string, string][], container: 
     ...(added.length ? { reason: `added ${added.join(' ')}` } : {}),
   });
   return actions;
+}
+
+const nodeIpVar = (): EnvVar => ({ name: NODE_IP_ENV, valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } });
+
+/** Where $(ALLUXIO_CLIENT_HOSTNAME) stands relative to the JAVA_TOOL_OPTIONS entry at `javaIndex`. */
+function nodeIpAction(
+  env: EnvVar[],
+  javaIndex: number,
+  container: string,
+  path: string,
+): { action: Action; insertAt?: number } {
+  const subject = `env ${NODE_IP_ENV} in ${container}`;
+  // The definition $(VAR) expands to: the last one before JAVA_TOOL_OPTIONS (or anywhere, when we append it).
+  const limit = javaIndex >= 0 ? javaIndex : env.length;
+  let before = -1;
+  for (let i = 0; i < limit; i++) if (env[i]!.name === NODE_IP_ENV) before = i;
+  if (before >= 0) {
+    if (isSubset(nodeIpVar(), env[before]))
+      return { action: { mutator: 'client-config', outcome: 'present', subject } };
+    return {
+      action: {
+        mutator: 'client-config',
+        outcome: 'conflict',
+        subject,
+        path: `${path}[${before}]`,
+        reason: `it is set to something other than status.hostIP; -D${HOSTNAME_PROPERTY} was not added`,
+        hint: `remove ${NODE_IP_ENV} from the pod; graphdata sets it`,
+      },
+    };
+  }
+  const later = javaIndex >= 0 ? env.findIndex((e, i) => i > javaIndex && e.name === NODE_IP_ENV) : -1;
+  if (later >= 0) {
+    return {
+      action: {
+        mutator: 'client-config',
+        outcome: 'conflict',
+        subject,
+        path: `${path}[${later}]`,
+        reason: `it is defined after ${JAVA_OPTS}, so $(${NODE_IP_ENV}) would not expand there; -D${HOSTNAME_PROPERTY} was not added`,
+        hint: `move ${NODE_IP_ENV} above ${JAVA_OPTS} in the env list, or remove it and let graphdata set it`,
+      },
+    };
+  }
+  return {
+    action: { mutator: 'client-config', outcome: 'applied', subject },
+    insertAt: javaIndex >= 0 ? javaIndex : env.length,
+  };
 }

@@ -3,7 +3,7 @@
 import { resolveImage } from '../image-ref.js';
 import type { Container, EnvVar } from '../k8s.js';
 import { clientJarName } from '../model.js';
-import { byName, containerPath, ensureEntry, targetContainers } from './ensure.js';
+import { byName, isSubset, lastIndexByName, targetContainers } from './ensure.js';
 import type { Action, Mutator } from './types.js';
 
 export const CLIENT_VOLUME = 'graphdata-alluxio-client';
@@ -13,97 +13,134 @@ const INIT_MOUNT = '/graphdata/client';
 export const SPARK_JAR_DIR = '/opt/graphdata/alluxio-client';
 /** CN loads hadoop filesystem jars from here; we add one file and never hide the bundled ones. */
 export const CN_HDFS_LIB_DIR = '/opt/starrocks/cn/lib/hadoop/hdfs';
+/** The Alluxio image's `alluxio` user; any non-root uid that can read the jar would do. */
+export const INIT_RUN_AS_USER = 1000;
+const CLASSPATH = 'SPARK_EXTRA_CLASSPATH';
+
+/** The init container: PodSecurity `restricted`-compliant, so it never gets a pod denied. */
+export function initContainer(image: string, jar: string): Container {
+  return {
+    name: CLIENT_INIT_CONTAINER,
+    image,
+    command: ['cp', `/opt/alluxio/client/${jar}`, `${INIT_MOUNT}/${jar}`],
+    volumeMounts: [{ name: CLIENT_VOLUME, mountPath: INIT_MOUNT }],
+    resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: INIT_RUN_AS_USER,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+      readOnlyRootFilesystem: true,
+    },
+  };
+}
 
 export const clientJar: Mutator = {
   name: 'client-jar',
   summary: 'copy the Alluxio client jar from the Alluxio image into the target containers',
   apply(pod, { spec, workload, targets }) {
     const actions: Action[] = [];
-    const record = (outcome: Action['outcome'], subject: string, path?: string, reason?: string): void => {
-      actions.push({
-        mutator: 'client-jar',
-        outcome,
-        subject,
-        ...(path ? { path } : {}),
-        ...(reason ? { reason } : {}),
-        ...(outcome === 'conflict'
-          ? {
-              hint: `rename or remove the existing ${subject.split(' ')[0]}, or opt the pod out with label graphdata.io/inject=false`,
-            }
-          : {}),
-      });
-    };
+    const act = (outcome: Action['outcome'], subject: string, extra: Partial<Action> = {}) =>
+      actions.push({ mutator: 'client-jar', outcome, subject, ...extra });
     if (workload.jar === 'none' || !pod.spec) {
-      record('skipped', 'client jar', undefined, `${workload.name} does not load a JVM client`);
+      act('skipped', 'client jar', { reason: `${workload.name} does not load a JVM client` });
       return { pod, actions };
     }
     const jar = clientJarName(spec.alluxio);
-    const source = `/opt/alluxio/client/${jar}`;
+    const volume = { name: CLIENT_VOLUME, emptyDir: {} };
+    // Resolved here so the images mutator has nothing left to change on a second pass.
+    const init = initContainer(resolveImage(spec.alluxio.image, spec.images).image, jar);
 
-    const volumes = (pod.spec.volumes ??= []);
-    record(
-      ensureEntry(volumes, { name: CLIENT_VOLUME, emptyDir: {} }, byName(CLIENT_VOLUME)),
-      `volume ${CLIENT_VOLUME}`,
-      'spec.volumes',
-    );
+    // Everything below depends on our volume and init container: if either name is taken
+    // by something else, add nothing (never copy the jar into someone else's volume).
+    const volumes = pod.spec.volumes ?? [];
+    const inits = pod.spec.initContainers ?? [];
+    const volumeIndex = volumes.findIndex(byName(CLIENT_VOLUME));
+    const initIndex = inits.findIndex(byName(CLIENT_INIT_CONTAINER));
+    const clashes: Action[] = [];
+    if (volumeIndex >= 0 && !isSubset(volume, volumes[volumeIndex])) {
+      clashes.push({
+        mutator: 'client-jar',
+        outcome: 'conflict',
+        subject: `volume ${CLIENT_VOLUME}`,
+        path: `spec.volumes[${volumeIndex}]`,
+        reason:
+          'the pod has a volume of that name that is not an emptyDir; it is kept, and no jar was copied or mounted',
+        hint: `rename the pod's volume ${CLIENT_VOLUME}, or opt the pod out with label graphdata.io/inject=false`,
+      });
+    }
+    const containerIndex = pod.spec.containers.findIndex(byName(CLIENT_INIT_CONTAINER));
+    if (containerIndex >= 0 || (initIndex >= 0 && !isSubset(init, inits[initIndex]))) {
+      clashes.push({
+        mutator: 'client-jar',
+        outcome: 'conflict',
+        subject: `initContainer ${CLIENT_INIT_CONTAINER}`,
+        path: containerIndex >= 0 ? `spec.containers[${containerIndex}]` : `spec.initContainers[${initIndex}]`,
+        reason: 'the pod has a container of that name with other content; it is kept, and no jar was copied or mounted',
+        hint: `rename the pod's container ${CLIENT_INIT_CONTAINER}, or opt the pod out with label graphdata.io/inject=false`,
+      });
+    }
+    if (clashes.length) return { pod, actions: clashes };
+    if (volumeIndex < 0) (pod.spec.volumes ??= []).push(volume);
+    act(volumeIndex < 0 ? 'applied' : 'present', `volume ${CLIENT_VOLUME}`);
+    if (initIndex < 0) (pod.spec.initContainers ??= []).push(init);
+    act(initIndex < 0 ? 'applied' : 'present', `initContainer ${CLIENT_INIT_CONTAINER}`);
 
-    const init: Container = {
-      name: CLIENT_INIT_CONTAINER,
-      // Resolved here so the images mutator has nothing left to change on a second pass.
-      image: resolveImage(spec.alluxio.image, spec.images).image,
-      command: ['cp', source, `${INIT_MOUNT}/${jar}`],
-      volumeMounts: [{ name: CLIENT_VOLUME, mountPath: INIT_MOUNT }],
-      resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
-    };
-    const inits = (pod.spec.initContainers ??= []);
-    const clash = pod.spec.containers.some(byName(CLIENT_INIT_CONTAINER));
-    record(
-      clash ? 'conflict' : ensureEntry(inits, init, byName(CLIENT_INIT_CONTAINER)),
-      `initContainer ${CLIENT_INIT_CONTAINER}`,
-      'spec.initContainers',
-    );
-
-    for (const c of targetContainers(pod, targets)) {
-      const mounts = (c.volumeMounts ??= []);
-      const where = containerPath(pod, c);
-      if (workload.jar === 'cn-hdfs-lib') {
-        const mount = { name: CLIENT_VOLUME, mountPath: `${CN_HDFS_LIB_DIR}/${jar}`, subPath: jar, readOnly: true };
-        record(
-          ensureEntry(mounts, mount, (m) => m.mountPath === mount.mountPath),
-          `volumeMount ${mount.mountPath} in ${c.name}`,
-          `${where}.volumeMounts`,
-        );
-      } else {
-        const mount = { name: CLIENT_VOLUME, mountPath: SPARK_JAR_DIR, readOnly: true };
-        record(
-          ensureEntry(mounts, mount, (m) => m.mountPath === mount.mountPath),
-          `volumeMount ${mount.mountPath} in ${c.name}`,
-          `${where}.volumeMounts`,
-        );
-        const env = (c.env ??= []);
-        const outcome = appendToClasspath(env, `${SPARK_JAR_DIR}/${jar}`);
-        record(
-          outcome,
-          `env SPARK_EXTRA_CLASSPATH in ${c.name}`,
-          `${where}.env`,
-          outcome === 'conflict' ? 'it is set from valueFrom, so the jar cannot be appended' : undefined,
-        );
+    for (const { c, where } of targetContainers(pod, targets)) {
+      const mounts = c.volumeMounts ?? [];
+      const mount =
+        workload.jar === 'cn-hdfs-lib'
+          ? { name: CLIENT_VOLUME, mountPath: `${CN_HDFS_LIB_DIR}/${jar}`, subPath: jar, readOnly: true }
+          : { name: CLIENT_VOLUME, mountPath: SPARK_JAR_DIR, readOnly: true };
+      const mountSubject = `volumeMount ${mount.mountPath} in ${c.name}`;
+      const existingMount = mounts.find((m) => m.mountPath === mount.mountPath);
+      if (existingMount && !isSubset(mount, existingMount)) {
+        act('conflict', mountSubject, {
+          path: `${where}.volumeMounts`,
+          reason: `${c.name} mounts something else at ${mount.mountPath}; it is kept and the jar is not added there`,
+          hint: `remove that mount, or opt the pod out with label graphdata.io/inject=false`,
+        });
+        continue;
+      }
+      const env = c.env ?? [];
+      const classpath = workload.jar === 'spark-classpath' ? classpathPlan(env, `${SPARK_JAR_DIR}/${jar}`) : undefined;
+      if (classpath === 'conflict') {
+        act('conflict', `env ${CLASSPATH} in ${c.name}`, {
+          path: `${where}.env[${lastIndexByName(env, CLASSPATH)}]`,
+          reason: 'it is set from valueFrom, so the jar cannot be appended; the jar is not added to this container',
+          hint: `give ${CLASSPATH} a literal value:, or add ${SPARK_JAR_DIR}/${jar} to its source yourself`,
+        });
+        continue;
+      }
+      if (!existingMount) (c.volumeMounts ??= []).push(mount);
+      act(existingMount ? 'present' : 'applied', mountSubject);
+      if (classpath) {
+        if (classpath === 'append') appendToClasspath((c.env ??= []), `${SPARK_JAR_DIR}/${jar}`);
+        act(classpath === 'present' ? 'present' : 'applied', `env ${CLASSPATH} in ${c.name}`);
       }
     }
     return { pod, actions };
   },
 };
 
-/** Spark's entrypoint appends SPARK_EXTRA_CLASSPATH to the classpath; keep what the user put there. */
-function appendToClasspath(env: EnvVar[], jarPath: string): Action['outcome'] {
-  const existing = env.find(byName('SPARK_EXTRA_CLASSPATH'));
-  if (!existing) {
-    env.push({ name: 'SPARK_EXTRA_CLASSPATH', value: jarPath });
-    return 'applied';
-  }
+type ClasspathPlan = 'append' | 'present' | 'conflict';
+
+/** Spark's entrypoint appends SPARK_EXTRA_CLASSPATH to the classpath; the last entry is the one that counts. */
+function classpathPlan(env: EnvVar[], jarPath: string): ClasspathPlan {
+  const i = lastIndexByName(env, CLASSPATH);
+  if (i < 0) return 'append';
+  const existing = env[i]!;
   if (existing.valueFrom) return 'conflict';
-  const parts = (existing.value ?? '').split(':').filter(Boolean);
-  if (parts.includes(jarPath)) return 'present';
-  existing.value = [...parts, jarPath].join(':');
-  return 'applied';
+  return (existing.value ?? '').split(':').includes(jarPath) ? 'present' : 'append';
+}
+
+function appendToClasspath(env: EnvVar[], jarPath: string): void {
+  const i = lastIndexByName(env, CLASSPATH);
+  if (i < 0) {
+    env.push({ name: CLASSPATH, value: jarPath });
+    return;
+  }
+  const parts = (env[i]!.value ?? '').split(':').filter(Boolean);
+  env[i]!.value = [...parts, jarPath].join(':');
 }

@@ -36,12 +36,24 @@ export const byName =
   (e: { name?: string }): boolean =>
     e.name === name;
 
-/** The pod's containers that the context targets, in pod order. */
-export function targetContainers(pod: Pod, targets: readonly string[]): Container[] {
-  return (pod.spec?.containers ?? []).filter((c) => targets.includes(c.name));
+/** A target container with its field path (`spec.containers[2]`), found in one pass over the pod. */
+export interface Target {
+  c: Container;
+  where: string;
 }
 
-/** Index of a container for field paths: `spec.containers[2]`. */
-export function containerPath(pod: Pod, container: Container): string {
-  return `spec.containers[${pod.spec?.containers.indexOf(container) ?? -1}]`;
+/** The pod's containers that the context targets, in pod order; linear in the number of containers. */
+export function targetContainers(pod: Pod, targets: readonly string[]): Target[] {
+  const names = new Set(targets);
+  const out: Target[] = [];
+  (pod.spec?.containers ?? []).forEach((c, i) => {
+    if (names.has(c.name)) out.push({ c, where: `spec.containers[${i}]` });
+  });
+  return out;
+}
+
+/** Index of the last entry named `name`: for env, the definition that wins at run time. */
+export function lastIndexByName(list: readonly { name?: string }[], name: string): number {
+  for (let i = list.length - 1; i >= 0; i--) if (list[i]!.name === name) return i;
+  return -1;
 }

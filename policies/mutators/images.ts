@@ -60,6 +60,9 @@ export const images: Mutator = {
           actions.push({ mutator: 'images', outcome: 'applied', subject: `imagePullSecret ${name}` });
       }
     }
+    // Say so when everything was already as the policy wants: the record lists this mutator either way.
+    if (!actions.some((a) => a.outcome === 'applied'))
+      actions.push({ mutator: 'images', outcome: 'present', subject: 'images, pull policy and pull secrets' });
     return { pod, actions };
   },
 };

@@ -6,13 +6,48 @@ import { ANNOTATION_DATASET } from '../model.js';
 import { isSubset } from './ensure.js';
 import type { Action, Mutator } from './types.js';
 
-/** Fluid labels nodes that cache dataset NAME in namespace NS with this key. */
-export const fluidDatasetLabel = (namespace: string, dataset: string): string => `fluid.io/s-${namespace}-${dataset}`;
+/** Fluid's prefix for the label it puts on nodes that cache a dataset (value "true"). */
+const FLUID_NODE_LABEL_PREFIX = 'fluid.io/s-';
+/** Fluid requires Dataset names to be DNS-1035 labels. */
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** The name part of a label key (after `prefix/`), as the apiserver validates it. */
+const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+export type DatasetLabel = { key: string } | { problem: string; hint: string };
+
+/**
+ * The key Fluid labels nodes caching dataset NAME of namespace NS with: `fluid.io/s-NS-NAME`
+ * while that is under 63 characters, else `fluid.io/s-<Dataset UID>` (Fluid's
+ * GetNamespacedNameValueWithPrefix), which only a caller that can read the Dataset knows.
+ */
+export function fluidDatasetLabel(namespace: string, dataset: string, uid?: string): DatasetLabel {
+  if (dataset.length > 63 || !DNS1035_LABEL.test(dataset)) {
+    return {
+      problem: `${JSON.stringify(dataset)} is not a Fluid Dataset name (a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, at most 63 characters)`,
+      hint: "set the annotation to the name of a Dataset in the pod's namespace",
+    };
+  }
+  const full = `${FLUID_NODE_LABEL_PREFIX}${namespace}-${dataset}`;
+  const key = full.length < 63 ? full : uid ? `${FLUID_NODE_LABEL_PREFIX}${uid}` : undefined;
+  if (key === undefined) {
+    const longest = 62 - FLUID_NODE_LABEL_PREFIX.length - namespace.length - 1;
+    const yourself = 'add a node affinity preference for fluid.io/s-<Dataset UID>=true yourself';
+    return {
+      problem: `Fluid labels the nodes caching ${namespace}/${dataset} with fluid.io/s-<Dataset UID> (${full} would be 63 characters or more), and the Dataset's UID is not known here`,
+      hint: longest > 0 ? `use a dataset name of at most ${longest} characters, or ${yourself}` : yourself,
+    };
+  }
+  const name = key.slice('fluid.io/'.length);
+  if (name.length > 63 || !QUALIFIED_NAME.test(name)) {
+    return { problem: `${key} is not a valid label key`, hint: 'check the namespace and dataset names' };
+  }
+  return { key };
+}
 
 export const placement: Mutator = {
   name: 'placement',
   summary: 'nodeSelector or node affinity toward Alluxio worker / Fluid cache nodes',
-  apply(pod, { spec, namespace }) {
+  apply(pod, { spec, namespace, datasetUid }) {
     const actions: Action[] = [];
     if (!pod.spec) return { pod, actions };
     const { mode, nodeLabels, weight } = spec.placement;
@@ -34,16 +69,34 @@ export const placement: Mutator = {
 
     const dataset = pod.metadata?.annotations?.[ANNOTATION_DATASET];
     const ns = namespace ?? pod.metadata?.namespace;
-    if (dataset && ns) {
-      const key = fluidDatasetLabel(ns, dataset);
-      actions.push(
-        prefer(pod.spec, [{ key, operator: 'In', values: ['true'] }], 100, `nodes caching dataset ${dataset}`),
-      );
-    } else if (dataset) {
+    const datasetPath = `metadata.annotations[${JSON.stringify(ANNOTATION_DATASET)}]`;
+    if (dataset !== undefined && ns) {
+      const label = fluidDatasetLabel(ns, dataset, datasetUid?.(ns, dataset));
+      if ('key' in label) {
+        actions.push(
+          prefer(
+            pod.spec,
+            [{ key: label.key, operator: 'In', values: ['true'] }],
+            100,
+            `nodes caching dataset ${dataset}`,
+          ),
+        );
+      } else {
+        actions.push({
+          mutator: 'placement',
+          outcome: 'skipped',
+          subject: 'dataset preference',
+          path: datasetPath,
+          reason: `${label.problem}; no preference was added`,
+          hint: label.hint,
+        });
+      }
+    } else if (dataset !== undefined) {
       actions.push({
         mutator: 'placement',
         outcome: 'skipped',
-        subject: `dataset ${dataset}`,
+        subject: 'dataset preference',
+        path: datasetPath,
         reason: 'the pod has no namespace, so the Fluid node label cannot be named',
         hint: 'set metadata.namespace',
       });

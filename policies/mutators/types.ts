@@ -11,6 +11,10 @@ export interface MutationContext {
   targets: readonly string[];
   /** Namespace of the pod (from the admission request when the object has none). */
   namespace?: string;
+  /** Labels of the pod's namespace; undefined when unknown (no cluster to ask). */
+  namespaceLabels?: Readonly<Record<string, string>>;
+  /** UID of a Fluid Dataset, when the caller can look it up: Fluid names long node labels after it. */
+  datasetUid?: (namespace: string, name: string) => string | undefined;
 }
 
 export type ActionOutcome =
@@ -20,7 +24,10 @@ export type ActionOutcome =
   | 'present'
   /** Deliberately not done, with a reason. */
   | 'skipped'
-  /** Something with the same name but other content is there; left as is and warned about. */
+  /**
+   * Something with the same name but other content is there: it is left as is, nothing
+   * that would depend on it is added, and the mutator is not recorded as applied.
+   */
   | 'conflict';
 
 export interface Action {

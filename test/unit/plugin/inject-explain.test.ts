@@ -28,9 +28,9 @@ describe('kubectl graphdata inject', () => {
     );
     expect(svc).toEqual(docs(readFileSync(fixture('cn-statefulset.yaml'), 'utf8'))[1]);
     // The clashing emptyDir named like our socket volume: warned about at its line.
-    expect(run.stderr).toContain(`${fixture('cn-statefulset.yaml')}:16:`);
+    expect(run.stderr).toContain(`${fixture('cn-statefulset.yaml')}:17:`);
     expect(run.stderr).toContain('domain-socket-conflict');
-    expect(run.stderr).toContain('(spec.template.spec.volumes)');
+    expect(run.stderr).toContain('(spec.template.spec.volumes[0])');
   });
 
   it('points a warning about a dotted annotation key at its own line', async () => {

@@ -31,19 +31,36 @@ describe('client-jar mutator', () => {
     );
   });
 
-  it('reports a conflict when SPARK_EXTRA_CLASSPATH comes from valueFrom, and when a container already uses the init name', () => {
+  it('a container already named like the init container: nothing is added that would depend on it', () => {
+    const pod = sparkExecutorPod();
+    pod.spec!.containers.push({ name: 'graphdata-alluxio-client', image: 'busybox:1.36' });
+    const { actions, pod: out } = clientJar.apply(pod, contextFor(pod, 'spark-executor'));
+    expect(actions).toEqual([
+      expect.objectContaining({
+        outcome: 'conflict',
+        subject: 'initContainer graphdata-alluxio-client',
+        path: 'spec.containers[1]',
+      }),
+    ]);
+    expect(out.spec!.initContainers).toBeUndefined();
+    expect(out.spec!.volumes!.map((v) => v.name)).toEqual(['spark-local-dir-1']);
+    expect(out.spec!.containers[0]!.volumeMounts!.map((m) => m.name)).toEqual(['spark-local-dir-1']);
+  });
+
+  it('SPARK_EXTRA_CLASSPATH from valueFrom: that container gets neither mount nor classpath', () => {
     const pod = sparkExecutorPod();
     pod.spec!.containers[0]!.env!.push({
       name: 'SPARK_EXTRA_CLASSPATH',
       valueFrom: { configMapKeyRef: { name: 'cp', key: 'cp' } },
     });
-    pod.spec!.containers.push({ name: 'graphdata-alluxio-client', image: 'busybox:1.36' });
     const { actions, pod: out } = clientJar.apply(pod, contextFor(pod, 'spark-executor'));
-    expect(actions.filter((a) => a.outcome === 'conflict').map((a) => a.subject)).toEqual([
-      'initContainer graphdata-alluxio-client',
-      'env SPARK_EXTRA_CLASSPATH in spark-kubernetes-executor',
+    expect(actions.filter((a) => a.outcome === 'conflict')).toEqual([
+      expect.objectContaining({
+        subject: 'env SPARK_EXTRA_CLASSPATH in spark-kubernetes-executor',
+        path: 'spec.containers[0].env[4]',
+      }),
     ]);
-    expect(out.spec!.initContainers ?? []).toHaveLength(0);
+    expect(out.spec!.containers[0]!.volumeMounts!.map((m) => m.name)).toEqual(['spark-local-dir-1']);
   });
 
   it('gives GraphScope engines no jar', () => {
