@@ -9,7 +9,7 @@ import {
   type Container,
   type Pod,
 } from '../../../policies/index.js';
-import { graphscopeEnginePod, sparkDriverPod, sparkExecutorPod, starrocksCnPod } from '../../fixtures/pods.js';
+import { graphscopeEnginePod, sparkDriverPod, sparkExecutorPod } from '../../fixtures/pods.js';
 import { rng } from '../../fixtures/random-pods.js';
 import { defaultPolicy, policyWith } from '../../fixtures/policy.js';
 import { isQualifiedName } from '../../support/k8s-validation.js';
