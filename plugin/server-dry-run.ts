@@ -5,14 +5,8 @@ import { prefixPath, type Diagnostic, type Severity } from '../policies/diagnost
 import { isList } from '../policies/k8s.js';
 import type { KubeObject } from '../policies/rules/index.js';
 import { UserError } from './base.js';
-import { loadKubeConfig } from './kube.js';
+import { loadKubeConfig, type KubeFlags } from './kube.js';
 import { locate, type LocatedDocument } from './validate-sources.js';
-
-export interface ClusterFlags {
-  kubeconfig?: string;
-  context?: string;
-  namespace?: string;
-}
 
 interface StatusCause {
   reason?: string;
@@ -43,10 +37,10 @@ export interface DryRunResult {
   failure?: UserError;
 }
 
-export async function serverDryRun(documents: readonly LocatedDocument[], flags: ClusterFlags): Promise<DryRunResult> {
+export async function serverDryRun(documents: readonly LocatedDocument[], flags: KubeFlags): Promise<DryRunResult> {
   const out: Diagnostic[] = [];
   try {
-    const { k8s, kc } = await loadKubeConfig({ kubeconfig: flags.kubeconfig, kubeContext: flags.context });
+    const { k8s, kc } = await loadKubeConfig(flags);
     const client = k8s.KubernetesObjectApi.makeApiClient(kc);
     for (const doc of documents) {
       for (const { obj, prefix } of creatable(doc.source.value)) {

@@ -27,15 +27,10 @@ export function deadline(k8s: typeof import('@kubernetes/client-node'), signal: 
   };
 }
 
-export async function fetchServerVersion(flags: KubeFlags, timeoutMs = 3000): Promise<ServerVersion> {
-  return (await fetchClusterVersions(flags, timeoutMs, { webhook: false })).server;
-}
-
-/** The apiserver's and (unless told not to) the graphdata webhook's versions, from one kubeconfig load. */
+/** The apiserver's and the graphdata webhook's versions, from one kubeconfig load. */
 export async function fetchClusterVersions(
   flags: KubeFlags,
   timeoutMs = 3000,
-  opts: { webhook?: boolean } = {},
 ): Promise<{ server: ServerVersion; webhook?: WebhookVersion }> {
   let kc, k8s;
   try {
@@ -45,9 +40,7 @@ export async function fetchClusterVersions(
   }
   const [server, webhook] = await Promise.all([
     serverVersion(k8s, kc, timeoutMs),
-    opts.webhook === false
-      ? undefined
-      : import('./webhook-version.js').then((m) => m.fetchWebhookVersion(k8s, kc, timeoutMs)),
+    import('./webhook-version.js').then((m) => m.fetchWebhookVersion(k8s, kc, timeoutMs)),
   ]);
   return { server, ...(webhook ? { webhook } : {}) };
 }

@@ -53,7 +53,7 @@ export class ValidateCommand extends GraphdataCommand {
       const { serverDryRun } = await import('../server-dry-run.js');
       const dryRun = await serverDryRun(report.documents, {
         kubeconfig: this.kubeconfig,
-        context: this.kubeContext,
+        kubeContext: this.kubeContext,
         namespace: this.namespace,
       });
       report.diagnostics.push(...dryRun.diagnostics);

@@ -10,7 +10,6 @@ export interface ResourceSite {
   path: Segments;
   requests: Record<string, unknown>;
   limits: Record<string, unknown>;
-  sparkRole?: 'driver' | 'executor';
   init: boolean;
 }
 
@@ -50,7 +49,6 @@ export function resourceSites(obj: KubeObject): ResourceSite[] {
         path: [...c.path, 'resources'],
         requests: map(c.resources?.requests),
         limits: map(c.resources?.limits),
-        ...(view.sparkRole ? { sparkRole: view.sparkRole } : {}),
         init: c.init,
       })),
     );

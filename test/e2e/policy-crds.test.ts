@@ -2,7 +2,7 @@
 // real apiserver, and scaffolded policies pass a server-side dry-run against them.
 import * as k8s from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { policyCrds } from '../../policies/index.js';
+import { policyCrds } from '../../policies/policy-crds.js';
 import { cluster, kubeConfig } from '../cluster/kube.js';
 import { SCAFFOLDS } from '../fixtures/scaffolds.js';
 import { kubectl } from '../support/kubectl.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Diagnostic } from '../../policies/index.js';
+import type { Diagnostic } from '../../policies/diagnostics.js';
 import { cluster } from '../cluster/kube.js';
 import { kubectl } from '../support/kubectl.js';
 

@@ -22,13 +22,28 @@ export async function cli(
   let err = '';
   stdout.on('data', (c) => (out += c));
   stderr.on('data', (c) => (err += c));
-  const saved = { ...process.env };
-  Object.assign(process.env, opts.env ?? {});
-  try {
+  return withEnv(opts.env ?? {}, async () => {
     const code = await runCli(args, { stdin: Readable.from([opts.stdin ?? '']), stdout, stderr });
     return { code, stdout: out, stderr: err };
+  });
+}
+
+/**
+ * Runs `fn` with `env` laid over process.env (undefined unsets a variable), then puts
+ * back exactly the variables it touched. process.env itself is kept: it is a special
+ * object (values become strings), and code may hold a reference to it.
+ */
+export async function withEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.keys(env).map((key) => [key, process.env[key]] as const);
+  const set = (key: string, value: string | undefined) => {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  };
+  for (const [key, value] of Object.entries(env)) set(key, value);
+  try {
+    return await fn();
   } finally {
-    process.env = saved;
+    for (const [key, value] of saved) set(key, value);
   }
 }
 

@@ -1,6 +1,6 @@
 // Talks to a webhook over real HTTPS, verifying its certificate against a CA.
 import { request } from 'node:https';
-import type { Pod } from '../../policies/index.js';
+import type { Pod } from '../../policies/k8s.js';
 
 export interface HttpsReply {
   status: number;

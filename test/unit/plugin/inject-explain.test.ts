@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { inject } from '../../../policies/index.js';
+import { inject } from '../../../policies/engine.js';
 import { cli } from '../../support/run-cli.js';
 import { defaultPolicy } from '../../fixtures/policy.js';
 

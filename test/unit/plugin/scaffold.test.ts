@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { parsePolicy } from '../../../policies/index.js';
+import { parsePolicy } from '../../../policies/policy-loader.js';
 import { crdErrors, hasCrd } from './crd-schema.js';
 import { runCli } from './run-cli.js';
 import { CN_FLAGS, SCAFFOLDS } from '../../fixtures/scaffolds.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { Diagnostic } from '../../../policies/index.js';
+import type { Diagnostic } from '../../../policies/diagnostics.js';
 import { runCli as cli } from './run-cli.js';
 import { DEFAULT_POLICY_FILE } from '../../fixtures/policy.js';
 

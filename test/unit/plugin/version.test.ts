@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchServerVersion } from '../../../plugin/cluster/server-version.js';
+import { fetchClusterVersions } from '../../../plugin/cluster/server-version.js';
 import { PLUGIN_VERSION } from '../../../plugin/version.js';
 import { runCli } from './run-cli.js';
 
@@ -100,8 +100,8 @@ describe('kubectl graphdata version', () => {
 
   it('gives up on a silent apiserver after the deadline', async () => {
     const started = Date.now();
-    const result = await fetchServerVersion({ kubeconfig: kubeconfig({ silent: url(silent) }) }, 300);
-    expect(result).toEqual({ reachable: false, reason: `${url(silent)}: no answer within 0.3s` });
+    const result = await fetchClusterVersions({ kubeconfig: kubeconfig({ silent: url(silent) }) }, 300);
+    expect(result.server).toEqual({ reachable: false, reason: `${url(silent)}: no answer within 0.3s` });
     expect(Date.now() - started).toBeLessThan(2000);
   });
 });

@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  inject,
-  ANNOTATION_INJECTED,
-  readInjectedAnnotation,
-  type Container,
-  type Pod,
-} from '../../../policies/index.js';
+import { inject } from '../../../policies/engine.js';
+import { readInjectedAnnotation } from '../../../policies/injected-annotation.js';
+import type { Container, Pod } from '../../../policies/k8s.js';
+import { ANNOTATION_INJECTED } from '../../../policies/model.js';
 import {
   graphscopeEnginePod,
   legacyComputeNodePod,

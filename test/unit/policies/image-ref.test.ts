@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatImage, parseImage, resolveImage } from '../../../policies/index.js';
+import { formatImage, parseImage, resolveImage } from '../../../policies/image-ref.js';
 
 describe('image references', () => {
   it.each([

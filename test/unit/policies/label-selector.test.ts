@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSelector, matchesSelector } from '../../../policies/index.js';
+import { formatSelector, matchesSelector } from '../../../policies/label-selector.js';
 
 describe('label selectors', () => {
   const labels = { team: 'a', tier: 'gold' };

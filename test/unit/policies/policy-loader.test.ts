@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parsePolicy } from '../../../policies/index.js';
+import { parsePolicy } from '../../../policies/policy-loader.js';
 import { DEFAULT_POLICY_FILE } from '../../fixtures/policy.js';
 
 describe('policy loading', () => {

@@ -2,7 +2,8 @@
 // injection applies as a patch, never duplicates a name or mount path, and is a no-op
 // the second time.
 import { describe, expect, it } from 'vitest';
-import { applyPodPatch, inject, podPatch } from '../../../policies/index.js';
+import { inject } from '../../../policies/engine.js';
+import { applyPodPatch, podPatch } from '../../../policies/patch.js';
 import { randomPod, rng } from '../../fixtures/random-pods.js';
 import { policyWith } from '../../fixtures/policy.js';
 

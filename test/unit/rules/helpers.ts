@@ -1,5 +1,6 @@
 // Small builders for rule tests: a valid object of each kind, changed per test.
-import { deepMerge, type Diagnostic, type Policy } from '../../../policies/index.js';
+import type { Diagnostic } from '../../../policies/diagnostics.js';
+import { deepMerge, type Policy } from '../../../policies/model.js';
 import { checkObject, checkObjects, ruleContext, type Rule } from '../../../policies/rules/index.js';
 import { policyWith } from '../../fixtures/policy.js';
 

@@ -1,11 +1,8 @@
 // A mutation context for calling one mutator directly.
-import {
-  WORKLOADS,
-  type MutationContext,
-  type Pod,
-  type PolicySpec,
-  type WorkloadName,
-} from '../../../../policies/index.js';
+import type { Pod } from '../../../../policies/k8s.js';
+import type { PolicySpec } from '../../../../policies/model.js';
+import type { MutationContext } from '../../../../policies/mutators/index.js';
+import { WORKLOADS, type WorkloadName } from '../../../../policies/workloads.js';
 import { defaultPolicy } from '../../../fixtures/policy.js';
 
 export function contextFor(
