@@ -2,13 +2,10 @@
 // engine before the fix. PodSecurity, dataset names and tenants also run on the real
 // apiserver in test/e2e/safety.test.ts.
 import { describe, expect, it } from 'vitest';
-import {
-  ANNOTATION_INJECTED,
-  inject,
-  readInjectedAnnotation,
-  type Container,
-  type Pod,
-} from '../../../policies/index.js';
+import { inject } from '../../../policies/engine.js';
+import { readInjectedAnnotation } from '../../../policies/injected-annotation.js';
+import type { Container, Pod } from '../../../policies/k8s.js';
+import { ANNOTATION_INJECTED } from '../../../policies/model.js';
 import { graphscopeEnginePod, sparkDriverPod, sparkExecutorPod } from '../../fixtures/pods.js';
 import { rng } from '../../fixtures/random-pods.js';
 import { defaultPolicy, policyWith } from '../../fixtures/policy.js';
