@@ -4,7 +4,9 @@ import { inject, type InjectionResult } from '../policies/engine.js';
 import type { Policy } from '../policies/model.js';
 import { parseYamlSource, type SourceDocument } from '../policies/yaml-source.js';
 import type { InputFile } from './input.js';
+import { isList, POD_TEMPLATE_KINDS } from '../policies/k8s.js';
 import { namespaceOf, podSites, replaceAt, type PodSite } from '../policies/pod-sites.js';
+import { checkApi } from '../policies/api-catalog.js';
 
 export interface InjectedSite {
   file: string;
@@ -32,6 +34,7 @@ export function injectSources(inputs: InputFile[], policy: Policy, namespace: st
       .filter((d) => d.value !== null)
       .map((doc) => {
         let value = doc.value;
+        for (const unserved of unservedPods(doc.value)) diagnostics.push(locateIn(unserved, input.file, doc));
         for (const site of podSites(doc.value)) {
           const result = inject(site.pod, policy, { namespace: namespaceOf(doc.value, site, namespace) });
           const located = result.diagnostics.map((d) => locate(d, input.file, doc, site));
@@ -50,4 +53,29 @@ export function injectSources(inputs: InputFile[], policy: Policy, namespace: st
 function locate(d: Diagnostic, file: string, doc: SourceDocument, site: PodSite): Diagnostic {
   const pos = doc.position([...site.path, ...(d.path ? splitPath(d.path) : [])]) ?? doc.position(site.path);
   return { ...d, file, ...(d.path ? { path: prefixPath(site.path, d.path) } : {}), ...(pos ?? {}) };
+}
+
+/** Pods and pod-template kinds in an apiVersion that serves no such kind (a Pod in `v2`): said, not injected. */
+function unservedPods(value: unknown, path: (string | number)[] = []): Diagnostic[] {
+  if (typeof value !== 'object' || value === null) return [];
+  if (isList(value)) return value.items.flatMap((item, i) => unservedPods(item, [...path, 'items', i]));
+  const obj = value as { apiVersion?: unknown; kind?: unknown };
+  const kind = typeof obj.kind === 'string' ? obj.kind : '';
+  if (typeof obj.apiVersion !== 'string' || !(kind === 'Pod' || kind === 'CronJob' || POD_TEMPLATE_KINDS.has(kind)))
+    return [];
+  const api = checkApi(obj.apiVersion, kind);
+  if (api.status !== 'not-served') return [];
+  return [
+    {
+      severity: 'warning',
+      code: 'api-not-served',
+      message: `${api.message}; not injected`,
+      hint: api.hint,
+      path: prefixPath(path, api.field),
+    },
+  ];
+}
+
+function locateIn(d: Diagnostic, file: string, doc: SourceDocument): Diagnostic {
+  return { ...d, file, ...(doc.position(splitPath(d.path ?? '')) ?? {}) };
 }

@@ -3,7 +3,12 @@
 // and pin each finding to its file, line and column.
 import { splitPath, type Diagnostic } from '../policies/diagnostics.js';
 import type { Policy } from '../policies/model.js';
-import { checkObject, ruleContext } from '../policies/rules/index.js';
+import { checkApi } from '../policies/api-catalog.js';
+import { prefixPath, type Segments } from '../policies/diagnostics.js';
+import { isList } from '../policies/k8s.js';
+import { isRemovedApi } from '../policies/rules/autoscaling.js';
+import { checkObject, type KubeObject, ruleContext } from '../policies/rules/index.js';
+import { isObject } from '../policies/rules/types.js';
 import { parseYamlSource, type SourceDocument } from '../policies/yaml-source.js';
 import type { InputFile } from './input.js';
 
@@ -35,6 +40,7 @@ export function validateSources(inputs: readonly InputFile[], policy: Policy): V
     // `---` at the end of a file or between comments yields empty documents: not objects, not mistakes.
     for (const source of parsed.documents) if (source.value !== null) documents.push({ file: input.file, source });
   }
+  const unchecked = new Map<string, Unchecked>();
   const ctx = ruleContext(
     policy,
     documents.map((d) => d.source.value),
@@ -55,8 +61,51 @@ export function validateSources(inputs: readonly InputFile[], policy: Policy): V
       continue;
     }
     diagnostics.push(...checkObject(doc.source.value, ctx).map((d) => locate(d, doc)));
+    noteUnchecked(doc.source.value, [], doc, unchecked);
   }
+  for (const [group, u] of unchecked) diagnostics.push(notChecked(group, u));
   return { diagnostics, documents, objects: ctx.objects.length, files: inputs.length };
+}
+
+/** Objects of one API group graphdata knows nothing about. */
+interface Unchecked {
+  first: Diagnostic;
+  kinds: Set<string>;
+  count: number;
+}
+
+function noteUnchecked(value: unknown, path: Segments, doc: LocatedDocument, into: Map<string, Unchecked>): void {
+  if (!isObject(value)) return;
+  if (isList(value)) {
+    for (const [i, item] of value.items.entries()) noteUnchecked(item, [...path, 'items', i], doc, into);
+    return;
+  }
+  const { apiVersion, kind } = value as KubeObject;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !apiVersion || !kind) return;
+  if (isRemovedApi(apiVersion, kind)) return; // removed-api has said what to do
+  const api = checkApi(apiVersion, kind);
+  if (api.status !== 'unknown-group') return;
+  const seen = into.get(api.group);
+  if (seen) {
+    seen.kinds.add(`${apiVersion} ${kind}`);
+    seen.count++;
+    return;
+  }
+  const first = locate(
+    { severity: 'info', code: 'not-checked', message: '', path: prefixPath(path, 'apiVersion') },
+    doc,
+  );
+  into.set(api.group, { first, kinds: new Set([`${apiVersion} ${kind}`]), count: 1 });
+}
+
+/** One finding per unknown group, at its first object: a long list of CRs is one line, not hundreds. */
+function notChecked(group: string, u: Unchecked): Diagnostic {
+  const objects = `${u.count} object${u.count === 1 ? '' : 's'}`;
+  return {
+    ...u.first,
+    message: `${objects} of API group ${group} not checked (${[...u.kinds].join(', ')}): graphdata knows nothing about this group`,
+    hint: 'validate --server lets the cluster check them; --strict fails on objects graphdata cannot check',
+  };
 }
 
 /** Input order, then line and column: the order people read the files in. */

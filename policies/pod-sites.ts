@@ -1,6 +1,7 @@
 // Where pods live inside manifests: a Pod itself, the template of a workload
 // controller, a CronJob's job template, or items of a List. Shared by `inject`,
 // `explain` and the rules, so every one of them recognises the same shapes.
+import { isServedApi } from './api-catalog.js';
 import { isList, POD_TEMPLATE_KINDS, type Pod } from './k8s.js';
 
 export interface PodSite {
@@ -13,12 +14,20 @@ export interface PodSite {
   isPod: boolean;
 }
 
-type Obj = { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: any; items?: unknown[] };
+type Obj = {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+  spec?: any;
+  items?: unknown[];
+};
 
 export function podSites(doc: unknown, path: (string | number)[] = []): PodSite[] {
   if (typeof doc !== 'object' || doc === null) return [];
   const obj = doc as Obj;
   const name = `${obj.kind}/${obj.metadata?.name ?? '(unnamed)'}`;
+  // A Pod in `v2` or a Deployment in `extensions/v1beta1` is no pod the cluster would create.
+  if (obj.apiVersion !== undefined && obj.kind && !isServedApi(obj.apiVersion, obj.kind)) return [];
   if (obj.kind === 'Pod') return [{ path, pod: obj as Pod, label: name, isPod: true }];
   if (obj.kind && POD_TEMPLATE_KINDS.has(obj.kind) && obj.spec?.template) {
     return [

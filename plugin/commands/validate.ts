@@ -15,7 +15,12 @@ export class ValidateCommand extends GraphdataCommand {
       autoscaling/v2beta2, socket path and client jar mismatches, executors kept off
       the cache nodes, hard-coded 19998 under Fluid, missing volumes, the policy's limits.
 
-      Exit code 0 when there are no errors (warnings too with --strict), 1 otherwise
+      An apiVersion or kind that a group graphdata knows does not serve is an error
+      (sparkoperator.k8s.io/v1beta1, a Pod in v2); objects of other API groups are
+      listed once per group as not checked.
+
+      Exit code 0 when there are no errors (with --strict: no warnings and nothing
+      left unchecked either), 1 otherwise
       (also when the input holds no objects at all), 2 for usage mistakes. --server also
       asks the cluster for a dry-run create of each object, so the apiserver, the CRDs
       and admission webhooks check it as well; when the cluster cannot be asked, the
@@ -35,7 +40,9 @@ export class ValidateCommand extends GraphdataCommand {
   server = Option.Boolean('--server', false, {
     description: 'Also dry-run create each object on the cluster (uses --kubeconfig, --context, -n)',
   });
-  strict = Option.Boolean('--strict', false, { description: 'Exit 1 on warnings too' });
+  strict = Option.Boolean('--strict', false, {
+    description: 'Exit 1 on warnings too, and on objects of API groups graphdata does not check',
+  });
   output = outputOption(['table', 'json', 'yaml']);
 
   async run(): Promise<number> {
@@ -59,8 +66,11 @@ export class ValidateCommand extends GraphdataCommand {
       report.diagnostics.push(...dryRun.diagnostics);
       serverFailure = dryRun.failure;
     }
+    // --strict: what graphdata could not check fails the run, like any warning.
     const diagnostics = sortDiagnostics(
-      report.diagnostics,
+      this.strict
+        ? report.diagnostics.map((d) => (d.code === 'not-checked' ? { ...d, severity: 'error' as const } : d))
+        : report.diagnostics,
       inputs.map((i) => i.file),
     );
     const summary = summarize(diagnostics, report.documents.length, report.files);

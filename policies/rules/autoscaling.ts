@@ -101,6 +101,10 @@ const REMOVED_APIS: readonly RemovedApi[] = [
   { apiVersion: 'policy/v1beta1', kinds: ['PodDisruptionBudget'], removedIn: '1.25', replacement: 'policy/v1' },
 ];
 
+/** An API Kubernetes removed: reported by removedApiRule. */
+export const isRemovedApi = (apiVersion: string, kind: string): boolean =>
+  REMOVED_APIS.some((r) => r.apiVersion === apiVersion && r.kinds.includes(kind));
+
 const removed = (message: string, path: string, hint: string): Diagnostic =>
   diagnostic('error', 'removed-api', message, { path, hint });
 

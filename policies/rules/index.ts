@@ -16,12 +16,14 @@ import { placeholderRule } from './placeholders.js';
 import { placementRule } from './placement.js';
 import { requestAboveLimitRule } from './resources.js';
 import { schemaRule } from './schema.js';
+import { servedApiRule } from './served-api.js';
 import { coreLimitRule, sparkImageRule } from './spark.js';
 import { isObject, type KubeObject, type Rule, type RuleContext } from './types.js';
 import { volumeMountRule } from './volumes.js';
 
 export const RULES: readonly Rule[] = [
   identityRule,
+  servedApiRule,
   schemaRule,
   placeholderRule,
   minAboveMaxRule,

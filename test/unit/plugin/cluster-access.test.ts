@@ -55,7 +55,7 @@ afterAll(() => apiserver.close());
 const up = () => kubeconfig('up', `http://127.0.0.1:${(apiserver.address() as AddressInfo).port}`);
 const down = () => kubeconfig('down', 'https://127.0.0.1:1');
 
-describe('no kubeconfig at all', () => {
+describe('no kubeconfig at all', { timeout: 20_000 }, () => {
   it('validate --server and explain pod/NAME say so, exit 1, and never show client-node errors', async () => {
     for (const args of [
       ['validate', '-f', LEGACY, '--server'],
@@ -88,7 +88,7 @@ describe('no kubeconfig at all', () => {
   });
 });
 
-describe('explain pod/NAME says what failed', () => {
+describe('explain pod/NAME says what failed', { timeout: 20_000 }, () => {
   it('a cluster that does not answer: connection, not the pod name', async () => {
     const run = await cli(['explain', 'pod/wordcount-exec-1', '-n', 'analytics', '--kubeconfig', down()]);
     expect(run.code).toBe(1);
@@ -106,7 +106,7 @@ describe('explain pod/NAME says what failed', () => {
   });
 });
 
-describe('validate --server without a cluster', () => {
+describe('validate --server without a cluster', { timeout: 20_000 }, () => {
   it('prints every offline finding, then the connection error, and exits 1', async () => {
     const offline = await cli(['validate', '-f', LEGACY]);
     const run = await cli(['validate', '-f', LEGACY, '--server', '--kubeconfig', down()]);
