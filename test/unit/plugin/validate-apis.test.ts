@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { KNOWN_APIS, checkApi } from '../../../policies/api-catalog.js';
 import type { Diagnostic } from '../../../policies/diagnostics.js';
+import { POD_TEMPLATE_API_VERSIONS } from '../../../policies/k8s.js';
 import { RESOURCE_SCHEMAS } from '../../../policies/resource-schemas/index.js';
 import { runCli as cli } from './run-cli.js';
 
@@ -144,6 +145,8 @@ items:
         for (const kind of kinds)
           expect(checkApi(group ? `${group}/${version}` : version, `${kind}List`).status).toBe('served');
     expect(checkApi('v1', 'List').status).toBe('served');
+    for (const [kind, apiVersion] of Object.entries(POD_TEMPLATE_API_VERSIONS))
+      expect(checkApi(apiVersion, kind).status, kind).toBe('served');
   });
 });
 

@@ -222,6 +222,7 @@ describe('kubectl graphdata validate', () => {
     expect(policy.stderr).toContain('hint: fix the policy file, or omit --policy to use the built-in default');
   });
 
+  // Loads the cluster client (seconds on a busy machine).
   it('--server says so when the cluster cannot be reached', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gd-validate-'));
     const kubeconfig = join(dir, 'kubeconfig');
@@ -249,5 +250,5 @@ current-context: x
       'nope',
     ]);
     expect(badContext.stderr).toContain('context "nope" is not in the kubeconfig');
-  });
+  }, 20_000);
 });
