@@ -2,6 +2,7 @@
 // file names as a kubernetes.io/tls Secret (+ ca.crt/ca.key) so the webhook reads a
 // mounted Secret and a local dev dir the same way.
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
+import { watch } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
@@ -137,6 +138,191 @@ export async function loadCertPair(dir: string): Promise<LoadedCertPair> {
   ]);
   if (!keyMatches({ certPem, keyPem })) throw new Error(`${paths.key} does not match ${paths.cert}`);
   return { certPem, keyPem, ...(caPem ? { caPem } : {}), paths };
+}
+
+/** Certificate files an operator supplied (`--cert-dir`, or `--tls-cert`/`--tls-key`). */
+export interface ServingFiles {
+  cert: string;
+  key: string;
+  /** Optional: read for the log and for clients, never required by the server. */
+  ca?: string;
+}
+
+/** A serving pair that was read and checked, ready for the TLS context. */
+export interface ServingCert {
+  certPem: string;
+  keyPem: string;
+  caPem?: string;
+  notAfter: Date;
+  serial: string;
+  files: ServingFiles;
+}
+
+/** A supplied certificate file that cannot be served: which file, and why. */
+export class CertificateFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+  }
+}
+
+/** The Secret layout: tls.crt, tls.key and (if present) ca.crt in one folder. */
+export function servingFiles(dir: string): ServingFiles {
+  const paths = certPaths(dir);
+  return { cert: paths.cert, key: paths.key, ca: paths.caCert };
+}
+
+/**
+ * Reads and checks a supplied pair, writing nothing: missing or unreadable files, a
+ * file that is not PEM, a key that does not belong to the certificate, and a
+ * certificate outside its validity window each throw CertificateFileError.
+ */
+export async function readServingCert(files: ServingFiles, now: Date = new Date()): Promise<ServingCert> {
+  const [certPem, keyPem, caPem] = await Promise.all([
+    readSupplied(files.cert),
+    readSupplied(files.key),
+    files.ca ? readIfExists(files.ca).catch(() => undefined) : undefined,
+  ]);
+  return checkServingPair(files, certPem, keyPem, caPem, now);
+}
+
+function checkServingPair(
+  files: ServingFiles,
+  certPem: string,
+  keyPem: string,
+  caPem: string | undefined,
+  now: Date,
+): ServingCert {
+  let leaf: X509Certificate;
+  try {
+    const first = certPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/);
+    if (!first) throw new CertificateFileError(files.cert, 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)');
+    leaf = new X509Certificate(first[0]);
+  } catch (err) {
+    if (err instanceof CertificateFileError) throw err;
+    throw new CertificateFileError(files.cert, `is not a valid certificate (${(err as Error).message})`);
+  }
+  let key: ReturnType<typeof createPrivateKey>;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch (err) {
+    throw new CertificateFileError(files.key, `is not a PEM private key (${(err as Error).message})`);
+  }
+  if (!leaf.checkPrivateKey(key)) throw new CertificateFileError(files.key, `is not the key of ${files.cert}`);
+  const { notBefore, notAfter, serial } = inspectCert(leaf.toString());
+  if (now >= notAfter) throw new CertificateFileError(files.cert, `expired at ${notAfter.toISOString()}`);
+  if (now < notBefore) throw new CertificateFileError(files.cert, `is not valid before ${notBefore.toISOString()}`);
+  return { certPem, keyPem, ...(caPem ? { caPem } : {}), notAfter, serial, files };
+}
+
+async function readSupplied(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'cannot be read (permission denied)'
+          : code === 'EISDIR'
+            ? 'is a directory, not a file'
+            : `cannot be read (${(err as Error).message})`;
+    throw new CertificateFileError(file, reason);
+  }
+}
+
+export interface CertWatcherOptions {
+  /** Called with each new, checked pair. */
+  onReload(cert: ServingCert): void;
+  /** Called when changed files cannot be served (yet); the current pair stays. */
+  onSkip(reason: string): void;
+  /** Re-read this often even without a file event (a missed event, a replaced folder). */
+  pollMs?: number;
+  /** First retry after a skipped pair; doubles up to pollMs. */
+  retryMs?: number;
+}
+
+export interface CertWatcher {
+  close(): void;
+}
+
+/**
+ * Serves rotated certificates without a restart. Watches the folders that hold the
+ * files rather than the files: a rename over tls.crt and the Secret volume's swap of
+ * its `..data` symlink both show up as events there, while a watch on the file itself
+ * would stay on the old inode. Any event (or the poll) re-reads both files; a changed
+ * pair is applied only once the key matches the certificate, so a rotation caught
+ * between its two writes is skipped and retried.
+ */
+export function watchServingCert(files: ServingFiles, current: ServingCert, opts: CertWatcherOptions): CertWatcher {
+  const pollMs = opts.pollMs ?? 2_000;
+  const retryFirstMs = opts.retryMs ?? 100;
+  let served = `${current.certPem}\0${current.keyPem}`;
+  let lastSkip = '';
+  let retryMs = retryFirstMs;
+  let running = false;
+  let rerun = false;
+  let closed = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  const check = async (): Promise<void> => {
+    if (closed) return;
+    if (running) {
+      rerun = true;
+      return;
+    }
+    running = true;
+    try {
+      const [certPem, keyPem] = await Promise.all([readSupplied(files.cert), readSupplied(files.key)]);
+      if (`${certPem}\0${keyPem}` === served) {
+        lastSkip = '';
+        return;
+      }
+      const caPem = files.ca ? await readIfExists(files.ca).catch(() => undefined) : undefined;
+      const next = checkServingPair(files, certPem, keyPem, caPem, new Date());
+      served = `${certPem}\0${keyPem}`;
+      lastSkip = '';
+      retryMs = retryFirstMs;
+      if (!closed) opts.onReload(next);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      if (reason !== lastSkip && !closed) opts.onSkip(reason);
+      lastSkip = reason;
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(() => void check(), retryMs);
+      retryTimer.unref();
+      retryMs = Math.min(retryMs * 2, pollMs);
+    } finally {
+      running = false;
+      if (rerun && !closed) {
+        rerun = false;
+        void check();
+      }
+    }
+  };
+
+  const watchers = [...new Set([dirname(files.cert), dirname(files.key)])].flatMap((dir) => {
+    try {
+      const watcher = watch(dir, { persistent: false }, () => void check());
+      watcher.on('error', () => watcher.close()); // folder gone: the poll carries on
+      return [watcher];
+    } catch {
+      return []; // cannot watch (e.g. no inotify): the poll still finds changes
+    }
+  });
+  const poll = setInterval(() => void check(), pollMs);
+  poll.unref();
+  return {
+    close() {
+      closed = true;
+      clearInterval(poll);
+      clearTimeout(retryTimer);
+      for (const w of watchers) w.close();
+    },
+  };
 }
 
 /** Write to a temp file in the same dir, fsync, rename: readers see the old or the new file, never half. */

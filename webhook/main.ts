@@ -1,52 +1,112 @@
-// `npm start`: the webhook on https://127.0.0.1:8443 with generated dev certs and the
-// built-in default policy (or --policy FILE).
-import { watch } from 'node:fs';
+// `npm start`: the webhook on https://127.0.0.1:8443 with the built-in default policy
+// (or --policy FILE), and either generated development certificates or supplied ones.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { localSans } from '../certs/pki.js';
-import { ensureDevCerts, loadCertPair } from '../certs/store.js';
+import {
+  CertificateFileError,
+  type ServingCert,
+  type ServingFiles,
+  ensureDevCerts,
+  readServingCert,
+  servingFiles,
+  watchServingCert,
+} from '../certs/store.js';
 import { packageRoot } from '../common/package-root.js';
 import { POLICY_FILE_HINT, PolicyFileError } from '../common/policy-file.js';
 import { filePolicyStore } from './policy-store.js';
-import { buildServer } from './server.js';
+import { DEFAULT_LIMITS, buildServer } from './server.js';
 
-const USAGE = `Usage: npm start -- [--port 8443] [--host 127.0.0.1] [--cert-dir DIR] [--policy FILE] [--log-level info]
+const USAGE = `Usage: npm start -- [--port 8443] [--host 127.0.0.1] [--policy FILE] [--log-level info]
+                    [--cert-dir DIR | --tls-cert FILE --tls-key FILE | --dev-cert-dir DIR]
+                    [--drain 5s] [--shutdown-timeout 20s] [--max-connections ${DEFAULT_LIMITS.maxConnections}]
 
 Serves the graphdata admission webhook over HTTPS:
   POST /mutate   AdmissionReview admission.k8s.io/v1 (pods, CREATE)
   GET  /healthz  /readyz  /metrics
 
-When DIR has no usable certificate, a dev CA and a serving certificate for
-localhost and 127.0.0.1 are generated there (default: certs/dev, git-ignored).
+Certificates, one of two modes:
+  development  (no certificate flags) a dev CA and a serving certificate for localhost
+               and 127.0.0.1 are generated in certs/dev (git-ignored), or in
+               --dev-cert-dir DIR, and reused while valid.
+  supplied     --cert-dir DIR (tls.crt, tls.key, optional ca.crt: a mounted
+               kubernetes.io/tls Secret) or --tls-cert FILE --tls-key FILE: served as
+               they are and never written to; a missing, mismatched or expired file
+               stops the start with the file and the reason.
+Either way, changed files are served to new connections without a restart.
+
+Shutdown: on SIGTERM /readyz answers 503 at once, requests are still served for
+--drain, then the listener closes and in-flight requests finish; after
+--shutdown-timeout (counted from the signal) remaining connections are closed and the
+process exits 0. SIGINT (Ctrl-C) skips the drain; a second signal ends it early.
+
 Examples:
   npm start
-  npm start -- --port 18443 --policy my-policy.yaml`;
+  npm start -- --port 18443 --policy my-policy.yaml
+  npm start -- --cert-dir /etc/graphdata/tls --host 0.0.0.0`;
+
+class UsageError extends Error {}
+
+/** "5s", "500ms", "1m" or plain seconds, as in Kubernetes flags. */
+function duration(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--${flag} must be a duration like 5s, 500ms or 1m, got ${JSON.stringify(text)}`);
+  return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1_000);
+}
+
+function certMode(args: Record<string, string | boolean | undefined>): { files: ServingFiles } | { devDir: string } {
+  const str = (name: string) => args[name] as string | undefined;
+  const [certDir, tlsCert, tlsKey, devDir] = [str('cert-dir'), str('tls-cert'), str('tls-key'), str('dev-cert-dir')];
+  if (devDir !== undefined && (certDir ?? tlsCert ?? tlsKey) !== undefined)
+    throw new UsageError('--dev-cert-dir generates certificates; it cannot be combined with supplied ones');
+  if (certDir !== undefined && (tlsCert ?? tlsKey) !== undefined)
+    throw new UsageError('give either --cert-dir or --tls-cert/--tls-key, not both');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (certDir !== undefined) return { files: servingFiles(certDir) };
+  if (tlsCert !== undefined && tlsKey !== undefined) return { files: { cert: tlsCert, key: tlsKey } };
+  return { devDir: devDir ?? join(packageRoot(), 'certs', 'dev') };
+}
 
 async function main(): Promise<number> {
   let args;
+  let mode;
+  let drainMs;
+  let shutdownMs;
+  let maxConnections;
+  let port;
   try {
     args = parseArgs({
       options: {
         port: { type: 'string', default: '8443' },
         host: { type: 'string', default: '127.0.0.1' },
         'cert-dir': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'dev-cert-dir': { type: 'string' },
         policy: { type: 'string' },
+        drain: { type: 'string', default: '5s' },
+        'shutdown-timeout': { type: 'string', default: '20s' },
+        'max-connections': { type: 'string', default: String(DEFAULT_LIMITS.maxConnections) },
         'log-level': { type: 'string', default: 'info' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     }).values;
+    if (args.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    port = Number(args.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--port must be a number from 0 to 65535, got ${args.port}`);
+    maxConnections = Number(args['max-connections']);
+    if (!Number.isInteger(maxConnections) || maxConnections < 1)
+      throw new UsageError(`--max-connections must be a positive whole number, got ${args['max-connections']}`);
+    drainMs = duration('drain', args.drain ?? '5s');
+    shutdownMs = duration('shutdown-timeout', args['shutdown-timeout'] ?? '20s');
+    mode = certMode(args);
   } catch (error) {
     process.stderr.write(`error: ${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const port = Number(args.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`error: --port must be a number from 0 to 65535, got ${args.port}\n`);
     return 2;
   }
 
@@ -59,39 +119,63 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  const certDir = args['cert-dir'] ?? join(packageRoot(), 'certs', 'dev');
-  const certs = await ensureDevCerts(certDir, { sans: localSans, commonName: 'graphdata-webhook' });
+  let files: ServingFiles;
+  let cert: ServingCert;
+  let generated: { reasons: string[] } | undefined;
+  if ('devDir' in mode) {
+    const dev = await ensureDevCerts(mode.devDir, { sans: localSans, commonName: 'graphdata-webhook' });
+    files = { cert: dev.paths.cert, key: dev.paths.key, ca: dev.paths.caCert };
+    if (dev.generated) generated = { reasons: dev.reasons };
+  } else files = mode.files;
+  try {
+    cert = await readServingCert(files);
+  } catch (error) {
+    if (!(error instanceof CertificateFileError)) throw error;
+    process.stderr.write(
+      `error: ${error.message}\n  hint: supplied certificates are served as they are and never rewritten; ` +
+        'replace the file, or start without --cert-dir/--tls-cert for development certificates\n',
+    );
+    return 1;
+  }
+
   const server = buildServer({
-    tls: { cert: certs.certPem, key: certs.keyPem },
+    tls: { cert: cert.certPem, key: cert.keyPem },
     policies,
+    limits: { maxConnections },
     logger: { level: args['log-level'] ?? 'info' },
   });
   const log = server.app.log;
-  if (certs.generated)
-    log.info({ certDir, reasons: certs.reasons, caFile: certs.paths.caCert }, 'generated dev certificates');
+  if (generated) log.info({ files, reasons: generated.reasons }, 'generated dev certificates');
 
-  // Reload the serving pair when its files change (rotation, or a re-mounted Secret).
-  const watcher = watch(certDir, { persistent: false }, (_event, file) => {
-    if (file !== 'tls.crt' && file !== 'tls.key') return;
-    loadCertPair(certDir)
-      .then((pair) => {
-        server.reloadCertificate({ cert: pair.certPem, key: pair.keyPem });
-        log.info({ certDir }, 'reloaded serving certificate');
-      })
-      .catch((error: Error) =>
-        log.warn({ reason: error.message }, 'certificate reload skipped; keeping the current one'),
-      );
+  const watcher = watchServingCert(files, cert, {
+    onReload(next) {
+      server.reloadCertificate({ cert: next.certPem, key: next.keyPem });
+      log.info({ file: files.cert, serial: next.serial, notAfter: next.notAfter }, 'reloaded serving certificate');
+    },
+    onSkip: (reason) => log.warn({ reason }, 'certificate reload skipped; keeping the current one, will retry'),
   });
 
+  let stopping = false;
   const stop = async (signal: string) => {
-    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    if (stopping) {
+      server.skipDrain();
+      return;
+    }
+    stopping = true;
+    const drain = signal === 'SIGINT' ? 0 : drainMs;
+    log.info({ signal, drainMs: drain, shutdownTimeoutMs: shutdownMs }, 'shutting down: not ready, draining');
+    // Connections are cut a little before the bound so closing them fits inside it;
+    // should the close itself hang, the process still exits at the bound.
+    setTimeout(() => process.exit(0), shutdownMs).unref();
+    const margin = Math.min(500, shutdownMs / 10);
+    const { forced } = await server.shutdown({ drainMs: drain, timeoutMs: shutdownMs - margin });
     watcher.close();
-    await server.shutdown();
+    if (forced) log.warn({ connections: forced }, 'closed connections still open at the shutdown timeout');
     log.info('stopped');
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 
   try {
     await server.app.listen({ port, host: args.host ?? '127.0.0.1' });
@@ -106,7 +190,10 @@ async function main(): Promise<number> {
     {
       url: `https://${args.host}:${(server.app.server.address() as { port: number }).port}`,
       policy: policies.source,
-      caFile: certs.paths.caCert,
+      certificates: 'devDir' in mode ? 'development' : 'supplied',
+      certFile: files.cert,
+      notAfter: cert.notAfter,
+      ...(cert.caPem ? { caFile: files.ca } : {}),
     },
     'graphdata webhook serving',
   );

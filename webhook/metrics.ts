@@ -1,5 +1,5 @@
 // Prometheus metrics on a private registry (several servers can live in one test process).
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
@@ -29,7 +29,14 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     labelNames: ['code'] as const,
     registers: [registry],
   });
-  return { registry, requests, duration, injections, warnings };
+  // A timestamp rather than a countdown, like node_exporter's and cert-manager's: alert on
+  // `graphdata_certificate_expiry_seconds - time() < 14 * 86400`.
+  const certificateExpiry = new Gauge({
+    name: 'graphdata_certificate_expiry_seconds',
+    help: 'When the serving certificate in use expires, as Unix time in seconds',
+    registers: [registry],
+  });
+  return { registry, requests, duration, injections, warnings, certificateExpiry };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,5 +1,9 @@
 // The HTTPS admission server: POST /mutate, /healthz, /readyz, /metrics.
+import { X509Certificate } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import type { SecureContextOptions } from 'node:tls';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ENGINE_VERSION } from '../policies/version.js';
 import { MalformedReview, mutate, parseReview, reviewResponse } from './admission.js';
@@ -9,12 +13,72 @@ import type { PolicyStore } from './policy-store.js';
 /** The apiserver caps request bodies near 3 MiB; anything bigger is not from it. */
 export const BODY_LIMIT = 3 * 1024 * 1024;
 
+/**
+ * TLS 1.2 offers only forward-secret AEAD suites: ECDHE with AES-GCM or
+ * ChaCha20-Poly1305, the ones Go's crypto/tls (the apiserver's client) prefers. The
+ * three TLS 1.3 suites are OpenSSL's defaults, listed because `ciphers` sets both.
+ */
+export const TLS_CIPHERS = [
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'TLS_AES_128_GCM_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
+const tlsOptions = (pair: { cert: string; key: string }): SecureContextOptions => ({
+  cert: pair.cert,
+  key: pair.key,
+  minVersion: 'TLSv1.2',
+  ciphers: TLS_CIPHERS,
+  honorCipherOrder: true,
+});
+
+/**
+ * Connection limits. The apiserver gives a webhook at most `timeoutSeconds` (5 s in
+ * our registration) from dialling to the answer, so a connection that has not
+ * finished its handshake, headers or body within 5 s serves no admission; it only
+ * holds a file descriptor. Idle keep-alive connections get as long as Node's default.
+ */
+export interface ServerLimits {
+  handshakeTimeoutMs: number;
+  headersTimeoutMs: number;
+  /** Whole request, first byte to last. */
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** No bytes either way for this long closes the socket. */
+  idleTimeoutMs: number;
+  /** Connections beyond this are dropped on accept (before TLS), instead of running out of file descriptors. */
+  maxConnections: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  handshakeTimeoutMs: 5_000,
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 5_000,
+  keepAliveTimeoutMs: 5_000,
+  idleTimeoutMs: 10_000,
+  maxConnections: 1_024,
+};
+
 export interface ServerOptions {
   tls: { cert: string; key: string };
   policies: PolicyStore;
   metrics?: Metrics;
+  limits?: Partial<ServerLimits>;
   /** fastify logger options; false silences it (tests). */
   logger?: boolean | { level: string };
+}
+
+export interface ShutdownOptions {
+  /** Keep serving this long after /readyz turns 503, so endpoints stop sending first. */
+  drainMs?: number;
+  /** Total bound from the call: connections still open then are closed. */
+  timeoutMs?: number;
 }
 
 export interface WebhookServer {
@@ -22,21 +86,49 @@ export interface WebhookServer {
   metrics: Metrics;
   /** Swaps the serving certificate for new connections, without a restart. */
   reloadCertificate(pair: { cert: string; key: string }): void;
-  /** Marks the server not ready (so /readyz fails first), then closes after in-flight requests finish. */
-  shutdown(): Promise<void>;
+  /**
+   * /readyz turns 503 at once; requests are still served for the drain window; then
+   * the listener closes, in-flight requests finish, idle keep-alive connections close.
+   * Resolves once every connection is gone, at the latest after `timeoutMs`.
+   */
+  shutdown(opts?: ShutdownOptions): Promise<{ forced: number }>;
+  /** Ends a running drain window early (a second signal). */
+  skipDrain(): void;
 }
 
 export function buildServer(opts: ServerOptions): WebhookServer {
   const metrics = opts.metrics ?? createMetrics();
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const app = Fastify({
-    https: { cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' },
+    https: {
+      ...tlsOptions(opts.tls),
+      handshakeTimeout: limits.handshakeTimeoutMs,
+      // Node checks the header and request deadlines on this interval (default 30 s).
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs, limits.requestTimeoutMs),
+      headersTimeout: limits.headersTimeoutMs,
+    } as SecureContextOptions,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
     logger: opts.logger ?? { level: 'info' },
     // One structured line per admission (written below) instead of two generic ones per request.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     return503OnClosing: false,
   });
+  const server = app.server as HttpsServer;
+  server.maxConnections = limits.maxConnections;
+  // Every socket, including ones still in the TLS handshake, so the shutdown bound can end them.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   let closing = false;
+  let endDrain: (() => void) | undefined;
+  const setExpiry = (certPem: string) =>
+    metrics.certificateExpiry.set(Date.parse(new X509Certificate(certPem).validTo) / 1000);
+  setExpiry(opts.tls.cert);
 
   // Our own JSON parser: rejects invalid UTF-8 (JSON.parse would silently replace it)
   // and reports every parse failure as a 400 with the reason.
@@ -54,13 +146,17 @@ export function buildServer(opts: ServerOptions): WebhookServer {
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     const status = error instanceof MalformedReview ? 400 : (error.statusCode ?? 500);
-    if (request.url === '/mutate')
+    let reason = error.message;
+    if (status === 415) {
+      const type = request.headers['content-type'];
+      reason = `content-type must be application/json, got ${type ? JSON.stringify(type) : 'none'}`;
+    }
+    // The route, not the raw URL: /mutate?x=1 is /mutate.
+    if (request.routeOptions.url === '/mutate')
       metrics.requests.inc({ webhook: 'mutate', outcome: 'bad_request', dry_run: 'unknown' });
     if (status >= 500) request.log.error({ err: error }, 'unexpected error');
-    else request.log.warn({ reason: error.message, status }, 'rejected request');
-    void reply
-      .code(status)
-      .send({ error: status === 413 ? 'Payload Too Large' : 'Bad Request', reason: error.message });
+    else request.log.warn({ reason, status }, 'rejected request');
+    void reply.code(status).send({ error: STATUS_CODES[status] ?? 'Error', reason });
   });
 
   app.post('/mutate', async (request, reply) => {
@@ -110,11 +206,34 @@ export function buildServer(opts: ServerOptions): WebhookServer {
   return {
     app,
     metrics,
-    reloadCertificate: (pair) =>
-      (app.server as HttpsServer).setSecureContext({ cert: pair.cert, key: pair.key, minVersion: 'TLSv1.2' }),
-    async shutdown() {
+    reloadCertificate(pair) {
+      server.setSecureContext(tlsOptions(pair));
+      setExpiry(pair.cert);
+    },
+    skipDrain: () => endDrain?.(),
+    async shutdown({ drainMs = 0, timeoutMs = 20_000 } = {}) {
+      const deadline = Date.now() + timeoutMs;
       closing = true;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(0, Math.min(drainMs, timeoutMs)));
+        endDrain = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      // fastify now answers with `Connection: close`, closes idle keep-alive
+      // connections and stops accepting; close() resolves when in-flight requests end.
+      let forced = 0;
+      const bound = setTimeout(
+        () => {
+          forced = sockets.size;
+          for (const socket of sockets) socket.destroy();
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       await app.close();
+      clearTimeout(bound);
+      return { forced };
     },
   };
 }

@@ -72,7 +72,14 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
 }
 
 beforeAll(async () => {
-  webhook = await startWebhook(['--port', '0', '--cert-dir', join(mkdtempSync(join(tmpdir(), 'gd-e2e-')), 'certs')]);
+  webhook = await startWebhook([
+    '--port',
+    '0',
+    '--dev-cert-dir',
+    join(mkdtempSync(join(tmpdir(), 'gd-e2e-')), 'certs'),
+    '--drain',
+    '0s',
+  ]);
   await ensureNamespace('graphdata-probe', { 'graphdata.io/inject': 'enabled' });
   await ensureNamespace('tenant-a', { 'graphdata.io/inject': 'enabled' });
   await ensureNamespace('tenant-plain');

@@ -29,12 +29,12 @@ export function startWebhook(args: string[], timeoutMs = 15_000): Promise<Runnin
       output += chunk.toString();
       for (const line of output.split('\n')) {
         if (!line.includes('graphdata webhook serving')) continue;
-        const entry = JSON.parse(line) as { url: string; caFile: string };
+        const entry = JSON.parse(line) as { url: string; caFile?: string };
         clearTimeout(timer);
         resolve({
           child,
           url: entry.url,
-          ca: readFileSync(entry.caFile, 'utf8'),
+          ca: entry.caFile ? readFileSync(entry.caFile, 'utf8') : '',
           logs: () => output,
           stop: async (signal = 'SIGTERM') => {
             if (child.exitCode === null) child.kill(signal);

@@ -11,10 +11,11 @@ export interface HttpsReply {
 export function httpsCall(
   url: string,
   ca: string,
-  opts: { method?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
+  opts: { method?: string; body?: string | Buffer; headers?: Record<string, string>; servername?: string } = {},
 ): Promise<HttpsReply> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: opts.method ?? 'GET', ca, headers: opts.headers, agent: false }, (res) => {
+    const { method = 'GET', headers, servername } = opts;
+    const req = request(url, { method, ca, headers, agent: false, ...(servername ? { servername } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

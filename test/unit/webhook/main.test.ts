@@ -11,10 +11,10 @@ import { sparkExecutorPod } from '../../fixtures/pods.js';
 import { startWebhook, WEBHOOK_MAIN } from '../../support/spawn-webhook.js';
 import { admissionReview, httpsCall, postJson } from '../../support/webhook-client.js';
 
-describe('webhook process', () => {
+describe('webhook process', { timeout: 60_000 }, () => {
   it('generates 0600 dev certs, serves, and exits 0 on SIGTERM', async () => {
     const certDir = join(mkdtempSync(join(tmpdir(), 'gd-certs-')), 'dev');
-    const webhook = await startWebhook(['--port', '0', '--cert-dir', certDir]);
+    const webhook = await startWebhook(['--port', '0', '--dev-cert-dir', certDir, '--drain', '0s']);
     try {
       expect(webhook.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
       expect(statSync(join(certDir, 'tls.key')).mode & 0o777).toBe(0o600);
@@ -31,13 +31,13 @@ describe('webhook process', () => {
       .split('\n')
       .filter((l) => l.startsWith('{'));
     expect(logLines.map((l) => JSON.parse(l).msg)).toEqual(
-      expect.arrayContaining(['admission', 'shutting down: finishing in-flight requests', 'stopped']),
+      expect.arrayContaining(['admission', 'shutting down: not ready, draining', 'stopped']),
     );
   });
 
   it('reloads a rotated serving certificate without a restart', async () => {
     const certDir = join(mkdtempSync(join(tmpdir(), 'gd-rotate-')), 'dev');
-    const webhook = await startWebhook(['--port', '0', '--cert-dir', certDir]);
+    const webhook = await startWebhook(['--port', '0', '--dev-cert-dir', certDir, '--drain', '0s']);
     try {
       const before = await servedCertSerial(webhook.url, webhook.ca);
       const ca = {
