@@ -20,7 +20,8 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
-describe('ensureDevCerts', () => {
+// RSA key generation takes seconds when the machine is busy.
+describe('ensureDevCerts', { timeout: 30_000 }, () => {
   it('creates the CA and serving cert with 0600 keys in a 0700 dir, and a second call generates nothing', async () => {
     const dir = await freshDir();
     const sans = [...webhookSans('graphdata-webhook', 'graphdata-system'), ...localSans];
@@ -98,7 +99,7 @@ describe('ensureDevCerts', () => {
   });
 });
 
-describe('loadCertPair', () => {
+describe('loadCertPair', { timeout: 30_000 }, () => {
   it('reads the pair and the CA, and refuses a key that belongs to another cert', async () => {
     const dir = await freshDir();
     const made = await ensureDevCerts(dir, { sans: ['localhost'] });

@@ -21,7 +21,7 @@ beforeAll(() => {
     usage: 'server',
     ...splitSans([...webhookSans('graphdata-webhook', 'graphdata-system'), ...localSans]),
   });
-});
+}, 30_000); // four RSA keys take a while on a busy machine
 
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));

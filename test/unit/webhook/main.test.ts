@@ -72,6 +72,36 @@ describe('webhook process', { timeout: 60_000 }, () => {
     }
   });
 
+  it('SIGTERM: not ready at once, serves through --drain, exits 0 within --shutdown-timeout though a client hangs', async () => {
+    const certDir = join(mkdtempSync(join(tmpdir(), 'gd-drain-')), 'dev');
+    const webhook = await startWebhook([
+      '--port',
+      '0',
+      '--dev-cert-dir',
+      certDir,
+      '--drain',
+      '1500ms',
+      '--shutdown-timeout',
+      '4s',
+    ]);
+    const { hostname, port } = new URL(webhook.url);
+    // Headers sent, body never finished: only the shutdown bound ends this one.
+    const hanging = connect({ host: hostname, port: Number(port), ca: webhook.ca });
+    hanging.on('error', () => {});
+    hanging.write('POST /mutate HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{');
+    await new Promise((r) => setTimeout(r, 300));
+    const signalled = Date.now();
+    const exited = webhook.stop('SIGTERM');
+    expect((await httpsCall(`${webhook.url}/readyz`, webhook.ca)).status).toBe(503);
+    const during = await postJson(`${webhook.url}/mutate`, webhook.ca, admissionReview(sparkExecutorPod()));
+    expect(during.status).toBe(200); // a new connection inside the drain window is still served
+    expect(Date.now() - signalled).toBeLessThan(1_500);
+    expect(await exited).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(4_000 + 500); // the bound, plus process teardown
+    expect(Date.now() - signalled).toBeGreaterThanOrEqual(1_500);
+    hanging.destroy();
+  });
+
   it('refuses an invalid --policy with the file, line and a hint', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gd-policy-'));
     const file = join(dir, 'policy.yaml');
