@@ -180,11 +180,10 @@ export function servingFiles(dir: string): ServingFiles {
  * certificate outside its validity window each throw CertificateFileError.
  */
 export async function readServingCert(files: ServingFiles, now: Date = new Date()): Promise<ServingCert> {
-  const [certPem, keyPem, caPem] = await Promise.all([
-    readSupplied(files.cert),
-    readSupplied(files.key),
-    files.ca ? readIfExists(files.ca).catch(() => undefined) : undefined,
-  ]);
+  // One after the other, so the message names the first file in a fixed order.
+  const certPem = await readSupplied(files.cert);
+  const keyPem = await readSupplied(files.key);
+  const caPem = files.ca ? await readIfExists(files.ca).catch(() => undefined) : undefined;
   return checkServingPair(files, certPem, keyPem, caPem, now);
 }
 
@@ -276,7 +275,8 @@ export function watchServingCert(files: ServingFiles, current: ServingCert, opts
     }
     running = true;
     try {
-      const [certPem, keyPem] = await Promise.all([readSupplied(files.cert), readSupplied(files.key)]);
+      const certPem = await readSupplied(files.cert);
+      const keyPem = await readSupplied(files.key);
       if (`${certPem}\0${keyPem}` === served) {
         lastSkip = '';
         return;

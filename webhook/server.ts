@@ -65,6 +65,31 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxConnections: 1_024,
 };
 
+/**
+ * No Kubernetes object nests anywhere near this deep. A body nesting 1M levels takes
+ * JSON.parse seconds of blocked event loop, and every recursive walk after it would
+ * overflow the stack: refuse it before parsing.
+ */
+export const MAX_NESTING = 1_000;
+
+/** The byte offset where `json` opens its (max+1)th nested level outside a string, or 0. Linear, no allocation. */
+function nestingBeyond(json: Buffer, max: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i]!;
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte (multi-byte UTF-8 never contains ASCII)
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return i;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return 0;
+}
+
 export interface ServerOptions {
   tls: { cert: string; key: string };
   policies: PolicyStore;
@@ -135,11 +160,17 @@ export function buildServer(opts: ServerOptions): WebhookServer {
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
     try {
+      const depth = nestingBeyond(body as Buffer, MAX_NESTING);
+      if (depth) throw new MalformedReview(`body nests deeper than ${MAX_NESTING} levels (at byte ${depth})`);
       const text = new TextDecoder('utf-8', { fatal: true }).decode(body as Buffer);
       done(null, JSON.parse(text));
     } catch (error) {
       const reason =
-        error instanceof TypeError ? 'body is not valid UTF-8' : `body is not valid JSON: ${(error as Error).message}`;
+        error instanceof MalformedReview
+          ? error.message
+          : error instanceof TypeError
+            ? 'body is not valid UTF-8'
+            : `body is not valid JSON: ${(error as Error).message}`;
       done(Object.assign(new MalformedReview(reason), { statusCode: 400 }), undefined);
     }
   });

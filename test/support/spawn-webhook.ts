@@ -16,7 +16,7 @@ export interface RunningWebhook {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startWebhook(args: string[], timeoutMs = 15_000): Promise<RunningWebhook> {
+export function startWebhook(args: string[], timeoutMs = 30_000): Promise<RunningWebhook> {
   const child = spawn(process.execPath, [WEBHOOK_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

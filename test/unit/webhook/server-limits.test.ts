@@ -181,6 +181,32 @@ describe('content types and metrics', () => {
     expect(reply.status).toBe(200);
   });
 
+  it('a body nesting a million levels is refused before parsing, without stalling the server', async () => {
+    const deep = '['.repeat(1_000_000) + ']'.repeat(1_000_000);
+    const object = `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","object":${deep}}}`;
+    for (const payload of [deep, object]) {
+      const started = Date.now();
+      const reply = await env.server.app.inject({
+        method: 'POST',
+        url: '/mutate',
+        payload,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(reply.statusCode).toBe(400);
+      expect(reply.json().reason).toMatch(/^body nests deeper than 1000 levels/);
+      expect(Date.now() - started).toBeLessThan(2_000); // JSON.parse alone took 6 s
+    }
+    // Strings may hold any brackets: they are not nesting.
+    const inString = JSON.stringify({ ...admissionReview(sparkExecutorPod()), note: '['.repeat(5_000) });
+    const reply = await env.server.app.inject({
+      method: 'POST',
+      url: '/mutate',
+      payload: inString,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(reply.statusCode).toBe(200);
+  });
+
   it('bad requests to /mutate?x=1 are counted like those to /mutate', async () => {
     const count = async () =>
       (await env.server.metrics.requests.get()).values.find((v) => v.labels.outcome === 'bad_request')?.value ?? 0;
