@@ -19,6 +19,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // RSA key generation and child processes take seconds on a busy two-core machine.
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {
