@@ -1,11 +1,11 @@
-// The base of every command: kubectl's flags where they mean something, and errors
-// as values (message + hint) rather than stack traces.
+// The base of every command: errors as values (message + hint) rather than stack
+// traces, and kubectl's shared flags, each defined once here for every command to reuse.
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import type { Diagnostic } from '../policies/diagnostics.js';
 import { formatDiagnostics, painter, type OutputFormat } from './output.js';
 
-/** A failure the user can fix: printed as `error: …` plus a hint, exit code 1. */
+/** A failure the user can fix: printed as `error: …` plus a hint, exit code 1 (2 for usage mistakes). */
 export class UserError extends Error {
   constructor(
     message: string,
@@ -16,13 +16,11 @@ export class UserError extends Error {
   }
 }
 
-export abstract class GraphdataCommand extends Command {
-  kubeconfig = Option.String('--kubeconfig', {
-    description: 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)',
-  });
-  kubeContext = Option.String('--context', { description: 'Name of the kubeconfig context to use' });
-  namespace = Option.String('-n,--namespace', { description: 'Namespace (default: the context namespace)' });
+/** A usage mistake: exit code 2. */
+export const usageError = (message: string, hint?: string): UserError => new UserError(message, hint, 2);
 
+/** Commands that never talk to a cluster extend this; others extend GraphdataCommand. */
+export abstract class BaseCommand extends Command {
   /** Commands implement this; thrown UserErrors become `error:`/`hint:` lines. */
   abstract run(): Promise<number>;
 
@@ -51,6 +49,19 @@ export abstract class GraphdataCommand extends Command {
   }
 }
 
+// --- kubectl's flags, as kubectl spells them ---
+
+export const kubeconfigOption = () =>
+  Option.String('--kubeconfig', {
+    description: 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)',
+  });
+
+export const contextOption = () => Option.String('--context', { description: 'Name of the kubeconfig context to use' });
+
+export const namespaceOption = (description = 'Namespace (default: the context namespace)') =>
+  Option.String('-n,--namespace', { description });
+
+/** `-o FORMAT`; the description lists the formats as `a|b|c`, which shell completion offers. */
 export const outputOption = <F extends OutputFormat>(
   formats: readonly F[],
   description = `Output format: ${formats.join('|')}`,
@@ -60,8 +71,27 @@ export const outputOption = <F extends OutputFormat>(
     validator: t.isEnum(formats) as t.StrictValidator<unknown, F>,
   });
 
+export const DRY_RUN_MODES = ['none', 'client', 'server'] as const;
+export type DryRun = (typeof DRY_RUN_MODES)[number];
+
+/** kubectl's `--dry-run=none|client|server`; a bare `--dry-run` means client, as it did in kubectl. */
 export const dryRunOption = () =>
   Option.String('--dry-run', 'none', {
-    description: 'none|client|server: print (client) or ask the apiserver to check (server) instead of applying',
+    description: 'none|client|server: print what would be sent (client) or have the apiserver check it (server)',
     tolerateBoolean: true,
+    validator: t.cascade(t.isOneOf([t.isLiteral(true), t.isEnum(DRY_RUN_MODES)]), []) as t.StrictValidator<
+      unknown,
+      DryRun | true
+    >,
   });
+
+/** The mode a `dryRunOption()` value stands for. */
+export const dryRunMode = (value: DryRun | boolean): DryRun =>
+  value === true ? 'client' : value === false ? 'none' : value;
+
+/** Commands that may talk to a cluster: `--kubeconfig`, `--context` and `-n` as kubectl takes them. */
+export abstract class GraphdataCommand extends BaseCommand {
+  kubeconfig = kubeconfigOption();
+  kubeContext = contextOption();
+  namespace = namespaceOption();
+}

@@ -95,7 +95,12 @@ export async function explainFiles(inputs: InputFile[], policy: Policy, namespac
 
 export async function explainLivePod(target: string, policy: Policy, flags: KubeFlags): Promise<Explanation> {
   const name = target.replace(/^(pods?|po)\//, '');
-  if (name.includes('/')) throw new UserError(`explain takes pods, got ${target}`, 'use pod/NAME');
+  if (name.includes('/'))
+    throw new UserError(
+      `explain reads live pods only, not ${target}`,
+      `use pod/NAME; for a workload's template: kubectl get ${target} -o yaml | kubectl graphdata explain -f -`,
+      2,
+    );
   const { k8s, kc, namespace } = await loadKubeConfig(flags);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   let pod: Pod;

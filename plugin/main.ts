@@ -1,10 +1,28 @@
 // Entry point of `kubectl graphdata` (the kubectl-graphdata executable).
 import type { Writable } from 'node:stream';
-import { Builtins, Cli, type Command } from 'clipanion';
-import { closest } from '../policies/suggest.js';
+import { Cli, Command, type Command as CommandInstance } from 'clipanion';
 import { COMMANDS } from './commands/index.js';
+import {
+  commandHelp,
+  commandInfos,
+  groupHelp,
+  leadingWords,
+  matchCommand,
+  matchGroup,
+  topLevelHelp,
+  usageProblem,
+} from './help.js';
 import { painter } from './output.js';
 import { PLUGIN_VERSION } from './version.js';
+
+/** `kubectl graphdata --version`; no usage, so it stays out of the command list. */
+class VersionFlagCommand extends Command {
+  static override paths = [['--version']];
+  async execute(): Promise<number> {
+    this.context.stdout.write(`${PLUGIN_VERSION}\n`);
+    return 0;
+  }
+}
 
 export function buildCli(): Cli {
   const cli = new Cli({
@@ -13,7 +31,7 @@ export function buildCli(): Cli {
     binaryVersion: PLUGIN_VERSION,
     enableColors: false,
   });
-  cli.register(Builtins.HelpCommand);
+  cli.register(VersionFlagCommand);
   for (const command of COMMANDS) cli.register(command);
   return cli;
 }
@@ -27,47 +45,42 @@ export interface CliStreams {
 /** Runs the executable: process streams in, exit code out. */
 export const main = (argv: string[]): Promise<number> => runCli(argv, process);
 
+const isHelpFlag = (a: string): boolean => a === '--help' || a === '-h';
+
 /** Runs the CLI; returns the exit code: 0 ok, 1 errors found or failed, 2 usage mistake. */
 export async function runCli(argv: string[], streams: CliStreams): Promise<number> {
   const cli = buildCli();
   const context = { stdin: streams.stdin, stdout: streams.stdout, stderr: streams.stderr } as unknown as Parameters<
     Cli['process']
   >[1];
-  let command: Command;
+  const beforeDashes = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  if (argv.length === 0 || beforeDashes.some(isHelpFlag) || (argv.length === 1 && argv[0] === 'help')) {
+    const help = helpFor(cli, argv[0] === 'help' ? [] : beforeDashes);
+    if (help !== undefined) {
+      streams.stdout.write(help);
+      return 0;
+    }
+  }
+  let command: CommandInstance;
   try {
-    command = cli.process(argv.length ? argv : ['--help'], context);
+    command = cli.process(argv, context);
   } catch (error) {
     const stderr = streams.stderr as NodeJS.WritableStream & Writable;
     const paint = painter(stderr);
-    stderr.write(`${paint('red', 'error:')} ${usageMessage(cli, error as Error, argv)}\n`);
-    const known = cli.definitions().some((d) => d.path.split(' ')[2] === argv[0]);
-    stderr.write(
-      `  ${paint('dim', 'hint:')} run \`kubectl graphdata ${known ? `${argv[0]} ` : ''}--help\` for usage and examples\n`,
-    );
+    const { message, hint } = usageProblem(commandInfos(cli), argv, error as Error);
+    stderr.write(`${paint('red', 'error:')} ${message}\n  ${paint('dim', 'hint:')} ${hint}\n`);
     return 2;
   }
   return cli.run(command, context);
 }
 
-/** clipanion's message, plus "did you mean" for a misspelt option or command. */
-function usageMessage(cli: Cli, error: Error, argv: string[]): string {
-  const first = (error.message.split('\n').find((l) => l.trim()) ?? error.message).replace(
-    /^(Usage Error|Unknown Syntax Error): /,
-    '',
-  );
-  const definitions = cli.definitions();
-  const option = /Unsupported option name \("(--?[\w-]+)"\)/.exec(error.message)?.[1];
-  if (option) {
-    const options = [
-      ...new Set(definitions.flatMap((d) => d.options.flatMap((o) => o.definition.match(/--?[\w-]+/g) ?? []))),
-    ];
-    const guess = closest(option, options);
-    return guess ? `${first} — did you mean ${guess}?` : first;
-  }
-  const commands = [...new Set(definitions.map((d) => d.path.split(' ')[2]).filter((w): w is string => Boolean(w)))];
-  if (argv[0] && !argv[0].startsWith('-') && !commands.includes(argv[0])) {
-    const guess = closest(argv[0], commands);
-    return `unknown command "${argv[0]}"${guess ? ` — did you mean "${guess}"?` : ''}`;
-  }
-  return first;
+/** Help for the command or group the words name; undefined when they name neither (a usage error follows). */
+function helpFor(cli: Cli, argv: readonly string[]): string | undefined {
+  const infos = commandInfos(cli);
+  const words = leadingWords(argv);
+  if (words.length === 0) return topLevelHelp(infos, PLUGIN_VERSION);
+  const command = matchCommand(infos, words);
+  if (command) return commandHelp(command);
+  const group = matchGroup(infos, words);
+  return group && group.length === words.length ? groupHelp(infos, group) : undefined;
 }

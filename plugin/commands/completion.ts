@@ -1,17 +1,17 @@
 import { Command, Option } from 'clipanion';
 import { closest } from '../../policies/suggest.js';
-import { GraphdataCommand, UserError } from '../base.js';
+import { BaseCommand, UserError } from '../base.js';
 import type { CompletionHints } from '../completion/complete.js';
 import { SHELLS, type Shell } from '../completion/scripts.js';
 
-export class CompletionCommand extends GraphdataCommand {
+export class CompletionCommand extends BaseCommand {
   static override paths = [['completion']];
   static completions: CompletionHints = { positionals: [SHELLS] };
   static override usage = Command.Usage({
     category: 'Setup',
     description: 'Print a shell completion script (bash, zsh or fish)',
     details: `
-      The script completes \`kubectl-graphdata\` typed directly: command names, scaffold kinds, flags and their values (\`-o\`, \`--mode\`, …).
+      The script completes \`kubectl-graphdata\` typed directly: commands (scaffold kinds too), flags and their values (\`-o\`, \`--mode\`, …).
 
       For \`kubectl graphdata <TAB>\`, kubectl 1.26 and later run \`kubectl_complete-graphdata\` from PATH; it ships next to \`kubectl-graphdata\` (npm installs both; with krew, link it into \`~/.krew/bin\`).
     `,

@@ -1,15 +1,28 @@
-// Every command class, one per file. Their modules are light: heavy work (YAML, the
-// engine, the cluster client) is imported inside run() so start-up stays fast.
+// Every command class, one per file and one per command path (`scaffold spark` is its
+// own class). The top-level help, usage errors and shell completion are all built from
+// this list: registering a class here is all a new command needs. Their modules are
+// light: heavy work (YAML, the engine, the cluster client) is imported inside run() so
+// start-up stays fast.
 import type { CommandClass } from 'clipanion';
 import { CompletionCommand } from './completion.js';
 import { ExplainCommand } from './explain.js';
 import { InjectCommand } from './inject.js';
-import { ScaffoldCommand } from './scaffold.js';
+import { ScaffoldCnCommand } from './scaffold-cn.js';
+import { ScaffoldDatasetCommand } from './scaffold-dataset.js';
+import { ScaffoldGraphscopeCommand } from './scaffold-graphscope.js';
+import { ScaffoldPolicyCommand } from './scaffold-policy.js';
+import { ScaffoldSparkCommand } from './scaffold-spark.js';
+import { ScaffoldStarRocksClusterCommand } from './scaffold-starrocks-cluster.js';
 import { ValidateCommand } from './validate.js';
 import { VersionCommand } from './version.js';
 
 export const COMMANDS: CommandClass[] = [
-  ScaffoldCommand,
+  ScaffoldSparkCommand,
+  ScaffoldCnCommand,
+  ScaffoldStarRocksClusterCommand,
+  ScaffoldDatasetCommand,
+  ScaffoldGraphscopeCommand,
+  ScaffoldPolicyCommand,
   ValidateCommand,
   InjectCommand,
   ExplainCommand,

@@ -1,13 +1,14 @@
-// Shell completion from the registered commands: names and flags from clipanion's
-// definitions, flag values from each flag's `a|b|c` description, positional values from
+// Shell completion from the registered commands: names (scaffold kinds are command
+// paths too) and flags from clipanion's definitions, flag values from each flag's `a|b|c` description, positional values from
 // a command's static `completions`. Answers in cobra's `__complete` format, which
 // kubectl (≥ 1.26) expects from `kubectl_complete-<plugin>`.
 import type { Cli, CommandClass } from 'clipanion';
+import { commandInfos } from '../help.js';
 
 /** cobra's ShellCompDirective bits. */
 export const Directive = { Default: 0, Error: 1, NoSpace: 2, NoFileComp: 4 } as const;
 
-/** What a command class may declare so its positionals complete, e.g. scaffold's kinds. */
+/** What a command class may declare so its positionals complete, e.g. completion's shells. */
 export interface CompletionHints {
   positionals?: readonly (readonly string[])[];
 }
@@ -40,26 +41,24 @@ interface CommandInfo {
 }
 
 export function commandTable(cli: Cli, classes: readonly CommandClass[]): CommandInfo[] {
-  return cli.definitions().map((d) => {
-    const path = d.path.slice(cli.binaryName.length).trim().split(/\s+/).filter(Boolean);
-    const cls = classes.find((c) => c.paths?.some((p) => p.join(' ') === path.join(' ')));
+  return commandInfos(cli).map((c) => {
+    const cls = classes.find((k) => k.paths?.some((p) => p.join(' ') === c.path.join(' ')));
     const hints = (cls as { completions?: CompletionHints } | undefined)?.completions;
     return {
-      path,
-      description: d.description ?? '',
-      flags: d.options.map(flagInfo),
+      path: c.path,
+      description: c.description,
+      flags: c.options.map(flagInfo),
       positionals: hints?.positionals ?? [],
     };
   });
 }
 
-function flagInfo(option: { definition: string; description?: string }): FlagInfo {
-  const [names = '', arity] = option.definition.split(/\s+/);
-  const description = option.description ?? '';
+function flagInfo(option: { names: string[]; takesValue: boolean; description: string }): FlagInfo {
+  const { description } = option;
   return {
-    names: names.split(','),
+    names: option.names,
     description,
-    takesValue: Boolean(arity?.startsWith('#')),
+    takesValue: option.takesValue,
     values: /(?:^|[\s(:])([\w.-]+(?:\|[\w.-]+)+)(?=$|[\s):,;])/.exec(description)?.[1]?.split('|') ?? [],
     files: /\b(file|directory|path)\b/i.test(description),
   };
@@ -72,7 +71,17 @@ export function complete(words: readonly string[], table: readonly CommandInfo[]
   const command = [...table]
     .sort((a, b) => b.path.length - a.path.length)
     .find((c) => c.path.every((w, i) => before[i] === w));
-  if (!command) return nextPathWord(before, typed, table);
+  if (!command) {
+    if (before.length === 0 && typed.startsWith('-'))
+      return done(
+        [
+          { value: '--help', description: 'List the commands' },
+          { value: '--version', description: "Print the plugin's version" },
+        ],
+        typed,
+      );
+    return nextPathWord(before, typed, table);
+  }
   const rest = before.slice(command.path.length);
   const flagNamed = (name: string) => command.flags.find((f) => f.names.includes(name));
 
@@ -106,14 +115,21 @@ function positionalIndex(rest: readonly string[], flagNamed: (name: string) => F
 }
 
 function nextPathWord(before: readonly string[], typed: string, table: readonly CommandInfo[]): Completion {
-  const seen = new Map<string, string>();
+  // A command's word carries its description; a group's (`scaffold`) the words that follow it.
+  const seen = new Map<string, { description?: string; next: string[] }>();
   for (const c of table) {
     if (c.path.length <= before.length || !before.every((w, i) => c.path[i] === w)) continue;
     const word = c.path[before.length]!;
-    if (!seen.has(word)) seen.set(word, c.path.length === before.length + 1 ? c.description : '');
+    const entry = seen.get(word) ?? { next: [] };
+    if (c.path.length === before.length + 1) entry.description = c.description;
+    else entry.next.push(c.path[before.length + 1]!);
+    seen.set(word, entry);
   }
   return done(
-    [...seen].map(([value, description]) => ({ value, ...(description ? { description } : {}) })),
+    [...seen].map(([value, { description, next }]) => {
+      const text = description ?? next.join(', ');
+      return { value, ...(text ? { description: text } : {}) };
+    }),
     typed,
   );
 }

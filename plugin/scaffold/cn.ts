@@ -1,17 +1,29 @@
 // `scaffold cn`: a legacy StarRocks ComputeNodeGroup (starrocks.com/v1alpha1) with the
-// FE account Secret and cn.conf ConfigMap it references.
+// cn.conf ConfigMap it references; the FE account Secret is left to the user (see below).
 import { LABEL_INJECT } from '../../policies/model.js';
 import { UserError } from '../base.js';
 import { hostPort, meta, pinnedImage, quantity, required } from './objects.js';
 import { CN_CONF, CN_IMAGE, cnAutoScalingPolicy, resources } from './starrocks.js';
-import type { Manifest, ScaffoldBuilder } from './types.js';
+import type { Manifest, ScaffoldResult, ScaffoldTarget } from './types.js';
 
 /** Where the legacy operator mounts cn.conf, and where today's cn-ubuntu images read it. */
 const LEGACY_CONF = '/data/starrocks/be/conf/cn.conf';
 const IMAGE_CONF = '/opt/starrocks/cn/conf/cn.conf';
 const START_CN = '/opt/starrocks/cn/bin/start_cn.sh';
 
-export const scaffoldCn: ScaffoldBuilder = ({ name, namespace, flags }) => {
+export interface CnOptions {
+  image?: string | undefined;
+  componentsImage?: string | undefined;
+  feAddresses?: string[] | undefined;
+  feUser?: string | undefined;
+  operatorAutoscaling?: boolean | undefined;
+  minReplicas?: number | undefined;
+  maxReplicas?: number | undefined;
+  cpu?: string | undefined;
+  memory?: string | undefined;
+}
+
+export function scaffoldCn({ name, namespace }: ScaffoldTarget, flags: CnOptions): ScaffoldResult {
   const addresses = required(
     flags.feAddresses,
     '--fe-address',
@@ -35,18 +47,20 @@ export const scaffoldCn: ScaffoldBuilder = ({ name, namespace, flags }) => {
       2,
     );
   const secret = `${name}-fe-account`;
+  const feUser = flags.feUser ?? 'root';
+  if (!/^[A-Za-z0-9_.@-]+$/.test(feUser))
+    throw new UserError(
+      `--fe-user ${JSON.stringify(feUser)} is not a StarRocks user name`,
+      'use letters, digits, "_", ".", "@" or "-", e.g. --fe-user root',
+      2,
+    );
   const configMap = `${name}-cn-config`;
   const scaling = cnAutoScalingPolicy({ min, max });
 
+  // No Secret: one in the output would be re-applied over the password set with
+  // `kubectl create secret` (client-side apply drops keys it does not list). The notes
+  // say how to create it once.
   const objects: Manifest[] = [
-    {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: meta(secret, namespace),
-      type: 'Opaque',
-      // Keys the operator's register sidecar reads; StarRocks' root user starts with no password.
-      stringData: { FE_USR: flags.feUser ?? 'root', FE_PWD: '' },
-    },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(configMap, namespace), data: { 'cn.conf': CN_CONF } },
     {
       apiVersion: 'starrocks.com/v1alpha1',
@@ -96,11 +110,11 @@ export const scaffoldCn: ScaffoldBuilder = ({ name, namespace, flags }) => {
   }
   const notes = [
     `ComputeNodeGroup ${name}: CN ${image} registering with FE ${addresses.join(', ')}, ${min}-${max} replicas.`,
-    `Set the FE password: kubectl -n ${namespace} create secret generic ${secret} --from-literal=FE_USR=root --from-literal=FE_PWD=... --dry-run=client -o yaml | kubectl apply -f -`,
+    `Create the FE account Secret once (the CN register sidecar reads it; FE_PWD= is empty for a fresh root): kubectl -n ${namespace} create secret generic ${secret} --from-literal=FE_USR=${feUser} --from-literal=FE_PWD=PASSWORD`,
     flags.operatorAutoscaling
       ? 'spec.autoScalingPolicy makes the legacy operator create an autoscaling/v2beta2 HPA: only for clusters older than Kubernetes 1.26.'
       : "Autoscaled by an autoscaling/v2 HPA on the ComputeNodeGroup (the operator's own autoScalingPolicy uses autoscaling/v2beta2, removed in 1.26).",
     `The graphdata webhook adds the Alluxio client jar to /opt/starrocks/cn/lib/hadoop/hdfs/ when the namespace has ${LABEL_INJECT}=enabled.`,
   ];
   return { objects, notes };
-};
+}

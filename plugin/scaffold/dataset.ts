@@ -5,7 +5,7 @@ import { formatImage, parseImage } from '../../policies/image-ref.js';
 import { ANNOTATION_DATASET, LABEL_INJECT } from '../../policies/model.js';
 import { UserError } from '../base.js';
 import { meta, pinnedImage, quantity, required } from './objects.js';
-import type { Manifest, ScaffoldBuilder } from './types.js';
+import type { Manifest, ScaffoldResult, ScaffoldTarget } from './types.js';
 
 export const CAPACITY_METRIC = 'capacity_used_rate';
 const FLUID_API = 'data.fluid.io/v1alpha1';
@@ -28,7 +28,18 @@ export const ADAPTER_RULE = `- seriesQuery: '{__name__=~"Cluster_(CapacityTotal|
   metricsQuery: ceil(Cluster_CapacityUsed{<<.LabelMatchers>>}*100/(Cluster_CapacityTotal{<<.LabelMatchers>>}))
 `;
 
-export const scaffoldDataset: ScaffoldBuilder = ({ name, namespace, flags }) => {
+export interface DatasetOptions {
+  mount?: string | undefined;
+  alluxioImage?: string | undefined;
+  memQuota?: string | undefined;
+  ssdQuota?: string | undefined;
+  ssdPath?: string | undefined;
+  minReplicas?: number | undefined;
+  maxReplicas?: number | undefined;
+  scaleAt?: number | undefined;
+}
+
+export function scaffoldDataset({ name, namespace }: ScaffoldTarget, flags: DatasetOptions): ScaffoldResult {
   const mount = required(
     flags.mount,
     '--mount',
@@ -132,7 +143,7 @@ export const scaffoldDataset: ScaffoldBuilder = ({ name, namespace, flags }) => 
     `Pods annotated ${ANNOTATION_DATASET}: ${name} prefer nodes caching it (namespace label ${LABEL_INJECT}=enabled).`,
   ];
   return { objects: [dataset, runtime, hpa, adapterRule], notes };
-};
+}
 
 /** Fluid takes repository and tag apart, so a digest cannot be expressed. */
 function imageFields(image: string): { image: string; imageTag: string } {

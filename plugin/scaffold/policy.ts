@@ -2,15 +2,28 @@
 // ClusterGraphDataPolicy (cluster-wide defaults and limits), checked by the same loader
 // the webhook uses before it is printed.
 import { formatDiagnostic } from '../../policies/diagnostics.js';
-import { API_VERSION, LABEL_INJECT, type PolicyLimits } from '../../policies/model.js';
+import { API_VERSION, LABEL_INJECT, type Policy, type PolicyLimits } from '../../policies/model.js';
 import { policyFromObject } from '../../policies/policy-loader.js';
 import { UserError } from '../base.js';
 import { meta } from './objects.js';
-import type { Manifest, ScaffoldBuilder } from './types.js';
+import type { Manifest, ScaffoldResult, ScaffoldTarget } from './types.js';
 
 const MODES = ['Audit', 'Enforce'] as const;
 
-export const scaffoldPolicy: ScaffoldBuilder = ({ name, namespace, flags, policy }) => {
+export interface PolicyOptions {
+  mode?: string | undefined;
+  allowedRegistries?: string[] | undefined;
+  maxExecutorCores?: number | undefined;
+  maxExecutorMemory?: string | undefined;
+  maxCnReplicas?: number | undefined;
+}
+
+/** With `cluster` (the policy whose injection settings to spell out) a ClusterGraphDataPolicy; else a namespaced one. */
+export function scaffoldPolicy(
+  { name, namespace }: ScaffoldTarget,
+  flags: PolicyOptions,
+  cluster?: Policy,
+): ScaffoldResult {
   const mode = MODES.find((m) => m.toLowerCase() === (flags.mode ?? 'Audit').toLowerCase());
   if (!mode)
     throw new UserError(
@@ -25,9 +38,9 @@ export const scaffoldPolicy: ScaffoldBuilder = ({ name, namespace, flags, policy
     ...(flags.maxCnReplicas !== undefined ? { maxCnReplicas: flags.maxCnReplicas } : {}),
   };
   let object: Manifest;
-  if (flags.cluster) {
+  if (cluster) {
     // Cluster-wide: spell out the injection settings so operators see what to adjust.
-    const { cache, alluxio, placement, images } = policy().spec;
+    const { cache, alluxio, placement, images } = cluster.spec;
     object = {
       apiVersion: API_VERSION,
       kind: 'ClusterGraphDataPolicy',
@@ -50,11 +63,11 @@ export const scaffoldPolicy: ScaffoldBuilder = ({ name, namespace, flags, policy
       2,
     );
   }
-  const scope = flags.cluster ? 'cluster-wide' : `namespace ${namespace}`;
+  const scope = cluster ? 'cluster-wide' : `namespace ${namespace}`;
   const notes = [
     `${object.kind} ${name} (${scope}), mode ${mode}: ${mode === 'Audit' ? 'findings are warnings, nothing is denied' : 'pods and resources that break a limit are denied'}.`,
     'More limits: allowedHostPaths, requireResources, alluxioPathPrefixes. Check manifests against it: kubectl graphdata validate -f FILE --policy POLICY.yaml',
     `Applies in namespaces labelled ${LABEL_INJECT}=enabled.`,
   ];
   return { objects: [object], notes };
-};
+}

@@ -4,12 +4,34 @@ import { LABEL_INJECT } from '../../policies/model.js';
 import { UserError } from '../base.js';
 import { MANAGE_VERBS, meta, namespacedRbac, pinnedImage, sparkMemory } from './objects.js';
 import { sparkWiring, type SparkRoleWiring } from './spark-wiring.js';
-import type { Manifest, ScaffoldBuilder } from './types.js';
+import type { Policy } from '../../policies/model.js';
+import type { Manifest, ScaffoldResult, ScaffoldTarget } from './types.js';
 
 export const DEFAULT_SPARK_VERSION = '3.5.1';
 const SPARK_TYPES = ['Scala', 'Java', 'Python', 'R'] as const;
 
-export const scaffoldSpark: ScaffoldBuilder = ({ name, namespace, flags, policy }) => {
+/** `scaffold spark`'s flags; undefined means "not given", so the builder owns the defaults. */
+export interface SparkOptions {
+  image?: string | undefined;
+  type?: string | undefined;
+  mainClass?: string | undefined;
+  mainFile?: string | undefined;
+  args?: string[] | undefined;
+  sparkVersion?: string | undefined;
+  driverCores?: number | undefined;
+  driverMemory?: string | undefined;
+  executors?: number | undefined;
+  executorCores?: number | undefined;
+  executorMemory?: string | undefined;
+  serviceAccount?: string | undefined;
+}
+
+/** Without `policy` the manifest relies on the webhook; with it (`--no-webhook`) the wiring is written in. */
+export function scaffoldSpark(
+  { name, namespace }: ScaffoldTarget,
+  flags: SparkOptions,
+  policy?: Policy,
+): ScaffoldResult {
   const sparkVersion = flags.sparkVersion ?? DEFAULT_SPARK_VERSION;
   const type = sparkType(flags.type);
   const image = pinnedImage('--image', flags.image ?? `apache/spark:${sparkVersion}`);
@@ -73,10 +95,10 @@ export const scaffoldSpark: ScaffoldBuilder = ({ name, namespace, flags, policy 
   const notes = [
     `SparkApplication ${name}: ${type} job on ${image}, ${(app.spec as { executor: { instances: number } }).executor.instances} executors.`,
   ];
-  if (flags.noWebhook) {
+  if (policy) {
     const spec = app.spec as Record<string, unknown>;
-    const driver = sparkWiring(policy(), 'driver', image, namespace);
-    const executor = sparkWiring(policy(), 'executor', image, namespace);
+    const driver = sparkWiring(policy, 'driver', image, namespace);
+    const executor = sparkWiring(policy, 'executor', image, namespace);
     applyWiring(spec, driver, executor);
     notes.push(
       'Written for clusters without the graphdata webhook: Alluxio client jar, client options, domain socket and placement are in the spec.',
@@ -96,7 +118,7 @@ export const scaffoldSpark: ScaffoldBuilder = ({ name, namespace, flags, policy 
     rules: DRIVER_RULES,
   });
   return { objects: [...rbac, app], notes };
-};
+}
 
 /** The driver creates executor pods and their services, config maps and volume claims. */
 const DRIVER_RULES = [

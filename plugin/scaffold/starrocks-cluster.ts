@@ -4,9 +4,22 @@ import { LABEL_INJECT } from '../../policies/model.js';
 import { UserError } from '../base.js';
 import { meta, pinnedImage, quantity } from './objects.js';
 import { CN_CONF, CN_IMAGE, FE_IMAGE, cnAutoScalingPolicy } from './starrocks.js';
-import type { ScaffoldBuilder } from './types.js';
+import type { ScaffoldResult, ScaffoldTarget } from './types.js';
 
-export const scaffoldStarRocksCluster: ScaffoldBuilder = ({ name, namespace, flags }) => {
+export interface StarRocksClusterOptions {
+  image?: string | undefined;
+  feImage?: string | undefined;
+  feReplicas?: number | undefined;
+  minReplicas?: number | undefined;
+  maxReplicas?: number | undefined;
+  cpu?: string | undefined;
+  memory?: string | undefined;
+}
+
+export function scaffoldStarRocksCluster(
+  { name, namespace }: ScaffoldTarget,
+  flags: StarRocksClusterOptions,
+): ScaffoldResult {
   const cnImage = pinnedImage('--image', flags.image ?? CN_IMAGE);
   const feImage = pinnedImage('--fe-image', flags.feImage ?? FE_IMAGE);
   const min = flags.minReplicas ?? 1;
@@ -58,4 +71,4 @@ export const scaffoldStarRocksCluster: ScaffoldBuilder = ({ name, namespace, fla
     `The graphdata webhook wires CN pods to Alluxio when the namespace has ${LABEL_INJECT}=enabled.`,
   ];
   return { objects: [configMap, cluster], notes };
-};
+}

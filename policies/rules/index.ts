@@ -12,6 +12,7 @@ import { identityRule } from './identity.js';
 import { alluxioPathRule, hostPathRule, registryRule } from './limits-sources.js';
 import { cnReplicasRule, executorCoresRule, executorMemoryRule, resourcesRequiredRule } from './limits-sizes.js';
 import { prefixPath } from '../diagnostics.js';
+import { nameRule } from './names.js';
 import { placeholderRule } from './placeholders.js';
 import { placementRule } from './placement.js';
 import { requestAboveLimitRule } from './resources.js';
@@ -24,6 +25,7 @@ import { volumeMountRule } from './volumes.js';
 export const RULES: readonly Rule[] = [
   identityRule,
   servedApiRule,
+  nameRule,
   schemaRule,
   placeholderRule,
   minAboveMaxRule,

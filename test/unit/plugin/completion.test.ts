@@ -5,10 +5,13 @@ import { COMMANDS } from '../../../plugin/commands/index.js';
 import { commandTable, complete, Directive } from '../../../plugin/completion/complete.js';
 import { completionOutput } from '../../../plugin/completion/main.js';
 import { buildCli } from '../../../plugin/main.js';
-import { SCAFFOLD_KINDS } from '../../../plugin/scaffold/kinds.js';
 import { runCli } from './run-cli.js';
 
 const table = commandTable(buildCli(), COMMANDS);
+// The kinds are the second words of the `scaffold …` command classes: nothing else lists them.
+const SCAFFOLD_KINDS = COMMANDS.flatMap((c) => c.paths ?? [])
+  .filter((p) => p[0] === 'scaffold')
+  .map((p) => p[1]!);
 const values = (words: string[]) => complete(words, table).candidates.map((c) => c.value);
 
 describe('completion candidates', () => {
@@ -16,13 +19,16 @@ describe('completion candidates', () => {
     const names = values(['']);
     for (const c of COMMANDS) expect(names).toContain(c.paths![0]![0]);
     expect(values(['sc'])).toEqual(['scaffold']);
-    expect(complete([''], table).candidates.find((c) => c.value === 'scaffold')?.description).toMatch(/manifests/);
+    expect(complete([''], table).candidates.find((c) => c.value === 'scaffold')?.description).toMatch(
+      /^spark, cn, .*policy$/,
+    );
   });
 
-  it('complete scaffold kinds and completion shells as positionals', () => {
-    expect(values(['scaffold', ''])).toEqual([...SCAFFOLD_KINDS]);
+  it('complete scaffold kinds from the command classes, and completion shells as positionals', () => {
+    expect(SCAFFOLD_KINDS).toEqual(['spark', 'cn', 'starrocks-cluster', 'dataset', 'graphscope', 'policy']);
+    expect(values(['scaffold', ''])).toEqual(SCAFFOLD_KINDS);
     expect(values(['scaffold', 'st'])).toEqual(['starrocks-cluster']);
-    expect(values(['scaffold', '-n', 'team-a', 'sp'])).toEqual(['spark']);
+    expect(complete(['scaffold', 'da'], table).candidates[0]?.description).toMatch(/Fluid Dataset/);
     expect(values(['scaffold', 'spark', ''])).toEqual([]);
     expect(values(['completion', ''])).toEqual(['bash', 'zsh', 'fish']);
   });
@@ -36,9 +42,17 @@ describe('completion candidates', () => {
 
   it('complete flag names of the command being typed', () => {
     const flags = values(['scaffold', 'spark', 'x', '--']);
-    expect(flags).toEqual(
-      expect.arrayContaining(['--no-webhook', '--executors', '--output', '--namespace', '--kubeconfig', '--help']),
-    );
+    expect(flags).toEqual(expect.arrayContaining(['--no-webhook', '--executors', '--output', '--namespace', '--help']));
+    // Only the kind's own flags: no other kind's, and no cluster flags for an offline command.
+    expect(flags).not.toContain('--mount');
+    expect(flags).not.toContain('--kubeconfig');
+    expect(values(['scaffold', 'dataset', 'x', '--m'])).toEqual([
+      '--mount',
+      '--mem-quota',
+      '--min-replicas',
+      '--max-replicas',
+    ]);
+    expect(values(['--v'])).toEqual(['--version']);
     expect(values(['scaffold', 'spark', 'x', '--exec'])).toEqual([
       '--executors',
       '--executor-cores',
@@ -57,7 +71,9 @@ describe('completion candidates', () => {
   });
 
   it("print cobra's format: candidate lines, then :<directive>", () => {
-    expect(completionOutput(['scaffold', 'sp'])).toBe('spark\n:4\n');
+    expect(completionOutput(['scaffold', 'sp'])).toBe(
+      'spark\tSparkApplication reading from Alluxio, with its driver ServiceAccount and RBAC\n:4\n',
+    );
     expect(completionOutput(['sca']).split('\n')).toEqual([expect.stringMatching(/^scaffold\t.+/), ':4', '']);
   });
 });
@@ -74,7 +90,7 @@ describe('kubectl_complete-graphdata', () => {
   // kubectl runs the compiled plugin: `npm test` builds first.
   it("answers kubectl's plugin completion", () => {
     const run = spawnSync('kubectl', ['__complete', 'graphdata', 'scaffold', 'sp'], { encoding: 'utf8', env: withBin });
-    expect(run.stdout).toBe('spark\n:4\n');
+    expect(run.stdout).toMatch(/^spark\tSparkApplication .*\n:4\n$/);
   });
 
   it('drives the bash script', async () => {

@@ -24,7 +24,7 @@ describe('colour', () => {
     const plain = await runCli(['scaffold', 'sprak', 'x'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
     expect(plain.code).toBe(2);
     expect(plain.stderr).not.toMatch(ansi);
-    expect(plain.stderr).toContain('error: unknown kind "sprak"');
+    expect(plain.stderr).toContain('error: unknown scaffold kind "sprak"');
   });
 
   it('never colours manifests', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, visit } from 'yaml';
 import { parsePolicy } from '../../../policies/policy-loader.js';
 import { crdErrors, hasCrd } from './crd-schema.js';
 import { runCli } from './run-cli.js';
@@ -30,12 +30,7 @@ const EXPECTED_KINDS: Record<string, string[]> = {
     'rbac.authorization.k8s.io/v1 RoleBinding',
     'sparkoperator.k8s.io/v1beta2 SparkApplication',
   ],
-  cn: [
-    'v1 Secret',
-    'v1 ConfigMap',
-    'starrocks.com/v1alpha1 ComputeNodeGroup',
-    'autoscaling/v2 HorizontalPodAutoscaler',
-  ],
+  cn: ['v1 ConfigMap', 'starrocks.com/v1alpha1 ComputeNodeGroup', 'autoscaling/v2 HorizontalPodAutoscaler'],
   'starrocks-cluster': ['v1 ConfigMap', 'starrocks.com/v1 StarRocksCluster'],
   dataset: [
     'data.fluid.io/v1alpha1 Dataset',
@@ -45,6 +40,7 @@ const EXPECTED_KINDS: Record<string, string[]> = {
   ],
   graphscope: [
     'v1 Namespace',
+    'v1 ServiceAccount',
     'rbac.authorization.k8s.io/v1 Role',
     'rbac.authorization.k8s.io/v1 RoleBinding',
     'v1 ConfigMap',
@@ -65,6 +61,12 @@ describe.each(Object.entries(SCAFFOLDS))('scaffold %s', (label, args) => {
     expect(kinds(objs)).toEqual(EXPECTED_KINDS[label]);
     expect(run.stdout).not.toMatch(PLACEHOLDER);
     for (const image of run.stdout.match(/image: (\S+)/g) ?? []) expect(image).toMatch(/:[\w.-]+$|@sha256:/);
+    // No YAML anchors or aliases: every value is written where it applies, as kubectl prints.
+    for (const doc of parseAllDocuments(run.stdout)) {
+      let aliased = false;
+      visit(doc, { Alias: () => void (aliased = true), Node: (_, n) => void (n.anchor && (aliased = true)) });
+      expect(aliased, run.stdout).toBe(false);
+    }
     for (const o of objs) {
       expect(o.metadata.name).toMatch(/^[a-z0-9][-a-z0-9.]*$/);
       if (!['Namespace', 'ClusterGraphDataPolicy'].includes(o.kind))
@@ -225,7 +227,6 @@ describe('scaffold cn and starrocks-cluster', () => {
       addresses: ['kube-starrocks-fe-service.starrocks:9030'],
     });
     expect(group.spec.cnInfo.configMap).toBe('cn-pool-cn-config');
-    expect(find(objs, 'Secret').stringData).toHaveProperty('FE_USR', 'root');
     expect(find(objs, 'ConfigMap').data['cn.conf']).toContain('heartbeat_service_port = 9050');
     const hpa = find(objs, 'HorizontalPodAutoscaler');
     expect(hpa.spec.scaleTargetRef).toEqual({
@@ -235,6 +236,18 @@ describe('scaffold cn and starrocks-cluster', () => {
     });
     expect(hpa.spec.metrics.map((m: any) => m.resource.name)).toEqual(['cpu', 'memory']);
     expect(hpa.spec.behavior.scaleDown).toBeDefined();
+  });
+
+  it('cn prints no FE account Secret, so re-applying never resets the password; the notes say how to create it', async () => {
+    const run = await runCli(SCAFFOLDS.cn!);
+    expect(docs(run.stdout).some((o) => o.kind === 'Secret')).toBe(false);
+    expect(run.stdout).not.toContain('FE_PWD: ');
+    expect(run.stdout).toMatch(
+      /^# .*kubectl -n starrocks create secret generic cn-pool-fe-account --from-literal=FE_USR=root --from-literal=FE_PWD=/m,
+    );
+    const other = await runCli([...SCAFFOLDS.cn!, '--fe-user', 'loader']);
+    expect(other.stdout).toContain('--from-literal=FE_USR=loader');
+    expect((await runCli([...SCAFFOLDS.cn!, '--fe-user', 'a b'])).code).toBe(2);
   });
 
   it('cn --operator-autoscaling puts min/max, metrics and behavior in spec.autoScalingPolicy instead', async () => {
@@ -306,14 +319,33 @@ describe('scaffold dataset', () => {
 });
 
 describe('scaffold graphscope', () => {
+  it('gives the coordinator its own ServiceAccount; default gets nothing, nobody gets deletecollection', async () => {
+    const objs = docs((await runCli(SCAFFOLDS.graphscope!)).stdout);
+    expect(find(objs, 'ServiceAccount').metadata).toEqual({ name: 'gs-coordinator', namespace: 'graph' });
+    const bindings = objs.filter((o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding');
+    expect(bindings.flatMap((b) => b.subjects)).toEqual([
+      { kind: 'ServiceAccount', name: 'gs-coordinator', namespace: 'graph' },
+    ]);
+    const rules = find(objs, 'Role').rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    const verbsOn = (resource: string) => rules.filter((r) => r.resources.includes(resource)).flatMap((r) => r.verbs);
+    expect(verbsOn('pods/exec').sort()).toEqual(['create', 'get']);
+    expect(verbsOn('pods/log')).not.toContain('delete');
+    expect(verbsOn('events')).toEqual(['get', 'list', 'watch']);
+    expect(rules.flatMap((r) => r.verbs)).not.toContain('deletecollection');
+    expect(rules.flatMap((r) => r.verbs)).not.toContain('*');
+    for (const resource of ['pods', 'services', 'configmaps', 'deployments', 'statefulsets'])
+      expect(verbsOn(resource)).toEqual(expect.arrayContaining(['create', 'delete', 'watch']));
+  });
+
+  it('refuses to bind the coordinator role to the default ServiceAccount', async () => {
+    const run = await runCli([...SCAFFOLDS.graphscope!, '--service-account', 'default']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--service-account default');
+  });
+
   it('labels the namespace for injection and points every image at --registry', async () => {
     const objs = docs((await runCli(SCAFFOLDS.graphscope!)).stdout);
     expect(find(objs, 'Namespace').metadata).toEqual({ name: 'graph', labels: { 'graphdata.io/inject': 'enabled' } });
-    const role = find(objs, 'Role');
-    const resources = role.rules.flatMap((r: any) => r.resources);
-    expect(resources).toEqual(
-      expect.arrayContaining(['pods', 'services', 'configmaps', 'deployments', 'statefulsets']),
-    );
     const data = find(objs, 'ConfigMap').data;
     expect(JSON.parse(data['session.json'])).toMatchObject({
       k8s_image_registry: 'registry.internal:5000',
@@ -355,19 +387,50 @@ describe('scaffold usage errors', () => {
     const run = await runCli(['scaffold', 'sprak', 'job']);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toContain('unknown kind "sprak" — did you mean "spark"?');
+    expect(run.stderr).toContain('unknown scaffold kind "sprak" — did you mean "spark"?');
     expect(run.stderr).toContain('spark, cn, starrocks-cluster, dataset, graphscope, policy');
   });
 
-  it('a missing name or an invalid one exits 2', async () => {
-    expect((await runCli(['scaffold', 'spark'])).code).toBe(2);
-    expect((await runCli(['scaffold', 'spark', 'My_Job'])).code).toBe(2);
+  it('no kind exits 2 and lists the kinds with an example', async () => {
+    const run = await runCli(['scaffold']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('scaffold needs a kind: spark, cn, starrocks-cluster, dataset, graphscope, policy');
+    expect(run.stderr).toContain('e.g. kubectl graphdata scaffold spark ');
   });
 
-  it('a flag of another kind exits 2 and names the kinds that take it', async () => {
+  it('a missing name exits 2 and shows what to type', async () => {
+    const run = await runCli(['scaffold', 'dataset']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('error: scaffold dataset needs NAME');
+    expect(run.stderr).toContain('e.g. kubectl graphdata scaffold dataset sales');
+  });
+
+  it.each([
+    [['scaffold', 'spark', 'Word_Count'], 'name "Word_Count" must be lower-case', 'e.g. word-count'],
+    [['scaffold', 'spark', 'job', '-n', 'Bad_NS'], 'namespace "Bad_NS" must be lower-case', 'e.g. -n bad-ns'],
+    [['scaffold', 'dataset', 'sales', '--mount', 's3://b/p', '-n', 'a'.repeat(64)], 'longer than 63', ''],
+    [['scaffold', 'policy', 'Team.A'], 'name "Team.A" must be', 'e.g. team-a'],
+  ])('%j: a name Kubernetes would reject exits 2 before anything is printed', async (args, message, hint) => {
+    const run = await runCli(args);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).toContain(hint);
+  });
+
+  it('a flag of another kind exits 2 and names the kind that takes it', async () => {
     const run = await runCli(['scaffold', 'spark', 'job', '--mount', 's3://b/p']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('--mount does not apply to scaffold spark (it is for dataset)');
+    expect(run.stderr).toContain('scaffold spark has no flag --mount (it is a flag of scaffold dataset)');
+  });
+
+  it('--policy without the mode that reads it is a usage error, not silently ignored', async () => {
+    const spark = await runCli([...SCAFFOLDS.spark!, '--policy', 'p.yaml']);
+    expect(spark.code).toBe(2);
+    expect(spark.stderr).toContain('--policy only applies with --no-webhook');
+    const policy = await runCli([...SCAFFOLDS.policy!, '--policy', 'p.yaml']);
+    expect(policy.code).toBe(2);
+    expect(policy.stderr).toContain('--policy only applies with --cluster');
   });
 
   it('a non-numeric count is rejected by the option parser (exit 2)', async () => {
