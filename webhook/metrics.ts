@@ -1,9 +1,8 @@
 // Prometheus metrics on a private registry (several servers can live in one test process).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
+export function createMetrics() {
   const registry = new Registry();
-  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'graphdata_' });
   const requests = new Counter({
     name: 'graphdata_admission_requests_total',
     help: 'AdmissionReviews answered, by webhook and outcome (injected, unchanged, ignored, error, bad_request)',

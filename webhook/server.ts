@@ -4,7 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { ENGINE_VERSION } from '../policies/version.js';
 import { MalformedReview, mutate, parseReview, reviewResponse } from './admission.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -268,5 +268,3 @@ export function buildServer(opts: ServerOptions): WebhookServer {
     },
   };
 }
-
-export type { FastifyBaseLogger };
