@@ -5,7 +5,7 @@ import type { Policy } from '../policies/model.js';
 import { parseYamlSource, type SourceDocument } from '../policies/yaml-source.js';
 import type { InputFile } from './input.js';
 import { isList, POD_TEMPLATE_KINDS } from '../policies/k8s.js';
-import { namespaceOf, podSites, replaceAt, type PodSite } from '../policies/pod-sites.js';
+import { namespaceOf, podSites, replaceSites, type PodSite, type SiteEdit } from '../policies/pod-sites.js';
 import { checkApi } from '../policies/api-catalog.js';
 
 export interface InjectedSite {
@@ -33,16 +33,16 @@ export function injectSources(inputs: InputFile[], policy: Policy, namespace: st
     const after = parsed.documents
       .filter((d) => d.value !== null)
       .map((doc) => {
-        let value = doc.value;
+        const edits: SiteEdit[] = [];
         for (const unserved of unservedPods(doc.value)) diagnostics.push(locateIn(unserved, input.file, doc));
         for (const site of podSites(doc.value)) {
           const result = inject(site.pod, policy, { namespace: namespaceOf(doc.value, site, namespace) });
           const located = result.diagnostics.map((d) => locate(d, input.file, doc, site));
           sites.push({ file: input.file, site, result, located });
           diagnostics.push(...located);
-          if (result.changed) value = replaceAt(value, site.path, result.pod);
+          if (result.changed) edits.push({ path: site.path, value: result.pod });
         }
-        return value;
+        return edits.length ? replaceSites(doc.value, edits) : doc.value;
       });
     files.push({ file: input.file, before, after });
   }

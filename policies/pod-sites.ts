@@ -58,12 +58,40 @@ export function namespaceOf(doc: unknown, site: PodSite, fallback: string): stri
   return site.pod.metadata?.namespace ?? (doc as Obj).metadata?.namespace ?? fallback;
 }
 
-/** Replaces the pod-like object at `path` inside `doc` (returns a new document). */
-export function replaceAt<T>(doc: T, path: (string | number)[], value: unknown): T {
-  if (path.length === 0) return value as T;
-  const copy = structuredClone(doc) as any;
-  let node = copy;
-  for (const key of path.slice(0, -1)) node = node[key];
-  node[path[path.length - 1]!] = value;
-  return copy;
+export interface SiteEdit {
+  path: readonly (string | number)[];
+  value: unknown;
+}
+
+/**
+ * A copy of `doc` with each edit's value at its path; `doc` itself is left as it was.
+ * Only the objects and arrays on the edited paths are copied, each once however many
+ * edits pass through it (a List's `items` once for all its pods), so the work is linear
+ * in the document's size. `stats.copied` counts the entries copied, for tests.
+ */
+export function replaceSites<T>(doc: T, edits: readonly SiteEdit[], stats?: { copied: number }): T {
+  const copies = new Set<object>();
+  const own = (node: any): any => {
+    if (copies.has(node)) return node;
+    const copy = Array.isArray(node) ? node.slice() : { ...node };
+    if (stats) stats.copied += Array.isArray(node) ? node.length : Object.keys(node).length;
+    copies.add(copy);
+    return copy;
+  };
+  let root: any = doc;
+  for (const { path, value } of edits) {
+    if (path.length === 0) {
+      root = value;
+      continue;
+    }
+    root = own(root);
+    let node = root;
+    for (const key of path.slice(0, -1)) {
+      const child = own(node[key]);
+      node[key] = child;
+      node = child;
+    }
+    node[path[path.length - 1]!] = value;
+  }
+  return root as T;
 }

@@ -29,7 +29,7 @@ export class InjectCommand extends GraphdataCommand {
   policy = Option.String('--policy', { description: 'Policy file (default: the built-in policy)' });
   output = outputOption(['yaml', 'json']);
   diff = Option.Boolean('--diff', false, {
-    description: 'Print a unified diff of what would change instead of the manifests',
+    description: 'Print a unified diff of what would change instead of the manifests (of their -o form)',
   });
 
   async run(): Promise<number> {
@@ -47,17 +47,40 @@ export class InjectCommand extends GraphdataCommand {
 
     if (this.diff) {
       const { unifiedDiff } = await import('../diff.js');
-      for (const file of result.files)
-        this.context.stdout.write(await unifiedDiff(file.file, file.before, file.after, this.output));
+      for (const file of result.files) {
+        const patch = await unifiedDiff(file.file, file.before, file.after, this.output);
+        if (patch) this.context.stdout.write(patch);
+        else this.context.stderr.write(`${nothingChanged(file.file, result.sites)}\n`);
+      }
       return 0;
     }
-    const { formatObjects } = await import('../output.js');
-    this.context.stdout.write(
-      await formatObjects(
-        result.files.flatMap((f) => f.after),
-        this.output,
-      ),
-    );
+    const { manifestJson, manifestYaml } = await import('../manifests.js');
+    const objects = result.files.flatMap((f) => f.after);
+    if (this.output === 'json') {
+      this.context.stdout.write(manifestJson(objects));
+      return 0;
+    }
+    // Document by document, in writes of about a megabyte: a 10,000-pod input never
+    // becomes one giant string.
+    let chunk = '';
+    objects.forEach((o, i) => {
+      chunk += `${i ? '---\n' : ''}${manifestYaml(o)}`;
+      if (chunk.length > 1 << 20) {
+        this.context.stdout.write(chunk);
+        chunk = '';
+      }
+    });
+    if (chunk) this.context.stdout.write(chunk);
     return 0;
   }
+}
+
+/** Why `--diff` printed nothing for a file, so an empty diff is never a silent one. */
+function nothingChanged(file: string, sites: readonly { file: string; result: { status: string } }[]): string {
+  const here = sites.filter((s) => s.file === file);
+  if (here.length === 0) return `no pods or pod templates in ${file}; nothing to inject`;
+  const counts = new Map<string, number>();
+  for (const s of here) counts.set(s.result.status, (counts.get(s.result.status) ?? 0) + 1);
+  const why = [...counts].map(([status, n]) => `${n} ${status}`).join(', ');
+  return `${file}: nothing would change (${here.length} pod${here.length === 1 ? '' : 's'} or templates: ${why})`;
 }

@@ -73,7 +73,16 @@ export const fluidNeighbour = (
   kinds: readonly string[],
   extra: (o: KubeObject) => boolean = () => true,
 ): KubeObject | undefined =>
-  ctx.objects.find(
-    (o) =>
-      groupOf(o.apiVersion ?? '') === FLUID_GROUP && kinds.includes(o.kind ?? '') && sameNamespace(o, obj) && extra(o),
-  );
+  fluidObjects(ctx.objects).find((o) => kinds.includes(o.kind ?? '') && sameNamespace(o, obj) && extra(o));
+
+// The Fluid objects of an input, found once per input rather than once per object
+// asking: scanning every object for every workload made 10,000 pods quadratic.
+const fluidByInput = new WeakMap<readonly KubeObject[], KubeObject[]>();
+function fluidObjects(objects: readonly KubeObject[]): KubeObject[] {
+  let found = fluidByInput.get(objects);
+  if (!found) {
+    found = objects.filter((o) => groupOf(o.apiVersion ?? '') === FLUID_GROUP);
+    fluidByInput.set(objects, found);
+  }
+  return found;
+}
