@@ -58,12 +58,13 @@ describe('replaceSites', () => {
   });
 });
 
-describe('inject and validate on a long stream', () => {
-  const n = 600;
+// Each of these parses a few megabytes: generous timeouts for a busy machine, not a timing check.
+describe('inject and validate on a long stream', { timeout: 60_000 }, () => {
+  const n = 300;
   const pods = executorPodsYaml(n);
-  // Pod 550 keeps a volume of its own under the name graphdata mounts its socket from.
+  // Pod 250 keeps a volume of its own under the name graphdata mounts its socket from.
   const logs = '    - name: spark-logs\n      emptyDir: {}';
-  const clash = pods.indexOf(logs, podStart(pods, 550));
+  const clash = pods.indexOf(logs, podStart(pods, 250));
   const text = `${pods.slice(0, clash)}    - name: graphdata-alluxio-domain\n      emptyDir: {}${pods.slice(clash + logs.length)}`;
 
   it('injects every pod and warns about the late one at its own line', () => {
@@ -72,12 +73,12 @@ describe('inject and validate on a long stream', () => {
     expect(result.sites.filter((s) => s.result.changed)).toHaveLength(n);
     const warnings = result.diagnostics.filter((d) => d.code === 'domain-socket-conflict');
     expect(warnings).toEqual([
-      expect.objectContaining({ file: 'big.yaml', line: lineOf(text, '  volumes:', podStart(text, 550)), column: 3 }),
+      expect.objectContaining({ file: 'big.yaml', line: lineOf(text, '  volumes:', podStart(text, 250)), column: 3 }),
     ]);
   });
 
   it('validate points at a placeholder in a late document', () => {
-    const at = text.indexOf('      image: ', podStart(text, 590));
+    const at = text.indexOf('      image: ', podStart(text, 290));
     const bad = `${text.slice(0, at)}      image: xxx:xxx\n${text.slice(text.indexOf('\n', at) + 1)}`;
     const report = validateSources([{ file: 'big.yaml', text: bad }], defaultPolicy());
     const found = report.diagnostics.filter((d) => d.code === 'placeholder');

@@ -15,7 +15,7 @@ const manifests = fileURLToPath(new URL('../../fixtures/manifests/', import.meta
 const lineOf = (text: string, needle: string, from = 0): number =>
   text.slice(0, text.indexOf(needle, from)).split('\n').length;
 
-describe('parseYamlSource', () => {
+describe('parseYamlSource', { timeout: 60_000 }, () => {
   it('resolves plain scalars as the YAML 1.2 core schema of `yaml` does', () => {
     const scalars = [
       '1',
