@@ -15,6 +15,7 @@ import { prefixPath } from '../diagnostics.js';
 import { nameRule } from './names.js';
 import { placeholderRule } from './placeholders.js';
 import { placementRule } from './placement.js';
+import { policyDocumentRule } from './policy-document.js';
 import { requestAboveLimitRule } from './resources.js';
 import { schemaRule } from './schema.js';
 import { servedApiRule } from './served-api.js';
@@ -26,6 +27,7 @@ export const RULES: readonly Rule[] = [
   identityRule,
   servedApiRule,
   nameRule,
+  policyDocumentRule,
   schemaRule,
   placeholderRule,
   minAboveMaxRule,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { Diagnostic } from '../../../policies/diagnostics.js';
+import { type Diagnostic, formatDiagnostic } from '../../../policies/diagnostics.js';
 import { runCli as cli } from './run-cli.js';
 import { DEFAULT_POLICY_FILE } from '../../fixtures/policy.js';
 
@@ -173,6 +173,35 @@ describe('kubectl graphdata validate', () => {
     expect(report.diagnostics).toEqual([
       expect.objectContaining({ severity: 'error', code: 'executor-off-cache-nodes' }),
     ]);
+  });
+
+  it('checks graphdata policy documents with the same schema and messages as --policy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gd-validate-'));
+    const policy = join(dir, 'policy.yaml');
+    writeFileSync(
+      policy,
+      readFileSync(DEFAULT_POLICY_FILE, 'utf8')
+        .replace('mode: Audit', 'mode: Enforse')
+        .replace('  cache: alluxio', '  cahce: alluxio')
+        .replace('weight: 50', 'weight: 500'),
+    );
+    const { code, report } = await validateJson(['-f', policy]);
+    expect(code).toBe(1);
+    expect(report.diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ['policy-enum', 'spec.mode'],
+      ['policy-additionalProperties', 'spec.cahce'],
+      ['policy-maximum', 'spec.placement.weight'],
+    ]);
+    expect(report.diagnostics[0]).toMatchObject({
+      line: lineOf(policy, 'mode: Enforse'),
+      hint: 'did you mean "Enforce"?',
+    });
+    // --policy refuses the same file with the very same lines.
+    const asPolicy = await cli(['validate', '-f', fixture('spark-good.yaml'), '--policy', policy]);
+    expect(asPolicy.code).toBe(1);
+    for (const d of report.diagnostics) expect(asPolicy.stderr).toContain(formatDiagnostic(d));
+    // And a policy --policy accepts, validate accepts.
+    expect((await cli(['validate', '-f', DEFAULT_POLICY_FILE])).code).toBe(0);
   });
 
   it('reports YAML syntax errors with their position', async () => {
