@@ -5,7 +5,9 @@ import { splitPath, type Diagnostic } from '../policies/diagnostics.js';
 import type { Policy } from '../policies/model.js';
 import { checkApi } from '../policies/api-catalog.js';
 import { prefixPath, type Segments } from '../policies/diagnostics.js';
+import { inject } from '../policies/engine.js';
 import { isList } from '../policies/k8s.js';
+import { namespaceOf, podSites } from '../policies/pod-sites.js';
 import { isRemovedApi } from '../policies/rules/autoscaling.js';
 import { checkObject, type KubeObject, ruleContext } from '../policies/rules/index.js';
 import { isObject } from '../policies/rules/types.js';
@@ -31,7 +33,11 @@ export function locate(d: Diagnostic, doc: LocatedDocument): Diagnostic {
   return { ...d, file: doc.file, ...(position ?? {}) };
 }
 
-export function validateSources(inputs: readonly InputFile[], policy: Policy): ValidationReport {
+export function validateSources(
+  inputs: readonly InputFile[],
+  policy: Policy,
+  opts: { namespace?: string | undefined } = {},
+): ValidationReport {
   const diagnostics: Diagnostic[] = [];
   const documents: LocatedDocument[] = [];
   for (const input of inputs) {
@@ -61,10 +67,28 @@ export function validateSources(inputs: readonly InputFile[], policy: Policy): V
       continue;
     }
     diagnostics.push(...checkObject(doc.source.value, ctx).map((d) => locate(d, doc)));
+    diagnostics.push(...engineWarnings(doc, policy, opts.namespace ?? 'default'));
     noteUnchecked(doc.source.value, [], doc, unchecked);
   }
   for (const [group, u] of unchecked) diagnostics.push(notChecked(group, u));
   return { diagnostics, documents, objects: ctx.objects.length, files: inputs.length };
+}
+
+/**
+ * What `inject` and `explain` would warn about (no target container, a clash with what
+ * the pod has, an unknown profile, a floating image), for every pod and pod template:
+ * a CI gate that passes them would let the webhook skip or half-inject those pods.
+ */
+function engineWarnings(doc: LocatedDocument, policy: Policy, namespace: string): Diagnostic[] {
+  const value = doc.source.value;
+  return podSites(value).flatMap((site) =>
+    inject(site.pod, policy, { namespace: namespaceOf(value, site, namespace) }).diagnostics.map((d) => {
+      // Engine paths are relative to the pod; a finding without one belongs to the pod as a whole.
+      const path = d.path ? prefixPath(site.path, d.path) : undefined;
+      const position = doc.source.position(path ? splitPath(path) : site.path);
+      return { ...d, ...(path ? { path } : {}), file: doc.file, ...(position ?? {}) };
+    }),
+  );
 }
 
 /** Objects of one API group graphdata knows nothing about. */

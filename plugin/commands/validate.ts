@@ -15,6 +15,11 @@ export class ValidateCommand extends GraphdataCommand {
       autoscaling/v2beta2, socket path and client jar mismatches, executors kept off
       the cache nodes, hard-coded 19998 under Fluid, missing volumes, the policy's limits.
 
+      Pods and pod templates also go through the injection engine: every warning
+      \`inject\` would print (no target container, a clash with what the pod has, an
+      unknown profile, a floating image) is a finding here. graphdata's own policy
+      documents are checked as --policy checks them.
+
       An apiVersion or kind that a group graphdata knows does not serve is an error
       (sparkoperator.k8s.io/v1beta1, a Pod in v2); objects of other API groups are
       listed once per group as not checked.
@@ -53,7 +58,7 @@ export class ValidateCommand extends GraphdataCommand {
     ]);
     const inputs = await readInputs(this.files, this.context.stdin);
     const policy = await loadPolicyForCli(this.policy);
-    const report = validateSources(inputs, policy);
+    const report = validateSources(inputs, policy, { namespace: this.namespace });
     if (report.objects === 0 && report.diagnostics.length === 0) throw noObjects(this.files, inputs);
     let serverFailure: UserError | undefined;
     if (this.server) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -202,6 +202,32 @@ describe('kubectl graphdata validate', () => {
     for (const d of report.diagnostics) expect(asPolicy.stderr).toContain(formatDiagnostic(d));
     // And a policy --policy accepts, validate accepts.
     expect((await cli(['validate', '-f', DEFAULT_POLICY_FILE])).code).toBe(0);
+  });
+
+  it('runs pods and pod templates through the engine: every inject warning is a validate warning', async () => {
+    const file = fixture('engine-warnings.yaml');
+    const { code, report } = await validateJson(['-f', file]);
+    expect(code).toBe(0);
+    expect(report.diagnostics.map((d) => [d.severity, d.code, d.line])).toEqual([
+      ['warning', 'no-target-container', lineOf(file, 'containers:')],
+      ['warning', 'unknown-profile', lineOf(file, 'graphdata.io/profile: fast-lane')],
+      ['warning', 'images-skipped', lineOf(file, 'apache/spark:latest')],
+      ['warning', 'domain-socket-conflict', lineOf(file, '- name: graphdata-alluxio-domain')],
+    ]);
+    expect((await cli(['validate', '-f', file, '--strict'])).code).toBe(1);
+  });
+
+  it('prints every warning inject prints for each fixture, at the same place, with the same words', async () => {
+    const dir = fileURLToPath(new URL('../../fixtures/manifests/', import.meta.url));
+    let seen = 0;
+    for (const name of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
+      const injected = await cli(['inject', '-f', join(dir, name)]);
+      const validated = await cli(['validate', '-f', join(dir, name)]);
+      const warnings = injected.stderr.split(/\n(?! )/).filter((w) => w.includes(' warning '));
+      for (const w of warnings) expect(validated.stdout, name).toContain(w);
+      seen += warnings.length;
+    }
+    expect(seen).toBeGreaterThanOrEqual(5);
   });
 
   it('reports YAML syntax errors with their position', async () => {
