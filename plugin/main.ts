@@ -1,6 +1,6 @@
 // Entry point of `kubectl graphdata` (the kubectl-graphdata executable).
 import type { Writable } from 'node:stream';
-import { Cli, Command, type Command as CommandInstance } from 'clipanion';
+import { Cli, Command, type CommandClass, type Command as CommandInstance } from 'clipanion';
 import { COMMANDS } from './commands/index.js';
 import {
   commandHelp,
@@ -24,7 +24,7 @@ class VersionFlagCommand extends Command {
   }
 }
 
-export function buildCli(): Cli {
+export function buildCli(commands: readonly CommandClass[] = COMMANDS): Cli {
   const cli = new Cli({
     binaryLabel: 'kubectl graphdata',
     binaryName: 'kubectl graphdata',
@@ -32,7 +32,7 @@ export function buildCli(): Cli {
     enableColors: false,
   });
   cli.register(VersionFlagCommand);
-  for (const command of COMMANDS) cli.register(command);
+  for (const command of commands) cli.register(command);
   return cli;
 }
 
@@ -49,10 +49,24 @@ const isHelpFlag = (a: string): boolean => a === '--help' || a === '-h';
 
 /** Runs the CLI; returns the exit code: 0 ok, 1 errors found or failed, 2 usage mistake. */
 export async function runCli(argv: string[], streams: CliStreams): Promise<number> {
-  const cli = buildCli();
   const context = { stdin: streams.stdin, stdout: streams.stdout, stderr: streams.stderr } as unknown as Parameters<
     Cli['process']
   >[1];
+  // Compiling clipanion's parser for every command is a good part of a short command's
+  // start-up: the command(s) the first word names are tried alone first. Help and every
+  // usage error take the full path below, so what they print never depends on this.
+  const named = argv.some(isHelpFlag) ? [] : COMMANDS.filter((c) => c.paths?.some((p) => p[0] === argv[0]));
+  if (named.length) {
+    const alone = buildCli(named);
+    let command: CommandInstance | undefined;
+    try {
+      command = alone.process(argv, context);
+    } catch {
+      command = undefined;
+    }
+    if (command) return alone.run(command, context);
+  }
+  const cli = buildCli();
   const beforeDashes = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
   if (argv.length === 0 || beforeDashes.some(isHelpFlag) || (argv.length === 1 && argv[0] === 'help')) {
     const help = helpFor(cli, argv[0] === 'help' ? [] : beforeDashes);

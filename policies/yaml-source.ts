@@ -8,7 +8,8 @@
 // would read differently from `yaml` (anchors, aliases, tags, directives) and documents
 // with errors go to `yaml` whole, so values and error messages stay those of `yaml`.
 import { FAILSAFE_SCHEMA, Type, load as loadFast } from 'js-yaml';
-import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, isPair, type Document, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter as LineCounterType, Node } from 'yaml';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 
 export interface SourceDocument {
@@ -27,6 +28,15 @@ export interface ParsedSource {
 }
 
 type Position = { line: number; column: number };
+
+// `yaml` is loaded on first use: a clean input needs only js-yaml, and a short command's
+// start-up should not pay for the second parser.
+type YamlModule = typeof import('yaml');
+let yamlModule: YamlModule | undefined;
+const yaml = (): YamlModule => {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule;
+  return yamlModule;
+};
 
 export function parseYamlSource(text: string, file = '<stdin>'): ParsedSource {
   const diagnostics: Diagnostic[] = [];
@@ -147,8 +157,12 @@ function loadOne(source: string): unknown {
 function lazyPosition(source: string, firstLine: number): SourceDocument['position'] {
   return (path) => {
     if (cache?.source !== source) {
-      const lineCounter = new LineCounter();
-      const [doc] = parseAllDocuments(source, { lineCounter, prettyErrors: false, uniqueKeys: true }) as Document[];
+      const lineCounter = new (yaml().LineCounter)();
+      const [doc] = yaml().parseAllDocuments(source, {
+        lineCounter,
+        prettyErrors: false,
+        uniqueKeys: true,
+      }) as Document[];
       cache = { source, at: doc ? positionIn(doc, lineCounter, firstLine) : () => undefined };
     }
     return cache.at(path);
@@ -156,7 +170,7 @@ function lazyPosition(source: string, firstLine: number): SourceDocument['positi
 }
 let cache: { source: string; at: (path: readonly (string | number)[]) => Position | undefined } | undefined;
 
-function positionIn(doc: Document, lineCounter: LineCounter, firstLine: number) {
+function positionIn(doc: Document, lineCounter: LineCounterType, firstLine: number) {
   return (path: readonly (string | number)[]): Position | undefined => {
     const offset = nodeAt(doc.contents, path)?.range?.[0];
     if (offset === undefined) return undefined;
@@ -173,6 +187,7 @@ function parseExact(
   documents: SourceDocument[],
   diagnostics: Diagnostic[],
 ): ParsedSource {
+  const { LineCounter, parseAllDocuments } = yaml();
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   // parseAllDocuments returns an EmptyStream (not an array) for empty input.
@@ -204,6 +219,7 @@ function parseExact(
  * points at its key, so the reported line is where the user reads the field name.
  */
 function nodeAt(root: unknown, path: readonly (string | number)[]): Node | undefined {
+  const { isMap, isPair, isScalar, isSeq } = yaml();
   let current = root as Node | null | undefined;
   let best: Node | undefined = current ?? undefined;
   for (const segment of path) {

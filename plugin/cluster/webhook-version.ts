@@ -1,7 +1,6 @@
 // The webhook's version for `version`: found through its MutatingWebhookConfiguration,
 // asked at GET /version (directly for a URL endpoint, through the apiserver's service
 // proxy for an in-cluster Service). Bounded in time; never an error for `version`.
-import { request } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { WEBHOOK_NAME } from '../../common/registration.js';
 import { deadline, describe } from './server-version.js';
@@ -57,7 +56,9 @@ export async function fetchWebhookVersion(
   }
 }
 
-function httpsGet(url: string, ca: string, signal: AbortSignal): Promise<string> {
+async function httpsGet(url: string, ca: string, signal: AbortSignal): Promise<string> {
+  // Imported here: node:https pulls in TLS, which `version --client` never needs.
+  const { request } = await import('node:https');
   return new Promise((resolve, reject) => {
     const req = request(url, { ca, signal }, (res) => {
       let body = '';

@@ -1,4 +1,5 @@
 // Renders bench/results.json as BENCHMARKS.md and as the README's table.
+import type { OfflineFigures } from './offline.js';
 import type { PluginStartFigures } from './plugin-start.js';
 import type { WebhookCase } from './webhook-load.js';
 
@@ -11,6 +12,8 @@ export interface BenchResults {
   webhook: WebhookCase[];
   webhookRssAfter10kMiB: number;
   plugin: PluginStartFigures;
+  /** Absent from runs made before the offline section existed. */
+  offline?: OfflineFigures;
 }
 
 interface Row {
@@ -67,6 +70,50 @@ function rows(r: BenchResults): Row[] {
       target: '≤ 1.5×',
       met: value / p.floorMs <= 1.5,
     });
+  }
+  out.push(...offlineRows(r.offline));
+  return out;
+}
+
+const secs = (x: number) => `${x.toFixed(1)} s`;
+
+/** inject, inject --diff and validate beside js-yaml parsing the same file; 20k beside 10k. */
+function offlineRows(offline: OfflineFigures | undefined): Row[] {
+  if (!offline) return [];
+  const out: Row[] = [];
+  const commands = [
+    ['inject', '`inject -f`', '≤ 2×'],
+    ['diff', '`inject --diff -f`', '—'],
+    ['validate', '`validate -f`', '≤ 2×'],
+  ] as const;
+  for (const size of offline.sizes) {
+    const label = `${size.pods.toLocaleString('en')} executor pods (${size.megabytes.toFixed(0)} MB)`;
+    for (const [key, name, target] of commands) {
+      const run = size[key];
+      const ratio = run.seconds / size.floor.seconds;
+      out.push({
+        what: `${name}, ${label}`,
+        ours: `${secs(run.seconds)}, ${run.peakRssMiB.toFixed(0)} MiB peak`,
+        floor: `${secs(size.floor.seconds)} js-yaml parse`,
+        ratio: x2(ratio),
+        target: target === '—' ? '< 1 GiB' : `${target}, < 1 GiB`,
+        met: (target === '—' || ratio <= 2) && run.peakRssMiB < 1024,
+      });
+    }
+  }
+  const [small, large] = offline.sizes;
+  if (small && large && large.pods === 2 * small.pods) {
+    for (const [key, name] of commands) {
+      const ratio = large[key].seconds / small[key].seconds;
+      out.push({
+        what: `${name}: ${large.pods.toLocaleString('en')} pods beside ${small.pods.toLocaleString('en')}`,
+        ours: secs(large[key].seconds),
+        floor: secs(small[key].seconds),
+        ratio: x2(ratio),
+        target: '≤ 2.2×',
+        met: ratio <= 2.2,
+      });
+    }
   }
   return out;
 }

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { benchOffline } from './offline.js';
 import { benchPluginStart } from './plugin-start.js';
 import { REPO_ROOT } from '../support/spawn-webhook.js';
 import { renderBenchmarks, renderReadmeTable, type BenchResults } from './report.js';
@@ -21,6 +22,8 @@ const { cases: webhook, rssAfter10kMiB } = await benchWebhookLoad({
 });
 say('plugin start-up beside node -e 0…');
 const plugin = benchPluginStart(quick ? 5 : 15);
+say('offline: inject and validate on streams of realistic executor pods beside a js-yaml parse…');
+const offline = await benchOffline(quick ? [2_000, 4_000] : [10_000, 20_000], say);
 
 const results: BenchResults = {
   date: new Date().toISOString(),
@@ -35,6 +38,7 @@ const results: BenchResults = {
   webhook,
   webhookRssAfter10kMiB: rssAfter10kMiB,
   plugin,
+  offline,
 };
 
 mkdirSync(join(REPO_ROOT, 'bench'), { recursive: true });
