@@ -1,6 +1,7 @@
 // The injection engine: one pure function shared by the webhook and the plugin
 // (`inject`, `explain`), as Istio shares one injector between its webhook and
 // `istioctl kube-inject`.
+import { klona } from 'klona/json';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { writeInjectedAnnotation, type InjectedRecord } from './injected-annotation.js';
 import type { Pod } from './k8s.js';
@@ -117,7 +118,8 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
     ...(opts.namespaceLabels ? { namespaceLabels: opts.namespaceLabels } : {}),
     ...(opts.datasetUid ? { datasetUid: opts.datasetUid } : {}),
   };
-  let draft: Pod = structuredClone(pod);
+  // klona's JSON clone: several times faster than structuredClone on a real-size pod (BENCHMARKS.md).
+  let draft: Pod = klona(pod);
   const actions: Action[] = [];
   for (const mutator of MUTATORS) {
     if (!workload.mutators.includes(mutator.name)) continue;
