@@ -1,6 +1,8 @@
 // Hard-coded 19998 where Fluid runs Alluxio: Fluid gives each runtime's master a
 // random port, so `alluxio://host:19998` and `alluxio.master.rpc.port=19998` reach
-// nothing (or another tenant's master).
+// nothing (or another tenant's master). A URL naming the policy's own Alluxio master
+// (cache: alluxio) is not a Fluid address: a job may read the shared cluster while a
+// Fluid dataset sits in the same namespace.
 import { diagnostic, joinPath, type Diagnostic } from '../diagnostics.js';
 import { fluidNeighbour, isWorkloadKind, type KubeObject, type RuleContext, type Rule } from './types.js';
 import { walkStrings } from './walk.js';
@@ -10,17 +12,36 @@ const FIXED_PORT: readonly RegExp[] = [
   /alluxio\.master\.(?:rpc\.)?port[=:]\s*19998\b/,
 ];
 const PORT_KEY = /alluxio\.master\.(?:rpc\.)?port$/;
+const URL_AUTHORITY = /alluxio:\/\/([^/\s:,]+:19998)\b/g;
+
+/** `host:port` of the masters the policy points clients at (only when it is not in Fluid mode). */
+function policyMasters(ctx: RuleContext): Set<string> {
+  if (ctx.spec.cache === 'fluid') return new Set();
+  const { hostname, rpcPort, addresses } = ctx.spec.alluxio.master;
+  return new Set(addresses?.length ? addresses : [`${hostname}:${rpcPort}`]);
+}
+
+/** Every 19998 in the text is an `alluxio://` URL of the policy's own master. */
+function onlyPolicyMasters(text: string, masters: Set<string>): boolean {
+  if (!masters.size || FIXED_PORT[1]!.test(text)) return false;
+  const authorities = [...text.matchAll(URL_AUTHORITY)].map((m) => m[1]!);
+  return authorities.length > 0 && authorities.every((a) => masters.has(a));
+}
 
 /** Why this object is in Fluid territory, or undefined when it is not. */
-function fluidReason(obj: KubeObject, ctx: RuleContext): string | undefined {
-  if (ctx.spec.cache === 'fluid') return `policy ${ctx.policy.name} uses Fluid`;
+function fluidReason(obj: KubeObject, ctx: RuleContext): { reason: string; dataset?: string } | undefined {
+  if (ctx.spec.cache === 'fluid') return { reason: `policy ${ctx.policy.name} uses Fluid` };
   const fluid = fluidNeighbour(obj, ctx, ['Dataset', 'AlluxioRuntime']);
   if (!fluid) return undefined;
   // A runtime that pins its master port makes 19998 legitimate.
   const pinned =
     fluidNeighbour(obj, ctx, ['AlluxioRuntime'], (o) => Number(o.spec?.master?.ports?.rpc) === 19998) !== undefined;
   const name = fluid.metadata?.name;
-  return pinned ? undefined : `${fluid.kind}${name ? ` ${name}` : ''} is in the same input`;
+  if (pinned) return undefined;
+  return {
+    reason: `${fluid.kind}${name ? ` ${name}` : ''} is in the same input`,
+    ...(fluid.kind === 'Dataset' && name ? { dataset: name } : {}),
+  };
 }
 
 export const fluidPortRule: Rule = {
@@ -29,22 +50,23 @@ export const fluidPortRule: Rule = {
     'hard-coded Alluxio master port 19998 where Fluid assigns random ports (policy cache: fluid, or a Fluid Dataset/AlluxioRuntime alongside)',
   appliesTo: isWorkloadKind,
   check(obj, ctx) {
-    const reason = fluidReason(obj, ctx);
-    if (!reason) return [];
+    const fluid = fluidReason(obj, ctx);
+    if (!fluid) return [];
+    const masters = policyMasters(ctx);
     const out: Diagnostic[] = [];
     walkStrings(obj, (text, path, key) => {
       const fixed =
         FIXED_PORT.some((re) => re.test(text)) ||
         (typeof key === 'string' && PORT_KEY.test(key) && text.trim() === '19998');
-      if (!fixed) return;
+      if (!fixed || onlyPolicyMasters(text, masters)) return;
       out.push(
         diagnostic(
           'error',
           'fluid-fixed-port',
-          `hard-coded Alluxio master port 19998, but Fluid assigns the master a random port (${reason})`,
+          `hard-coded Alluxio master port 19998, but Fluid assigns the master a random port (${fluid.reason})`,
           {
             path: joinPath(path),
-            hint: 'read the dataset through its PVC, or drop the host:port and let graphdata inject the master address from the runtime',
+            hint: `mount the dataset's PVC (claimName: ${fluid.dataset ?? 'the Dataset name'}) and read its files there, or pin the runtime's port with AlluxioRuntime spec.master.ports.rpc: 19998`,
           },
         ),
       );

@@ -17,7 +17,23 @@ describe('fluid-fixed-port', () => {
       'spec.arguments[0]',
       'spec.sparkConf["spark.hadoop.alluxio.master.rpc.port"]',
     ]);
-    expect(ds[0]).toMatchObject({ severity: 'error', hint: expect.stringContaining('inject') });
+    // The hint offers what exists (Fluid's PVC, a pinned port), not a runtime lookup graphdata does not do.
+    expect(ds[0]).toMatchObject({
+      severity: 'error',
+      hint: "mount the dataset's PVC (claimName: logs) and read its files there, or pin the runtime's port with AlluxioRuntime spec.master.ports.rpc: 19998",
+    });
+  });
+
+  it("stays quiet on a URL of the policy's own Alluxio master, unless the policy itself is in Fluid mode", () => {
+    const shared = sparkApp({ spec: { arguments: ['alluxio://alluxio-master-0.alluxio:19998/input/words.txt'] } });
+    expect(run([dataset(), shared], {}, fluidPortRule)).toEqual([]);
+    // The policy's HA addresses count the same way; a different host next to them does not.
+    const ha = { alluxio: { master: { addresses: ['m-0.alluxio:19998', 'm-1.alluxio:19998'] } } };
+    const both = sparkApp({
+      spec: { arguments: ['alluxio://m-1.alluxio:19998/a', 'alluxio://logs-master-0.x:19998/b'] },
+    });
+    expect(run([dataset(), both], ha, fluidPortRule).map((d) => d.path)).toEqual(['spec.arguments[1]']);
+    expect(run([dataset(), shared], { cache: 'fluid' }, fluidPortRule)).toHaveLength(1);
   });
 
   it('fires when the policy cache mode is fluid, also on -D options in pods', () => {
