@@ -1,5 +1,6 @@
 // AdmissionReview in, AdmissionReview out. No HTTP here: the server hands us the
 // decoded body and sends back what we return, so this is testable without sockets.
+import type { NamespaceIndex } from '../common/namespace-index.js';
 import { inject, type InjectionResult } from '../policies/engine.js';
 import { warningText } from '../policies/diagnostics.js';
 import type { Pod } from '../policies/k8s.js';
@@ -62,15 +63,24 @@ export interface AdmissionResult {
 const isPodCreate = (r: AdmissionRequest): boolean =>
   r.operation === 'CREATE' && r.kind?.kind === 'Pod' && (r.kind.group ?? '') === '' && !r.subResource;
 
+export interface MutateContext {
+  /** Namespace labels (PodSecurity level, profile namespaceSelector); absent without a cluster. */
+  namespaces?: NamespaceIndex;
+}
+
 /** Mutation fails open: an internal error admits the pod unchanged, with a warning. */
-export function mutate(request: AdmissionRequest, policy: Policy): AdmissionResult {
+export function mutate(request: AdmissionRequest, policy: Policy, ctx: MutateContext = {}): AdmissionResult {
   const uid = request.uid;
   if (!isPodCreate(request)) return { response: { uid, allowed: true }, outcome: 'ignored' };
   const pod = request.object;
   if (typeof pod !== 'object' || pod === null || Array.isArray(pod))
     throw new MalformedReview('request.object must be the Pod being created');
   try {
-    const injection = inject(pod as Pod, policy, request.namespace ? { namespace: request.namespace } : {});
+    const namespaceLabels = request.namespace ? ctx.namespaces?.labels(request.namespace) : undefined;
+    const injection = inject(pod as Pod, policy, {
+      ...(request.namespace ? { namespace: request.namespace } : {}),
+      ...(namespaceLabels ? { namespaceLabels } : {}),
+    });
     const warnings = injection.diagnostics.map(warningText);
     const response: AdmissionResponse = { uid, allowed: true, ...(warnings.length ? { warnings } : {}) };
     if (!injection.changed) return { response, outcome: 'unchanged', injection };

@@ -13,11 +13,12 @@ import {
   watchServingCert,
 } from '../certs/store.js';
 import { packageRoot } from '../common/package-root.js';
+import { webhookKubeConfig } from '../common/cluster-config.js';
 import { POLICY_FILE_HINT, PolicyFileError } from '../common/policy-file.js';
 import { filePolicyStore } from './policy-store.js';
 import { DEFAULT_LIMITS, buildServer } from './server.js';
 
-const USAGE = `Usage: npm start -- [--port 8443] [--host 127.0.0.1] [--policy FILE] [--log-level info]
+const USAGE = `Usage: npm start -- [--port 8443] [--host 127.0.0.1] [--policy FILE] [--kubeconfig FILE] [--log-level info]
                     [--cert-dir DIR | --tls-cert FILE --tls-key FILE | --dev-cert-dir DIR]
                     [--drain 5s] [--shutdown-timeout 20s] [--max-connections ${DEFAULT_LIMITS.maxConnections}]
 
@@ -34,6 +35,10 @@ Certificates, one of two modes:
                they are and never written to; a missing, mismatched or expired file
                stops the start with the file and the reason.
 Either way, changed files are served to new connections without a restart.
+
+Cluster: with --kubeconfig FILE, or inside a cluster (its service account), namespaces
+are watched (list, watch) for their labels: PodSecurity levels and profile
+namespaceSelectors. Without a cluster, pods are injected from the policy alone.
 
 Shutdown: on SIGTERM /readyz answers 503 at once, requests are still served for
 --drain, then the listener closes and in-flight requests finish; after
@@ -84,6 +89,7 @@ async function main(): Promise<number> {
         'tls-key': { type: 'string' },
         'dev-cert-dir': { type: 'string' },
         policy: { type: 'string' },
+        kubeconfig: { type: 'string' },
         drain: { type: 'string', default: '5s' },
         'shutdown-timeout': { type: 'string', default: '20s' },
         'max-connections': { type: 'string', default: String(DEFAULT_LIMITS.maxConnections) },
@@ -119,6 +125,21 @@ async function main(): Promise<number> {
     return 1;
   }
 
+  let kubeConfig;
+  try {
+    kubeConfig = await webhookKubeConfig(args.kubeconfig);
+  } catch (error) {
+    process.stderr.write(
+      `error: cannot load --kubeconfig ${args.kubeconfig}: ${(error as Error).message}\n  hint: pass a readable kubeconfig file, or omit --kubeconfig to run without a cluster\n`,
+    );
+    return 1;
+  }
+  // Namespace labels for PodSecurity levels and profile namespaceSelectors; errors are logged once the logger exists.
+  let logWatchError: (error: unknown) => void = () => undefined;
+  const namespaces = kubeConfig
+    ? (await import('../common/namespace-index.js')).watchNamespaces(kubeConfig, { onError: (e) => logWatchError(e) })
+    : undefined;
+
   let files: ServingFiles;
   let cert: ServingCert;
   let generated: { reasons: string[] } | undefined;
@@ -141,10 +162,22 @@ async function main(): Promise<number> {
   const server = buildServer({
     tls: { cert: cert.certPem, key: cert.keyPem },
     policies,
+    ...(namespaces ? { namespaces } : {}),
     limits: { maxConnections },
     logger: { level: args['log-level'] ?? 'info' },
   });
   const log = server.app.log;
+  logWatchError = (error) =>
+    log.warn({ reason: (error as Error)?.message ?? String(error) }, 'namespace watch failed; retrying');
+  if (namespaces) {
+    // Serve either way: until the first list arrives, pods are injected as without a cluster.
+    const synced = await Promise.race([
+      namespaces.synced.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(resolve, 10_000, false).unref()),
+    ]);
+    if (synced) log.info('namespace labels synced');
+    else log.warn('namespace labels not synced after 10 s; injecting without them until they are');
+  }
   if (generated) log.info({ files, reasons: generated.reasons }, 'generated dev certificates');
 
   const watcher = watchServingCert(files, cert, {
@@ -170,6 +203,7 @@ async function main(): Promise<number> {
     const margin = Math.min(500, shutdownMs / 10);
     const { forced } = await server.shutdown({ drainMs: drain, timeoutMs: shutdownMs - margin });
     watcher.close();
+    await namespaces?.stop();
     if (forced) log.warn({ connections: forced }, 'closed connections still open at the shutdown timeout');
     log.info('stopped');
     process.exit(0);

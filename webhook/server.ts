@@ -5,6 +5,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { NamespaceIndex } from '../common/namespace-index.js';
 import { ENGINE_VERSION } from '../policies/version.js';
 import { MalformedReview, mutate, parseReview, reviewResponse } from './admission.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -93,6 +94,8 @@ function nestingBeyond(json: Buffer, max: number): number {
 export interface ServerOptions {
   tls: { cert: string; key: string };
   policies: PolicyStore;
+  /** Namespace labels from an informer; absent when the webhook runs without a cluster. */
+  namespaces?: NamespaceIndex;
   metrics?: Metrics;
   limits?: Partial<ServerLimits>;
   /** fastify logger options; false silences it (tests). */
@@ -194,7 +197,7 @@ export function buildServer(opts: ServerOptions): WebhookServer {
     const started = process.hrtime.bigint();
     const admission = parseReview(request.body);
     const policy = opts.policies.current();
-    const result = mutate(admission, policy);
+    const result = mutate(admission, policy, opts.namespaces ? { namespaces: opts.namespaces } : {});
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.duration.observe({ webhook: 'mutate' }, seconds);
     metrics.requests.inc({ webhook: 'mutate', outcome: result.outcome, dry_run: String(Boolean(admission.dryRun)) });

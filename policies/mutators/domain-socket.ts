@@ -47,9 +47,9 @@ export function socketPlan(pod: Pod, { spec, namespaceLabels }: MutationContext)
       blocked: {
         mutator: 'domain-socket',
         outcome: 'skipped',
-        subject: `volume ${DOMAIN_SOCKET_VOLUME}`,
-        path: 'spec.volumes',
-        reason: `the namespace enforces PodSecurity ${level}, which forbids hostPath volumes; the socket was not mounted and short-circuit reads are off`,
+        subject: 'domain socket',
+        // Short: the whole warning, hint included, must fit the apiserver's 256 characters.
+        reason: `PodSecurity ${level} forbids its hostPath; not mounted, short-circuit reads off`,
         hint: `use PVC mode: set alluxio.domainSocket.persistentVolumeClaim (e.g. ${HELM_SOCKET_CLAIM}) in the policy`,
       },
     };

@@ -23,7 +23,8 @@ export type DatasetLabel = { key: string } | { problem: string; hint: string };
 export function fluidDatasetLabel(namespace: string, dataset: string, uid?: string): DatasetLabel {
   if (dataset.length > 63 || !DNS1035_LABEL.test(dataset)) {
     return {
-      problem: `${JSON.stringify(dataset)} is not a Fluid Dataset name (a DNS-1035 label: lower-case letters, digits and '-', starting with a letter, at most 63 characters)`,
+      // The value is the user's: shown shortened so the warning keeps its hint within 256 characters.
+      problem: `${JSON.stringify(dataset.length > 40 ? `${dataset.slice(0, 40)}…` : dataset)} is not a Fluid Dataset name (lower-case letters, digits and '-', starting with a letter, at most 63 characters)`,
       hint: "set the annotation to the name of a Dataset in the pod's namespace",
     };
   }

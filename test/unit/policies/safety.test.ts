@@ -6,6 +6,7 @@ import { inject } from '../../../policies/engine.js';
 import { readInjectedAnnotation } from '../../../policies/injected-annotation.js';
 import type { Container, Pod } from '../../../policies/k8s.js';
 import { ANNOTATION_INJECTED } from '../../../policies/model.js';
+import { warningText } from '../../../policies/diagnostics.js';
 import { graphscopeEnginePod, sparkDriverPod, sparkExecutorPod } from '../../fixtures/pods.js';
 import { rng } from '../../fixtures/random-pods.js';
 import { defaultPolicy, policyWith } from '../../fixtures/policy.js';
@@ -38,6 +39,8 @@ describe('PodSecurity: injection never gets a pod denied', () => {
       const warning = r.diagnostics.find((d) => d.code === 'domain-socket-skipped')!;
       expect(warning.message).toContain(`PodSecurity ${level === 'baseline' ? 'baseline' : 'restricted'}`);
       expect(warning.hint).toContain('alluxio.domainSocket.persistentVolumeClaim');
+      // As kubectl shows it: the fix survives the apiserver's 256-character limit.
+      expect(warningText(warning)).toContain('persistentVolumeClaim (e.g. alluxio-worker-domain-socket) in the policy');
     },
   );
 
