@@ -1,6 +1,6 @@
 // Commands that talk to a cluster, when the cluster is missing, silent or says no:
 // the error says which, and `validate --server` keeps its offline findings.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,25 +8,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_KUBECONFIG } from '../../../plugin/kube.js';
+import { writeKubeconfig } from '../../support/kubeconfig.js';
 import { runCli as cli } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gd-cluster-access-'));
 const LEGACY = fileURLToPath(new URL('../../fixtures/manifests/legacy-cn.yaml', import.meta.url));
-
-function kubeconfig(name: string, server: string): string {
-  const file = join(dir, `kubeconfig-${name}`);
-  writeFileSync(
-    file,
-    `apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "${server}", insecure-skip-tls-verify: true}}]
-users: [{name: u, user: {token: t}}]
-contexts: [{name: x, context: {cluster: c, user: u}}]
-current-context: x
-`,
-  );
-  return file;
-}
 
 /** No $KUBECONFIG, a home without ~/.kube/config, not in a pod: nothing to connect with. */
 const NOTHING = { KUBECONFIG: '', HOME: mkdtempSync(join(tmpdir(), 'gd-home-')), KUBERNETES_SERVICE_HOST: '' };
@@ -52,8 +38,8 @@ beforeAll(async () => {
   await new Promise<void>((ok) => apiserver.listen(0, '127.0.0.1', ok));
 });
 afterAll(() => apiserver.close());
-const up = () => kubeconfig('up', `http://127.0.0.1:${(apiserver.address() as AddressInfo).port}`);
-const down = () => kubeconfig('down', 'https://127.0.0.1:1');
+const up = () => writeKubeconfig({ up: `http://127.0.0.1:${(apiserver.address() as AddressInfo).port}` });
+const down = () => writeKubeconfig({ down: 'https://127.0.0.1:1' });
 
 describe('no kubeconfig at all', { timeout: 20_000 }, () => {
   it('validate --server and explain pod/NAME say so, exit 1, and never show client-node errors', async () => {

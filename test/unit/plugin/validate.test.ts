@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type Diagnostic, formatDiagnostic } from '../../../policies/diagnostics.js';
+import { writeKubeconfig } from '../../support/kubeconfig.js';
 import { runCli as cli } from './run-cli.js';
 import { DEFAULT_POLICY_FILE } from '../../fixtures/policy.js';
 
@@ -279,18 +280,7 @@ describe('kubectl graphdata validate', () => {
 
   // Loads the cluster client (seconds on a busy machine).
   it('--server says so when the cluster cannot be reached', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gd-validate-'));
-    const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      `apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
-users: [{name: u, user: {token: t}}]
-contexts: [{name: x, context: {cluster: c, user: u}}]
-current-context: x
-`,
-    );
+    const kubeconfig = writeKubeconfig({ x: 'https://127.0.0.1:1' });
     const run = await cli(['validate', '-f', fixture('spark-good.yaml'), '--server', '--kubeconfig', kubeconfig]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('cannot reach the cluster');

@@ -1,34 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchClusterVersions } from '../../../plugin/cluster/server-version.js';
 import { PLUGIN_VERSION } from '../../../plugin/version.js';
+import { writeKubeconfig as kubeconfig } from '../../support/kubeconfig.js';
 import { runCli } from './run-cli.js';
-
-const dir = mkdtempSync(join(tmpdir(), 'gd-version-'));
-
-/** A kubeconfig with one context per server URL, named after its key. */
-function kubeconfig(servers: Record<string, string>): string {
-  const names = Object.keys(servers);
-  const file = join(dir, `kubeconfig-${names.join('-')}`);
-  const lines = [
-    'apiVersion: v1',
-    'kind: Config',
-    `current-context: ${names[0]}`,
-    'clusters:',
-    // Plain HTTP test servers: client-node only talks to them with TLS verification off.
-    ...names.map((n) => `- name: ${n}\n  cluster:\n    server: ${servers[n]}\n    insecure-skip-tls-verify: true`),
-    'users:',
-    '- name: u\n  user:\n    token: t',
-    'contexts:',
-    ...names.map((n) => `- name: ${n}\n  context:\n    cluster: ${n}\n    user: u`),
-  ];
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  return file;
-}
 
 let apiserver: Server;
 let silent: Server;
@@ -93,7 +69,7 @@ describe('kubectl graphdata version', () => {
     const refused = await runCli(['version', '--kubeconfig', kubeconfig({ down: 'http://127.0.0.1:1' })]);
     expect(refused.code).toBe(0);
     expect(refused.stdout).toMatch(/server: +unreachable — http:\/\/127\.0\.0\.1:1/);
-    const missing = await runCli(['version', '--kubeconfig', join(dir, 'nope'), '-o', 'json']);
+    const missing = await runCli(['version', '--kubeconfig', '/nonexistent/kubeconfig', '-o', 'json']);
     expect(missing.code).toBe(0);
     expect(JSON.parse(missing.stdout).server.unreachable).toContain('cannot read kubeconfig');
   });
