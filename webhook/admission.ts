@@ -2,7 +2,7 @@
 // decoded body and sends back what we return, so this is testable without sockets.
 import type { NamespaceIndex } from '../common/namespace-index.js';
 import { inject, type InjectionResult } from '../policies/engine.js';
-import { warningText } from '../policies/diagnostics.js';
+import { type Diagnostic, warningText } from '../policies/diagnostics.js';
 import type { Pod } from '../policies/k8s.js';
 import type { Policy } from '../policies/model.js';
 import { podPatch } from '../policies/patch.js';
@@ -63,6 +63,20 @@ export interface AdmissionResult {
 const isPodCreate = (r: AdmissionRequest): boolean =>
   r.operation === 'CREATE' && r.kind?.kind === 'Pod' && (r.kind.group ?? '') === '' && !r.subResource;
 
+/**
+ * The apiserver keeps about 4,096 characters of warnings per request (256 each), so
+ * more than this many are never seen; a pod with 100k containers would otherwise get
+ * a 25 MB answer. The rest are counted in one closing line.
+ */
+export const MAX_WARNINGS = 15;
+
+export function admissionWarnings(diagnostics: readonly Diagnostic[]): string[] {
+  if (diagnostics.length <= MAX_WARNINGS) return diagnostics.map(warningText);
+  const shown = diagnostics.slice(0, MAX_WARNINGS - 1).map(warningText);
+  const more = diagnostics.length - shown.length;
+  return [...shown, `graphdata: ${more} more warnings not shown; kubectl graphdata explain lists them all`];
+}
+
 export interface MutateContext {
   /** Namespace labels (PodSecurity level, profile namespaceSelector); absent without a cluster. */
   namespaces?: NamespaceIndex;
@@ -81,7 +95,7 @@ export function mutate(request: AdmissionRequest, policy: Policy, ctx: MutateCon
       ...(request.namespace ? { namespace: request.namespace } : {}),
       ...(namespaceLabels ? { namespaceLabels } : {}),
     });
-    const warnings = injection.diagnostics.map(warningText);
+    const warnings = admissionWarnings(injection.diagnostics);
     const response: AdmissionResponse = { uid, allowed: true, ...(warnings.length ? { warnings } : {}) };
     if (!injection.changed) return { response, outcome: 'unchanged', injection };
     const patch = podPatch(pod, injection.pod);

@@ -207,7 +207,10 @@ export function buildServer(opts: ServerOptions): WebhookServer {
         metrics.injections.inc({ workload: injection.workload, mutator });
       }
     }
-    for (const d of injection?.diagnostics ?? []) metrics.warnings.inc({ code: d.code });
+    // Counted per code first: one inc per code, not per diagnostic (a hostile pod has 100k).
+    const byCode = new Map<string, number>();
+    for (const d of injection?.diagnostics ?? []) byCode.set(d.code, (byCode.get(d.code) ?? 0) + 1);
+    for (const [code, n] of byCode) metrics.warnings.inc({ code }, n);
     const log = {
       uid: admission.uid,
       namespace: admission.namespace,

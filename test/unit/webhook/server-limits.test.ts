@@ -207,6 +207,22 @@ describe('content types and metrics', () => {
     expect(reply.statusCode).toBe(200);
   });
 
+  it('answers with at most 15 warnings (what the apiserver keeps), the rest counted in the last', async () => {
+    const pod = sparkExecutorPod();
+    pod.spec!.containers = Array.from({ length: 40 }, (_, i) => ({ name: `side-${i}`, image: 'floating' }));
+    pod.spec!.containers.push({ name: 'executor', image: 'floating' });
+    const reply = await env.server.app.inject({
+      method: 'POST',
+      url: '/mutate',
+      payload: JSON.stringify(admissionReview(pod)),
+      headers: { 'content-type': 'application/json' },
+    });
+    const warnings = reply.json().response.warnings as string[];
+    expect(warnings).toHaveLength(15);
+    expect(warnings.at(-1)).toMatch(/^graphdata: \d+ more warnings not shown; kubectl graphdata explain/);
+    expect(warnings.join('').length).toBeLessThanOrEqual(4_096);
+  });
+
   it('bad requests to /mutate?x=1 are counted like those to /mutate', async () => {
     const count = async () =>
       (await env.server.metrics.requests.get()).values.find((v) => v.labels.outcome === 'bad_request')?.value ?? 0;
