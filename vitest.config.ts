@@ -27,6 +27,20 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // Bounded under `npm test`; `npm run test:reliability` runs the full counts.
+          name: 'reliability',
+          include: ['test/reliability/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+          // One file at a time: each loads the machine on purpose.
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
