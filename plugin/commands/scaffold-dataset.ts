@@ -8,7 +8,9 @@ export class ScaffoldDatasetCommand extends ScaffoldCommand {
     category: 'Authoring',
     description: 'Fluid Dataset cached by an AlluxioRuntime that grows with use',
     details: `
-      Prints a Fluid Dataset and its AlluxioRuntime (MEM and SSD tiers), an autoscaling/v2 HPA that adds cache workers when \`capacity_used_rate\` passes \`--scale-at\` percent, and a ConfigMap with the prometheus-adapter rule that serves that metric.
+      Prints a Fluid Dataset and its AlluxioRuntime (MEM and SSD tiers), an autoscaling/v2 HPA that adds cache
+      workers when \`capacity_used_rate\` passes \`--scale-at\` percent, and a ConfigMap with the
+      prometheus-adapter rule that serves that metric.
 
       Pods annotated \`graphdata.io/dataset: NAME\` prefer the nodes that cache the dataset.
     `,

@@ -8,7 +8,10 @@ export class ScaffoldGraphscopeCommand extends ScaffoldCommand {
     category: 'Authoring',
     description: 'Namespace for GraphScope sessions, the coordinator account and offline-image values',
     details: `
-      Prints the namespace (\`-n\`) labelled for graphdata injection, a ServiceAccount for the GraphScope coordinator with the Role it needs to launch and clean up engines (bound to that account only, never to \`default\`), and a ConfigMap with the session arguments and Helm values that point every image at \`--registry\`.
+      Prints the namespace (\`-n\`) labelled for graphdata injection, a ServiceAccount for the GraphScope
+      coordinator with the Role it needs to launch and clean up engines (bound to that account only, never to
+      \`default\`), and a ConfigMap with the session arguments and Helm values that point every image at
+      \`--registry\`.
     `,
     examples: [
       [

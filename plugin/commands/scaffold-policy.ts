@@ -9,7 +9,9 @@ export class ScaffoldPolicyCommand extends ScaffoldCommand {
     category: 'Authoring',
     description: 'Starter GraphDataPolicy, or ClusterGraphDataPolicy with --cluster',
     details: `
-      Prints a GraphDataPolicy for the namespace (\`-n\`), or with \`--cluster\` a ClusterGraphDataPolicy that spells out the injection settings of the built-in policy (or \`--policy FILE\`). The output is checked by the same loader the webhook uses.
+      Prints a GraphDataPolicy for the namespace (\`-n\`), or with \`--cluster\` a ClusterGraphDataPolicy that
+      spells out the injection settings of the built-in policy (or \`--policy FILE\`). The output is checked by
+      the same loader the webhook uses.
     `,
     examples: [
       [

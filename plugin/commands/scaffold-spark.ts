@@ -9,9 +9,12 @@ export class ScaffoldSparkCommand extends ScaffoldCommand {
     category: 'Authoring',
     description: 'SparkApplication reading from Alluxio, with its driver ServiceAccount and RBAC',
     details: `
-      Prints a SparkApplication (sparkoperator.k8s.io/v1beta2) named NAME and the ServiceAccount, Role and RoleBinding its driver needs to create executors. Every image is pinned.
+      Prints a SparkApplication (sparkoperator.k8s.io/v1beta2) named NAME and the ServiceAccount, Role and
+      RoleBinding its driver needs to create executors. Every image is pinned.
 
-      By default the graphdata webhook adds the Alluxio client jar, client options, domain socket and placement to the driver and executor pods. \`--no-webhook\` writes them into the spec instead, with the values of the built-in policy (or \`--policy FILE\`).
+      By default the graphdata webhook adds the Alluxio client jar, client options, domain socket and placement
+      to the driver and executor pods. \`--no-webhook\` writes them into the spec instead, with the values of
+      the built-in policy (or \`--policy FILE\`).
     `,
     examples: [
       ['A Spark job reading from Alluxio, injected by the webhook', '$0 scaffold spark wordcount -n analytics'],
@@ -21,7 +24,8 @@ export class ScaffoldSparkCommand extends ScaffoldCommand {
       ],
       [
         'Your own application',
-        '$0 scaffold spark etl -n analytics --image registry.internal/etl:1.4.0 --main-class com.acme.Etl --main-file local:///opt/app/etl.jar',
+        '$0 scaffold spark etl -n analytics --image registry.internal/etl:1.4.0 --main-class com.acme.Etl ' +
+          '--main-file local:///opt/app/etl.jar',
       ],
     ],
   });

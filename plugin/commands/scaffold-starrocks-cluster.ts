@@ -8,13 +8,15 @@ export class ScaffoldStarRocksClusterCommand extends ScaffoldCommand {
     category: 'Authoring',
     description: 'StarRocksCluster with FE and compute nodes autoscaled on cpu and memory',
     details: `
-      Prints a StarRocksCluster (starrocks.com/v1, the operator's current API) with FE and an autoscaled CN (autoscaling/v2 on cpu and memory), and the cn.conf ConfigMap it reads.
+      Prints a StarRocksCluster (starrocks.com/v1, the operator's current API) with FE and an autoscaled CN
+      (autoscaling/v2 on cpu and memory), and the cn.conf ConfigMap it reads.
     `,
     examples: [
       ['A cluster whose compute nodes scale to 20', '$0 scaffold starrocks-cluster sr -n starrocks --max-replicas 20'],
       [
         'Images from a mirror',
-        '$0 scaffold starrocks-cluster sr -n starrocks --image registry.internal/starrocks/cn-ubuntu:3.2.2 --fe-image registry.internal/starrocks/fe-ubuntu:3.2.2',
+        '$0 scaffold starrocks-cluster sr -n starrocks --image registry.internal/starrocks/cn-ubuntu:3.2.2 ' +
+          '--fe-image registry.internal/starrocks/fe-ubuntu:3.2.2',
       ],
     ],
   });

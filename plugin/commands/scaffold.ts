@@ -54,6 +54,7 @@ function checkName(what: string, value: string, format: NameFormat): string {
   const label = what === '-n' ? 'namespace' : 'name';
   throw usageError(
     `${label} ${JSON.stringify(value)} ${problem}`,
-    `Kubernetes would reject it${fixed ? `; e.g. ${what === '-n' ? `-n ${fixed}` : fixed}` : ''} (at most 63 characters)`,
+    `Kubernetes would reject it${fixed ? `; e.g. ${what === '-n' ? `-n ${fixed}` : fixed}` : ''} (at most 63 ` +
+      `characters)`,
   );
 }

@@ -1,7 +1,8 @@
 // Shell completion from the registered commands: names (scaffold kinds are command
-// paths too) and flags from clipanion's definitions, flag values from each flag's `a|b|c` description, positional values from
-// a command's static `completions`. Answers in cobra's `__complete` format, which
-// kubectl (≥ 1.26) expects from `kubectl_complete-<plugin>`.
+// paths too) and flags from clipanion's definitions, flag values from each flag's
+// `a|b|c` description, positional values from a command's static `completions`.
+// Answers in cobra's `__complete` format, which kubectl (≥ 1.26) expects from
+// `kubectl_complete-<plugin>`.
 import type { Cli, CommandClass } from 'clipanion';
 import { commandInfos } from '../help.js';
 

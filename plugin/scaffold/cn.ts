@@ -34,7 +34,8 @@ export function scaffoldCn({ name, namespace }: ScaffoldTarget, flags: CnOptions
     required(
       flags.componentsImage,
       '--components-image',
-      "the legacy operator runs its register sidecar and offline job from this image; build it from the operator's components/ directory and pass its pinned reference",
+      'the legacy operator runs its register sidecar and offline job from this image; build it from the ' +
+        "operator's components/ directory and pass its pinned reference",
     ),
   );
   const image = pinnedImage('--image', flags.image ?? CN_IMAGE);
@@ -110,11 +111,16 @@ export function scaffoldCn({ name, namespace }: ScaffoldTarget, flags: CnOptions
   }
   const notes = [
     `ComputeNodeGroup ${name}: CN ${image} registering with FE ${addresses.join(', ')}, ${min}-${max} replicas.`,
-    `Create the FE account Secret once (the CN register sidecar reads it; FE_PWD= is empty for a fresh root): kubectl -n ${namespace} create secret generic ${secret} --from-literal=FE_USR=${feUser} --from-literal=FE_PWD=PASSWORD`,
+    `Create the FE account Secret once (the CN register sidecar reads it; FE_PWD= is empty for a fresh root): ` +
+      `kubectl -n ${namespace} create secret generic ${secret} --from-literal=FE_USR=${feUser} ` +
+      `--from-literal=FE_PWD=PASSWORD`,
     flags.operatorAutoscaling
-      ? 'spec.autoScalingPolicy makes the legacy operator create an autoscaling/v2beta2 HPA: only for clusters older than Kubernetes 1.26.'
-      : "Autoscaled by an autoscaling/v2 HPA on the ComputeNodeGroup (the operator's own autoScalingPolicy uses autoscaling/v2beta2, removed in 1.26).",
-    `The graphdata webhook adds the Alluxio client jar to /opt/starrocks/cn/lib/hadoop/hdfs/ when the namespace has ${LABEL_INJECT}=enabled.`,
+      ? 'spec.autoScalingPolicy makes the legacy operator create an autoscaling/v2beta2 HPA: only for clusters ' +
+        'older than Kubernetes 1.26.'
+      : 'Autoscaled by an autoscaling/v2 HPA on the ComputeNodeGroup ' +
+        "(the operator's own autoScalingPolicy uses autoscaling/v2beta2, removed in 1.26).",
+    `The graphdata webhook adds the Alluxio client jar to /opt/starrocks/cn/lib/hadoop/hdfs/ when the namespace ` +
+      `has ${LABEL_INJECT}=enabled.`,
   ];
   return { objects, notes };
 }

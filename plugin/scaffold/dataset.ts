@@ -137,9 +137,12 @@ export function scaffoldDataset({ name, namespace }: ScaffoldTarget, flags: Data
     data: { 'rules.yaml': ADAPTER_RULE },
   };
   const notes = [
-    `Dataset ${name} (${mount}) cached by AlluxioRuntime ${name}: MEM + SSD tiers, ${min}-${max} workers, scaling up at ${scaleAt}% ${CAPACITY_METRIC}.`,
-    `The HPA needs prometheus-adapter serving ${CAPACITY_METRIC}: merge data."rules.yaml" of ConfigMap ${name}-prometheus-adapter-rule`,
-    `into the adapter's config rules, then check: kubectl get --raw "/apis/custom.metrics.k8s.io/v1beta1/namespaces/${namespace}/datasets.data.fluid.io/*/${CAPACITY_METRIC}"`,
+    `Dataset ${name} (${mount}) cached by AlluxioRuntime ${name}: MEM + SSD tiers, ${min}-${max} workers, ` +
+      `scaling up at ${scaleAt}% ${CAPACITY_METRIC}.`,
+    `The HPA needs prometheus-adapter serving ${CAPACITY_METRIC}: merge data."rules.yaml" of ConfigMap ` +
+      `${name}-prometheus-adapter-rule`,
+    `into the adapter's config rules, then check: kubectl get --raw ` +
+      `"/apis/custom.metrics.k8s.io/v1beta1/namespaces/${namespace}/datasets.data.fluid.io/*/${CAPACITY_METRIC}"`,
     `Pods annotated ${ANNOTATION_DATASET}: ${name} prefer nodes caching it (namespace label ${LABEL_INJECT}=enabled).`,
   ];
   return { objects: [dataset, runtime, hpa, adapterRule], notes };

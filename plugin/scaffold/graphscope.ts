@@ -126,10 +126,14 @@ export function scaffoldGraphscope({ name, namespace }: ScaffoldTarget, flags: G
   // The chart names its coordinator Deployment after Helm's fullname of the release.
   const release = name.includes('graphscope') ? name : `${name}-graphscope`;
   const notes = [
-    `GraphScope ${name} in namespace ${namespace} (labelled ${LABEL_INJECT}=enabled): ${workers} engines, images from ${registry}.`,
+    `GraphScope ${name} in namespace ${namespace} (labelled ${LABEL_INJECT}=enabled): ${workers} engines, images ` +
+      `from ${registry}.`,
     `Offline clusters: mirror ${COMPONENTS.map((c) => `${REPOSITORY}/${c}:${version}`).join(', ')} into ${registry}.`,
-    `Start a session with the values in ConfigMap ${name}-graphscope (session.json), or: helm install ${name} graphscope/graphscope -f values.yaml`,
-    `Run the coordinator as ServiceAccount ${serviceAccount} (the chart's coordinator Deployment runs as default: kubectl -n ${namespace} patch deployment coordinator-${release} -p '{"spec":{"template":{"spec":{"serviceAccountName":"${serviceAccount}"}}}}').`,
+    `Start a session with the values in ConfigMap ${name}-graphscope (session.json), or: helm install ${name} ` +
+      `graphscope/graphscope -f values.yaml`,
+    `Run the coordinator as ServiceAccount ${serviceAccount} (the chart's coordinator Deployment runs as ` +
+      `default: kubectl -n ${namespace} patch deployment coordinator-${release} -p ` +
+      `'{"spec":{"template":{"spec":{"serviceAccountName":"${serviceAccount}"}}}}').`,
     "Engine pods run as the namespace's default ServiceAccount, which this scaffold grants nothing.",
   ];
   return { objects: [namespaceObject, ...rbac, config], notes };

@@ -18,7 +18,7 @@ export interface PolicyOptions {
   maxCnReplicas?: number | undefined;
 }
 
-/** With `cluster` (the policy whose injection settings to spell out) a ClusterGraphDataPolicy; else a namespaced one. */
+/** With `cluster` (whose injection settings it spells out) a ClusterGraphDataPolicy, else a GraphDataPolicy. */
 export function scaffoldPolicy(
   { name, namespace }: ScaffoldTarget,
   flags: PolicyOptions,
@@ -65,8 +65,11 @@ export function scaffoldPolicy(
   }
   const scope = cluster ? 'cluster-wide' : `namespace ${namespace}`;
   const notes = [
-    `${object.kind} ${name} (${scope}), mode ${mode}: ${mode === 'Audit' ? 'findings are warnings, nothing is denied' : 'pods and resources that break a limit are denied'}.`,
-    'More limits: allowedHostPaths, requireResources, alluxioPathPrefixes. Check manifests against it: kubectl graphdata validate -f FILE --policy POLICY.yaml',
+    // Only what exists today: validate's severity follows the mode (the webhook does not deny yet).
+    `${object.kind} ${name} (${scope}), mode ${mode}: validate reports a broken limit as ` +
+      `${mode === 'Audit' ? 'a warning' : 'an error'}.`,
+    'More limits: allowedHostPaths, requireResources, alluxioPathPrefixes. Check manifests against it: kubectl ' +
+      'graphdata validate -f FILE --policy POLICY.yaml',
     `Applies in namespaces labelled ${LABEL_INJECT}=enabled.`,
   ];
   return { objects: [object], notes };

@@ -92,22 +92,23 @@ export function scaffoldSpark(
       },
     },
   };
-  const notes = [
-    `SparkApplication ${name}: ${type} job on ${image}, ${(app.spec as { executor: { instances: number } }).executor.instances} executors.`,
-  ];
+  const notes = [`SparkApplication ${name}: ${type} job on ${image}, ${flags.executors ?? 2} executors.`];
   if (policy) {
     const spec = app.spec as Record<string, unknown>;
     const driver = sparkWiring(policy, 'driver', image, namespace);
     const executor = sparkWiring(policy, 'executor', image, namespace);
     applyWiring(spec, driver, executor);
     notes.push(
-      'Written for clusters without the graphdata webhook: Alluxio client jar, client options, domain socket and placement are in the spec.',
+      'Written for clusters without the graphdata webhook: Alluxio client jar, client options, domain socket and ' +
+        'placement are in the spec.',
       "Volumes, env and init containers take effect through the Spark operator's own webhook (or pod templates).",
     );
   } else {
     notes.push(
-      'The graphdata webhook adds the Alluxio client jar, client options, domain socket and placement to driver and executor pods.',
-      `It does so in namespaces labelled ${LABEL_INJECT}=enabled: kubectl label namespace ${namespace} ${LABEL_INJECT}=enabled. Without the webhook, scaffold with --no-webhook.`,
+      'The graphdata webhook adds the Alluxio client jar, client options, domain socket and placement to driver ' +
+        'and executor pods.',
+      `It does so in namespaces labelled ${LABEL_INJECT}=enabled: kubectl label namespace ${namespace} ` +
+        `${LABEL_INJECT}=enabled. Without the webhook, scaffold with --no-webhook.`,
     );
   }
   const rbac = namespacedRbac({

@@ -67,7 +67,8 @@ export function scaffoldStarRocksCluster(
     data: { 'cn.conf': CN_CONF },
   };
   const notes = [
-    `StarRocksCluster ${name}: ${feReplicas} FE (${feImage}), CN ${cnImage} autoscaled ${min}-${max} on cpu and memory (autoscaling/v2).`,
+    `StarRocksCluster ${name}: ${feReplicas} FE (${feImage}), CN ${cnImage} autoscaled ${min}-${max} on cpu and ` +
+      `memory (autoscaling/v2).`,
     `The graphdata webhook wires CN pods to Alluxio when the namespace has ${LABEL_INJECT}=enabled.`,
   ];
   return { objects: [configMap, cluster], notes };
