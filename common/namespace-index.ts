@@ -1,6 +1,5 @@
 // Namespace labels, kept current by a client-node informer (one list, then a watch).
-// Injection needs them for PodSecurity levels and profile namespaceSelectors; policy
-// enforcement for its namespaceSelector. Lookups are synchronous and never do I/O.
+// Injection needs them for PodSecurity levels and profile namespaceSelectors. Lookups are synchronous and never do I/O.
 import * as k8s from '@kubernetes/client-node';
 
 export interface NamespaceIndex {

@@ -26,8 +26,7 @@ const REASON_HINTS: Record<string, string> = {
   Invalid: 'fix the field the apiserver names',
   BadRequest: 'fix the field the apiserver names',
   NotFound: 'create the namespace or the object this one refers to first, or pass -n',
-  Forbidden:
-    'read the message: RBAC denied the request, or an admission webhook (graphdata in Enforce mode) refused it',
+  Forbidden: 'read the message: RBAC denied the request, or an admission webhook refused it',
   Conflict: 'retry; the object changed while it was checked',
 };
 

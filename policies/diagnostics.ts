@@ -1,5 +1,5 @@
 // One diagnostics type for everything that reports a finding: `validate`, policy
-// loading, `doctor`, and the webhook's AdmissionReview warnings.
+// loading, `inject`/`explain`, and the webhook's AdmissionReview warnings.
 
 export type Severity = 'error' | 'warning' | 'info';
 
