@@ -79,8 +79,13 @@ function fromResult(r: InjectionResult, object: string, source: string): Explana
   };
 }
 
-export async function explainFiles(inputs: InputFile[], policy: Policy, namespace: string): Promise<Explanation[]> {
-  const { sites, diagnostics } = injectSources(inputs, policy, namespace);
+export async function explainFiles(
+  inputs: InputFile[],
+  policy: Policy,
+  namespace: string,
+  namespaceLabels?: Readonly<Record<string, string>>,
+): Promise<Explanation[]> {
+  const { sites, diagnostics } = injectSources(inputs, policy, namespace, namespaceLabels);
   const parseErrors = diagnostics.filter((d) => d.severity === 'error');
   if (parseErrors.length)
     throw new UserError(

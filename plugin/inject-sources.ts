@@ -22,7 +22,12 @@ export interface InjectedFile {
   after: unknown[];
 }
 
-export function injectSources(inputs: InputFile[], policy: Policy, namespace: string) {
+export function injectSources(
+  inputs: InputFile[],
+  policy: Policy,
+  namespace: string,
+  namespaceLabels?: Readonly<Record<string, string>>,
+) {
   const diagnostics: Diagnostic[] = [];
   const files: InjectedFile[] = [];
   const sites: InjectedSite[] = [];
@@ -36,7 +41,10 @@ export function injectSources(inputs: InputFile[], policy: Policy, namespace: st
         const edits: SiteEdit[] = [];
         for (const unserved of unservedPods(doc.value)) diagnostics.push(locateIn(unserved, input.file, doc));
         for (const site of podSites(doc.value)) {
-          const result = inject(site.pod, policy, { namespace: namespaceOf(doc.value, site, namespace) });
+          const result = inject(site.pod, policy, {
+            namespace: namespaceOf(doc.value, site, namespace),
+            ...(namespaceLabels ? { namespaceLabels } : {}),
+          });
           const located = result.diagnostics.map((d) => locate(d, input.file, doc, site));
           sites.push({ file: input.file, site, result, located });
           diagnostics.push(...located);

@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { GraphdataCommand, UserError, outputOption } from '../base.js';
+import { namespaceLabelsOption, parseNamespaceLabels } from '../namespace-labels.js';
 
 export class ExplainCommand extends GraphdataCommand {
   static override paths = [['explain']];
@@ -11,9 +12,10 @@ export class ExplainCommand extends GraphdataCommand {
       targeted, the policy and profile, and what each mutator did or skipped and why.
 
       With -f, explains the pods and pod templates in the files, as the webhook would
-      see them at creation. With pod/NAME, reads the live pod: its
-      \`graphdata.io/injected\` record, whether its namespace opted in, and whether
-      what was injected is still in place.
+      see them at creation (--namespace-labels gives the namespace's labels, e.g. its
+      PodSecurity level). With pod/NAME, reads the live pod and its namespace: the
+      \`graphdata.io/injected\` record is checked piece by piece against the pod
+      (in place, missing, conflict), never believed.
     `,
     examples: [
       ['Explain a manifest', '$0 explain -f executor.yaml'],
@@ -25,6 +27,7 @@ export class ExplainCommand extends GraphdataCommand {
   target = Option.String({ required: false, name: 'pod/NAME' });
   files = Option.Array('-f,--filename', { description: 'File, directory or - with manifests' });
   policy = Option.String('--policy', { description: 'Policy file (default: the built-in policy)' });
+  namespaceLabels = namespaceLabelsOption();
   output = outputOption(['table', 'json', 'yaml']);
 
   async run(): Promise<number> {
@@ -46,6 +49,7 @@ export class ExplainCommand extends GraphdataCommand {
           await (await import('../input.js')).readInputs(this.files ?? [], this.context.stdin),
           policy,
           this.namespace ?? 'default',
+          parseNamespaceLabels(this.namespaceLabels),
         );
     if (explanations.length === 0)
       throw new UserError(

@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { GraphdataCommand, UserError, outputOption } from '../base.js';
+import { namespaceLabelsOption, parseNamespaceLabels } from '../namespace-labels.js';
 
 export class InjectCommand extends GraphdataCommand {
   static override paths = [['inject']];
@@ -21,12 +22,17 @@ export class InjectCommand extends GraphdataCommand {
       ['Inject a Spark executor pod and print YAML', '$0 inject -f executor.yaml'],
       ['Preview the change as a unified diff', '$0 inject -f statefulset.yaml --diff'],
       ['Use a policy file instead of the built-in default', '$0 inject -f pod.yaml --policy my-policy.yaml -o json'],
+      [
+        'As the webhook would in a namespace enforcing PodSecurity restricted',
+        '$0 inject -f executor.yaml --namespace-labels pod-security.kubernetes.io/enforce=restricted',
+      ],
       ['Pipe from kubectl', 'kubectl get pod spark-exec-1 -o yaml | $0 inject -f -'],
     ],
   });
 
   files = Option.Array('-f,--filename', { required: true, description: 'File, directory or - (stdin) with manifests' });
   policy = Option.String('--policy', { description: 'Policy file (default: the built-in policy)' });
+  namespaceLabels = namespaceLabelsOption();
   output = outputOption(['yaml', 'json']);
   diff = Option.Boolean('--diff', false, {
     description: 'Print a unified diff of what would change instead of the manifests (of their -o form)',
@@ -40,7 +46,8 @@ export class InjectCommand extends GraphdataCommand {
     ]);
     const inputs = await readInputs(this.files, this.context.stdin);
     const policy = await loadPolicyForCli(this.policy);
-    const result = injectSources(inputs, policy, this.namespace ?? 'default');
+    const labels = parseNamespaceLabels(this.namespaceLabels);
+    const result = injectSources(inputs, policy, this.namespace ?? 'default', labels);
     if (result.diagnostics.length) await this.printDiagnostics(result.diagnostics);
     if (result.diagnostics.some((d) => d.severity === 'error'))
       throw new UserError('some input could not be read', 'fix the errors above; nothing was injected');

@@ -122,6 +122,50 @@ describe('kubectl graphdata explain -f', () => {
   it('needs exactly one of -f and pod/NAME', async () => {
     expect((await cli(['explain'])).code).toBe(2);
   });
+
+  it('checks a graphdata.io/injected record against the pod instead of believing it', async () => {
+    const forged = readFileSync(fixture('executor-pod.yaml'), 'utf8').replace(
+      /metadata:\n/,
+      `metadata:\n  annotations:\n    graphdata.io/injected: '${JSON.stringify({
+        policy: 'ClusterGraphDataPolicy/default',
+        generation: 1,
+        workload: 'spark-executor',
+        containers: ['spark-kubernetes-executor'],
+        mutators: ['client-jar', 'domain-socket'],
+      })}'\n`,
+    );
+    const run = await cli(['explain', '-f', '-', '-o', 'json'], { stdin: forged });
+    const e = JSON.parse(run.stdout);
+    expect(e.status).toBe('injected');
+    expect(e.recordCheck).toEqual([
+      expect.objectContaining({ mutator: 'client-jar', state: 'missing' }),
+      expect.objectContaining({ mutator: 'domain-socket', state: 'missing' }),
+    ]);
+    const injected = await cli(['inject', '-f', fixture('executor-pod.yaml')]);
+    const table = await cli(['explain', '-f', '-'], { stdin: injected.stdout, env: { NO_COLOR: '1' } });
+    expect(table.stdout).toContain('checked against the pod (it is never trusted)');
+    expect(table.stdout).toContain('client-jar: in place');
+  });
+});
+
+describe('--namespace-labels', () => {
+  it('inject and explain see the namespace as the webhook would: no hostPath under restricted', async () => {
+    const flags = ['--namespace-labels', 'pod-security.kubernetes.io/enforce=restricted,team=a'];
+    const run = await cli(['inject', '-f', fixture('executor-pod.yaml'), ...flags]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.stringify(docs(run.stdout)[0].spec.volumes)).not.toContain('hostPath');
+    expect(run.stderr).toContain('domain-socket-skipped');
+    const explain = await cli(['explain', '-f', fixture('executor-pod.yaml'), ...flags, '-o', 'json']);
+    expect(JSON.parse(explain.stdout).actions).toContainEqual(
+      expect.objectContaining({ mutator: 'domain-socket', outcome: 'skipped' }),
+    );
+  });
+
+  it('a malformed list is a usage error that shows the form', async () => {
+    const run = await cli(['inject', '-f', fixture('executor-pod.yaml'), '--namespace-labels', 'restricted']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('is not key=value');
+  });
 });
 
 describe('usage mistakes exit 2 with a suggestion', () => {
