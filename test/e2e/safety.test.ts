@@ -82,7 +82,7 @@ beforeAll(async () => {
   webhook = await startWebhook([
     '--port',
     '0',
-    '--cert-dir',
+    '--dev-cert-dir',
     join(dir, 'certs'),
     '--policy',
     join(dir, 'policy.yaml'),
