@@ -2,7 +2,7 @@
 // file names as a kubernetes.io/tls Secret (+ ca.crt/ca.key) so the webhook reads a
 // mounted Secret and a local dev dir the same way.
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
-import { watch } from 'node:fs';
+import { readFileSync, watch } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
@@ -216,21 +216,41 @@ function checkServingPair(
   return { certPem, keyPem, ...(caPem ? { caPem } : {}), notAfter, serial, files };
 }
 
+function readSuppliedSync(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw readError(file, err);
+  }
+}
+
+function readSyncIfExists(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 async function readSupplied(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES'
-          ? 'cannot be read (permission denied)'
-          : code === 'EISDIR'
-            ? 'is a directory, not a file'
-            : `cannot be read (${(err as Error).message})`;
-    throw new CertificateFileError(file, reason);
+    throw readError(file, err);
   }
+}
+
+function readError(file: string, err: unknown): CertificateFileError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const reason =
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES'
+        ? 'cannot be read (permission denied)'
+        : code === 'EISDIR'
+          ? 'is a directory, not a file'
+          : `cannot be read (${(err as Error).message})`;
+  return new CertificateFileError(file, reason);
 }
 
 export interface CertWatcherOptions {
@@ -275,13 +295,15 @@ export function watchServingCert(files: ServingFiles, current: ServingCert, opts
     }
     running = true;
     try {
-      const certPem = await readSupplied(files.cert);
-      const keyPem = await readSupplied(files.key);
+      // Synchronous on purpose: two small files, and under load the libuv pool that
+      // async reads wait for can be busy for seconds, delaying the swap.
+      const certPem = readSuppliedSync(files.cert);
+      const keyPem = readSuppliedSync(files.key);
       if (`${certPem}\0${keyPem}` === served) {
         lastSkip = '';
         return;
       }
-      const caPem = files.ca ? await readIfExists(files.ca).catch(() => undefined) : undefined;
+      const caPem = files.ca ? readSyncIfExists(files.ca) : undefined;
       const next = checkServingPair(files, certPem, keyPem, caPem, new Date());
       served = `${certPem}\0${keyPem}`;
       lastSkip = '';

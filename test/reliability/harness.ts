@@ -1,13 +1,16 @@
 // Shared by the reliability tests: one scale switch, the webhook as `npm start` runs it
 // (a child process, supplied certificates), its memory, and an undici pool to load it.
 // All traffic goes to 127.0.0.1; every loop is bounded by a count or a deadline.
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import type { CertPair } from '../../certs/pki.js';
 import { newCA, servingPair } from '../support/cert-dirs.js';
-import { type RunningWebhook, startWebhook } from '../support/spawn-webhook.js';
+import { type RunningWebhook, WEBHOOK_MAIN } from '../support/spawn-webhook.js';
+import { httpsCall } from '../support/webhook-client.js';
 
 /** `npm run test:reliability` sets GRAPHDATA_RELIABILITY=full; `npm test` runs the bounded form. */
 export const FULL = process.env.GRAPHDATA_RELIABILITY === 'full';
@@ -30,7 +33,14 @@ export async function startSupplied(extraArgs: string[] = []): Promise<Webhook> 
   writeFileSync(join(certDir, 'ca.crt'), authority.certPem);
   writeFileSync(join(certDir, 'tls.crt'), serving.certPem);
   writeFileSync(join(certDir, 'tls.key'), serving.keyPem, { mode: 0o600 });
-  const webhook = await startWebhook(['--port', '0', '--cert-dir', certDir, ...extraArgs]);
+  // Warnings only: one info line per admission, piped to this busy process, would fill
+  // the pipe and block the server's synchronous logger, timing the pipe instead of the server.
+  const port = await freePort();
+  const webhook = await startQuiet(
+    ['--port', String(port), '--cert-dir', certDir, '--log-level', 'warn', ...extraArgs],
+    port,
+    authority.certPem,
+  );
   return Object.assign(webhook, {
     ca: authority.certPem,
     authority,
@@ -38,6 +48,48 @@ export async function startSupplied(extraArgs: string[] = []): Promise<Webhook> 
     port: Number(new URL(webhook.url).port),
     rssMiB: () => rssMiB(webhook.child.pid!),
   });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The webhook without its info log: ready once /readyz answers 200 (bounded by a deadline). */
+async function startQuiet(args: string[], port: number, ca: string): Promise<RunningWebhook> {
+  const child = spawn(process.execPath, [WEBHOOK_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `https://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && child.exitCode === null) {
+    const status = await httpsCall(`${url}/readyz`, ca).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200)
+      return {
+        child,
+        url,
+        ca,
+        logs: () => output,
+        stop: async (signal = 'SIGTERM') => {
+          if (child.exitCode === null) child.kill(signal);
+          return exited;
+        },
+      };
+    await sleep(200);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`webhook did not become ready:\n${output}`);
 }
 
 export function rssMiB(pid: number): number {
