@@ -99,9 +99,13 @@ export async function startServers(): Promise<Servers> {
   const floorPort = Number(line.toString().trim());
   const port = await freePort();
   // Logs go to /dev/null but are still written: the per-admission line is part of the cost.
-  const graphdata = spawn(process.execPath, [WEBHOOK_MAIN, '--port', String(port), '--cert-dir', dir, '--drain', '0s'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const graphdata = spawn(
+    process.execPath,
+    [WEBHOOK_MAIN, '--port', String(port), '--cert-dir', dir, '--drain', '0s'],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const urls = { floorUrl: `https://127.0.0.1:${floorPort}`, graphdataUrl: `https://127.0.0.1:${port}` };
   await waitReady(`${urls.graphdataUrl}/readyz`, ca.certPem, graphdata);
   return {
