@@ -1,0 +1,291 @@
+// Everything `kubectl graphdata install` puts in a cluster, as objects built in code
+// (never hand-kept YAML): applied by `install`, printed by `install --dry-run=client
+// -o yaml`, deleted by `uninstall` and checked by `status`/`doctor`. Pure.
+import { policyCrds } from '../policies/policy-crds.js';
+import { ENGINE_VERSION } from '../policies/version.js';
+import { mutatingWebhookConfiguration, WEBHOOK_NAME } from '../webhook/registration.js';
+import {
+  APP_LABELS,
+  APP_NAME,
+  CA_SECRET,
+  DEFAULT_NAMESPACE,
+  HTTPS_PORT,
+  LEADER_LEASE,
+  MANAGED_BY,
+  TLS_SECRET,
+} from './names.js';
+
+export interface ManifestObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+export type FailurePolicy = 'Ignore' | 'Fail';
+
+export interface InstallOptions {
+  namespace?: string;
+  image?: string;
+  replicas?: number;
+  /** Of the mutating webhook (the validating one, once it exists, always fails closed). */
+  failurePolicy?: FailurePolicy;
+  /** A webhook running outside the cluster: only the namespace, CRDs and webhook configurations. */
+  webhookUrl?: string;
+  /** PEM CA bundle the webhook configurations trust. */
+  caBundle: string;
+  /** The serving pair and CA for the Secrets; without it (URL mode) no Secrets are made. */
+  certs?: { caCert: string; caKey: string; tlsCert: string; tlsKey: string };
+}
+
+export const DEFAULT_IMAGE = `graphdata-webhook:${ENGINE_VERSION}`;
+export const DEFAULT_REPLICAS = 2;
+
+/** Builders of the webhook configurations; the validating one joins this list when it exists. */
+const WEBHOOK_CONFIGURATIONS: ((
+  o: Required<Pick<InstallOptions, 'namespace' | 'caBundle'>> & InstallOptions,
+) => ManifestObject)[] = [
+  (o) => {
+    const config = mutatingWebhookConfiguration({
+      endpoint: o.webhookUrl
+        ? { url: new URL('/mutate', o.webhookUrl).toString() }
+        : { service: { namespace: o.namespace, name: APP_NAME, port: 443 } },
+      caBundle: o.caBundle,
+      ownNamespace: o.namespace,
+    });
+    for (const hook of config.webhooks ?? []) hook.failurePolicy = o.failurePolicy ?? 'Ignore';
+    config.metadata!.labels = { ...config.metadata!.labels, ...MANAGED_BY };
+    return config as ManifestObject;
+  },
+];
+
+/** The kinds and names of the webhook configurations, for the leader's caBundle patches and `uninstall`. */
+export const WEBHOOK_CONFIGURATION_KINDS = ['MutatingWebhookConfiguration'] as const;
+export { WEBHOOK_NAME };
+
+/**
+ * The install bundle, in apply order: what others depend on first, the webhook
+ * configurations last (so the apiserver never calls a webhook that is not there yet).
+ * `uninstall` deletes in the reverse order.
+ */
+export function installManifests(options: InstallOptions): ManifestObject[] {
+  const o = { ...options, namespace: options.namespace ?? DEFAULT_NAMESPACE };
+  const ns = o.namespace;
+  const meta = (name: string, namespaced = true) => ({
+    name,
+    ...(namespaced ? { namespace: ns } : {}),
+    labels: { ...APP_LABELS, ...MANAGED_BY },
+  });
+  const objects: ManifestObject[] = [
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        ...meta(ns, false),
+        labels: {
+          ...meta(ns, false).labels,
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': 'latest',
+        },
+      },
+    },
+    ...(policyCrds().map((crd) => ({
+      ...crd,
+      metadata: { ...crd.metadata, labels: { ...crd.metadata.labels, ...MANAGED_BY } },
+    })) as ManifestObject[]),
+  ];
+  if (!o.webhookUrl) objects.push(...inClusterObjects(o, meta));
+  objects.push(...WEBHOOK_CONFIGURATIONS.map((build) => build(o)));
+  return objects;
+}
+
+function inClusterObjects(
+  o: InstallOptions & { namespace: string },
+  meta: (name: string, namespaced?: boolean) => ManifestObject['metadata'],
+): ManifestObject[] {
+  const replicas = o.replicas ?? DEFAULT_REPLICAS;
+  const selector = { ...APP_LABELS };
+  const objects: ManifestObject[] = [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(APP_NAME), automountServiceAccountToken: true },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: meta(APP_NAME, false),
+      rules: [
+        { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+        {
+          apiGroups: ['graphdata.io'],
+          resources: ['clustergraphdatapolicies', 'graphdatapolicies'],
+          verbs: ['get', 'list', 'watch'],
+        },
+        { apiGroups: ['data.fluid.io'], resources: ['alluxioruntimes', 'datasets'], verbs: ['get', 'list', 'watch'] },
+        // Its own webhook configurations only (caBundle renewal), by name.
+        ...WEBHOOK_CONFIGURATION_KINDS.map((kind) => ({
+          apiGroups: ['admissionregistration.k8s.io'],
+          resources: [`${kind.toLowerCase()}s`],
+          resourceNames: [WEBHOOK_NAME],
+          verbs: ['get', 'update', 'patch'],
+        })),
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: meta(APP_NAME, false),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: APP_NAME },
+      subjects: [{ kind: 'ServiceAccount', name: APP_NAME, namespace: o.namespace }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: meta(APP_NAME),
+      rules: [
+        // Its own Secrets and Lease, by name: install creates them, so no `create` is needed.
+        {
+          apiGroups: [''],
+          resources: ['secrets'],
+          resourceNames: [TLS_SECRET, CA_SECRET],
+          verbs: ['get', 'update', 'patch'],
+        },
+        {
+          apiGroups: ['coordination.k8s.io'],
+          resources: ['leases'],
+          resourceNames: [LEADER_LEASE],
+          verbs: ['get', 'update'],
+        },
+        // The leader asks its peers which certificate they serve before dropping an old CA.
+        { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: meta(APP_NAME),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: APP_NAME },
+      subjects: [{ kind: 'ServiceAccount', name: APP_NAME, namespace: o.namespace }],
+    },
+  ];
+  if (o.certs) {
+    objects.push(
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: meta(CA_SECRET),
+        type: 'Opaque',
+        stringData: { 'ca.crt': o.certs.caCert, 'ca.key': o.certs.caKey },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: meta(TLS_SECRET),
+        type: 'kubernetes.io/tls',
+        stringData: { 'tls.crt': o.certs.tlsCert, 'tls.key': o.certs.tlsKey, 'ca.crt': o.certs.caCert },
+      },
+    );
+  }
+  objects.push(
+    { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: meta(LEADER_LEASE), spec: {} },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta(APP_NAME),
+      spec: {
+        selector,
+        ports: [{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }],
+      },
+    },
+    deployment(o, meta, replicas, selector),
+    {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: meta(APP_NAME),
+      spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+    },
+    {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: meta(APP_NAME),
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: APP_NAME },
+        minReplicas: replicas,
+        maxReplicas: Math.max(replicas * 3, 6),
+        metrics: [
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+        ],
+      },
+    },
+  );
+  return objects;
+}
+
+function deployment(
+  o: InstallOptions & { namespace: string },
+  meta: (name: string) => ManifestObject['metadata'],
+  replicas: number,
+  selector: Record<string, string>,
+): ManifestObject {
+  const probe = (path: string, periodSeconds: number) => ({
+    httpGet: { path, port: 'https', scheme: 'HTTPS' },
+    periodSeconds,
+    timeoutSeconds: 2,
+    failureThreshold: 3,
+  });
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta(APP_NAME),
+    spec: {
+      replicas,
+      selector: { matchLabels: selector },
+      // Never fewer ready replicas than asked for while rolling.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels: { ...selector, ...MANAGED_BY } },
+        spec: {
+          serviceAccountName: APP_NAME,
+          automountServiceAccountToken: true,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 65532,
+            runAsGroup: 65532,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: 'kubernetes.io/hostname',
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: selector },
+            },
+          ],
+          // No preStop: on SIGTERM the server turns unready at once and drains on its own.
+          terminationGracePeriodSeconds: 30,
+          containers: [
+            {
+              name: 'webhook',
+              image: o.image ?? DEFAULT_IMAGE,
+              imagePullPolicy: 'IfNotPresent',
+              args: ['--host', '0.0.0.0', '--port', String(HTTPS_PORT), '--self-managed', '--namespace', o.namespace],
+              env: [
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+              ],
+              ports: [{ name: 'https', containerPort: HTTPS_PORT, protocol: 'TCP' }],
+              livenessProbe: probe('/healthz', 10),
+              readinessProbe: probe('/readyz', 5),
+              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ['ALL'] },
+              },
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            },
+          ],
+          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '16Mi' } }],
+        },
+      },
+    },
+  };
+}

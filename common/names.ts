@@ -1,0 +1,15 @@
+// Names of what `install` puts in the cluster, shared by the plugin (install, status,
+// doctor, certs) and the webhook's self-managed mode, so both look for the same objects.
+export const DEFAULT_NAMESPACE = 'graphdata-system';
+/** Deployment, Service, ServiceAccount, PDB, HPA, Role, ClusterRole and their bindings. */
+export const APP_NAME = 'graphdata-webhook';
+/** The serving pair (tls.crt, tls.key) and ca.crt: what replicas serve. */
+export const TLS_SECRET = 'graphdata-webhook-tls';
+/** The CA (ca.crt, ca.key): read only by the leader and the plugin, never mounted. */
+export const CA_SECRET = 'graphdata-webhook-ca';
+/** The Lease replicas compete for; its holder renews certificates. */
+export const LEADER_LEASE = 'graphdata-webhook-leader';
+export const HTTPS_PORT = 8443;
+export const FIELD_MANAGER = 'kubectl-graphdata';
+export const MANAGED_BY = { 'app.kubernetes.io/managed-by': FIELD_MANAGER } as const;
+export const APP_LABELS = { 'app.kubernetes.io/name': 'graphdata', 'app.kubernetes.io/component': 'webhook' } as const;
