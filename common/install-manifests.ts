@@ -3,7 +3,7 @@
 // -o yaml`, deleted by `uninstall` and checked by `status`/`doctor`. Pure.
 import { policyCrds } from '../policies/policy-crds.js';
 import { ENGINE_VERSION } from '../policies/version.js';
-import { mutatingWebhookConfiguration, WEBHOOK_NAME } from '../webhook/registration.js';
+import { mutatingWebhookConfiguration, WEBHOOK_NAME } from './registration.js';
 import {
   APP_LABELS,
   APP_NAME,

@@ -12,21 +12,24 @@ import {
   servingFiles,
   watchServingCert,
 } from '../certs/store.js';
+import type { CertPair } from '../certs/pki.js';
+import { DEFAULT_NAMESPACE } from '../common/names.js';
 import { packageRoot } from '../common/package-root.js';
 import { webhookKubeConfig } from '../common/cluster-config.js';
 import { POLICY_FILE_HINT, PolicyFileError } from '../common/policy-file.js';
 import { filePolicyStore } from './policy-store.js';
-import { DEFAULT_LIMITS, buildServer } from './server.js';
+import { type SelfManaged, startSelfManaged } from './self-managed.js';
+import { DEFAULT_LIMITS, type WebhookServer, buildServer } from './server.js';
 
 const USAGE = `Usage: npm start -- [--port 8443] [--host 127.0.0.1] [--policy FILE] [--kubeconfig FILE] [--log-level info]
-                    [--cert-dir DIR | --tls-cert FILE --tls-key FILE | --dev-cert-dir DIR]
+                    [--cert-dir DIR | --tls-cert FILE --tls-key FILE | --dev-cert-dir DIR | --self-managed]
                     [--drain 5s] [--shutdown-timeout 20s] [--max-connections ${DEFAULT_LIMITS.maxConnections}]
 
 Serves the graphdata admission webhook over HTTPS:
   POST /mutate   AdmissionReview admission.k8s.io/v1 (pods, CREATE)
   GET  /healthz  /readyz  /metrics
 
-Certificates, one of two modes:
+Certificates, one of three modes:
   development  (no certificate flags) a dev CA and a serving certificate for localhost
                and 127.0.0.1 are generated in certs/dev (git-ignored), or in
                --dev-cert-dir DIR, and reused while valid.
@@ -34,7 +37,14 @@ Certificates, one of two modes:
                kubernetes.io/tls Secret) or --tls-cert FILE --tls-key FILE: served as
                they are and never written to; a missing, mismatched or expired file
                stops the start with the file and the reason.
-Either way, changed files are served to new connections without a restart.
+  self-managed --self-managed [--namespace NS]: how \`kubectl graphdata install\` runs it in
+               the cluster (or with --kubeconfig). The pair comes from the Secret
+               graphdata-webhook-tls through the API and is loaded only once the caBundle
+               of every webhook configuration trusts it; the replica holding the Lease
+               graphdata-webhook-leader renews the certificates before expiry, caBundle
+               first. --peer-url URL (repeatable) names the replicas when they are not pods
+               of the Deployment; --extra-san NAME adds names to renewed certificates.
+Changed files or Secrets are served to new connections without a restart.
 
 Cluster: with --kubeconfig FILE, or inside a cluster (its service account), namespaces
 are watched (list, watch) for their labels: PodSecurity levels and profile
@@ -59,9 +69,16 @@ function duration(flag: string, text: string): number {
   return Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1_000);
 }
 
-function certMode(args: Record<string, string | boolean | undefined>): { files: ServingFiles } | { devDir: string } {
+function certMode(
+  args: Record<string, string | boolean | string[] | undefined>,
+): { files: ServingFiles } | { devDir: string } | { selfManaged: true } {
   const str = (name: string) => args[name] as string | undefined;
   const [certDir, tlsCert, tlsKey, devDir] = [str('cert-dir'), str('tls-cert'), str('tls-key'), str('dev-cert-dir')];
+  if (args['self-managed']) {
+    if ((certDir ?? tlsCert ?? tlsKey ?? devDir) !== undefined)
+      throw new UsageError('--self-managed reads its certificates from the cluster; drop the certificate file flags');
+    return { selfManaged: true };
+  }
   if (devDir !== undefined && (certDir ?? tlsCert ?? tlsKey) !== undefined)
     throw new UsageError('--dev-cert-dir generates certificates; it cannot be combined with supplied ones');
   if (certDir !== undefined && (tlsCert ?? tlsKey) !== undefined)
@@ -79,6 +96,8 @@ async function main(): Promise<number> {
   let shutdownMs;
   let maxConnections;
   let port;
+  let checkMs;
+  let reloadMs;
   try {
     args = parseArgs({
       options: {
@@ -94,6 +113,12 @@ async function main(): Promise<number> {
         'shutdown-timeout': { type: 'string', default: '20s' },
         'max-connections': { type: 'string', default: String(DEFAULT_LIMITS.maxConnections) },
         'log-level': { type: 'string', default: 'info' },
+        'self-managed': { type: 'boolean', default: false },
+        namespace: { type: 'string' },
+        'peer-url': { type: 'string', multiple: true },
+        'extra-san': { type: 'string', multiple: true },
+        'cert-check-interval': { type: 'string', default: '1m' },
+        'reload-interval': { type: 'string', default: '5s' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -111,6 +136,8 @@ async function main(): Promise<number> {
     drainMs = duration('drain', args.drain ?? '5s');
     shutdownMs = duration('shutdown-timeout', args['shutdown-timeout'] ?? '20s');
     mode = certMode(args);
+    checkMs = duration('cert-check-interval', args['cert-check-interval'] ?? '1m');
+    reloadMs = duration('reload-interval', args['reload-interval'] ?? '5s');
   } catch (error) {
     process.stderr.write(`error: ${(error as Error).message}\n\n${USAGE}\n`);
     return 2;
@@ -140,26 +167,54 @@ async function main(): Promise<number> {
     ? (await import('../common/namespace-index.js')).watchNamespaces(kubeConfig, { onError: (e) => logWatchError(e) })
     : undefined;
 
-  let files: ServingFiles;
-  let cert: ServingCert;
+  let files: ServingFiles | undefined;
+  let cert!: CertPair & Partial<ServingCert>; // set by the self-managed start or read from files below
   let generated: { reasons: string[] } | undefined;
-  if ('devDir' in mode) {
+  let managed: SelfManaged | undefined;
+  // The server needs its first certificate; until it exists, log JSON lines the way it does.
+  let server: WebhookServer | undefined;
+  const line = (level: 30 | 40, obj: object, msg: string) =>
+    server
+      ? server.app.log[level === 40 ? 'warn' : 'info'](obj, msg)
+      : process.stdout.write(`${JSON.stringify({ level, time: Date.now(), ...obj, msg })}\n`);
+  if ('selfManaged' in mode) {
+    if (!kubeConfig) {
+      process.stderr.write(
+        'error: --self-managed needs a cluster\n  hint: run it in a pod (its service account), or pass --kubeconfig FILE\n',
+      );
+      return 1;
+    }
+    managed = await startSelfManaged({
+      kc: kubeConfig,
+      namespace: args.namespace ?? process.env.POD_NAMESPACE ?? DEFAULT_NAMESPACE,
+      extraSans: args['extra-san'] ?? [],
+      ...(args['peer-url'] ? { peerUrls: args['peer-url'] } : {}),
+      checkIntervalMs: checkMs,
+      reloadIntervalMs: reloadMs,
+      log: { info: (obj, msg) => line(30, obj, msg), warn: (obj, msg) => line(40, obj, msg) },
+      onPair: (pair) => server?.reloadCertificate({ cert: pair.certPem, key: pair.keyPem }),
+    });
+    cert = managed.initial;
+  } else if ('devDir' in mode) {
     const dev = await ensureDevCerts(mode.devDir, { sans: localSans, commonName: 'graphdata-webhook' });
     files = { cert: dev.paths.cert, key: dev.paths.key, ca: dev.paths.caCert };
     if (dev.generated) generated = { reasons: dev.reasons };
   } else files = mode.files;
-  try {
-    cert = await readServingCert(files);
-  } catch (error) {
-    if (!(error instanceof CertificateFileError)) throw error;
-    process.stderr.write(
-      `error: ${error.message}\n  hint: supplied certificates are served as they are and never rewritten; ` +
-        'replace the file, or start without --cert-dir/--tls-cert for development certificates\n',
-    );
-    return 1;
+  if (files) {
+    try {
+      cert = await readServingCert(files);
+    } catch (error) {
+      if (!(error instanceof CertificateFileError)) throw error;
+      process.stderr.write(
+        `error: ${error.message}\n  hint: supplied certificates are served as they are and never rewritten; ` +
+          'replace the file, or start without --cert-dir/--tls-cert for development certificates\n',
+      );
+      return 1;
+    }
   }
+  const servingFromFiles = files;
 
-  const server = buildServer({
+  server = buildServer({
     tls: { cert: cert.certPem, key: cert.keyPem },
     policies,
     ...(namespaces ? { namespaces } : {}),
@@ -180,18 +235,24 @@ async function main(): Promise<number> {
   }
   if (generated) log.info({ files, reasons: generated.reasons }, 'generated dev certificates');
 
-  const watcher = watchServingCert(files, cert, {
-    onReload(next) {
-      server.reloadCertificate({ cert: next.certPem, key: next.keyPem });
-      log.info({ file: files.cert, serial: next.serial, notAfter: next.notAfter }, 'reloaded serving certificate');
-    },
-    onSkip: (reason) => log.warn({ reason }, 'certificate reload skipped; keeping the current one, will retry'),
-  });
+  const running = server;
+  const watcher =
+    servingFromFiles &&
+    watchServingCert(servingFromFiles, cert as ServingCert, {
+      onReload(next) {
+        running.reloadCertificate({ cert: next.certPem, key: next.keyPem });
+        log.info(
+          { file: servingFromFiles.cert, serial: next.serial, notAfter: next.notAfter },
+          'reloaded serving certificate',
+        );
+      },
+      onSkip: (reason) => log.warn({ reason }, 'certificate reload skipped; keeping the current one, will retry'),
+    });
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
-      server.skipDrain();
+      running.skipDrain();
       return;
     }
     stopping = true;
@@ -201,8 +262,10 @@ async function main(): Promise<number> {
     // should the close itself hang, the process still exits at the bound.
     setTimeout(() => process.exit(0), shutdownMs).unref();
     const margin = Math.min(500, shutdownMs / 10);
-    const { forced } = await server.shutdown({ drainMs: drain, timeoutMs: shutdownMs - margin });
-    watcher.close();
+    // Give up the Lease first, so another replica takes over renewals at once.
+    await managed?.stop();
+    const { forced } = await running.shutdown({ drainMs: drain, timeoutMs: shutdownMs - margin });
+    watcher?.close();
     await namespaces?.stop();
     if (forced) log.warn({ connections: forced }, 'closed connections still open at the shutdown timeout');
     log.info('stopped');
@@ -212,7 +275,7 @@ async function main(): Promise<number> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   try {
-    await server.app.listen({ port, host: args.host ?? '127.0.0.1' });
+    await running.app.listen({ port, host: args.host ?? '127.0.0.1' });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     process.stderr.write(
@@ -222,12 +285,11 @@ async function main(): Promise<number> {
   }
   log.info(
     {
-      url: `https://${args.host}:${(server.app.server.address() as { port: number }).port}`,
+      url: `https://${args.host}:${(running.app.server.address() as { port: number }).port}`,
       policy: policies.source,
-      certificates: 'devDir' in mode ? 'development' : 'supplied',
-      certFile: files.cert,
-      notAfter: cert.notAfter,
-      ...(cert.caPem ? { caFile: files.ca } : {}),
+      certificates: 'selfManaged' in mode ? 'self-managed' : 'devDir' in mode ? 'development' : 'supplied',
+      ...(files ? { certFile: files.cert, notAfter: cert.notAfter } : {}),
+      ...(files && cert.caPem ? { caFile: files.ca } : {}),
     },
     'graphdata webhook serving',
   );

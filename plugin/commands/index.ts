@@ -4,15 +4,24 @@
 // light: heavy work (YAML, the engine, the cluster client) is imported inside run() so
 // start-up stays fast.
 import type { CommandClass } from 'clipanion';
+import { CertsGenerateCommand } from './certs-generate.js';
+import { CertsInspectCommand } from './certs-inspect.js';
+import { CertsRotateCommand } from './certs-rotate.js';
 import { CompletionCommand } from './completion.js';
+import { DisableCommand } from './disable.js';
+import { DoctorCommand } from './doctor.js';
+import { EnableCommand } from './enable.js';
 import { ExplainCommand } from './explain.js';
 import { InjectCommand } from './inject.js';
+import { InstallCommand } from './install.js';
 import { ScaffoldCnCommand } from './scaffold-cn.js';
 import { ScaffoldDatasetCommand } from './scaffold-dataset.js';
 import { ScaffoldGraphscopeCommand } from './scaffold-graphscope.js';
 import { ScaffoldPolicyCommand } from './scaffold-policy.js';
 import { ScaffoldSparkCommand } from './scaffold-spark.js';
 import { ScaffoldStarRocksClusterCommand } from './scaffold-starrocks-cluster.js';
+import { StatusCommand } from './status.js';
+import { UninstallCommand } from './uninstall.js';
 import { ValidateCommand } from './validate.js';
 import { VersionCommand } from './version.js';
 
@@ -26,6 +35,15 @@ export const COMMANDS: CommandClass[] = [
   ValidateCommand,
   InjectCommand,
   ExplainCommand,
+  InstallCommand,
+  UninstallCommand,
+  StatusCommand,
+  DoctorCommand,
+  EnableCommand,
+  DisableCommand,
+  CertsGenerateCommand,
+  CertsInspectCommand,
+  CertsRotateCommand,
   VersionCommand,
   CompletionCommand,
 ];

@@ -1,0 +1,58 @@
+import { Command, Option } from 'clipanion';
+import { GraphdataCommand, UserError, outputOption } from '../base.js';
+
+export class DoctorCommand extends GraphdataCommand {
+  static override paths = [['doctor']];
+  static override usage = Command.Usage({
+    category: 'Cluster',
+    description: 'Check everything graphdata relies on in the cluster, with a fix for each problem',
+    details: `
+      Each check prints ✓ or ✗ and, for ✗, a fix in plain words: the Kubernetes version (HPA \`autoscaling/v2\` needs 1.23+), the Spark operator, StarRocks and Fluid CRDs, nodes labelled for Alluxio (the policy's \`placement.nodeLabels\`) and Alluxio worker pods on them, the domain-socket PVC when the policy uses one, metrics-server, the custom metrics API serving \`capacity_used_rate\`, the webhook reachable through its Service, and its certificates.
+
+      Exit code 0 when every check passes, 1 otherwise. \`-o json\` for scripts; colour only on a terminal and never with NO_COLOR.
+    `,
+    examples: [
+      ['Check the current cluster', '$0 doctor'],
+      ['With the policy the cluster uses', '$0 doctor --policy platform-policy.yaml'],
+      ['As JSON', '$0 doctor -o json'],
+    ],
+  });
+
+  policy = Option.String('--policy', {
+    description: 'Policy file whose node labels and socket mode to check (default: built-in)',
+  });
+  output = outputOption(['table', 'json'], 'Output format: table|json');
+
+  async run(): Promise<number> {
+    const [{ DEFAULT_NAMESPACE }, { loadKubeConfig, apiErrorMessage }, cluster, { runDoctor }, { loadPolicyForCli }] =
+      await Promise.all([
+        import('../../common/names.js'),
+        import('../kube.js'),
+        import('../cluster/install.js'),
+        import('../cluster/doctor.js'),
+        import('../policy-option.js'),
+      ]);
+    const policy = await loadPolicyForCli(this.policy);
+    const { k8s, kc } = await loadKubeConfig(this);
+    let checks;
+    try {
+      checks = await runDoctor(cluster.makeClients(k8s, kc), this.namespace ?? DEFAULT_NAMESPACE, policy);
+    } catch (error) {
+      throw new UserError(`cannot read the cluster: ${apiErrorMessage(error)}`, 'check --kubeconfig and --context');
+    }
+    if (this.output === 'json') {
+      this.context.stdout.write(`${JSON.stringify({ ok: checks.every((c) => c.ok), checks }, null, 2)}\n`);
+    } else {
+      const [{ renderChecks }, { painter }] = await Promise.all([
+        import('../cluster/checks.js'),
+        import('../output.js'),
+      ]);
+      this.context.stdout.write(renderChecks(checks, painter(this.context.stdout)));
+      const failed = checks.filter((c) => !c.ok).length;
+      this.context.stdout.write(
+        failed ? `\n${failed} of ${checks.length} checks failed\n` : `\nall ${checks.length} checks passed\n`,
+      );
+    }
+    return checks.every((c) => c.ok) ? 0 : 1;
+  }
+}

@@ -1,0 +1,30 @@
+import { Command } from 'clipanion';
+import { GraphdataCommand, UserError, dryRunOption } from '../base.js';
+
+export class EnableCommand extends GraphdataCommand {
+  static override paths = [['enable']];
+  static override usage = Command.Usage({
+    category: 'Cluster',
+    description: 'Opt a namespace in to injection and enforcement',
+    details: `
+      Adds the label \`graphdata.io/inject=enabled\` to the namespace: pods created there from now on are injected and checked. Pods that already run are not changed. Running it twice changes nothing.
+    `,
+    examples: [
+      ['Enable the analytics namespace', '$0 enable -n analytics'],
+      ['Show what would change', '$0 enable -n analytics --dry-run=server'],
+    ],
+  });
+
+  dryRun = dryRunOption();
+
+  async run(): Promise<number> {
+    const dryRun = this.dryRun === true ? 'client' : this.dryRun;
+    if (!['none', 'client', 'server'].includes(String(dryRun))) {
+      throw new UserError(`--dry-run must be none, client or server, got ${String(dryRun)}`, undefined, 2);
+    }
+    const { setInjectLabel } = await import('../cluster/namespace-label.js');
+    const message = await setInjectLabel(this, true, dryRun as 'none' | 'client' | 'server');
+    this.context.stdout.write(`${message}\n`);
+    return 0;
+  }
+}

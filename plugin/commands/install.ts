@@ -1,0 +1,215 @@
+import { Command, Option } from 'clipanion';
+import * as t from 'typanion';
+import { GraphdataCommand, UserError, dryRunOption, outputOption } from '../base.js';
+
+export class InstallCommand extends GraphdataCommand {
+  static override paths = [['install']];
+  static override usage = Command.Usage({
+    category: 'Cluster',
+    description: 'Install the webhook in a cluster, wait for it, and prove that it injects',
+    details: `
+      Generates the certificates (or keeps the cluster's if they are still good), then server-side applies, with field manager \`kubectl-graphdata\`: the namespace (PodSecurity \`restricted\`), the policy CRDs, a ServiceAccount with least-privilege RBAC, the certificate Secrets, a Lease, the Service, a Deployment with a PodDisruptionBudget and an HPA, and the MutatingWebhookConfiguration (last).
+
+      It waits for the rollout, then creates a server-side dry-run pod in a temporary opted-in namespace: the pod must come back injected, or install says which of port, caBundle, selector or RBAC is wrong and exits 1.
+
+      \`--webhook-url\` registers a webhook running outside the cluster (development; clusters without nodes) with the CA from \`--ca-file\`: only the namespace, the CRDs and the webhook configuration are applied.
+
+      \`--dry-run=client -o yaml\` prints the whole bundle for GitOps; \`--dry-run=server\` has the apiserver check every object without storing it.
+    `,
+    examples: [
+      [
+        'Install with the defaults (2 replicas, failurePolicy Ignore)',
+        '$0 install --image registry.example.com/graphdata-webhook:0.1.0',
+      ],
+      ['Print the bundle for a GitOps repository', '$0 install --dry-run=client -o yaml > graphdata.yaml'],
+      [
+        'Register a webhook running on this machine',
+        '$0 install --webhook-url https://192.168.1.10:8443 --ca-file certs/dev/ca.crt',
+      ],
+    ],
+  });
+
+  image = Option.String('--image', {
+    description: 'Webhook image (default: graphdata-webhook:<version>, built from the Dockerfile)',
+  });
+  replicas = Option.String('--replicas', '2', {
+    description: 'Replicas (and the HPA minimum)',
+    validator: t.isNumber(),
+  });
+  failurePolicy = Option.String('--failure-policy', 'Ignore', {
+    description: 'Ignore|Fail: what the apiserver does when the webhook cannot be reached',
+    validator: t.isEnum(['Ignore', 'Fail'] as const),
+  });
+  webhookUrl = Option.String('--webhook-url', {
+    description: 'Register a webhook running outside the cluster at this https URL',
+  });
+  caFile = Option.String('--ca-file', {
+    description: 'With --webhook-url: PEM file of the CA that signed its certificate',
+  });
+  timeout = Option.String('--timeout', '300', {
+    description: 'Seconds to wait for the rollout',
+    validator: t.isNumber(),
+  });
+  skipSelfTest = Option.Boolean('--skip-self-test', false, { description: 'Do not create the dry-run test pod' });
+  dryRun = dryRunOption();
+  output = outputOption(['yaml', 'json'], 'With --dry-run=client: yaml|json');
+
+  async run(): Promise<number> {
+    const dryRun = this.dryRun === true ? 'client' : this.dryRun;
+    if (!['none', 'client', 'server'].includes(String(dryRun))) {
+      throw new UserError(`--dry-run must be none, client or server, got ${String(dryRun)}`, undefined, 2);
+    }
+    if (!Number.isInteger(this.replicas) || this.replicas < 1) {
+      throw new UserError(`--replicas must be a whole number ≥ 1, got ${this.replicas}`, undefined, 2);
+    }
+    if (this.webhookUrl && !/^https:\/\//.test(this.webhookUrl)) {
+      throw new UserError(
+        `--webhook-url must be an https:// URL, got ${this.webhookUrl}`,
+        'the apiserver calls webhooks over TLS only',
+        2,
+      );
+    }
+    if (this.webhookUrl && !this.caFile) {
+      throw new UserError(
+        '--webhook-url needs --ca-file: the CA that signed the certificate the webhook serves',
+        '`npm start` writes it to certs/dev/ca.crt',
+        2,
+      );
+    }
+    const [{ installManifests }, { DEFAULT_NAMESPACE }, { readFile }] = await Promise.all([
+      import('../../common/install-manifests.js'),
+      import('../../common/names.js'),
+      import('node:fs/promises'),
+    ]);
+    const namespace = this.namespace ?? DEFAULT_NAMESPACE;
+    let urlBundle: string | undefined;
+    if (this.caFile) {
+      try {
+        urlBundle = await readFile(this.caFile, 'utf8');
+        const { caBundle } = await import('../../certs/pki.js');
+        urlBundle = caBundle(urlBundle);
+      } catch (error) {
+        throw new UserError(
+          `--ca-file ${this.caFile}: ${(error as Error).message}`,
+          'give a PEM file with the CA certificate',
+        );
+      }
+    }
+    const base = {
+      namespace,
+      replicas: this.replicas,
+      failurePolicy: this.failurePolicy,
+      ...(this.image ? { image: this.image } : {}),
+      ...(this.webhookUrl ? { webhookUrl: this.webhookUrl } : {}),
+    };
+    const out = this.context.stdout;
+    const say = (line: string) => out.write(`${line}\n`);
+
+    if (dryRun === 'client') {
+      // Offline: fresh certificates, nothing read from or sent to a cluster.
+      let certs;
+      let bundle = urlBundle ?? '';
+      if (!this.webhookUrl) {
+        const { generateWebhookCerts } = await import('../../certs/rollover.js');
+        const { webhookIdentity } = await import('../cluster/install.js');
+        const generated = generateWebhookCerts(webhookIdentity(namespace));
+        certs = {
+          caCert: generated.ca.certPem,
+          caKey: generated.ca.keyPem,
+          tlsCert: generated.serving.certPem,
+          tlsKey: generated.serving.keyPem,
+        };
+        bundle = generated.bundle;
+        this.context.stderr.write(
+          `note: the bundle holds two Secrets (graphdata-webhook-ca, graphdata-webhook-tls) with freshly generated private keys.\n` +
+            `  Keep them out of Git (create them once with kubectl, or seal them), and have your sync tool ignore their data\n` +
+            `  and the webhook configurations' caBundle: the webhook renews both before expiry.\n`,
+        );
+      }
+      const { formatObjects } = await import('../output.js');
+      out.write(
+        await formatObjects(installManifests({ ...base, caBundle: bundle, ...(certs ? { certs } : {}) }), this.output),
+      );
+      return 0;
+    }
+
+    const { loadKubeConfig } = await import('../kube.js');
+    const cluster = await import('../cluster/install.js');
+    const { k8s, kc } = await loadKubeConfig(this);
+    const c = cluster.makeClients(k8s, kc);
+    const server = dryRun === 'server';
+
+    let objects;
+    try {
+      if (this.webhookUrl) {
+        objects = installManifests({ ...base, caBundle: urlBundle! });
+      } else {
+        const plan = await cluster.plannedCerts(c, namespace);
+        say(
+          plan.reasons.length
+            ? `certificates: ${plan.reasons.join('; ')}`
+            : 'certificates: keeping the valid ones in the cluster',
+        );
+        // A new serving cert must never be stored before the caBundle that trusts it.
+        if (!server && plan.bundleChanged && plan.publishedBundles > 0) {
+          await cluster.publishBundle(c.admission, plan.bundle);
+          say('published the new caBundle first; waiting 5s for the apiserver to load it');
+          await cluster.sleep(5000);
+        }
+        objects = installManifests({
+          ...base,
+          caBundle: plan.bundle,
+          certs: {
+            caCert: plan.ca.certPem,
+            caKey: plan.ca.keyPem,
+            tlsCert: plan.serving.certPem,
+            tlsKey: plan.serving.keyPem,
+          },
+        });
+      }
+      if (server && !(await cluster.namespaceExists(c, namespace))) {
+        // Nothing is stored in a dry run, so objects in a namespace that does not exist yet cannot be checked.
+        const skipped = objects.filter((o) => o.metadata.namespace).length;
+        objects = objects.filter((o) => !o.metadata.namespace);
+        say(`namespace ${namespace} does not exist yet: ${skipped} namespaced objects are not checked`);
+      }
+      await cluster.applyAll(c, objects, server, say);
+    } catch (error) {
+      throw new UserError(
+        `install failed: ${(error as Error).message}`,
+        'check that you may create cluster-scoped objects (CRDs, RBAC, webhook configurations)',
+      );
+    }
+    if (server) {
+      say('dry run: the apiserver accepted every object; nothing was stored');
+      return 0;
+    }
+    if (!this.webhookUrl) {
+      const rollout = await cluster.waitForRollout(c, namespace, this.timeout * 1000, say);
+      if (!rollout.ok) {
+        throw new UserError(
+          `the webhook did not become ready: ${rollout.detail}`,
+          `look at the pods: kubectl get pods -n ${namespace} -l app.kubernetes.io/name=graphdata; kubectl describe deploy -n ${namespace} graphdata-webhook`,
+        );
+      }
+    }
+    if (this.skipSelfTest) {
+      say('installed (self-test skipped)');
+      return 0;
+    }
+    say('self-test: creating a dry-run pod in a temporary opted-in namespace');
+    const result = await cluster.selfTest(c, namespace);
+    if (result.ok) {
+      say('self-test passed: the pod came back injected');
+      say(`installed. Opt a namespace in with: kubectl graphdata enable -n NAMESPACE`);
+      return 0;
+    }
+    const { renderChecks } = await import('../cluster/checks.js');
+    const { painter } = await import('../output.js');
+    this.context.stderr.write(renderChecks(result.checks, painter(this.context.stderr)));
+    throw new UserError(
+      'self-test failed: the dry-run pod was not injected',
+      'fix the ✗ rows above, then run install again',
+    );
+  }
+}

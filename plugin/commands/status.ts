@@ -1,0 +1,102 @@
+import { Command } from 'clipanion';
+import { GraphdataCommand, outputOption } from '../base.js';
+import type { StatusReport } from '../cluster/status.js';
+import type { Paint } from '../output.js';
+
+export class StatusCommand extends GraphdataCommand {
+  static override paths = [['status']];
+  static override usage = Command.Usage({
+    category: 'Cluster',
+    description: 'Show whether the webhook is installed and working',
+    details: `
+      Ready replicas (and the replica holding the certificate Lease), the serving certificate's days left, whether the caBundle of every webhook configuration trusts it, the opted-in namespaces and the policies with their generation.
+
+      Exit code 0 when installed and healthy, 1 otherwise.
+    `,
+    examples: [
+      ['Status of the default install', '$0 status'],
+      ['As JSON, for monitoring', '$0 status -o json'],
+    ],
+  });
+
+  output = outputOption(['table', 'json', 'yaml'], 'Output format: table|json|yaml');
+
+  async run(): Promise<number> {
+    const [{ DEFAULT_NAMESPACE }, { loadKubeConfig }, cluster, { gatherStatus }] = await Promise.all([
+      import('../../common/names.js'),
+      import('../kube.js'),
+      import('../cluster/install.js'),
+      import('../cluster/status.js'),
+    ]);
+    const { k8s, kc } = await loadKubeConfig(this);
+    const { UserError } = await import('../base.js');
+    const { apiErrorMessage } = await import('../kube.js');
+    let report: StatusReport;
+    try {
+      report = await gatherStatus(cluster.makeClients(k8s, kc), this.namespace ?? DEFAULT_NAMESPACE);
+    } catch (error) {
+      throw new UserError(`cannot read the cluster: ${apiErrorMessage(error)}`, 'check --kubeconfig and --context');
+    }
+    if (this.output === 'json') this.context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else if (this.output === 'yaml') this.context.stdout.write((await import('yaml')).stringify(report));
+    else {
+      const { painter } = await import('../output.js');
+      this.context.stdout.write(table(report, painter(this.context.stdout)));
+    }
+    return report.healthy ? 0 : 1;
+  }
+}
+
+function table(r: StatusReport, paint: Paint): string {
+  const ok = (yes: boolean, text: string) => `${yes ? paint('green', '✓') : paint('red', '✗')} ${text}`;
+  const w = r.webhook;
+  const rows: [string, string][] = [
+    [
+      'webhook',
+      w.mode === 'none'
+        ? ok(false, `not installed (${w.reason}) — run \`kubectl graphdata install\``)
+        : w.mode === 'url'
+          ? ok(w.reachable, `outside the cluster at ${w.url}${w.reachable ? '' : ` — unreachable: ${w.error}`}`)
+          : ok(
+              w.ready >= 1,
+              `${w.ready}/${w.replicas} replicas ready in ${r.namespace}${w.leader ? `, certificate leader ${w.leader}` : ''}`,
+            ),
+    ],
+  ];
+  if (r.certificate) {
+    rows.push([
+      'certificate',
+      'error' in r.certificate
+        ? ok(false, r.certificate.error)
+        : ok(r.certificate.daysLeft > 0, `${r.certificate.daysLeft} days left (until ${r.certificate.notAfter})`),
+    ]);
+  }
+  for (const b of r.caBundles) {
+    rows.push([
+      'caBundle',
+      ok(
+        b.trustsServingCert,
+        `${b.configuration} ${b.trustsServingCert ? 'trusts' : 'does NOT trust'} the serving certificate`,
+      ),
+    ]);
+  }
+  rows.push([
+    'namespaces',
+    Array.isArray(r.optedInNamespaces)
+      ? r.optedInNamespaces.length
+        ? r.optedInNamespaces.join(', ')
+        : 'none opted in — `kubectl graphdata enable -n NAMESPACE`'
+      : `cannot list: ${r.optedInNamespaces.error}`,
+  ]);
+  rows.push([
+    'policies',
+    Array.isArray(r.policies)
+      ? r.policies.length
+        ? r.policies
+            .map((p) => `${p.namespace ? `${p.namespace}/` : ''}${p.name} (generation ${p.generation})`)
+            .join(', ')
+        : 'none in the cluster (the webhook uses its built-in policy)'
+      : r.policies.error,
+  ]);
+  return rows.map(([k, v]) => `${`${k}:`.padEnd(13)}${v}\n`).join('');
+}

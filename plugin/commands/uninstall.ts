@@ -1,0 +1,58 @@
+import { Command } from 'clipanion';
+import { GraphdataCommand, UserError, dryRunOption } from '../base.js';
+
+export class UninstallCommand extends GraphdataCommand {
+  static override paths = [['uninstall']];
+  static override usage = Command.Usage({
+    category: 'Cluster',
+    description: 'Remove exactly what install created, webhook configurations first',
+    details: `
+      Deletes the webhook configurations first, so the apiserver never calls a webhook whose Service is gone, then everything else install applied, in reverse order. Only objects labelled \`app.kubernetes.io/managed-by=kubectl-graphdata\` are touched. The policy CRDs are kept while policies exist (deleting a CRD deletes its objects). Running it again is harmless.
+    `,
+    examples: [
+      ['Remove graphdata', '$0 uninstall'],
+      ['See what would be deleted', '$0 uninstall --dry-run=server'],
+    ],
+  });
+
+  dryRun = dryRunOption();
+
+  async run(): Promise<number> {
+    const dryRun = this.dryRun === true ? 'client' : this.dryRun;
+    const [{ DEFAULT_NAMESPACE }, { loadKubeConfig }, cluster] = await Promise.all([
+      import('../../common/names.js'),
+      import('../kube.js'),
+      import('../cluster/install.js'),
+    ]);
+    const namespace = this.namespace ?? DEFAULT_NAMESPACE;
+    const { k8s, kc } = await loadKubeConfig(this);
+    const c = cluster.makeClients(k8s, kc);
+    if (dryRun === 'client') {
+      const { installManifests } = await import('../../common/install-manifests.js');
+      const objects = installManifests({
+        namespace,
+        caBundle: '',
+        certs: { caCert: '', caKey: '', tlsCert: '', tlsKey: '' },
+      });
+      const hooks = objects.filter((o) => o.kind.endsWith('WebhookConfiguration'));
+      const rest = objects.filter((o) => !o.kind.endsWith('WebhookConfiguration')).reverse();
+      for (const o of [...hooks, ...rest])
+        this.context.stdout.write(`would delete ${o.kind}/${o.metadata.name} (if install created it)\n`);
+      return 0;
+    }
+    let steps;
+    try {
+      steps = await cluster.uninstall(c, { namespace }, dryRun === 'server');
+    } catch (error) {
+      throw new UserError(`uninstall failed: ${(error as Error).message}`, 'run it again: it resumes where it stopped');
+    }
+    for (const s of steps) {
+      if (s.outcome === 'absent') continue;
+      const verb = s.outcome === 'deleted' ? (dryRun === 'server' ? 'would delete' : 'deleted') : 'kept';
+      this.context.stdout.write(`${verb} ${s.what}${s.why ? ` — ${s.why}` : ''}\n`);
+    }
+    if (steps.every((s) => s.outcome === 'absent'))
+      this.context.stdout.write('nothing to remove: graphdata is not installed\n');
+    return 0;
+  }
+}
