@@ -1,0 +1,201 @@
+// install / status / doctor / enable / uninstall against the real apiserver. No kubelet
+// runs pods here, so the webhook runs on this machine and is registered with --webhook-url.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANNOTATION_INJECTED, type Pod } from '../../policies/index.js';
+import { cluster, kubeConfig } from '../cluster/kube.js';
+import { sparkExecutorPod } from '../fixtures/pods.js';
+import { kubectl } from '../support/kubectl.js';
+import { startWebhook, type RunningWebhook } from '../support/spawn-webhook.js';
+
+const NS = 'gd-install-e2e';
+const TENANT = 'gd-install-tenant';
+const kc = () => kubeConfig('admin');
+const core = () => kc().makeApiClient(k8s.CoreV1Api);
+const admission = () => kc().makeApiClient(k8s.AdmissionregistrationV1Api);
+const graphdata = (args: string[], input?: string) =>
+  kubectl(['graphdata', ...args, '--kubeconfig', cluster().kubeconfig], input === undefined ? {} : { input });
+
+let webhook: RunningWebhook;
+let certDir: string;
+
+beforeAll(async () => {
+  certDir = join(mkdtempSync(join(tmpdir(), 'gd-install-')), 'certs');
+  webhook = await startWebhook(['--port', '0', '--cert-dir', certDir]);
+  await core()
+    .createNamespace({ body: { metadata: { name: TENANT } } })
+    .catch(() => undefined);
+});
+
+afterAll(async () => {
+  await webhook?.stop();
+  await admission()
+    .deleteMutatingWebhookConfiguration({ name: 'graphdata' })
+    .catch(() => undefined);
+});
+
+async function createPod(namespace: string): Promise<Pod> {
+  const body = sparkExecutorPod() as k8s.V1Pod;
+  body.metadata = { ...body.metadata, name: undefined, generateName: 'install-e2e-' };
+  return (await core().createNamespacedPod({ namespace, body, dryRun: 'All' })) as Pod;
+}
+
+describe('on the bare cluster', () => {
+  it('status says not installed, exit 1', () => {
+    const run = graphdata(['status', '-n', NS]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/webhook:\s+✗ not installed .* run `kubectl graphdata install`/);
+  });
+
+  it('doctor: ✗ rows with a fix each; the CRDs the cluster has are ✓', () => {
+    const run = graphdata(['doctor', '-n', NS]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^✓ Kubernetes version: v1\.32\.4/m);
+    expect(run.stdout).toMatch(/^✓ Spark operator CRD: sparkapplications\.sparkoperator\.k8s\.io/m);
+    expect(run.stdout).toMatch(/^✗ Alluxio nodes: no node is labelled alluxio=true.*\n {4}fix: label the nodes/m);
+    expect(run.stdout).toMatch(
+      /^✗ metrics-server: metrics\.k8s\.io is not registered\n {4}fix: install metrics-server/m,
+    );
+    expect(run.stdout).toMatch(/^✗ custom metrics API: .*\n {4}fix: install prometheus-adapter/m);
+    expect(run.stdout).toMatch(/^✗ webhook: not installed .*\n {4}fix: run `kubectl graphdata install`/m);
+    expect(run.stdout).not.toMatch(/\u001b\[/); // NO_COLOR
+    const json = JSON.parse(graphdata(['doctor', '-n', NS, '-o', 'json']).stdout) as {
+      ok: boolean;
+      checks: { name: string; ok: boolean; hint?: string }[];
+    };
+    expect(json.ok).toBe(false);
+    for (const check of json.checks.filter((c) => !c.ok)) expect(check.hint, check.name).toBeTruthy();
+  });
+
+  it('install --dry-run=client -o yaml is accepted by kubectl apply --server-side --dry-run=server', () => {
+    const print = graphdata(['install', '-n', NS, '--dry-run=client', '-o', 'yaml']);
+    expect(print.code, print.stderr).toBe(0);
+    expect(print.stderr).toMatch(/note: .*Secrets .*Keep them out of Git/s);
+    // Nothing is stored by a dry run, so the namespace the other objects live in must exist.
+    const ns = kubectl(['create', 'namespace', NS, '--kubeconfig', cluster().kubeconfig]);
+    expect(ns.code, ns.stderr).toBe(0);
+    const apply = kubectl(
+      ['apply', '--server-side', '--dry-run=server', '-f', '-', '--kubeconfig', cluster().kubeconfig],
+      {
+        input: print.stdout,
+      },
+    );
+    expect(apply.stderr).toBe('');
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toMatch(/deployment\.apps\/graphdata-webhook serverside-applied \(server dry run\)/);
+    expect(apply.stdout).toMatch(/mutatingwebhookconfiguration.*\/graphdata serverside-applied/);
+  });
+
+  it('install --dry-run=server checks every object and stores none', async () => {
+    const run = graphdata(['install', '-n', NS, '--dry-run=server']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/checked Deployment\/graphdata-webhook/);
+    await expect(admission().readMutatingWebhookConfiguration({ name: 'graphdata' })).rejects.toMatchObject({
+      code: 404,
+    });
+  });
+});
+
+describe('install --webhook-url, then pods are injected', () => {
+  it('applies, self-tests and reports success', () => {
+    const run = graphdata([
+      'install',
+      '-n',
+      NS,
+      '--webhook-url',
+      webhook.url,
+      '--ca-file',
+      join(certDir, 'ca.crt'),
+      '--failure-policy',
+      'Fail',
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/applied MutatingWebhookConfiguration\/graphdata/);
+    expect(run.stdout).toMatch(/self-test passed: the pod came back injected/);
+  });
+
+  it('a pod in a namespace enabled with `enable` is injected; `disable` stops it', async () => {
+    expect(graphdata(['enable', '-n', TENANT, '--dry-run=client']).stdout).toMatch(/opted in.*dry run: client/);
+    expect((await createPod(TENANT)).metadata?.annotations?.[ANNOTATION_INJECTED]).toBeUndefined();
+    const enable = graphdata(['enable', '-n', TENANT]);
+    expect(enable.code, enable.stderr).toBe(0);
+    expect(graphdata(['enable', '-n', TENANT]).stdout).toMatch(/already opted in/);
+    const pod = await createPod(TENANT);
+    expect(JSON.parse(pod.metadata!.annotations![ANNOTATION_INJECTED]!).workload).toBe('spark-executor');
+    expect(graphdata(['disable', '-n', TENANT]).code).toBe(0);
+    expect((await core().readNamespace({ name: TENANT })).metadata?.labels?.['graphdata.io/inject']).toBeUndefined();
+    expect((await createPod(TENANT)).metadata?.annotations?.[ANNOTATION_INJECTED]).toBeUndefined();
+    expect(graphdata(['enable', '-n', TENANT]).code).toBe(0);
+  });
+
+  it('status: reachable, days left, caBundle trusts the cert, opted-in namespaces', () => {
+    const run = graphdata(['status', '-n', NS, '-o', 'json']);
+    expect(run.code, run.stdout).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({
+      installed: true,
+      healthy: true,
+      webhook: { mode: 'url', url: `${webhook.url}/mutate`, reachable: true },
+      caBundles: [{ configuration: 'MutatingWebhookConfiguration/graphdata', trustsServingCert: true }],
+    });
+    expect(report.certificate.daysLeft).toBeGreaterThan(300);
+    expect(report.optedInNamespaces).toContain(TENANT);
+  });
+
+  it('certs inspect shows the caBundle, never key material', () => {
+    const run = graphdata(['certs', 'inspect', '-n', NS]);
+    expect(run.stdout).toMatch(
+      /MutatingWebhookConfiguration\/graphdata caBundle\n {2}subject: {5}CN=graphdata-webhook-ca \(CA\)/,
+    );
+    expect(run.stdout).not.toMatch(/PRIVATE KEY/);
+  });
+
+  it('--ca-file that is no CA is refused before anything is applied', () => {
+    const run = graphdata(['install', '-n', NS, '--webhook-url', webhook.url, '--ca-file', join(certDir, 'tls.crt')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/--ca-file .*not a CA certificate/);
+  });
+
+  it('a caBundle that does not trust the webhook: the self-test says caBundle', () => {
+    const other = join(certDir, '..', 'other');
+    expect(graphdata(['certs', 'generate', '--out', other]).code).toBe(0);
+    const run = graphdata(['install', '-n', NS, '--webhook-url', webhook.url, '--ca-file', join(other, 'ca.crt')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /✓ selector: .*\n✓ port: .*\n✗ caBundle: the certificate served at 127\.0\.0\.1:\d+ is not trusted/,
+    );
+    expect(run.stderr).toMatch(/error: self-test failed/);
+  }, 90_000);
+});
+
+describe('uninstall', () => {
+  it('removes the webhook configuration first and leaves nothing of graphdata behind; a second run is a no-op', async () => {
+    const run = graphdata(['uninstall', '-n', NS]);
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toBe('deleted MutatingWebhookConfiguration/graphdata');
+    expect(run.stdout).toMatch(/deleted CustomResourceDefinition\/clustergraphdatapolicies\.graphdata\.io/);
+    await expect(admission().readMutatingWebhookConfiguration({ name: 'graphdata' })).rejects.toMatchObject({
+      code: 404,
+    });
+    // Namespaces finish deleting only with a namespace controller, which this control plane does not run.
+    const ns = await core()
+      .readNamespace({ name: NS })
+      .catch(() => undefined);
+    expect(ns === undefined || ns.metadata?.deletionTimestamp !== undefined).toBe(true);
+    const ext = kc().makeApiClient(k8s.ApiextensionsV1Api);
+    for (let i = 0; i < 40; i++) {
+      const crds = await ext.listCustomResourceDefinition();
+      if (!crds.items.some((c) => c.spec.group === 'graphdata.io')) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect((await ext.listCustomResourceDefinition()).items.filter((c) => c.spec.group === 'graphdata.io')).toEqual([]);
+    const again = graphdata(['uninstall', '-n', NS]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).not.toMatch(/deleted/);
+  });
+});
