@@ -360,7 +360,7 @@ export function handshake(
 
 export interface UninstallStep {
   what: string;
-  outcome: 'deleted' | 'absent' | 'kept';
+  outcome: 'deleted' | 'absent' | 'kept' | 'terminating';
   why?: string;
 }
 
@@ -397,6 +397,10 @@ export async function uninstall(
         continue;
       }
       throw new Error(`${what}: ${apiErrorMessage(error)}`);
+    }
+    if (live.metadata?.deletionTimestamp) {
+      steps.push({ what, outcome: 'terminating' });
+      continue;
     }
     const managedBy = live.metadata?.labels?.['app.kubernetes.io/managed-by'];
     if (managedBy !== MANAGED_BY['app.kubernetes.io/managed-by']) {

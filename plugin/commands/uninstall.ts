@@ -48,10 +48,14 @@ export class UninstallCommand extends GraphdataCommand {
     }
     for (const s of steps) {
       if (s.outcome === 'absent') continue;
+      if (s.outcome === 'terminating') {
+        this.context.stdout.write(`${s.what} is already being deleted\n`);
+        continue;
+      }
       const verb = s.outcome === 'deleted' ? (dryRun === 'server' ? 'would delete' : 'deleted') : 'kept';
       this.context.stdout.write(`${verb} ${s.what}${s.why ? ` — ${s.why}` : ''}\n`);
     }
-    if (steps.every((s) => s.outcome === 'absent'))
+    if (steps.every((s) => s.outcome === 'absent' || s.outcome === 'terminating'))
       this.context.stdout.write('nothing to remove: graphdata is not installed\n');
     return 0;
   }

@@ -61,7 +61,7 @@ describe('on the bare cluster', () => {
     );
     expect(run.stdout).toMatch(/^✗ custom metrics API: .*\n {4}fix: install prometheus-adapter/m);
     expect(run.stdout).toMatch(/^✗ webhook: not installed .*\n {4}fix: run `kubectl graphdata install`/m);
-    expect(run.stdout).not.toMatch(/\u001b\[/); // NO_COLOR
+    expect(run.stdout).not.toContain(String.fromCharCode(27)); // NO_COLOR: no escape sequences
     const json = JSON.parse(graphdata(['doctor', '-n', NS, '-o', 'json']).stdout) as {
       ok: boolean;
       checks: { name: string; ok: boolean; hint?: string }[];
