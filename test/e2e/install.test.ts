@@ -24,11 +24,11 @@ let certDir: string;
 
 beforeAll(async () => {
   certDir = join(mkdtempSync(join(tmpdir(), 'gd-install-')), 'certs');
-  webhook = await startWebhook(['--port', '0', '--cert-dir', certDir]);
+  webhook = await startWebhook(['--port', '0', '--cert-dir', certDir], 60_000);
   await core()
     .createNamespace({ body: { metadata: { name: TENANT } } })
     .catch(() => undefined);
-});
+}, 120_000);
 
 afterAll(async () => {
   await webhook?.stop();
@@ -196,6 +196,7 @@ describe('uninstall', () => {
     expect((await ext.listCustomResourceDefinition()).items.filter((c) => c.spec.group === 'graphdata.io')).toEqual([]);
     const again = graphdata(['uninstall', '-n', NS]);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout).not.toMatch(/deleted/);
+    expect(again.stdout).not.toMatch(/^deleted /m);
+    expect(again.stdout).toMatch(/nothing to remove: graphdata is not installed/);
   });
 });
