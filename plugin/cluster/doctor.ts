@@ -106,7 +106,7 @@ export async function runDoctor(c: Clients, namespace: string, policy: Policy): 
       : pass('Alluxio workers', `${running.length} running worker(s), one on every labelled node`);
   });
 
-  const pvc = (policy.spec.alluxio.domainSocket as { persistentVolumeClaim?: string }).persistentVolumeClaim;
+  const pvc = policy.spec.alluxio.domainSocket.persistentVolumeClaim;
   if (!pvc)
     checks.push(
       pass('domain-socket PVC', `not needed: the policy mounts hostPath ${policy.spec.alluxio.domainSocket.hostPath}`),

@@ -11,7 +11,7 @@ import { writeCaSecret, writeServingSecret } from '../../common/cluster-certs.js
 import { LEADER_LEASE } from '../../common/names.js';
 import { mutatingWebhookConfiguration } from '../../common/registration.js';
 import { servedCert } from '../../webhook/self-managed.js';
-import { ANNOTATION_INJECTED } from '../../policies/index.js';
+import { ANNOTATION_INJECTED } from '../../policies/model.js';
 import { cluster, kubeConfig } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { kubectl } from '../support/kubectl.js';
