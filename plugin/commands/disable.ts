@@ -1,5 +1,5 @@
 import { Command } from 'clipanion';
-import { GraphdataCommand, UserError, dryRunOption } from '../base.js';
+import { GraphdataCommand, dryRunMode, dryRunOption } from '../base.js';
 
 export class DisableCommand extends GraphdataCommand {
   static override paths = [['disable']];
@@ -18,12 +18,9 @@ export class DisableCommand extends GraphdataCommand {
   dryRun = dryRunOption();
 
   async run(): Promise<number> {
-    const dryRun = this.dryRun === true ? 'client' : this.dryRun;
-    if (!['none', 'client', 'server'].includes(String(dryRun))) {
-      throw new UserError(`--dry-run must be none, client or server, got ${String(dryRun)}`, undefined, 2);
-    }
+    const dryRun = dryRunMode(this.dryRun);
     const { setInjectLabel } = await import('../cluster/namespace-label.js');
-    const message = await setInjectLabel(this, false, dryRun as 'none' | 'client' | 'server');
+    const message = await setInjectLabel(this, false, dryRun);
     this.context.stdout.write(`${message}\n`);
     return 0;
   }

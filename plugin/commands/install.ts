@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import { GraphdataCommand, UserError, dryRunOption, outputOption } from '../base.js';
+import { GraphdataCommand, UserError, dryRunMode, dryRunOption, outputOption } from '../base.js';
 
 export class InstallCommand extends GraphdataCommand {
   static override paths = [['install']];
@@ -55,10 +55,7 @@ export class InstallCommand extends GraphdataCommand {
   output = outputOption(['yaml', 'json'], 'With --dry-run=client: yaml|json');
 
   async run(): Promise<number> {
-    const dryRun = this.dryRun === true ? 'client' : this.dryRun;
-    if (!['none', 'client', 'server'].includes(String(dryRun))) {
-      throw new UserError(`--dry-run must be none, client or server, got ${String(dryRun)}`, undefined, 2);
-    }
+    const dryRun = dryRunMode(this.dryRun);
     if (!Number.isInteger(this.replicas) || this.replicas < 1) {
       throw new UserError(`--replicas must be a whole number ≥ 1, got ${this.replicas}`, undefined, 2);
     }

@@ -1,5 +1,5 @@
 import { Command } from 'clipanion';
-import { GraphdataCommand, UserError, dryRunOption } from '../base.js';
+import { GraphdataCommand, UserError, dryRunMode, dryRunOption } from '../base.js';
 
 export class UninstallCommand extends GraphdataCommand {
   static override paths = [['uninstall']];
@@ -18,7 +18,7 @@ export class UninstallCommand extends GraphdataCommand {
   dryRun = dryRunOption();
 
   async run(): Promise<number> {
-    const dryRun = this.dryRun === true ? 'client' : this.dryRun;
+    const dryRun = dryRunMode(this.dryRun);
     const [{ DEFAULT_NAMESPACE }, { loadKubeConfig }, cluster] = await Promise.all([
       import('../../common/names.js'),
       import('../kube.js'),
