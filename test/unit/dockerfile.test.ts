@@ -111,7 +111,7 @@ describe('Dockerfile', () => {
     });
     symlinkSync(join(ROOT, 'node_modules'), join(app, 'node_modules'));
     const certDir = join(mkdtempSync(join(tmpdir(), 'gd-image-certs-')), 'certs');
-    const child = spawn(process.execPath, ['dist/webhook/main.js', '--port', '0', '--cert-dir', certDir], {
+    const child = spawn(process.execPath, ['dist/webhook/main.js', '--port', '0', '--dev-cert-dir', certDir], {
       cwd: app,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

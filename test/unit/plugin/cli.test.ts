@@ -113,12 +113,12 @@ describe('usage errors name what is wrong and what to type (exit 2)', () => {
 });
 
 describe('new command classes are picked up from the registry', () => {
-  class CertsRotateCommand extends GraphdataCommand {
-    static override paths = [['certs', 'rotate']];
+  class DemoRotateCommand extends GraphdataCommand {
+    static override paths = [['demo', 'rotate']];
     static override usage = Command.Usage({
       category: 'Cluster',
       description: 'Rotate the serving certificate',
-      examples: [['Rotate now', '$0 certs rotate --dry-run=server']],
+      examples: [['Rotate now', '$0 demo rotate --dry-run=server']],
     });
     dryRun = dryRunOption();
     async run() {
@@ -127,27 +127,27 @@ describe('new command classes are picked up from the registry', () => {
     }
   }
   const cli = new Cli({ binaryName: 'kubectl graphdata' });
-  for (const c of [...COMMANDS, CertsRotateCommand]) cli.register(c);
+  for (const c of [...COMMANDS, DemoRotateCommand]) cli.register(c);
   const infos = commandInfos(cli);
 
   it('in the top-level help, the group help and the usage errors', () => {
-    expect(topLevelHelp(infos, '0')).toMatch(/^ {2}certs rotate +Rotate the serving certificate$/m);
-    expect(groupHelp(infos, ['certs'])).toContain('certs rotate');
-    expect(usageProblem(infos, ['certs'], new Error('Command not found'))).toEqual({
-      message: 'certs needs a command: rotate',
-      hint: 'e.g. kubectl graphdata certs rotate --dry-run=server; run `kubectl graphdata certs --help` to see what each one writes',
+    expect(topLevelHelp(infos, '0')).toMatch(/^ {2}demo rotate +Rotate the serving certificate$/m);
+    expect(groupHelp(infos, ['demo'])).toContain('demo rotate');
+    expect(usageProblem(infos, ['demo'], new Error('Command not found'))).toEqual({
+      message: 'demo needs a command: rotate',
+      hint: 'e.g. kubectl graphdata demo rotate --dry-run=server; run `kubectl graphdata demo --help` to see what each one writes',
     });
     expect(
-      usageProblem(infos, ['certs', 'rotate', '--dry'], new Error('Unsupported option name ("--dry")')).message,
-    ).toBe('certs rotate has no flag --dry — did you mean --dry-run?');
+      usageProblem(infos, ['demo', 'rotate', '--dry'], new Error('Unsupported option name ("--dry")')).message,
+    ).toBe('demo rotate has no flag --dry — did you mean --dry-run?');
   });
 
   it('with the shared --dry-run flag: none|client|server, bare means client', () => {
-    const mode = (argv: string[]) => dryRunMode((cli.process(argv) as CertsRotateCommand).dryRun);
-    expect(mode(['certs', 'rotate'])).toBe('none');
-    expect(mode(['certs', 'rotate', '--dry-run'])).toBe('client');
-    expect(mode(['certs', 'rotate', '--dry-run=server'])).toBe('server');
-    expect(() => cli.process(['certs', 'rotate', '--dry-run=maybe'])).toThrow(/dry-run/);
+    const mode = (argv: string[]) => dryRunMode((cli.process(argv) as DemoRotateCommand).dryRun);
+    expect(mode(['demo', 'rotate'])).toBe('none');
+    expect(mode(['demo', 'rotate', '--dry-run'])).toBe('client');
+    expect(mode(['demo', 'rotate', '--dry-run=server'])).toBe('server');
+    expect(() => cli.process(['demo', 'rotate', '--dry-run=maybe'])).toThrow(/dry-run/);
   });
 
   it('an offline command takes only the flags it declares', () => {
