@@ -25,7 +25,7 @@ let certDir: string;
 
 beforeAll(async () => {
   certDir = join(mkdtempSync(join(tmpdir(), 'gd-install-')), 'certs');
-  webhook = await startWebhook(['--port', '0', '--cert-dir', certDir], 60_000);
+  webhook = await startWebhook(['--port', '0', '--dev-cert-dir', certDir], 60_000);
   await core()
     .createNamespace({ body: { metadata: { name: TENANT } } })
     .catch(() => undefined);
