@@ -1,24 +1,49 @@
 // install / status / doctor / enable / uninstall against the real apiserver. No kubelet
 // runs pods here, so the webhook runs on this machine and is registered with --webhook-url.
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../policies/k8s.js';
 import { ANNOTATION_INJECTED } from '../../policies/model.js';
 import { cluster, kubeConfig } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
-import { kubectl } from '../support/kubectl.js';
-import { startWebhook, type RunningWebhook } from '../support/spawn-webhook.js';
+import { type KubectlRun, kubectl } from '../support/kubectl.js';
+import { REPO_ROOT, startWebhook, type RunningWebhook } from '../support/spawn-webhook.js';
 
 const NS = 'gd-install-e2e';
 const TENANT = 'gd-install-tenant';
 const kc = () => kubeConfig('admin');
 const core = () => kc().makeApiClient(k8s.CoreV1Api);
 const admission = () => kc().makeApiClient(k8s.AdmissionregistrationV1Api);
-const graphdata = (args: string[], input?: string) =>
-  kubectl(['graphdata', ...args, '--kubeconfig', cluster().kubeconfig], input === undefined ? {} : { input });
+const execFileAsync = promisify(execFile);
+
+/**
+ * `kubectl graphdata …` without blocking the test worker (the self-test can take tens of
+ * seconds, and a blocked worker misses vitest's own messages).
+ */
+async function graphdata(args: string[]): Promise<KubectlRun> {
+  const env = { ...process.env, PATH: `${join(REPO_ROOT, 'bin')}:${process.env.PATH}`, NO_COLOR: '1' };
+  try {
+    const { stdout, stderr } = await execFileAsync(
+      'kubectl',
+      ['graphdata', ...args, '--kubeconfig', cluster().kubeconfig],
+      {
+        env,
+        encoding: 'utf8',
+        timeout: 90_000,
+      },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: unknown; stdout?: string; stderr?: string };
+    if (typeof e.code !== 'number') throw error;
+    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
 
 let webhook: RunningWebhook;
 let certDir: string;
@@ -45,14 +70,14 @@ async function createPod(namespace: string): Promise<Pod> {
 }
 
 describe('on the bare cluster', () => {
-  it('status says not installed, exit 1', () => {
-    const run = graphdata(['status', '-n', NS]);
+  it('status says not installed, exit 1', async () => {
+    const run = await graphdata(['status', '-n', NS]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/webhook:\s+✗ not installed .* run `kubectl graphdata install`/);
   });
 
-  it('doctor: ✗ rows with a fix each; the CRDs the cluster has are ✓', () => {
-    const run = graphdata(['doctor', '-n', NS]);
+  it('doctor: ✗ rows with a fix each; the CRDs the cluster has are ✓', async () => {
+    const run = await graphdata(['doctor', '-n', NS]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^✓ Kubernetes version: v1\.32\.4/m);
     expect(run.stdout).toMatch(/^✓ Spark operator CRD: sparkapplications\.sparkoperator\.k8s\.io/m);
@@ -63,7 +88,7 @@ describe('on the bare cluster', () => {
     expect(run.stdout).toMatch(/^✗ custom metrics API: .*\n {4}fix: install prometheus-adapter/m);
     expect(run.stdout).toMatch(/^✗ webhook: not installed .*\n {4}fix: run `kubectl graphdata install`/m);
     expect(run.stdout).not.toContain(String.fromCharCode(27)); // NO_COLOR: no escape sequences
-    const json = JSON.parse(graphdata(['doctor', '-n', NS, '-o', 'json']).stdout) as {
+    const json = JSON.parse((await graphdata(['doctor', '-n', NS, '-o', 'json'])).stdout) as {
       ok: boolean;
       checks: { name: string; ok: boolean; hint?: string }[];
     };
@@ -71,8 +96,8 @@ describe('on the bare cluster', () => {
     for (const check of json.checks.filter((c) => !c.ok)) expect(check.hint, check.name).toBeTruthy();
   });
 
-  it('install --dry-run=client -o yaml is accepted by kubectl apply --server-side --dry-run=server', () => {
-    const print = graphdata(['install', '-n', NS, '--dry-run=client', '-o', 'yaml']);
+  it('install --dry-run=client -o yaml is accepted by kubectl apply --server-side --dry-run=server', async () => {
+    const print = await graphdata(['install', '-n', NS, '--dry-run=client', '-o', 'yaml']);
     expect(print.code, print.stderr).toBe(0);
     expect(print.stderr).toMatch(/note: .*Secrets .*Keep them out of Git/s);
     // Nothing is stored by a dry run, so the namespace the other objects live in must exist.
@@ -91,7 +116,7 @@ describe('on the bare cluster', () => {
   });
 
   it('install --dry-run=server checks every object and stores none', async () => {
-    const run = graphdata(['install', '-n', NS, '--dry-run=server']);
+    const run = await graphdata(['install', '-n', NS, '--dry-run=server']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/checked Deployment\/graphdata-webhook/);
     await expect(admission().readMutatingWebhookConfiguration({ name: 'graphdata' })).rejects.toMatchObject({
@@ -101,8 +126,8 @@ describe('on the bare cluster', () => {
 });
 
 describe('install --webhook-url, then pods are injected', () => {
-  it('applies, self-tests and reports success', () => {
-    const run = graphdata([
+  it('applies, self-tests and reports success', async () => {
+    const run = await graphdata([
       'install',
       '-n',
       NS,
@@ -120,21 +145,21 @@ describe('install --webhook-url, then pods are injected', () => {
   });
 
   it('a pod in a namespace enabled with `enable` is injected; `disable` stops it', async () => {
-    expect(graphdata(['enable', '-n', TENANT, '--dry-run=client']).stdout).toMatch(/opted in.*dry run: client/);
+    expect((await graphdata(['enable', '-n', TENANT, '--dry-run=client'])).stdout).toMatch(/opted in.*dry run: client/);
     expect((await createPod(TENANT)).metadata?.annotations?.[ANNOTATION_INJECTED]).toBeUndefined();
-    const enable = graphdata(['enable', '-n', TENANT]);
+    const enable = await graphdata(['enable', '-n', TENANT]);
     expect(enable.code, enable.stderr).toBe(0);
-    expect(graphdata(['enable', '-n', TENANT]).stdout).toMatch(/already opted in/);
+    expect((await graphdata(['enable', '-n', TENANT])).stdout).toMatch(/already opted in/);
     const pod = await createPod(TENANT);
     expect(JSON.parse(pod.metadata!.annotations![ANNOTATION_INJECTED]!).workload).toBe('spark-executor');
-    expect(graphdata(['disable', '-n', TENANT]).code).toBe(0);
+    expect((await graphdata(['disable', '-n', TENANT])).code).toBe(0);
     expect((await core().readNamespace({ name: TENANT })).metadata?.labels?.['graphdata.io/inject']).toBeUndefined();
     expect((await createPod(TENANT)).metadata?.annotations?.[ANNOTATION_INJECTED]).toBeUndefined();
-    expect(graphdata(['enable', '-n', TENANT]).code).toBe(0);
+    expect((await graphdata(['enable', '-n', TENANT])).code).toBe(0);
   });
 
-  it('status: reachable, days left, caBundle trusts the cert, opted-in namespaces', () => {
-    const run = graphdata(['status', '-n', NS, '-o', 'json']);
+  it('status: reachable, days left, caBundle trusts the cert, opted-in namespaces', async () => {
+    const run = await graphdata(['status', '-n', NS, '-o', 'json']);
     expect(run.code, run.stdout).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({
@@ -147,24 +172,40 @@ describe('install --webhook-url, then pods are injected', () => {
     expect(report.optedInNamespaces).toContain(TENANT);
   });
 
-  it('certs inspect shows the caBundle, never key material', () => {
-    const run = graphdata(['certs', 'inspect', '-n', NS]);
+  it('certs inspect shows the caBundle, never key material', async () => {
+    const run = await graphdata(['certs', 'inspect', '-n', NS]);
     expect(run.stdout).toMatch(
       /MutatingWebhookConfiguration\/graphdata caBundle\n {2}subject: {5}CN=graphdata-webhook-ca \(CA\)/,
     );
     expect(run.stdout).not.toMatch(/PRIVATE KEY/);
   });
 
-  it('--ca-file that is no CA is refused before anything is applied', () => {
-    const run = graphdata(['install', '-n', NS, '--webhook-url', webhook.url, '--ca-file', join(certDir, 'tls.crt')]);
+  it('--ca-file that is no CA is refused before anything is applied', async () => {
+    const run = await graphdata([
+      'install',
+      '-n',
+      NS,
+      '--webhook-url',
+      webhook.url,
+      '--ca-file',
+      join(certDir, 'tls.crt'),
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/--ca-file .*not a CA certificate/);
   });
 
-  it('a caBundle that does not trust the webhook: the self-test says caBundle', () => {
+  it('a caBundle that does not trust the webhook: the self-test says caBundle', async () => {
     const other = join(certDir, '..', 'other');
-    expect(graphdata(['certs', 'generate', '--out', other]).code).toBe(0);
-    const run = graphdata(['install', '-n', NS, '--webhook-url', webhook.url, '--ca-file', join(other, 'ca.crt')]);
+    expect((await graphdata(['certs', 'generate', '--out', other])).code).toBe(0);
+    const run = await graphdata([
+      'install',
+      '-n',
+      NS,
+      '--webhook-url',
+      webhook.url,
+      '--ca-file',
+      join(other, 'ca.crt'),
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
       /✓ selector: .*\n✓ port: .*\n✗ caBundle: the certificate served at 127\.0\.0\.1:\d+ is not trusted/,
@@ -175,7 +216,7 @@ describe('install --webhook-url, then pods are injected', () => {
 
 describe('uninstall', () => {
   it('removes the webhook configuration first and leaves nothing of graphdata behind; a second run is a no-op', async () => {
-    const run = graphdata(['uninstall', '-n', NS]);
+    const run = await graphdata(['uninstall', '-n', NS]);
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines[0]).toBe('deleted MutatingWebhookConfiguration/graphdata');
@@ -195,7 +236,7 @@ describe('uninstall', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     expect((await ext.listCustomResourceDefinition()).items.filter((c) => c.spec.group === 'graphdata.io')).toEqual([]);
-    const again = graphdata(['uninstall', '-n', NS]);
+    const again = await graphdata(['uninstall', '-n', NS]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).not.toMatch(/^deleted /m);
     expect(again.stdout).toMatch(/nothing to remove: graphdata is not installed/);
