@@ -1,14 +1,21 @@
 // The webhook's registration with the production defaults of docs/design.md. Pure: the
 // e2e tests register the local webhook with it; `version` finds the webhook by its name.
-import type { V1MutatingWebhookConfiguration, V1LabelSelector } from '@kubernetes/client-node';
-import { LABEL_INJECT } from '../policies/model.js';
+import type {
+  V1LabelSelector,
+  V1MutatingWebhookConfiguration,
+  V1RuleWithOperations,
+  V1ValidatingWebhookConfiguration,
+  AdmissionregistrationV1WebhookClientConfig as WebhookClientConfig,
+} from '@kubernetes/client-node';
+import { ANNOTATION_PROFILE, GROUP, LABEL_INJECT } from '../policies/model.js';
+import { RULES, type Rule } from '../policies/rules/index.js';
 import { workloadMatchCondition } from '../policies/workloads.js';
 
 export const WEBHOOK_NAME = 'graphdata';
 export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
 
 export type WebhookEndpoint =
-  /** A local or external server: the e2e tests, `npm start`. */
+  /** A local or external server (`https://host:port`): the e2e tests, `npm start`. */
   | { url: string }
   /** The in-cluster Service. */
   | { service: { namespace: string; name: string; port?: number } };
@@ -33,12 +40,16 @@ export function optedInNamespaces(ownNamespace: string): V1LabelSelector {
   };
 }
 
+function clientConfig(opts: RegistrationOptions, path: '/mutate' | '/validate'): WebhookClientConfig {
+  const caBundle = Buffer.from(opts.caBundle).toString('base64');
+  // A url names the server (with or without a trailing /mutate); each webhook adds its own path.
+  if ('url' in opts.endpoint)
+    return { url: `${opts.endpoint.url.replace(/\/(mutate|validate)?\/?$/, '')}${path}`, caBundle };
+  return { service: { ...opts.endpoint.service, path, port: opts.endpoint.service.port ?? 443 }, caBundle };
+}
+
 export function mutatingWebhookConfiguration(opts: RegistrationOptions): V1MutatingWebhookConfiguration {
   const name = opts.name ?? WEBHOOK_NAME;
-  const clientConfig =
-    'url' in opts.endpoint
-      ? { url: opts.endpoint.url }
-      : { service: { ...opts.endpoint.service, path: '/mutate', port: opts.endpoint.service.port ?? 443 } };
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
@@ -47,7 +58,7 @@ export function mutatingWebhookConfiguration(opts: RegistrationOptions): V1Mutat
       {
         name: `inject.${name}.graphdata.io`,
         admissionReviewVersions: ['v1'],
-        clientConfig: { ...clientConfig, caBundle: Buffer.from(opts.caBundle).toString('base64') },
+        clientConfig: clientConfig(opts, '/mutate'),
         rules: [
           { operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' },
         ],
@@ -62,6 +73,123 @@ export function mutatingWebhookConfiguration(opts: RegistrationOptions): V1Mutat
         timeoutSeconds: Math.min(opts.timeoutSeconds ?? 5, 5),
         reinvocationPolicy: 'IfNeeded',
         matchPolicy: 'Equivalent',
+      },
+    ],
+  };
+}
+
+/** Resources the validating webhook may see, at the version its rules read (the apiserver converts others). */
+export const VALIDATED_RESOURCES = [
+  { group: '', version: 'v1', resource: 'pods', kind: 'Pod', operations: ['CREATE'] },
+  { group: 'sparkoperator.k8s.io', version: 'v1beta2', resource: 'sparkapplications', kind: 'SparkApplication' },
+  {
+    group: 'sparkoperator.k8s.io',
+    version: 'v1beta2',
+    resource: 'scheduledsparkapplications',
+    kind: 'ScheduledSparkApplication',
+  },
+  { group: 'starrocks.com', version: 'v1', resource: 'starrocksclusters', kind: 'StarRocksCluster' },
+  { group: 'starrocks.com', version: 'v1alpha1', resource: 'computenodegroups', kind: 'ComputeNodeGroup' },
+  { group: 'data.fluid.io', version: 'v1alpha1', resource: 'datasets', kind: 'Dataset' },
+  { group: 'data.fluid.io', version: 'v1alpha1', resource: 'alluxioruntimes', kind: 'AlluxioRuntime' },
+  { group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers', kind: 'HorizontalPodAutoscaler' },
+] as const;
+
+const apiVersionOf = (r: { group: string; version: string }): string =>
+  r.group ? `${r.group}/${r.version}` : r.version;
+
+/** The resources some rule applies to (the identity rule, true for anything, does not count). */
+export function validatedResources(rules: readonly Rule[] = RULES) {
+  return VALIDATED_RESOURCES.filter(
+    (r) =>
+      r.kind === 'Pod' ||
+      rules.some((rule) => rule.code !== 'object-identity' && rule.appliesTo(r.kind, apiVersionOf(r))),
+  );
+}
+
+/**
+ * CEL for the validating webhook: the rules read the kinds above, their spec and the
+ * profile annotation, so an UPDATE that changes none of those (finalizers, labels,
+ * status through the main resource) never reaches us and cannot be blocked by an outage.
+ */
+export function validationMatchConditions(rules: readonly Rule[] = RULES) {
+  const kinds = validatedResources(rules).map((r) => `'${r.group}/${r.kind}'`);
+  return [
+    {
+      name: 'graphdata-rule-kinds',
+      expression: `[${kinds.join(', ')}].exists(k, k == request.kind.group + '/' + request.kind.kind)`,
+    },
+    {
+      name: 'graphdata-rule-inputs-changed',
+      expression:
+        "request.operation != 'UPDATE' || !has(object.spec) || !has(oldObject.spec) || object.spec != oldObject.spec" +
+        ` || (has(object.metadata.annotations) && '${ANNOTATION_PROFILE}' in object.metadata.annotations)`,
+    },
+  ];
+}
+
+/**
+ * Enforcement: limits and the safety net for pods and the custom resources in opted-in
+ * namespaces (the pod opt-out label does not apply), and the graphdata policies
+ * themselves. Fails closed: what cannot be checked is not admitted.
+ */
+export function validatingWebhookConfiguration(opts: RegistrationOptions): V1ValidatingWebhookConfiguration {
+  const name = opts.name ?? WEBHOOK_NAME;
+  const common = {
+    admissionReviewVersions: ['v1'],
+    clientConfig: clientConfig(opts, '/validate'),
+    failurePolicy: 'Fail',
+    sideEffects: 'None',
+    timeoutSeconds: Math.min(opts.timeoutSeconds ?? 5, 5),
+    matchPolicy: 'Equivalent',
+  };
+  const byGroup = new Map<string, V1RuleWithOperations>();
+  for (const r of validatedResources()) {
+    const key = `${r.group}\u0000${r.version}\u0000${'operations' in r ? r.operations.join() : ''}`;
+    const rule = byGroup.get(key) ?? {
+      apiGroups: [r.group],
+      apiVersions: [r.version],
+      operations: 'operations' in r ? [...r.operations] : ['CREATE', 'UPDATE'],
+      resources: [],
+      scope: 'Namespaced',
+    };
+    rule.resources!.push(r.resource);
+    byGroup.set(key, rule);
+  }
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    metadata: { name, labels: { 'app.kubernetes.io/name': 'graphdata', 'app.kubernetes.io/component': 'webhook' } },
+    webhooks: [
+      {
+        ...common,
+        name: `validate.${name}.graphdata.io`,
+        rules: [...byGroup.values()],
+        namespaceSelector: optedInNamespaces(opts.ownNamespace),
+        matchConditions: validationMatchConditions(),
+      },
+      {
+        ...common,
+        name: `policies.${name}.graphdata.io`,
+        rules: [
+          {
+            apiGroups: [GROUP],
+            apiVersions: ['v1alpha1'],
+            operations: ['CREATE', 'UPDATE'],
+            resources: ['clustergraphdatapolicies', 'graphdatapolicies'],
+            scope: '*',
+          },
+        ],
+        // Tenants may write GraphDataPolicy before opting in; check them wherever they are.
+        namespaceSelector: {
+          matchExpressions: [
+            {
+              key: 'kubernetes.io/metadata.name',
+              operator: 'NotIn',
+              values: [...SYSTEM_NAMESPACES, opts.ownNamespace],
+            },
+          ],
+        },
       },
     ],
   };

@@ -78,6 +78,11 @@ export interface PolicyLimits {
 
 export interface PolicySpec {
   mode: EnforcementMode;
+  /**
+   * Per-rule mode, keyed by rule code (`registry-not-allowed`, `not-injected`, …); a rule
+   * not listed follows `mode`, except `not-injected` (the safety net), which defaults to Enforce.
+   */
+  ruleModes?: Record<string, EnforcementMode>;
   cache: CacheMode;
   alluxio: AlluxioSettings;
   placement: PlacementSettings;
@@ -106,7 +111,7 @@ export interface ProfileOwnership {
 }
 
 /** The settings a profile lays over the spec. */
-export type ProfileSettings = DeepPartial<Omit<PolicySpec, 'mode' | 'limits'>>;
+export type ProfileSettings = DeepPartial<Omit<PolicySpec, 'mode' | 'ruleModes' | 'limits'>>;
 
 /** A profile overrides parts of the spec; chosen per pod with `graphdata.io/profile`. */
 export type ProfileSpec = ProfileSettings & ProfileOwnership;

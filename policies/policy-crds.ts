@@ -8,14 +8,28 @@ type Schema = Record<string, unknown>;
 /**
  * A structural schema as the apiserver wants it: it prunes unknown fields itself (so
  * `additionalProperties: false` is not allowed next to `properties`) and knows no
- * `propertyNames`.
+ * `propertyNames` (an enum of keys becomes a CEL rule instead).
  */
 function structural(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(structural);
   if (typeof schema !== 'object' || schema === null) return schema;
   const out: Schema = {};
   for (const [key, value] of Object.entries(schema)) {
-    if (key === 'propertyNames' || (key === 'additionalProperties' && value === false)) continue;
+    if (key === 'additionalProperties' && value === false) continue;
+    if (key === 'propertyNames') {
+      // A fixed set of map keys (ruleModes) becomes a CEL rule, so the apiserver names a typo itself.
+      const allowed = (value as { enum?: string[] }).enum;
+      if (allowed) {
+        out.maxProperties = allowed.length;
+        out['x-kubernetes-validations'] = [
+          {
+            rule: `self.all(k, k in [${allowed.map((a) => `'${a}'`).join(', ')}])`,
+            message: `keys must be rule codes: ${allowed.join(', ')}`,
+          },
+        ];
+      }
+      continue;
+    }
     out[key] =
       key === 'properties'
         ? Object.fromEntries(Object.entries(value as Schema).map(([k, v]) => [k, structural(v)]))

@@ -1,6 +1,7 @@
 // OpenAPI v3 schema of a policy's spec: validates policy files now and becomes the
 // CRD's openAPIV3Schema later. Defaults live here, as they would in the CRD, so a
 // policy file only needs the fields it changes.
+import { RULE_CODES } from './rule-codes.js';
 
 type Schema = Record<string, unknown>;
 
@@ -84,8 +85,17 @@ const cacheSettings = {
   }),
 };
 
+const MODES = ['Enforce', 'Audit'];
+
 export const policySpecSchema: Schema = obj({
-  mode: str({ enum: ['Enforce', 'Audit'], default: 'Audit' }),
+  mode: str({ enum: MODES, default: 'Audit' }),
+  // A map rather than fixed properties: the CRD keeps unknown keys instead of pruning
+  // them, so the loader and the validating webhook can name a misspelt rule code.
+  ruleModes: {
+    type: 'object',
+    additionalProperties: str({ enum: MODES }),
+    propertyNames: { enum: [...RULE_CODES] },
+  },
   ...cacheSettings,
   limits: obj({
     allowedRegistries: strList(),

@@ -29,8 +29,8 @@ export function checkSchema(schema: object, value: unknown, opts: SchemaCheckOpt
   return (validate.errors ?? []).filter(notNoise).map((e) => toDiagnostic(e, opts));
 }
 
-// `if`/`anyOf` wrappers repeat what their branches already said.
-const notNoise = (e: ErrorObject): boolean => !['if', 'anyOf', 'oneOf'].includes(e.keyword);
+// `if`/`anyOf`/`propertyNames` wrappers repeat what their branches already said.
+const notNoise = (e: ErrorObject): boolean => !['if', 'anyOf', 'oneOf', 'propertyNames'].includes(e.keyword);
 
 function toDiagnostic(e: ErrorObject, opts: SchemaCheckOptions): Diagnostic {
   const segments = [
@@ -43,7 +43,17 @@ function toDiagnostic(e: ErrorObject, opts: SchemaCheckOptions): Diagnostic {
   let message = `${e.message ?? 'is invalid'}`;
   let hint: string | undefined;
   const params = e.params as Record<string, unknown>;
-  if (e.keyword === 'additionalProperties') {
+  // A map key that breaks `propertyNames`: point at the key, not at the map.
+  const key = e.propertyName;
+  if (key !== undefined) segments.push(key);
+  if (key !== undefined && e.keyword === 'enum') {
+    const allowed = (params.allowedValues as unknown[]).map(String);
+    const guess = closest(key, allowed);
+    message = `unknown key "${key}"`;
+    hint = guess ? `did you mean "${guess}"?` : `use one of ${allowed.join(', ')}`;
+  } else if (key !== undefined && e.keyword === 'pattern') {
+    message = `key "${key}" does not match ${String(params.pattern)}`;
+  } else if (e.keyword === 'additionalProperties') {
     const field = String(params.additionalProperty);
     segments.push(field);
     const known = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});

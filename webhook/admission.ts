@@ -18,6 +18,8 @@ export interface AdmissionRequest {
   namespace?: string;
   operation?: string;
   object?: unknown;
+  /** The stored object, on UPDATE. */
+  oldObject?: unknown;
   dryRun?: boolean;
 }
 
@@ -27,7 +29,7 @@ export interface AdmissionResponse {
   patchType?: 'JSONPatch';
   patch?: string;
   warnings?: string[];
-  status?: { code?: number; message?: string };
+  status?: { code?: number; reason?: string; message?: string };
 }
 
 /** A request we cannot answer as an AdmissionReview: the server turns it into a 400 with `reason`. */

@@ -5,7 +5,7 @@ export function createMetrics() {
   const registry = new Registry();
   const requests = new Counter({
     name: 'graphdata_admission_requests_total',
-    help: 'AdmissionReviews answered, by webhook and outcome (injected, unchanged, ignored, error, bad_request)',
+    help: 'AdmissionReviews answered, by webhook and outcome (mutate: injected, unchanged; validate: allowed, warned, denied; both: ignored, error, bad_request)',
     labelNames: ['webhook', 'outcome', 'dry_run'] as const,
     registers: [registry],
   });
@@ -35,7 +35,13 @@ export function createMetrics() {
     help: 'When the serving certificate in use expires, as Unix time in seconds',
     registers: [registry],
   });
-  return { registry, requests, duration, injections, warnings, certificateExpiry };
+  const violations = new Counter({
+    name: 'graphdata_policy_violations_total',
+    help: 'Rule findings at POST /validate, by rule, action (denied: Enforce; warned: Audit or a warning) and kind',
+    labelNames: ['rule', 'action', 'kind'] as const,
+    registers: [registry],
+  });
+  return { registry, requests, duration, injections, warnings, certificateExpiry, violations };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

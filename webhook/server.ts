@@ -1,4 +1,4 @@
-// The HTTPS admission server: POST /mutate, /healthz, /readyz, /metrics.
+// The HTTPS admission server: POST /mutate, POST /validate, /healthz, /readyz, /metrics.
 import { X509Certificate } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
@@ -10,6 +10,7 @@ import { ENGINE_VERSION } from '../policies/version.js';
 import { MalformedReview, mutate, parseReview, reviewResponse } from './admission.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { PolicyStore } from './policy-store.js';
+import { registerValidateRoute } from './validation.js';
 
 /** The apiserver caps request bodies near 3 MiB; anything bigger is not from it. */
 export const BODY_LIMIT = 3 * 1024 * 1024;
@@ -186,8 +187,9 @@ export function buildServer(opts: ServerOptions): WebhookServer {
       reason = `content-type must be application/json, got ${type ? JSON.stringify(type) : 'none'}`;
     }
     // The route, not the raw URL: /mutate?x=1 is /mutate.
-    if (request.routeOptions.url === '/mutate')
-      metrics.requests.inc({ webhook: 'mutate', outcome: 'bad_request', dry_run: 'unknown' });
+    const route = request.routeOptions.url;
+    const webhook = route === '/mutate' ? 'mutate' : route === '/validate' ? 'validate' : undefined;
+    if (webhook) metrics.requests.inc({ webhook, outcome: 'bad_request', dry_run: 'unknown' });
     if (status >= 500) request.log.error({ err: error }, 'unexpected error');
     else request.log.warn({ reason, status }, 'rejected request');
     void reply.code(status).send({ error: STATUS_CODES[status] ?? 'Error', reason });
@@ -228,6 +230,8 @@ export function buildServer(opts: ServerOptions): WebhookServer {
     else request.log.info(log, 'admission');
     return reply.send(reviewResponse(result.response));
   });
+
+  registerValidateRoute(app, { policies: opts.policies, metrics });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   // For `kubectl graphdata version`: which engine and policy answer admissions.

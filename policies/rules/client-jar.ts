@@ -39,7 +39,7 @@ export const clientJarRule: Rule = {
           if (m[1] === worker.version) continue;
           out.push(
             diagnostic(
-              modeSeverity(ctx),
+              modeSeverity(ctx, 'client-jar-version'),
               'client-jar-version',
               `Alluxio client ${m[0]} is version ${m[1]}, the workers run ${worker.version} (${worker.source})`,
               {

@@ -35,7 +35,7 @@ export const socketPathRule: Rule = {
   appliesTo: isWorkloadKind,
   check(obj, ctx) {
     const want = expectedSocket(obj, ctx);
-    const severity = modeSeverity(ctx);
+    const severity = modeSeverity(ctx, 'socket-path-mismatch');
     const out: Diagnostic[] = [];
     for (const view of podViews(obj)) {
       const volumes = new Map(

@@ -66,13 +66,22 @@ function profileOf(obj: KubeObject): string | undefined {
   return typeof own === 'string' ? own : typeof template === 'string' ? template : undefined;
 }
 
-/** All findings for one document; paths are relative to it. Lists are checked item by item. */
-export function checkObject(value: unknown, ctx: RuleContext, rules: readonly Rule[] = RULES): Diagnostic[] {
+/** A finding with the code of the rule that reported it (the key of `ruleModes`). */
+export interface RuleFinding {
+  rule: string;
+  diagnostic: Diagnostic;
+}
+
+/** All findings for one document, each with its rule; paths are relative to it. Lists are checked item by item. */
+export function checkObjectByRule(value: unknown, ctx: RuleContext, rules: readonly Rule[] = RULES): RuleFinding[] {
   if (!isObject(value)) return [];
   const obj = value as KubeObject;
   if (isList(obj)) {
     return obj.items.flatMap((item, i) =>
-      checkObject(item, ctx, rules).map((d) => ({ ...d, path: prefixPath(['items', i], d.path) })),
+      checkObjectByRule(item, ctx, rules).map((f) => ({
+        ...f,
+        diagnostic: { ...f.diagnostic, path: prefixPath(['items', i], f.diagnostic.path) },
+      })),
     );
   }
   const kind = typeof obj.kind === 'string' ? obj.kind : '';
@@ -81,14 +90,19 @@ export function checkObject(value: unknown, ctx: RuleContext, rules: readonly Ru
   const seen = new Set<string>();
   return rules
     .filter((r) => r.appliesTo(kind, apiVersion))
-    .flatMap((r) => r.check(obj, objectCtx))
-    .filter((d) => {
+    .flatMap((r) => r.check(obj, objectCtx).map((diagnostic) => ({ rule: r.code, diagnostic })))
+    .filter(({ diagnostic: d }) => {
       // A SparkApplication's driver and executor share spec.volumes: say it once.
       const key = `${d.code}\u0000${d.path ?? ''}\u0000${d.message}`;
       if (seen.has(key)) return false;
       seen.add(key);
       return true;
     });
+}
+
+/** All findings for one document; paths are relative to it. Lists are checked item by item. */
+export function checkObject(value: unknown, ctx: RuleContext, rules: readonly Rule[] = RULES): Diagnostic[] {
+  return checkObjectByRule(value, ctx, rules).map((f) => f.diagnostic);
 }
 
 /** All findings for the objects of one input, in document order. */

@@ -38,7 +38,7 @@ export const resourcesRequiredRule: Rule = {
         if (!missing.length) return [];
         return [
           diagnostic(
-            modeSeverity(ctx),
+            modeSeverity(ctx, 'resources-required'),
             'resources-required',
             `${site.label} has no ${missing.join(', ')}; the policy requires requests and a memory limit`,
             {
@@ -121,7 +121,7 @@ export const executorCoresRule: Rule = {
       .filter((a) => a.value > max)
       .map((a) =>
         diagnostic(
-          modeSeverity(ctx),
+          modeSeverity(ctx, 'executor-cores-over-limit'),
           'executor-cores-over-limit',
           `executor cores ${a.raw} exceed the policy maximum of ${max}`,
           {
@@ -145,7 +145,7 @@ export const executorMemoryRule: Rule = {
       .filter((a) => a.value > max)
       .map((a) =>
         diagnostic(
-          modeSeverity(ctx),
+          modeSeverity(ctx, 'executor-memory-over-limit'),
           'executor-memory-over-limit',
           `executor memory ${a.raw} (${formatBytes(a.value)}) exceeds the policy maximum of ${raw} (${formatBytes(max)})`,
           {
@@ -183,7 +183,7 @@ export const cnReplicasRule: Rule = {
       .filter((c) => typeof c.value === 'number' && c.value > max)
       .map((c) =>
         diagnostic(
-          modeSeverity(ctx),
+          modeSeverity(ctx, 'cn-replicas-over-limit'),
           'cn-replicas-over-limit',
           `${String(c.path[c.path.length - 1])} ${String(c.value)} exceeds the policy maximum of ${max} CN replicas`,
           {

@@ -40,7 +40,7 @@ export const registryRule: Rule = {
       if (allowedImage(resolved, allowed)) return;
       out.push(
         diagnostic(
-          modeSeverity(ctx),
+          modeSeverity(ctx, 'registry-not-allowed'),
           'registry-not-allowed',
           `image ${resolved}${resolved !== image ? ` (mirrored from ${image})` : ''} comes from ${registryOf(parseImage(resolved))}, which the policy does not allow`,
           {
@@ -79,7 +79,7 @@ export const hostPathRule: Rule = {
         ? []
         : [
             diagnostic(
-              modeSeverity(ctx),
+              modeSeverity(ctx, 'hostpath-not-allowed'),
               'hostpath-not-allowed',
               `hostPath ${hostPath} is outside the directories the policy allows`,
               {
@@ -108,7 +108,7 @@ export const alluxioPathRule: Rule = {
         if (prefixes.some((p) => underPrefix(target, p))) continue;
         out.push(
           diagnostic(
-            modeSeverity(ctx),
+            modeSeverity(ctx, 'alluxio-path-not-allowed'),
             'alluxio-path-not-allowed',
             `${m[0]} reads outside this tenant's Alluxio paths (${prefixes.join(', ')})`,
             {

@@ -33,7 +33,7 @@ export const placementRule: Rule = {
   check(obj, ctx) {
     const { mode, nodeLabels } = ctx.spec.placement;
     if (mode === 'none') return [];
-    const severity = modeSeverity(ctx);
+    const severity = modeSeverity(ctx, 'executor-off-cache-nodes');
     const wanted = Object.entries(nodeLabels)
       .map(([k, v]) => `${k}=${v}`)
       .join(',');

@@ -4,6 +4,7 @@
 import type { Diagnostic, Severity } from '../diagnostics.js';
 import type { Policy, PolicySpec } from '../model.js';
 import { POD_TEMPLATE_KINDS } from '../k8s.js';
+import { ruleMode } from '../rule-codes.js';
 
 /** Any Kubernetes object as parsed from YAML/JSON or received in an AdmissionReview. */
 export interface KubeObject {
@@ -40,8 +41,12 @@ export interface Rule {
 export const groupOf = (apiVersion: string): string =>
   apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
 
-/** Policy limits and placement follow the policy's mode: Enforce denies, Audit admits with a warning. */
-export const modeSeverity = (ctx: RuleContext): Severity => (ctx.spec.mode === 'Enforce' ? 'error' : 'warning');
+/**
+ * Policy limits and placement follow the rule's mode (its `ruleModes` entry, else the
+ * policy's mode): Enforce denies (error), Audit admits with a warning.
+ */
+export const modeSeverity = (ctx: RuleContext, code: string): Severity =>
+  ruleMode(ctx.spec, code) === 'Enforce' ? 'error' : 'warning';
 
 export const isObject = (v: unknown): v is Record<string, any> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,0 +1,77 @@
+// Enforcement: what the validating webhook decides for one object, from the same rules
+// and Diagnostics `validate` prints. A finding of a rule in Enforce mode with severity
+// error denies; everything else reported is a warning. Pure: the webhook turns the
+// verdict into an AdmissionReview response.
+import type { Diagnostic } from './diagnostics.js';
+import type { InjectOptions } from './engine.js';
+import { notInjectedDiagnostic } from './injection-check.js';
+import type { Pod } from './k8s.js';
+import { GROUP, POLICY_KINDS, type Policy, type PolicyKind } from './model.js';
+import { policyFromObject } from './policy-loader.js';
+import { NOT_INJECTED, ruleMode } from './rule-codes.js';
+import { checkObjectByRule, ruleContext, type RuleFinding } from './rules/index.js';
+import { groupOf, isObject } from './rules/types.js';
+
+/** Findings on a graphdata policy object itself carry this rule code (never Audit: a broken policy is unusable). */
+export const POLICY_RULE = 'policy';
+
+export interface Verdict {
+  allowed: boolean;
+  /** Enforce-mode errors: the reasons for a denial. */
+  denials: RuleFinding[];
+  /** Audit-mode findings and warnings: admitted, shown to the user. */
+  warnings: RuleFinding[];
+}
+
+export interface EnforceInput {
+  object: unknown;
+  /** The stored object, on UPDATE: what it already broke is not a reason to deny (finalizers must still come off). */
+  oldObject?: unknown;
+  operation: 'CREATE' | 'UPDATE';
+  /** Passed to the injection check, exactly as the mutating side gets it. */
+  inject?: InjectOptions;
+}
+
+const isPolicyObject = (o: Record<string, unknown>): boolean =>
+  groupOf(String(o.apiVersion ?? '')) === GROUP && POLICY_KINDS.includes(o.kind as PolicyKind);
+
+const findingKey = (f: RuleFinding): string =>
+  `${f.rule}\u0000${f.diagnostic.code}\u0000${f.diagnostic.path ?? ''}\u0000${f.diagnostic.message}`;
+
+/** Every finding for one object under a policy, with its rule. */
+export function findings(object: unknown, policy: Policy, input: Omit<EnforceInput, 'object'>): RuleFinding[] {
+  if (!isObject(object)) return [];
+  if (isPolicyObject(object)) {
+    return policyFromObject(object).diagnostics.map((diagnostic) => ({ rule: POLICY_RULE, diagnostic }));
+  }
+  const out = checkObjectByRule(object, ruleContext(policy, [object]));
+  if (input.operation === 'CREATE' && object.kind === 'Pod' && (object.apiVersion ?? 'v1') === 'v1') {
+    const missing = notInjectedDiagnostic(object as Pod, policy, input.inject);
+    if (missing) out.push({ rule: NOT_INJECTED, diagnostic: missing });
+  }
+  return out;
+}
+
+/** Deny on an Enforce-mode error; warn on the rest; info is not reported. */
+export function enforce(input: EnforceInput, policy: Policy): Verdict {
+  const all = findings(input.object, policy, input);
+  const existing =
+    input.operation === 'UPDATE' && input.oldObject !== undefined
+      ? new Set(findings(input.oldObject, policy, { ...input, operation: 'UPDATE' }).map(findingKey))
+      : undefined;
+  const denials: RuleFinding[] = [];
+  const warnings: RuleFinding[] = [];
+  for (const f of all) {
+    if (f.diagnostic.severity === 'info') continue;
+    const enforced =
+      f.diagnostic.severity === 'error' &&
+      (f.rule === POLICY_RULE || ruleMode(policy.spec, f.rule) === 'Enforce') &&
+      !existing?.has(findingKey(f));
+    (enforced ? denials : warnings).push(f);
+  }
+  return { allowed: denials.length === 0, denials, warnings };
+}
+
+/** The denial message: the lines `validate` prints for each Enforce finding. */
+export const denialMessage = (denials: readonly RuleFinding[], format: (d: Diagnostic) => string): string =>
+  denials.map((f) => format(f.diagnostic)).join('\n');

@@ -1,0 +1,133 @@
+// POST /validate over real HTTPS: denials with the validate text, Audit warnings within
+// the apiserver's limit, metrics by rule, and bad input answered with 4xx, never 5xx.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCA, issueCert } from '../../../certs/pki.js';
+import { inject, WARNING_MAX_CHARS, type Pod } from '../../../policies/index.js';
+import { staticPolicyStore } from '../../../webhook/policy-store.js';
+import { buildServer, type WebhookServer } from '../../../webhook/server.js';
+import { sparkExecutorPod } from '../../fixtures/pods.js';
+import { policyWith } from '../../fixtures/policy.js';
+import { admissionReview, httpsCall, postJson } from '../../support/webhook-client.js';
+
+const LIMITS = { allowedRegistries: ['registry.internal', 'docker.io'] };
+let enforced: WebhookServer;
+let audited: WebhookServer;
+let ca: string;
+
+async function start(mode: 'Enforce' | 'Audit', tls: { cert: string; key: string }) {
+  const server = buildServer({ tls, policies: staticPolicyStore(policyWith({ mode, limits: LIMITS })), logger: false });
+  await server.app.listen({ port: 0, host: '127.0.0.1' });
+  return server;
+}
+const url = (s: WebhookServer, path: string) =>
+  `https://127.0.0.1:${(s.app.server.address() as { port: number }).port}${path}`;
+
+beforeAll(async () => {
+  const authority = createCA({ commonName: 'test-ca' });
+  const serving = issueCert({
+    ca: authority,
+    commonName: 'graphdata-webhook',
+    ipAddresses: ['127.0.0.1'],
+    usage: 'server',
+  });
+  ca = authority.certPem;
+  const tls = { cert: serving.certPem, key: serving.keyPem };
+  enforced = await start('Enforce', tls);
+  audited = await start('Audit', tls);
+});
+afterAll(async () => {
+  await enforced.shutdown();
+  await audited.shutdown();
+});
+
+const quayExecutor = (): Pod => {
+  const pod = sparkExecutorPod();
+  pod.spec!.containers[0]!.image = 'quay.io/acme/spark:3.5.1';
+  return inject(pod, policyWith({ limits: LIMITS }), { namespace: 'tenant-a' }).pod;
+};
+
+describe('POST /validate', () => {
+  it('Enforce: denies with status 403 and the validate text, field path included', async () => {
+    const review = admissionReview(quayExecutor());
+    const reply = await postJson(url(enforced, '/validate'), ca, review);
+    expect(reply.status).toBe(200);
+    const { response } = reply.json();
+    expect(response).toMatchObject({ uid: review.request.uid, allowed: false, status: { code: 403 } });
+    expect(response.status.message).toMatch(
+      /^error registry-not-allowed: image quay.io\/acme\/spark:3.5.1 comes from quay.io, which the policy does not allow \(spec.containers\[0\].image\)\n {4}hint: /,
+    );
+    expect(response.patch).toBeUndefined();
+  });
+
+  it('Audit: admits with warnings, each within the apiserver limit, counted by rule', async () => {
+    const pod = quayExecutor();
+    pod.spec!.containers[0]!.image = `quay.io/${'very-long-path/'.repeat(30)}spark:3.5.1`;
+    const { response } = (await postJson(url(audited, '/validate'), ca, admissionReview(pod))).json();
+    expect(response.allowed).toBe(true);
+    expect(response.warnings).toHaveLength(1);
+    expect(response.warnings[0]).toMatch(/^graphdata registry-not-allowed: /);
+    expect(response.warnings[0].length).toBeLessThanOrEqual(WARNING_MAX_CHARS);
+    const metrics = (await httpsCall(url(audited, '/metrics'), ca)).body;
+    expect(metrics).toMatch(
+      /graphdata_policy_violations_total\{rule="registry-not-allowed",action="warned",kind="Pod"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /graphdata_admission_requests_total\{webhook="validate",outcome="warned",dry_run="false"\} 1/,
+    );
+  });
+
+  it('the safety net denies an uninjected executor, and counts it', async () => {
+    const { response } = (await postJson(url(audited, '/validate'), ca, admissionReview(sparkExecutorPod()))).json();
+    expect(response.allowed).toBe(false);
+    expect(response.status.message).toContain('error not-injected: spark-executor pod was not injected');
+    const metrics = (await httpsCall(url(audited, '/metrics'), ca)).body;
+    expect(metrics).toMatch(
+      /graphdata_policy_violations_total\{rule="not-injected",action="denied",kind="Pod"\} [1-9]/,
+    );
+  });
+
+  it('checks custom resources at UPDATE, and ignores pod updates, deletes and subresources', async () => {
+    const app = {
+      apiVersion: 'sparkoperator.k8s.io/v1beta2',
+      kind: 'SparkApplication',
+      metadata: { name: 'wc', namespace: 'tenant-a' },
+      spec: {
+        type: 'Java',
+        mode: 'cluster',
+        image: 'quay.io/acme/spark:3.5.1',
+        mainClass: 'Main',
+        mainApplicationFile: 'local:///opt/app.jar',
+        sparkVersion: '3.5.1',
+        driver: { cores: 1, memory: '1g', serviceAccount: 'spark' },
+        executor: { cores: 1, instances: 1, memory: '1g' },
+      },
+    };
+    const kind = { group: 'sparkoperator.k8s.io', version: 'v1beta2', kind: 'SparkApplication' };
+    const update = admissionReview(app as unknown as Pod, {
+      operation: 'UPDATE',
+      kind,
+      oldObject: { ...app, spec: { ...app.spec, image: 'docker.io/apache/spark:3.5.1' } },
+    });
+    const { response } = (await postJson(url(enforced, '/validate'), ca, update)).json();
+    expect(response.allowed).toBe(false);
+    expect(response.status.message).toContain('(spec.image)');
+    for (const extra of [{ operation: 'UPDATE' }, { operation: 'DELETE' }, { subResource: 'status' }]) {
+      const r = (await postJson(url(enforced, '/validate'), ca, admissionReview(sparkExecutorPod(), extra))).json();
+      expect(r.response).toEqual({ uid: expect.any(String), allowed: true });
+    }
+  });
+
+  it('bad input gets a 400 with a reason, never a 5xx', async () => {
+    const missing = admissionReview(sparkExecutorPod());
+    (missing.request as Record<string, unknown>).object = null;
+    for (const body of ['{', '[]', { kind: 'AdmissionReview' }, missing]) {
+      const reply = await postJson(url(enforced, '/validate'), ca, body);
+      expect(reply.status).toBe(400);
+      expect(reply.json().reason).toBeTruthy();
+    }
+    const metrics = (await httpsCall(url(enforced, '/metrics'), ca)).body;
+    expect(metrics).toMatch(
+      /graphdata_admission_requests_total\{webhook="validate",outcome="bad_request",dry_run="unknown"\} 4/,
+    );
+  });
+});

@@ -1,0 +1,136 @@
+// POST /validate: AdmissionReview in, allowed/denied with warnings out. The decision is
+// the pure core's (policies/enforcement.ts); this file maps it to the wire and to metrics.
+import type { FastifyInstance } from 'fastify';
+import { formatDiagnostic, warningText } from '../policies/diagnostics.js';
+import type { InjectOptions } from '../policies/engine.js';
+import { denialMessage, enforce, type Verdict } from '../policies/enforcement.js';
+import type { Policy } from '../policies/model.js';
+import {
+  type AdmissionRequest,
+  type AdmissionResponse,
+  MalformedReview,
+  parseReview,
+  reviewResponse,
+} from './admission.js';
+import type { Metrics } from './metrics.js';
+import type { PolicyStore } from './policy-store.js';
+
+export type ValidationOutcome = 'allowed' | 'warned' | 'denied' | 'ignored' | 'error';
+
+export interface ValidationResult {
+  response: AdmissionResponse;
+  outcome: ValidationOutcome;
+  verdict?: Verdict;
+  error?: Error;
+}
+
+/** Pods at CREATE; everything else the registration sends at CREATE or UPDATE. */
+function operationOf(r: AdmissionRequest): 'CREATE' | 'UPDATE' | undefined {
+  if (r.subResource) return undefined;
+  const isPod = r.kind?.kind === 'Pod' && (r.kind.group ?? '') === '';
+  if (r.operation === 'CREATE') return 'CREATE';
+  if (r.operation === 'UPDATE' && !isPod) return 'UPDATE';
+  return undefined;
+}
+
+const withKind = (object: unknown, r: AdmissionRequest): unknown => {
+  // The apiserver sends typed objects with apiVersion and kind; fill them if a caller did not.
+  if (typeof object !== 'object' || object === null || Array.isArray(object)) return object;
+  const o = object as Record<string, unknown>;
+  if (o.kind !== undefined && o.apiVersion !== undefined) return o;
+  const group = r.kind?.group ?? '';
+  const version = r.kind?.version ?? '';
+  return { apiVersion: group ? `${group}/${version}` : version, kind: r.kind?.kind, ...o };
+};
+
+export function validate(request: AdmissionRequest, policy: Policy, opts: InjectOptions = {}): ValidationResult {
+  const uid = request.uid;
+  const operation = operationOf(request);
+  if (!operation) return { response: { uid, allowed: true }, outcome: 'ignored' };
+  const object = request.object;
+  if (typeof object !== 'object' || object === null || Array.isArray(object))
+    throw new MalformedReview(
+      `request.object must be the object being ${operation === 'CREATE' ? 'created' : 'updated'}`,
+    );
+  try {
+    const verdict = enforce(
+      {
+        object: withKind(object, request),
+        ...(request.oldObject ? { oldObject: withKind(request.oldObject, request) } : {}),
+        operation,
+        inject: { ...(request.namespace ? { namespace: request.namespace } : {}), ...opts },
+      },
+      policy,
+    );
+    const warnings = verdict.warnings.map((f) => warningText(f.diagnostic));
+    const response: AdmissionResponse = {
+      uid,
+      allowed: verdict.allowed,
+      ...(warnings.length ? { warnings } : {}),
+      ...(verdict.allowed
+        ? {}
+        : { status: { code: 403, reason: 'Forbidden', message: denialMessage(verdict.denials, formatDiagnostic) } }),
+    };
+    const outcome: ValidationOutcome = !verdict.allowed ? 'denied' : warnings.length ? 'warned' : 'allowed';
+    return { response, outcome, verdict };
+  } catch (error) {
+    // Enforcement fails closed, like the registration's failurePolicy: an object we could
+    // not check is not admitted. Rules are pure and fuzzed; this is for the unforeseen.
+    return {
+      response: {
+        uid,
+        allowed: false,
+        status: {
+          code: 500,
+          message: `graphdata could not check this object (${(error as Error).message}); it was not admitted`,
+        },
+      },
+      outcome: 'error',
+      error: error as Error,
+    };
+  }
+}
+
+export interface ValidateRouteOptions {
+  policies: PolicyStore;
+  metrics: Metrics;
+  /** Namespace facts for the injection check, the same the mutating side uses. */
+  injectOptions?: (namespace: string | undefined) => InjectOptions;
+}
+
+/** Registers POST /validate on the server. */
+export function registerValidateRoute(app: FastifyInstance, opts: ValidateRouteOptions): void {
+  const { metrics } = opts;
+  app.post('/validate', async (request, reply) => {
+    const started = process.hrtime.bigint();
+    const admission = parseReview(request.body);
+    const result = validate(admission, opts.policies.current(), opts.injectOptions?.(admission.namespace) ?? {});
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics.duration.observe({ webhook: 'validate' }, seconds);
+    metrics.requests.inc({
+      webhook: 'validate',
+      outcome: result.outcome,
+      dry_run: String(Boolean(admission.dryRun)),
+    });
+    const kind = admission.kind?.kind ?? '';
+    for (const f of result.verdict?.denials ?? []) metrics.violations.inc({ rule: f.rule, action: 'denied', kind });
+    for (const f of result.verdict?.warnings ?? []) {
+      metrics.violations.inc({ rule: f.rule, action: 'warned', kind });
+      metrics.warnings.inc({ code: f.diagnostic.code });
+    }
+    const log = {
+      uid: admission.uid,
+      namespace: admission.namespace,
+      name: admission.name,
+      kind,
+      operation: admission.operation,
+      outcome: result.outcome,
+      denied: result.verdict?.denials.map((f) => f.diagnostic.code),
+      dryRun: Boolean(admission.dryRun),
+      ms: +(seconds * 1000).toFixed(3),
+    };
+    if (result.error) request.log.error({ ...log, err: result.error }, 'validation failed; denied');
+    else request.log.info(log, 'validation');
+    return reply.send(reviewResponse(result.response));
+  });
+}
