@@ -24,6 +24,10 @@ export class ValidateCommand extends GraphdataCommand {
       (sparkoperator.k8s.io/v1beta1, a Pod in v2); objects of other API groups are
       listed once per group as not checked.
 
+      Each rule follows the policy's mode, or its own in spec.ruleModes. Enforce: the
+      validating webhook denies what is an error here, with the same text. Audit: it
+      admits it with a warning (and the policy's limits are warnings here too).
+
       Exit code 0 when there are no errors (with --strict: no warnings and nothing
       left unchecked either), 1 otherwise
       (also when the input holds no objects at all), 2 for usage mistakes. --server also

@@ -65,12 +65,13 @@ export function scaffoldPolicy(
   }
   const scope = cluster ? 'cluster-wide' : `namespace ${namespace}`;
   const notes = [
-    // Only what exists today: validate's severity follows the mode (the webhook does not deny yet).
     `${object.kind} ${name} (${scope}), mode ${mode}: validate reports a broken limit as ` +
-      `${mode === 'Audit' ? 'a warning' : 'an error'}.`,
+      `${mode === 'Audit' ? 'a warning and the validating webhook admits it with one' : 'an error and the validating webhook denies it, saying what to change'}; ` +
+      'a workload pod that was not injected is denied either way (spec.ruleModes sets a mode per rule, e.g. not-injected: Audit).',
     'More limits: allowedHostPaths, requireResources, alluxioPathPrefixes. Check manifests against it: kubectl ' +
       'graphdata validate -f FILE --policy POLICY.yaml',
-    `Applies in namespaces labelled ${LABEL_INJECT}=enabled.`,
+    `Applies in namespaces labelled ${LABEL_INJECT}=enabled. The webhook reads its policy from --policy FILE; ` +
+      'it does not read policy objects from the cluster yet.',
   ];
   return { objects: [object], notes };
 }
