@@ -1,6 +1,9 @@
 // Enforcement decisions (what POST /validate answers), from the same rules `validate` runs.
 import { describe, expect, it } from 'vitest';
-import { formatDiagnostic, inject, RULES, type Pod } from '../../../policies/index.js';
+import { formatDiagnostic } from '../../../policies/diagnostics.js';
+import { inject } from '../../../policies/engine.js';
+import type { Pod } from '../../../policies/k8s.js';
+import { RULES } from '../../../policies/rules/index.js';
 import { denialMessage, enforce } from '../../../policies/enforcement.js';
 import { checkInjected } from '../../../policies/injection-check.js';
 import { NOT_INJECTED, RULE_CODES, ruleMode } from '../../../policies/rule-codes.js';

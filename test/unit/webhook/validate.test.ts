@@ -2,7 +2,9 @@
 // the apiserver's limit, metrics by rule, and bad input answered with 4xx, never 5xx.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA, issueCert } from '../../../certs/pki.js';
-import { inject, WARNING_MAX_CHARS, type Pod } from '../../../policies/index.js';
+import { WARNING_MAX_CHARS } from '../../../policies/diagnostics.js';
+import { inject } from '../../../policies/engine.js';
+import type { Pod } from '../../../policies/k8s.js';
 import { staticPolicyStore } from '../../../webhook/policy-store.js';
 import { buildServer, type WebhookServer } from '../../../webhook/server.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
