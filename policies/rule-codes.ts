@@ -8,6 +8,7 @@ export const NOT_INJECTED = 'not-injected';
 export const RULE_CODES = [
   'object-identity',
   'schema',
+  'api-not-served',
   'placeholder',
   'min-replicas-above-max',
   'removed-api',

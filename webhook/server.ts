@@ -231,6 +231,8 @@ export function buildServer(opts: ServerOptions): WebhookServer {
     return reply.send(reviewResponse(result.response));
   });
 
+  // The safety net must see the pod's namespace as /mutate does: pass the same InjectOptions
+  // (namespace labels) here as injectOptions when /mutate gets them.
   registerValidateRoute(app, { policies: opts.policies, metrics });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
