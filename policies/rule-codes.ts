@@ -9,6 +9,7 @@ export const RULE_CODES = [
   'object-identity',
   'schema',
   'api-not-served',
+  'invalid-name',
   'placeholder',
   'min-replicas-above-max',
   'removed-api',
