@@ -6,14 +6,14 @@ import type { Diagnostic } from './diagnostics.js';
 import type { InjectOptions } from './engine.js';
 import { notInjectedDiagnostic } from './injection-check.js';
 import type { Pod } from './k8s.js';
-import { GROUP, POLICY_KINDS, type Policy, type PolicyKind } from './model.js';
-import { policyFromObject } from './policy-loader.js';
+import type { Policy } from './model.js';
 import { NOT_INJECTED, ruleMode } from './rule-codes.js';
 import { checkObjectByRule, ruleContext, type RuleFinding } from './rules/index.js';
-import { groupOf, isObject } from './rules/types.js';
+import { policyDocumentRule } from './rules/policy-document.js';
+import { isObject } from './rules/types.js';
 
-/** Findings on a graphdata policy object itself carry this rule code (never Audit: a broken policy is unusable). */
-export const POLICY_RULE = 'policy';
+/** Findings on a graphdata policy document (never Audit: a broken policy is unusable). */
+export const POLICY_RULE = policyDocumentRule.code;
 
 export interface Verdict {
   allowed: boolean;
@@ -32,18 +32,12 @@ export interface EnforceInput {
   inject?: InjectOptions;
 }
 
-const isPolicyObject = (o: Record<string, unknown>): boolean =>
-  groupOf(String(o.apiVersion ?? '')) === GROUP && POLICY_KINDS.includes(o.kind as PolicyKind);
-
 const findingKey = (f: RuleFinding): string =>
   `${f.rule}\u0000${f.diagnostic.code}\u0000${f.diagnostic.path ?? ''}\u0000${f.diagnostic.message}`;
 
 /** Every finding for one object under a policy, with its rule. */
 export function findings(object: unknown, policy: Policy, input: Omit<EnforceInput, 'object'>): RuleFinding[] {
   if (!isObject(object)) return [];
-  if (isPolicyObject(object)) {
-    return policyFromObject(object).diagnostics.map((diagnostic) => ({ rule: POLICY_RULE, diagnostic }));
-  }
   const out = checkObjectByRule(object, ruleContext(policy, [object]));
   if (input.operation === 'CREATE' && object.kind === 'Pod' && (object.apiVersion ?? 'v1') === 'v1') {
     const missing = notInjectedDiagnostic(object as Pod, policy, input.inject);

@@ -4,7 +4,7 @@ import { formatDiagnostic } from '../../../policies/diagnostics.js';
 import { inject } from '../../../policies/engine.js';
 import type { Pod } from '../../../policies/k8s.js';
 import { RULES } from '../../../policies/rules/index.js';
-import { denialMessage, enforce } from '../../../policies/enforcement.js';
+import { denialMessage, enforce, POLICY_RULE } from '../../../policies/enforcement.js';
 import { checkInjected } from '../../../policies/injection-check.js';
 import { NOT_INJECTED, RULE_CODES, ruleMode } from '../../../policies/rule-codes.js';
 import { POD_SHAPES, sparkExecutorPod, starrocksCnPod } from '../../fixtures/pods.js';
@@ -185,8 +185,9 @@ describe('policy objects', () => {
 });
 
 describe('rule codes', () => {
-  it('ruleModes accepts exactly the codes of the rules, plus the safety net', () => {
-    expect([...RULE_CODES].sort()).toEqual([...RULES.map((r) => r.code), NOT_INJECTED].sort());
+  it('ruleModes accepts exactly the codes of the rules, plus the safety net (policy documents always deny)', () => {
+    const modal = RULES.map((r) => r.code).filter((code) => code !== POLICY_RULE);
+    expect([...RULE_CODES].sort()).toEqual([...modal, NOT_INJECTED].sort());
   });
 
   it('a rule follows the policy mode unless it has its own; the safety net defaults to Enforce', () => {
