@@ -91,7 +91,16 @@ async function registerMutating(endpoint: string): Promise<void> {
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gd-enforce-'));
   writeFileSync(join(dir, 'policy.json'), JSON.stringify(POLICY));
-  webhook = await startWebhook(['--port', '0', '--cert-dir', join(dir, 'certs'), '--policy', join(dir, 'policy.json')]);
+  webhook = await startWebhook([
+    '--port',
+    '0',
+    '--dev-cert-dir',
+    join(dir, 'certs'),
+    '--drain',
+    '0s',
+    '--policy',
+    join(dir, 'policy.json'),
+  ]);
   ({ url, ca } = webhook);
 
   const crds = kubectl(['apply', '--server-side', '-f', '-', ...kubeconfigFlag()], {
