@@ -1,7 +1,7 @@
 // AdmissionReview in, AdmissionReview out. No HTTP here: the server hands us the
 // decoded body and sends back what we return, so this is testable without sockets.
 import type { NamespaceIndex } from '../common/namespace-index.js';
-import { inject, type InjectionResult } from '../policies/engine.js';
+import { type InjectOptions, inject, type InjectionResult } from '../policies/engine.js';
 import { type Diagnostic, warningText } from '../policies/diagnostics.js';
 import type { Pod } from '../policies/k8s.js';
 import type { Policy } from '../policies/model.js';
@@ -84,6 +84,16 @@ export interface MutateContext {
   namespaces?: NamespaceIndex;
 }
 
+/**
+ * What the engine is told about the request's namespace. /mutate and /validate must use
+ * the same: a pod injected without the socket under PodSecurity `restricted` would
+ * otherwise fail the safety net's "should have been injected" check.
+ */
+export function injectOptionsFor(namespace: string | undefined, namespaces?: NamespaceIndex): InjectOptions {
+  const namespaceLabels = namespace ? namespaces?.labels(namespace) : undefined;
+  return { ...(namespace ? { namespace } : {}), ...(namespaceLabels ? { namespaceLabels } : {}) };
+}
+
 /** Mutation fails open: an internal error admits the pod unchanged, with a warning. */
 export function mutate(request: AdmissionRequest, policy: Policy, ctx: MutateContext = {}): AdmissionResult {
   const uid = request.uid;
@@ -92,11 +102,7 @@ export function mutate(request: AdmissionRequest, policy: Policy, ctx: MutateCon
   if (typeof pod !== 'object' || pod === null || Array.isArray(pod))
     throw new MalformedReview('request.object must be the Pod being created');
   try {
-    const namespaceLabels = request.namespace ? ctx.namespaces?.labels(request.namespace) : undefined;
-    const injection = inject(pod as Pod, policy, {
-      ...(request.namespace ? { namespace: request.namespace } : {}),
-      ...(namespaceLabels ? { namespaceLabels } : {}),
-    });
+    const injection = inject(pod as Pod, policy, injectOptionsFor(request.namespace, ctx.namespaces));
     const warnings = admissionWarnings(injection.diagnostics);
     const response: AdmissionResponse = { uid, allowed: true, ...(warnings.length ? { warnings } : {}) };
     if (!injection.changed) return { response, outcome: 'unchanged', injection };

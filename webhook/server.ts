@@ -231,9 +231,12 @@ export function buildServer(opts: ServerOptions): WebhookServer {
     return reply.send(reviewResponse(result.response));
   });
 
-  // The safety net must see the pod's namespace as /mutate does: pass the same InjectOptions
-  // (namespace labels) here as injectOptions when /mutate gets them.
-  registerValidateRoute(app, { policies: opts.policies, metrics });
+  // The safety net must see the pod's namespace exactly as /mutate does.
+  registerValidateRoute(app, {
+    policies: opts.policies,
+    metrics,
+    ...(opts.namespaces ? { namespaces: opts.namespaces } : {}),
+  });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   // For `kubectl graphdata version`: which engine and policy answer admissions.

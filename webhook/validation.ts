@@ -1,5 +1,6 @@
 // POST /validate: AdmissionReview in, allowed/denied with warnings out. The decision is
 // the pure core's (policies/enforcement.ts); this file maps it to the wire and to metrics.
+import type { NamespaceIndex } from '../common/namespace-index.js';
 import type { FastifyInstance } from 'fastify';
 import { formatDiagnostic, warningText } from '../policies/diagnostics.js';
 import type { InjectOptions } from '../policies/engine.js';
@@ -8,6 +9,7 @@ import type { Policy } from '../policies/model.js';
 import {
   type AdmissionRequest,
   type AdmissionResponse,
+  injectOptionsFor,
   MalformedReview,
   parseReview,
   reviewResponse,
@@ -94,8 +96,8 @@ export function validate(request: AdmissionRequest, policy: Policy, opts: Inject
 export interface ValidateRouteOptions {
   policies: PolicyStore;
   metrics: Metrics;
-  /** Namespace facts for the injection check, the same the mutating side uses. */
-  injectOptions?: (namespace: string | undefined) => InjectOptions;
+  /** Namespace labels for the injection check: the same index /mutate reads. */
+  namespaces?: NamespaceIndex;
 }
 
 /** Registers POST /validate on the server. */
@@ -104,7 +106,7 @@ export function registerValidateRoute(app: FastifyInstance, opts: ValidateRouteO
   app.post('/validate', async (request, reply) => {
     const started = process.hrtime.bigint();
     const admission = parseReview(request.body);
-    const result = validate(admission, opts.policies.current(), opts.injectOptions?.(admission.namespace) ?? {});
+    const result = validate(admission, opts.policies.current(), injectOptionsFor(admission.namespace, opts.namespaces));
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.duration.observe({ webhook: 'validate' }, seconds);
     metrics.requests.inc({

@@ -1,6 +1,12 @@
 // The webhook hands the engine the labels of the request's namespace; without an index
 // (no cluster) it injects from the policy alone.
 import { describe, expect, it } from 'vitest';
+import { createCA, issueCert } from '../../../certs/pki.js';
+import { applyPodPatch, type PatchOperation } from '../../../policies/patch.js';
+import { injectOptionsFor } from '../../../webhook/admission.js';
+import { staticPolicyStore } from '../../../webhook/policy-store.js';
+import { buildServer } from '../../../webhook/server.js';
+import { validate } from '../../../webhook/validation.js';
 import { staticNamespaceIndex } from '../../../common/namespace-index.js';
 import { mutate } from '../../../webhook/admission.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
@@ -38,5 +44,44 @@ describe('namespace labels in admission', () => {
   it('the index reads own properties only', () => {
     expect(namespaces.labels('constructor')).toBeUndefined();
     expect(namespaces.labels('open')).toEqual({});
+  });
+});
+
+function servingPair() {
+  const ca = createCA({ commonName: 'test-ca' });
+  const leaf = issueCert({ ca, commonName: 'webhook', dnsNames: ['localhost'], usage: 'server' });
+  return { cert: leaf.certPem, key: leaf.keyPem };
+}
+
+describe('the safety net sees the namespace as /mutate does', () => {
+  const namespaces = staticNamespaceIndex({ locked: { 'pod-security.kubernetes.io/enforce': 'restricted' } });
+  const injectedIn = (namespace: string) => {
+    const { response } = mutate(request(namespace), defaultPolicy(), { namespaces });
+    const pod = applyPodPatch(sparkExecutorPod(), patchOps(response.patch) as PatchOperation[]);
+    return { ...request(namespace), uid: 'u2', object: pod };
+  };
+
+  it('admits a pod injected without the socket in a restricted namespace', async () => {
+    const server = buildServer({
+      tls: servingPair(),
+      policies: staticPolicyStore(defaultPolicy()),
+      namespaces,
+      logger: false,
+    });
+    try {
+      const reply = await server.app.inject({
+        method: 'POST',
+        url: '/validate',
+        payload: { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: injectedIn('locked') },
+      });
+      expect(reply.json().response.allowed, reply.body).toBe(true);
+    } finally {
+      await server.app.close();
+    }
+  });
+
+  it('without the labels the same pod would be denied: the check is not vacuous', () => {
+    const result = validate(injectedIn('locked'), defaultPolicy(), injectOptionsFor('locked'));
+    expect(result.response.allowed).toBe(false);
   });
 });
