@@ -16,7 +16,9 @@ describe('kubectl finds kubectl-graphdata', () => {
     expect(version.stdout).toMatch(/0\.1\.0/);
     const help = kubectl(['graphdata', '--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('kubectl graphdata inject');
+    // The top-level help lists each command with its one-line summary, as kubectl's does.
+    expect(help.stdout).toMatch(/^ {2}inject +Show what the webhook would inject/m);
+    expect(help.stdout).toContain('kubectl graphdata');
   });
 
   it('reports the cluster version through --kubeconfig', () => {
