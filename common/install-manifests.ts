@@ -3,7 +3,7 @@
 // -o yaml`, deleted by `uninstall` and checked by `status`/`doctor`. Pure.
 import { policyCrds } from '../policies/policy-crds.js';
 import { ENGINE_VERSION } from '../policies/version.js';
-import { mutatingWebhookConfiguration, WEBHOOK_NAME } from './registration.js';
+import { mutatingWebhookConfiguration, validatingWebhookConfiguration, WEBHOOK_NAME } from './registration.js';
 import {
   APP_LABELS,
   APP_NAME,
@@ -28,7 +28,7 @@ export interface InstallOptions {
   namespace?: string;
   image?: string;
   replicas?: number;
-  /** Of the mutating webhook (the validating one, once it exists, always fails closed). */
+  /** Of the mutating webhook (the validating one always fails closed). */
   failurePolicy?: FailurePolicy;
   /** A webhook running outside the cluster: only the namespace, CRDs and webhook configurations. */
   webhookUrl?: string;
@@ -41,7 +41,7 @@ export interface InstallOptions {
 export const DEFAULT_IMAGE = `graphdata-webhook:${ENGINE_VERSION}`;
 export const DEFAULT_REPLICAS = 2;
 
-/** Builders of the webhook configurations; the validating one joins this list when it exists. */
+/** Builders of the webhook configurations: mutating (injection) and validating (enforcement). */
 const WEBHOOK_CONFIGURATIONS: ((
   o: Required<Pick<InstallOptions, 'namespace' | 'caBundle'>> & InstallOptions,
 ) => ManifestObject)[] = [
@@ -57,10 +57,21 @@ const WEBHOOK_CONFIGURATIONS: ((
     config.metadata!.labels = { ...config.metadata!.labels, ...MANAGED_BY };
     return config as ManifestObject;
   },
+  (o) => {
+    const config = validatingWebhookConfiguration({
+      endpoint: o.webhookUrl
+        ? { url: new URL('/validate', o.webhookUrl).toString() }
+        : { service: { namespace: o.namespace, name: APP_NAME, port: 443 } },
+      caBundle: o.caBundle,
+      ownNamespace: o.namespace,
+    });
+    config.metadata!.labels = { ...config.metadata!.labels, ...MANAGED_BY };
+    return config as ManifestObject;
+  },
 ];
 
 /** The kinds and names of the webhook configurations, for the leader's caBundle patches and `uninstall`. */
-export const WEBHOOK_CONFIGURATION_KINDS = ['MutatingWebhookConfiguration'] as const;
+export const WEBHOOK_CONFIGURATION_KINDS = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'] as const;
 export { WEBHOOK_NAME };
 
 /**

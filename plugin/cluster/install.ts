@@ -432,12 +432,21 @@ export async function uninstall(
 async function countCustomResources(c: Clients, crd: k8s.V1CustomResourceDefinition): Promise<number> {
   const version = crd.spec.versions.find((v) => v.storage)?.name ?? crd.spec.versions[0]?.name;
   const api = c.kc.makeApiClient(c.k8s.CustomObjectsApi);
-  const list = (await api.listClusterCustomObject({
-    group: crd.spec.group,
-    version: version!,
-    plural: crd.spec.names.plural,
-  })) as { items?: unknown[] };
-  return list.items?.length ?? 0;
+  // 429 here means the CRD's storage is still (re)initializing, e.g. right after install:
+  // the apiserver asks us to come back, so do, for up to about ten seconds.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const list = (await api.listClusterCustomObject({
+        group: crd.spec.group,
+        version: version!,
+        plural: crd.spec.names.plural,
+      })) as { items?: unknown[] };
+      return list.items?.length ?? 0;
+    } catch (error) {
+      if ((error as { code?: number }).code !== 429 || attempt >= 20) throw error;
+      await sleep(500);
+    }
+  }
 }
 
 function isGone(error: unknown): boolean {

@@ -8,7 +8,7 @@ export class InstallCommand extends GraphdataCommand {
     category: 'Cluster',
     description: 'Install the webhook in a cluster, wait for it, and prove that it injects',
     details: `
-      Generates the certificates (or keeps the cluster's if they are still good), then server-side applies, with field manager \`kubectl-graphdata\`: the namespace (PodSecurity \`restricted\`), the policy CRDs, a ServiceAccount with least-privilege RBAC, the certificate Secrets, a Lease, the Service, a Deployment with a PodDisruptionBudget and an HPA, and the MutatingWebhookConfiguration (last).
+      Generates the certificates (or keeps the cluster's if they are still good), then server-side applies, with field manager \`kubectl-graphdata\`: the namespace (PodSecurity \`restricted\`), the policy CRDs, a ServiceAccount with least-privilege RBAC, the certificate Secrets, a Lease, the Service, a Deployment with a PodDisruptionBudget and an HPA, and the Mutating and Validating WebhookConfigurations (last).
 
       It waits for the rollout, then creates a server-side dry-run pod in a temporary opted-in namespace: the pod must come back injected, or install says which of port, caBundle, selector or RBAC is wrong and exits 1.
 

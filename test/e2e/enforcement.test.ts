@@ -103,7 +103,7 @@ beforeAll(async () => {
   ]);
   ({ url, ca } = webhook);
 
-  const crds = kubectl(['apply', '--server-side', '-f', '-', ...kubeconfigFlag()], {
+  const crds = kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-', ...kubeconfigFlag()], {
     input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: policyCrds() }),
   });
   expect(crds.code, crds.stderr).toBe(0);

@@ -166,7 +166,10 @@ describe('install --webhook-url, then pods are injected', () => {
       installed: true,
       healthy: true,
       webhook: { mode: 'url', url: `${webhook.url}/mutate`, reachable: true },
-      caBundles: [{ configuration: 'MutatingWebhookConfiguration/graphdata', trustsServingCert: true }],
+      caBundles: [
+        { configuration: 'MutatingWebhookConfiguration/graphdata', trustsServingCert: true },
+        { configuration: 'ValidatingWebhookConfiguration/graphdata', trustsServingCert: true },
+      ],
     });
     expect(report.certificate.daysLeft).toBeGreaterThan(300);
     expect(report.optedInNamespaces).toContain(TENANT);

@@ -10,7 +10,7 @@ import { kubectl } from '../support/kubectl.js';
 const kubeconfigFlag = () => ['--kubeconfig', cluster().kubeconfig];
 
 beforeAll(async () => {
-  const apply = kubectl(['apply', '--server-side', '-f', '-', ...kubeconfigFlag()], {
+  const apply = kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-', ...kubeconfigFlag()], {
     input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: policyCrds() }),
   });
   expect(apply.code, apply.stderr).toBe(0);

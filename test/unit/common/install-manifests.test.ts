@@ -28,6 +28,7 @@ describe('installManifests', () => {
       'PodDisruptionBudget/graphdata-webhook',
       'HorizontalPodAutoscaler/graphdata-webhook',
       'MutatingWebhookConfiguration/graphdata',
+      'ValidatingWebhookConfiguration/graphdata',
     ]);
     for (const o of bundle) expect(o.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('kubectl-graphdata');
   });
@@ -117,10 +118,14 @@ describe('installManifests', () => {
       'CustomResourceDefinition',
       'CustomResourceDefinition',
       'MutatingWebhookConfiguration',
+      'ValidatingWebhookConfiguration',
     ]);
     expect(find(objects, 'MutatingWebhookConfiguration')!.webhooks[0].clientConfig.url).toBe(
       'https://127.0.0.1:9443/mutate',
     );
+    const validating = find(objects, 'ValidatingWebhookConfiguration')!;
+    expect(validating.webhooks[0].clientConfig.url).toBe('https://127.0.0.1:9443/validate');
+    expect(validating.webhooks.every((w: { failurePolicy: string }) => w.failurePolicy === 'Fail')).toBe(true);
   });
 
   it('honours namespace, image and replicas', () => {

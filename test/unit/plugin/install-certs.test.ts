@@ -54,7 +54,10 @@ describe('install --dry-run=client', () => {
     expect(run.code, run.stderr).toBe(0);
     const list = JSON.parse(run.stdout);
     expect(list.kind).toBe('List');
-    expect(list.items.at(-1).webhooks[0].clientConfig.url).toBe('https://10.0.0.1:8443/mutate');
+    const url = (kind: string) =>
+      list.items.find((i: { kind: string }) => i.kind === kind).webhooks[0].clientConfig.url;
+    expect(url('MutatingWebhookConfiguration')).toBe('https://10.0.0.1:8443/mutate');
+    expect(url('ValidatingWebhookConfiguration')).toBe('https://10.0.0.1:8443/validate');
   });
 
   it('usage mistakes exit 2 with a hint', async () => {
