@@ -41,33 +41,28 @@ export interface InstallOptions {
 export const DEFAULT_IMAGE = `graphdata-webhook:${ENGINE_VERSION}`;
 export const DEFAULT_REPLICAS = 2;
 
-/** Builders of the webhook configurations: mutating (injection) and validating (enforcement). */
-const WEBHOOK_CONFIGURATIONS: ((
-  o: Required<Pick<InstallOptions, 'namespace' | 'caBundle'>> & InstallOptions,
-) => ManifestObject)[] = [
+type BundleOptions = Required<Pick<InstallOptions, 'namespace' | 'caBundle'>> & InstallOptions;
+
+/** Where both configurations send requests: the registration adds `/mutate` or `/validate`. */
+const registration = (o: BundleOptions) => ({
+  endpoint: o.webhookUrl ? { url: o.webhookUrl } : { service: { namespace: o.namespace, name: APP_NAME, port: 443 } },
+  caBundle: o.caBundle,
+  ownNamespace: o.namespace,
+});
+
+const managed = <T extends { metadata?: { labels?: Record<string, string> } }>(config: T): ManifestObject => {
+  config.metadata!.labels = { ...config.metadata!.labels, ...MANAGED_BY };
+  return config as unknown as ManifestObject;
+};
+
+/** Builders of the webhook configurations: mutating (injection) and validating (enforcement, fails closed). */
+const WEBHOOK_CONFIGURATIONS: ((o: BundleOptions) => ManifestObject)[] = [
   (o) => {
-    const config = mutatingWebhookConfiguration({
-      endpoint: o.webhookUrl
-        ? { url: new URL('/mutate', o.webhookUrl).toString() }
-        : { service: { namespace: o.namespace, name: APP_NAME, port: 443 } },
-      caBundle: o.caBundle,
-      ownNamespace: o.namespace,
-    });
+    const config = mutatingWebhookConfiguration(registration(o));
     for (const hook of config.webhooks ?? []) hook.failurePolicy = o.failurePolicy ?? 'Ignore';
-    config.metadata!.labels = { ...config.metadata!.labels, ...MANAGED_BY };
-    return config as ManifestObject;
+    return managed(config);
   },
-  (o) => {
-    const config = validatingWebhookConfiguration({
-      endpoint: o.webhookUrl
-        ? { url: new URL('/validate', o.webhookUrl).toString() }
-        : { service: { namespace: o.namespace, name: APP_NAME, port: 443 } },
-      caBundle: o.caBundle,
-      ownNamespace: o.namespace,
-    });
-    config.metadata!.labels = { ...config.metadata!.labels, ...MANAGED_BY };
-    return config as ManifestObject;
-  },
+  (o) => managed(validatingWebhookConfiguration(registration(o))),
 ];
 
 /** The kinds and names of the webhook configurations, for the leader's caBundle patches and `uninstall`. */
