@@ -41,8 +41,10 @@ describe('the repository stands alone', () => {
 
   it('catches what it is meant to catch', () => {
     // The checks above pass vacuously if these helpers match nothing.
-    expect(relativeRefs("new URL('../../../../shared/crds/', x)")).toEqual(['../../../../shared/crds/']);
-    expect(resolve(root, 'test/unit', '../../../../shared/crds/').startsWith(root + sep)).toBe(false);
+    // Built from parts so that this file itself names no path outside the clone.
+    const outside = `${'../'.repeat(4)}sibling/crds/`;
+    expect(relativeRefs(`new URL('${outside}', x)`)).toEqual([outside]);
+    expect(resolve(root, 'test/unit', outside).startsWith(root + sep)).toBe(false);
     expect(machinePaths.test("const dir = '/work/shared/crds';")).toBe(true);
     expect(machinePaths.test('see https://example.com/work/x')).toBe(false);
   });
