@@ -96,7 +96,11 @@ export async function readClusterCerts(c: CertClients, namespace: string): Promi
 }
 
 /** Sets the caBundle of every webhook of every configuration; read-modify-replace, so a concurrent edit is a 409, not lost. */
-export async function publishBundle(admission: k8s.AdmissionregistrationV1Api, bundle: string): Promise<void> {
+export async function publishBundle(
+  admission: k8s.AdmissionregistrationV1Api,
+  bundle: string,
+  fieldManager = FIELD_MANAGER,
+): Promise<void> {
   const caBundle = Buffer.from(bundle).toString('base64');
   for (const kind of WEBHOOK_CONFIGURATION_KINDS) {
     const config = await readWebhookConfiguration(admission, kind);
@@ -107,13 +111,13 @@ export async function publishBundle(admission: k8s.AdmissionregistrationV1Api, b
       await admission.replaceMutatingWebhookConfiguration({
         name: WEBHOOK_NAME,
         body: config as k8s.V1MutatingWebhookConfiguration,
-        fieldManager: FIELD_MANAGER,
+        fieldManager,
       });
     } else {
       await admission.replaceValidatingWebhookConfiguration({
         name: WEBHOOK_NAME,
         body: config as k8s.V1ValidatingWebhookConfiguration,
-        fieldManager: FIELD_MANAGER,
+        fieldManager,
       });
     }
   }
@@ -125,6 +129,7 @@ async function writeSecretData(
   name: string,
   type: string,
   data: Record<string, string>,
+  fieldManager: string,
 ): Promise<void> {
   const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
   const existing = await readSecret(core, namespace, name);
@@ -132,7 +137,7 @@ async function writeSecretData(
     await core.createNamespacedSecret({
       namespace,
       body: { metadata: { name, namespace }, type, data: encoded },
-      fieldManager: FIELD_MANAGER,
+      fieldManager,
     });
     return;
   }
@@ -141,19 +146,28 @@ async function writeSecretData(
     name,
     namespace,
     body: { ...existing, data: { ...existing.data, ...encoded } },
-    fieldManager: FIELD_MANAGER,
+    fieldManager,
   });
 }
 
-export const writeCaSecret = (core: k8s.CoreV1Api, namespace: string, ca: CertPair) =>
-  writeSecretData(core, namespace, CA_SECRET, 'Opaque', { 'ca.crt': ca.certPem, 'ca.key': ca.keyPem });
+export const writeCaSecret = (core: k8s.CoreV1Api, namespace: string, ca: CertPair, fieldManager = FIELD_MANAGER) =>
+  writeSecretData(core, namespace, CA_SECRET, 'Opaque', { 'ca.crt': ca.certPem, 'ca.key': ca.keyPem }, fieldManager);
 
-export const writeServingSecret = (core: k8s.CoreV1Api, namespace: string, serving: CertPair, caPem: string) =>
-  writeSecretData(core, namespace, TLS_SECRET, 'kubernetes.io/tls', {
-    'tls.crt': serving.certPem,
-    'tls.key': serving.keyPem,
-    'ca.crt': caPem,
-  });
+export const writeServingSecret = (
+  core: k8s.CoreV1Api,
+  namespace: string,
+  serving: CertPair,
+  caPem: string,
+  fieldManager = FIELD_MANAGER,
+) =>
+  writeSecretData(
+    core,
+    namespace,
+    TLS_SECRET,
+    'kubernetes.io/tls',
+    { 'tls.crt': serving.certPem, 'tls.key': serving.keyPem, 'ca.crt': caPem },
+    fieldManager,
+  );
 
 export interface ClusterRotationOptions extends RotationOptions {
   /**
@@ -164,6 +178,8 @@ export interface ClusterRotationOptions extends RotationOptions {
   /** Time for the apiserver to pick up a caBundle change before a cert that needs it is stored. */
   propagationMs?: number;
   log?: (message: string) => void;
+  /** Who writes (managedFields): the plugin by default, the webhook's leader as itself. */
+  fieldManager?: string;
 }
 
 export interface ClusterRotationResult {
@@ -196,17 +212,17 @@ export async function rotateClusterCerts(
   const stale = state.webhooks.some((w) => w.bundle !== plan.bundle);
   let bundlePublished = false;
   if (stale && state.webhooks.length) {
-    await publishBundle(c.admission, plan.bundle);
+    await publishBundle(c.admission, plan.bundle, opts.fieldManager);
     bundlePublished = true;
     log(`caBundle published (${countCerts(plan.bundle)} CA${countCerts(plan.bundle) > 1 ? 's' : ''})`);
     if (plan.caRotated || plan.servingRotated) await sleep(opts.propagationMs ?? 5000);
   }
   if (plan.caRotated) {
-    await writeCaSecret(c.core, namespace, plan.ca);
+    await writeCaSecret(c.core, namespace, plan.ca, opts.fieldManager);
     log('new CA stored');
   }
   if (plan.servingRotated || state.serving?.caPem !== plan.ca.certPem) {
-    await writeServingSecret(c.core, namespace, plan.serving, plan.ca.certPem);
+    await writeServingSecret(c.core, namespace, plan.serving, plan.ca.certPem, opts.fieldManager);
     if (plan.servingRotated) log('new serving certificate stored');
   }
   let bundle = plan.bundle;
@@ -215,7 +231,7 @@ export async function rotateClusterCerts(
     const live = await opts.liveServing();
     const settled = settledBundle(bundle, plan.ca.certPem, [...live, plan.serving.certPem]);
     if (live.length > 0 && countCerts(settled) < countCerts(bundle)) {
-      await publishBundle(c.admission, settled);
+      await publishBundle(c.admission, settled, opts.fieldManager);
       bundle = settled;
       bundleSettled = true;
       log('old CA removed from the caBundle: every replica serves the new certificate');

@@ -11,5 +11,7 @@ export const CA_SECRET = 'graphdata-webhook-ca';
 export const LEADER_LEASE = 'graphdata-webhook-leader';
 export const HTTPS_PORT = 8443;
 export const FIELD_MANAGER = 'kubectl-graphdata';
+/** What the webhook's self-managed leader writes as, so managedFields tell it apart from the plugin. */
+export const WEBHOOK_FIELD_MANAGER = 'graphdata-webhook';
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': FIELD_MANAGER } as const;
 export const APP_LABELS = { 'app.kubernetes.io/name': 'graphdata', 'app.kubernetes.io/component': 'webhook' } as const;

@@ -17,7 +17,7 @@ import {
   readWebhookBundles,
   rotateClusterCerts,
 } from '../common/cluster-certs.js';
-import { APP_LABELS, APP_NAME, HTTPS_PORT, LEADER_LEASE } from '../common/names.js';
+import { APP_LABELS, APP_NAME, HTTPS_PORT, LEADER_LEASE, WEBHOOK_FIELD_MANAGER } from '../common/names.js';
 
 export interface SelfManagedOptions {
   kc: k8s.KubeConfig;
@@ -104,7 +104,12 @@ export async function startSelfManaged(opts: SelfManagedOptions): Promise<SelfMa
     };
     try {
       // resourceVersion travels with the object: if another replica won the race, this is a 409.
-      await coordination.replaceNamespacedLease({ name: LEADER_LEASE, namespace, body: lease });
+      await coordination.replaceNamespacedLease({
+        name: LEADER_LEASE,
+        namespace,
+        body: lease,
+        fieldManager: WEBHOOK_FIELD_MANAGER,
+      });
     } catch (error) {
       if ((error as { code?: number }).code === 409) return false;
       throw error;
@@ -133,6 +138,7 @@ export async function startSelfManaged(opts: SelfManagedOptions): Promise<SelfMa
       const result = await rotateClusterCerts(clients, namespace, id, {
         liveServing,
         propagationMs: opts.propagationMs ?? 5000,
+        fieldManager: WEBHOOK_FIELD_MANAGER,
         log: (message) => log.info({ identity: me }, message),
       });
       if (result.reasons.length) log.info({ reasons: result.reasons }, 'certificates renewed');
@@ -221,7 +227,12 @@ export async function startSelfManaged(opts: SelfManagedOptions): Promise<SelfMa
         const lease = await coordination.readNamespacedLease({ name: LEADER_LEASE, namespace });
         if (lease.spec?.holderIdentity === me) {
           lease.spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 };
-          await coordination.replaceNamespacedLease({ name: LEADER_LEASE, namespace, body: lease });
+          await coordination.replaceNamespacedLease({
+            name: LEADER_LEASE,
+            namespace,
+            body: lease,
+            fieldManager: WEBHOOK_FIELD_MANAGER,
+          });
         }
       } catch {
         /* the lease expires on its own */

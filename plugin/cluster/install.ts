@@ -80,6 +80,31 @@ export async function applyAll(
   }
 }
 
+/**
+ * A re-install must not undo the HPA: it scales the Deployment through /scale, and
+ * applying our `replicas` again would reset it (and, with force, take the field back).
+ * So an existing Deployment is applied with the replicas it runs now, or the requested
+ * count if that is higher (the HPA's new minReplicas would raise it anyway).
+ */
+export async function keepLiveReplicas(
+  c: Clients,
+  objects: readonly ManifestObject[],
+  namespace: string,
+): Promise<ManifestObject[]> {
+  let live: number | undefined;
+  try {
+    live = (await c.apps.readNamespacedDeployment({ name: APP_NAME, namespace })).spec?.replicas;
+  } catch (error) {
+    if ((error as { code?: number }).code !== 404) throw error;
+  }
+  if (live === undefined) return [...objects];
+  return objects.map((o) => {
+    if (o.kind !== 'Deployment' || o.metadata.name !== APP_NAME) return o;
+    const spec = o.spec as { replicas?: number };
+    return { ...o, spec: { ...spec, replicas: Math.max(live, spec.replicas ?? 1) } };
+  });
+}
+
 export async function namespaceExists(c: Clients, name: string): Promise<boolean> {
   try {
     await c.core.readNamespace({ name });

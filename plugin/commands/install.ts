@@ -170,6 +170,7 @@ export class InstallCommand extends GraphdataCommand {
         objects = objects.filter((o) => !o.metadata.namespace);
         say(`namespace ${namespace} does not exist yet: ${skipped} namespaced objects are not checked`);
       }
+      objects = await cluster.keepLiveReplicas(c, objects, namespace);
       await cluster.applyAll(c, objects, server, say);
     } catch (error) {
       throw new UserError(

@@ -249,6 +249,10 @@ describe('self-managed certificates', () => {
       const pem = Buffer.from(s.data!['tls.crt']!, 'base64').toString();
       return fingerprint(pem) !== fingerprint(ageing.certPem) ? pem : undefined;
     });
+    // The leader writes as itself, so managedFields tell its renewals from the plugin's.
+    const written = await core().readNamespacedSecret({ name: 'graphdata-webhook-tls', namespace: NS });
+    const managers = (written.metadata?.managedFields ?? []).map((f) => f.manager);
+    expect(managers).toContain('graphdata-webhook');
     expect(Math.round((inspectCert(renewed).notAfter.getTime() - Date.now()) / 86_400_000)).toBe(365);
     await waitFor('both replicas to serve the renewed cert', async () => {
       const served = await Promise.all(replicas.map((r) => servedCert('127.0.0.1', r.port)));
