@@ -1,7 +1,7 @@
 // The CustomResourceDefinitions of ClusterGraphDataPolicy and GraphDataPolicy, built from
 // the same schema that validates policy files, so files and CRs can never disagree.
 import { GROUP, type PolicyKind } from './model.js';
-import { policySpecSchema } from './policy-schema.js';
+import { namespacePolicySpecSchema, policySpecSchema } from './policy-schema.js';
 
 type Schema = Record<string, unknown>;
 
@@ -56,6 +56,31 @@ const NAMES: Record<
   },
 };
 
+/** What the webhook writes back (status subresource): the generation it compiled and Ready/Invalid conditions. */
+const statusSchema: Schema = {
+  type: 'object',
+  properties: {
+    observedGeneration: { type: 'integer', format: 'int64' },
+    conditions: {
+      type: 'array',
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+      items: {
+        type: 'object',
+        required: ['type', 'status'],
+        properties: {
+          type: { type: 'string' },
+          status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+          reason: { type: 'string' },
+          message: { type: 'string' },
+          observedGeneration: { type: 'integer', format: 'int64' },
+          lastTransitionTime: { type: 'string', format: 'date-time' },
+        },
+      },
+    },
+  },
+};
+
 export function policyCrd(kind: PolicyKind) {
   const names = NAMES[kind];
   return {
@@ -85,11 +110,15 @@ export function policyCrd(kind: PolicyKind) {
                 apiVersion: { type: 'string' },
                 kind: { type: 'string' },
                 metadata: { type: 'object' },
-                spec: structural(policySpecSchema),
+                // A namespace policy has no defaults: what it leaves out, it inherits from the cluster policy.
+                spec: structural(kind === 'GraphDataPolicy' ? namespacePolicySpecSchema : policySpecSchema),
+                status: statusSchema,
               },
             },
           },
+          subresources: { status: {} },
           additionalPrinterColumns: [
+            { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
             { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },
             { name: 'Cache', type: 'string', jsonPath: '.spec.cache' },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },

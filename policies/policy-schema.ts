@@ -123,8 +123,15 @@ export const policySpecSchema: Schema = obj({
   },
 });
 
+/**
+ * A GraphDataPolicy's spec: the same shape without defaults, so a field it does not set
+ * inherits the cluster policy's (the apiserver would otherwise fill `mode: Audit` and
+ * every injection default into each namespace policy, and layering could not tell them apart).
+ */
+export const namespacePolicySpecSchema: Schema = stripDefaults(policySpecSchema);
+
 /** Profiles are partial overrides: the same shape without defaults, so absent means "inherit". */
-function stripDefaults(value: Record<string, Schema>): Record<string, Schema> {
+function stripDefaults<T>(value: T): T {
   const walk = (s: unknown): unknown => {
     if (Array.isArray(s)) return s.map(walk);
     if (typeof s !== 'object' || s === null) return s;
@@ -134,5 +141,5 @@ function stripDefaults(value: Record<string, Schema>): Record<string, Schema> {
         .map(([k, v]) => [k, walk(v)]),
     );
   };
-  return walk(value) as Record<string, Schema>;
+  return walk(value) as T;
 }

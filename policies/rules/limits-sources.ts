@@ -11,7 +11,7 @@ const withFluid = (kind: string, apiVersion: string): boolean =>
   isWorkloadKind(kind, apiVersion) || groupOf(apiVersion) === FLUID_GROUP;
 
 /** `/data` allows `/data` and `/data/x`, not `/database`. */
-const underPrefix = (path: string, prefix: string): boolean => {
+export const underPrefix = (path: string, prefix: string): boolean => {
   const p = prefix.length > 1 ? prefix.replace(/\/+$/, '') : prefix;
   return p === '/' || path === p || path.startsWith(`${p}/`);
 };
