@@ -1,7 +1,8 @@
 // Helpers for e2e tests talking to the control plane started by global-setup.ts.
 import https from 'node:https';
-import type * as k8s from '@kubernetes/client-node';
+import * as k8s from '@kubernetes/client-node';
 import { inject } from 'vitest';
+import type { Pod } from '../../policies/k8s.js';
 import { loadKubeConfig, type ClusterInfo, type ClusterUser } from './cluster-info.js';
 
 export type { ClusterInfo, ClusterUser };
@@ -32,4 +33,36 @@ export async function rawGet(path: string, user: ClusterUser = 'admin'): Promise
     });
     req.on('error', reject);
   });
+}
+
+const adminCore = () => kubeConfig('admin').makeApiClient(k8s.CoreV1Api);
+
+/** Creates the namespace, or merges `labels` into an existing one (null removes a label). */
+export async function ensureNamespace(name: string, labels: Record<string, string | null> = {}): Promise<void> {
+  try {
+    await adminCore().createNamespace({ body: { metadata: { name, labels: labels as Record<string, string> } } });
+  } catch (error) {
+    if (!(error instanceof k8s.ApiException && error.code === 409)) throw error;
+    await adminCore().patchNamespace(
+      { name, body: { metadata: { labels } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+  }
+}
+
+/** Creates the pod as admin under a generated name (`<its name>-xxxxx`); `dryRun: 'All'` stores nothing. */
+export async function createPod(namespace: string, pod: Pod, dryRun?: 'All'): Promise<Pod> {
+  const body = structuredClone(pod) as k8s.V1Pod;
+  body.metadata = { ...body.metadata, name: undefined, generateName: `${body.metadata?.name ?? 'pod'}-` };
+  return (await adminCore().createNamespacedPod({ namespace, body, ...(dryRun ? { dryRun } : {}) })) as Pod;
+}
+
+/** Polls `check` every 250 ms (a throw counts as not yet) until it holds; fails saying what it waited for. */
+export async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from '../../common/registration.js';
 import type { Pod } from '../../policies/k8s.js';
 import { policyCrds } from '../../policies/policy-crds.js';
-import { cluster, kubeConfig } from '../cluster/kube.js';
+import { cluster, ensureNamespace, kubeConfig, waitFor } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { kubectl } from '../support/kubectl.js';
 import { startWebhook, type RunningWebhook } from '../support/spawn-webhook.js';
@@ -18,7 +18,6 @@ const OWN_NAMESPACE = 'graphdata-system';
 const TENANT = 'enforce-tenant';
 const PLAIN = 'enforce-plain';
 const kc = () => kubeConfig('admin');
-const core = () => kc().makeApiClient(k8s.CoreV1Api);
 const admission = () => kc().makeApiClient(k8s.AdmissionregistrationV1Api);
 const kubeconfigFlag = () => ['--kubeconfig', cluster().kubeconfig];
 
@@ -37,28 +36,6 @@ const POLICY = {
 let webhook: RunningWebhook;
 let url: string;
 let ca: string;
-
-/** Creates the namespace, or merges `labels` into an existing one (null removes a label). */
-async function ensureNamespace(name: string, labels: Record<string, string | null> = {}): Promise<void> {
-  try {
-    await core().createNamespace({ body: { metadata: { name, labels: labels as Record<string, string> } } });
-  } catch (error) {
-    if (!(error instanceof k8s.ApiException && error.code === 409)) throw error;
-    await core().patchNamespace(
-      { name, body: { metadata: { labels } } },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-    );
-  }
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const podJson = (pod: Pod, namespace: string) =>
   JSON.stringify({

@@ -10,14 +10,13 @@ import { mutatingWebhookConfiguration } from '../../common/registration.js';
 import { readInjectedAnnotation } from '../../policies/injected-annotation.js';
 import type { Pod } from '../../policies/k8s.js';
 import { ANNOTATION_INJECTED } from '../../policies/model.js';
-import { cluster, kubeConfig } from '../cluster/kube.js';
+import { cluster, createPod, ensureNamespace, kubeConfig, waitFor } from '../cluster/kube.js';
 import { sparkDriverPod, sparkExecutorPod } from '../fixtures/pods.js';
 import { rng } from '../fixtures/random-pods.js';
 import { kubectl } from '../support/kubectl.js';
 import { startWebhook, type RunningWebhook } from '../support/spawn-webhook.js';
 
 const NAME = 'graphdata-safety';
-const core = () => kubeConfig('admin').makeApiClient(k8s.CoreV1Api);
 const admission = () => kubeConfig('admin').makeApiClient(k8s.AdmissionregistrationV1Api);
 const OPT_IN = { 'graphdata.io/inject': 'enabled' };
 const NAMESPACES: Record<string, Record<string, string>> = {
@@ -49,34 +48,9 @@ spec:
 
 let webhook: RunningWebhook;
 
-async function create(namespace: string, pod: Pod, dryRun?: 'All'): Promise<Pod> {
-  const body = structuredClone(pod) as k8s.V1Pod;
-  body.metadata = { ...body.metadata, name: undefined, generateName: `${body.metadata?.name ?? 'pod'}-` };
-  return (await core().createNamespacedPod({ namespace, body, ...(dryRun ? { dryRun } : {}) })) as Pod;
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 beforeAll(async () => {
   // Namespaces first: the webhook's informer lists them before it reports serving.
-  for (const [name, labels] of Object.entries(NAMESPACES)) {
-    try {
-      await core().createNamespace({ body: { metadata: { name, labels } } });
-    } catch (error) {
-      if (!(error instanceof k8s.ApiException && error.code === 409)) throw error;
-      await core().patchNamespace(
-        { name, body: { metadata: { labels } } },
-        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-      );
-    }
-  }
+  for (const [name, labels] of Object.entries(NAMESPACES)) await ensureNamespace(name, labels);
   const dir = mkdtempSync(join(tmpdir(), 'gd-safety-'));
   writeFileSync(join(dir, 'policy.yaml'), POLICY);
   webhook = await startWebhook([
@@ -102,7 +76,7 @@ beforeAll(async () => {
     }),
   });
   await waitFor(async () => {
-    const probe = await create('safety-probe', sparkExecutorPod(), 'All');
+    const probe = await createPod('safety-probe', sparkExecutorPod(), 'All');
     return probe.metadata?.annotations?.[ANNOTATION_INJECTED] !== undefined;
   }, `webhook ${NAME} to take effect`);
 });
@@ -145,11 +119,11 @@ describe('PodSecurity: injection never gets a pod denied', () => {
     const pod = sparkExecutorPod();
     pod.metadata!.labels!['graphdata.io/inject'] = 'false';
     pod.spec!.volumes!.push({ name: 'socket', hostPath: { path: '/tmp/alluxio-domain', type: 'Directory' } });
-    await expect(create('safety-baseline', pod, 'All')).rejects.toMatchObject({ code: 403 });
+    await expect(createPod('safety-baseline', pod, 'All')).rejects.toMatchObject({ code: 403 });
   });
 
   it('a fully compliant Spark driver in a namespace enforcing restricted is admitted with the init container', async () => {
-    const pod = await create('safety-restricted', restrictedCompliant(sparkDriverPod()));
+    const pod = await createPod('safety-restricted', restrictedCompliant(sparkDriverPod()));
     const init = pod.spec!.initContainers!.find((c) => c.name === 'graphdata-alluxio-client')!;
     expect(init.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false });
     expect(readInjectedAnnotation(pod)!.mutators).toContain('client-jar');
@@ -158,7 +132,7 @@ describe('PodSecurity: injection never gets a pod denied', () => {
   it('PVC mode under restricted: the socket from the claim, short-circuit reads on', async () => {
     const executor = restrictedCompliant(sparkExecutorPod());
     executor.metadata!.annotations = { 'graphdata.io/profile': 'pvc' };
-    const pod = await create('safety-restricted', executor);
+    const pod = await createPod('safety-restricted', executor);
     expect(pod.spec!.volumes).toContainEqual({
       name: 'graphdata-alluxio-domain',
       persistentVolumeClaim: { claimName: 'alluxio-worker-domain-socket' },
@@ -181,11 +155,11 @@ describe('dataset annotation: the apiserver accepts every injected pod', () => {
       .filter((k) => k.startsWith('fluid.io/'));
 
   it("a valid name gets Fluid's node label key", async () => {
-    expect(fluidKeys(await create('analytics', withDataset('sales')))).toEqual(['fluid.io/s-analytics-sales']);
+    expect(fluidKeys(await createPod('analytics', withDataset('sales')))).toEqual(['fluid.io/s-analytics-sales']);
   });
 
   it.each(['a/b', 'Sales Data', 'x'.repeat(300), 'd'.repeat(52)])('%j: created, no preference', async (value) => {
-    const pod = await create('analytics', withDataset(value), 'All');
+    const pod = await createPod('analytics', withDataset(value), 'All');
     expect(fluidKeys(pod)).toEqual([]);
     expect(pod.metadata?.annotations?.[ANNOTATION_INJECTED]).toBeDefined();
   });
@@ -197,7 +171,7 @@ describe('dataset annotation: the apiserver accepts every injected pod', () => {
       const length = 1 + Math.floor(random() * (i % 5 === 0 ? 120 : 60));
       let value = '';
       for (let j = 0; j < length; j++) value += alphabet[Math.floor(random() * alphabet.length)];
-      const pod = await create('analytics', withDataset(value), 'All');
+      const pod = await createPod('analytics', withDataset(value), 'All');
       expect(pod.metadata?.annotations?.[ANNOTATION_INJECTED], JSON.stringify(value)).toBeDefined();
     }
   });
@@ -224,19 +198,19 @@ describe('tenants stay in their lane', () => {
   });
 
   it('tenant A gets its profile; a namespace labelled team=a gets the selector-owned one', async () => {
-    const a = await create('safety-tenant-a', asking('tenant-a-dedicated'));
+    const a = await createPod('safety-tenant-a', asking('tenant-a-dedicated'));
     expect(a.spec!.nodeSelector).toEqual({ alluxio: 'true', pool: 'tenant-a' });
     expect(a.spec!.imagePullSecrets).toEqual([{ name: 'tenant-a-regcred' }]);
-    const team = await create('safety-team-a', asking('team-a'));
+    const team = await createPod('safety-team-a', asking('team-a'));
     expect(team.spec!.nodeSelector).toEqual({ alluxio: 'true', pool: 'team-a' });
-    const outsider = await create('safety-tenant-b', asking('team-a'));
+    const outsider = await createPod('safety-tenant-b', asking('team-a'));
     expect(outsider.spec!.nodeSelector).toEqual({ alluxio: 'true' });
   });
 
   it.each(['constructor', '__proto__'])(
     'profile %s is unknown, and the pod is injected with the defaults',
     async (name) => {
-      const pod = await create('safety-tenant-a', asking(name));
+      const pod = await createPod('safety-tenant-a', asking(name));
       expect(readInjectedAnnotation(pod)).toMatchObject({ workload: 'spark-executor' });
       expect(readInjectedAnnotation(pod)!.profile).toBeUndefined();
     },
@@ -253,7 +227,7 @@ describe('tenants stay in their lane', () => {
         mutators: [],
       }),
     };
-    const pod = await create('safety-tenant-a', forged);
+    const pod = await createPod('safety-tenant-a', forged);
     expect(pod.spec!.initContainers!.map((c) => c.name)).toEqual(['graphdata-alluxio-client']);
     expect(readInjectedAnnotation(pod)).toMatchObject({ policy: 'ClusterGraphDataPolicy/safety' });
   });

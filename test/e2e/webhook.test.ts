@@ -11,7 +11,7 @@ import { ANNOTATION_INJECTED } from '../../policies/model.js';
 import { staticPolicyStore } from '../../webhook/policy-store.js';
 import { mutatingWebhookConfiguration } from '../../common/registration.js';
 import { buildServer } from '../../webhook/server.js';
-import { cluster, kubeConfig } from '../cluster/kube.js';
+import { cluster, createPod, ensureNamespace, kubeConfig, waitFor } from '../cluster/kube.js';
 import {
   POD_SHAPES,
   graphscopeEnginePod,
@@ -33,14 +33,6 @@ const admission = () => kc().makeApiClient(k8s.AdmissionregistrationV1Api);
 let webhook: RunningWebhook;
 const OWN_NAMESPACE = 'graphdata-system';
 
-async function ensureNamespace(name: string, labels: Record<string, string> = {}): Promise<void> {
-  try {
-    await core().createNamespace({ body: { metadata: { name, labels } } });
-  } catch (error) {
-    if (!(error instanceof k8s.ApiException && error.code === 409)) throw error;
-  }
-}
-
 async function register(config: k8s.V1MutatingWebhookConfiguration): Promise<void> {
   const name = config.metadata!.name!;
   try {
@@ -51,24 +43,9 @@ async function register(config: k8s.V1MutatingWebhookConfiguration): Promise<voi
   await admission().createMutatingWebhookConfiguration({ body: config });
   // The apiserver picks up webhook configurations from an informer: wait until a probe pod is injected.
   await waitFor(async () => {
-    const probe = await create('graphdata-probe', sparkExecutorPod(), 'All');
+    const probe = await createPod('graphdata-probe', sparkExecutorPod(), 'All');
     return probe.metadata?.annotations?.[ANNOTATION_INJECTED] !== undefined;
   }, `webhook ${name} to take effect`);
-}
-
-async function create(namespace: string, pod: Pod, dryRun?: 'All'): Promise<Pod> {
-  const body = structuredClone(pod) as k8s.V1Pod;
-  body.metadata = { ...body.metadata, name: undefined, generateName: `${body.metadata?.name ?? 'pod'}-` };
-  return (await core().createNamespacedPod({ namespace, body, ...(dryRun ? { dryRun } : {}) })) as Pod;
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 beforeAll(async () => {
@@ -105,7 +82,7 @@ const container = (pod: Pod, name: string) => pod.spec!.containers.find((c) => c
 
 describe('pods created through the apiserver in an opted-in namespace', () => {
   it('Spark executor: jar, config, socket and placement are stored', async () => {
-    const pod = await create('tenant-a', sparkExecutorPod());
+    const pod = await createPod('tenant-a', sparkExecutorPod());
     expect(JSON.parse(injected(pod)!)).toMatchObject({
       workload: 'spark-executor',
       policy: 'ClusterGraphDataPolicy/default',
@@ -132,7 +109,7 @@ describe('pods created through the apiserver in an opted-in namespace', () => {
   });
 
   it('Spark driver: jar and config only', async () => {
-    const pod = await create('tenant-a', sparkDriverPod());
+    const pod = await createPod('tenant-a', sparkDriverPod());
     expect(JSON.parse(injected(pod)!).workload).toBe('spark-driver');
     expect(container(pod, 'spark-kubernetes-driver').env!.map((e) => e.name)).toContain('SPARK_EXTRA_CLASSPATH');
     expect(pod.spec!.nodeSelector).toBeUndefined();
@@ -142,7 +119,7 @@ describe('pods created through the apiserver in an opted-in namespace', () => {
     ['operator v1', starrocksCnPod, 'cn'],
     ['legacy ComputeNodeGroup', legacyComputeNodePod, 'cn-container'],
   ])('StarRocks CN (%s): the jar as one file in the hdfs lib dir', async (_, make, name) => {
-    const pod = await create('tenant-a', make());
+    const pod = await createPod('tenant-a', make());
     expect(container(pod, name).volumeMounts).toContainEqual({
       name: 'graphdata-alluxio-client',
       mountPath: '/opt/starrocks/cn/lib/hadoop/hdfs/alluxio-2.9.4-client.jar',
@@ -152,7 +129,7 @@ describe('pods created through the apiserver in an opted-in namespace', () => {
   });
 
   it('GraphScope engine: the engine container only, never vineyard', async () => {
-    const pod = await create('tenant-a', graphscopeEnginePod());
+    const pod = await createPod('tenant-a', graphscopeEnginePod());
     expect(container(pod, 'engine').volumeMounts).toContainEqual(expect.objectContaining({ mountPath: '/opt/domain' }));
     expect(container(pod, 'vineyard').volumeMounts ?? []).not.toContainEqual(
       expect.objectContaining({ mountPath: '/opt/domain' }),
@@ -160,7 +137,7 @@ describe('pods created through the apiserver in an opted-in namespace', () => {
   });
 
   it.each(POD_SHAPES)('$name: admitted without a 422, injected once', async ({ pod }) => {
-    const stored = await create('tenant-a', pod());
+    const stored = await createPod('tenant-a', pod());
     expect(injected(stored)).toBeDefined();
     // Every pod name, volume and mount path is unique, or the apiserver would have refused it.
     expect(new Set(stored.spec!.volumes?.map((v) => v.name)).size).toBe(stored.spec!.volumes?.length ?? 0);
@@ -173,7 +150,7 @@ describe('randomised pod shapes through the apiserver', () => {
     for (let i = 0; i < 60; i++) {
       const pod = randomPod(random);
       pod.metadata!.name = `random-${i}`;
-      const stored = await create('tenant-a', pod, 'All').catch((e: unknown) => {
+      const stored = await createPod('tenant-a', pod, 'All').catch((e: unknown) => {
         throw new Error(`pod #${i} refused: ${(e as k8s.ApiException<string>).body}\n${JSON.stringify(pod)}`);
       });
       expect(injected(stored), JSON.stringify(pod)).toBeDefined();
@@ -203,7 +180,7 @@ describe('pods the webhook must not touch', () => {
       } as Pod,
     ],
   ])('%s: stored untouched', async (_, namespace, pod) => {
-    const stored = await create(namespace, pod);
+    const stored = await createPod(namespace, pod);
     expect(injected(stored)).toBeUndefined();
     expect(stored.spec!.volumes?.some((v) => v.name.startsWith('graphdata-'))).toBeFalsy();
     expect(stored.spec!.initContainers).toBeUndefined();
@@ -221,7 +198,7 @@ describe('kubectl graphdata against the live webhook', () => {
   });
 
   it('reads the injected record and checks each piece is still in place', async () => {
-    const pod = await create('tenant-a', sparkExecutorPod());
+    const pod = await createPod('tenant-a', sparkExecutorPod());
     const run = kubectl([
       'graphdata',
       'explain',
@@ -238,7 +215,7 @@ describe('kubectl graphdata against the live webhook', () => {
   });
 
   it('says why a pod in an unlabelled namespace was not injected', async () => {
-    const pod = await create('tenant-plain', sparkExecutorPod());
+    const pod = await createPod('tenant-plain', sparkExecutorPod());
     const run = kubectl([
       'graphdata',
       'explain',
@@ -301,7 +278,7 @@ describe('dry run and failure modes', () => {
       let message = '';
       await waitFor(async () => {
         try {
-          await create('tenant-tls', sparkExecutorPod(), 'All');
+          await createPod('tenant-tls', sparkExecutorPod(), 'All');
           return false;
         } catch (error) {
           message = String((error as k8s.ApiException<string>).body);
@@ -319,7 +296,7 @@ describe('dry run and failure modes', () => {
   it('with the webhook down, pods are still created within the timeout (failurePolicy Ignore)', async () => {
     expect(await webhook.stop('SIGTERM')).toBe(0);
     const started = Date.now();
-    const pod = await create('tenant-a', sparkExecutorPod());
+    const pod = await createPod('tenant-a', sparkExecutorPod());
     expect(Date.now() - started).toBeLessThan(6_000);
     expect(injected(pod)).toBeUndefined();
   });
