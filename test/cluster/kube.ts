@@ -3,6 +3,8 @@ import https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
 import { inject } from 'vitest';
 import type { Pod } from '../../policies/k8s.js';
+import { policyCrds } from '../../policies/policy-crds.js';
+import { kubectl } from '../support/kubectl.js';
 import { loadKubeConfig, type ClusterInfo, type ClusterUser } from './cluster-info.js';
 
 export type { ClusterInfo, ClusterUser };
@@ -65,4 +67,19 @@ export async function waitFor(check: () => Promise<boolean>, what: string, timeo
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * Applies graphdata's policy CRDs and waits until they are served. Every file that needs
+ * them calls this: install.test.ts's `uninstall` deletes them, and files share one cluster.
+ */
+export function installPolicyCrds(): void {
+  const kubeconfig = ['--kubeconfig', cluster().kubeconfig];
+  const apply = kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-', ...kubeconfig], {
+    input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: policyCrds() }),
+  });
+  if (apply.code !== 0) throw new Error(`applying the policy CRDs failed: ${apply.stderr}`);
+  const crds = policyCrds().map((c) => `crd/${c.metadata.name}`);
+  const wait = kubectl(['wait', '--for=condition=Established', '--timeout=30s', ...crds, ...kubeconfig]);
+  if (wait.code !== 0) throw new Error(`the policy CRDs were not established: ${wait.stderr}`);
 }

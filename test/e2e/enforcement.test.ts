@@ -7,8 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from '../../common/registration.js';
 import type { Pod } from '../../policies/k8s.js';
-import { policyCrds } from '../../policies/policy-crds.js';
-import { cluster, ensureNamespace, kubeConfig, waitFor } from '../cluster/kube.js';
+import { cluster, ensureNamespace, installPolicyCrds, kubeConfig, waitFor } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { kubectl } from '../support/kubectl.js';
 import { startWebhook, type RunningWebhook } from '../support/spawn-webhook.js';
@@ -80,19 +79,7 @@ beforeAll(async () => {
   ]);
   ({ url, ca } = webhook);
 
-  const crds = kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-', ...kubeconfigFlag()], {
-    input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: policyCrds() }),
-  });
-  expect(crds.code, crds.stderr).toBe(0);
-  expect(
-    kubectl([
-      'wait',
-      '--for=condition=Established',
-      '--timeout=30s',
-      ...policyCrds().map((c) => `crd/${c.metadata.name}`),
-      ...kubeconfigFlag(),
-    ]).code,
-  ).toBe(0);
+  installPolicyCrds();
 
   await ensureNamespace(TENANT, { 'graphdata.io/inject': 'enabled' });
   await ensureNamespace(PLAIN);

@@ -2,26 +2,14 @@
 // real apiserver, and scaffolded policies pass a server-side dry-run against them.
 import * as k8s from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { policyCrds } from '../../policies/policy-crds.js';
-import { cluster, kubeConfig } from '../cluster/kube.js';
+import { cluster, installPolicyCrds, kubeConfig } from '../cluster/kube.js';
 import { SCAFFOLDS } from '../fixtures/scaffolds.js';
 import { kubectl } from '../support/kubectl.js';
 
 const kubeconfigFlag = () => ['--kubeconfig', cluster().kubeconfig];
 
 beforeAll(async () => {
-  const apply = kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-', ...kubeconfigFlag()], {
-    input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: policyCrds() }),
-  });
-  expect(apply.code, apply.stderr).toBe(0);
-  const wait = kubectl([
-    'wait',
-    '--for=condition=Established',
-    '--timeout=30s',
-    ...policyCrds().map((c) => `crd/${c.metadata.name}`),
-    ...kubeconfigFlag(),
-  ]);
-  expect(wait.code, wait.stderr).toBe(0);
+  installPolicyCrds();
   await kubeConfig('admin')
     .makeApiClient(k8s.CoreV1Api)
     .createNamespace({ body: { metadata: { name: 'team-a' } } })
