@@ -99,10 +99,44 @@ export function installManifests(options: InstallOptions): ManifestObject[] {
       ...crd,
       metadata: { ...crd.metadata, labels: { ...crd.metadata.labels, ...MANAGED_BY } },
     })) as ManifestObject[]),
+    ...policyClusterRoles(),
   ];
   if (!o.webhookUrl) objects.push(...inClusterObjects(o, meta));
   objects.push(...WEBHOOK_CONFIGURATIONS.map((build) => build(o)));
   return objects;
+}
+
+export const POLICY_EDIT_ROLE = 'graphdata-policy-edit';
+export const POLICY_VIEW_ROLE = 'graphdata-policy-view';
+const AGGREGATE = 'rbac.authorization.k8s.io/aggregate-to-';
+
+/**
+ * Who may manage policies: the built-in `admin` and `edit` roles (what a namespace's
+ * owners are bound to) get namespaced `GraphDataPolicy` read/write, `view` gets read,
+ * through ClusterRole aggregation. Nothing here touches `ClusterGraphDataPolicy`: its
+ * limits bind every tenant, so only cluster admins write it. Nor the status
+ * subresource, which the webhook writes. Part of the bundle in both install modes,
+ * since it goes with the CRDs.
+ */
+export function policyClusterRoles(): ManifestObject[] {
+  const role = (name: string, aggregateTo: string[], verbs: string[]): ManifestObject => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: {
+      name,
+      labels: {
+        'app.kubernetes.io/name': 'graphdata',
+        ...MANAGED_BY,
+        ...Object.fromEntries(aggregateTo.map((to) => [`${AGGREGATE}${to}`, 'true'])),
+      },
+    },
+    rules: [{ apiGroups: ['graphdata.io'], resources: ['graphdatapolicies'], verbs }],
+  });
+  const read = ['get', 'list', 'watch'];
+  return [
+    role(POLICY_EDIT_ROLE, ['admin', 'edit'], [...read, 'create', 'update', 'patch', 'delete', 'deletecollection']),
+    role(POLICY_VIEW_ROLE, ['view'], read),
+  ];
 }
 
 function inClusterObjects(

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver and etcd for the e2e control plane from their Go modules
-# (go.mod beside this script), like controller-runtime's envtest binaries.
+# (go.mod beside this script), like controller-runtime's envtest binaries, and
+# rbac-aggregation: kube-controller-manager's ClusterRole aggregation controller alone.
 #
 # Output: ${GRAPHDATA_K8S_BIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/graphdata/k8s-v1.32.4}
 # The cache lives outside the clone so fresh CI clones on the same machine reuse it.
@@ -16,7 +17,7 @@ out="${GRAPHDATA_K8S_BIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/graphdata/k8s-${K8
 need_kubectl=0
 command -v kubectl >/dev/null || need_kubectl=1
 
-if [[ -x "$out/kube-apiserver" && -x "$out/etcd" && ( $need_kubectl == 0 || -x "$out/kubectl" ) ]]; then
+if [[ -x "$out/kube-apiserver" && -x "$out/etcd" && -x "$out/rbac-aggregation" && ( $need_kubectl == 0 || -x "$out/kubectl" ) ]]; then
   echo "control-plane binaries present in $out" >&2
   echo "$out"
   exit 0
@@ -68,6 +69,7 @@ main() {
   local total=$SECONDS
   build etcd ./cmd/etcd
   build kube-apiserver ./cmd/kube-apiserver
+  build rbac-aggregation ./cmd/rbac-aggregation
   if [[ $need_kubectl == 1 ]]; then build kubectl ./cmd/kubectl; fi
   echo "control-plane build took $((SECONDS - total))s" >&2
   echo "$out"

@@ -1,5 +1,7 @@
 // A real etcd + kube-apiserver on loopback for e2e tests, started the way
-// controller-runtime's envtest does it: no controller-manager, scheduler or kubelet.
+// controller-runtime's envtest does it: no controller-manager, scheduler or kubelet,
+// except for one controller of kube-controller-manager, ClusterRole aggregation, so that
+// the built-in admin/edit/view roles hold what aggregated ClusterRoles add (RBAC e2e).
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
@@ -17,7 +19,7 @@ import { ManagedProcess, onEmergency } from './process.js';
 export type { ClusterInfo, ClusterUser };
 
 export interface StartOptions {
-  /** Directory holding the `etcd` and `kube-apiserver` binaries. */
+  /** Directory holding the `etcd`, `kube-apiserver` and `rbac-aggregation` binaries. */
   binDir: string;
   /** Directory of CRD YAML files to install and wait for. */
   crdDir?: string;
@@ -111,6 +113,18 @@ export class ControlPlane {
         tmpDir,
       };
       await writeKubeconfig(info, pki.users);
+      const aggregation = new ManagedProcess(
+        'rbac-aggregation',
+        join(opts.binDir, 'rbac-aggregation'),
+        [`--kubeconfig=${info.kubeconfig}`, `--context=${ADMIN}`],
+        join(tmpDir, 'rbac-aggregation.log'),
+      );
+      procs.push(aggregation);
+      // Ready once the built-in `edit` role holds the rules its aggregated parts bring.
+      const rbac = loadKubeConfig(info, 'admin').makeApiClient(k8s.RbacAuthorizationV1Api);
+      await waitFor(aggregation, 60_000, async () =>
+        Boolean((await rbac.readClusterRole({ name: 'edit' }).catch(() => undefined))?.rules?.length),
+      );
       const cp = new ControlPlane(info, procs, unregisterTmp);
       if (opts.crdDir) await installCrds(cp.kubeConfig('admin'), opts.crdDir);
       return cp;

@@ -35,6 +35,7 @@ function haveBinaries(dir: string): boolean {
   return (
     existsSync(join(dir, 'etcd')) &&
     existsSync(join(dir, 'kube-apiserver')) &&
+    existsSync(join(dir, 'rbac-aggregation')) &&
     (kubectlOnPath() || existsSync(join(dir, 'kubectl')))
   );
 }

@@ -224,6 +224,8 @@ describe('uninstall', () => {
     const lines = run.stdout.trim().split('\n');
     expect(lines[0]).toBe('deleted MutatingWebhookConfiguration/graphdata');
     expect(run.stdout).toMatch(/deleted CustomResourceDefinition\/clustergraphdatapolicies\.graphdata\.io/);
+    expect(run.stdout).toMatch(/deleted ClusterRole\/graphdata-policy-edit\n/);
+    expect(run.stdout).toMatch(/deleted ClusterRole\/graphdata-policy-view\n/);
     await expect(admission().readMutatingWebhookConfiguration({ name: 'graphdata' })).rejects.toMatchObject({
       code: 404,
     });

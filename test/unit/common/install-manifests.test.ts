@@ -15,6 +15,8 @@ describe('installManifests', () => {
       'Namespace/graphdata-system',
       'CustomResourceDefinition/clustergraphdatapolicies.graphdata.io',
       'CustomResourceDefinition/graphdatapolicies.graphdata.io',
+      'ClusterRole/graphdata-policy-edit',
+      'ClusterRole/graphdata-policy-view',
       'ServiceAccount/graphdata-webhook',
       'ClusterRole/graphdata-webhook',
       'ClusterRoleBinding/graphdata-webhook',
@@ -40,7 +42,7 @@ describe('installManifests', () => {
   });
 
   it('RBAC: reads cluster-wide, writes only its own objects, by name', () => {
-    const cluster = find(bundle, 'ClusterRole')!.rules as {
+    const cluster = find(bundle, 'ClusterRole', 'graphdata-webhook')!.rules as {
       resources: string[];
       verbs: string[];
       resourceNames?: string[];
@@ -64,6 +66,46 @@ describe('installManifests', () => {
     expect(role.find((r) => r.resources.includes('leases'))!.resourceNames).toEqual([LEADER_LEASE]);
     for (const rule of [...cluster, ...role]) expect(rule.verbs).not.toContain('create');
     for (const rule of [...cluster, ...role]) expect(rule.verbs).not.toContain('*');
+  });
+
+  it('policy roles: namespace admins and editors manage GraphDataPolicy, viewers read it, nobody else gains', () => {
+    type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
+    const edit = find(bundle, 'ClusterRole', 'graphdata-policy-edit')!;
+    const view = find(bundle, 'ClusterRole', 'graphdata-policy-view')!;
+    const aggregation = (o: ManifestObject) =>
+      Object.keys(o.metadata.labels!).filter((k) => k.startsWith('rbac.authorization.k8s.io/aggregate-to-'));
+    expect(aggregation(edit).sort()).toEqual([
+      'rbac.authorization.k8s.io/aggregate-to-admin',
+      'rbac.authorization.k8s.io/aggregate-to-edit',
+    ]);
+    expect(aggregation(view)).toEqual(['rbac.authorization.k8s.io/aggregate-to-view']);
+    for (const o of [edit, view]) {
+      for (const k of aggregation(o)) expect(o.metadata.labels![k]).toBe('true');
+      expect(o.aggregationRule).toBeUndefined();
+    }
+    expect(edit.rules).toEqual([
+      {
+        apiGroups: ['graphdata.io'],
+        resources: ['graphdatapolicies'],
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'],
+      },
+    ]);
+    expect(view.rules).toEqual([
+      { apiGroups: ['graphdata.io'], resources: ['graphdatapolicies'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    // The cluster policy and the status the webhook writes stay out of every tenant-facing role.
+    for (const rule of [...edit.rules, ...view.rules] as Rule[]) {
+      expect(rule.resources).not.toContain('clustergraphdatapolicies');
+      expect(rule.resources.some((r) => r.includes('/'))).toBe(false);
+      expect(rule.verbs).not.toContain('*');
+      expect(rule.apiGroups).toEqual(['graphdata.io']);
+    }
+    // URL mode ships them too (they go with the CRDs), and uninstall deletes what the bundle lists.
+    const url = installManifests({ caBundle: 'B', webhookUrl: 'https://127.0.0.1:9443' });
+    expect(url.filter((o) => o.kind === 'ClusterRole').map((o) => o.metadata.name)).toEqual([
+      'graphdata-policy-edit',
+      'graphdata-policy-view',
+    ]);
   });
 
   it('Deployment: replicas, spread, probes, resources, restricted securityContext, no preStop', () => {
@@ -117,6 +159,8 @@ describe('installManifests', () => {
       'Namespace',
       'CustomResourceDefinition',
       'CustomResourceDefinition',
+      'ClusterRole',
+      'ClusterRole',
       'MutatingWebhookConfiguration',
       'ValidatingWebhookConfiguration',
     ]);
