@@ -25,8 +25,3 @@ export function readInjectedAnnotation(pod: Pod): InjectedRecord | undefined {
   }
   return { policy: 'unknown', generation: 0, workload: 'unknown', containers: [], mutators: [] };
 }
-
-export function writeInjectedAnnotation(pod: Pod, record: InjectedRecord): void {
-  const metadata = (pod.metadata ??= {});
-  (metadata.annotations ??= {})[ANNOTATION_INJECTED] = JSON.stringify(record);
-}

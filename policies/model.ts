@@ -151,12 +151,25 @@ export function deepMerge<T>(base: T, over: unknown): T {
 export const lookupProfile = (policy: Policy, name: string): ProfileSpec | undefined =>
   Object.hasOwn(policy.profiles, name) ? policy.profiles[name] : undefined;
 
-/** The spec a pod gets: the policy's spec, with the named profile laid over it. */
+/**
+ * Merged profiles, per policy object: a policy is never changed once loaded (a new
+ * version is a new object), so each profile is merged once, not on every admission.
+ */
+const resolvedProfiles = new WeakMap<Policy, Map<string, PolicySpec>>();
+
+/** The spec a pod gets: the policy's spec, with the named profile laid over it. Never change the result. */
 export function resolveSpec(policy: Policy, profile: string | undefined): PolicySpec {
   const override = profile === undefined ? undefined : lookupProfile(policy, profile);
   if (!override) return policy.spec;
-  const { allowedNamespaces: _names, namespaceSelector: _selector, ...settings } = override;
-  return deepMerge(policy.spec, settings);
+  let cache = resolvedProfiles.get(policy);
+  if (!cache) resolvedProfiles.set(policy, (cache = new Map()));
+  let spec = cache.get(profile!);
+  if (!spec) {
+    const { allowedNamespaces: _names, namespaceSelector: _selector, ...settings } = override;
+    spec = deepMerge(policy.spec, settings);
+    cache.set(profile!, spec);
+  }
+  return spec;
 }
 
 export const clientJarName = (alluxio: AlluxioSettings): string => `alluxio-${alluxio.version}-client.jar`;

@@ -1,9 +1,8 @@
-// RFC 6902 patch between the pod we were given and the pod the engine returned.
-// The diff is ours because it sits on the webhook's hot path: it builds a field path
-// only for an operation it emits and skips shared subtrees by reference, which makes it
-// about three times faster than fast-json-patch's `compare` on a real-size Spark pod
-// (see BENCHMARKS.md). Applying patches (tests, `inject`) still uses fast-json-patch.
+// RFC 6902 patches. The webhook's patch is recorded as the mutators change the pod
+// (PodEdits); podPatch, a diff between two documents, is what tests check it against.
+// Applying patches (tests, `inject`) uses fast-json-patch.
 import jsonpatch, { type Operation } from 'fast-json-patch';
+import { klona } from 'klona/json';
 
 export type PatchOperation = Operation;
 
@@ -12,6 +11,55 @@ const escapeSegment = (key: string | number): string =>
 
 type Json = unknown;
 const isContainer = (v: Json): v is Record<string, Json> | Json[] => typeof v === 'object' && v !== null;
+
+/** The JSON pointer of `key` under the pointer `parent` ('' is the document). */
+export const pointer = (parent: string, key: string | number): string => `${parent}/${escapeSegment(key)}`;
+
+type ListItem<L> = NonNullable<L> extends readonly (infer E)[] ? E : never;
+
+/**
+ * The mutators' changes, each made through here and recorded as the RFC 6902 operation
+ * that makes it: the webhook's patch comes from the mutators' own work instead of a
+ * copy of the pod and a diff (most of an admission's engine time, BENCHMARKS.md).
+ * Applied in order to the pod as it was, the operations give the pod as it is now.
+ * Recorded values are copies, so a later change to an added object is its own operation.
+ */
+export class PodEdits {
+  readonly ops: PatchOperation[] = [];
+
+  /** Sets `owner[key]`; `at` is the pointer of `owner`. Nothing is recorded when the value is already there. */
+  set<O extends object, K extends keyof O & string>(owner: O, key: K, value: O[K], at: string): void {
+    const exists = Object.hasOwn(owner, key);
+    if (exists && owner[key] === value) return;
+    owner[key] = value;
+    this.ops.push({ op: exists ? 'replace' : 'add', path: pointer(at, key), value: klona(value) });
+  }
+
+  /** `owner[key]`, first set to `{}` when missing. */
+  object<O extends object, K extends keyof O & string>(owner: O, key: K, at: string): NonNullable<O[K]> {
+    const current = owner[key];
+    if (current !== undefined && current !== null) return current as NonNullable<O[K]>;
+    const created = {} as NonNullable<O[K]>;
+    this.set(owner, key, created, at);
+    return created;
+  }
+
+  /** Appends `item` to the list `owner[key]`, creating the list when missing. */
+  append<O extends object, K extends keyof O & string>(owner: O, key: K, item: ListItem<O[K]>, at: string): void {
+    const list = owner[key] as unknown as ListItem<O[K]>[] | undefined;
+    if (list === undefined || list === null) {
+      this.set(owner, key, [item] as O[K], at);
+      return;
+    }
+    this.insert(list, list.length, item, pointer(at, key));
+  }
+
+  /** Inserts `item` into `list` (at pointer `at`) before `index`; `index` = length appends. */
+  insert<T>(list: T[], index: number, item: T, at: string): void {
+    list.splice(index, 0, item);
+    this.ops.push({ op: 'add', path: pointer(at, index), value: klona(item) });
+  }
+}
 
 /**
  * The operations that turn `original` into `mutated`, both plain JSON values. Arrays are
@@ -58,7 +106,10 @@ export function podPatch(original: unknown, mutated: unknown): PatchOperation[] 
   return ops;
 }
 
-/** Applies a patch with validation, as the apiserver would; throws on an op that does not apply. */
+/**
+ * Applies a patch with validation, as the apiserver would; throws on an op that does not apply.
+ * Both are copied first: the apiserver gets the patch as bytes, so an added value never aliases.
+ */
 export function applyPodPatch<T>(original: T, patch: PatchOperation[]): T {
-  return jsonpatch.applyPatch(structuredClone(original), patch, true, false).newDocument;
+  return jsonpatch.applyPatch(structuredClone(original), structuredClone(patch), true, false).newDocument;
 }

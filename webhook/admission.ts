@@ -5,7 +5,6 @@ import { type InjectOptions, inject, type InjectionResult } from '../policies/en
 import { type Diagnostic, warningText } from '../policies/diagnostics.js';
 import type { Pod } from '../policies/k8s.js';
 import type { Policy } from '../policies/model.js';
-import { podPatch } from '../policies/patch.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 
@@ -94,7 +93,11 @@ export function injectOptionsFor(namespace: string | undefined, namespaces?: Nam
   return { ...(namespace ? { namespace } : {}), ...(namespaceLabels ? { namespaceLabels } : {}) };
 }
 
-/** Mutation fails open: an internal error admits the pod unchanged, with a warning. */
+/**
+ * Mutation fails open: an internal error admits the pod unchanged, with a warning. The
+ * pod in `request.object` is changed in place (it was parsed for this request alone);
+ * the patch is the one the mutators recorded.
+ */
 export function mutate(request: AdmissionRequest, policy: Policy, ctx: MutateContext = {}): AdmissionResult {
   const uid = request.uid;
   if (!isPodCreate(request)) return { response: { uid, allowed: true }, outcome: 'ignored' };
@@ -102,14 +105,15 @@ export function mutate(request: AdmissionRequest, policy: Policy, ctx: MutateCon
   if (typeof pod !== 'object' || pod === null || Array.isArray(pod))
     throw new MalformedReview('request.object must be the Pod being created');
   try {
-    const injection = inject(pod as Pod, policy, injectOptionsFor(request.namespace, ctx.namespaces));
+    const injection = inject(pod as Pod, policy, {
+      ...injectOptionsFor(request.namespace, ctx.namespaces),
+      inPlace: true,
+    });
     const warnings = admissionWarnings(injection.diagnostics);
     const response: AdmissionResponse = { uid, allowed: true, ...(warnings.length ? { warnings } : {}) };
-    if (!injection.changed) return { response, outcome: 'unchanged', injection };
-    const patch = podPatch(pod, injection.pod);
-    if (patch.length === 0) return { response, outcome: 'unchanged', injection };
+    if (injection.patch.length === 0) return { response, outcome: 'unchanged', injection };
     response.patchType = 'JSONPatch';
-    response.patch = Buffer.from(JSON.stringify(patch)).toString('base64');
+    response.patch = Buffer.from(JSON.stringify(injection.patch)).toString('base64');
     return { response, outcome: 'injected', injection };
   } catch (error) {
     return {
@@ -131,3 +135,12 @@ export const reviewResponse = (response: AdmissionResponse) => ({
   kind: 'AdmissionReview',
   response,
 });
+
+/**
+ * Sends the review as a string we serialise once: fastify then sends it as it is,
+ * with the content type it would have set for the object.
+ */
+export const sendReview = <R extends { type(t: string): R; send(payload: string): R }>(
+  reply: R,
+  response: AdmissionResponse,
+): R => reply.type('application/json; charset=utf-8').send(JSON.stringify(reviewResponse(response)));

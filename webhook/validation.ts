@@ -12,7 +12,7 @@ import {
   injectOptionsFor,
   MalformedReview,
   parseReview,
-  reviewResponse,
+  sendReview,
 } from './admission.js';
 import type { Metrics } from './metrics.js';
 import type { PolicyStore } from './policy-store.js';
@@ -133,6 +133,6 @@ export function registerValidateRoute(app: FastifyInstance, opts: ValidateRouteO
     };
     if (result.error) request.log.error({ ...log, err: result.error }, 'validation failed; denied');
     else request.log.info(log, 'validation');
-    return reply.send(reviewResponse(result.response));
+    return sendReview(reply, result.response);
   });
 }

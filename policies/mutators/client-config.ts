@@ -1,7 +1,8 @@
 // Client config: -Dalluxio.* through JAVA_TOOL_OPTIONS (read by every JVM, including
 // the one CN embeds), appended to what the pod sets, never replacing it.
-import type { EnvVar } from '../k8s.js';
+import type { Container, EnvVar } from '../k8s.js';
 import type { PolicySpec } from '../model.js';
+import type { PodEdits } from '../patch.js';
 import { isSubset, lastIndexByName, targetContainers } from './ensure.js';
 import { socketPathTaken, socketPlan } from './domain-socket.js';
 import type { Action, Mutator } from './types.js';
@@ -45,7 +46,7 @@ export const clientConfig: Mutator = {
     const actions: Action[] = [];
     const wantsSocket = workload.mutators.includes('domain-socket');
     const plan = wantsSocket ? socketPlan(pod, ctx) : undefined;
-    for (const { c, where } of targetContainers(pod, targets)) {
+    for (const { c, where, at } of targetContainers(pod, targets)) {
       const socket = plan !== undefined && !plan.blocked && !socketPathTaken(c, plan.mountPath);
       if (wantsSocket && !socket) {
         actions.push({
@@ -56,7 +57,7 @@ export const clientConfig: Mutator = {
         });
       }
       const props = clientProperties(spec, socket, !wantsSocket || socket);
-      actions.push(...configureEnv((c.env ??= []), props, c.name, `${where}.env`));
+      actions.push(...configureEnv(c, props, `${where}.env`, at, ctx.edits));
     }
     return { pod, actions };
   },
@@ -67,7 +68,9 @@ export const clientConfig: Mutator = {
  * sure $(ALLUXIO_CLIENT_HOSTNAME) is defined before it: Kubernetes expands $(VAR) only
  * from entries earlier in the list.
  */
-function configureEnv(env: EnvVar[], wanted: [string, string][], container: string, path: string): Action[] {
+function configureEnv(c: Container, wanted: [string, string][], path: string, at: string, edits: PodEdits): Action[] {
+  const container = c.name;
+  const env = c.env ?? [];
   const subject = `env ${JAVA_OPTS} in ${container}`;
   let javaIndex = lastIndexByName(env, JAVA_OPTS);
   if (javaIndex >= 0 && env[javaIndex]!.valueFrom) {
@@ -87,12 +90,13 @@ function configureEnv(env: EnvVar[], wanted: [string, string][], container: stri
   const nodeIp = nodeIpAction(env, javaIndex, container, path);
   if (nodeIp.action.outcome === 'conflict') props = props.filter(([k]) => k !== HOSTNAME_PROPERTY);
   if (nodeIp.insertAt !== undefined) {
-    env.splice(nodeIp.insertAt, 0, nodeIpVar());
+    if (c.env) edits.insert(c.env, nodeIp.insertAt, nodeIpVar(), `${at}/env`);
+    else edits.set(c, 'env', [nodeIpVar()], at);
     if (javaIndex >= 0) javaIndex++;
   }
   actions.push(nodeIp.action);
 
-  const existing = javaIndex >= 0 ? env[javaIndex]! : undefined;
+  const existing = javaIndex >= 0 ? c.env![javaIndex]! : undefined;
   const value = existing?.value ?? '';
   const current = new Map<string, string>();
   for (const token of value.split(/\s+/)) {
@@ -117,8 +121,8 @@ function configureEnv(env: EnvVar[], wanted: [string, string][], container: stri
   if (added.length) {
     // Appended as text, so the pod's own quoting and spacing are kept.
     const text = value.trimEnd() ? `${value.trimEnd()} ${added.join(' ')}` : added.join(' ');
-    if (existing) existing.value = text;
-    else env.push({ name: JAVA_OPTS, value: text });
+    if (existing) edits.set(existing, 'value', text, `${at}/env/${javaIndex}`);
+    else edits.append(c, 'env', { name: JAVA_OPTS, value: text }, at);
   }
   actions.push({
     mutator: 'client-config',

@@ -3,6 +3,7 @@
 import { resolveImage } from '../image-ref.js';
 import type { Container, EnvVar } from '../k8s.js';
 import { clientJarName } from '../model.js';
+import type { PodEdits } from '../patch.js';
 import { byName, isSubset, lastIndexByName, targetContainers } from './ensure.js';
 import type { Action, Mutator } from './types.js';
 
@@ -39,7 +40,7 @@ export function initContainer(image: string, jar: string): Container {
 export const clientJar: Mutator = {
   name: 'client-jar',
   summary: 'copy the Alluxio client jar from the Alluxio image into the target containers',
-  apply(pod, { spec, workload, targets }) {
+  apply(pod, { spec, workload, targets, edits }) {
     const actions: Action[] = [];
     const act = (outcome: Action['outcome'], subject: string, extra: Partial<Action> = {}) =>
       actions.push({ mutator: 'client-jar', outcome, subject, ...extra });
@@ -82,12 +83,12 @@ export const clientJar: Mutator = {
       });
     }
     if (clashes.length) return { pod, actions: clashes };
-    if (volumeIndex < 0) (pod.spec.volumes ??= []).push(volume);
+    if (volumeIndex < 0) edits.append(pod.spec, 'volumes', volume, '/spec');
     act(volumeIndex < 0 ? 'applied' : 'present', `volume ${CLIENT_VOLUME}`);
-    if (initIndex < 0) (pod.spec.initContainers ??= []).push(init);
+    if (initIndex < 0) edits.append(pod.spec, 'initContainers', init, '/spec');
     act(initIndex < 0 ? 'applied' : 'present', `initContainer ${CLIENT_INIT_CONTAINER}`);
 
-    for (const { c, where } of targetContainers(pod, targets)) {
+    for (const { c, where, at } of targetContainers(pod, targets)) {
       const mounts = c.volumeMounts ?? [];
       const mount =
         workload.jar === 'cn-hdfs-lib'
@@ -113,10 +114,10 @@ export const clientJar: Mutator = {
         });
         continue;
       }
-      if (!existingMount) (c.volumeMounts ??= []).push(mount);
+      if (!existingMount) edits.append(c, 'volumeMounts', mount, at);
       act(existingMount ? 'present' : 'applied', mountSubject);
       if (classpath) {
-        if (classpath === 'append') appendToClasspath((c.env ??= []), `${SPARK_JAR_DIR}/${jar}`);
+        if (classpath === 'append') appendToClasspath(c, at, `${SPARK_JAR_DIR}/${jar}`, edits);
         act(classpath === 'present' ? 'present' : 'applied', `env ${CLASSPATH} in ${c.name}`);
       }
     }
@@ -135,12 +136,13 @@ function classpathPlan(env: EnvVar[], jarPath: string): ClasspathPlan {
   return (existing.value ?? '').split(':').includes(jarPath) ? 'present' : 'append';
 }
 
-function appendToClasspath(env: EnvVar[], jarPath: string): void {
-  const i = lastIndexByName(env, CLASSPATH);
+function appendToClasspath(c: Container, at: string, jarPath: string, edits: PodEdits): void {
+  const i = lastIndexByName(c.env ?? [], CLASSPATH);
   if (i < 0) {
-    env.push({ name: CLASSPATH, value: jarPath });
+    edits.append(c, 'env', { name: CLASSPATH, value: jarPath }, at);
     return;
   }
-  const parts = (env[i]!.value ?? '').split(':').filter(Boolean);
-  env[i]!.value = [...parts, jarPath].join(':');
+  const entry = c.env![i]!;
+  const parts = (entry.value ?? '').split(':').filter(Boolean);
+  edits.set(entry, 'value', [...parts, jarPath].join(':'), `${at}/env/${i}`);
 }

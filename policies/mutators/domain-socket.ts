@@ -87,17 +87,15 @@ export const domainSocket: Mutator = {
     if (!pod.spec) return { pod, actions };
     const plan = socketPlan(pod, ctx);
     if (plan.blocked || !plan.volume) return { pod, actions: plan.blocked ? [plan.blocked] : [] };
-    const volumes = (pod.spec.volumes ??= []);
-    const present = volumes.some(byName(DOMAIN_SOCKET_VOLUME));
-    if (!present) volumes.push(plan.volume);
+    const present = pod.spec.volumes?.some(byName(DOMAIN_SOCKET_VOLUME)) ?? false;
+    if (!present) ctx.edits.append(pod.spec, 'volumes', plan.volume, '/spec');
     actions.push({
       mutator: 'domain-socket',
       outcome: present ? 'present' : 'applied',
       subject: `volume ${DOMAIN_SOCKET_VOLUME}`,
     });
-    for (const { c, where } of targetContainers(pod, ctx.targets)) {
+    for (const { c, where, at } of targetContainers(pod, ctx.targets)) {
       const subject = `volumeMount ${plan.mountPath} in ${c.name}`;
-      const mounts = (c.volumeMounts ??= []);
       if (socketPathTaken(c, plan.mountPath)) {
         actions.push({
           mutator: 'domain-socket',
@@ -107,10 +105,10 @@ export const domainSocket: Mutator = {
           reason: `${c.name} mounts something else at ${plan.mountPath}; it is kept and short-circuit reads stay off there`,
           hint: `remove that mount, or point it at the worker socket directory the policy names`,
         });
-      } else if (mounts.some((m) => m.mountPath === plan.mountPath)) {
+      } else if (c.volumeMounts?.some((m) => m.mountPath === plan.mountPath)) {
         actions.push({ mutator: 'domain-socket', outcome: 'present', subject });
       } else {
-        mounts.push(socketMount(plan.mountPath));
+        ctx.edits.append(c, 'volumeMounts', socketMount(plan.mountPath), at);
         actions.push({ mutator: 'domain-socket', outcome: 'applied', subject });
       }
     }

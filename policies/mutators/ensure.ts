@@ -19,18 +19,6 @@ export function isSubset(want: unknown, have: unknown): boolean {
   return isDeepStrictEqual(want, have);
 }
 
-export type EnsureResult = 'applied' | 'present' | 'conflict';
-
-/** Adds `item` to `list` unless an entry with the same key is there; reports which. */
-export function ensureEntry<T>(list: T[], item: T, sameKey: (existing: T) => boolean): EnsureResult {
-  const existing = list.find(sameKey);
-  if (existing === undefined) {
-    list.push(item);
-    return 'applied';
-  }
-  return isSubset(item, existing) ? 'present' : 'conflict';
-}
-
 export const byName =
   (name: string) =>
   (e: { name?: string }): boolean =>
@@ -40,6 +28,8 @@ export const byName =
 export interface Target {
   c: Container;
   where: string;
+  /** The same as a JSON pointer (`/spec/containers/2`), for recorded edits. */
+  at: string;
 }
 
 /** The pod's containers that the context targets, in pod order; linear in the number of containers. */
@@ -47,7 +37,7 @@ export function targetContainers(pod: Pod, targets: readonly string[]): Target[]
   const names = new Set(targets);
   const out: Target[] = [];
   (pod.spec?.containers ?? []).forEach((c, i) => {
-    if (names.has(c.name)) out.push({ c, where: `spec.containers[${i}]` });
+    if (names.has(c.name)) out.push({ c, where: `spec.containers[${i}]`, at: `/spec/containers/${i}` });
   });
   return out;
 }

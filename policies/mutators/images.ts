@@ -3,21 +3,22 @@
 // mutators added.
 import { resolveImage } from '../image-ref.js';
 import type { Container } from '../k8s.js';
-import { byName, ensureEntry } from './ensure.js';
+import { byName } from './ensure.js';
 import type { Action, Mutator } from './types.js';
 
 export const images: Mutator = {
   name: 'images',
   summary: 'default tags for untagged or :latest images, registry mirrors, pull policy and pull secrets',
-  apply(pod, { spec }) {
+  apply(pod, { spec, edits }) {
     const actions: Action[] = [];
     const settings = spec.images;
-    const groups: [string, Container[]][] = [
-      ['containers', pod.spec?.containers ?? []],
-      ['initContainers', pod.spec?.initContainers ?? []],
+    const groups: [string, Container[] | undefined][] = [
+      ['containers', pod.spec?.containers],
+      ['initContainers', pod.spec?.initContainers],
     ];
     for (const [field, list] of groups) {
-      list.forEach((c, i) => {
+      list?.forEach((c, i) => {
+        const at = `/spec/${field}/${i}`;
         const subject = `image of ${c.name}`;
         if (!c.image) return;
         const resolved = resolveImage(c.image, settings);
@@ -28,7 +29,7 @@ export const images: Mutator = {
             subject,
             reason: `${c.image} → ${resolved.image} (${resolved.changes.join(', ')})`,
           });
-          c.image = resolved.image;
+          edits.set(c, 'image', resolved.image, at);
         }
         // A mirrored image can still float: the tag is what makes a pull reproducible.
         if (resolved.floating) {
@@ -48,16 +49,15 @@ export const images: Mutator = {
             subject: `imagePullPolicy of ${c.name}`,
             reason: `${c.imagePullPolicy ?? '(unset)'} → ${settings.pullPolicy}`,
           });
-          c.imagePullPolicy = settings.pullPolicy;
+          edits.set(c, 'imagePullPolicy', settings.pullPolicy, at);
         }
       });
     }
     if (settings.pullSecrets.length && pod.spec) {
-      const secrets = (pod.spec.imagePullSecrets ??= []);
       for (const name of settings.pullSecrets) {
-        const result = ensureEntry(secrets, { name }, byName(name));
-        if (result === 'applied')
-          actions.push({ mutator: 'images', outcome: 'applied', subject: `imagePullSecret ${name}` });
+        if (pod.spec.imagePullSecrets?.some(byName(name))) continue;
+        edits.append(pod.spec, 'imagePullSecrets', { name }, '/spec');
+        actions.push({ mutator: 'images', outcome: 'applied', subject: `imagePullSecret ${name}` });
       }
     }
     // Say so when everything was already as the policy wants: the record lists this mutator either way.

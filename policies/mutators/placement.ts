@@ -3,6 +3,7 @@
 import type { V1NodeSelectorRequirement, V1NodeSelectorTerm, V1PreferredSchedulingTerm } from '@kubernetes/client-node';
 import type { PodSpec } from '../k8s.js';
 import { ANNOTATION_DATASET } from '../model.js';
+import type { PodEdits } from '../patch.js';
 import { isSubset } from './ensure.js';
 import type { Action, Mutator } from './types.js';
 
@@ -48,7 +49,7 @@ export function fluidDatasetLabel(namespace: string, dataset: string, uid?: stri
 export const placement: Mutator = {
   name: 'placement',
   summary: 'nodeSelector or node affinity toward Alluxio worker / Fluid cache nodes',
-  apply(pod, { spec, namespace, datasetUid }) {
+  apply(pod, { spec, namespace, datasetUid, edits }) {
     const actions: Action[] = [];
     if (!pod.spec) return { pod, actions };
     const { mode, nodeLabels, weight } = spec.placement;
@@ -61,11 +62,11 @@ export const placement: Mutator = {
         reason: 'the policy sets placement.mode none',
       });
     } else if (mode === 'nodeSelector') {
-      actions.push(...mergeNodeSelector(pod.spec, nodeLabels));
+      actions.push(...mergeNodeSelector(pod.spec, nodeLabels, edits));
     } else if (mode === 'required') {
-      actions.push(...requireOnEveryTerm(pod.spec, requirements));
+      actions.push(...requireOnEveryTerm(pod.spec, requirements, edits));
     } else {
-      actions.push(prefer(pod.spec, requirements, weight, 'cache nodes'));
+      actions.push(prefer(pod.spec, requirements, weight, 'cache nodes', edits));
     }
 
     const dataset = pod.metadata?.annotations?.[ANNOTATION_DATASET];
@@ -80,6 +81,7 @@ export const placement: Mutator = {
             [{ key: label.key, operator: 'In', values: ['true'] }],
             100,
             `nodes caching dataset ${dataset}`,
+            edits,
           ),
         );
       } else {
@@ -106,13 +108,12 @@ export const placement: Mutator = {
   },
 };
 
-function mergeNodeSelector(spec: PodSpec, labels: Record<string, string>): Action[] {
-  const selector = (spec.nodeSelector ??= {});
+function mergeNodeSelector(spec: PodSpec, labels: Record<string, string>, edits: PodEdits): Action[] {
   return Object.entries(labels).map(([key, value]): Action => {
     const subject = `nodeSelector ${key}=${value}`;
-    const current = selector[key];
+    const current = spec.nodeSelector?.[key];
     if (current === undefined) {
-      selector[key] = value;
+      edits.set(edits.object(spec, 'nodeSelector', '/spec'), key, value, '/spec/nodeSelector');
       return { mutator: 'placement', outcome: 'applied', subject };
     }
     return current === value
@@ -128,20 +129,28 @@ function mergeNodeSelector(spec: PodSpec, labels: Record<string, string>): Actio
   });
 }
 
+const REQUIRED = 'requiredDuringSchedulingIgnoredDuringExecution';
+const PREFERRED = 'preferredDuringSchedulingIgnoredDuringExecution';
+
+function nodeAffinityOf(spec: PodSpec, edits: PodEdits) {
+  return edits.object(edits.object(spec, 'affinity', '/spec'), 'nodeAffinity', '/spec/affinity');
+}
+
 /** Required terms are ORed, so our requirement goes into every term to AND it with each. */
-function requireOnEveryTerm(spec: PodSpec, requirements: V1NodeSelectorRequirement[]): Action[] {
-  const nodeAffinity = ((spec.affinity ??= {}).nodeAffinity ??= {});
-  const required = (nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution ??= { nodeSelectorTerms: [] });
-  const terms = required.nodeSelectorTerms;
-  if (terms.length === 0) terms.push({ matchExpressions: [] });
+function requireOnEveryTerm(spec: PodSpec, requirements: V1NodeSelectorRequirement[], edits: PodEdits): Action[] {
+  const nodeAffinity = nodeAffinityOf(spec, edits);
+  const at = `/spec/affinity/nodeAffinity/${REQUIRED}`;
+  if (!nodeAffinity[REQUIRED])
+    edits.set(nodeAffinity, REQUIRED, { nodeSelectorTerms: [] }, '/spec/affinity/nodeAffinity');
+  const terms = nodeAffinity[REQUIRED]!.nodeSelectorTerms;
+  if (terms.length === 0) edits.insert(terms, 0, { matchExpressions: [] }, `${at}/nodeSelectorTerms`);
   const actions: Action[] = [];
   terms.forEach((term: V1NodeSelectorTerm, i) => {
-    const expressions = (term.matchExpressions ??= []);
     for (const req of requirements) {
       const subject = `required node affinity ${req.key} In ${req.values?.join(',')} (term ${i})`;
-      const sameKey = expressions.find((e) => e.key === req.key);
+      const sameKey = term.matchExpressions?.find((e) => e.key === req.key);
       if (!sameKey) {
-        expressions.push(req);
+        edits.append(term, 'matchExpressions', req, `${at}/nodeSelectorTerms/${i}`);
         actions.push({ mutator: 'placement', outcome: 'applied', subject });
       } else if (isSubset(req, sameKey)) {
         actions.push({ mutator: 'placement', outcome: 'present', subject });
@@ -160,14 +169,18 @@ function requireOnEveryTerm(spec: PodSpec, requirements: V1NodeSelectorRequireme
   return actions;
 }
 
-function prefer(spec: PodSpec, expressions: V1NodeSelectorRequirement[], weight: number, what: string): Action {
-  const nodeAffinity = ((spec.affinity ??= {}).nodeAffinity ??= {});
-  const preferred = (nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution ??= []);
+function prefer(
+  spec: PodSpec,
+  expressions: V1NodeSelectorRequirement[],
+  weight: number,
+  what: string,
+  edits: PodEdits,
+): Action {
   const term: V1PreferredSchedulingTerm = { weight, preference: { matchExpressions: expressions } };
   const subject = `preferred node affinity toward ${what}`;
-  if (preferred.some((p) => isSubset(term.preference, p.preference))) {
+  if (spec.affinity?.nodeAffinity?.[PREFERRED]?.some((p) => isSubset(term.preference, p.preference))) {
     return { mutator: 'placement', outcome: 'present', subject };
   }
-  preferred.push(term);
+  edits.append(nodeAffinityOf(spec, edits), PREFERRED, term, '/spec/affinity/nodeAffinity');
   return { mutator: 'placement', outcome: 'applied', subject };
 }

@@ -1,5 +1,6 @@
 // The one small interface every mutator implements.
 import type { Pod } from '../k8s.js';
+import type { PodEdits } from '../patch.js';
 import type { PolicySpec } from '../model.js';
 import type { MutatorName, Workload } from '../workloads.js';
 
@@ -15,6 +16,11 @@ export interface MutationContext {
   namespaceLabels?: Readonly<Record<string, string>>;
   /** UID of a Fluid Dataset, when the caller can look it up: Fluid names long node labels after it. */
   datasetUid?: (namespace: string, name: string) => string | undefined;
+  /**
+   * Every change to the pod goes through here: it is recorded as the patch operation the
+   * webhook sends (a change made any other way would be missing from the patch).
+   */
+  edits: PodEdits;
 }
 
 export type ActionOutcome =
@@ -50,6 +56,9 @@ export interface Mutator {
   name: MutatorName;
   /** One line for `explain`. */
   summary: string;
-  /** Receives a private copy of the pod: it may change it in place and return it. */
+  /**
+   * Receives the pod to change in place (the webhook's own parsed copy, or the plugin's
+   * copy), changes it only through `ctx.edits`, and returns it.
+   */
   apply(pod: Pod, ctx: MutationContext): MutatorOutcome;
 }
