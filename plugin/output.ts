@@ -47,3 +47,24 @@ export async function formatDiagnostics(
     })
     .join('');
 }
+
+/**
+ * Rows as kubectl prints a table: columns padded to their widest cell, three spaces
+ * apart. `style` colours a cell after padding, so colour never shifts the columns.
+ */
+export function alignColumns(
+  rows: readonly (readonly string[])[],
+  style: (row: number, column: number, text: string) => string = (_r, _c, text) => text,
+): string {
+  const widths: number[] = [];
+  for (const row of rows) for (const [c, cell] of row.entries()) widths[c] = Math.max(widths[c] ?? 0, cell.length);
+  return rows
+    .map((row, r) =>
+      row
+        .map((cell, c) => style(r, c, c === row.length - 1 ? cell : cell.padEnd(widths[c]!)))
+        .join('   ')
+        .trimEnd(),
+    )
+    .map((line) => `${line}\n`)
+    .join('');
+}

@@ -14,6 +14,7 @@ import { EnableCommand } from './enable.js';
 import { ExplainCommand } from './explain.js';
 import { InjectCommand } from './inject.js';
 import { InstallCommand } from './install.js';
+import { PolicyTestCommand } from './policy-test.js';
 import { ScaffoldCnCommand } from './scaffold-cn.js';
 import { ScaffoldDatasetCommand } from './scaffold-dataset.js';
 import { ScaffoldGraphscopeCommand } from './scaffold-graphscope.js';
@@ -35,6 +36,7 @@ export const COMMANDS: CommandClass[] = [
   ValidateCommand,
   InjectCommand,
   ExplainCommand,
+  PolicyTestCommand,
   InstallCommand,
   UninstallCommand,
   StatusCommand,

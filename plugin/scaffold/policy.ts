@@ -1,7 +1,7 @@
 // `scaffold policy`: a starter GraphDataPolicy (per namespace, may only tighten) or
 // ClusterGraphDataPolicy (cluster-wide defaults and limits), checked by the same loader
 // the webhook uses before it is printed.
-import { formatDiagnostic } from '../../policies/diagnostics.js';
+import { invalidPolicyMessage } from '../../policies/diagnostics.js';
 import { API_VERSION, LABEL_INJECT, type Policy, type PolicyLimits } from '../../policies/model.js';
 import { policyFromObject } from '../../policies/policy-loader.js';
 import { UserError } from '../base.js';
@@ -57,8 +57,9 @@ export function scaffoldPolicy(
   }
   const { diagnostics } = policyFromObject(object);
   if (diagnostics.length) {
+    // The wording --policy FILE uses for a policy it refuses, with the flags as the source.
     throw new UserError(
-      `the policy would not load:\n${diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n')}`,
+      invalidPolicyMessage(`${object.kind}/${name} (from the flags)`, diagnostics),
       'fix the flag values named above',
       2,
     );
@@ -69,7 +70,7 @@ export function scaffoldPolicy(
       `${mode === 'Audit' ? 'a warning and the validating webhook admits it with one' : 'an error and the validating webhook denies it, saying what to change'}; ` +
       'a workload pod that was not injected is denied either way (spec.ruleModes sets a mode per rule, e.g. not-injected: Audit).',
     'More limits: allowedHostPaths, requireResources, alluxioPathPrefixes. Check manifests against it: kubectl ' +
-      'graphdata validate -f FILE --policy POLICY.yaml',
+      'graphdata validate -f FILE --policy POLICY.yaml; test what admission does under it: kubectl graphdata policy test DIR',
     `Applies in namespaces labelled ${LABEL_INJECT}=enabled. The webhook reads its policy from --policy FILE; ` +
       'it does not read policy objects from the cluster yet.',
   ];

@@ -379,6 +379,8 @@ describe('scaffold policy', () => {
     const run = await runCli(['scaffold', 'policy', 'p', '--max-executor-memory', 'lots']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('maxExecutorMemory');
+    // The wording --policy FILE uses for a policy it refuses.
+    expect(run.stderr).toContain('error: policy GraphDataPolicy/p (from the flags) is invalid:\n  error policy-');
   });
 });
 

@@ -1,0 +1,337 @@
+// Policy test suites (`graphdata-test.yaml`): which policy files, which resource files,
+// and what admission must do to each resource. Read with positions, so every mistake
+// in a suite is reported with its file, line and field path.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { PolicyFileError, loadPolicyFile } from '../../common/policy-file.js';
+import { diagnostic, joinPath, type Diagnostic, type Segments } from '../../policies/diagnostics.js';
+import { isList } from '../../policies/k8s.js';
+import type { Policy } from '../../policies/model.js';
+import { checkSchema } from '../../policies/schema-check.js';
+import { closest } from '../../policies/suggest.js';
+import { parseYamlSource, type SourceDocument } from '../../policies/yaml-source.js';
+import type { VerdictName } from './admit.js';
+
+export const SUITE_FILE = 'graphdata-test.yaml';
+export const SUITE_API_VERSION = 'cli.graphdata.io/v1alpha1';
+export const SUITE_KIND = 'PolicyTest';
+
+const str = { type: 'string', minLength: 1 };
+const suiteSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['apiVersion', 'kind', 'resources', 'results'],
+  properties: {
+    apiVersion: { type: 'string', enum: [SUITE_API_VERSION] },
+    kind: { type: 'string', enum: [SUITE_KIND] },
+    metadata: { type: 'object', properties: { name: str }, additionalProperties: true },
+    policies: { type: 'array', items: str },
+    resources: { type: 'array', minItems: 1, items: str },
+    namespaceLabels: {
+      type: 'object',
+      additionalProperties: { type: 'object', additionalProperties: { type: 'string' } },
+    },
+    results: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['resource'],
+        properties: {
+          resource: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9]*/[^/\\s]+$' },
+          namespace: str,
+          policy: str,
+          mutatingWebhookDown: { type: 'boolean' },
+          verdict: { type: 'string', enum: ['allow', 'warn', 'deny'] },
+          message: str,
+          injected: { type: 'object' },
+          patchedResource: str,
+        },
+      },
+    },
+  },
+};
+
+interface SuiteDocument {
+  metadata?: { name?: string };
+  policies?: string[];
+  resources: string[];
+  namespaceLabels?: Record<string, Record<string, string>>;
+  results: {
+    resource: string;
+    namespace?: string;
+    policy?: string;
+    mutatingWebhookDown?: boolean;
+    verdict?: VerdictName;
+    message?: string;
+    injected?: Record<string, unknown>;
+    patchedResource?: string;
+  }[];
+}
+
+/** One expected result, resolved: the object it names and the policy it runs under. */
+export interface Expectation {
+  index: number;
+  /** `Pod/wordcount-exec-1` as written. */
+  resource: string;
+  namespace: string;
+  /** The object names no namespace and the result none either (a Namespace, a ClusterRole). */
+  clusterScoped: boolean;
+  object: Record<string, unknown>;
+  policy: Policy;
+  mutatingWebhookDown: boolean;
+  verdict?: VerdictName;
+  message?: string;
+  injected?: Record<string, unknown>;
+  /** The expected patched resource, read from its file. */
+  patched?: { file: string; value: unknown };
+}
+
+export interface Suite {
+  file: string;
+  name: string;
+  namespaceLabels: Record<string, Record<string, string>>;
+  expectations: Expectation[];
+  /** Errors that make the suite unusable: nothing of it runs. */
+  diagnostics: Diagnostic[];
+}
+
+/** Every suite file under `path` (a directory searched recursively, or a suite file), sorted. */
+export function findSuites(path: string): string[] {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return [path];
+  return readdirSync(path, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .flatMap((entry) => {
+      const child = join(path, entry.name);
+      if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : findSuites(child);
+      return entry.name === SUITE_FILE ? [child] : [];
+    });
+}
+
+const readText = (file: string): string | Error => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return new Error(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(error));
+  }
+};
+
+interface Located {
+  object: Record<string, unknown>;
+  file: string;
+}
+
+/** Objects of a resource file, List items in their place. */
+function objectsOf(value: unknown): Record<string, unknown>[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+  if (isList(value)) return value.items.flatMap(objectsOf);
+  return [value as Record<string, unknown>];
+}
+
+const nameOf = (o: Record<string, unknown>): string | undefined =>
+  (o.metadata as { name?: unknown } | undefined)?.name as string | undefined;
+const namespaceOf = (o: Record<string, unknown>): string | undefined =>
+  (o.metadata as { namespace?: unknown } | undefined)?.namespace as string | undefined;
+
+export async function loadSuite(file: string): Promise<Suite> {
+  const dir = dirname(file);
+  const suite: Suite = {
+    file,
+    name: relative('.', dir) || '.',
+    namespaceLabels: {},
+    expectations: [],
+    diagnostics: [],
+  };
+  const fail = (d: Diagnostic[]): Suite => ({ ...suite, diagnostics: [...suite.diagnostics, ...d] });
+  const text = readText(file);
+  if (text instanceof Error) return fail([diagnostic('error', 'suite-unreadable', text.message, { file })]);
+  const parsed = parseYamlSource(text, file);
+  if (parsed.diagnostics.length) return fail(parsed.diagnostics);
+  const doc = parsed.documents.find((d) => d.value !== null);
+  if (!doc || parsed.documents.filter((d) => d.value !== null).length > 1)
+    return fail([
+      diagnostic('error', 'suite-documents', `a suite file holds exactly one ${SUITE_KIND} document`, {
+        file,
+        hint: `start it with apiVersion: ${SUITE_API_VERSION} and kind: ${SUITE_KIND}`,
+      }),
+    ]);
+  const schema = checkSchema(suiteSchema, doc.value, { source: doc, file, codePrefix: 'suite' });
+  if (schema.length) return fail(schema);
+  const value = doc.value as SuiteDocument;
+  if (value.metadata?.name) suite.name = value.metadata.name;
+  suite.namespaceLabels = value.namespaceLabels ?? {};
+
+  const at = (path: Segments, code: string, message: string, hint?: string, extra: Diagnostic[] = []): Diagnostic[] => [
+    diagnostic('error', code, message, {
+      file,
+      path: joinPath(path),
+      ...(doc.position(path) ?? {}),
+      ...(hint ? { hint } : {}),
+    }),
+    ...extra,
+  ];
+  const problems: Diagnostic[] = [];
+
+  // Policies: each file through the loader --policy uses; none means the built-in policy.
+  const policies: Policy[] = [];
+  for (const [i, name] of (value.policies ?? []).entries()) {
+    try {
+      policies.push(await loadPolicyFile(resolve(dir, name)));
+    } catch (error) {
+      if (!(error instanceof PolicyFileError)) throw error;
+      problems.push(
+        ...at(['policies', i], 'suite-policy', `policy ${name} cannot be used`, undefined, error.diagnostics),
+      );
+    }
+  }
+  if (!value.policies?.length) policies.push(await loadPolicyFile());
+
+  // Resources: every object of every file, by KIND/NAME.
+  const byKey = new Map<string, Located[]>();
+  for (const [i, name] of value.resources.entries()) {
+    const path = resolve(dir, name);
+    const content = readText(path);
+    if (content instanceof Error) {
+      problems.push(...at(['resources', i], 'suite-resource', `resource file ${name}: ${content.message}`));
+      continue;
+    }
+    const source = parseYamlSource(content, join(dir, name));
+    if (source.diagnostics.length) {
+      problems.push(
+        ...at(
+          ['resources', i],
+          'suite-resource',
+          `resource file ${name} is not valid YAML`,
+          undefined,
+          source.diagnostics,
+        ),
+      );
+      continue;
+    }
+    for (const d of source.documents)
+      for (const object of objectsOf(d.value)) {
+        const key = `${String(object.kind)}/${nameOf(object) ?? ''}`;
+        byKey.set(key, [...(byKey.get(key) ?? []), { object, file: join(dir, name) }]);
+      }
+  }
+  if (problems.length) return fail(problems);
+
+  for (const [i, r] of value.results.entries()) {
+    const here = (field: string | undefined, code: string, message: string, hint?: string, extra?: Diagnostic[]) =>
+      problems.push(...at(field ? ['results', i, field] : ['results', i], code, message, hint, extra));
+    if (r.verdict === undefined && r.injected === undefined && r.patchedResource === undefined) {
+      here(undefined, 'suite-result-empty', 'a result expects nothing', 'add verdict, injected or patchedResource');
+      continue;
+    }
+    if (r.message !== undefined && r.verdict !== 'deny' && r.verdict !== 'warn') {
+      here(
+        'message',
+        'suite-message-verdict',
+        'message is looked for in a denial or a warning',
+        'add verdict: deny or verdict: warn',
+      );
+      continue;
+    }
+    // The resource.
+    const candidates = (byKey.get(r.resource) ?? []).filter(
+      (c) => r.namespace === undefined || (namespaceOf(c.object) ?? r.namespace) === r.namespace,
+    );
+    if (candidates.length !== 1) {
+      const known = [...byKey.keys()];
+      const guess = closest(r.resource, known);
+      if (candidates.length === 0)
+        here(
+          'resource',
+          'suite-resource-unknown',
+          `no ${r.resource}${r.namespace ? ` in namespace ${r.namespace}` : ''} in the resource files`,
+          guess ? `did you mean ${guess}?` : `the resource files hold: ${known.join(', ') || 'nothing'}`,
+        );
+      else
+        here(
+          'resource',
+          'suite-resource-ambiguous',
+          `${r.resource} is in several namespaces (${candidates.map((c) => namespaceOf(c.object) ?? '(none)').join(', ')})`,
+          'add namespace: NAME to the result',
+        );
+      continue;
+    }
+    const { object } = candidates[0]!;
+    // The policy.
+    let policy: Policy | undefined;
+    if (r.policy !== undefined) {
+      policy = policies.find((p) => p.name === r.policy);
+      if (!policy)
+        here(
+          'policy',
+          'suite-policy-unknown',
+          `no policy named ${r.policy} in policies`,
+          `use one of: ${policies.map((p) => p.name).join(', ')}`,
+        );
+    } else if (policies.length > 1) {
+      here(
+        undefined,
+        'suite-policy-ambiguous',
+        'the suite has several policies; say which one this result runs under',
+        `add policy: one of ${policies.map((p) => p.name).join(', ')}`,
+      );
+    } else policy = policies[0];
+    if (!policy) continue;
+    // The expected patched resource.
+    let patched: Expectation['patched'];
+    if (r.patchedResource !== undefined) {
+      const patchedFile = join(dir, r.patchedResource);
+      const expected = readPatched(patchedFile, object);
+      if ('diagnostics' in expected) {
+        here(
+          'patchedResource',
+          'suite-patched-resource',
+          `patchedResource ${r.patchedResource} cannot be used`,
+          undefined,
+          expected.diagnostics,
+        );
+        continue;
+      }
+      if (expected.value === undefined) {
+        here(
+          'patchedResource',
+          'suite-patched-resource',
+          `${r.patchedResource} holds no ${r.resource}`,
+          `write the patched ${r.resource} there (kubectl graphdata inject -f prints it)`,
+        );
+        continue;
+      }
+      patched = { file: patchedFile, value: expected.value };
+    }
+    suite.expectations.push({
+      index: i,
+      resource: r.resource,
+      namespace: namespaceOf(object) ?? r.namespace ?? 'default',
+      clusterScoped: namespaceOf(object) === undefined && r.namespace === undefined,
+      object,
+      policy,
+      mutatingWebhookDown: r.mutatingWebhookDown ?? false,
+      ...(r.verdict ? { verdict: r.verdict } : {}),
+      ...(r.message ? { message: r.message } : {}),
+      ...(r.injected ? { injected: r.injected } : {}),
+      ...(patched ? { patched } : {}),
+    });
+  }
+  return problems.length ? fail(problems) : suite;
+}
+
+/** The expected patched object: the document with the resource's kind and name, or the file's only object. */
+function readPatched(
+  file: string,
+  resource: Record<string, unknown>,
+): { value: Record<string, unknown> | undefined } | { diagnostics: Diagnostic[] } {
+  const text = readText(file);
+  if (text instanceof Error) return { diagnostics: [diagnostic('error', 'suite-unreadable', text.message, { file })] };
+  const parsed = parseYamlSource(text, file);
+  if (parsed.diagnostics.length) return { diagnostics: parsed.diagnostics };
+  const objects = parsed.documents.flatMap((d: SourceDocument) => objectsOf(d.value));
+  const same = objects.find((o) => o.kind === resource.kind && nameOf(o) === nameOf(resource));
+  return { value: same ?? (objects.length === 1 ? objects[0] : undefined) };
+}

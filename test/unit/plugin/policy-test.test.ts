@@ -1,0 +1,217 @@
+// `kubectl graphdata policy test`: the shipped suites pass, a suite whose expectations
+// are wrong fails with a report of each mismatch, a malformed suite names file, line and
+// field path.
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { containsMismatches, equalMismatches } from '../../../policies/expectations.js';
+import { REPO_ROOT } from '../../support/spawn-webhook.js';
+import { runCli as cli } from './run-cli.js';
+
+const EXAMPLES = join(REPO_ROOT, 'examples', 'policy-tests');
+const FAILING = join(REPO_ROOT, 'test', 'fixtures', 'policy-tests', 'failing');
+
+interface JsonReport {
+  passed: boolean;
+  summary: { suites: number; malformed: number; results: number; passed: number; failed: number };
+  suites: {
+    name: string;
+    diagnostics: { code: string; file?: string; line?: number; path?: string; message: string }[];
+    results: {
+      resource: string;
+      passed: boolean;
+      mismatches: string[];
+      actual: { verdict: string; denial?: string; warnings: string[] };
+    }[];
+  }[];
+}
+
+const json = async (args: string[]) => {
+  const run = await cli(['policy', 'test', ...args, '-o', 'json']);
+  return { code: run.code, report: JSON.parse(run.stdout) as JsonReport };
+};
+
+/** A suite folder in a temporary directory: file name → content. */
+function suiteDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gd-policy-test-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+const POD = `apiVersion: v1
+kind: Pod
+metadata: {name: exec-1, namespace: analytics, labels: {spark-role: executor}}
+spec:
+  containers: [{name: spark-kubernetes-executor, image: apache/spark:3.5.1}]
+`;
+
+describe('policy test on the shipped suites', () => {
+  it('passes every walkthrough suite (Spark + Alluxio, StarRocks CN, Fluid, GraphScope)', async () => {
+    const run = await cli(['policy', 'test', EXAMPLES], { env: { NO_COLOR: '1' } });
+    expect(run.stderr).toBe('');
+    expect(run.code, run.stdout).toBe(0);
+    for (const suite of ['spark-alluxio', 'starrocks-cn', 'fluid', 'graphscope'])
+      expect(run.stdout).toMatch(new RegExp(`^${suite} .* pass$`, 'm'));
+    expect(run.stdout).toMatch(/^\d+ results in 4 suites: \d+ passed, 0 failed\n$/m);
+    expect(run.stdout).not.toContain('\u001b['); // NO_COLOR
+  });
+
+  it('-o json lists every result with what admission did', async () => {
+    const { code, report } = await json([EXAMPLES]);
+    expect(code).toBe(0);
+    expect(report.passed).toBe(true);
+    expect(report.summary).toMatchObject({ suites: 4, malformed: 0, failed: 0 });
+    const spark = report.suites.find((s) => s.name === 'spark-alluxio')!;
+    const quay = spark.results.find((r) => r.resource === 'Pod/wordcount-exec-quay')!;
+    expect(quay.actual.verdict).toBe('deny');
+    expect(quay.actual.denial).toContain('(spec.containers[0].image)');
+  });
+});
+
+describe('policy test on a suite with wrong expectations', () => {
+  it('exits 1 and reports each mismatch with its field path', async () => {
+    const run = await cli(['policy', 'test', FAILING], { env: { NO_COLOR: '1' } });
+    expect(run.code).toBe(1);
+    const out = run.stdout;
+    expect(out).toContain(
+      '- verdict: expected allow, got deny: error registry-not-allowed: image quay.io/acme/spark:3.5.1 comes from quay.io',
+    );
+    expect(out).toContain('- message: no denial contains "executor-cores-over-limit" (got: error registry-not-allowed');
+    expect(out).toContain(
+      '- injected: spec.containers[0].volumeMounts[1].mountPath: expected "/mnt/domain", got "/opt/domain"',
+    );
+    expect(out).toContain('- patchedResource: metadata.labels.team: missing (expected "a")');
+    expect(out).toContain('- patchedResource: spec.nodeSelector: not expected, got {"alluxio":"true"}');
+    expect(out).toMatch(/^4 results in 1 suite: 0 passed, 4 failed$/m);
+    expect((out.match(/ FAIL$/gm) ?? []).length).toBe(4);
+  });
+
+  it('fails the whole run when one suite of several fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gd-policy-tests-'));
+    for (const [name, text] of Object.entries({
+      'graphdata-test.yaml': readFileSync(join(FAILING, 'graphdata-test.yaml'), 'utf8'),
+      'pods.yaml': readFileSync(join(FAILING, 'pods.yaml'), 'utf8'),
+      'policy.yaml': readFileSync(join(FAILING, 'policy.yaml'), 'utf8'),
+      'exec-1.expected.yaml': readFileSync(join(FAILING, 'exec-1.expected.yaml'), 'utf8'),
+    })) {
+      mkdirSync(join(dir, 'b'), { recursive: true });
+      writeFileSync(join(dir, 'b', name), text);
+    }
+    mkdirSync(join(dir, 'a'));
+    writeFileSync(join(dir, 'a', 'pods.yaml'), POD);
+    writeFileSync(
+      join(dir, 'a', 'graphdata-test.yaml'),
+      'apiVersion: cli.graphdata.io/v1alpha1\nkind: PolicyTest\nresources: [pods.yaml]\nresults:\n  - {resource: Pod/exec-1, verdict: allow}\n',
+    );
+    const { code, report } = await json([dir]);
+    expect(code).toBe(1);
+    expect(report.summary).toMatchObject({ suites: 2, results: 5, passed: 1, failed: 4 });
+  });
+});
+
+describe('a malformed suite', () => {
+  const suite = (results: string, extra = '') =>
+    `apiVersion: cli.graphdata.io/v1alpha1\nkind: PolicyTest\nresources: [pods.yaml]\n${extra}results:\n${results}`;
+
+  it.each([
+    ['a misspelt field', '  - resource: Pod/exec-1\n    verdcit: allow\n', 6, 'results[0].verdcit', 'unknown field'],
+    [
+      'an unknown verdict',
+      '  - resource: Pod/exec-1\n    verdict: accept\n',
+      6,
+      'results[0].verdict',
+      'allow, warn, deny',
+    ],
+    [
+      'a resource not in the files',
+      '  - resource: Pod/exec-2\n    verdict: allow\n',
+      5,
+      'results[0].resource',
+      'no Pod/exec-2',
+    ],
+    ['a result that expects nothing', '  - resource: Pod/exec-1\n', 5, 'results[0]', 'expects nothing'],
+    [
+      'a message without deny or warn',
+      '  - resource: Pod/exec-1\n    verdict: allow\n    message: x\n',
+      7,
+      'results[0].message',
+      'verdict: deny',
+    ],
+  ])('%s is an error with file:line and field path', async (_what, results, line, path, text) => {
+    const dir = suiteDir({ 'graphdata-test.yaml': suite(results), 'pods.yaml': POD });
+    const { code, report } = await json([dir]);
+    expect(code).toBe(1);
+    expect(report.summary.malformed).toBe(1);
+    const [d] = report.suites[0]!.diagnostics;
+    expect(d).toMatchObject({ file: join(dir, 'graphdata-test.yaml'), line, path });
+    expect(JSON.stringify(d)).toContain(text);
+    // The table shows them as compiler-style lines.
+    const table = await cli(['policy', 'test', dir], { env: { NO_COLOR: '1' } });
+    expect(table.stdout).toContain(`${join(dir, 'graphdata-test.yaml')}:${line}:`);
+    expect(table.stdout).toContain(`(${path})`);
+  });
+
+  it('a policy file that does not load names the suite line and the policy finding', async () => {
+    const dir = suiteDir({
+      'graphdata-test.yaml': suite('  - {resource: Pod/exec-1, verdict: allow}\n', 'policies: [policy.yaml]\n'),
+      'pods.yaml': POD,
+      'policy.yaml':
+        'apiVersion: graphdata.io/v1alpha1\nkind: ClusterGraphDataPolicy\nmetadata: {name: p}\nspec: {mode: Strict}\n',
+    });
+    const { code, report } = await json([dir]);
+    expect(code).toBe(1);
+    const diagnostics = report.suites[0]!.diagnostics;
+    expect(diagnostics[0]).toMatchObject({ line: 4, path: 'policies[0]', code: 'suite-policy' });
+    expect(diagnostics[1]).toMatchObject({ file: join(dir, 'policy.yaml'), line: 4, path: 'spec.mode' });
+  });
+
+  it('several policies and a result that does not say which is an error', async () => {
+    const policy = (name: string) =>
+      `apiVersion: graphdata.io/v1alpha1\nkind: ClusterGraphDataPolicy\nmetadata: {name: ${name}}\nspec: {}\n`;
+    const dir = suiteDir({
+      'graphdata-test.yaml': suite('  - {resource: Pod/exec-1, verdict: allow}\n', 'policies: [a.yaml, b.yaml]\n'),
+      'pods.yaml': POD,
+      'a.yaml': policy('a'),
+      'b.yaml': policy('b'),
+    });
+    const { report } = await json([dir]);
+    expect(report.suites[0]!.diagnostics[0]).toMatchObject({ code: 'suite-policy-ambiguous', path: 'results[0]' });
+  });
+
+  it('a directory without suites, or a missing one, is an error', async () => {
+    const empty = await cli(['policy', 'test', mkdtempSync(join(tmpdir(), 'gd-empty-'))]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('no graphdata-test.yaml under');
+    const missing = await cli(['policy', 'test', '/nonexistent/dir']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('/nonexistent/dir: no such file or directory');
+  });
+});
+
+describe('expectation matching', () => {
+  it('a list matches when every expected element is found, in order, other elements between', () => {
+    const env = [{ name: 'A' }, { name: 'B', value: '1' }, { name: 'C' }];
+    expect(containsMismatches([{ name: 'A' }, { name: 'C' }], env)).toEqual([]);
+    expect(containsMismatches([{ name: 'C' }, { name: 'A' }], env)).toEqual([
+      '[1]: no element of (the resource) after [2] matches {"name":"A"}',
+    ]);
+    expect(containsMismatches({ env: [{ name: 'B', value: '2' }] }, { env })).toEqual([
+      'env[1].value: expected "2", got "1"',
+    ]);
+  });
+
+  it('scalars compare with their type; missing keys are named', () => {
+    expect(containsMismatches({ a: { b: '1' } }, { a: { b: 1 } })).toEqual(['a.b: expected "1", got 1']);
+    expect(containsMismatches({ a: { c: true } }, { a: {} })).toEqual(['a.c: missing (expected true)']);
+  });
+
+  it('a whole resource is compared field by field', () => {
+    expect(equalMismatches({ a: 1, b: [1, 2] }, { a: 1, b: [1, 2] })).toEqual([]);
+    expect(equalMismatches({ a: 1, b: [1] }, { a: 2, b: [1, 3], c: 'x' }).sort()).toEqual([
+      'a: expected 1, got 2',
+      'b[1]: not expected, got 3',
+      'c: not expected, got "x"',
+    ]);
+  });
+});
