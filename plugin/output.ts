@@ -55,8 +55,9 @@ export async function formatDiagnostics(
 export function alignColumns(
   rows: readonly (readonly string[])[],
   style: (row: number, column: number, text: string) => string = (_r, _c, text) => text,
+  /** Widths at least this wide, updated in place: a table printed in parts keeps its columns from widening back. */
+  widths: number[] = [],
 ): string {
-  const widths: number[] = [];
   for (const row of rows) for (const [c, cell] of row.entries()) widths[c] = Math.max(widths[c] ?? 0, cell.length);
   return rows
     .map((row, r) =>

@@ -4,6 +4,7 @@
 // light: heavy work (YAML, the engine, the cluster client) is imported inside run() so
 // start-up stays fast.
 import type { CommandClass } from 'clipanion';
+import { AuditCommand } from './audit.js';
 import { CertsGenerateCommand } from './certs-generate.js';
 import { CertsInspectCommand } from './certs-inspect.js';
 import { CertsRotateCommand } from './certs-rotate.js';
@@ -41,6 +42,7 @@ export const COMMANDS: CommandClass[] = [
   UninstallCommand,
   StatusCommand,
   DoctorCommand,
+  AuditCommand,
   EnableCommand,
   DisableCommand,
   CertsGenerateCommand,

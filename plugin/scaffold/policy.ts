@@ -70,7 +70,8 @@ export function scaffoldPolicy(
       `${mode === 'Audit' ? 'a warning and the validating webhook admits it with one' : 'an error and the validating webhook denies it, saying what to change'}; ` +
       'a workload pod that was not injected is denied either way (spec.ruleModes sets a mode per rule, e.g. not-injected: Audit).',
     'More limits: allowedHostPaths, requireResources, alluxioPathPrefixes. Check manifests against it: kubectl ' +
-      'graphdata validate -f FILE --policy POLICY.yaml; test what admission does under it: kubectl graphdata policy test DIR',
+      'graphdata validate -f FILE --policy POLICY.yaml; test what admission does under it: kubectl graphdata policy ' +
+      'test DIR; find what a live cluster already breaks: kubectl graphdata audit -A --policy POLICY.yaml',
     `Applies in namespaces labelled ${LABEL_INJECT}=enabled. The webhook reads its policy from --policy FILE; ` +
       'it does not read policy objects from the cluster yet.',
   ];

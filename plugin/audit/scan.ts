@@ -1,0 +1,124 @@
+// The audit itself: every object of every listed page through the decision POST
+// /validate makes at CREATE (policies/enforcement.ts `enforce`, safety net included),
+// in the namespaces the validating webhook covers. Objects are looked at once and let go:
+// only the findings and counters outlive a page.
+import { enforce } from '../../policies/enforcement.js';
+import type { Policy } from '../../policies/model.js';
+
+export type Action = 'deny' | 'warn';
+
+export interface Violation {
+  namespace: string;
+  kind: string;
+  name: string;
+  /** deny: an Enforce rule the object breaks (/validate would deny it); warn: an Audit finding or a warning. */
+  action: Action;
+  rule: string;
+  code: string;
+  message: string;
+  path?: string;
+  hint?: string;
+}
+
+/** What the scan needs to know about a namespace; undefined: the validating webhook does not cover it. */
+export interface NamespaceScope {
+  policy: Policy;
+  labels?: Readonly<Record<string, string>>;
+}
+
+export interface AuditSource {
+  kind: string;
+  apiVersion: string;
+  pages: AsyncIterable<unknown[]>;
+}
+
+export interface KindCount {
+  kind: string;
+  scanned: number;
+  /** Listed but in a namespace the webhook does not cover. */
+  outOfScope: number;
+}
+
+export interface AuditSummary {
+  scanned: number;
+  denied: number;
+  warned: number;
+  kinds: KindCount[];
+  /** Violations by rule code: how often each rule is broken. */
+  rules: Record<string, { deny: number; warn: number }>;
+}
+
+export interface AuditHooks {
+  scope(namespace: string): NamespaceScope | undefined;
+  /** The violations found in one page, as soon as it is checked. */
+  onViolations(violations: Violation[]): void;
+  /** After each page: running totals. */
+  onProgress?(kind: string, summary: AuditSummary): void;
+}
+
+const metadataOf = (o: Record<string, unknown>) =>
+  (typeof o.metadata === 'object' && o.metadata !== null ? o.metadata : {}) as { name?: unknown; namespace?: unknown };
+
+/** The violations of one object under its namespace's policy. */
+export function auditObject(object: Record<string, unknown>, scope: NamespaceScope): Violation[] {
+  const meta = metadataOf(object);
+  const namespace = typeof meta.namespace === 'string' ? meta.namespace : '';
+  const verdict = enforce(
+    {
+      object,
+      operation: 'CREATE',
+      inject: { namespace, ...(scope.labels ? { namespaceLabels: scope.labels } : {}) },
+    },
+    scope.policy,
+  );
+  const base = { namespace, kind: String(object.kind), name: typeof meta.name === 'string' ? meta.name : '' };
+  const out: Violation[] = [];
+  for (const [action, findings] of [
+    ['deny', verdict.denials],
+    ['warn', verdict.warnings],
+  ] as const)
+    for (const { rule, diagnostic: d } of findings)
+      out.push({
+        ...base,
+        action,
+        rule,
+        code: d.code,
+        message: d.message,
+        ...(d.path ? { path: d.path } : {}),
+        ...(d.hint ? { hint: d.hint } : {}),
+      });
+  return out;
+}
+
+export async function audit(sources: Iterable<AuditSource>, hooks: AuditHooks): Promise<AuditSummary> {
+  const summary: AuditSummary = { scanned: 0, denied: 0, warned: 0, kinds: [], rules: {} };
+  for (const source of sources) {
+    const count: KindCount = { kind: source.kind, scanned: 0, outOfScope: 0 };
+    summary.kinds.push(count);
+    for await (const items of source.pages) {
+      const found: Violation[] = [];
+      for (const item of items) {
+        if (typeof item !== 'object' || item === null) continue;
+        // Items of a list carry neither kind nor apiVersion; /validate always sees both.
+        const object = { apiVersion: source.apiVersion, kind: source.kind, ...(item as Record<string, unknown>) };
+        const namespace = metadataOf(object).namespace;
+        const scope = typeof namespace === 'string' ? hooks.scope(namespace) : undefined;
+        if (!scope) {
+          count.outOfScope++;
+          continue;
+        }
+        count.scanned++;
+        summary.scanned++;
+        for (const v of auditObject(object, scope)) {
+          found.push(v);
+          summary[v.action === 'deny' ? 'denied' : 'warned']++;
+          const rule = (summary.rules[v.rule] ??= { deny: 0, warn: 0 });
+          rule[v.action]++;
+        }
+      }
+      if (found.length) hooks.onViolations(found);
+      hooks.onProgress?.(source.kind, summary);
+    }
+  }
+  return summary;
+}

@@ -1,0 +1,225 @@
+import { Command, Option } from 'clipanion';
+import * as t from 'typanion';
+import { GraphdataCommand, UserError, outputOption } from '../base.js';
+
+export class AuditCommand extends GraphdataCommand {
+  static override paths = [['audit']];
+  static override usage = Command.Usage({
+    category: 'Cluster',
+    description: 'Check live pods and custom resources against the policy, as the validating webhook would',
+    details: `
+      Lists pods and the custom resources POST /validate checks (SparkApplication, ScheduledSparkApplication,
+      StarRocksCluster, ComputeNodeGroup, Dataset, AlluxioRuntime, HorizontalPodAutoscaler) in the namespaces the
+      validating webhook covers (labelled graphdata.io/inject=enabled; never kube-system, kube-public,
+      kube-node-lease or graphdata-system), and runs each through the decision /validate makes at CREATE: the
+      policy's limits, and the safety net for workload pods that were not injected. A kind whose CRD is not
+      installed is skipped, with a note.
+
+      The policy: --policy FILE, else the ClusterGraphDataPolicy in effect in the cluster (the oldest, then by
+      name) with each namespace's GraphDataPolicy laid over it, else the built-in policy.
+
+      Objects are listed --chunk-size at a time (limit/continue, as kubectl get does) and checked page by page, so
+      memory does not grow with the cluster. Violations print as they are found; progress goes to stderr.
+
+      Exit code 1 when an object breaks a rule in Enforce mode (/validate would deny it), 0 otherwise (Audit
+      findings are reported, not failed on).
+    `,
+    examples: [
+      ['Audit every opted-in namespace', '$0 audit -A'],
+      ['One namespace, as JSON', '$0 audit -n analytics -o json'],
+      ['Against a policy file, 100 objects per request', '$0 audit -A --policy policy.yaml --chunk-size 100'],
+    ],
+  });
+
+  allNamespaces = Option.Boolean('-A,--all-namespaces', false, {
+    description: 'Audit every namespace the validating webhook covers',
+  });
+  policy = Option.String('--policy', {
+    description: 'Policy file (default: the policies in the cluster, or built-in)',
+  });
+  chunkSize = Option.String('--chunk-size', '500', {
+    description: 'Objects per list request (limit/continue)',
+    validator: t.cascade(t.isNumber(), [t.isInteger(), t.isInInclusiveRange(1, 10_000)]),
+  });
+  output = outputOption(['table', 'json', 'yaml']);
+
+  async run(): Promise<number> {
+    const [{ loadKubeConfig, serverOf }, cluster, { audit }, { painter }, report] = await Promise.all([
+      import('../kube.js'),
+      import('../audit/cluster.js'),
+      import('../audit/scan.js'),
+      import('../output.js'),
+      import('../audit/report.js'),
+    ]);
+    const { kc, namespace: contextNamespace } = await loadKubeConfig(this);
+    const only = this.allNamespaces ? undefined : (this.namespace ?? contextNamespace);
+    const note = (text: string) => this.context.stderr.write(`note: ${text}\n`);
+    const fail = (error: unknown, what: string): never => {
+      throw new UserError(
+        `${what}: ${(error as Error).message}`,
+        `check that ${serverOf(kc)} answers and that you may list ${what.split(' ').pop()}`,
+      );
+    };
+
+    const scopes = await this.namespaceScopes(kc, cluster, only, note).catch((e) => fail(e, 'cannot list namespaces'));
+    const selection = await this.policies(kc, cluster, only).catch((e) => fail(e, 'cannot read policies'));
+    for (const n of selection.notes) note(n);
+    const { policyForNamespace } = await import('../audit/policies.js');
+    const scopeCache = new Map<
+      string,
+      { policy: import('../../policies/model.js').Policy; labels?: Record<string, string> } | undefined
+    >();
+    const scope = (ns: string) => {
+      if (!scopeCache.has(ns)) {
+        const labels = scopes.get(ns);
+        scopeCache.set(
+          ns,
+          labels === undefined
+            ? undefined
+            : { policy: policyForNamespace(selection, ns), ...(labels ? { labels } : {}) },
+        );
+      }
+      return scopeCache.get(ns);
+    };
+
+    const sources = [];
+    for (const r of cluster.AUDITED_RESOURCES) {
+      const servedNow = await cluster.served(kc, r, only).catch((e) => fail(e, `cannot list ${r.resource}`));
+      if (!servedNow) {
+        note(`${r.kind} (${cluster.apiVersionOf(r)}) is not served by this cluster (CRD not installed); skipped`);
+        continue;
+      }
+      const { listPages } = await import('../audit/paging.js');
+      sources.push({
+        kind: r.kind,
+        apiVersion: cluster.apiVersionOf(r),
+        pages: listPages(cluster.pageFetcher(kc, cluster.listPath(r, only), this.chunkSize)),
+      });
+    }
+
+    const out = this.context.stdout;
+    const progress = report.progressLine(this.context.stderr);
+    const writer =
+      this.output === 'json'
+        ? report.jsonWriter(out)
+        : this.output === 'yaml'
+          ? await report.yamlWriter(out)
+          : report.tableWriter(out, painter(out), progress.clear);
+    const policy = this.policy ? `policy ${this.policy}` : selection.source;
+    let summary;
+    try {
+      summary = await audit(sources, {
+        scope,
+        onViolations: (batch) => writer.violations(batch),
+        onProgress: (kind, s) =>
+          progress.update(`auditing ${kind}: ${s.scanned} objects checked, ${s.denied} denied, ${s.warned} warned`),
+      });
+    } catch (error) {
+      progress.clear();
+      const message = `the scan stopped: ${(error as Error).message}`;
+      if (this.output !== 'table') writer.end({ scanned: 0, denied: 0, warned: 0, kinds: [], rules: {} }, message);
+      throw new UserError(
+        message,
+        /expired|410/.test(String((error as Error).message))
+          ? 'the list changed too much between pages (its continue token expired): run audit again'
+          : `check that ${serverOf(kc)} answers`,
+      );
+    }
+    progress.clear();
+    const namespaces = [...scopes.values()].length;
+    writer.end({ ...summary, policy, namespaces });
+    if (this.output === 'table') {
+      const paint = painter(this.context.stderr);
+      const line = `${summary.scanned} objects in ${namespaces} namespace${namespaces === 1 ? '' : 's'} checked against ${policy}: ${summary.denied} denied (Enforce), ${summary.warned} warned (Audit)`;
+      this.context.stderr.write(`${summary.denied ? paint('red', line) : paint('green', line)}\n`);
+    }
+    return summary.denied ? 1 : 0;
+  }
+
+  /** Namespace → its labels, for the namespaces the validating webhook covers (null labels: not readable). */
+  private async namespaceScopes(
+    kc: import('@kubernetes/client-node').KubeConfig,
+    cluster: typeof import('../audit/cluster.js'),
+    only: string | undefined,
+    note: (text: string) => void,
+  ): Promise<Map<string, Record<string, string> | null>> {
+    const [{ SYSTEM_NAMESPACES }, { DEFAULT_NAMESPACE }, { LABEL_INJECT }] = await Promise.all([
+      import('../../common/registration.js'),
+      import('../../common/names.js'),
+      import('../../policies/model.js'),
+    ]);
+    const never = new Set([...SYSTEM_NAMESPACES, DEFAULT_NAMESPACE]);
+    const covered = (name: string, labels: Record<string, string>) =>
+      !never.has(name) && labels[LABEL_INJECT] === 'enabled';
+    const scopes = new Map<string, Record<string, string> | null>();
+    if (only !== undefined) {
+      let labels: Record<string, string> | null;
+      try {
+        const ns = (await cluster.getJson(kc, `/api/v1/namespaces/${encodeURIComponent(only)}`)) as {
+          metadata?: { labels?: Record<string, string> };
+        };
+        labels = ns.metadata?.labels ?? {};
+      } catch (error) {
+        if (error instanceof cluster.ApiError && error.status === 404)
+          throw new UserError(`namespace ${only} not found`, 'check -n, or use -A for every opted-in namespace');
+        if (!(error instanceof cluster.ApiError && error.status === 403)) throw error;
+        // A tenant may audit their namespace without the right to read it: its labels are then unknown.
+        note(`cannot read namespace ${only} (forbidden): audited as opted in, without its labels (PodSecurity level)`);
+        labels = null;
+      }
+      if (labels && !covered(only, labels)) {
+        note(
+          `namespace ${only} is not covered by the validating webhook (${never.has(only) ? 'never checked' : `no ${LABEL_INJECT}=enabled label`}); nothing to audit`,
+        );
+        return scopes;
+      }
+      scopes.set(only, labels);
+      return scopes;
+    }
+    const { listPages } = await import('../audit/paging.js');
+    for await (const items of listPages(cluster.pageFetcher(kc, '/api/v1/namespaces', this.chunkSize))) {
+      for (const item of items as { metadata?: { name?: string; labels?: Record<string, string> } }[]) {
+        const name = item.metadata?.name;
+        const labels = item.metadata?.labels ?? {};
+        if (name && covered(name, labels)) scopes.set(name, labels);
+      }
+    }
+    if (scopes.size === 0) note(`no namespace is labelled ${LABEL_INJECT}=enabled: nothing to audit`);
+    return scopes;
+  }
+
+  private async policies(
+    kc: import('@kubernetes/client-node').KubeConfig,
+    cluster: typeof import('../audit/cluster.js'),
+    only: string | undefined,
+  ) {
+    const [{ loadPolicyForCli }, { selectPolicies }, { GROUP }] = await Promise.all([
+      import('../policy-option.js'),
+      import('../audit/policies.js'),
+      import('../../policies/model.js'),
+    ]);
+    if (this.policy)
+      return selectPolicies([], [], { policy: await loadPolicyForCli(this.policy), source: `policy ${this.policy}` });
+    const list = async (resource: string, namespace?: string): Promise<unknown[]> => {
+      try {
+        const objects: unknown[] = [];
+        const { listPages } = await import('../audit/paging.js');
+        const path = cluster.listPath({ group: GROUP, version: 'v1alpha1', resource }, namespace);
+        for await (const items of listPages(cluster.pageFetcher(kc, path, this.chunkSize))) objects.push(...items);
+        return objects;
+      } catch (error) {
+        // No policy CRDs: the cluster has no policy objects.
+        if (error instanceof cluster.ApiError && error.status === 404) return [];
+        if (error instanceof cluster.ApiError && error.status === 403) {
+          this.context.stderr.write(`note: cannot list ${resource} (forbidden); audited without them\n`);
+          return [];
+        }
+        throw error;
+      }
+    };
+    return selectPolicies(await list('clustergraphdatapolicies'), await list('graphdatapolicies', only), {
+      policy: await loadPolicyForCli(undefined),
+      source: 'the built-in policy (no ClusterGraphDataPolicy in the cluster)',
+    });
+  }
+}

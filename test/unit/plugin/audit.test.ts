@@ -1,0 +1,182 @@
+// `kubectl graphdata audit`'s core: the paging loop over a generator of pages (nothing of
+// the checking is faked: the real policy, engine and enforce run on every pod), memory
+// bounded by one page, and which policy a namespace is audited against.
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { listPages, type ListPage } from '../../../plugin/audit/paging.js';
+import { policyForNamespace, selectPolicies } from '../../../plugin/audit/policies.js';
+import { audit, type Violation } from '../../../plugin/audit/scan.js';
+import { loadPolicyFile } from '../../../common/policy-file.js';
+import type { Policy } from '../../../policies/model.js';
+import { inject } from '../../../policies/engine.js';
+import { sparkExecutorPod } from '../../fixtures/pods.js';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+const NAMESPACE = 'analytics';
+const LABELS = { 'graphdata.io/inject': 'enabled', 'kubernetes.io/metadata.name': NAMESPACE };
+
+describe('audit paging', () => {
+  it('follows continue tokens until the last page, one request at a time', async () => {
+    const asked: (string | undefined)[] = [];
+    const pages = listPages(async (token) => {
+      asked.push(token);
+      const n = token === undefined ? 0 : Number(token);
+      return { items: [n], ...(n < 3 ? { continue: String(n + 1) } : {}) };
+    });
+    const seen: unknown[] = [];
+    for await (const items of pages) {
+      seen.push(...items);
+      // The next page is not asked for before this one is consumed.
+      expect(asked).toHaveLength(seen.length);
+    }
+    expect(asked).toEqual([undefined, '1', '2', '3']);
+    expect(seen).toEqual([0, 1, 2, 3]);
+  });
+
+  it('audits 10,000 pods holding at most two pages at a time, with every violation found', async () => {
+    const policy = await loadPolicyFile();
+    const PAGES = 40;
+    const PER_PAGE = 250;
+    // Every 10th pod is a bare executor (the mutating webhook was down) and the 5th of each ten an
+    // injected one, which passes; the rest are pods of other apps.
+    const injected = inject(sparkExecutorPod(), policy, { namespace: NAMESPACE, namespaceLabels: LABELS }).pod;
+    const bare = sparkExecutorPod();
+    const other = sparkExecutorPod();
+    other.metadata!.labels = { app: 'web' };
+    other.spec!.containers[0]!.name = 'web';
+    const alive: WeakRef<object>[] = [];
+    let maxAlive = 0;
+    let maxHeap = 0;
+    gc();
+    const baseline = process.memoryUsage().heapUsed;
+    const fetchPage = async (token: string | undefined): Promise<ListPage> => {
+      // A real page arrives from the network, in a later task: only then does V8 drop the
+      // WeakRef targets it keeps for the current job. Then: what of the earlier pages is still reachable?
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+      maxAlive = Math.max(maxAlive, alive.filter((r) => r.deref() !== undefined).length);
+      maxHeap = Math.max(maxHeap, process.memoryUsage().heapUsed - baseline);
+      const page = token === undefined ? 0 : Number(token);
+      const items = Array.from({ length: PER_PAGE }, (_, i) => {
+        const n = page * PER_PAGE + i;
+        const pod = structuredClone(n % 10 === 0 ? bare : n % 10 === 5 ? injected : other);
+        pod.metadata = {
+          ...pod.metadata,
+          name: `exec-${n}`,
+          namespace: NAMESPACE,
+          // 8 KB of its own per pod: 80 MB if the audit kept them all.
+          annotations: { ...pod.metadata?.annotations, 'example.com/blob': `${n}`.padEnd(8192, 'x') },
+        };
+        delete pod.apiVersion;
+        delete pod.kind;
+        return pod;
+      });
+      alive.push(new WeakRef(items));
+      return { items, ...(page + 1 < PAGES ? { continue: String(page + 1) } : {}) };
+    };
+    let violations = 0;
+    const rules = new Set<string>();
+    const names: string[] = [];
+    const summary = await audit([{ kind: 'Pod', apiVersion: 'v1', pages: listPages(fetchPage) }], {
+      scope: (ns) => (ns === NAMESPACE ? { policy, labels: LABELS } : undefined),
+      onViolations: (batch: Violation[]) => {
+        violations += batch.length;
+        for (const v of batch) {
+          rules.add(`${v.action} ${v.rule}`);
+          if (names.length < 3) names.push(v.name);
+        }
+      },
+    });
+    expect(summary.scanned).toBe(PAGES * PER_PAGE);
+    expect(summary.denied).toBe((PAGES * PER_PAGE) / 10);
+    expect(violations).toBe(summary.denied + summary.warned);
+    expect([...rules]).toEqual(['deny not-injected']);
+    expect(names).toEqual(['exec-0', 'exec-10', 'exec-20']);
+    // The page being checked and the one just fetched; never the 40 of them.
+    expect(maxAlive).toBeLessThanOrEqual(2);
+    expect(maxHeap).toBeLessThan(30 * 1024 * 1024);
+  }, 120_000);
+
+  it('skips objects in namespaces the webhook does not cover, and counts them', async () => {
+    const policy = await loadPolicyFile();
+    const pod = (ns: string) => {
+      const p = sparkExecutorPod();
+      p.metadata = { ...p.metadata, namespace: ns };
+      return p;
+    };
+    const summary = await audit(
+      [
+        {
+          kind: 'Pod',
+          apiVersion: 'v1',
+          pages: listPages(async () => ({ items: [pod(NAMESPACE), pod('kube-system'), pod('other')] })),
+        },
+      ],
+      { scope: (ns) => (ns === NAMESPACE ? { policy, labels: LABELS } : undefined), onViolations: () => {} },
+    );
+    expect(summary.kinds).toEqual([{ kind: 'Pod', scanned: 1, outOfScope: 2 }]);
+    expect(summary.rules).toEqual({ 'not-injected': { deny: 1, warn: 0 } });
+  });
+});
+
+describe('which policy a namespace is audited against', () => {
+  const cluster = (name: string, created: string, spec: object = {}) => ({
+    apiVersion: 'graphdata.io/v1alpha1',
+    kind: 'ClusterGraphDataPolicy',
+    metadata: { name, creationTimestamp: created },
+    spec,
+  });
+  const namespaced = (name: string, namespace: string, created: string, spec: object) => ({
+    apiVersion: 'graphdata.io/v1alpha1',
+    kind: 'GraphDataPolicy',
+    metadata: { name, namespace, creationTimestamp: created },
+    spec,
+  });
+  let builtIn: Policy;
+  const fallback = () => ({ policy: builtIn, source: 'built-in' });
+
+  it('the oldest cluster policy that compiles is in effect; the others are named in notes', async () => {
+    builtIn = await loadPolicyFile();
+    const sel = selectPolicies(
+      [
+        cluster('newer', '2026-02-01T00:00:00Z', { limits: { maxExecutorCores: 8 } }),
+        cluster('broken', '2025-01-01T00:00:00Z', { mode: 'Strict' }),
+        cluster('older', '2026-01-01T00:00:00Z', { limits: { maxExecutorCores: 2 } }),
+      ],
+      [],
+      fallback(),
+    );
+    expect(sel.source).toBe('ClusterGraphDataPolicy older');
+    expect(sel.cluster.spec.limits.maxExecutorCores).toBe(2);
+    expect(sel.notes).toEqual([
+      expect.stringMatching(/^ClusterGraphDataPolicy broken does not compile/),
+      'ClusterGraphDataPolicy newer is not in effect (older is older)',
+    ]);
+  });
+
+  it("a namespace's policy is laid over the cluster's when it only tightens, ignored when it loosens", async () => {
+    builtIn = await loadPolicyFile();
+    const sel = selectPolicies(
+      [cluster('c', '2026-01-01T00:00:00Z', { limits: { maxExecutorCores: 4 } })],
+      [
+        namespaced('tight', 'team-a', '2026-01-02T00:00:00Z', { limits: { maxExecutorCores: 2 } }),
+        namespaced('loose', 'team-b', '2026-01-02T00:00:00Z', { limits: { maxExecutorCores: 16 } }),
+      ],
+      fallback(),
+    );
+    expect(policyForNamespace(sel, 'team-a').spec.limits.maxExecutorCores).toBe(2);
+    expect(policyForNamespace(sel, 'team-b').spec.limits.maxExecutorCores).toBe(4);
+    expect(policyForNamespace(sel, 'team-c').name).toBe('c');
+    expect(sel.notes).toEqual([expect.stringMatching(/^GraphDataPolicy team-b\/loose loosens the cluster policy/)]);
+  });
+
+  it('without policy objects, the fallback (built-in or --policy) is used', async () => {
+    builtIn = await loadPolicyFile();
+    const sel = selectPolicies([], [], fallback());
+    expect(sel.cluster).toBe(builtIn);
+    expect(sel.source).toBe('built-in');
+  });
+});
