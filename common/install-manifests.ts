@@ -158,6 +158,12 @@ function inClusterObjects(
           resources: ['clustergraphdatapolicies', 'graphdatapolicies'],
           verbs: ['get', 'list', 'watch'],
         },
+        // It writes Ready/Invalid back to the policies, through the status subresource only.
+        {
+          apiGroups: ['graphdata.io'],
+          resources: ['clustergraphdatapolicies/status', 'graphdatapolicies/status'],
+          verbs: ['update', 'patch'],
+        },
         { apiGroups: ['data.fluid.io'], resources: ['alluxioruntimes', 'datasets'], verbs: ['get', 'list', 'watch'] },
         // Its own webhook configurations only (caBundle renewal), by name.
         ...WEBHOOK_CONFIGURATION_KINDS.map((kind) => ({

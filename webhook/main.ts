@@ -17,7 +17,7 @@ import { DEFAULT_NAMESPACE } from '../common/names.js';
 import { packageRoot } from '../common/package-root.js';
 import { webhookKubeConfig } from '../common/cluster-config.js';
 import { POLICY_FILE_HINT, PolicyFileError } from '../common/policy-file.js';
-import { filePolicyStore } from './policy-store.js';
+import { type ClusterStoreOptions, filePolicyStore, type PolicyStore, watchPolicies } from './policy-store.js';
 import { type SelfManaged, startSelfManaged } from './self-managed.js';
 import { DEFAULT_LIMITS, type WebhookServer, buildServer } from './server.js';
 
@@ -27,6 +27,7 @@ const USAGE = `Usage: npm start -- [--port 8443] [--host 127.0.0.1] [--policy FI
 
 Serves the graphdata admission webhook over HTTPS:
   POST /mutate   AdmissionReview admission.k8s.io/v1 (pods, CREATE)
+  POST /validate AdmissionReview admission.k8s.io/v1 (enforcement, graphdata policies)
   GET  /healthz  /readyz  /metrics
 
 Certificates, one of three modes:
@@ -48,7 +49,12 @@ Changed files or Secrets are served to new connections without a restart.
 
 Cluster: with --kubeconfig FILE, or inside a cluster (its service account), namespaces
 are watched (list, watch) for their labels: PodSecurity levels and profile
-namespaceSelectors. Without a cluster, pods are injected from the policy alone.
+namespaceSelectors. ClusterGraphDataPolicy and GraphDataPolicy objects are watched too
+and each change applies to the next request, without a restart; the webhook writes their
+status (Ready, Invalid). While no ClusterGraphDataPolicy exists, the built-in policy (or
+--policy FILE) is the cluster policy. /readyz answers 503 until the policies are listed;
+if a watch breaks later, the last good policies keep being served (stale in /readyz and
+graphdata_policy_store_synced 0). Without a cluster, pods are injected from the policy alone.
 
 Shutdown: on SIGTERM /readyz answers 503 at once, requests are still served for
 --drain, then the listener closes and in-flight requests finish; after
@@ -143,9 +149,9 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  let policies;
+  let filePolicies;
   try {
-    policies = await filePolicyStore(args.policy);
+    filePolicies = await filePolicyStore(args.policy);
   } catch (error) {
     if (!(error instanceof PolicyFileError)) throw error;
     process.stderr.write(`error: ${error.message}\n  hint: ${POLICY_FILE_HINT}\n`);
@@ -166,6 +172,19 @@ async function main(): Promise<number> {
   const namespaces = kubeConfig
     ? (await import('../common/namespace-index.js')).watchNamespaces(kubeConfig, { onError: (e) => logWatchError(e) })
     : undefined;
+  // With a cluster, the policy objects; the file (or built-in) policy is the default while there is no ClusterGraphDataPolicy.
+  let policyLog: ClusterStoreOptions['log'] = {
+    info: (obj, msg) => process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), ...obj, msg })}\n`),
+    warn: (obj, msg) => process.stdout.write(`${JSON.stringify({ level: 40, time: Date.now(), ...obj, msg })}\n`),
+  };
+  const clusterPolicies = kubeConfig
+    ? await watchPolicies(kubeConfig, {
+        fallback: filePolicies.snapshot().cluster,
+        fallbackSource: filePolicies.source,
+        log: { info: (obj, msg) => policyLog.info(obj, msg), warn: (obj, msg) => policyLog.warn(obj, msg) },
+      })
+    : undefined;
+  const policies: PolicyStore = clusterPolicies ?? filePolicies;
 
   let files: ServingFiles | undefined;
   let cert!: CertPair & Partial<ServingCert>; // set by the self-managed start or read from files below
@@ -222,6 +241,7 @@ async function main(): Promise<number> {
     logger: { level: args['log-level'] ?? 'info' },
   });
   const log = server.app.log;
+  policyLog = { info: (obj, msg) => log.info(obj, msg), warn: (obj, msg) => log.warn(obj, msg) };
   logWatchError = (error) =>
     log.warn({ reason: (error as Error)?.message ?? String(error) }, 'namespace watch failed; retrying');
   if (namespaces) {
@@ -232,6 +252,14 @@ async function main(): Promise<number> {
     ]);
     if (synced) log.info('namespace labels synced');
     else log.warn('namespace labels not synced after 10 s; injecting without them until they are');
+  }
+  if (clusterPolicies) {
+    // Serve either way; /readyz says "policies not synced" (503) until they are.
+    const synced = await Promise.race([
+      clusterPolicies.synced.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(resolve, 10_000, false).unref()),
+    ]);
+    if (!synced) log.warn('policy objects not synced after 10 s; not ready until they are');
   }
   if (generated) log.info({ files, reasons: generated.reasons }, 'generated dev certificates');
 
@@ -267,6 +295,7 @@ async function main(): Promise<number> {
     const { forced } = await running.shutdown({ drainMs: drain, timeoutMs: shutdownMs - margin });
     watcher?.close();
     await namespaces?.stop();
+    await clusterPolicies?.stop();
     if (forced) log.warn({ connections: forced }, 'closed connections still open at the shutdown timeout');
     log.info('stopped');
     process.exit(0);

@@ -41,7 +41,27 @@ export function createMetrics() {
     labelNames: ['rule', 'action', 'kind'] as const,
     registers: [registry],
   });
-  return { registry, requests, duration, injections, warnings, certificateExpiry, violations };
+  const policySnapshotGeneration = new Gauge({
+    name: 'graphdata_policy_snapshot_generation',
+    help: 'The policy snapshot in use: counts the snapshots compiled since start (1 with a policy file)',
+    registers: [registry],
+  });
+  const policyStoreSynced = new Gauge({
+    name: 'graphdata_policy_store_synced',
+    help: '1 while the policy objects are listed and watched; 0 before the first list or while a watch is broken (the last good snapshot is served)',
+    registers: [registry],
+  });
+  return {
+    registry,
+    requests,
+    duration,
+    injections,
+    warnings,
+    certificateExpiry,
+    violations,
+    policySnapshotGeneration,
+    policyStoreSynced,
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

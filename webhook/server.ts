@@ -213,7 +213,7 @@ export function buildServer(opts: ServerOptions): WebhookServer {
   app.post('/mutate', async (request, reply) => {
     const started = process.hrtime.bigint();
     const admission = parseReview(request.body);
-    const policy = opts.policies.current();
+    const policy = opts.policies.snapshot().policyFor(admission.namespace);
     const result = mutate(admission, policy, opts.namespaces ? { namespaces: opts.namespaces } : {});
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.duration.observe({ webhook: 'mutate' }, seconds);
@@ -256,13 +256,21 @@ export function buildServer(opts: ServerOptions): WebhookServer {
   app.get('/healthz', async () => ({ status: 'ok' }));
   // For `kubectl graphdata version`: which engine and policy answer admissions.
   app.get('/version', async () => ({ version: ENGINE_VERSION, policy: opts.policies.source }));
+  // Not ready until the policies are known; once they are, a broken watch keeps it ready
+  // (serving the last good snapshot, `stale` in the body and the metrics): turning unready
+  // would take every replica out at once and, failing closed, stop pods in opted-in namespaces.
   app.get('/readyz', async (_req, reply) => {
     if (closing) return reply.code(503).send({ status: 'shutting down' });
-    return { status: 'ready', policy: opts.policies.source };
+    const policyStore = opts.policies.health();
+    if (!policyStore.synced) return reply.code(503).send({ status: 'policies not synced', policyStore });
+    return { status: 'ready', policy: opts.policies.source, policyStore };
   });
-  app.get('/metrics', async (_req, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
+  app.get('/metrics', async (_req, reply) => {
+    const health = opts.policies.health();
+    metrics.policySnapshotGeneration.set(health.generation);
+    metrics.policyStoreSynced.set(health.synced && !health.stale ? 1 : 0);
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
 
   return {
     app,

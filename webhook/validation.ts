@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { formatDiagnostic, warningText } from '../policies/diagnostics.js';
 import type { InjectOptions } from '../policies/engine.js';
 import { denialMessage, enforce, type Verdict } from '../policies/enforcement.js';
-import type { Policy } from '../policies/model.js';
+import { GROUP, POLICY_KINDS, type Policy } from '../policies/model.js';
+import type { PolicySnapshot } from '../policies/policy-set.js';
 import {
   type AdmissionRequest,
   type AdmissionResponse,
@@ -93,6 +94,25 @@ export function validate(request: AdmissionRequest, policy: Policy, opts: Inject
   }
 }
 
+const isPolicyObject = (r: AdmissionRequest): boolean =>
+  r.kind?.group === GROUP && (POLICY_KINDS as readonly string[]).includes(r.kind.kind ?? '');
+
+/** A second policy of one scope is admitted but not applied: say which one is (one per scope, the oldest). */
+function notInEffectWarning(r: AdmissionRequest, snapshot: PolicySnapshot): string | undefined {
+  if (r.operation !== 'CREATE' || !r.name) return undefined;
+  if (r.kind?.kind === 'GraphDataPolicy' && r.namespace) {
+    const current = snapshot.namespacePolicy(r.namespace);
+    if (current && current.name !== r.name)
+      return `graphdata: GraphDataPolicy ${current.name} is in effect in ${r.namespace}; this one will not be (one applies per namespace, the oldest)`;
+  }
+  if (r.kind?.kind === 'ClusterGraphDataPolicy') {
+    const current = snapshot.clusterPolicyName;
+    if (current && current !== r.name)
+      return `graphdata: ClusterGraphDataPolicy ${current} is in effect; this one will not be (one applies per cluster, the oldest)`;
+  }
+  return undefined;
+}
+
 export interface ValidateRouteOptions {
   policies: PolicyStore;
   metrics: Metrics;
@@ -106,7 +126,15 @@ export function registerValidateRoute(app: FastifyInstance, opts: ValidateRouteO
   app.post('/validate', async (request, reply) => {
     const started = process.hrtime.bigint();
     const admission = parseReview(request.body);
-    const result = validate(admission, opts.policies.current(), injectOptionsFor(admission.namespace, opts.namespaces));
+    const snapshot = opts.policies.snapshot();
+    const policyObject = isPolicyObject(admission);
+    // A policy object is checked against the cluster policy in effect (a GraphDataPolicy may only tighten it).
+    const policy = policyObject ? snapshot.cluster : snapshot.policyFor(admission.namespace);
+    const result = validate(admission, policy, injectOptionsFor(admission.namespace, opts.namespaces));
+    if (policyObject && result.response.allowed) {
+      const notice = notInEffectWarning(admission, snapshot);
+      if (notice) result.response.warnings = [...(result.response.warnings ?? []), notice];
+    }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.duration.observe({ webhook: 'validate' }, seconds);
     metrics.requests.inc({

@@ -1,16 +1,29 @@
 // graphdata's own policy documents: checked by the loader that `--policy FILE` and
 // the webhook use, so `validate` accepts exactly the policies they accept, with the
-// same messages.
+// same messages. A GraphDataPolicy is also checked against the cluster policy in use:
+// it may only tighten it (policies/layering.ts).
+import { checkLayering, namespacePolicyFromObject } from '../layering.js';
 import { API_VERSION, POLICY_KINDS } from '../model.js';
 import { policyFromObject } from '../policy-loader.js';
 import type { Rule } from './types.js';
 
 export const policyDocumentRule: Rule = {
   code: 'policy',
-  description: 'ClusterGraphDataPolicy / GraphDataPolicy documents: the policy schema, as --policy FILE checks it',
+  description:
+    'ClusterGraphDataPolicy / GraphDataPolicy documents: the policy schema, as --policy FILE checks it; a GraphDataPolicy must not loosen the cluster policy',
   appliesTo: (kind, apiVersion) => apiVersion === API_VERSION && (POLICY_KINDS as readonly string[]).includes(kind),
-  check(obj) {
+  check(obj, ctx) {
     // identityRule already reports a missing metadata.name; say it once.
-    return policyFromObject(obj).diagnostics.filter((d) => d.code !== 'policy-name' || obj.metadata?.generateName);
+    const found = policyFromObject(obj).diagnostics.filter(
+      (d) => d.code !== 'policy-name' || obj.metadata?.generateName,
+    );
+    if (found.some((d) => d.severity === 'error')) return found;
+    if (obj.kind !== 'GraphDataPolicy' || ctx.policy.kind !== 'ClusterGraphDataPolicy') return found;
+    const namespace = typeof obj.metadata?.namespace === 'string' ? obj.metadata.namespace : 'default';
+    const { policy } = namespacePolicyFromObject(
+      { ...obj, metadata: { name: 'unnamed', ...obj.metadata } },
+      { namespace },
+    );
+    return policy ? [...found, ...checkLayering(ctx.policy, policy)] : found;
   },
 };

@@ -46,6 +46,12 @@ describe('validatingWebhookConfiguration', () => {
       },
     ]);
     expect(policies!.namespaceSelector!.matchExpressions![0]!.values).toContain('kube-system');
+    // A tenant must not skip the layering check: no opt-in label, no object selector, no conditions to dodge.
+    expect(policies!.namespaceSelector!.matchExpressions!.map((e) => e.key)).toEqual(['kubernetes.io/metadata.name']);
+    expect(policies!.objectSelector).toBeUndefined();
+    expect(policies!.matchConditions).toBeUndefined();
+    // Status writes (the /status subresource) are the webhook's own and are not sent to it.
+    expect(policies!.rules![0]!.resources!.some((r) => r.includes('/'))).toBe(false);
   });
 
   it('pods at CREATE; the custom resources and HPAs at CREATE and UPDATE', () => {
