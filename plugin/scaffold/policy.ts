@@ -52,7 +52,8 @@ export function scaffoldPolicy(
       apiVersion: API_VERSION,
       kind: 'GraphDataPolicy',
       metadata: meta(name, namespace),
-      spec: { mode, limits },
+      // Without --mode it inherits the cluster policy's: Audit under an Enforce cluster policy would loosen it.
+      spec: { ...(flags.mode !== undefined ? { mode } : {}), limits },
     };
   }
   const { diagnostics } = policyFromObject(object);
@@ -65,15 +66,22 @@ export function scaffoldPolicy(
     );
   }
   const scope = cluster ? 'cluster-wide' : `namespace ${namespace}`;
+  const inherited = !cluster && flags.mode === undefined;
   const notes = [
-    `${object.kind} ${name} (${scope}), mode ${mode}: validate reports a broken limit as ` +
-      `${mode === 'Audit' ? 'a warning and the validating webhook admits it with one' : 'an error and the validating webhook denies it, saying what to change'}; ` +
+    ...(cluster
+      ? []
+      : [
+          `Laid over the ClusterGraphDataPolicy in effect: what it leaves out${inherited ? ', mode included,' : ''} is inherited, ` +
+            'and it may only tighten (a policy that would loosen a cluster limit is rejected at creation).',
+        ]),
+    `${object.kind} ${name} (${scope}), mode ${inherited ? "the cluster policy's" : mode}: validate reports a broken limit as ` +
+      `${inherited ? 'a warning or an error, as that mode says,' : mode === 'Audit' ? 'a warning and the validating webhook admits it with one' : 'an error and the validating webhook denies it, saying what to change'}; ` +
       'a workload pod that was not injected is denied either way (spec.ruleModes sets a mode per rule, e.g. not-injected: Audit).',
     'More limits: allowedHostPaths, requireResources, alluxioPathPrefixes. Check manifests against it: kubectl ' +
       'graphdata validate -f FILE --policy POLICY.yaml; test what admission does under it: kubectl graphdata policy ' +
       'test DIR; find what a live cluster already breaks: kubectl graphdata audit -A --policy POLICY.yaml',
-    `Applies in namespaces labelled ${LABEL_INJECT}=enabled. The webhook reads its policy from --policy FILE; ` +
-      'it does not read policy objects from the cluster yet.',
+    `Applies in namespaces labelled ${LABEL_INJECT}=enabled. In a cluster the webhook reads the policy objects and ` +
+      'applies each change without a restart; without one, it reads --policy FILE.',
   ];
   return { objects: [object], notes };
 }

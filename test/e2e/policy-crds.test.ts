@@ -47,6 +47,20 @@ describe('policy CRDs', () => {
     expect(spec.placement).toEqual({ mode: 'nodeSelector', nodeLabels: { alluxio: 'true' }, weight: 50 });
   });
 
+  it('a GraphDataPolicy gets no defaults on the server: what it leaves out is inherited', () => {
+    const minimal = {
+      apiVersion: 'graphdata.io/v1alpha1',
+      kind: 'GraphDataPolicy',
+      metadata: { name: 'minimal', namespace: 'default' },
+      spec: { limits: { maxExecutorCores: 2 } },
+    };
+    const run = kubectl(['create', '--dry-run=server', '-o', 'json', '-f', '-', ...kubeconfigFlag()], {
+      input: JSON.stringify(minimal),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).spec).toEqual({ limits: { maxExecutorCores: 2 } });
+  });
+
   it('rejects what the policy loader rejects', () => {
     const bad = {
       apiVersion: 'graphdata.io/v1alpha1',

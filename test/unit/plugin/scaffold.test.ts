@@ -363,6 +363,10 @@ describe('scaffold policy', () => {
     expect(policy).toMatchObject({ kind: 'GraphDataPolicy', name: 'team-a', namespace: 'team-a' });
     expect(policy!.spec.mode).toBe('Audit');
     expect(policy!.spec.limits).toEqual({ allowedRegistries: ['registry.internal', 'docker.io'], maxExecutorCores: 4 });
+    // No mode unless asked: it inherits the cluster policy's (Audit under an Enforce one would loosen it).
+    expect(run.stdout).not.toMatch(/^\s*mode:/m);
+    expect(run.stdout).toContain('may only tighten');
+    expect((await runCli([...SCAFFOLDS.policy!, '--mode', 'Enforce'])).stdout).toMatch(/^\s*mode: Enforce$/m);
   });
 
   it('writes a ClusterGraphDataPolicy with the built-in injection settings under --cluster', async () => {
