@@ -21,7 +21,15 @@ export interface StatusReport {
   certificate?: { subject: string; notAfter: string; daysLeft: number; fingerprintSha256: string } | { error: string };
   caBundles: { configuration: string; trustsServingCert: boolean }[];
   optedInNamespaces: string[] | { error: string };
-  policies: { name: string; namespace?: string; generation: number }[] | { error: string };
+  policies:
+    | {
+        name: string;
+        namespace?: string;
+        generation: number;
+        /** The Ready condition the webhook writes back (absent until a webhook with a cluster has seen it). */
+        ready?: { status: string; reason?: string; observedGeneration?: number };
+      }[]
+    | { error: string };
   healthy: boolean;
 }
 
@@ -99,18 +107,35 @@ export async function gatherStatus(c: Clients, namespace: string): Promise<Statu
   let policies: StatusReport['policies'];
   try {
     const custom = c.kc.makeApiClient(c.k8s.CustomObjectsApi);
-    const items: { metadata: { name: string; namespace?: string; generation?: number } }[] = [];
+    const items: {
+      metadata: { name: string; namespace?: string; generation?: number };
+      status?: { observedGeneration?: number; conditions?: { type: string; status: string; reason?: string }[] };
+    }[] = [];
     for (const plural of ['clustergraphdatapolicies', 'graphdatapolicies']) {
       const list = (await custom.listClusterCustomObject({ group: GROUP, version: 'v1alpha1', plural })) as {
         items: typeof items;
       };
       items.push(...list.items);
     }
-    policies = items.map((p) => ({
-      name: p.metadata.name,
-      ...(p.metadata.namespace ? { namespace: p.metadata.namespace } : {}),
-      generation: p.metadata.generation ?? 0,
-    }));
+    policies = items.map((p) => {
+      const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
+      return {
+        name: p.metadata.name,
+        ...(p.metadata.namespace ? { namespace: p.metadata.namespace } : {}),
+        generation: p.metadata.generation ?? 0,
+        ...(ready
+          ? {
+              ready: {
+                status: ready.status,
+                ...(ready.reason ? { reason: ready.reason } : {}),
+                ...(p.status?.observedGeneration !== undefined
+                  ? { observedGeneration: p.status.observedGeneration }
+                  : {}),
+              },
+            }
+          : {}),
+      };
+    });
   } catch (error) {
     policies = {
       error: (error as { code?: number }).code === 404 ? 'policy CRDs not installed' : apiErrorMessage(error),

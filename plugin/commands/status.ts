@@ -9,7 +9,7 @@ export class StatusCommand extends GraphdataCommand {
     category: 'Cluster',
     description: 'Show whether the webhook is installed and working',
     details: `
-      Ready replicas (and the replica holding the certificate Lease), the serving certificate's days left, whether the caBundle of every webhook configuration trusts it, the opted-in namespaces and the policies with their generation.
+      Ready replicas (and the replica holding the certificate Lease), the serving certificate's days left, whether the caBundle of every webhook configuration trusts it, the opted-in namespaces and the policies with their generation and the Ready condition the webhook wrote back.
 
       Exit code 0 when installed and healthy, 1 otherwise.
     `,
@@ -93,10 +93,20 @@ function table(r: StatusReport, paint: Paint): string {
     Array.isArray(r.policies)
       ? r.policies.length
         ? r.policies
-            .map((p) => `${p.namespace ? `${p.namespace}/` : ''}${p.name} (generation ${p.generation})`)
+            .map(
+              (p) => `${p.namespace ? `${p.namespace}/` : ''}${p.name} (generation ${p.generation}, ${policyState(p)})`,
+            )
             .join(', ')
-        : 'none in the cluster (the webhook uses its built-in policy)'
+        : 'none in the cluster (the webhook uses its built-in policy, or its --policy FILE)'
       : r.policies.error,
   ]);
   return rows.map(([k, v]) => `${`${k}:`.padEnd(13)}${v}\n`).join('');
+}
+
+/** What the webhook last wrote back: Ready and why, or that no webhook has seen this generation yet. */
+function policyState(p: Extract<StatusReport['policies'], unknown[]>[number]): string {
+  if (!p.ready) return 'no status yet';
+  if (p.ready.observedGeneration !== undefined && p.ready.observedGeneration !== p.generation)
+    return `status is for generation ${p.ready.observedGeneration}`;
+  return `Ready ${p.ready.status}${p.ready.status === 'True' || !p.ready.reason ? '' : `: ${p.ready.reason}`}`;
 }

@@ -160,6 +160,13 @@ describe('policies from the apiserver, without a restart', () => {
     const obj = getJson(['clustergraphdatapolicy', CLUSTER_POLICY]);
     expect(obj.metadata.generation).toBe(2);
     expect(ready(obj)).toMatchObject({ status: 'True', reason: 'InEffect' });
+    // kubectl graphdata status shows it.
+    const status = JSON.parse(run(['graphdata', 'status', '-o', 'json']).stdout);
+    expect(status.policies).toContainEqual({
+      name: CLUSTER_POLICY,
+      generation: 2,
+      ready: { status: 'True', reason: 'InEffect', observedGeneration: 2 },
+    });
     // The Ready printer column reads it.
     const table = run(['get', 'cgdp', CLUSTER_POLICY]);
     expect(table.stdout).toMatch(/NAME\s+READY\s+MODE/);
