@@ -4,11 +4,11 @@
 // injected pods both are in the millions, so the texts are diffed piece by piece
 // instead: both are cut before the same sync lines (`---` between documents, and the
 // items of a top-level list such as a List's `items`), each pair of pieces is diffed on
-// its own, and the changes are joined into one patch. Injection never adds or removes a
-// document or a List item, so the pieces pair up; when they do not, the whole texts
-// are diffed as one.
+// its own, and the changes are joined into one patch. The texts come a document at a
+// time and only the hunks are kept. Injection never adds or removes a List item, so the
+// pieces pair up; when they do not, that document's two texts are diffed as one.
 import { type Change, diffLines, formatPatch, type StructuredPatchHunk } from 'diff';
-import { formatManifests } from './manifests.js';
+import { formatOne, ManifestPieces } from './manifests.js';
 
 const CONTEXT = 3;
 
@@ -21,16 +21,52 @@ export async function unifiedDiff(
   after: unknown[],
   format: 'yaml' | 'json',
 ): Promise<string> {
-  const a = formatManifests(before, format);
-  const b = formatManifests(after, format);
-  if (a === b) return '';
-  return formatPatch({
-    oldFileName: `a/${file}`,
-    newFileName: `b/${file}`,
-    oldHeader: undefined,
-    newHeader: undefined,
-    hunks: hunks(diffPieces(a, b, SYNC[format])),
+  const diff = new FileDiff(format);
+  before.forEach((b, i) => {
+    diff.add(b, after[i]);
   });
+  return diff.patch(file);
+}
+
+/**
+ * The patch of one file fed document by document (before and after), each formatted
+ * once and let go: only the hunks are kept, so a file of any size diffs in bounded memory.
+ */
+export class FileDiff {
+  private readonly before: ManifestPieces;
+  private readonly after: ManifestPieces;
+  private readonly hunks = new Hunks();
+
+  constructor(private readonly format: 'yaml' | 'json') {
+    this.before = new ManifestPieces(format);
+    this.after = new ManifestPieces(format);
+  }
+
+  /** A document before and after injection (the same object when nothing changed). */
+  add(before: unknown, after: unknown): void {
+    const a = formatOne(before, this.format);
+    this.pair(this.before.push(a), this.after.push(before === after ? a : formatOne(after, this.format)));
+  }
+
+  /** The unified diff, or '' when nothing changed. */
+  patch(file: string): string {
+    this.pair(this.before.end(), this.after.end());
+    const hunks = this.hunks.end();
+    if (hunks.length === 0) return '';
+    return formatPatch({
+      oldFileName: `a/${file}`,
+      newFileName: `b/${file}`,
+      oldHeader: undefined,
+      newHeader: undefined,
+      hunks,
+    });
+  }
+
+  private pair(a: string, b: string): void {
+    if (a === b) {
+      if (a) this.hunks.add({ value: a, count: countLines(a), added: false, removed: false });
+    } else for (const c of diffPieces(a, b, SYNC[this.format])) this.hunks.add(c);
+  }
 }
 
 /** Line changes between `a` and `b`, diffed piece by piece when the pieces pair up. */
@@ -93,69 +129,97 @@ function tailLines(values: readonly string[], n: number): string[] {
   return out;
 }
 
+/**
+ * Neighbouring changes of one kind. An unchanged run keeps only what a hunk can show of
+ * it: its first lines (all of them while it is short enough to join two hunks) and its last.
+ */
 interface Run {
   kind: ' ' | '+' | '-';
-  values: string[];
+  /** Every value of a change, or the first values of an unchanged run. */
+  head: string[];
+  headCount: number;
+  /** The last values of an unchanged run, at least CONTEXT lines. */
+  tail: string[];
+  tailCount: number;
   count: number;
 }
 
-/** Hunks with CONTEXT lines around each change, merged where contexts meet (as jsdiff and git do). */
-function hunks(changes: readonly Change[]): StructuredPatchHunk[] {
-  // Neighbouring unchanged pieces form one run, so context is measured across pieces.
-  const runs: Run[] = [];
-  for (const c of changes) {
+/** Hunks with CONTEXT lines around each change, merged where contexts meet (as jsdiff and git do), built as changes arrive. */
+class Hunks {
+  private readonly out: StructuredPatchHunk[] = [];
+  private hunk: StructuredPatchHunk | undefined;
+  private oldLine = 1;
+  private newLine = 1;
+  private run: Run | undefined;
+  private previous: Run | undefined;
+
+  add(c: Change): void {
     const kind = c.added ? '+' : c.removed ? '-' : ' ';
     const count = c.count ?? countLines(c.value);
-    const last = runs[runs.length - 1];
-    if (last && last.kind === kind) {
-      last.values.push(c.value);
-      last.count += count;
-    } else runs.push({ kind, values: [c.value], count });
+    if (this.run?.kind !== kind) {
+      if (this.run) this.close(this.run, false);
+      this.run = { kind, head: [], headCount: 0, tail: [], tailCount: 0, count: 0 };
+    }
+    const run = this.run;
+    run.count += count;
+    if (kind !== ' ' || run.headCount <= 2 * CONTEXT) {
+      run.head.push(c.value);
+      run.headCount += count;
+    }
+    if (kind === ' ') {
+      run.tail.push(c.value);
+      run.tailCount += count;
+      while (run.tail.length > 1 && run.tailCount - countLines(run.tail[0]!) >= CONTEXT)
+        run.tailCount -= countLines(run.tail.shift()!);
+    }
   }
-  const out: StructuredPatchHunk[] = [];
-  let hunk: StructuredPatchHunk | undefined;
-  let oldLine = 1;
-  let newLine = 1;
-  runs.forEach((run, i) => {
+
+  end(): StructuredPatchHunk[] {
+    if (this.run) this.close(this.run, true);
+    this.run = undefined;
+    if (this.hunk) this.out.push(this.hunk);
+    this.hunk = undefined;
+    for (const h of this.out) h.lines = h.lines.flatMap(noNewlineMarker);
+    return this.out;
+  }
+
+  private close(run: Run, last: boolean): void {
     if (run.kind !== ' ') {
-      if (!hunk) {
-        const before = runs[i - 1];
-        const lead = before ? tailLines(before.values, CONTEXT) : [];
-        hunk = {
-          oldStart: oldLine - lead.length,
-          newStart: newLine - lead.length,
+      if (!this.hunk) {
+        const lead = this.previous ? tailLines(this.previous.tail, CONTEXT) : [];
+        this.hunk = {
+          oldStart: this.oldLine - lead.length,
+          newStart: this.newLine - lead.length,
           oldLines: lead.length,
           newLines: lead.length,
           lines: lead.map((l) => ` ${l}`),
         };
       }
-      for (const l of headLines(run.values, run.count)) hunk.lines.push(`${run.kind}${l}`);
+      for (const l of headLines(run.head, run.count)) this.hunk.lines.push(`${run.kind}${l}`);
       if (run.kind === '-') {
-        hunk.oldLines += run.count;
-        oldLine += run.count;
+        this.hunk.oldLines += run.count;
+        this.oldLine += run.count;
       } else {
-        hunk.newLines += run.count;
-        newLine += run.count;
+        this.hunk.newLines += run.count;
+        this.newLine += run.count;
       }
-      return;
-    }
-    if (hunk) {
-      const joins = run.count <= 2 * CONTEXT && i < runs.length - 1;
-      const tail = headLines(run.values, joins ? run.count : CONTEXT);
-      for (const l of tail) hunk.lines.push(` ${l}`);
-      hunk.oldLines += tail.length;
-      hunk.newLines += tail.length;
-      if (!joins) {
-        out.push(hunk);
-        hunk = undefined;
+    } else {
+      if (this.hunk) {
+        const joins = run.count <= 2 * CONTEXT && !last;
+        const tail = headLines(run.head, joins ? run.count : CONTEXT);
+        for (const l of tail) this.hunk.lines.push(` ${l}`);
+        this.hunk.oldLines += tail.length;
+        this.hunk.newLines += tail.length;
+        if (!joins) {
+          this.out.push(this.hunk);
+          this.hunk = undefined;
+        }
       }
+      this.oldLine += run.count;
+      this.newLine += run.count;
     }
-    oldLine += run.count;
-    newLine += run.count;
-  });
-  if (hunk) out.push(hunk);
-  for (const h of out) h.lines = h.lines.flatMap(noNewlineMarker);
-  return out;
+    this.previous = run;
+  }
 }
 
 /** Drops each line's newline; a line without one gets git's "\\ No newline at end of file" after it. */

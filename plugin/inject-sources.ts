@@ -2,7 +2,7 @@
 import { prefixPath, splitPath, type Diagnostic } from '../policies/diagnostics.js';
 import { inject, type InjectionResult } from '../policies/engine.js';
 import type { Policy } from '../policies/model.js';
-import { parseYamlSource, type SourceDocument } from '../policies/yaml-source.js';
+import { type SourceDocument, yamlDocuments } from '../policies/yaml-source.js';
 import type { InputFile } from './input.js';
 import { isList, POD_TEMPLATE_KINDS } from '../policies/k8s.js';
 import { namespaceOf, podSites, replaceSites, type PodSite, type SiteEdit } from '../policies/pod-sites.js';
@@ -22,6 +22,15 @@ export interface InjectedFile {
   after: unknown[];
 }
 
+/** One document of a file through the engine: findings, and (unless unreadable or empty) before and after. */
+export interface InjectedDocument {
+  diagnostics: Diagnostic[];
+  sites: InjectedSite[];
+  /** Absent for a document that could not be read, or holds nothing. */
+  value?: { before: unknown; after: unknown; changed: boolean };
+}
+
+/** Every file, every document, collected: for small inputs (explain, tests). */
 export function injectSources(
   inputs: InputFile[],
   policy: Policy,
@@ -32,29 +41,51 @@ export function injectSources(
   const files: InjectedFile[] = [];
   const sites: InjectedSite[] = [];
   for (const input of inputs) {
-    const parsed = parseYamlSource(input.text, input.file);
-    diagnostics.push(...parsed.diagnostics);
-    const before = parsed.documents.map((d) => d.value).filter((v) => v !== null);
-    const after = parsed.documents
-      .filter((d) => d.value !== null)
-      .map((doc) => {
-        const edits: SiteEdit[] = [];
-        for (const unserved of unservedPods(doc.value)) diagnostics.push(locateIn(unserved, input.file, doc));
-        for (const site of podSites(doc.value)) {
-          const result = inject(site.pod, policy, {
-            namespace: namespaceOf(doc.value, site, namespace),
-            ...(namespaceLabels ? { namespaceLabels } : {}),
-          });
-          const located = result.diagnostics.map((d) => locate(d, input.file, doc, site));
-          sites.push({ file: input.file, site, result, located });
-          diagnostics.push(...located);
-          if (result.changed) edits.push({ path: site.path, value: result.pod });
-        }
-        return edits.length ? replaceSites(doc.value, edits) : doc.value;
-      });
-    files.push({ file: input.file, before, after });
+    const file: InjectedFile = { file: input.file, before: [], after: [] };
+    for (const doc of injectDocuments(input, policy, namespace, namespaceLabels)) {
+      diagnostics.push(...doc.diagnostics);
+      sites.push(...doc.sites);
+      if (!doc.value) continue;
+      file.before.push(doc.value.before);
+      file.after.push(doc.value.after);
+    }
+    files.push(file);
   }
   return { files, sites, diagnostics };
+}
+
+/**
+ * The documents of one file through the engine, one at a time, each parsed when asked
+ * for: `inject` formats each and lets it go, so memory does not grow with the input.
+ */
+export function* injectDocuments(
+  input: InputFile,
+  policy: Policy,
+  namespace: string,
+  namespaceLabels?: Readonly<Record<string, string>>,
+): Generator<InjectedDocument> {
+  for (const part of yamlDocuments(input.text, input.file)) {
+    if (part.diagnostics.length) yield { diagnostics: part.diagnostics, sites: [] };
+    for (const doc of part.documents) {
+      if (doc.value === null) continue;
+      const diagnostics: Diagnostic[] = [];
+      const sites: InjectedSite[] = [];
+      const edits: SiteEdit[] = [];
+      for (const unserved of unservedPods(doc.value)) diagnostics.push(locateIn(unserved, input.file, doc));
+      for (const site of podSites(doc.value)) {
+        const result = inject(site.pod, policy, {
+          namespace: namespaceOf(doc.value, site, namespace),
+          ...(namespaceLabels ? { namespaceLabels } : {}),
+        });
+        const located = result.diagnostics.map((d) => locate(d, input.file, doc, site));
+        sites.push({ file: input.file, site, result, located });
+        diagnostics.push(...located);
+        if (result.changed) edits.push({ path: site.path, value: result.pod });
+      }
+      const after = edits.length ? replaceSites(doc.value, edits) : doc.value;
+      yield { diagnostics, sites, value: { before: doc.value, after, changed: edits.length > 0 } };
+    }
+  }
 }
 
 /** Engine paths are relative to the pod; point them into the file. */

@@ -41,19 +41,38 @@ const yaml = (): YamlModule => {
 export function parseYamlSource(text: string, file = '<stdin>'): ParsedSource {
   const diagnostics: Diagnostic[] = [];
   const documents: SourceDocument[] = [];
-  const slices = splitDocuments(text);
-  if (!slices) return parseExact(text, file, { offset: 0, line: 1, index: 0 }, documents, diagnostics);
-  for (const slice of slices) {
-    const index = documents.length;
-    const source = text.slice(slice.start, slice.end);
-    const value = UNUSUAL.test(source) ? FAIL : loadOne(source);
-    if (value === FAIL) {
-      parseExact(source, file, { offset: slice.start, line: slice.line, index }, documents, diagnostics);
-      continue;
-    }
-    documents.push({ value, index, position: lazyPosition(source, slice.line) });
+  for (const part of yamlDocuments(text, file)) {
+    documents.push(...part.documents);
+    diagnostics.push(...part.diagnostics);
   }
   return { file, documents, diagnostics };
+}
+
+/**
+ * The documents of `text` one at a time (a few at once only where `yaml` reads the
+ * stream whole), each parsed when asked for: a caller that formats and drops each
+ * document holds one at a time, whatever the size of the input.
+ */
+export function* yamlDocuments(
+  text: string,
+  file = '<stdin>',
+): Generator<{ documents: SourceDocument[]; diagnostics: Diagnostic[] }> {
+  const slices = splitDocuments(text);
+  if (!slices) {
+    yield parseExact(text, file, { offset: 0, line: 1, index: 0 }, [], []);
+    return;
+  }
+  let index = 0;
+  for (const slice of slices) {
+    const source = text.slice(slice.start, slice.end);
+    const value = UNUSUAL.test(source) ? FAIL : loadOne(source);
+    const part =
+      value === FAIL
+        ? parseExact(source, file, { offset: slice.start, line: slice.line, index }, [], [])
+        : { documents: [{ value, index, position: lazyPosition(source, slice.line) }], diagnostics: [] };
+    index += part.documents.length;
+    yield part;
+  }
 }
 
 interface Slice {
@@ -98,27 +117,32 @@ const countLines = (text: string, from: number, to: number): number => {
 
 const hasContent = (text: string): boolean => /^[ \t]*[^\s#]/m.test(text);
 
-/** Syntax js-yaml and `yaml` might read differently: anchors, aliases, tags. */
-const UNUSUAL = /(?:^|[\s[{,])[&*!][^\s,[\]{}]/;
+/**
+ * Syntax js-yaml and `yaml` might read differently: anchors, aliases, tags. (Written
+ * with a lookbehind so the search starts at the rare `&*!` and not at every character.)
+ */
+const UNUSUAL = /(?<![^\s[{,])[&*!][^\s,[\]{}]/;
 
 const FAIL = Symbol('not read by the fast path');
 
 // The YAML 1.2 core schema exactly as `yaml` resolves plain scalars, so both parsers
 // give the same values (js-yaml's own core schema also takes `1_000`, `0b1`, `+.5e3`…).
-// One type per tag: js-yaml keeps only the last type registered for a tag.
-const scalar = (tag: string, test: RegExp, construct: (s: string) => unknown) =>
+// One type per tag: js-yaml keeps only the last type registered for a tag. Each type
+// names the first characters it can start with: most scalars are words, and one look at
+// their first character spares four regular expressions.
+const scalar = (tag: string, first: string, test: RegExp, construct: (s: string) => unknown) =>
   new Type(`tag:yaml.org,2002:${tag}`, {
     kind: 'scalar',
-    resolve: (s: string | null) => test.test(s ?? ''),
+    resolve: (s: string | null) => (!s || first.includes(s[0]!)) && test.test(s ?? ''),
     construct: (s: string | null) => construct(s ?? ''),
   });
 
 const INF_NAN = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 const CORE = FAILSAFE_SCHEMA.extend({
   implicit: [
-    scalar('null', /^(?:~|[Nn]ull|NULL)?$/, () => null),
-    scalar('bool', /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, (s) => s[0] === 't' || s[0] === 'T'),
-    scalar('int', /^(?:0o[0-7]+|[-+]?[0-9]+|0x[0-9a-fA-F]+)$/, (s) =>
+    scalar('null', '~nN', /^(?:~|[Nn]ull|NULL)?$/, () => null),
+    scalar('bool', 'tTfF', /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, (s) => s[0] === 't' || s[0] === 'T'),
+    scalar('int', '0123456789+-', /^(?:0o[0-7]+|[-+]?[0-9]+|0x[0-9a-fA-F]+)$/, (s) =>
       s[1] === 'o'
         ? Number.parseInt(s.slice(2), 8)
         : s[1] === 'x'
@@ -127,6 +151,7 @@ const CORE = FAILSAFE_SCHEMA.extend({
     ),
     scalar(
       'float',
+      '0123456789+-.',
       new RegExp(
         `${INF_NAN.source}|^[-+]?(?:\\.[0-9]+|[0-9]+(?:\\.[0-9]*)?)[eE][-+]?[0-9]+$|^[-+]?(?:\\.[0-9]+|[0-9]+\\.[0-9]*)$`,
       ),

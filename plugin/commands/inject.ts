@@ -1,4 +1,5 @@
 import { Command, Option } from 'clipanion';
+import type { Diagnostic } from '../../policies/diagnostics.js';
 import { GraphdataCommand, UserError, outputOption } from '../base.js';
 import { namespaceLabelsOption, parseNamespaceLabels } from '../namespace-labels.js';
 
@@ -39,55 +40,81 @@ export class InjectCommand extends GraphdataCommand {
   });
 
   async run(): Promise<number> {
-    const [{ readInputs }, { loadPolicyForCli }, { injectSources }] = await Promise.all([
+    const [{ readInputs }, { loadPolicyForCli }, { injectDocuments }, manifests, diffing] = await Promise.all([
       import('../input.js'),
       import('../policy-option.js'),
       import('../inject-sources.js'),
+      import('../manifests.js'),
+      this.diff ? import('../diff.js') : undefined,
     ]);
     const inputs = await readInputs(this.files, this.context.stdin);
     const policy = await loadPolicyForCli(this.policy);
     const labels = parseNamespaceLabels(this.namespaceLabels);
-    const result = injectSources(inputs, policy, this.namespace ?? 'default', labels);
-    if (result.diagnostics.length) await this.printDiagnostics(result.diagnostics);
-    if (result.diagnostics.some((d) => d.severity === 'error'))
+    const format = this.output;
+    // Each document is parsed, injected and formatted, then let go: what is kept is text
+    // (the output, or with --diff only the hunks), never the objects of the whole input.
+    // It is printed once every document has been read, so a YAML error in the last
+    // document still means that nothing is printed but the errors.
+    const diagnostics: Diagnostic[] = [];
+    const output = new Chunks();
+    const all = new manifests.ManifestPieces(format);
+    const diffs: { file: string; diff: import('../diff.js').FileDiff | undefined; statuses: Map<string, number> }[] =
+      [];
+    for (const input of inputs) {
+      const diff = diffing && new diffing.FileDiff(format);
+      const statuses = new Map<string, number>();
+      for (const doc of injectDocuments(input, policy, this.namespace ?? 'default', labels)) {
+        diagnostics.push(...doc.diagnostics);
+        for (const s of doc.sites) statuses.set(s.result.status, (statuses.get(s.result.status) ?? 0) + 1);
+        if (!doc.value) continue;
+        if (diff) diff.add(doc.value.before, doc.value.after);
+        else output.add(all.push(manifests.formatOne(doc.value.after, format)));
+      }
+      diffs.push({ file: input.file, diff, statuses });
+    }
+    if (diagnostics.length) await this.printDiagnostics(diagnostics);
+    if (diagnostics.some((d) => d.severity === 'error'))
       throw new UserError('some input could not be read', 'fix the errors above; nothing was injected');
 
-    if (this.diff) {
-      const { unifiedDiff } = await import('../diff.js');
-      for (const file of result.files) {
-        const patch = await unifiedDiff(file.file, file.before, file.after, this.output);
+    if (diffing) {
+      for (const { file, diff, statuses } of diffs) {
+        const patch = diff?.patch(file);
         if (patch) this.context.stdout.write(patch);
-        else this.context.stderr.write(`${nothingChanged(file.file, result.sites)}\n`);
+        else this.context.stderr.write(`${nothingChanged(file, statuses)}\n`);
       }
       return 0;
     }
-    const { manifestJson, manifestYaml } = await import('../manifests.js');
-    const objects = result.files.flatMap((f) => f.after);
-    if (this.output === 'json') {
-      this.context.stdout.write(manifestJson(objects));
-      return 0;
-    }
-    // Document by document, in writes of about a megabyte: a 10,000-pod input never
-    // becomes one giant string.
-    let chunk = '';
-    objects.forEach((o, i) => {
-      chunk += `${i ? '---\n' : ''}${manifestYaml(o)}`;
-      if (chunk.length > 1 << 20) {
-        this.context.stdout.write(chunk);
-        chunk = '';
-      }
-    });
-    if (chunk) this.context.stdout.write(chunk);
+    output.add(all.end());
+    for (const chunk of output.all) this.context.stdout.write(chunk);
     return 0;
   }
 }
 
+/**
+ * Text gathered in writes of about a megabyte, each kept as bytes: a 10,000-pod output
+ * never becomes one giant string, nor a heap of small ones for the collector to move.
+ */
+class Chunks {
+  private readonly chunks: Buffer[] = [];
+  private current = '';
+
+  add(text: string): void {
+    this.current += text;
+    if (this.current.length > 1 << 20) {
+      this.chunks.push(Buffer.from(this.current));
+      this.current = '';
+    }
+  }
+
+  get all(): Buffer[] {
+    return this.current ? [...this.chunks, Buffer.from(this.current)] : this.chunks;
+  }
+}
+
 /** Why `--diff` printed nothing for a file, so an empty diff is never a silent one. */
-function nothingChanged(file: string, sites: readonly { file: string; result: { status: string } }[]): string {
-  const here = sites.filter((s) => s.file === file);
-  if (here.length === 0) return `no pods or pod templates in ${file}; nothing to inject`;
-  const counts = new Map<string, number>();
-  for (const s of here) counts.set(s.result.status, (counts.get(s.result.status) ?? 0) + 1);
-  const why = [...counts].map(([status, n]) => `${n} ${status}`).join(', ');
-  return `${file}: nothing would change (${here.length} pod${here.length === 1 ? '' : 's'} or templates: ${why})`;
+function nothingChanged(file: string, statuses: ReadonlyMap<string, number>): string {
+  if (statuses.size === 0) return `no pods or pod templates in ${file}; nothing to inject`;
+  const n = [...statuses.values()].reduce((a, b) => a + b, 0);
+  const why = [...statuses].map(([status, count]) => `${count} ${status}`).join(', ');
+  return `${file}: nothing would change (${n} pod${n === 1 ? '' : 's'} or templates: ${why})`;
 }

@@ -70,7 +70,7 @@ describe('kubectl graphdata inject', () => {
   it('--diff shows only the added lines', async () => {
     const run = await cli(['inject', '-f', fixture('executor-pod.yaml'), '--diff']);
     expect(run.stdout).toMatch(/^--- a\//m);
-    expect(run.stdout).toContain('+    alluxio: "true"');
+    expect(run.stdout).toContain("+    alluxio: 'true'");
     expect(run.stdout.split('\n').filter((l) => l.startsWith('-') && !l.startsWith('---'))).toEqual([]);
   });
 
