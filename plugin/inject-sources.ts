@@ -63,6 +63,8 @@ export function* injectDocuments(
   policy: Policy,
   namespace: string,
   namespaceLabels?: Readonly<Record<string, string>>,
+  /** Inject the parsed objects themselves (no copy): `before` is then `after`, for a caller that needs only the result. */
+  opts: { inPlace?: boolean } = {},
 ): Generator<InjectedDocument> {
   for (const part of yamlDocuments(input.text, input.file)) {
     if (part.diagnostics.length) yield { diagnostics: part.diagnostics, sites: [] };
@@ -76,6 +78,7 @@ export function* injectDocuments(
         const result = inject(site.pod, policy, {
           namespace: namespaceOf(doc.value, site, namespace),
           ...(namespaceLabels ? { namespaceLabels } : {}),
+          ...(opts.inPlace ? { inPlace: true } : {}),
         });
         const located = result.diagnostics.map((d) => locate(d, input.file, doc, site));
         sites.push({ file: input.file, site, result, located });

@@ -63,7 +63,7 @@ export class InjectCommand extends GraphdataCommand {
     for (const input of inputs) {
       const diff = diffing && new diffing.FileDiff(format);
       const statuses = new Map<string, number>();
-      for (const doc of injectDocuments(input, policy, this.namespace ?? 'default', labels)) {
+      for (const doc of injectDocuments(input, policy, this.namespace ?? 'default', labels, { inPlace: !diff })) {
         diagnostics.push(...doc.diagnostics);
         for (const s of doc.sites) statuses.set(s.result.status, (statuses.get(s.result.status) ?? 0) + 1);
         if (!doc.value) continue;

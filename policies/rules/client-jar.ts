@@ -34,6 +34,7 @@ export const clientJarRule: Rule = {
     if (!worker) return [];
     const out: Diagnostic[] = [];
     walkStrings(obj, (text, path) => {
+      if (!text.includes('alluxio')) return; // every pattern names it; most strings do not
       for (const re of JAR_PATTERNS) {
         for (const m of text.matchAll(re)) {
           if (m[1] === worker.version) continue;

@@ -14,6 +14,7 @@ import { cnReplicasRule, executorCoresRule, executorMemoryRule, resourcesRequire
 import { prefixPath } from '../diagnostics.js';
 import { nameRule } from './names.js';
 import { placeholderRule } from './placeholders.js';
+import { withViewCache } from './pod-view.js';
 import { placementRule } from './placement.js';
 import { policyDocumentRule } from './policy-document.js';
 import { requestAboveLimitRule } from './resources.js';
@@ -88,16 +89,17 @@ export function checkObjectByRule(value: unknown, ctx: RuleContext, rules: reado
   const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
   const objectCtx: RuleContext = { ...ctx, spec: resolveSpec(ctx.policy, profileOf(obj)) };
   const seen = new Set<string>();
-  return rules
-    .filter((r) => r.appliesTo(kind, apiVersion))
-    .flatMap((r) => r.check(obj, objectCtx).map((diagnostic) => ({ rule: r.code, diagnostic })))
-    .filter(({ diagnostic: d }) => {
-      // A SparkApplication's driver and executor share spec.volumes: say it once.
-      const key = `${d.code}\u0000${d.path ?? ''}\u0000${d.message}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
+  return withViewCache(() =>
+    rules
+      .filter((r) => r.appliesTo(kind, apiVersion))
+      .flatMap((r) => r.check(obj, objectCtx).map((diagnostic) => ({ rule: r.code, diagnostic }))),
+  ).filter(({ diagnostic: d }) => {
+    // A SparkApplication's driver and executor share spec.volumes: say it once.
+    const key = `${d.code}\u0000${d.path ?? ''}\u0000${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** All findings for one document; paths are relative to it. Lists are checked item by item. */

@@ -54,7 +54,29 @@ export function sparkApplicationSpec(obj: KubeObject): { spec: Record<string, an
   return isObject(spec) ? { spec, base: nested ? ['spec', 'template'] : ['spec'] } : undefined;
 }
 
+// Five rules read the pod views of each object: inside withViewCache they are built once.
+let viewCache: WeakMap<object, PodView[]> | undefined;
+
+/** Runs `check` with the pod views of each object built once. The objects must not change meanwhile. */
+export function withViewCache<T>(check: () => T): T {
+  const outer = viewCache;
+  viewCache = new WeakMap();
+  try {
+    return check();
+  } finally {
+    viewCache = outer;
+  }
+}
+
 export function podViews(obj: KubeObject): PodView[] {
+  const cached = viewCache?.get(obj);
+  if (cached) return cached;
+  const views = buildPodViews(obj);
+  viewCache?.set(obj, views);
+  return views;
+}
+
+function buildPodViews(obj: KubeObject): PodView[] {
   const kind = obj.kind ?? '';
   if (groupOf(obj.apiVersion ?? '') === SPARK_GROUP) {
     const app = sparkApplicationSpec(obj);

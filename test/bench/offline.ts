@@ -1,9 +1,12 @@
 // Offline commands on large inputs beside their floor: `inject`, `inject --diff` and
 // `validate` over streams of realistic Spark executor pods (about 8 KB each), next to
-// js-yaml parsing the same file in a process of its own. Every run is a fresh process,
-// timed wall-clock with its peak resident memory (VmHWM, read from /proc while it runs).
+// js-yaml parsing the same file in a process of its own. Every run is a fresh process:
+// wall-clock time, and from the process itself (process.resourceUsage() at exit, through
+// a preloaded script) its CPU time and peak resident memory. The floor runs before each
+// command and again at the end, and each command is compared with the median of them, so
+// a busy moment of the machine does not land on one side only.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,12 +15,15 @@ import { executorPodsYaml } from '../fixtures/spark-executors.js';
 
 export interface OfflineRun {
   seconds: number;
+  /** User + system CPU time of the process. */
+  cpuSeconds: number;
   peakRssMiB: number;
 }
 
 export interface OfflineSize {
   pods: number;
   megabytes: number;
+  /** Median of the floor runs made beside the commands. */
   floor: OfflineRun;
   inject: OfflineRun;
   diff: OfflineRun;
@@ -30,51 +36,76 @@ export interface OfflineFigures {
 
 const PLUGIN = join(REPO_ROOT, 'bin', 'kubectl-graphdata');
 const FLOOR = `const y = require('js-yaml'); y.loadAll(require('node:fs').readFileSync(process.argv[1], 'utf8'));`;
+// Preloaded into every measured process: its own CPU time and peak RSS (kernel ru_maxrss), on fd 3.
+const REPORT = `process.on('exit', () => {
+  const u = process.resourceUsage();
+  require('node:fs').writeSync(3, JSON.stringify({ cpu: (u.userCPUTime + u.systemCPUTime) / 1e6, maxRssKiB: u.maxRSS }));
+});`;
 
-/** Runs `node args…` to completion; wall time and peak RSS. Output is discarded. */
-function measure(args: string[], ok: (code: number | null) => boolean): Promise<OfflineRun> {
+/** Runs `node args…` to completion (output discarded); wall time, CPU time and peak RSS. */
+function measure(report: string, args: string[], ok: (code: number | null) => boolean): Promise<OfflineRun> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--require', report, ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
-    child.stderr.on('data', (c) => {
+    let usage = '';
+    child.stderr?.on('data', (c) => {
       if (stderr.length < 4096) stderr += c;
     });
-    let peakKiB = 0;
-    const poll = setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) peakKiB = Math.max(peakKiB, Number(m[1]));
-      } catch {
-        // gone already, or no /proc: the figure stays what it was
-      }
-    }, 25);
+    child.stdio[3]?.on('data', (c) => {
+      usage += c;
+    });
     child.on('error', reject);
-    child.on('exit', (code) => {
-      clearInterval(poll);
+    child.on('close', (code) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (!ok(code)) reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr}`));
-      else resolve({ seconds, peakRssMiB: peakKiB / 1024 });
+      if (!ok(code)) return reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr}`));
+      try {
+        const u = JSON.parse(usage) as { cpu: number; maxRssKiB: number };
+        resolve({ seconds, cpuSeconds: u.cpu, peakRssMiB: u.maxRssKiB / 1024 });
+      } catch {
+        reject(new Error(`node ${args.join(' ')} did not report its resource usage: ${stderr}`));
+      }
     });
   });
+}
+
+/** Each figure's median over the runs. */
+function median(runs: readonly OfflineRun[]): OfflineRun {
+  const mid = (key: keyof OfflineRun): number => {
+    const xs = runs.map((r) => r[key]).sort((a, b) => a - b);
+    const h = xs.length >> 1;
+    return xs.length % 2 ? xs[h]! : (xs[h - 1]! + xs[h]!) / 2;
+  };
+  return { seconds: mid('seconds'), cpuSeconds: mid('cpuSeconds'), peakRssMiB: mid('peakRssMiB') };
 }
 
 export async function benchOffline(sizes: readonly number[], say: (line: string) => void): Promise<OfflineFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'gd-bench-offline-'));
   try {
+    const report = join(dir, 'report-usage.cjs');
+    writeFileSync(report, REPORT);
     const out: OfflineSize[] = [];
     for (const pods of sizes) {
       const file = join(dir, `executors-${pods}.yaml`);
       writeFileSync(file, executorPodsYaml(pods));
       const megabytes = statSync(file).size / 1e6;
       say(`  ${pods} pods (${megabytes.toFixed(0)} MB): js-yaml floor, inject, inject --diff, validate…`);
-      // Floor first and beside each command, so all see the same machine.
-      const floor = await measure(['-e', FLOOR, file], (c) => c === 0);
-      const inject = await measure([PLUGIN, 'inject', '-f', file], (c) => c === 0);
-      const diff = await measure([PLUGIN, 'inject', '--diff', '-f', file], (c) => c === 0);
+      const floors: OfflineRun[] = [];
+      const floor = async () => {
+        floors.push(await measure(report, ['-e', FLOOR, file], (c) => c === 0));
+      };
+      await floor();
+      const inject = await measure(report, [PLUGIN, 'inject', '-f', file], (c) => c === 0);
+      await floor();
+      const diff = await measure(report, [PLUGIN, 'inject', '--diff', '-f', file], (c) => c === 0);
+      await floor();
       // validate exits 1 when it finds errors; these pods have none, so anything else is a failure.
-      const validate = await measure([PLUGIN, 'validate', '-f', file], (c) => c === 0);
-      out.push({ pods, megabytes, floor, inject, diff, validate });
+      const validate = await measure(report, [PLUGIN, 'validate', '-f', file], (c) => c === 0);
+      await floor();
+      out.push({ pods, megabytes, floor: median(floors), inject, diff, validate });
       rmSync(file);
     }
     return { sizes: out };
