@@ -7,7 +7,7 @@
 // its own, and the changes are joined into one patch. The texts come a document at a
 // time and only the hunks are kept. Injection never adds or removes a List item, so the
 // pieces pair up; when they do not, that document's two texts are diffed as one.
-import { type Change, diffLines, formatPatch, type StructuredPatchHunk } from 'diff';
+import { type Change, diffLines, formatPatch, OMIT_HEADERS, type StructuredPatchHunk } from 'diff';
 import { formatOne, ManifestPieces } from './manifests.js';
 
 const CONTEXT = 3;
@@ -53,13 +53,15 @@ export class FileDiff {
     this.pair(this.before.end(), this.after.end());
     const hunks = this.hunks.end();
     if (hunks.length === 0) return '';
-    return formatPatch({
+    // The file header as formatPatch writes it for the whole patch, then the hunks it wrote one by one.
+    const header = formatPatch({
       oldFileName: `a/${file}`,
       newFileName: `b/${file}`,
       oldHeader: undefined,
       newHeader: undefined,
-      hunks,
+      hunks: [],
     });
+    return header + hunks.map((h) => h.toString()).join('');
   }
 
   private pair(a: string, b: string): void {
@@ -146,7 +148,8 @@ interface Run {
 
 /** Hunks with CONTEXT lines around each change, merged where contexts meet (as jsdiff and git do), built as changes arrive. */
 class Hunks {
-  private readonly out: StructuredPatchHunk[] = [];
+  /** Each finished hunk as formatPatch writes it, kept as bytes: lines as strings cost several times more. */
+  private readonly out: Buffer[] = [];
   private hunk: StructuredPatchHunk | undefined;
   private oldLine = 1;
   private newLine = 1;
@@ -174,13 +177,18 @@ class Hunks {
     }
   }
 
-  end(): StructuredPatchHunk[] {
+  end(): Buffer[] {
     if (this.run) this.close(this.run, true);
     this.run = undefined;
-    if (this.hunk) this.out.push(this.hunk);
+    if (this.hunk) this.finish(this.hunk);
     this.hunk = undefined;
-    for (const h of this.out) h.lines = h.lines.flatMap(noNewlineMarker);
     return this.out;
+  }
+
+  private finish(hunk: StructuredPatchHunk): void {
+    hunk.lines = hunk.lines.flatMap(noNewlineMarker);
+    const patch = { oldFileName: '', newFileName: '', oldHeader: undefined, newHeader: undefined, hunks: [hunk] };
+    this.out.push(Buffer.from(formatPatch(patch, OMIT_HEADERS)));
   }
 
   private close(run: Run, last: boolean): void {
@@ -211,7 +219,7 @@ class Hunks {
         this.hunk.oldLines += tail.length;
         this.hunk.newLines += tail.length;
         if (!joins) {
-          this.out.push(this.hunk);
+          this.finish(this.hunk);
           this.hunk = undefined;
         }
       }
