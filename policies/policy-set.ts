@@ -60,6 +60,8 @@ export interface PolicySnapshot {
   policyFor(namespace: string | undefined): Policy;
   /** The GraphDataPolicy in effect in a namespace, if any. */
   namespacePolicy(namespace: string): NamespacePolicy | undefined;
+  /** The GraphDataPolicy chosen in each namespace, applied or not (one that loosens the cluster policy is not). */
+  readonly chosenNamespacePolicies: readonly NamespacePolicy[];
 }
 
 /** A snapshot of one policy for every namespace (a policy file, tests). */
@@ -70,6 +72,7 @@ export function staticSnapshot(policy: Policy, source: string, generation = 1): 
     source,
     policyFor: () => policy,
     namespacePolicy: () => undefined,
+    chosenNamespacePolicies: [],
   });
 }
 
@@ -208,10 +211,12 @@ export function compilePolicies(input: CompileInput): CompileResult {
   }
   const effective = new Map<string, Policy>();
   const inEffectByNs = new Map<string, NamespacePolicy>();
+  const chosenList: NamespacePolicy[] = [];
   for (const [ns, objects] of byNamespace) {
     const candidates = objects.sort(byAge).map((o) => ({ o, entry: compile(o, 'GraphDataPolicy') }));
     const chosen = candidates.find((c) => c.entry.lastGood);
     const nsPolicy = chosen?.entry.lastGood as NamespacePolicy | undefined;
+    if (nsPolicy) chosenList.push(nsPolicy);
     const loosens = nsPolicy ? checkLayering(cluster, nsPolicy) : [];
     if (nsPolicy && !loosens.length) {
       effective.set(ns, effectivePolicy(cluster, nsPolicy));
@@ -247,6 +252,7 @@ export function compilePolicies(input: CompileInput): CompileResult {
     ...(winner ? { clusterPolicyName: cluster.name } : {}),
     policyFor: (namespace: string | undefined) => (namespace !== undefined && effective.get(namespace)) || cluster,
     namespacePolicy: (namespace: string) => inEffectByNs.get(namespace),
+    chosenNamespacePolicies: Object.freeze(chosenList),
   });
   return { snapshot, statuses, state: { compiled } };
 }

@@ -2,15 +2,18 @@
 // the pure core's (policies/enforcement.ts); this file maps it to the wire and to metrics.
 import type { NamespaceIndex } from '../common/namespace-index.js';
 import type { FastifyInstance } from 'fastify';
-import { formatDiagnostic, warningText } from '../policies/diagnostics.js';
+import { formatDiagnostic, WARNING_MAX_CHARS, warningText } from '../policies/diagnostics.js';
 import type { InjectOptions } from '../policies/engine.js';
 import { denialMessage, enforce, type Verdict } from '../policies/enforcement.js';
 import { GROUP, POLICY_KINDS, type Policy } from '../policies/model.js';
+import { checkLayering } from '../policies/layering.js';
+import { policyFromObject } from '../policies/policy-loader.js';
 import type { PolicySnapshot } from '../policies/policy-set.js';
 import {
   type AdmissionRequest,
   type AdmissionResponse,
   injectOptionsFor,
+  MAX_WARNINGS,
   MalformedReview,
   parseReview,
   sendReview,
@@ -113,6 +116,29 @@ function notInEffectWarning(r: AdmissionRequest, snapshot: PolicySnapshot): stri
   return undefined;
 }
 
+/**
+ * A cluster policy about to be in effect that some namespace's GraphDataPolicy would loosen:
+ * that namespace policy stops applying until it is fixed. Say which, before it happens.
+ */
+function orphanedWarnings(r: AdmissionRequest, snapshot: PolicySnapshot): string[] {
+  if (r.kind?.kind !== 'ClusterGraphDataPolicy' || !r.name) return [];
+  if (snapshot.clusterPolicyName !== undefined && snapshot.clusterPolicyName !== r.name) return [];
+  const next = policyFromObject(r.object).policy;
+  if (!next) return [];
+  const out: string[] = [];
+  for (const ns of snapshot.chosenNamespacePolicies) {
+    const found = checkLayering(next, ns);
+    if (!found.length) continue;
+    const text = `graphdata: GraphDataPolicy ${ns.namespace}/${ns.name} would loosen this policy (${found[0]!.message.replace(/ \(ClusterGraphDataPolicy [^)]*\)$/, '')}${found.length > 1 ? ` and ${found.length - 1} more` : ''}) and stops applying until it is fixed`;
+    out.push(text.length <= WARNING_MAX_CHARS ? text : `${text.slice(0, WARNING_MAX_CHARS - 1)}…`);
+  }
+  if (out.length <= MAX_WARNINGS) return out;
+  return [
+    ...out.slice(0, MAX_WARNINGS - 1),
+    `graphdata: ${out.length - MAX_WARNINGS + 1} more GraphDataPolicies would stop applying`,
+  ];
+}
+
 export interface ValidateRouteOptions {
   policies: PolicyStore;
   metrics: Metrics;
@@ -133,7 +159,8 @@ export function registerValidateRoute(app: FastifyInstance, opts: ValidateRouteO
     const result = validate(admission, policy, injectOptionsFor(admission.namespace, opts.namespaces));
     if (policyObject && result.response.allowed) {
       const notice = notInEffectWarning(admission, snapshot);
-      if (notice) result.response.warnings = [...(result.response.warnings ?? []), notice];
+      const extra = [...(notice ? [notice] : []), ...orphanedWarnings(admission, snapshot)];
+      if (extra.length) result.response.warnings = [...(result.response.warnings ?? []), ...extra];
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.duration.observe({ webhook: 'validate' }, seconds);

@@ -61,8 +61,9 @@ const namespacePolicy = (name: string, namespace: string, spec: Record<string, u
   metadata: { name, namespace },
   spec,
 });
-const ready = (obj: { status?: { conditions?: { type: string; status: string; message?: string }[] } }) =>
-  obj.status?.conditions?.find((c) => c.type === 'Ready');
+const ready = (obj: {
+  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+}) => obj.status?.conditions?.find((c) => c.type === 'Ready');
 
 async function cleanUp(): Promise<void> {
   await admission()
@@ -202,6 +203,39 @@ describe('policies from the apiserver, without a restart', () => {
     );
     expect(r.stderr).toContain(`mode Audit would loosen the cluster policy's mode Enforce`);
     expect(run(['get', 'graphdatapolicy', 'wide', '-n', OTHER]).code).toBe(1);
+  });
+
+  it('a cluster policy tightened below a namespace policy: that policy stops applying, and its status says why', async () => {
+    const created = apply(
+      namespacePolicy('equal', OTHER, { limits: { allowedRegistries: ['docker.io'], maxExecutorCores: 2 } }),
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const internal = () => executor(1, 'registry.internal/spark:3.5.1');
+    await waitFor(
+      async () => dryRunPod(internal(), OTHER).stderr.includes('registry-not-allowed'),
+      'the namespace registry list to apply',
+    );
+    const patched = run([
+      'patch',
+      'clustergraphdatapolicy',
+      CLUSTER_POLICY,
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { limits: { maxExecutorCores: 1 } } }),
+    ]);
+    expect(patched.code, patched.stderr).toBe(0);
+    expect(patched.stderr).toContain(
+      `Warning: graphdata: GraphDataPolicy ${OTHER}/equal would loosen this policy (maxExecutorCores 2 is above the cluster limit maxExecutorCores 1)`,
+    );
+    await waitFor(async () => dryRunPod(internal(), OTHER).code === 0, 'the namespace policy to stop applying');
+    await waitFor(
+      async () => ready(getJson(['graphdatapolicy', 'equal', '-n', OTHER]))?.reason === 'LoosensClusterPolicy',
+      'the namespace policy status',
+    );
+    const condition = ready(getJson(['graphdatapolicy', 'equal', '-n', OTHER]))!;
+    expect(condition.status).toBe('False');
+    expect(condition.message).toContain(`namespace ${OTHER} gets ClusterGraphDataPolicy ${CLUSTER_POLICY} alone`);
+    expect(condition.message).toContain('maxExecutorCores 2 is above the cluster limit maxExecutorCores 1');
   });
 
   it('/readyz and /metrics show the snapshot generation and that the store is synced', async () => {

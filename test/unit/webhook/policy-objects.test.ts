@@ -139,6 +139,20 @@ describe('POST /validate on graphdata policies', () => {
   });
 });
 
+describe('changing the cluster policy', () => {
+  it('warns which namespace policies a tighter cluster policy would stop applying', async () => {
+    const tighter = { ...CLUSTER, spec: { ...CLUSTER.spec, limits: { ...CLUSTER.spec.limits, maxExecutorCores: 1 } } };
+    const response = await answer(policyReview(tighter, 'UPDATE'));
+    expect(response.allowed).toBe(true);
+    expect(response.warnings).toEqual([
+      'graphdata: GraphDataPolicy team-a/team would loosen this policy (maxExecutorCores 2 is above the cluster limit maxExecutorCores 1) and stops applying until it is fixed',
+    ]);
+    // A change that keeps every namespace policy a tightening says nothing.
+    const same = await answer(policyReview({ ...CLUSTER, spec: { ...CLUSTER.spec, mode: 'Audit' } }, 'UPDATE'));
+    expect(same.warnings).toBeUndefined();
+  });
+});
+
 describe('the snapshot a request reads', () => {
   it('pods are checked and injected under their namespace effective policy', async () => {
     const pod = sparkExecutorPod();
