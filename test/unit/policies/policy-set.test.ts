@@ -172,5 +172,8 @@ describe('compilePolicies', () => {
     );
     expect(snapshot.policyFor('ns-13').spec.limits.maxExecutorCores).toBe(6);
     expect(snapshot.policyFor('ns-199').spec.limits.maxExecutorCores).toBe(8);
+    // Computed once, when the snapshot was made: a request gets the same object, nothing is merged per call.
+    expect(snapshot.policyFor('ns-13')).toBe(snapshot.policyFor('ns-13'));
+    expect(snapshot.chosenNamespacePolicies).toHaveLength(200);
   });
 });
