@@ -233,6 +233,17 @@ export async function watchPolicies(kc: k8s.KubeConfig, opts: ClusterStoreOption
     if (opts.writeStatus !== false) void writeStatuses(result.statuses);
   }
 
+  let statusRetry = false;
+  function retryStatuses(): void {
+    if (statusRetry || stopped) return;
+    statusRetry = true;
+    later(() => {
+      statusRetry = false;
+      lastInputs = ''; // compile even though no generation changed, so statuses are computed again
+      schedule();
+    }, retryMs);
+  }
+
   // At most one write per object and computed status: two replicas (or two versions
   // during a rollout) that disagree each write once instead of fighting.
   const written = new Map<string, string>();
@@ -283,10 +294,16 @@ export async function watchPolicies(kc: k8s.KubeConfig, opts: ClusterStoreOption
           written.delete(uid); // changed or gone meanwhile: the informer brings the new state
           continue;
         }
+        // Forbidden or invalid stays so (said once); an outage or a 5xx is tried again, by compiling again.
+        const transient = code === undefined || code === 429 || code >= 500;
         opts.log.warn(
-          { kind: s.kind, namespace: s.namespace, name: s.name, reason: errorText(error) },
+          { kind: s.kind, namespace: s.namespace, name: s.name, reason: errorText(error), retry: transient },
           'could not write policy status',
         );
+        if (transient) {
+          written.delete(uid);
+          retryStatuses();
+        }
       }
     }
     // Forget objects that are gone, so the memo stays as large as the policy set.

@@ -19,6 +19,9 @@ class FakeApiserver {
   notInstalled = new Set<string>();
   down = false;
   statusWrites: { path: string; body: any }[] = [];
+  /** Status PUTs answered with this code before they succeed (one entry per attempt). */
+  statusFailures: number[] = [];
+  statusAttempts = 0;
   watches = new Set<ServerResponse>();
   rv = 10;
   server: Server;
@@ -67,6 +70,9 @@ class FakeApiserver {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
+        this.statusAttempts++;
+        const failure = this.statusFailures.shift();
+        if (failure) return json(failure, { kind: 'Status', code: failure, message: 'no' });
         const parsed = JSON.parse(body);
         this.statusWrites.push({ path: url.pathname, body: parsed });
         json(200, parsed);
@@ -210,6 +216,28 @@ describe('watchPolicies', () => {
     await until(() => api.watches.size === 2, 'both watches again');
     api.emit('clustergraphdatapolicies', 'MODIFIED', cgdp('platform', 2, { limits: { maxCnReplicas: 1 } }));
     await until(() => s.snapshot().cluster.spec.limits.maxCnReplicas === 1, 'a change after the outage');
+  });
+
+  it('a status write that fails with a 5xx is tried again; a 403 is not', async () => {
+    const url = await open();
+    api.objects.clustergraphdatapolicies = [cgdp('platform', 1, {})];
+    api.statusFailures = [503];
+    const s = await watch(url);
+    await s.synced;
+    await until(() => api.statusWrites.length === 1, 'the retried status write');
+    expect(api.statusAttempts).toBe(2);
+    await s.stop();
+    await api.stop();
+
+    const url2 = await open();
+    api.objects.clustergraphdatapolicies = [cgdp('platform', 1, {})];
+    api.statusFailures = [403];
+    const s2 = await watch(url2);
+    await s2.synced;
+    await until(() => api.statusAttempts === 1, 'the status write');
+    await new Promise((r) => setTimeout(r, 400));
+    expect(api.statusAttempts).toBe(1);
+    expect(logs).toContain('could not write policy status');
   });
 
   it('a policy CRD that is not installed counts as no policies of that kind', async () => {
