@@ -12,7 +12,7 @@ import autocannon from 'autocannon';
 import { parse } from 'yaml';
 import { createCA, issueCert, localSans, splitSans } from '../../certs/pki.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
-import { REPO_ROOT, WEBHOOK_MAIN } from '../support/spawn-webhook.js';
+import { REPO_ROOT, WEBHOOK_MAIN, WEBHOOK_NODE_FLAGS } from '../support/spawn-webhook.js';
 import { admissionReview } from '../support/webhook-client.js';
 import { median } from './stats.js';
 
@@ -101,7 +101,7 @@ export async function startServers(): Promise<Servers> {
   // Logs go to /dev/null but are still written: the per-admission line is part of the cost.
   const graphdata = spawn(
     process.execPath,
-    [WEBHOOK_MAIN, '--port', String(port), '--cert-dir', dir, '--drain', '0s'],
+    [...WEBHOOK_NODE_FLAGS, WEBHOOK_MAIN, '--port', String(port), '--cert-dir', dir, '--drain', '0s'],
     {
       stdio: ['ignore', 'ignore', 'inherit'],
     },

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Pool } from 'undici';
 import type { CertPair } from '../../certs/pki.js';
 import { newCA, servingPair } from '../support/cert-dirs.js';
-import { type RunningWebhook, WEBHOOK_MAIN } from '../support/spawn-webhook.js';
+import { type RunningWebhook, WEBHOOK_MAIN, WEBHOOK_NODE_FLAGS } from '../support/spawn-webhook.js';
 import { httpsCall } from '../support/webhook-client.js';
 
 /** `npm run test:reliability` sets GRAPHDATA_RELIABILITY=full; `npm test` runs the bounded form. */
@@ -63,7 +63,9 @@ function freePort(): Promise<number> {
 
 /** The webhook without its info log: ready once /readyz answers 200 (bounded by a deadline). */
 async function startQuiet(args: string[], port: number, ca: string): Promise<RunningWebhook> {
-  const child = spawn(process.execPath, [WEBHOOK_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...WEBHOOK_NODE_FLAGS, WEBHOOK_MAIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../common/package-root.js';
+import { WEBHOOK_NODE_FLAGS } from '../support/spawn-webhook.js';
 
 const ROOT = packageRoot();
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
@@ -47,7 +48,15 @@ describe('Dockerfile', () => {
   it('is multi-stage on Node 22 LTS, ends non-root with node dist/webhook/main.js and in-cluster flags', () => {
     expect(all.length).toBeGreaterThanOrEqual(2);
     for (const s of all) expect(s.from).toMatch(/^node:22[-.]/);
-    expect(final.lines).toContain('ENTRYPOINT ["node", "dist/webhook/main.js"]');
+    const entrypoint = final.lines.find((l) => l.startsWith('ENTRYPOINT '));
+    expect(JSON.parse(entrypoint!.slice('ENTRYPOINT '.length))).toEqual([
+      'node',
+      ...WEBHOOK_NODE_FLAGS,
+      'dist/webhook/main.js',
+    ]);
+    // npm start runs what the image runs.
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).toBe(['node', ...WEBHOOK_NODE_FLAGS, 'dist/webhook/main.js'].join(' '));
     const cmd = JSON.parse(final.lines.find((l) => l.startsWith('CMD '))!.slice(4)) as string[];
     expect(cmd).toEqual(expect.arrayContaining(['--host', '0.0.0.0', '--port', '8443', '--self-managed']));
     const user = final.lines.find((l) => l.startsWith('USER '))!.slice(5);
