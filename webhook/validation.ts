@@ -20,6 +20,7 @@ import {
 } from './admission.js';
 import type { Metrics } from './metrics.js';
 import type { PolicyStore } from './policy-store.js';
+import { yieldForLargeBody } from './large-body.js';
 
 export type ValidationOutcome = 'allowed' | 'warned' | 'denied' | 'ignored' | 'error';
 
@@ -150,6 +151,7 @@ export interface ValidateRouteOptions {
 export function registerValidateRoute(app: FastifyInstance, opts: ValidateRouteOptions): void {
   const { metrics } = opts;
   app.post('/validate', async (request, reply) => {
+    await yieldForLargeBody(request);
     const started = process.hrtime.bigint();
     const admission = parseReview(request.body);
     const snapshot = opts.policies.snapshot();

@@ -18,9 +18,9 @@ export const images: Mutator = {
     ];
     for (const [field, list] of groups) {
       list?.forEach((c, i) => {
+        if (!c.image) return;
         const at = `/spec/${field}/${i}`;
         const subject = `image of ${c.name}`;
-        if (!c.image) return;
         const resolved = resolveImage(c.image, settings);
         if (resolved.changes.length) {
           actions.push({
