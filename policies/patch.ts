@@ -2,7 +2,6 @@
 // (PodEdits); podPatch, a diff between two documents, is what tests check it against.
 // Applying patches (tests, `inject`) uses fast-json-patch.
 import jsonpatch, { type Operation } from 'fast-json-patch';
-import { klona } from 'klona/json';
 
 export type PatchOperation = Operation;
 
@@ -22,17 +21,33 @@ type ListItem<L> = NonNullable<L> extends readonly (infer E)[] ? E : never;
  * that makes it: the webhook's patch comes from the mutators' own work instead of a
  * copy of the pod and a diff (most of an admission's engine time, BENCHMARKS.md).
  * Applied in order to the pod as it was, the operations give the pod as it is now.
- * Recorded values are copies, so a later change to an added object is its own operation.
+ * An operation holds the value it added itself, not a copy: a later change inside an
+ * added value is made in place and carried by that operation when it is serialised,
+ * so read `ops` once the mutators are done.
  */
 export class PodEdits {
   readonly ops: PatchOperation[] = [];
+  /** Objects and lists that an operation added: changes inside them need no operation of their own. */
+  private readonly added = new Set<object>();
+
+  private record(op: 'add' | 'replace', path: string, value: unknown): void {
+    this.markAdded(value);
+    this.ops.push({ op, path, value });
+  }
+
+  private markAdded(value: unknown): void {
+    if (typeof value !== 'object' || value === null) return;
+    this.added.add(value);
+    for (const child of Array.isArray(value) ? value : Object.values(value)) this.markAdded(child);
+  }
 
   /** Sets `owner[key]`; `at` is the pointer of `owner`. Nothing is recorded when the value is already there. */
   set<O extends object, K extends keyof O & string>(owner: O, key: K, value: O[K], at: string): void {
     const exists = Object.hasOwn(owner, key);
     if (exists && owner[key] === value) return;
     owner[key] = value;
-    this.ops.push({ op: exists ? 'replace' : 'add', path: pointer(at, key), value: klona(value) });
+    if (this.added.has(owner)) this.markAdded(value);
+    else this.record(exists ? 'replace' : 'add', pointer(at, key), value);
   }
 
   /** `owner[key]`, first set to `{}` when missing. */
@@ -57,7 +72,8 @@ export class PodEdits {
   /** Inserts `item` into `list` (at pointer `at`) before `index`; `index` = length appends. */
   insert<T>(list: T[], index: number, item: T, at: string): void {
     list.splice(index, 0, item);
-    this.ops.push({ op: 'add', path: pointer(at, index), value: klona(item) });
+    if (this.added.has(list)) this.markAdded(item);
+    else this.record('add', pointer(at, index), item);
   }
 }
 

@@ -109,7 +109,7 @@ describe('patch recorded from the mutators', () => {
     }
   });
 
-  it('an insertion is one add, and a list or object created on the way is added with its first entry', () => {
+  it('an insertion is one add; a list or object created on the way is added with what goes into it later', () => {
     const pod: Pod = { metadata: {}, spec: { containers: [{ name: 'a', env: [{ name: 'X', value: '1' }] }] } };
     const edits = new PodEdits();
     const c = pod.spec!.containers[0]!;
@@ -118,15 +118,33 @@ describe('patch recorded from the mutators', () => {
     edits.append(c, 'volumeMounts', { name: 'w', mountPath: '/n' }, '/spec/containers/0');
     edits.set(edits.object(pod.metadata!, 'annotations', '/metadata'), 'a/b~c', 'x', '/metadata/annotations');
     edits.set(c.env![1]!, 'value', '1', '/spec/containers/0/env/1');
-    expect(edits.ops).toEqual([
+    expect(JSON.parse(JSON.stringify(edits.ops))).toEqual([
       { op: 'add', path: '/spec/containers/0/env/0', value: { name: 'Y', value: '2' } },
-      { op: 'add', path: '/spec/containers/0/volumeMounts', value: [{ name: 'v', mountPath: '/m' }] },
-      { op: 'add', path: '/spec/containers/0/volumeMounts/1', value: { name: 'w', mountPath: '/n' } },
-      { op: 'add', path: '/metadata/annotations', value: {} },
-      { op: 'add', path: '/metadata/annotations/a~1b~0c', value: 'x' },
+      {
+        op: 'add',
+        path: '/spec/containers/0/volumeMounts',
+        value: [
+          { name: 'v', mountPath: '/m' },
+          { name: 'w', mountPath: '/n' },
+        ],
+      },
+      { op: 'add', path: '/metadata/annotations', value: { 'a/b~c': 'x' } },
     ]);
-    // Recorded values are copies: changing an added object later does not change the operation.
+    // A change inside an added value is carried by the operation that added it.
     c.volumeMounts![0]!.readOnly = true;
-    expect(edits.ops[1]!.op === 'add' && edits.ops[1]!.value).toEqual([{ name: 'v', mountPath: '/m' }]);
+    expect(JSON.parse(JSON.stringify(edits.ops[1]))).toEqual({
+      op: 'add',
+      path: '/spec/containers/0/volumeMounts',
+      value: [
+        { name: 'v', mountPath: '/m', readOnly: true },
+        { name: 'w', mountPath: '/n' },
+      ],
+    });
+    // Keys that need escaping are escaped in pointers.
+    edits.set(pod.metadata!, 'name', 'a/b~c', '/metadata');
+    expect(edits.ops[3]).toEqual({ op: 'add', path: '/metadata/name', value: 'a/b~c' });
+    const odd: Record<string, string> = {};
+    edits.set(pod as unknown as Record<string, unknown>, 'x/y~z', odd as unknown as string, '');
+    expect(edits.ops[4]!.path).toBe('/x~1y~0z');
   });
 });
