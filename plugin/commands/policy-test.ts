@@ -7,33 +7,21 @@ export class PolicyTestCommand extends BaseCommand {
     category: 'Offline',
     description: 'Run policy test suites: what admission does to each resource, compared with what they expect',
     details: `
-      Finds every \`graphdata-test.yaml\` under DIR (or takes DIR as one suite file). A suite names
-      policy files (none: the built-in policy), resource files, and per resource what admission
-      must do when it is created in an opted-in namespace:
+      Finds every \`graphdata-test.yaml\` under DIR (or takes DIR as one suite file). A suite
+      (apiVersion cli.graphdata.io/v1alpha1, kind PolicyTest) has these fields; paths are relative to it:
 
-        apiVersion: cli.graphdata.io/v1alpha1
-        kind: PolicyTest
-        metadata: {name: spark-alluxio}
-        policies: [policy.yaml]
-        resources: [pods.yaml]
-        namespaceLabels:                 # per namespace, as the webhook would read them
-          analytics: {pod-security.kubernetes.io/enforce: baseline}
-        results:
-          - resource: Pod/wordcount-exec # KIND/NAME in the resource files (namespace: NS if ambiguous)
-            verdict: allow               # allow (no warnings) | warn | deny
-            message: registry-not-allowed # with warn or deny: part of a warning or of the denial
-            injected: {...}              # fields the patched resource must contain (lists: in order)
-            patchedResource: wordcount-exec.injected.yaml   # or the whole patched resource
-            policy: NAME                 # when the suite lists several policies
-            mutatingWebhookDown: true    # only the validating webhook runs (the safety net)
+      - policies: policy files; a ClusterGraphDataPolicy is what a result runs under (none: the built-in policy), a GraphDataPolicy is laid over it in its namespace
+      - resources: files with the objects to admit
+      - namespaceLabels: NAMESPACE → labels, as the webhook reads them (PodSecurity level, profile selectors)
+      - results: per resource (KIND/NAME, with namespace when ambiguous, policy NAME when there are several cluster policies): verdict allow (no warnings), warn or deny; message, a part of a warning or of the denial; injected, fields the patched resource must contain (list elements in order); patchedResource, a file with the whole patched resource; mutatingWebhookDown: true to run the validating webhook alone (the safety net)
 
-      Pods go through the mutating webhook's engine, then every kind the validating webhook
-      receives goes through its decision on the patched object: the same code the webhook
-      runs, so a suite that passes here shows what the cluster will do under that policy.
-      Paths in a suite are relative to its file.
+      Each resource is admitted as at CREATE in an opted-in namespace: pods through the mutating
+      webhook's engine, then every kind the validating webhook receives through its decision on the
+      patched object. The code is the webhooks' own, so a passing suite shows what the cluster will
+      do under that policy. Examples: examples/policy-tests in the repository.
 
-      Exit code 0 when every result matches, 1 on any mismatch or malformed suite (reported
-      with file, line and field path), 2 for usage mistakes.
+      Exit code 0 when every result matches, 1 on any mismatch or malformed suite (reported with
+      file, line and field path), 2 for usage mistakes.
     `,
     examples: [
       ['Run the shipped suites', '$0 policy test examples/policy-tests'],

@@ -81,7 +81,7 @@ export function runExpectation(e: Expectation, suite: Pick<Suite, 'namespaceLabe
   return {
     resource: e.resource,
     ...(e.clusterScoped ? {} : { namespace: e.namespace }),
-    policy: `${e.policy.kind}/${e.policy.name}`,
+    policy: e.policyName,
     expected: describeExpected(e),
     actual: {
       verdict: admission.verdict,

@@ -6,6 +6,12 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { PolicyFileError, loadPolicyFile } from '../../common/policy-file.js';
 import { diagnostic, joinPath, type Diagnostic, type Segments } from '../../policies/diagnostics.js';
 import { isList } from '../../policies/k8s.js';
+import {
+  checkLayering,
+  effectivePolicy,
+  namespacePolicyFromObject,
+  type NamespacePolicy,
+} from '../../policies/layering.js';
 import type { Policy } from '../../policies/model.js';
 import { checkSchema } from '../../policies/schema-check.js';
 import { closest } from '../../policies/suggest.js';
@@ -80,6 +86,8 @@ export interface Expectation {
   clusterScoped: boolean;
   object: Record<string, unknown>;
   policy: Policy;
+  /** How the policy is made, for the report: `ClusterGraphDataPolicy/c + GraphDataPolicy/team-a`. */
+  policyName: string;
   mutatingWebhookDown: boolean;
   verdict?: VerdictName;
   message?: string;
@@ -175,19 +183,31 @@ export async function loadSuite(file: string): Promise<Suite> {
   ];
   const problems: Diagnostic[] = [];
 
-  // Policies: each file through the loader --policy uses; none means the built-in policy.
+  // Policies: cluster policies through the loader --policy uses (none: the built-in policy);
+  // a GraphDataPolicy is laid over the cluster policy in its namespace, as the cluster does.
   const policies: Policy[] = [];
+  const namespaced = new Map<string, { policy: NamespacePolicy; index: number }>();
   for (const [i, name] of (value.policies ?? []).entries()) {
-    try {
-      policies.push(await loadPolicyFile(resolve(dir, name)));
-    } catch (error) {
-      if (!(error instanceof PolicyFileError)) throw error;
+    const loaded = await loadSuitePolicy(resolve(dir, name), join(dir, name));
+    if ('diagnostics' in loaded) {
       problems.push(
-        ...at(['policies', i], 'suite-policy', `policy ${name} cannot be used`, undefined, error.diagnostics),
+        ...at(['policies', i], 'suite-policy', `policy ${name} cannot be used`, undefined, loaded.diagnostics),
       );
-    }
+    } else if ('namespaced' in loaded) {
+      const other = namespaced.get(loaded.namespaced.namespace);
+      if (other)
+        problems.push(
+          ...at(
+            ['policies', i],
+            'suite-policy-namespace',
+            `two GraphDataPolicies for namespace ${loaded.namespaced.namespace} (${other.policy.name}, ${loaded.namespaced.name})`,
+            'a namespace has one GraphDataPolicy in effect: keep one per suite',
+          ),
+        );
+      else namespaced.set(loaded.namespaced.namespace, { policy: loaded.namespaced, index: i });
+    } else policies.push(loaded.policy);
   }
-  if (!value.policies?.length) policies.push(await loadPolicyFile());
+  if (policies.length === 0) policies.push(await loadPolicyFile());
 
   // Resources: every object of every file, by KIND/NAME.
   const byKey = new Map<string, Located[]>();
@@ -279,6 +299,28 @@ export async function loadSuite(file: string): Promise<Suite> {
       );
     } else policy = policies[0];
     if (!policy) continue;
+    let policyName = `${policy.kind}/${policy.name}`;
+    const admittedIn = namespaceOf(object) ?? r.namespace ?? 'default';
+    const layer = namespaced.get(admittedIn);
+    if (layer) {
+      // A loosening namespace policy is rejected when it is created: it never applies.
+      const loosens = checkLayering(policy, layer.policy).map((d) => ({
+        ...d,
+        file: join(dir, value.policies![layer.index]!),
+      }));
+      if (loosens.length) {
+        here(
+          undefined,
+          'suite-policy-loosens',
+          `GraphDataPolicy ${layer.policy.name} would loosen ${policy.kind} ${policy.name}: the cluster rejects it`,
+          'tighten it, or test that the cluster policy rejects it (as a resource with verdict: deny)',
+          loosens,
+        );
+        continue;
+      }
+      policyName = `${policy.kind}/${policy.name} + GraphDataPolicy/${layer.policy.name}`;
+      policy = effectivePolicy(policy, layer.policy);
+    }
     // The expected patched resource.
     let patched: Expectation['patched'];
     if (r.patchedResource !== undefined) {
@@ -308,10 +350,11 @@ export async function loadSuite(file: string): Promise<Suite> {
     suite.expectations.push({
       index: i,
       resource: r.resource,
-      namespace: namespaceOf(object) ?? r.namespace ?? 'default',
+      namespace: admittedIn,
       clusterScoped: namespaceOf(object) === undefined && r.namespace === undefined,
       object,
       policy,
+      policyName,
       mutatingWebhookDown: r.mutatingWebhookDown ?? false,
       ...(r.verdict ? { verdict: r.verdict } : {}),
       ...(r.message ? { message: r.message } : {}),
@@ -320,6 +363,29 @@ export async function loadSuite(file: string): Promise<Suite> {
     });
   }
   return problems.length ? fail(problems) : suite;
+}
+
+/** A suite's policy file: a cluster policy (defaults filled), or a GraphDataPolicy as written (it inherits the rest). */
+async function loadSuitePolicy(
+  path: string,
+  shown: string,
+): Promise<{ policy: Policy } | { namespaced: NamespacePolicy } | { diagnostics: Diagnostic[] }> {
+  const text = readText(path);
+  if (text instanceof Error)
+    return { diagnostics: [diagnostic('error', 'policy-unreadable', text.message, { file: shown })] };
+  const parsed = parseYamlSource(text, shown);
+  const doc = parsed.documents.find((d) => (d.value as { kind?: unknown } | null)?.kind === 'GraphDataPolicy');
+  if (parsed.diagnostics.length === 0 && doc) {
+    const { policy, diagnostics } = namespacePolicyFromObject(doc.value, { file: shown, source: doc });
+    if (!policy) return { diagnostics };
+    return { namespaced: policy };
+  }
+  try {
+    return { policy: await loadPolicyFile(path) };
+  } catch (error) {
+    if (!(error instanceof PolicyFileError)) throw error;
+    return { diagnostics: error.diagnostics };
+  }
 }
 
 /** The expected patched object: the document with the resource's kind and name, or the file's only object. */

@@ -110,6 +110,36 @@ describe('policy test on a suite with wrong expectations', () => {
   });
 });
 
+describe('policy test with a namespace policy', () => {
+  it('lays a GraphDataPolicy over the cluster policy in its namespace only', async () => {
+    const pod = (ns: string) => POD.replace('namespace: analytics', `namespace: ${ns}`).replace('exec-1', `exec-${ns}`);
+    const dir = suiteDir({
+      'graphdata-test.yaml': [
+        'apiVersion: cli.graphdata.io/v1alpha1',
+        'kind: PolicyTest',
+        'policies: [c.yaml, team-a.yaml]',
+        'resources: [pods.yaml]',
+        'results:',
+        '  - {resource: Pod/exec-team-a, verdict: deny, message: "registry-not-allowed"}',
+        '  - {resource: Pod/exec-team-b, verdict: allow}',
+        '',
+      ].join('\n'),
+      'pods.yaml': `${pod('team-a')}---\n${pod('team-b')}`,
+      'c.yaml':
+        'apiVersion: graphdata.io/v1alpha1\nkind: ClusterGraphDataPolicy\nmetadata: {name: c}\nspec: {mode: Enforce}\n',
+      'team-a.yaml':
+        'apiVersion: graphdata.io/v1alpha1\nkind: GraphDataPolicy\nmetadata: {name: a, namespace: team-a}\nspec:\n  limits: {allowedRegistries: [registry.internal]}\n',
+    });
+    const { code, report } = await json([dir]);
+    expect(report.suites[0]!.diagnostics).toEqual([]);
+    expect(code).toBe(0);
+    expect(report.suites[0]!.results.map((r) => [r.resource, r.actual.verdict])).toEqual([
+      ['Pod/exec-team-a', 'deny'],
+      ['Pod/exec-team-b', 'allow'],
+    ]);
+  });
+});
+
 describe('a malformed suite', () => {
   const suite = (results: string, extra = '') =>
     `apiVersion: cli.graphdata.io/v1alpha1\nkind: PolicyTest\nresources: [pods.yaml]\n${extra}results:\n${results}`;
@@ -177,6 +207,20 @@ describe('a malformed suite', () => {
     });
     const { report } = await json([dir]);
     expect(report.suites[0]!.diagnostics[0]).toMatchObject({ code: 'suite-policy-ambiguous', path: 'results[0]' });
+  });
+
+  it('a GraphDataPolicy that loosens the cluster policy is an error naming the field, as the cluster rejects it', async () => {
+    const dir = suiteDir({
+      'graphdata-test.yaml': suite('  - {resource: Pod/exec-1, verdict: allow}\n', 'policies: [c.yaml, ns.yaml]\n'),
+      'pods.yaml': POD,
+      'c.yaml': `apiVersion: graphdata.io/v1alpha1\nkind: ClusterGraphDataPolicy\nmetadata: {name: c}\nspec:\n  limits: {maxExecutorCores: 4}\n`,
+      'ns.yaml': `apiVersion: graphdata.io/v1alpha1\nkind: GraphDataPolicy\nmetadata: {name: loose, namespace: analytics}\nspec:\n  limits: {maxExecutorCores: 16}\n`,
+    });
+    const { code, report } = await json([dir]);
+    expect(code).toBe(1);
+    const [d, why] = report.suites[0]!.diagnostics;
+    expect(d).toMatchObject({ code: 'suite-policy-loosens', line: 6, path: 'results[0]' });
+    expect(why).toMatchObject({ code: 'policy-loosens-cluster', path: 'spec.limits.maxExecutorCores' });
   });
 
   it('a directory without suites, or a missing one, is an error', async () => {
