@@ -64,7 +64,6 @@ export class AuditCommand extends GraphdataCommand {
     const scopes = await this.namespaceScopes(kc, cluster, only, note).catch((e) => fail(e, 'cannot list namespaces'));
     const selection = await this.policies(kc, cluster, only).catch((e) => fail(e, 'cannot read policies'));
     for (const n of selection.notes) note(n);
-    const { policyForNamespace } = await import('../audit/policies.js');
     const scopeCache = new Map<
       string,
       { policy: import('../../policies/model.js').Policy; labels?: Record<string, string> } | undefined
@@ -74,9 +73,7 @@ export class AuditCommand extends GraphdataCommand {
         const labels = scopes.get(ns);
         scopeCache.set(
           ns,
-          labels === undefined
-            ? undefined
-            : { policy: policyForNamespace(selection, ns), ...(labels ? { labels } : {}) },
+          labels === undefined ? undefined : { policy: selection.policyFor(ns), ...(labels ? { labels } : {}) },
         );
       }
       return scopeCache.get(ns);

@@ -5,7 +5,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { listPages, type ListPage } from '../../../plugin/audit/paging.js';
-import { policyForNamespace, selectPolicies } from '../../../plugin/audit/policies.js';
+import { selectPolicies } from '../../../plugin/audit/policies.js';
 import { audit, type Violation } from '../../../plugin/audit/scan.js';
 import { loadPolicyFile } from '../../../common/policy-file.js';
 import type { Policy } from '../../../policies/model.js';
@@ -122,7 +122,7 @@ describe('audit paging', () => {
   });
 });
 
-describe('which policy a namespace is audited against', () => {
+describe("which policy a namespace is audited against (the policy store's choice)", () => {
   const cluster = (name: string, created: string, spec: object = {}) => ({
     apiVersion: 'graphdata.io/v1alpha1',
     kind: 'ClusterGraphDataPolicy',
@@ -150,10 +150,10 @@ describe('which policy a namespace is audited against', () => {
       fallback(),
     );
     expect(sel.source).toBe('ClusterGraphDataPolicy older');
-    expect(sel.cluster.spec.limits.maxExecutorCores).toBe(2);
+    expect(sel.policyFor('any').spec.limits.maxExecutorCores).toBe(2);
     expect(sel.notes).toEqual([
-      expect.stringMatching(/^ClusterGraphDataPolicy broken does not compile/),
-      'ClusterGraphDataPolicy newer is not in effect (older is older)',
+      expect.stringMatching(/^ClusterGraphDataPolicy broken is not used: generation 1 is invalid/),
+      expect.stringMatching(/^ClusterGraphDataPolicy newer is not used: ClusterGraphDataPolicy older is in effect/),
     ]);
   });
 
@@ -167,16 +167,20 @@ describe('which policy a namespace is audited against', () => {
       ],
       fallback(),
     );
-    expect(policyForNamespace(sel, 'team-a').spec.limits.maxExecutorCores).toBe(2);
-    expect(policyForNamespace(sel, 'team-b').spec.limits.maxExecutorCores).toBe(4);
-    expect(policyForNamespace(sel, 'team-c').name).toBe('c');
-    expect(sel.notes).toEqual([expect.stringMatching(/^GraphDataPolicy team-b\/loose loosens the cluster policy/)]);
+    expect(sel.policyFor('team-a').spec.limits.maxExecutorCores).toBe(2);
+    expect(sel.policyFor('team-b').spec.limits.maxExecutorCores).toBe(4);
+    expect(sel.policyFor('team-c').name).toBe('c');
+    expect(sel.notes).toEqual([
+      expect.stringMatching(
+        /^GraphDataPolicy team-b\/loose is not used: not in effect: namespace team-b gets .* alone/,
+      ),
+    ]);
   });
 
   it('without policy objects, the fallback (built-in or --policy) is used', async () => {
     builtIn = await loadPolicyFile();
     const sel = selectPolicies([], [], fallback());
-    expect(sel.cluster).toBe(builtIn);
+    expect(sel.policyFor('any')).toBe(builtIn);
     expect(sel.source).toBe('built-in');
   });
 });
