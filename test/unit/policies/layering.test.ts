@@ -250,6 +250,37 @@ describe('checkLayering: tightening and filling in what the cluster leaves open 
   }
 });
 
+describe('the policy rule (validate and /validate) checks a GraphDataPolicy against the cluster policy in use', () => {
+  const doc = (spec: Record<string, unknown>) => ({
+    apiVersion: 'graphdata.io/v1alpha1',
+    kind: 'GraphDataPolicy',
+    metadata: { name: 'team', namespace: 'team-a' },
+    spec,
+  });
+
+  it('a loosening document is an Enforce finding of the policy rule, whatever the modes', () => {
+    const verdict = enforce({ object: doc({ limits: { maxExecutorCores: 99 } }), operation: 'CREATE' }, TIGHT);
+    expect(verdict.allowed).toBe(false);
+    expect(verdict.denials.map((f) => [f.rule, f.diagnostic.code, f.diagnostic.path])).toEqual([
+      ['policy', LOOSENS_CODE, 'spec.limits.maxExecutorCores'],
+    ]);
+    const audited = cluster({ mode: 'Audit', limits: { maxExecutorCores: 8 } });
+    expect(enforce({ object: doc({ limits: { maxExecutorCores: 99 } }), operation: 'CREATE' }, audited).allowed).toBe(
+      false,
+    );
+  });
+
+  it('a tightening document passes; under a namespace policy (a standalone --policy file) nothing is layered', () => {
+    expect(enforce({ object: doc({ limits: { maxExecutorCores: 2 } }), operation: 'CREATE' }, TIGHT).allowed).toBe(
+      true,
+    );
+    const standalone = effectivePolicy(TIGHT, nsPolicy({ limits: { maxExecutorCores: 4 } }));
+    expect(
+      enforce({ object: doc({ limits: { maxExecutorCores: 99 } }), operation: 'CREATE' }, standalone).allowed,
+    ).toBe(true);
+  });
+});
+
 describe('effectivePolicy', () => {
   it('is the cluster policy when the namespace has none', () => {
     expect(effectivePolicy(TIGHT, undefined)).toBe(TIGHT);
