@@ -2,10 +2,13 @@
 // the checking is faked: the real policy, engine and enforce run on every pod), memory
 // bounded by one page, and which policy a namespace is audited against.
 import v8 from 'node:v8';
+import { PassThrough } from 'node:stream';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { listPages, type ListPage } from '../../../plugin/audit/paging.js';
 import { selectPolicies } from '../../../plugin/audit/policies.js';
+import { jsonWriter, progressLine, yamlWriter } from '../../../plugin/audit/report.js';
 import { audit, type Violation } from '../../../plugin/audit/scan.js';
 import { loadPolicyFile } from '../../../common/policy-file.js';
 import type { Policy } from '../../../policies/model.js';
@@ -182,5 +185,65 @@ describe("which policy a namespace is audited against (the policy store's choice
     const sel = selectPolicies([], [], fallback());
     expect(sel.policyFor('any')).toBe(builtIn);
     expect(sel.source).toBe('built-in');
+  });
+});
+
+describe('audit report writers', () => {
+  const sink = () => {
+    let text = '';
+    const out = new PassThrough();
+    out.on('data', (c) => (text += c));
+    return { out, text: () => text };
+  };
+  const v = (name: string): Violation => ({
+    namespace: NAMESPACE,
+    kind: 'Pod',
+    name,
+    action: 'deny',
+    rule: 'not-injected',
+    code: 'not-injected',
+    message: 'missing: client-jar',
+    path: 'spec',
+  });
+  const summary = { scanned: 3, denied: 3, warned: 0, kinds: [], rules: {} };
+
+  it('JSON and YAML streamed in batches read back as one report, also when the scan failed', async () => {
+    for (const format of ['json', 'yaml'] as const) {
+      for (const error of [undefined, 'the scan stopped: boom']) {
+        const s = sink();
+        const writer = format === 'json' ? jsonWriter(s.out) : await yamlWriter(s.out);
+        writer.violations([v('a'), v('b')]);
+        writer.violations([v('c')]);
+        writer.end(summary, error);
+        await new Promise((r) => setImmediate(r));
+        const report = format === 'json' ? JSON.parse(s.text()) : parseYaml(s.text());
+        expect(report.violations.map((x: Violation) => x.name)).toEqual(['a', 'b', 'c']);
+        expect(report.summary.denied).toBe(3);
+        expect(report.error).toBe(error);
+      }
+    }
+    const empty = sink();
+    const writer = jsonWriter(empty.out);
+    writer.end(summary);
+    await new Promise((r) => setImmediate(r));
+    expect(JSON.parse(empty.text()).violations).toEqual([]);
+  });
+
+  it('progress: a line rewritten in place on a terminal, a plain line now and then elsewhere', async () => {
+    const tty = sink();
+    Object.assign(tty.out, { isTTY: true });
+    const live = progressLine(tty.out as PassThrough & { isTTY: boolean }, 0);
+    await new Promise((r) => setTimeout(r, 120));
+    live.update('auditing Pod: 500 objects checked');
+    live.clear();
+    const log = sink();
+    const plain = progressLine(log.out, 50);
+    plain.update('too early');
+    await new Promise((r) => setTimeout(r, 60));
+    plain.update('auditing Pod: 1000 objects checked');
+    plain.clear();
+    await new Promise((r) => setImmediate(r));
+    expect(tty.text()).toBe('\r\u001b[Kauditing Pod: 500 objects checked\r\u001b[K');
+    expect(log.text()).toBe('auditing Pod: 1000 objects checked\n');
   });
 });
