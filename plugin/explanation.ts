@@ -3,7 +3,8 @@ import type { Diagnostic } from '../policies/diagnostics.js';
 import { inject, type InjectionResult, type InjectionStatus } from '../policies/engine.js';
 import { readInjectedAnnotation, type InjectedRecord } from '../policies/injected-annotation.js';
 import type { Pod } from '../policies/k8s.js';
-import { ANNOTATION_INJECTED, LABEL_INJECT, type Policy } from '../policies/model.js';
+import { type FluidObject, type RuntimeLookup, runtimeLookupFrom } from '../policies/fluid-runtime.js';
+import { ANNOTATION_DATASET, ANNOTATION_INJECTED, LABEL_INJECT, type Policy } from '../policies/model.js';
 import type { Action } from '../policies/mutators/types.js';
 import { WORKLOADS, describeMatch } from '../policies/workloads.js';
 import { UserError } from './base.js';
@@ -98,6 +99,33 @@ export async function explainFiles(
   );
 }
 
+/** Fluid mode: the AlluxioRuntime (and Dataset) the pod names, read from its own namespace; none when unreadable. */
+async function liveRuntime(
+  kc: KubeConfig,
+  k8s: typeof import('@kubernetes/client-node'),
+  pod: Pod,
+  namespace: string,
+): Promise<RuntimeLookup> {
+  const name = pod.metadata?.annotations?.[ANNOTATION_DATASET];
+  if (!name) return runtimeLookupFrom([]);
+  const api = kc.makeApiClient(k8s.CustomObjectsApi);
+  const read = (plural: string) =>
+    (
+      api.getNamespacedCustomObject({
+        group: 'data.fluid.io',
+        version: 'v1alpha1',
+        namespace,
+        plural,
+        name,
+      }) as Promise<FluidObject>
+    ).then(
+      (o) => [o],
+      () => [] as FluidObject[],
+    );
+  const [runtimes, datasets] = await Promise.all([read('alluxioruntimes'), read('datasets')]);
+  return runtimeLookupFrom(runtimes, datasets, namespace);
+}
+
 export async function explainLivePod(target: string, policy: Policy, flags: KubeFlags): Promise<Explanation> {
   const name = target.replace(/^(pods?|po)\//, '');
   if (name.includes('/'))
@@ -123,8 +151,9 @@ export async function explainLivePod(target: string, policy: Policy, flags: Kube
   } catch {
     namespaceOptedIn = undefined; // not allowed to read namespaces: say nothing rather than guess
   }
+  const runtimes = await liveRuntime(kc, k8s, pod, namespace);
   // The engine over the live pod: every mutator reports whether its work is in place.
-  const result = inject(pod, policy, { namespace, ...(labels ? { namespaceLabels: labels } : {}) });
+  const result = inject(pod, policy, { namespace, ...(labels ? { namespaceLabels: labels } : {}), runtimes });
   const e = withRecord(fromResult(result, `pod/${name}`, `cluster, namespace ${namespace}`), pod, result);
   if (e.recorded) {
     const checks = e.recordCheck ?? [];

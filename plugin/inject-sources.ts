@@ -7,6 +7,7 @@ import type { InputFile } from './input.js';
 import { isList, POD_TEMPLATE_KINDS } from '../policies/k8s.js';
 import { namespaceOf, podSites, replaceSites, type PodSite, type SiteEdit } from '../policies/pod-sites.js';
 import { checkApi } from '../policies/api-catalog.js';
+import { type RuntimeLookup, runtimeLookupFromDocuments } from '../policies/fluid-runtime.js';
 
 export interface InjectedSite {
   file: string;
@@ -40,9 +41,10 @@ export function injectSources(
   const diagnostics: Diagnostic[] = [];
   const files: InjectedFile[] = [];
   const sites: InjectedSite[] = [];
+  const runtimes = fluidRuntimes(inputs, policy, namespace);
   for (const input of inputs) {
     const file: InjectedFile = { file: input.file, before: [], after: [] };
-    for (const doc of injectDocuments(input, policy, namespace, namespaceLabels)) {
+    for (const doc of injectDocuments(input, policy, namespace, namespaceLabels, runtimes ? { runtimes } : {})) {
       diagnostics.push(...doc.diagnostics);
       sites.push(...doc.sites);
       if (!doc.value) continue;
@@ -64,7 +66,7 @@ export function* injectDocuments(
   namespace: string,
   namespaceLabels?: Readonly<Record<string, string>>,
   /** Inject the parsed objects themselves (no copy): `before` is then `after`, for a caller that needs only the result. */
-  opts: { inPlace?: boolean } = {},
+  opts: { inPlace?: boolean; runtimes?: RuntimeLookup } = {},
 ): Generator<InjectedDocument> {
   for (const part of yamlDocuments(input.text, input.file)) {
     if (part.diagnostics.length) yield { diagnostics: part.diagnostics, sites: [] };
@@ -79,6 +81,7 @@ export function* injectDocuments(
           namespace: namespaceOf(doc.value, site, namespace),
           ...(namespaceLabels ? { namespaceLabels } : {}),
           ...(opts.inPlace ? { inPlace: true } : {}),
+          ...(opts.runtimes ? { runtimes: opts.runtimes } : {}),
         });
         const located = result.diagnostics.map((d) => locate(d, input.file, doc, site));
         sites.push({ file: input.file, site, result, located });
@@ -89,6 +92,24 @@ export function* injectDocuments(
       yield { diagnostics, sites, value: { before: doc.value, after, changed: edits.length > 0 } };
     }
   }
+}
+
+/**
+ * Fluid mode: the AlluxioRuntimes (and Datasets) anywhere in the input, before or after
+ * the pods that name them. Only when the policy uses Fluid, and only files that mention
+ * data.fluid.io are read a second time; only those objects are kept.
+ */
+export function fluidRuntimes(inputs: InputFile[], policy: Policy, namespace: string): RuntimeLookup | undefined {
+  const fluid = policy.spec.cache === 'fluid' || Object.values(policy.profiles).some((p) => p.cache === 'fluid');
+  if (!fluid) return undefined;
+  // A generator: runtimeLookupFromDocuments keeps the Fluid objects and lets every other document go.
+  function* values(): Generator<unknown> {
+    for (const input of inputs) {
+      if (!input.text.includes('data.fluid.io')) continue;
+      for (const part of yamlDocuments(input.text, input.file)) for (const doc of part.documents) yield doc.value;
+    }
+  }
+  return runtimeLookupFromDocuments(values(), namespace);
 }
 
 /** Engine paths are relative to the pod; point them into the file. */

@@ -6,6 +6,7 @@ import type { Policy } from '../policies/model.js';
 import { checkApi } from '../policies/api-catalog.js';
 import { prefixPath, type Segments } from '../policies/diagnostics.js';
 import { inject } from '../policies/engine.js';
+import { type RuntimeLookup, runtimeLookupFromDocuments } from '../policies/fluid-runtime.js';
 import { isList } from '../policies/k8s.js';
 import { namespaceOf, podSites } from '../policies/pod-sites.js';
 import { isRemovedApi } from '../policies/rules/autoscaling.js';
@@ -47,6 +48,10 @@ export function validateSources(
     for (const source of parsed.documents) if (source.value !== null) documents.push({ file: input.file, source });
   }
   const unchecked = new Map<string, Unchecked>();
+  const runtimes = runtimeLookupFromDocuments(
+    documents.map((d) => d.source.value),
+    opts.namespace ?? 'default',
+  );
   const ctx = ruleContext(
     policy,
     documents.map((d) => d.source.value),
@@ -67,7 +72,7 @@ export function validateSources(
       continue;
     }
     diagnostics.push(...checkObject(doc.source.value, ctx).map((d) => locate(d, doc)));
-    diagnostics.push(...engineWarnings(doc, policy, opts.namespace ?? 'default'));
+    diagnostics.push(...engineWarnings(doc, policy, opts.namespace ?? 'default', runtimes));
     noteUnchecked(doc.source.value, [], doc, unchecked);
   }
   for (const [group, u] of unchecked) diagnostics.push(notChecked(group, u));
@@ -79,10 +84,15 @@ export function validateSources(
  * the pod has, an unknown profile, a floating image), for every pod and pod template:
  * a CI gate that passes them would let the webhook skip or half-inject those pods.
  */
-function engineWarnings(doc: LocatedDocument, policy: Policy, namespace: string): Diagnostic[] {
+function engineWarnings(
+  doc: LocatedDocument,
+  policy: Policy,
+  namespace: string,
+  runtimes: RuntimeLookup,
+): Diagnostic[] {
   const value = doc.source.value;
   return podSites(value).flatMap((site) =>
-    inject(site.pod, policy, { namespace: namespaceOf(value, site, namespace) }).diagnostics.map((d) => {
+    inject(site.pod, policy, { namespace: namespaceOf(value, site, namespace), runtimes }).diagnostics.map((d) => {
       // Engine paths are relative to the pod; a finding without one belongs to the pod as a whole.
       const path = d.path ? prefixPath(site.path, d.path) : undefined;
       const position = doc.source.position(path ? splitPath(path) : site.path);

@@ -5,6 +5,7 @@ import { klona } from 'klona/json';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import type { InjectedRecord } from './injected-annotation.js';
 import type { Pod } from './k8s.js';
+import { fluidSpec, type RuntimeLookup } from './fluid-runtime.js';
 import { formatSelector, matchesSelector } from './label-selector.js';
 import {
   ANNOTATION_INJECTED,
@@ -62,6 +63,11 @@ export interface InjectOptions {
    * costs about as much as injecting it.
    */
   inPlace?: boolean;
+  /**
+   * Fluid mode (`cache: fluid`): the AlluxioRuntime of a name in a namespace, as
+   * `runtimeInfo` reads it. Only ever asked about the pod's own namespace.
+   */
+  runtimes?: RuntimeLookup;
 }
 
 export const policyRef = (policy: Policy): string =>
@@ -121,8 +127,10 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
   const profile = chosen.profile;
 
   const edits = new PodEdits();
+  const fluid = fluidSpec(resolveSpec(policy, profile), pod.metadata?.annotations, namespace, opts.runtimes);
   const ctx: MutationContext = {
-    spec: resolveSpec(policy, profile),
+    spec: fluid.spec,
+    ...(fluid.unavailable ? { masterUnavailable: fluid.unavailable } : {}),
     edits,
     workload,
     targets,

@@ -36,7 +36,8 @@ export function checkInjected(pod: Pod, policy: Policy, opts: InjectOptions = {}
   }
   return {
     ...(result.workload ? { workload: result.workload } : {}),
-    missing: result.actions.filter((a) => a.outcome === 'applied' && isRequirement(a)),
+    // What the mutators would still add, and what they could not (Fluid mode without a ready runtime).
+    missing: result.actions.filter((a) => (a.outcome === 'applied' || a.unmet) && isRequirement(a)),
   };
 }
 
@@ -44,14 +45,20 @@ export function checkInjected(pod: Pod, policy: Policy, opts: InjectOptions = {}
 export function notInjectedDiagnostic(pod: Pod, policy: Policy, opts: InjectOptions = {}): Diagnostic | undefined {
   const check = checkInjected(pod, policy, opts);
   if (check.missing.length === 0) return undefined;
-  const parts = [...new Set(check.missing.map((a) => `${a.mutator} (${a.subject})`))];
+  const parts = [
+    ...new Set(check.missing.map((a) => `${a.mutator} (${a.subject}${a.unmet && a.reason ? `: ${a.reason}` : ''})`)),
+  ];
+  // A requirement the engine itself could not meet has its own fix; otherwise the webhook did not run.
+  const unmet = check.missing.find((a) => a.unmet && a.hint);
   return diagnostic(
     ruleMode(policy.spec, NOT_INJECTED) === 'Enforce' ? 'error' : 'warning',
     NOT_INJECTED,
     `${check.workload} pod was not injected as ${policyRef(policy)} requires: missing ${parts.join(', ')}`,
     {
       path: 'spec',
-      hint: `the graphdata mutating webhook did not run (down or timed out): create the pod again once it answers, or opt the pod out with label ${LABEL_INJECT}=false`,
+      hint: unmet
+        ? `${unmet.hint}; or opt the pod out with label ${LABEL_INJECT}=false`
+        : `the graphdata mutating webhook did not run (down or timed out): create the pod again once it answers, or opt the pod out with label ${LABEL_INJECT}=false`,
     },
   );
 }

@@ -1,6 +1,7 @@
 // AdmissionReview in, AdmissionReview out. No HTTP here: the server hands us the
 // decoded body and sends back what we return, so this is testable without sockets.
 import type { NamespaceIndex } from '../common/namespace-index.js';
+import type { RuntimeLookup } from '../policies/fluid-runtime.js';
 import { type InjectOptions, inject, type InjectionResult } from '../policies/engine.js';
 import { type Diagnostic, warningText } from '../policies/diagnostics.js';
 import type { Pod } from '../policies/k8s.js';
@@ -81,6 +82,8 @@ export function admissionWarnings(diagnostics: readonly Diagnostic[]): string[] 
 export interface MutateContext {
   /** Namespace labels (PodSecurity level, profile namespaceSelector); absent without a cluster. */
   namespaces?: NamespaceIndex;
+  /** Fluid mode: AlluxioRuntimes from an informer; absent without a cluster. */
+  runtimes?: RuntimeLookup;
 }
 
 /**
@@ -88,9 +91,17 @@ export interface MutateContext {
  * the same: a pod injected without the socket under PodSecurity `restricted` would
  * otherwise fail the safety net's "should have been injected" check.
  */
-export function injectOptionsFor(namespace: string | undefined, namespaces?: NamespaceIndex): InjectOptions {
+export function injectOptionsFor(
+  namespace: string | undefined,
+  namespaces?: NamespaceIndex,
+  runtimes?: RuntimeLookup,
+): InjectOptions {
   const namespaceLabels = namespace ? namespaces?.labels(namespace) : undefined;
-  return { ...(namespace ? { namespace } : {}), ...(namespaceLabels ? { namespaceLabels } : {}) };
+  return {
+    ...(namespace ? { namespace } : {}),
+    ...(namespaceLabels ? { namespaceLabels } : {}),
+    ...(runtimes ? { runtimes } : {}),
+  };
 }
 
 /**
@@ -106,7 +117,7 @@ export function mutate(request: AdmissionRequest, policy: Policy, ctx: MutateCon
     throw new MalformedReview('request.object must be the Pod being created');
   try {
     const injection = inject(pod as Pod, policy, {
-      ...injectOptionsFor(request.namespace, ctx.namespaces),
+      ...injectOptionsFor(request.namespace, ctx.namespaces, ctx.runtimes),
       inPlace: true,
     });
     const warnings = admissionWarnings(injection.diagnostics);

@@ -54,7 +54,8 @@ and each change applies to the next request, without a restart; the webhook writ
 status (Ready, Invalid). While no ClusterGraphDataPolicy exists, the built-in policy (or
 --policy FILE) is the cluster policy. /readyz answers 503 until the policies are listed;
 if a watch breaks later, the last good policies keep being served (stale in /readyz and
-graphdata_policy_store_synced 0). Without a cluster, pods are injected from the policy alone.
+graphdata_policy_store_synced 0). Fluid's AlluxioRuntimes and Datasets are watched
+for cache: fluid. Without a cluster, pods are injected from the policy alone.
 
 Shutdown: on SIGTERM /readyz answers 503 at once, requests are still served for
 --drain, then the listener closes and in-flight requests finish; after
@@ -169,6 +170,7 @@ async function main(): Promise<number> {
   }
   // Namespace labels for PodSecurity levels and profile namespaceSelectors; errors are logged once the logger exists.
   let logWatchError: (error: unknown) => void = () => undefined;
+  let logFluidError: (error: unknown) => void = () => undefined;
   const namespaces = kubeConfig
     ? (await import('../common/namespace-index.js')).watchNamespaces(kubeConfig, { onError: (e) => logWatchError(e) })
     : undefined;
@@ -185,6 +187,10 @@ async function main(): Promise<number> {
       })
     : undefined;
   const policies: PolicyStore = clusterPolicies ?? filePolicies;
+  // Fluid mode's AlluxioRuntimes (and Datasets, for the port Fluid picked); a cluster without Fluid only logs.
+  const fluid = kubeConfig
+    ? (await import('../common/fluid-index.js')).watchFluidRuntimes(kubeConfig, { onError: (e) => logFluidError(e) })
+    : undefined;
 
   let files: ServingFiles | undefined;
   let cert!: CertPair & Partial<ServingCert>; // set by the self-managed start or read from files below
@@ -237,6 +243,7 @@ async function main(): Promise<number> {
     tls: { cert: cert.certPem, key: cert.keyPem },
     policies,
     ...(namespaces ? { namespaces } : {}),
+    ...(fluid ? { runtimes: fluid.lookup } : {}),
     limits: { maxConnections },
     logger: { level: args['log-level'] ?? 'info' },
   });
@@ -244,6 +251,15 @@ async function main(): Promise<number> {
   policyLog = { info: (obj, msg) => log.info(obj, msg), warn: (obj, msg) => log.warn(obj, msg) };
   logWatchError = (error) =>
     log.warn({ reason: (error as Error)?.message ?? String(error) }, 'namespace watch failed; retrying');
+  let lastFluidError = '';
+  logFluidError = (error) => {
+    const e = error as { code?: number; message?: string };
+    const reason = e?.code === 404 ? 'Fluid CRDs not served (Fluid not installed)' : (e?.message ?? String(error));
+    // Said once per reason: without Fluid the informers retry every 30 s, and that is normal.
+    if (reason === lastFluidError) return;
+    lastFluidError = reason;
+    log.warn({ reason }, 'Fluid runtime watch failed; cache: fluid finds no AlluxioRuntime until it works; retrying');
+  };
   if (namespaces) {
     // Serve either way: until the first list arrives, pods are injected as without a cluster.
     const synced = await Promise.race([
@@ -296,6 +312,7 @@ async function main(): Promise<number> {
     watcher?.close();
     await namespaces?.stop();
     await clusterPolicies?.stop();
+    await fluid?.stop();
     if (forced) log.warn({ connections: forced }, 'closed connections still open at the shutdown timeout');
     log.info('stopped');
     process.exit(0);

@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { NamespaceIndex } from '../common/namespace-index.js';
+import type { RuntimeLookup } from '../policies/fluid-runtime.js';
 import { ENGINE_VERSION } from '../policies/version.js';
 import { MalformedReview, mutate, parseReview, sendReview } from './admission.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -120,6 +121,8 @@ export interface ServerOptions {
   policies: PolicyStore;
   /** Namespace labels from an informer; absent when the webhook runs without a cluster. */
   namespaces?: NamespaceIndex;
+  /** Fluid mode: AlluxioRuntimes from an informer; absent when the webhook runs without a cluster. */
+  runtimes?: RuntimeLookup;
   metrics?: Metrics;
   limits?: Partial<ServerLimits>;
   /** fastify logger options; false silences it (tests). */
@@ -219,12 +222,17 @@ export function buildServer(opts: ServerOptions): WebhookServer {
     void reply.code(status).send({ error: STATUS_CODES[status] ?? 'Error', reason });
   });
 
+  // What the engine is told about the cluster: the same for /mutate and /validate.
+  const cluster = {
+    ...(opts.namespaces ? { namespaces: opts.namespaces } : {}),
+    ...(opts.runtimes ? { runtimes: opts.runtimes } : {}),
+  };
   app.post('/mutate', async (request, reply) => {
     await yieldForLargeBody(request);
     const started = process.hrtime.bigint();
     const admission = parseReview(request.body);
     const policy = opts.policies.snapshot().policyFor(admission.namespace);
-    const result = mutate(admission, policy, opts.namespaces ? { namespaces: opts.namespaces } : {});
+    const result = mutate(admission, policy, cluster);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.duration.observe({ webhook: 'mutate' }, seconds);
     metrics.requests.inc({ webhook: 'mutate', outcome: result.outcome, dry_run: String(Boolean(admission.dryRun)) });
@@ -260,7 +268,7 @@ export function buildServer(opts: ServerOptions): WebhookServer {
   registerValidateRoute(app, {
     policies: opts.policies,
     metrics,
-    ...(opts.namespaces ? { namespaces: opts.namespaces } : {}),
+    ...cluster,
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

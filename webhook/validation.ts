@@ -1,6 +1,7 @@
 // POST /validate: AdmissionReview in, allowed/denied with warnings out. The decision is
 // the pure core's (policies/enforcement.ts); this file maps it to the wire and to metrics.
 import type { NamespaceIndex } from '../common/namespace-index.js';
+import type { RuntimeLookup } from '../policies/fluid-runtime.js';
 import type { FastifyInstance } from 'fastify';
 import { formatDiagnostic, WARNING_MAX_CHARS, warningText } from '../policies/diagnostics.js';
 import type { InjectOptions } from '../policies/engine.js';
@@ -145,6 +146,8 @@ export interface ValidateRouteOptions {
   metrics: Metrics;
   /** Namespace labels for the injection check: the same index /mutate reads. */
   namespaces?: NamespaceIndex;
+  /** AlluxioRuntimes for Fluid mode: the same lookup /mutate reads. */
+  runtimes?: RuntimeLookup;
 }
 
 /** Registers POST /validate on the server. */
@@ -158,7 +161,7 @@ export function registerValidateRoute(app: FastifyInstance, opts: ValidateRouteO
     const policyObject = isPolicyObject(admission);
     // A policy object is checked against the cluster policy in effect (a GraphDataPolicy may only tighten it).
     const policy = policyObject ? snapshot.cluster : snapshot.policyFor(admission.namespace);
-    const result = validate(admission, policy, injectOptionsFor(admission.namespace, opts.namespaces));
+    const result = validate(admission, policy, injectOptionsFor(admission.namespace, opts.namespaces, opts.runtimes));
     if (policyObject && result.response.allowed) {
       const notice = notInEffectWarning(admission, snapshot);
       const extra = [...(notice ? [notice] : []), ...orphanedWarnings(admission, snapshot)];

@@ -40,17 +40,19 @@ export class InjectCommand extends GraphdataCommand {
   });
 
   async run(): Promise<number> {
-    const [{ readInputs }, { loadPolicyForCli }, { injectDocuments }, manifests, diffing] = await Promise.all([
-      import('../input.js'),
-      import('../policy-option.js'),
-      import('../inject-sources.js'),
-      import('../manifests.js'),
-      this.diff ? import('../diff.js') : undefined,
-    ]);
+    const [{ readInputs }, { loadPolicyForCli }, { injectDocuments, fluidRuntimes }, manifests, diffing] =
+      await Promise.all([
+        import('../input.js'),
+        import('../policy-option.js'),
+        import('../inject-sources.js'),
+        import('../manifests.js'),
+        this.diff ? import('../diff.js') : undefined,
+      ]);
     const inputs = await readInputs(this.files, this.context.stdin);
     const policy = await loadPolicyForCli(this.policy);
     const labels = parseNamespaceLabels(this.namespaceLabels);
     const format = this.output;
+    const runtimes = fluidRuntimes(inputs, policy, this.namespace ?? 'default');
     // Each document is parsed, injected and formatted, then let go: what is kept is text
     // (the output, or with --diff only the hunks), never the objects of the whole input.
     // It is printed once every document has been read, so a YAML error in the last
@@ -63,7 +65,10 @@ export class InjectCommand extends GraphdataCommand {
     for (const input of inputs) {
       const diff = diffing && new diffing.FileDiff(format);
       const statuses = new Map<string, number>();
-      for (const doc of injectDocuments(input, policy, this.namespace ?? 'default', labels, { inPlace: !diff })) {
+      for (const doc of injectDocuments(input, policy, this.namespace ?? 'default', labels, {
+        inPlace: !diff,
+        ...(runtimes ? { runtimes } : {}),
+      })) {
         diagnostics.push(...doc.diagnostics);
         for (const s of doc.sites) statuses.set(s.result.status, (statuses.get(s.result.status) ?? 0) + 1);
         if (!doc.value) continue;

@@ -1,6 +1,6 @@
 // Client config: -Dalluxio.* through JAVA_TOOL_OPTIONS (read by every JVM, including
 // the one CN embeds), appended to what the pod sets, never replacing it.
-import type { Container, EnvVar } from '../k8s.js';
+import type { Container, EnvVar, Pod } from '../k8s.js';
 import type { PolicySpec } from '../model.js';
 import type { PodEdits } from '../patch.js';
 import { isSubset, lastIndexByName, targetContainers } from './ensure.js';
@@ -43,6 +43,7 @@ export const clientConfig: Mutator = {
   summary: 'Alluxio master address, short-circuit reads and the node IP as -Dalluxio.* in JAVA_TOOL_OPTIONS',
   apply(pod, ctx) {
     const { spec, workload, targets } = ctx;
+    if (ctx.masterUnavailable) return { pod, actions: [withoutMaster(pod, targets, ctx.masterUnavailable)] };
     const actions: Action[] = [];
     const wantsSocket = workload.mutators.includes('domain-socket');
     const plan = wantsSocket ? socketPlan(pod, ctx) : undefined;
@@ -62,6 +63,32 @@ export const clientConfig: Mutator = {
     return { pod, actions };
   },
 };
+
+const MASTER_OPTION = /(?:^|\s)-Dalluxio\.master\.(?:hostname|rpc\.addresses)=/;
+
+/**
+ * Fluid mode without a usable runtime: nothing is added (an address would be a guess).
+ * Containers whose JAVA_TOOL_OPTIONS already name a master keep it and count as done;
+ * the rest are a requirement left unmet, with why and what to do.
+ */
+function withoutMaster(pod: Pod, targets: readonly string[], why: { reason: string; hint: string }): Action {
+  const lacking: string[] = [];
+  for (const { c } of targetContainers(pod, targets)) {
+    const env = c.env ?? [];
+    const java = env[lastIndexByName(env, JAVA_OPTS)];
+    if (!MASTER_OPTION.test(java?.value ?? '')) lacking.push(c.name);
+  }
+  if (lacking.length === 0)
+    return { mutator: 'client-config', outcome: 'present', subject: `Alluxio master in ${targets.join(', ')}` };
+  return {
+    mutator: 'client-config',
+    outcome: 'skipped',
+    subject: `Alluxio client config in ${lacking.join(', ')}`,
+    reason: `${why.reason}; no -Dalluxio.* options were added`,
+    hint: why.hint,
+    unmet: true,
+  };
+}
 
 /**
  * Appends our options to the JAVA_TOOL_OPTIONS that wins (the last entry) and makes

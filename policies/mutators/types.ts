@@ -1,6 +1,7 @@
 // The one small interface every mutator implements.
 import type { Pod } from '../k8s.js';
 import type { PodEdits } from '../patch.js';
+import type { MasterUnavailable } from '../fluid-runtime.js';
 import type { PolicySpec } from '../model.js';
 import type { MutatorName, Workload } from '../workloads.js';
 
@@ -21,6 +22,8 @@ export interface MutationContext {
    * webhook sends (a change made any other way would be missing from the patch).
    */
   edits: PodEdits;
+  /** Fluid mode without a usable runtime: the master is unknown, so no client config; why, and what to do. */
+  masterUnavailable?: MasterUnavailable;
 }
 
 export type ActionOutcome =
@@ -45,6 +48,8 @@ export interface Action {
   hint?: string;
   /** Field path in the pod, for conflicts. */
   path?: string;
+  /** A `skipped` that leaves something the policy requires undone: the safety net counts it as missing. */
+  unmet?: boolean;
 }
 
 export interface MutatorOutcome {

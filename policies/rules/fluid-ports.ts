@@ -44,6 +44,16 @@ function fluidReason(obj: KubeObject, ctx: RuleContext): { reason: string; datas
   };
 }
 
+const PIN = "pin the runtime's port with AlluxioRuntime spec.master.ports.rpc: 19998";
+
+/** What graphdata offers instead: in Fluid mode it fills in the runtime's master itself (policies/fluid-runtime.ts). */
+function fluidHint(fluidPolicy: boolean, dataset: string | undefined): string {
+  const name = dataset ?? 'NAME';
+  if (fluidPolicy)
+    return `drop the hard-coded address and annotate the pod with graphdata.io/dataset: ${name}: graphdata then sets the master to that AlluxioRuntime's (${name}-master-0.<namespace> and the port Fluid reports); or ${PIN}`;
+  return `mount the dataset's PVC (claimName: ${dataset ?? 'the Dataset name'}) and read its files there, or ${PIN}, or use a cache: fluid policy and annotate the pod with graphdata.io/dataset: ${name} so graphdata sets the runtime's master`;
+}
+
 export const fluidPortRule: Rule = {
   code: 'fluid-fixed-port',
   description:
@@ -66,7 +76,7 @@ export const fluidPortRule: Rule = {
           `hard-coded Alluxio master port 19998, but Fluid assigns the master a random port (${fluid.reason})`,
           {
             path: joinPath(path),
-            hint: `mount the dataset's PVC (claimName: ${fluid.dataset ?? 'the Dataset name'}) and read its files there, or pin the runtime's port with AlluxioRuntime spec.master.ports.rpc: 19998`,
+            hint: fluidHint(ctx.spec.cache === 'fluid', fluid.dataset),
           },
         ),
       );

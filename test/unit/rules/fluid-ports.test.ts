@@ -17,11 +17,15 @@ describe('fluid-fixed-port', () => {
       'spec.arguments[0]',
       'spec.sparkConf["spark.hadoop.alluxio.master.rpc.port"]',
     ]);
-    // The hint offers what exists (Fluid's PVC, a pinned port), not a runtime lookup graphdata does not do.
+    // The hint offers what exists: Fluid's PVC, a pinned port, or Fluid mode, which fills in the runtime's master.
     expect(ds[0]).toMatchObject({
       severity: 'error',
-      hint: "mount the dataset's PVC (claimName: logs) and read its files there, or pin the runtime's port with AlluxioRuntime spec.master.ports.rpc: 19998",
+      hint: "mount the dataset's PVC (claimName: logs) and read its files there, or pin the runtime's port with AlluxioRuntime spec.master.ports.rpc: 19998, or use a cache: fluid policy and annotate the pod with graphdata.io/dataset: logs so graphdata sets the runtime's master",
     });
+    const [fluidMode] = run([dataset(), fixedPort()], { cache: 'fluid' }, fluidPortRule);
+    expect(fluidMode!.hint).toBe(
+      "drop the hard-coded address and annotate the pod with graphdata.io/dataset: NAME: graphdata then sets the master to that AlluxioRuntime's (NAME-master-0.<namespace> and the port Fluid reports); or pin the runtime's port with AlluxioRuntime spec.master.ports.rpc: 19998",
+    );
   });
 
   it("stays quiet on a URL of the policy's own Alluxio master, unless the policy itself is in Fluid mode", () => {
