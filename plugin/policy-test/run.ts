@@ -48,10 +48,11 @@ function describeExpected(e: Expectation): string {
 /** Mismatches are capped per result: the first ones say what is wrong, hundreds would bury it. */
 const MAX_MISMATCHES = 8;
 
-export function runExpectation(e: Expectation, suite: Pick<Suite, 'namespaceLabels'>): ResultReport {
+export function runExpectation(e: Expectation, suite: Pick<Suite, 'namespaceLabels' | 'runtimes'>): ResultReport {
   const admission = admit(e.object, e.policy, {
     namespace: e.namespace,
     namespaceLabels: namespaceLabelsFor(e.namespace, suite.namespaceLabels),
+    ...(suite.runtimes ? { runtimes: suite.runtimes } : {}),
     mutatingWebhookDown: e.mutatingWebhookDown,
   });
   const mismatches: string[] = [];

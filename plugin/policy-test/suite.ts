@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { PolicyFileError, loadPolicyFile } from '../../common/policy-file.js';
 import { diagnostic, joinPath, type Diagnostic, type Segments } from '../../policies/diagnostics.js';
+import { type RuntimeLookup, runtimeLookupFromDocuments } from '../../policies/fluid-runtime.js';
 import { isList } from '../../policies/k8s.js';
 import {
   checkLayering,
@@ -100,6 +101,8 @@ export interface Suite {
   file: string;
   name: string;
   namespaceLabels: Record<string, Record<string, string>>;
+  /** Fluid mode: the AlluxioRuntimes (and Datasets) among the resources, as the webhook's informers would hold them. */
+  runtimes?: RuntimeLookup;
   expectations: Expectation[];
   /** Errors that make the suite unusable: nothing of it runs. */
   diagnostics: Diagnostic[];
@@ -238,6 +241,7 @@ export async function loadSuite(file: string): Promise<Suite> {
       }
   }
   if (problems.length) return fail(problems);
+  suite.runtimes = runtimeLookupFromDocuments([...byKey.values()].flatMap((located) => located.map((l) => l.object)));
 
   for (const [i, r] of value.results.entries()) {
     const here = (field: string | undefined, code: string, message: string, hint?: string, extra?: Diagnostic[]) =>
