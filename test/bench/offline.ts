@@ -2,8 +2,8 @@
 // `validate` over streams of realistic Spark executor pods (about 8 KB each), next to
 // js-yaml parsing the same file in a process of its own. Every run is a fresh process:
 // wall-clock time, and from the process itself (process.resourceUsage() at exit, through
-// a preloaded script) its CPU time and peak resident memory. The floor runs before each
-// command and again at the end, and each command is compared with the median of them, so
+// a preloaded script) its CPU time and peak resident memory. The floor runs first, between
+// the commands and last, and each command is compared with the median of these runs, so
 // a busy moment of the machine does not land on one side only.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -99,7 +99,6 @@ export async function benchOffline(sizes: readonly number[], say: (line: string)
       };
       await floor();
       const inject = await measure(report, [PLUGIN, 'inject', '-f', file], (c) => c === 0);
-      await floor();
       const diff = await measure(report, [PLUGIN, 'inject', '--diff', '-f', file], (c) => c === 0);
       await floor();
       // validate exits 1 when it finds errors; these pods have none, so anything else is a failure.

@@ -154,7 +154,7 @@ export function renderBenchmarks(r: BenchResults): string {
     '- **Plugin start-up:** whole processes, run alternately with `node -e 0`.',
     '- **Offline:** `inject`, `inject --diff` and `validate` on a stream of realistic executor pods, beside',
     '  js-yaml parsing the same file, each a whole process: wall time (the ratio), CPU time (user + system) and',
-    '  peak RSS as the process itself reports them at exit. The floor runs before each command and after the',
+    '  peak RSS as the process itself reports them at exit. The floor runs first, between the commands and',
     '  last; each command is set beside the median floor.',
     '',
     '## Where the time goes (missed targets)',

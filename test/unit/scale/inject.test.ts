@@ -2,10 +2,11 @@
 // is the one jsdiff would print for the whole file, and an empty --diff that says why.
 import { applyPatch, createTwoFilesPatch } from 'diff';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { replaceSites } from '../../../policies/pod-sites.js';
 import { unifiedDiff } from '../../../plugin/diff.js';
 import { injectSources } from '../../../plugin/inject-sources.js';
-import { formatManifests } from '../../../plugin/manifests.js';
+import { formatManifests, formatOne, ManifestPieces } from '../../../plugin/manifests.js';
 import { validateSources } from '../../../plugin/validate-sources.js';
 import { defaultPolicy } from '../../fixtures/policy.js';
 import { executorPodsYaml } from '../../fixtures/spark-executors.js';
@@ -127,5 +128,42 @@ describe('inject --diff', () => {
     const run = await cli(['inject', '-f', '-', '--diff', '-o', 'json'], { stdin: executorPodsYaml(1) });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^\+ +"graphdata\.io\/injected": "\{/m);
+  });
+});
+
+describe('inject, a document at a time', () => {
+  for (const format of ['yaml', 'json'] as const) {
+    it(`writes, piece by piece, what formatManifests writes for all the objects (${format})`, () => {
+      const objects = injectSources([{ file: 'p.yaml', text: executorPodsYaml(3) }], defaultPolicy(), 'default')
+        .files[0]!.after;
+      for (const n of [0, 1, 2, 3]) {
+        const pieces = new ManifestPieces(format);
+        const text =
+          objects
+            .slice(0, n)
+            .map((o) => pieces.push(formatOne(o, format)))
+            .join('') + pieces.end();
+        expect(text, `${n} objects`).toBe(formatManifests(objects.slice(0, n), format));
+      }
+    });
+  }
+
+  it('prints nothing but the errors when the last document of a long stream is not YAML', async () => {
+    const run = await cli(['inject', '-f', '-'], { stdin: `${executorPodsYaml(50)}---\nkind: [Pod\n` });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/<stdin>:\d+:\d+: error yaml-syntax/);
+    expect(run.stderr).toContain('nothing was injected');
+  });
+
+  it('prints every document of a long stream, injected, in order', async () => {
+    const run = await cli(['inject', '-f', '-'], { stdin: executorPodsYaml(300) });
+    expect(run.code).toBe(0);
+    const docs = parseAllDocuments(run.stdout).map((d) => d.toJS());
+    expect(docs).toHaveLength(300);
+    expect(docs.map((d) => d.metadata.name)).toEqual(
+      parseAllDocuments(executorPodsYaml(300)).map((d) => d.toJS().metadata.name),
+    );
+    expect(docs.every((d) => d.metadata.annotations['graphdata.io/injected'])).toBe(true);
   });
 });
