@@ -126,7 +126,7 @@ function scalar(s: string): string {
     // A lone scalar is its own document: js-yaml's text plus a newline.
     text = dump(s, DUMP_OPTIONS).slice(0, -1);
     if (text.includes('\n') || s.length > 1024) throw UNUSUAL;
-    if (scalars.size >= 1 << 16) scalars.clear(); // bounded: inputs of all-distinct strings
+    if (scalars.size >= 1 << 14) scalars.clear(); // bounded: inputs of all-distinct strings
     scalars.set(s, text);
   }
   return text;
