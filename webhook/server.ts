@@ -273,7 +273,10 @@ export function buildServer(opts: ServerOptions): WebhookServer {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   // For `kubectl graphdata version`: which engine and policy answer admissions.
-  app.get('/version', async () => ({ version: ENGINE_VERSION, policy: opts.policies.source }));
+  app.get('/version', async () => {
+    const { generation, synced, stale } = opts.policies.health();
+    return { version: ENGINE_VERSION, policy: opts.policies.source, policyStore: { generation, synced, stale } };
+  });
   // Not ready until the policies are known; once they are, a broken watch keeps it ready
   // (serving the last good snapshot, `stale` in the body and the metrics): turning unready
   // would take every replica out at once and, failing closed, stop pods in opted-in namespaces.

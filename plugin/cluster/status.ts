@@ -21,6 +21,8 @@ export interface StatusReport {
   certificate?: { subject: string; notAfter: string; daysLeft: number; fingerprintSha256: string } | { error: string };
   caBundles: { configuration: string; trustsServingCert: boolean }[];
   optedInNamespaces: string[] | { error: string };
+  /** What the webhook answers at /version: the policy it uses and its snapshot. */
+  policyInUse?: { source: string; generation?: number; stale?: boolean } | { error: string };
   policies:
     | {
         name: string;
@@ -143,6 +145,17 @@ export async function gatherStatus(c: Clients, namespace: string): Promise<Statu
   }
 
   const installed = webhook.mode !== 'none';
+  let policyInUse: StatusReport['policyInUse'];
+  if (installed) {
+    const { fetchWebhookVersion } = await import('./webhook-version.js');
+    const answer = await fetchWebhookVersion(c.k8s, c.kc);
+    policyInUse = answer.found
+      ? {
+          source: answer.policy ?? 'unknown',
+          ...(answer.policyStore ? { generation: answer.policyStore.generation, stale: answer.policyStore.stale } : {}),
+        }
+      : { error: answer.reason };
+  }
   const running =
     webhook.mode === 'in-cluster' ? webhook.ready >= 1 : webhook.mode === 'url' ? webhook.reachable : false;
   const healthy =
@@ -160,6 +173,7 @@ export async function gatherStatus(c: Clients, namespace: string): Promise<Statu
     ...(certificate ? { certificate } : {}),
     caBundles,
     optedInNamespaces,
+    ...(policyInUse ? { policyInUse } : {}),
     policies,
     healthy,
   };

@@ -5,8 +5,15 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { WEBHOOK_NAME } from '../../common/registration.js';
 import { deadline, describe } from './server-version.js';
 
+/** The webhook's policy snapshot (absent from webhooks older than the policy store). */
+export interface WebhookPolicyStore {
+  generation: number;
+  synced: boolean;
+  stale: boolean;
+}
+
 export type WebhookVersion =
-  | { found: true; version: string; policy?: string; endpoint: string }
+  | { found: true; version: string; policy?: string; policyStore?: WebhookPolicyStore; endpoint: string }
   | { found: false; reason: string };
 
 export async function fetchWebhookVersion(

@@ -9,7 +9,7 @@ export class StatusCommand extends GraphdataCommand {
     category: 'Cluster',
     description: 'Show whether the webhook is installed and working',
     details: `
-      Ready replicas (and the replica holding the certificate Lease), the serving certificate's days left, whether the caBundle of every webhook configuration trusts it, the opted-in namespaces and the policies with their generation and the Ready condition the webhook wrote back.
+      Ready replicas (and the replica holding the certificate Lease), the serving certificate's days left, whether the caBundle of every webhook configuration trusts it, the opted-in namespaces, the policy the webhook uses (with its snapshot generation) and the policies with their generation and the Ready condition the webhook wrote back.
 
       Exit code 0 when installed and healthy, 1 otherwise.
     `,
@@ -88,6 +88,15 @@ function table(r: StatusReport, paint: Paint): string {
         : 'none opted in — `kubectl graphdata enable -n NAMESPACE`'
       : `cannot list: ${r.optedInNamespaces.error}`,
   ]);
+  const inUse = r.policyInUse;
+  if (inUse) {
+    rows.push([
+      'policy',
+      'error' in inUse
+        ? `cannot ask the webhook: ${inUse.error}`
+        : `${inUse.source}${inUse.generation !== undefined ? ` (snapshot ${inUse.generation})` : ''}${inUse.stale ? ` ${paint('red', 'stale')}: the policy watch is broken, the last good snapshot is served` : ''}`,
+    ]);
+  }
   rows.push([
     'policies',
     Array.isArray(r.policies)

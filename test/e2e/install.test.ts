@@ -170,6 +170,8 @@ describe('install --webhook-url, then pods are injected', () => {
         { configuration: 'MutatingWebhookConfiguration/graphdata', trustsServingCert: true },
         { configuration: 'ValidatingWebhookConfiguration/graphdata', trustsServingCert: true },
       ],
+      // Asked of the webhook at /version: it runs without a cluster here, on the built-in policy.
+      policyInUse: { source: 'built-in default policy', generation: 1, stale: false },
     });
     expect(report.certificate.daysLeft).toBeGreaterThan(300);
     expect(report.optedInNamespaces).toContain(TENANT);

@@ -175,6 +175,7 @@ describe('health and metrics', () => {
     expect((await httpsCall(`${base}/version`, ca)).json()).toEqual({
       version: ENGINE_VERSION,
       policy: 'in-memory policy',
+      policyStore: { generation: 1, synced: true, stale: false },
     });
     const metrics = (await httpsCall(`${base}/metrics`, ca)).body;
     expect(metrics).toMatch(
