@@ -82,6 +82,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // install.test.ts's uninstall keeps the policy CRDs while any policy exists: leave none.
+  for (const namespace of [EDITED, OWNED, VIEWED, OTHER]) {
+    kubectl(['delete', 'graphdatapolicies', '--all', '-n', namespace, '--wait=false', ...asAdmin()]);
+  }
   await admission()
     .deleteValidatingWebhookConfiguration({ name: HOOK })
     .catch(() => undefined);
