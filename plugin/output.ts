@@ -24,7 +24,7 @@ export async function formatObjects(objects: unknown[], format: 'yaml' | 'json')
     const body = objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects };
     return `${JSON.stringify(body, null, 2)}\n`;
   }
-  const { stringify } = await import('yaml');
+  const { stringify } = await import('../common/yaml-stringify.js');
   // kubectl never prints anchors; an object used twice is written out twice.
   return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
 }
@@ -36,7 +36,7 @@ export async function formatDiagnostics(
   paint: Paint,
 ): Promise<string> {
   if (format === 'json') return `${JSON.stringify({ diagnostics }, null, 2)}\n`;
-  if (format === 'yaml') return (await import('yaml')).stringify({ diagnostics });
+  if (format === 'yaml') return (await import('../common/yaml-stringify.js')).stringify({ diagnostics });
   return diagnostics
     .map((d) => {
       const where = d.file ? `${d.file}${d.line ? `:${d.line}${d.column ? `:${d.column}` : ''}` : ''}: ` : '';

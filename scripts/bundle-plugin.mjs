@@ -1,8 +1,14 @@
-// Part of `npm run build`: bundles the plugin (and its completion helper) into one file
-// each under dist/bundle/ with esbuild, which bin/ runs: Node then reads and links one
-// module instead of a hundred, most of a short command's start-up. Modules imported
-// with import() inside a command are still evaluated only when that command runs.
+// Part of `npm run build`: bundles the plugin (and its completion helper) with esbuild
+// into dist/bundle/, which bin/ runs. The entry holds what every command needs (the CLI
+// and the command classes); each module a command imports with import() inside run()
+// (the YAML parsers, the engine, certificates) is a chunk of its own under chunks/,
+// read and compiled only when that command runs: compiling one 1.2 MB file was most
+// of a short command's start-up (BENCHMARKS.md).
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names change with their content: old ones must not pile up.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: { 'kubectl-graphdata': 'plugin/main.ts', 'kubectl_complete-graphdata': 'plugin/completion/main.ts' },
@@ -10,8 +16,9 @@ await build({
   // .mjs: Node knows the format without looking for a package.json.
   outExtension: { '.js': '.mjs' },
   bundle: true,
-  // One file each: every extra module costs Node's ESM loader a resolve and a read.
-  splitting: false,
+  // Dynamic imports become chunks; code shared by both entries is a chunk too.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   // The cluster client is most of the dependency code and only `--server`/`explain
   // pod/NAME`/`version` need it: loaded from node_modules when they do.
   external: ['@kubernetes/client-node'],
@@ -27,3 +34,14 @@ await build({
   },
   logLevel: 'warning',
 });
+
+// A dynamic import() of a CommonJS package becomes a chunk that exports only `default`,
+// so `const { x } = await import('pkg')` would find nothing: import a module of ours
+// that re-exports what is needed (as common/yaml-stringify.ts does for `yaml`).
+for (const file of readdirSync('dist/bundle/chunks')) {
+  const cjs = /export default (require_\w+)\(\);\s*$/.exec(readFileSync(`dist/bundle/chunks/${file}`, 'utf8'));
+  if (cjs)
+    throw new Error(
+      `dist/bundle/chunks/${file}: import() of a CommonJS package (${cjs[1]}); import a re-exporting module instead`,
+    );
+}

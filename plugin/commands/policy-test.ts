@@ -59,7 +59,9 @@ export class PolicyTestCommand extends BaseCommand {
     if (this.output !== 'table') {
       const body = { passed, summary, suites: reports };
       this.context.stdout.write(
-        this.output === 'json' ? `${JSON.stringify(body, null, 2)}\n` : (await import('yaml')).stringify(body),
+        this.output === 'json'
+          ? `${JSON.stringify(body, null, 2)}\n`
+          : (await import('../../common/yaml-stringify.js')).stringify(body),
       );
       return passed ? 0 : 1;
     }

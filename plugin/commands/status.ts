@@ -38,7 +38,8 @@ export class StatusCommand extends GraphdataCommand {
       throw new UserError(`cannot read the cluster: ${apiErrorMessage(error)}`, 'check --kubeconfig and --context');
     }
     if (this.output === 'json') this.context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else if (this.output === 'yaml') this.context.stdout.write((await import('yaml')).stringify(report));
+    else if (this.output === 'yaml')
+      this.context.stdout.write((await import('../../common/yaml-stringify.js')).stringify(report));
     else {
       const { painter } = await import('../output.js');
       this.context.stdout.write(table(report, painter(this.context.stdout)));

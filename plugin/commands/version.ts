@@ -51,7 +51,8 @@ export class VersionCommand extends GraphdataCommand {
           : { unavailable: webhook.reason };
     }
     if (this.output === 'json') this.context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else if (this.output === 'yaml') this.context.stdout.write((await import('yaml')).stringify(report));
+    else if (this.output === 'yaml')
+      this.context.stdout.write((await import('../../common/yaml-stringify.js')).stringify(report));
     else this.context.stdout.write(this.table(report));
     return 0;
   }
