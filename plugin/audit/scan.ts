@@ -3,6 +3,7 @@
 // in the namespaces the validating webhook covers. Objects are looked at once and let go:
 // only the findings and counters outlive a page.
 import { enforce } from '../../policies/enforcement.js';
+import type { RuntimeLookup } from '../../policies/fluid-runtime.js';
 import type { Policy } from '../../policies/model.js';
 
 export type Action = 'deny' | 'warn';
@@ -24,6 +25,8 @@ export interface Violation {
 export interface NamespaceScope {
   policy: Policy;
   labels?: Readonly<Record<string, string>>;
+  /** Fluid mode: the AlluxioRuntimes (and Datasets) of the cluster, as the webhook's informers hold them. */
+  runtimes?: RuntimeLookup;
 }
 
 export interface AuditSource {
@@ -67,7 +70,11 @@ export function auditObject(object: Record<string, unknown>, scope: NamespaceSco
     {
       object,
       operation: 'CREATE',
-      inject: { namespace, ...(scope.labels ? { namespaceLabels: scope.labels } : {}) },
+      inject: {
+        namespace,
+        ...(scope.labels ? { namespaceLabels: scope.labels } : {}),
+        ...(scope.runtimes ? { runtimes: scope.runtimes } : {}),
+      },
     },
     scope.policy,
   );

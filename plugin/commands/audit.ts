@@ -64,16 +64,18 @@ export class AuditCommand extends GraphdataCommand {
     const scopes = await this.namespaceScopes(kc, cluster, only, note).catch((e) => fail(e, 'cannot list namespaces'));
     const selection = await this.policies(kc, cluster, only).catch((e) => fail(e, 'cannot read policies'));
     for (const n of selection.notes) note(n);
-    const scopeCache = new Map<
-      string,
-      { policy: import('../../policies/model.js').Policy; labels?: Record<string, string> } | undefined
-    >();
+    const runtimes = await this.fluidRuntimes(kc, cluster, only, scopes).catch((e) =>
+      fail(e, 'cannot list alluxioruntimes'),
+    );
+    const scopeCache = new Map<string, import('../audit/scan.js').NamespaceScope | undefined>();
     const scope = (ns: string) => {
       if (!scopeCache.has(ns)) {
         const labels = scopes.get(ns);
         scopeCache.set(
           ns,
-          labels === undefined ? undefined : { policy: selection.policyFor(ns), ...(labels ? { labels } : {}) },
+          labels === undefined
+            ? undefined
+            : { policy: selection.policyFor(ns), ...(labels ? { labels } : {}), ...(runtimes ? { runtimes } : {}) },
         );
       }
       return scopeCache.get(ns);
@@ -131,6 +133,38 @@ export class AuditCommand extends GraphdataCommand {
       this.context.stderr.write(`${summary.denied ? paint('red', line) : paint('green', line)}\n`);
     }
     return summary.denied ? 1 : 0;
+  }
+
+  /**
+   * Fluid mode takes the master from the AlluxioRuntime (and Dataset) of a pod's dataset, as
+   * the webhook's informers hold them: read them first, in the namespaces audited. They are
+   * one per dataset, not per pod, so holding them does not grow with the pods.
+   */
+  private async fluidRuntimes(
+    kc: import('@kubernetes/client-node').KubeConfig,
+    cluster: typeof import('../audit/cluster.js'),
+    only: string | undefined,
+    scopes: ReadonlyMap<string, unknown>,
+  ) {
+    const [{ runtimeLookupFrom }, { listPages }] = await Promise.all([
+      import('../../policies/fluid-runtime.js'),
+      import('../audit/paging.js'),
+    ]);
+    const read = async (resource: string) => {
+      const r = { group: 'data.fluid.io', version: 'v1alpha1', resource };
+      const objects: import('../../policies/fluid-runtime.js').FluidObject[] = [];
+      try {
+        for await (const items of listPages(cluster.pageFetcher(kc, cluster.listPath(r, only), this.chunkSize)))
+          for (const o of items as import('../../policies/fluid-runtime.js').FluidObject[])
+            if (scopes.has(o.metadata?.namespace ?? '')) objects.push(o);
+      } catch (error) {
+        if (error instanceof cluster.ApiError && error.status === 404) return []; // Fluid not installed
+        throw error;
+      }
+      return objects;
+    };
+    if (scopes.size === 0) return undefined;
+    return runtimeLookupFrom(await read('alluxioruntimes'), await read('datasets'));
   }
 
   /** Namespace → its labels, for the namespaces the validating webhook covers (null labels: not readable). */

@@ -9,11 +9,13 @@ import { parse as parseYaml } from 'yaml';
 import { listPages, type ListPage } from '../../../plugin/audit/paging.js';
 import { selectPolicies } from '../../../plugin/audit/policies.js';
 import { jsonWriter, progressLine, yamlWriter } from '../../../plugin/audit/report.js';
-import { audit, type Violation } from '../../../plugin/audit/scan.js';
+import { audit, auditObject, type Violation } from '../../../plugin/audit/scan.js';
 import { loadPolicyFile } from '../../../common/policy-file.js';
 import type { Policy } from '../../../policies/model.js';
 import { inject } from '../../../policies/engine.js';
+import { runtimeLookupFrom } from '../../../policies/fluid-runtime.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
+import { policyWith } from '../../fixtures/policy.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -245,5 +247,42 @@ describe('audit report writers', () => {
     await new Promise((r) => setImmediate(r));
     expect(tty.text()).toBe('\r\u001b[Kauditing Pod: 500 objects checked\r\u001b[K');
     expect(log.text()).toBe('auditing Pod: 1000 objects checked\n');
+  });
+});
+
+describe('audit in Fluid mode', () => {
+  it('reads the AlluxioRuntimes as the webhook does: an injected reader passes, a bare one is denied naming what it lacks', () => {
+    const fluid = policyWith({ cache: 'fluid', mode: 'Enforce' });
+    const runtimes = runtimeLookupFrom([
+      {
+        apiVersion: 'data.fluid.io/v1alpha1',
+        kind: 'AlluxioRuntime',
+        metadata: { name: 'sales', namespace: NAMESPACE },
+        spec: { master: { ports: { rpc: 20003 } } },
+        status: { masterPhase: 'Ready' },
+      },
+    ]);
+    const reader = sparkExecutorPod();
+    reader.metadata = {
+      ...reader.metadata,
+      namespace: NAMESPACE,
+      annotations: { 'graphdata.io/dataset': 'sales' },
+    };
+    const injected = inject(reader, fluid, { namespace: NAMESPACE, namespaceLabels: LABELS, runtimes }).pod as Record<
+      string,
+      unknown
+    >;
+    expect(auditObject(injected, { policy: fluid, labels: LABELS, runtimes })).toEqual([]);
+    // Without the runtimes the pod would look uninjected: audit must read them, as the webhook does.
+    // A reader created while the mutating webhook was down: denied either way, but only with the
+    // runtimes does the reason name what is missing rather than a runtime graphdata cannot see.
+    const bare = { ...reader, metadata: { ...reader.metadata, name: 'bare' } } as Record<string, unknown>;
+    const seen = auditObject(bare, { policy: fluid, labels: LABELS, runtimes });
+    const unseen = auditObject(bare, { policy: fluid, labels: LABELS });
+    expect(seen.map((v) => `${v.action} ${v.rule}`)).toEqual(['deny not-injected']);
+    expect(seen[0]!.message).toContain('client-config (env JAVA_TOOL_OPTIONS');
+    expect(unseen[0]!.message).toContain(
+      'there is no AlluxioRuntime sales in namespace analytics that graphdata can see',
+    );
   });
 });
