@@ -1,4 +1,13 @@
 // `yaml`'s stringify behind a module of ours. Commands import() this, not the package:
 // the plugin bundle makes each dynamic import a chunk of its own, and the chunk of a
 // CommonJS package (as `yaml` is for Node) keeps only its default export there.
-export { stringify } from 'yaml';
+import { stringify as yamlStringify } from 'yaml';
+
+/**
+ * What every YAML we print is written with. kubectl and Helm read YAML 1.1, where `on`,
+ * `y`, `12:30` or `1_000` are not strings, so such strings are quoted; kubectl never
+ * prints anchors, so an object used twice is written out twice.
+ */
+const KUBE_YAML = { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false } as const;
+
+export const stringify = (value: unknown): string => yamlStringify(value, KUBE_YAML);

@@ -25,8 +25,7 @@ export async function formatObjects(objects: unknown[], format: 'yaml' | 'json')
     return `${JSON.stringify(body, null, 2)}\n`;
   }
   const { stringify } = await import('../common/yaml-stringify.js');
-  // kubectl never prints anchors; an object used twice is written out twice.
-  return objects.map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('---\n');
+  return objects.map((o) => stringify(o)).join('---\n');
 }
 
 /** Compiler-style lines for people; the same diagnostics as JSON or YAML for machines. */

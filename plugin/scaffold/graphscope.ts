@@ -1,7 +1,7 @@
 // `scaffold graphscope`: a namespace where GraphScope sessions run with graphdata
 // injection, the RBAC its coordinator needs to launch engines, and the session / Helm
 // values that point every image at one registry (offline clusters mirror it).
-import { stringify } from 'yaml';
+import { stringify } from '../../common/yaml-stringify.js';
 import { LABEL_INJECT } from '../../policies/model.js';
 import { UserError } from '../base.js';
 import { meta, namespacedRbac, quantity, type RbacRule } from './objects.js';
@@ -120,7 +120,7 @@ export function scaffoldGraphscope({ name, namespace }: ScaffoldTarget, flags: G
     // No anchors: a reader of values.yaml should see every value where it applies.
     data: {
       'session.json': `${JSON.stringify(session, null, 2)}\n`,
-      'values.yaml': stringify(values, { aliasDuplicateObjects: false }),
+      'values.yaml': stringify(values),
     },
   };
   // The chart names its coordinator Deployment after Helm's fullname of the release.
