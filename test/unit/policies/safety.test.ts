@@ -370,9 +370,11 @@ describe('linear per request', () => {
     // Quadratic work took 30 s on an idle machine; linear work takes under a second there.
     // The bound is loose because test machines are shared; the ratio below is the real check.
     expect(elapsed).toBeLessThan(20_000);
-    // Growth, not absolute speed: 4x the containers costs about 4x, never 16x.
-    const small = Math.min(timed(10_000), timed(10_000));
-    const large = Math.min(timed(40_000), timed(40_000));
-    expect(large / small).toBeLessThan(9);
+    // Growth, not absolute speed: 4x the containers costs about 4x (up to ~8x when a GC
+    // lands in the large run on a busy machine, hence the best of three), never 16x.
+    const best = (n: number) => Math.min(timed(n), timed(n), timed(n));
+    const small = best(10_000);
+    const large = best(40_000);
+    expect(large / small).toBeLessThan(10);
   }, 60_000);
 });
