@@ -54,9 +54,9 @@ describe('Dockerfile', () => {
       ...WEBHOOK_NODE_FLAGS,
       'dist/webhook/main.js',
     ]);
-    // npm start runs what the image runs.
+    // npm start runs what the image runs (exec'd, so npm's SIGTERM reaches it: main.test.ts).
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.start).toBe(['node', ...WEBHOOK_NODE_FLAGS, 'dist/webhook/main.js'].join(' '));
+    expect(pkg.scripts.start).toBe(['exec', 'node', ...WEBHOOK_NODE_FLAGS, 'dist/webhook/main.js'].join(' '));
     const cmd = JSON.parse(final.lines.find((l) => l.startsWith('CMD '))!.slice(4)) as string[];
     expect(cmd).toEqual(expect.arrayContaining(['--host', '0.0.0.0', '--port', '8443', '--self-managed']));
     const user = final.lines.find((l) => l.startsWith('USER '))!.slice(5);

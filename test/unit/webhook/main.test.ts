@@ -1,5 +1,5 @@
 // The webhook as `npm start` runs it: a child process with generated dev certs.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { inspectCert, issueCert } from '../../../certs/pki.js';
 import { writeFileAtomic } from '../../../certs/store.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
-import { startWebhook, WEBHOOK_MAIN } from '../../support/spawn-webhook.js';
+import { REPO_ROOT, startWebhook, WEBHOOK_MAIN } from '../../support/spawn-webhook.js';
 import { admissionReview, httpsCall, postJson } from '../../support/webhook-client.js';
 
 describe('webhook process', { timeout: 60_000 }, () => {
@@ -33,6 +33,40 @@ describe('webhook process', { timeout: 60_000 }, () => {
     expect(logLines.map((l) => JSON.parse(l).msg)).toEqual(
       expect.arrayContaining(['admission', 'shutting down: not ready, draining', 'stopped']),
     );
+  });
+
+  it('`npm start` stopped with SIGTERM: the webhook gets the signal, drains and exits, npm exits 0', async () => {
+    // What a user does with a backgrounded `npm start`: signal npm. npm forwards SIGTERM to the
+    // script's shell only, so the webhook must be the script's process (exec), not a child of sh.
+    const certDir = join(mkdtempSync(join(tmpdir(), 'gd-npm-')), 'dev');
+    const npm = spawn(
+      'npm',
+      ['start', '--ignore-scripts', '--silent', '--', '--port', '0', '--dev-cert-dir', certDir, '--drain', '0s'],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const npmExit = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+    let output = '';
+    const serving = await new Promise<{ pid: number }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`npm start did not serve:\n${output}`)), 30_000);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        const line = output.split('\n').find((l) => l.includes('graphdata webhook serving'));
+        if (line) {
+          clearTimeout(timer);
+          resolve(JSON.parse(line) as { pid: number });
+        }
+      };
+      npm.stdout!.on('data', onData);
+      npm.stderr!.on('data', onData);
+    });
+    npm.kill('SIGTERM');
+    try {
+      expect(await npmExit).toBe(0);
+      expect(output).toContain('"msg":"stopped"');
+      expect(alive(serving.pid)).toBe(false);
+    } finally {
+      if (alive(serving.pid)) process.kill(serving.pid, 'SIGKILL');
+    }
   });
 
   it('reloads a rotated serving certificate without a restart', async () => {
@@ -135,4 +169,13 @@ function servedCertSerial(url: string, ca: string): Promise<string> {
     });
     socket.on('error', reject);
   });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
