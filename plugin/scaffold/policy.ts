@@ -75,7 +75,7 @@ export function scaffoldPolicy(
             'and it may only tighten (a policy that would loosen a cluster limit is rejected at creation).',
         ]),
     `${object.kind} ${name} (${scope}), mode ${inherited ? "the cluster policy's" : mode}: validate reports a broken limit as ` +
-      `${inherited ? 'a warning or an error, as that mode says,' : mode === 'Audit' ? 'a warning and the validating webhook admits it with one' : 'an error and the validating webhook denies it, saying what to change'}; ` +
+      `${inherited ? 'a warning or an error, as that mode says' : mode === 'Audit' ? 'a warning and the validating webhook admits it with one' : 'an error and the validating webhook denies it, saying what to change'}; ` +
       'a workload pod that was not injected is denied either way (spec.ruleModes sets a mode per rule, e.g. not-injected: Audit).',
     'More limits: allowedHostPaths, requireResources, alluxioPathPrefixes. Check manifests against it: kubectl ' +
       'graphdata validate -f FILE --policy POLICY.yaml; test what admission does under it: kubectl graphdata policy ' +

@@ -366,6 +366,9 @@ describe('scaffold policy', () => {
     // No mode unless asked: it inherits the cluster policy's (Audit under an Enforce one would loosen it).
     expect(run.stdout).not.toMatch(/^\s*mode:/m);
     expect(run.stdout).toContain('may only tighten');
+    expect(run.stdout).toContain(
+      "mode the cluster policy's: validate reports a broken limit as a warning or an error, as that mode says; a workload pod",
+    );
     expect((await runCli([...SCAFFOLDS.policy!, '--mode', 'Enforce'])).stdout).toMatch(/^\s*mode: Enforce$/m);
   });
 
