@@ -2,6 +2,7 @@
 // traces, and kubectl's shared flags, each defined once here for every command to reuse.
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
+import { DEFAULT_NAMESPACE } from '../common/names.js';
 import type { Diagnostic } from '../policies/diagnostics.js';
 import { formatDiagnostics, painter, type OutputFormat } from './output.js';
 
@@ -60,6 +61,10 @@ export const contextOption = () => Option.String('--context', { description: 'Na
 
 export const namespaceOption = (description = 'Namespace (default: the context namespace)') =>
   Option.String('-n,--namespace', { description });
+
+/** `-n` of the commands that work on the webhook's own objects, which live in graphdata-system unless told. */
+export const webhookNamespaceOption = () =>
+  namespaceOption(`Namespace of the webhook's objects (default: ${DEFAULT_NAMESPACE})`);
 
 /** `-o FORMAT`; the description lists the formats as `a|b|c`, which shell completion offers. */
 export const outputOption = <F extends OutputFormat>(

@@ -1,8 +1,9 @@
 import { Command, Option } from 'clipanion';
-import { GraphdataCommand, UserError } from '../base.js';
+import { GraphdataCommand, UserError, webhookNamespaceOption } from '../base.js';
 
 export class CertsGenerateCommand extends GraphdataCommand {
   static override paths = [['certs', 'generate']];
+  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Generate a CA and a serving certificate for the webhook Service',

@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { GraphdataCommand, UserError, outputOption } from '../base.js';
+import { GraphdataCommand, UserError, outputOption, webhookNamespaceOption } from '../base.js';
 
 interface Row {
   source: string;
@@ -17,6 +17,7 @@ interface Row {
 
 export class CertsInspectCommand extends GraphdataCommand {
   static override paths = [['certs', 'inspect']];
+  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Show the webhook certificates: subject, SANs, validity, days left, fingerprint',

@@ -1,8 +1,9 @@
 import { Command, Option } from 'clipanion';
-import { GraphdataCommand, UserError } from '../base.js';
+import { GraphdataCommand, UserError, webhookNamespaceOption } from '../base.js';
 
 export class CertsRotateCommand extends GraphdataCommand {
   static override paths = [['certs', 'rotate']];
+  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Renew the webhook certificates that are due (less than a third of their life left)',

@@ -1,8 +1,9 @@
 import { Command } from 'clipanion';
-import { GraphdataCommand, dryRunMode, dryRunOption } from '../base.js';
+import { GraphdataCommand, dryRunMode, dryRunOption, namespaceOption } from '../base.js';
 
 export class DisableCommand extends GraphdataCommand {
   static override paths = [['disable']];
+  override namespace = namespaceOption('Namespace to opt out (required)');
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Opt a namespace out of injection and enforcement',

@@ -1,8 +1,9 @@
 import { Command, Option } from 'clipanion';
-import { GraphdataCommand, UserError, outputOption } from '../base.js';
+import { GraphdataCommand, UserError, outputOption, webhookNamespaceOption } from '../base.js';
 
 export class DoctorCommand extends GraphdataCommand {
   static override paths = [['doctor']];
+  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Check everything graphdata relies on in the cluster, with a fix for each problem',

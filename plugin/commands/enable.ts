@@ -1,8 +1,9 @@
 import { Command } from 'clipanion';
-import { GraphdataCommand, dryRunMode, dryRunOption } from '../base.js';
+import { GraphdataCommand, dryRunMode, dryRunOption, namespaceOption } from '../base.js';
 
 export class EnableCommand extends GraphdataCommand {
   static override paths = [['enable']];
+  override namespace = namespaceOption('Namespace to opt in (required)');
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Opt a namespace in to injection and enforcement',

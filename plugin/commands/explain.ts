@@ -1,9 +1,12 @@
 import { Command, Option } from 'clipanion';
-import { GraphdataCommand, UserError, outputOption } from '../base.js';
+import { GraphdataCommand, UserError, outputOption, namespaceOption } from '../base.js';
 import { namespaceLabelsOption, parseNamespaceLabels } from '../namespace-labels.js';
 
 export class ExplainCommand extends GraphdataCommand {
   static override paths = [['explain']];
+  override namespace = namespaceOption(
+    'Namespace of pod/NAME (default: the context namespace), or of -f objects that name none (default: default)',
+  );
   static override usage = Command.Usage({
     category: 'Offline',
     description: 'Explain why a pod was, or would be, injected or not',

@@ -1,10 +1,11 @@
 import { Command, Option } from 'clipanion';
 import type { Diagnostic } from '../../policies/diagnostics.js';
-import { GraphdataCommand, UserError, outputOption } from '../base.js';
+import { GraphdataCommand, UserError, outputOption, namespaceOption } from '../base.js';
 import { namespaceLabelsOption, parseNamespaceLabels } from '../namespace-labels.js';
 
 export class InjectCommand extends GraphdataCommand {
   static override paths = [['inject']];
+  override namespace = namespaceOption('Namespace of objects that name none (default: default)');
   static override usage = Command.Usage({
     category: 'Offline',
     description: 'Show what the webhook would inject, without a cluster',

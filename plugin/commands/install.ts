@@ -1,9 +1,17 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import { GraphdataCommand, UserError, dryRunMode, dryRunOption, outputOption } from '../base.js';
+import {
+  GraphdataCommand,
+  UserError,
+  dryRunMode,
+  dryRunOption,
+  outputOption,
+  webhookNamespaceOption,
+} from '../base.js';
 
 export class InstallCommand extends GraphdataCommand {
   static override paths = [['install']];
+  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Install the webhook in a cluster, wait for it, and prove that it injects',
@@ -12,7 +20,7 @@ export class InstallCommand extends GraphdataCommand {
 
       It waits for the rollout, then creates a server-side dry-run pod in a temporary opted-in namespace: the pod must come back injected, or install says which of port, caBundle, selector or RBAC is wrong and exits 1.
 
-      \`--webhook-url\` registers a webhook running outside the cluster (development; clusters without nodes) with the CA from \`--ca-file\`: only the namespace, the CRDs and the webhook configuration are applied.
+      \`--webhook-url\` registers a webhook running outside the cluster (development; clusters without nodes) with the CA from \`--ca-file\`: only the namespace, the policy CRDs and ClusterRoles and the two webhook configurations are applied.
 
       \`--dry-run=client -o yaml\` prints the whole bundle for GitOps; \`--dry-run=server\` has the apiserver check every object without storing it.
     `,

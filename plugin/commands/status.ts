@@ -1,10 +1,11 @@
 import { Command } from 'clipanion';
-import { GraphdataCommand, outputOption } from '../base.js';
+import { GraphdataCommand, outputOption, webhookNamespaceOption } from '../base.js';
 import type { StatusReport } from '../cluster/status.js';
 import type { Paint } from '../output.js';
 
 export class StatusCommand extends GraphdataCommand {
   static override paths = [['status']];
+  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Show whether the webhook is installed and working',

@@ -1,8 +1,9 @@
 import { Command } from 'clipanion';
-import { GraphdataCommand, UserError, dryRunMode, dryRunOption } from '../base.js';
+import { GraphdataCommand, UserError, dryRunMode, dryRunOption, webhookNamespaceOption } from '../base.js';
 
 export class UninstallCommand extends GraphdataCommand {
   static override paths = [['uninstall']];
+  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Remove exactly what install created, webhook configurations first',

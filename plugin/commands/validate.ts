@@ -1,9 +1,12 @@
 import { Command, Option } from 'clipanion';
 import type { Diagnostic } from '../../policies/diagnostics.js';
-import { GraphdataCommand, UserError, outputOption } from '../base.js';
+import { GraphdataCommand, UserError, outputOption, namespaceOption } from '../base.js';
 
 export class ValidateCommand extends GraphdataCommand {
   static override paths = [['validate']];
+  override namespace = namespaceOption(
+    'Namespace of objects that name none (default: default; with --server, the context namespace)',
+  );
   static override usage = Command.Usage({
     category: 'Offline',
     description: 'Check manifests against the policy and the known misconfigurations',

@@ -32,3 +32,45 @@ describe('colour', () => {
     expect(run.stdout).not.toMatch(ansi);
   });
 });
+
+describe('-n in each help says what the command does without it', () => {
+  const webhookCommands = [
+    'install',
+    'uninstall',
+    'status',
+    'doctor',
+    'certs generate',
+    'certs inspect',
+    'certs rotate',
+  ];
+
+  it.each(webhookCommands)("%s: the webhook's namespace, graphdata-system", async (command) => {
+    const run = await runCli([...command.split(' '), '--help']);
+    expect(run.stdout).toMatch(
+      /-n, --namespace NAMESPACE +Namespace of the webhook's objects \(default: graphdata-system\)/,
+    );
+  });
+
+  it('install without -n puts its namespaced objects in graphdata-system', async () => {
+    const run = await runCli(['install', '--dry-run=client', '-o', 'json']);
+    expect(run.code).toBe(0);
+    const items = (JSON.parse(run.stdout) as { items: { metadata: { namespace?: string } }[] }).items;
+    const namespaces = new Set(items.map((o) => o.metadata.namespace).filter(Boolean));
+    expect([...namespaces]).toEqual(['graphdata-system']);
+  });
+
+  it.each(['enable', 'disable'])('%s: -n is required', async (command) => {
+    expect((await runCli([command, '--help'])).stdout).toMatch(
+      /-n, --namespace NAMESPACE +Namespace to opt (in|out) \(required\)/,
+    );
+    const run = await runCli([command]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('name the namespace with -n NAMESPACE');
+  });
+
+  it.each(['inject', 'validate'])('%s: objects that name no namespace go to default', async (command) => {
+    expect((await runCli([command, '--help'])).stdout).toMatch(
+      /-n, --namespace NAMESPACE +Namespace of objects that name none \(default: default/,
+    );
+  });
+});
