@@ -43,13 +43,14 @@ export class StatusCommand extends GraphdataCommand {
       this.context.stdout.write((await import('../../common/yaml-stringify.js')).stringify(report));
     else {
       const { painter } = await import('../output.js');
-      this.context.stdout.write(table(report, painter(this.context.stdout)));
+      this.context.stdout.write(statusTable(report, painter(this.context.stdout)));
     }
     return report.healthy ? 0 : 1;
   }
 }
 
-function table(r: StatusReport, paint: Paint): string {
+/** The table `status` prints (exported for its unit test). */
+export function statusTable(r: StatusReport, paint: Paint): string {
   const ok = (yes: boolean, text: string) => `${yes ? paint('green', '✓') : paint('red', '✗')} ${text}`;
   const w = r.webhook;
   const rows: [string, string][] = [
@@ -73,13 +74,17 @@ function table(r: StatusReport, paint: Paint): string {
         : ok(r.certificate.daysLeft > 0, `${r.certificate.daysLeft} days left (until ${r.certificate.notAfter})`),
     ]);
   }
+  // Without a serving certificate there is nothing to check a caBundle against: say so, not "does NOT trust".
+  const noCert = !r.certificate || 'error' in r.certificate;
   for (const b of r.caBundles) {
     rows.push([
       'caBundle',
-      ok(
-        b.trustsServingCert,
-        `${b.configuration} ${b.trustsServingCert ? 'trusts' : 'does NOT trust'} the serving certificate`,
-      ),
+      noCert
+        ? ok(false, `${b.configuration}: not checked, no serving certificate could be read`)
+        : ok(
+            b.trustsServingCert,
+            `${b.configuration} ${b.trustsServingCert ? 'trusts' : 'does NOT trust'} the serving certificate`,
+          ),
     ]);
   }
   rows.push([
