@@ -28,7 +28,7 @@ const USAGE = `Usage: npm start -- [--port 8443] [--host 127.0.0.1] [--policy FI
 Serves the graphdata admission webhook over HTTPS:
   POST /mutate   AdmissionReview admission.k8s.io/v1 (pods, CREATE)
   POST /validate AdmissionReview admission.k8s.io/v1 (enforcement, graphdata policies)
-  GET  /healthz  /readyz  /metrics
+  GET  /healthz  /readyz  /metrics  /version
 
 Certificates, one of three modes:
   development  (no certificate flags) a dev CA and a serving certificate for localhost
