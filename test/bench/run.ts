@@ -7,6 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchOffline } from './offline.js';
 import { benchPluginStart } from './plugin-start.js';
+import { benchPolicyScale } from './policy-scale.js';
 import { REPO_ROOT } from '../support/spawn-webhook.js';
 import { renderBenchmarks, renderReadmeTable, type BenchResults } from './report.js';
 import { benchWebhookLoad } from './webhook-load.js';
@@ -20,6 +21,8 @@ const { cases: webhook, rssAfter10kMiB } = await benchWebhookLoad({
   seconds: quick ? 2 : 5,
   connections: [8, 64],
 });
+say('webhook: /mutate and /validate with 200 policy objects beside 1, in process…');
+const policyScale = await benchPolicyScale({ rounds: quick ? 3 : 9, requests: quick ? 200 : 300 });
 say('plugin start-up beside node -e 0…');
 const plugin = benchPluginStart(quick ? 5 : 15);
 say('offline: inject and validate on streams of realistic executor pods beside a js-yaml parse…');
@@ -37,6 +40,7 @@ const results: BenchResults = {
   quick,
   webhook,
   webhookRssAfter10kMiB: rssAfter10kMiB,
+  policyScale,
   plugin,
   offline,
 };
