@@ -248,15 +248,24 @@ async function main(): Promise<number> {
     logger: { level: args['log-level'] ?? 'info' },
   });
   const log = server.app.log;
-  policyLog = { info: (obj, msg) => log.info(obj, msg), warn: (obj, msg) => log.warn(obj, msg) };
-  logWatchError = (error) =>
+  // Stopping aborts the watches, and an aborted watch reports an error: not worth a warning.
+  let stopping = false;
+  policyLog = {
+    info: (obj, msg) => log.info(obj, msg),
+    warn: (obj, msg) => {
+      if (!stopping) log.warn(obj, msg);
+    },
+  };
+  logWatchError = (error) => {
+    if (stopping) return;
     log.warn({ reason: (error as Error)?.message ?? String(error) }, 'namespace watch failed; retrying');
+  };
   let lastFluidError = '';
   logFluidError = (error) => {
     const e = error as { code?: number; message?: string };
     const reason = e?.code === 404 ? 'Fluid CRDs not served (Fluid not installed)' : (e?.message ?? String(error));
     // Said once per reason: without Fluid the informers retry every 30 s, and that is normal.
-    if (reason === lastFluidError) return;
+    if (stopping || reason === lastFluidError) return;
     lastFluidError = reason;
     log.warn({ reason }, 'Fluid runtime watch failed; cache: fluid finds no AlluxioRuntime until it works; retrying');
   };
@@ -293,7 +302,6 @@ async function main(): Promise<number> {
       onSkip: (reason) => log.warn({ reason }, 'certificate reload skipped; keeping the current one, will retry'),
     });
 
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
       running.skipDrain();

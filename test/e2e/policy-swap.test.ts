@@ -116,4 +116,11 @@ describe('policy swap under load', () => {
       expect(ranks).toEqual([...ranks].sort((x, y) => x - y));
     }
   }, 180_000);
+
+  it('SIGTERM: exits 0, and the watches it aborts on the way out are not reported as failures', async () => {
+    const running = webhook;
+    expect(await running.stop()).toBe(0);
+    expect(running.logs()).toContain('"msg":"stopped"');
+    expect(running.logs()).not.toMatch(/watch failed/);
+  });
 });
