@@ -4,7 +4,7 @@
 // informer tries again later, and every lookup finds nothing (pods get a warning).
 import * as k8s from '@kubernetes/client-node';
 import { type FluidObject, type RuntimeLookup, runtimeInfo } from '../policies/fluid-runtime.js';
-import type { WatchOptions } from './namespace-index.js';
+import { keepInformerRunning, type WatchOptions } from './restarting-informer.js';
 
 export interface FluidInformer {
   /** The runtime of that name in that namespace, read with the Dataset of the same name. */
@@ -37,34 +37,8 @@ function watchFluid(
         k8s.KubernetesListObject<FluidResource>
       >,
   );
-  let stopped = false;
-  let retry: NodeJS.Timeout | undefined;
-  let markSynced: () => void = () => undefined;
-  const synced = new Promise<void>((resolve) => {
-    markSynced = resolve;
-  });
-  const start = () => {
-    informer.start().then(markSynced, onError);
-  };
-  // client-node stops an informer on a list or watch error (404 while Fluid is not installed): start it again.
-  function onError(error: unknown): void {
-    opts.onError?.(error);
-    if (stopped) return;
-    clearTimeout(retry);
-    retry = setTimeout(start, opts.retryMs ?? 30_000);
-    retry.unref();
-  }
-  informer.on('error', onError);
-  start();
-  return {
-    informer,
-    synced,
-    stop: async () => {
-      stopped = true;
-      clearTimeout(retry);
-      await informer.stop().catch(() => undefined);
-    },
-  };
+  // 404 while Fluid is not installed: tried again every 30 s by default.
+  return { informer, ...keepInformerRunning(informer, opts, 30_000) };
 }
 
 /** Lists and watches AlluxioRuntimes and Datasets in every namespace (needs list/watch on both). */

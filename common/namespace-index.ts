@@ -1,6 +1,7 @@
 // Namespace labels, kept current by a client-node informer (one list, then a watch).
 // Injection needs them for PodSecurity levels and profile namespaceSelectors. Lookups are synchronous and never do I/O.
 import * as k8s from '@kubernetes/client-node';
+import { keepInformerRunning, type WatchOptions } from './restarting-informer.js';
 
 export interface NamespaceIndex {
   /** The namespace's labels; undefined while it is unknown (not listed yet, or no cluster). */
@@ -18,45 +19,18 @@ export const staticNamespaceIndex = (labels: Record<string, Record<string, strin
   labels: (namespace) => (Object.hasOwn(labels, namespace) ? labels[namespace] : undefined),
 });
 
-export interface WatchOptions {
-  /** Called when the watch breaks; the informer restarts itself after `retryMs`. */
-  onError?: (error: unknown) => void;
-  retryMs?: number;
-}
-
 /** Lists and watches namespaces (needs `list` and `watch` on namespaces). */
 export function watchNamespaces(kc: k8s.KubeConfig, opts: WatchOptions = {}): NamespaceInformer {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const informer = k8s.makeInformer<k8s.V1Namespace>(kc, '/api/v1/namespaces', () => core.listNamespace());
-  let stopped = false;
-  let retry: NodeJS.Timeout | undefined;
-  let markSynced: () => void = () => undefined;
-  const synced = new Promise<void>((resolve) => {
-    markSynced = resolve;
-  });
-  const start = () => {
-    informer.start().then(markSynced, onError);
-  };
-  // client-node stops the informer on a watch error; start it again (the list re-syncs the cache).
-  function onError(error: unknown): void {
-    opts.onError?.(error);
-    if (stopped) return;
-    clearTimeout(retry);
-    retry = setTimeout(start, opts.retryMs ?? 5_000);
-    retry.unref();
-  }
-  informer.on('error', onError);
-  start();
+  // The list re-syncs the cache after each restart.
+  const running = keepInformerRunning(informer, opts, 5_000);
   return {
-    synced,
+    synced: running.synced,
     labels: (namespace) => {
       const ns = informer.get(namespace);
       return ns ? (ns.metadata?.labels ?? {}) : undefined;
     },
-    stop: async () => {
-      stopped = true;
-      clearTimeout(retry);
-      await informer.stop();
-    },
+    stop: running.stop,
   };
 }

@@ -10,7 +10,7 @@ import type { Pod } from '../../policies/k8s.js';
 import { cluster, ensureNamespace, installPolicyCrds, kubeConfig, waitFor } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { kubectl } from '../support/kubectl.js';
-import { startWebhook, type RunningWebhook } from '../support/spawn-webhook.js';
+import { type RunningWebhook, startDevWebhook } from '../support/spawn-webhook.js';
 
 const NAME = 'graphdata-enforce';
 const OWN_NAMESPACE = 'graphdata-system';
@@ -67,16 +67,7 @@ async function registerMutating(endpoint: string): Promise<void> {
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gd-enforce-'));
   writeFileSync(join(dir, 'policy.json'), JSON.stringify(POLICY));
-  webhook = await startWebhook([
-    '--port',
-    '0',
-    '--dev-cert-dir',
-    join(dir, 'certs'),
-    '--drain',
-    '0s',
-    '--policy',
-    join(dir, 'policy.json'),
-  ]);
+  webhook = await startDevWebhook(['--policy', join(dir, 'policy.json')]);
   ({ url, ca } = webhook);
 
   installPolicyCrds();

@@ -11,7 +11,7 @@ import type { Pod } from '../../policies/k8s.js';
 import { cluster, ensureNamespace, kubeConfig, waitFor } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { kubectl } from '../support/kubectl.js';
-import { startWebhook, type RunningWebhook } from '../support/spawn-webhook.js';
+import { type RunningWebhook, startDevWebhook } from '../support/spawn-webhook.js';
 
 const HOOK = 'graphdata-fluid';
 const NS = 'fluid-mode';
@@ -121,18 +121,7 @@ beforeAll(async () => {
       spec: { cache: 'fluid', mode: 'Enforce', ruleModes: { 'not-injected': 'Audit' } },
     }),
   );
-  webhook = await startWebhook([
-    '--port',
-    '0',
-    '--dev-cert-dir',
-    join(dir, 'certs'),
-    '--drain',
-    '0s',
-    '--policy',
-    join(dir, 'policy.json'),
-    '--kubeconfig',
-    cluster().kubeconfig,
-  ]);
+  webhook = await startDevWebhook(['--policy', join(dir, 'policy.json'), '--kubeconfig', cluster().kubeconfig]);
   const registration = {
     name: HOOK,
     endpoint: { url: webhook.url },

@@ -13,7 +13,7 @@ import type { Pod } from '../../policies/k8s.js';
 import { cluster, ensureNamespace, installPolicyCrds, kubeConfig, waitFor } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { kubectl } from '../support/kubectl.js';
-import { startWebhook, type RunningWebhook } from '../support/spawn-webhook.js';
+import { type RunningWebhook, startDevWebhook } from '../support/spawn-webhook.js';
 
 const HOOK = 'graphdata-rbac';
 /** The tenant is bound to `edit` here, `admin` in OWNED, `view` in VIEWED, nothing in OTHER. */
@@ -175,16 +175,7 @@ describe('a tenant cannot escape enforcement by labelling a pod', () => {
         spec: { mode: 'Enforce', limits: { allowedRegistries: ['docker.io'] } },
       }),
     );
-    webhook = await startWebhook([
-      '--port',
-      '0',
-      '--dev-cert-dir',
-      join(dir, 'certs'),
-      '--drain',
-      '0s',
-      '--policy',
-      join(dir, 'policy.json'),
-    ]);
+    webhook = await startDevWebhook(['--policy', join(dir, 'policy.json')]);
     await admission()
       .deleteValidatingWebhookConfiguration({ name: HOOK })
       .catch(() => undefined);

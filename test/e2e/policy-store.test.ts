@@ -1,10 +1,3 @@
-// The policy store on the real control plane: a webhook started with --kubeconfig picks
-// up ClusterGraphDataPolicy and GraphDataPolicy objects created through the apiserver
-// without a restart, lays namespace policies over the cluster one, rejects a namespace
-// policy that would loosen it, and writes status back.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatingWebhookConfiguration } from '../../common/registration.js';
@@ -12,7 +5,7 @@ import type { Pod } from '../../policies/k8s.js';
 import { cluster, ensureNamespace, installPolicyCrds, kubeConfig, waitFor } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { kubectl } from '../support/kubectl.js';
-import { startWebhook, type RunningWebhook } from '../support/spawn-webhook.js';
+import { type RunningWebhook, startDevWebhook } from '../support/spawn-webhook.js';
 import { httpsCall } from '../support/webhook-client.js';
 
 const NAME = 'graphdata-store';
@@ -82,17 +75,7 @@ beforeAll(async () => {
     (i: { metadata: { name: string } }) => i.metadata.name,
   );
   expect(others, 'ClusterGraphDataPolicies left in the shared cluster by another test file').toEqual([]);
-  const dir = mkdtempSync(join(tmpdir(), 'gd-store-'));
-  webhook = await startWebhook([
-    '--port',
-    '0',
-    '--dev-cert-dir',
-    join(dir, 'certs'),
-    '--drain',
-    '0s',
-    '--kubeconfig',
-    cluster().kubeconfig,
-  ]);
+  webhook = await startDevWebhook(['--kubeconfig', cluster().kubeconfig]);
   expect(webhook.logs()).toContain('policy snapshot compiled');
   await admission().createValidatingWebhookConfiguration({
     body: validatingWebhookConfiguration({

@@ -1,15 +1,8 @@
-// Policy swap under load: while /mutate is answering a steady stream of executor pods, the
-// ClusterGraphDataPolicy is changed through the apiserver again and again. Each answer
-// must come from one snapshot: the master and the placement it injects are both the old
-// policy's or both the new one's, never a mix, and no request fails.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cluster, ensureNamespace, installPolicyCrds, waitFor } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { kubectl } from '../support/kubectl.js';
-import { startWebhook, type RunningWebhook } from '../support/spawn-webhook.js';
+import { type RunningWebhook, startDevWebhook } from '../support/spawn-webhook.js';
 import { admissionReview, decodePatch, postJson } from '../support/webhook-client.js';
 
 const POLICY = 'swap-platform';
@@ -59,16 +52,7 @@ beforeAll(async () => {
   const others = JSON.parse(run(['get', 'clustergraphdatapolicies', '-o', 'json']).stdout).items;
   expect(others, 'ClusterGraphDataPolicies left in the shared cluster by another test file').toEqual([]);
   expect(run(['apply', '-f', '-'], JSON.stringify(policy('a'))).code).toBe(0);
-  webhook = await startWebhook([
-    '--port',
-    '0',
-    '--dev-cert-dir',
-    join(mkdtempSync(join(tmpdir(), 'gd-swap-')), 'certs'),
-    '--drain',
-    '0s',
-    '--kubeconfig',
-    cluster().kubeconfig,
-  ]);
+  webhook = await startDevWebhook(['--kubeconfig', cluster().kubeconfig]);
   await waitFor(async () => (await mutateOnce()) === 'a', 'the webhook to serve policy variant a');
 });
 

@@ -1,8 +1,3 @@
-// The webhook as the apiserver sees it: registered through a real
-// MutatingWebhookConfiguration with a caBundle, pods created through kube-apiserver.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA } from '../../certs/pki.js';
@@ -24,7 +19,7 @@ import { defaultPolicy } from '../fixtures/policy.js';
 import { randomPod, rng } from '../fixtures/random-pods.js';
 import { commonNameOnlyCert } from '../support/certs.js';
 import { kubectl } from '../support/kubectl.js';
-import { startWebhook, type RunningWebhook } from '../support/spawn-webhook.js';
+import { type RunningWebhook, startDevWebhook } from '../support/spawn-webhook.js';
 
 const kc = () => kubeConfig('admin');
 const core = () => kc().makeApiClient(k8s.CoreV1Api);
@@ -49,14 +44,7 @@ async function register(config: k8s.V1MutatingWebhookConfiguration): Promise<voi
 }
 
 beforeAll(async () => {
-  webhook = await startWebhook([
-    '--port',
-    '0',
-    '--dev-cert-dir',
-    join(mkdtempSync(join(tmpdir(), 'gd-e2e-')), 'certs'),
-    '--drain',
-    '0s',
-  ]);
+  webhook = await startDevWebhook();
   await ensureNamespace('graphdata-probe', { 'graphdata.io/inject': 'enabled' });
   await ensureNamespace('tenant-a', { 'graphdata.io/inject': 'enabled' });
   await ensureNamespace('tenant-plain');

@@ -1,6 +1,7 @@
 // Runs the built webhook (`node dist/webhook/main.js`, what `npm start` runs) as a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../common/package-root.js';
 
@@ -59,4 +60,13 @@ export function startWebhook(args: string[], timeoutMs = 30_000): Promise<Runnin
       reject(new Error(`webhook exited with ${code} before serving:\n${output}`));
     });
   });
+}
+
+/**
+ * The webhook as e2e files run it: any free port, fresh development certificates in a
+ * temporary folder, no drain window; `extra` adds flags (`--policy`, `--kubeconfig`, …).
+ */
+export function startDevWebhook(extra: string[] = [], timeoutMs?: number): Promise<RunningWebhook> {
+  const certs = join(mkdtempSync(join(tmpdir(), 'gd-webhook-')), 'certs');
+  return startWebhook(['--port', '0', '--dev-cert-dir', certs, '--drain', '0s', ...extra], timeoutMs);
 }
