@@ -1,14 +1,13 @@
 // Supplied certificates on the real control plane: the webhook serves a mounted
 // kubernetes.io/tls Secret volume, kubelet swaps it while the apiserver keeps creating
 // pods through the webhook (failurePolicy Fail), and the webhook never writes to it.
-import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertPair } from '../../certs/pki.js';
-import { localSans } from '../../certs/pki.js';
+import { inspectCert, localSans } from '../../certs/pki.js';
 import { mutatingWebhookConfiguration } from '../../common/registration.js';
 import type { Pod } from '../../policies/k8s.js';
 import { ANNOTATION_INJECTED } from '../../policies/model.js';
@@ -25,7 +24,8 @@ const kc = () => kubeConfig('admin');
 const core = () => kc().makeApiClient(k8s.CoreV1Api);
 const admission = () => kc().makeApiClient(k8s.AdmissionregistrationV1Api);
 
-const serialOf = (pem: string) => new X509Certificate(pem).serialNumber.toUpperCase().replace(/^0+/, '');
+// The same form servedSerial reports: a serial whose first byte is below 0x10 keeps its leading zero.
+const serialOf = (pem: string) => inspectCert(pem).serial;
 const injected = (pod: Pod) => pod.metadata?.annotations?.[ANNOTATION_INJECTED];
 const secretFiles = (ca: CertPair, pair: CertPair) => ({
   'tls.crt': pair.certPem,
