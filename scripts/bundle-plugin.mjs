@@ -1,47 +1,91 @@
 // Part of `npm run build`: bundles the plugin (and its completion helper) with esbuild
-// into dist/bundle/, which bin/ runs. The entry holds what every command needs (the CLI
-// and the command classes); each module a command imports with import() inside run()
-// (the YAML parsers, the engine, certificates) is a chunk of its own under chunks/,
-// read and compiled only when that command runs: compiling one 1.2 MB file was most
-// of a short command's start-up (BENCHMARKS.md).
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+// into one CommonJS script each under dist/bundle/, and writes beside each a V8 code
+// cache, which bin/load-bundle.cjs hands to vm.Script so a command starts without
+// parsing and compiling the bundle (BENCHMARKS.md). Node 20 has no compile cache for ES
+// modules (module.enableCompileCache needs 22.1); vm.Script takes one for a script.
+//
+// What a command does not use stays cold: a module the code imports with import()
+// becomes a lazily run function in the bundle, V8 compiles a function only when it is
+// first called, and the cache holds what the commands below compiled.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { PassThrough, Readable } from 'node:stream';
 import { build } from 'esbuild';
 
-// Chunk names change with their content: old ones must not pile up.
-rmSync('dist/bundle', { recursive: true, force: true });
+const BUNDLES = { 'kubectl-graphdata': 'plugin/main.ts', 'kubectl_complete-graphdata': 'plugin/completion/main.ts' };
 
-await build({
-  entryPoints: { 'kubectl-graphdata': 'plugin/main.ts', 'kubectl_complete-graphdata': 'plugin/completion/main.ts' },
+// Old bundles and caches must not pile up or outlive the code they were made from.
+rmSync('dist/bundle', { recursive: true, force: true });
+mkdirSync('dist/bundle', { recursive: true });
+
+const { outputFiles } = await build({
+  entryPoints: BUNDLES,
   outdir: 'dist/bundle',
-  // .mjs: Node knows the format without looking for a package.json.
-  outExtension: { '.js': '.mjs' },
+  outExtension: { '.js': '.cjs' },
+  write: false,
   bundle: true,
-  // Dynamic imports become chunks; code shared by both entries is a chunk too.
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
   // The cluster client is most of the dependency code and only `--server`/`explain
-  // pod/NAME`/`version` need it: loaded from node_modules when they do.
+  // pod/NAME`/`version` need it: loaded from node_modules when they do (it is ESM only).
   external: ['@kubernetes/client-node'],
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   minifySyntax: true,
   minifyWhitespace: true,
   legalComments: 'linked',
-  // CommonJS dependencies call require() for Node's own modules; give the ESM bundle one.
-  banner: {
-    js: "import { createRequire as __gdRequire } from 'node:module'; const require = __gdRequire(import.meta.url);",
-  },
+  // common/package-root.ts finds the package from its own location.
+  define: { 'import.meta.url': '__gdModuleUrl' },
+  banner: { js: "const __gdModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
 
-// A dynamic import() of a CommonJS package becomes a chunk that exports only `default`,
-// so `const { x } = await import('pkg')` would find nothing: import a module of ours
-// that re-exports what is needed (as common/yaml-stringify.ts does for `yaml`).
-for (const file of readdirSync('dist/bundle/chunks')) {
-  const cjs = /export default (require_\w+)\(\);\s*$/.exec(readFileSync(`dist/bundle/chunks/${file}`, 'utf8'));
-  if (cjs)
-    throw new Error(
-      `dist/bundle/chunks/${file}: import() of a CommonJS package (${cjs[1]}); import a re-exporting module instead`,
-    );
+// vm.Script gives import() no module loader, and one compiled from a code cache loses
+// even vm's own (Node 20): the import() calls esbuild leaves (Node built-ins, the
+// cluster client) call the one bin/load-bundle.cjs passes in as __gdImport instead.
+const leftImport = /\bimport\(("[^"\\]+")\)/g;
+
+for (const out of outputFiles) {
+  if (!out.path.endsWith('.cjs')) {
+    writeFileSync(out.path, out.contents);
+    continue;
+  }
+  let code = out.text.replace(leftImport, '__gdImport($1)');
+  if (/\bimport\(/.test(code)) throw new Error(`${out.path}: an import() the build cannot route through __gdImport`);
+  // V8 checks a cache against the source's length only: its file is named after the
+  // content, so a cache made from other code is never found, let alone used.
+  const name = out.path.replace(/^.*\/(.*)\.cjs$/, '$1');
+  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
+  code += `//# codeCache=${name}.${hash}.cache\n`;
+  writeFileSync(out.path, code);
+}
+
+// The cache holds the top level of each bundle and every function the commands below
+// ran: start-up, CLI set-up, option parsing, YAML in and out and the engine.
+const { loadBundle } = createRequire(import.meta.url)('../bin/load-bundle.cjs');
+const pod = readFileSync('test/fixtures/manifests/executor-pod.yaml', 'utf8');
+
+async function run(runCli, argv, stdin = '') {
+  const [stdout, stderr] = [new PassThrough(), new PassThrough()];
+  let err = '';
+  stdout.resume();
+  stderr.on('data', (c) => (err += c));
+  const code = await runCli(argv, { stdin: Readable.from([stdin]), stdout, stderr });
+  if (code !== 0) throw new Error(`code cache: \`${argv.join(' ')}\` exited ${code}: ${err}`);
+}
+
+const plugin = loadBundle('kubectl-graphdata', { useCache: false });
+await run(plugin.exports.runCli, ['version', '--client']);
+await run(plugin.exports.runCli, ['inject', '-f', '-'], pod);
+await run(plugin.exports.runCli, ['validate', '-f', '-'], pod);
+writeCache(plugin);
+
+const completion = loadBundle('kubectl_complete-graphdata', { useCache: false });
+completion.exports.completionOutput(['inject', '-']);
+writeCache(completion);
+
+function writeCache({ script, cacheFile }) {
+  // Written whole, then renamed: a half-written cache is never read.
+  writeFileSync(`${cacheFile}.tmp`, script.createCachedData());
+  renameSync(`${cacheFile}.tmp`, cacheFile);
 }
