@@ -70,8 +70,66 @@ export interface InjectOptions {
   runtimes?: RuntimeLookup;
 }
 
-export const policyRef = (policy: Policy): string =>
-  `${policy.kind}/${policy.namespace ? `${policy.namespace}/` : ''}${policy.name}`;
+const policyRefs = new WeakMap<Policy, string>();
+
+/** `Kind/namespace/name`; computed once per policy object (a policy never changes once loaded). */
+export function policyRef(policy: Policy): string {
+  let ref = policyRefs.get(policy);
+  if (ref === undefined) {
+    ref = `${policy.kind}/${policy.namespace ? `${policy.namespace}/` : ''}${policy.name}`;
+    policyRefs.set(policy, ref);
+  }
+  return ref;
+}
+
+/**
+ * The start of the `graphdata.io/injected` record for a policy and workload, as
+ * JSON.stringify writes it: the part that is the same for every pod. Per policy object.
+ */
+const recordHeads = new WeakMap<Policy, Map<WorkloadName, string>>();
+
+function recordHead(policy: Policy, workload: WorkloadName): string {
+  let heads = recordHeads.get(policy);
+  if (!heads) recordHeads.set(policy, (heads = new Map()));
+  let head = heads.get(workload);
+  if (head === undefined) {
+    const json = JSON.stringify({ policy: policyRef(policy), generation: policy.generation, workload });
+    head = json.slice(0, -1);
+    heads.set(workload, head);
+  }
+  return head;
+}
+
+/** JSON.stringify(record), with the part fixed by policy and workload written once. */
+function recordJson(policy: Policy, record: InjectedRecord): string {
+  const profile = record.profile !== undefined ? `,"profile":${JSON.stringify(record.profile)}` : '';
+  return `${recordHead(policy, record.workload as WorkloadName)},"containers":${JSON.stringify(record.containers)},"mutators":${JSON.stringify(record.mutators)}${profile}}`;
+}
+
+/** A result without injection; the fields in the order every result has them. */
+function notInjected(
+  pod: Pod,
+  policy: Policy,
+  status: InjectionStatus,
+  reason: string,
+  workload?: WorkloadName,
+  diagnostics: Diagnostic[] = [],
+): InjectionResult {
+  const result: InjectionResult = {
+    pod,
+    changed: false,
+    patch: [],
+    targets: [],
+    policy: policyRef(policy),
+    actions: [],
+    mutators: [],
+    diagnostics,
+    status,
+    reason,
+  };
+  if (workload) result.workload = workload;
+  return result;
+}
 
 /**
  * Runs the workload's mutators over a copy of the pod. A `graphdata.io/injected` record
@@ -79,45 +137,30 @@ export const policyRef = (policy: Policy): string =>
  * idempotent, so a pod that is complete comes back with nothing changed but the record.
  */
 export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): InjectionResult {
-  const base = {
-    pod,
-    changed: false,
-    patch: [] as PatchOperation[],
-    targets: [] as string[],
-    policy: policyRef(policy),
-    actions: [] as Action[],
-    mutators: [] as MutatorName[],
-    diagnostics: [] as Diagnostic[],
-  };
   const labels = pod.metadata?.labels ?? {};
   const workload = detectWorkload(pod);
   if (!workload) {
-    return {
-      ...base,
-      status: 'not-a-workload',
-      reason: 'no graphdata workload matches the pod labels (spark-role, StarRocks CN or GraphScope engine labels)',
-    };
+    return notInjected(
+      pod,
+      policy,
+      'not-a-workload',
+      'no graphdata workload matches the pod labels (spark-role, StarRocks CN or GraphScope engine labels)',
+    );
   }
   if (labels[LABEL_INJECT] === 'false') {
-    return { ...base, workload: workload.name, status: 'opted-out', reason: `the pod has label ${LABEL_INJECT}=false` };
+    return notInjected(pod, policy, 'opted-out', `the pod has label ${LABEL_INJECT}=false`, workload.name);
   }
   const targets = targetContainerNames(pod, workload);
   if (targets.length === 0) {
     const names = (pod.spec?.containers ?? []).map((c) => c.name);
     const shown = names.length > 10 ? `${names.slice(0, 10).join(', ')}, …` : names.join(', ') || 'none';
     const message = `${workload.name} pod has no container named ${workload.targetContainers.join(' or ')} (it has: ${shown}); nothing injected`;
-    return {
-      ...base,
-      workload: workload.name,
-      status: 'no-target-container',
-      reason: message,
-      diagnostics: [
-        diagnostic('warning', 'no-target-container', message, {
-          path: 'spec.containers',
-          hint: `name the main container ${workload.targetContainers[0]}, or opt out with label ${LABEL_INJECT}=false`,
-        }),
-      ],
-    };
+    return notInjected(pod, policy, 'no-target-container', message, workload.name, [
+      diagnostic('warning', 'no-target-container', message, {
+        path: 'spec.containers',
+        hint: `name the main container ${workload.targetContainers[0]}, or opt out with label ${LABEL_INJECT}=false`,
+      }),
+    ]);
   }
 
   const namespace = opts.namespace ?? pod.metadata?.namespace;
@@ -128,16 +171,12 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
 
   const edits = new PodEdits();
   const fluid = fluidSpec(resolveSpec(policy, profile), pod.metadata?.annotations, namespace, opts.runtimes);
-  const ctx: MutationContext = {
-    spec: fluid.spec,
-    ...(fluid.unavailable ? { masterUnavailable: fluid.unavailable } : {}),
-    edits,
-    workload,
-    targets,
-    ...(namespace ? { namespace } : {}),
-    ...(opts.namespaceLabels ? { namespaceLabels: opts.namespaceLabels } : {}),
-    ...(opts.datasetUid ? { datasetUid: opts.datasetUid } : {}),
-  };
+  // Optional fields are left out, not set to undefined: one object shape for the mutators.
+  const ctx: MutationContext = { spec: fluid.spec, edits, workload, targets };
+  if (fluid.unavailable) ctx.masterUnavailable = fluid.unavailable;
+  if (namespace) ctx.namespace = namespace;
+  if (opts.namespaceLabels) ctx.namespaceLabels = opts.namespaceLabels;
+  if (opts.datasetUid) ctx.datasetUid = opts.datasetUid;
   // klona's JSON clone: several times faster than structuredClone on a real-size pod (BENCHMARKS.md).
   let draft: Pod = opts.inPlace ? pod : klona(pod);
   const actions: Action[] = [];
@@ -160,7 +199,7 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
   // The record lists what is in the pod: a mutator that met a conflict did not do its job.
   const complete = workload.mutators.filter((m) => done.has(m) && !conflicted.has(m));
   const record: InjectedRecord = {
-    policy: base.policy,
+    policy: policyRef(policy),
     generation: policy.generation,
     workload: workload.name,
     containers: targets,
@@ -171,7 +210,7 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
   edits.set(
     edits.object(metadata, 'annotations', '/metadata'),
     ANNOTATION_INJECTED,
-    JSON.stringify(record),
+    recordJson(policy, record),
     '/metadata/annotations',
   );
   const podChanged = changedBy.size > 0 || edits.ops.length > 0;
@@ -181,20 +220,21 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
   const reason = changed.length
     ? `${workload.name} (${describeMatch(workload)}); injected ${changed.join(', ')} into ${targets.join(', ')}${incomplete}`
     : `${workload.name}: everything the policy injects is already in the pod${incomplete}`;
-  return {
-    ...base,
+  const result: InjectionResult = {
     pod: podChanged ? draft : pod,
     changed: podChanged,
     patch: edits.ops,
-    status,
-    reason,
-    workload: workload.name,
     targets,
-    ...(profile ? { profile } : {}),
+    policy: record.policy,
     actions,
     mutators: complete,
     diagnostics,
+    status,
+    reason,
+    workload: workload.name,
   };
+  if (profile) result.profile = profile;
+  return result;
 }
 
 /**

@@ -58,8 +58,33 @@ export interface ImageResolution {
   floating?: boolean;
 }
 
-/** Applies default tags, then registry mirrors. Returns the input unchanged when neither applies. */
-export function resolveImage(image: string, settings: Pick<ImageSettings, 'defaultTags' | 'mirrors'>): ImageResolution {
+type ResolveSettings = Pick<ImageSettings, 'defaultTags' | 'mirrors'>;
+
+/**
+ * Resolutions per settings object (a policy's, never changed once loaded), by image: a
+ * cluster runs few distinct images, so most admissions resolve each image once. Bounded,
+ * since pods name images freely: a full cache starts again rather than grow.
+ */
+const resolutions = new WeakMap<ResolveSettings, Map<string, Readonly<ImageResolution>>>();
+const MAX_REMEMBERED_IMAGES = 512;
+
+/**
+ * Applies default tags, then registry mirrors. Returns the input unchanged when neither
+ * applies. The result may be shared between calls: never change it.
+ */
+export function resolveImage(image: string, settings: ResolveSettings): Readonly<ImageResolution> {
+  let known = resolutions.get(settings);
+  if (!known) resolutions.set(settings, (known = new Map()));
+  let resolution = known.get(image);
+  if (resolution === undefined) {
+    if (known.size >= MAX_REMEMBERED_IMAGES) known.clear();
+    resolution = resolveImageOnce(image, settings);
+    known.set(image, resolution);
+  }
+  return resolution;
+}
+
+function resolveImageOnce(image: string, settings: ResolveSettings): ImageResolution {
   const ref = parseImage(image);
   const changes: string[] = [];
   let floating = false;

@@ -5,8 +5,12 @@ import jsonpatch, { type Operation } from 'fast-json-patch';
 
 export type PatchOperation = Operation;
 
-const escapeSegment = (key: string | number): string =>
-  typeof key === 'number' ? String(key) : key.replace(/~/g, '~0').replace(/\//g, '~1');
+const escapeSegment = (key: string | number): string => {
+  if (typeof key === 'number') return String(key);
+  // Most keys need no escaping: check before building new strings.
+  if (!key.includes('~') && !key.includes('/')) return key;
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+};
 
 type Json = unknown;
 const isContainer = (v: Json): v is Record<string, Json> | Json[] => typeof v === 'object' && v !== null;
@@ -38,7 +42,16 @@ export class PodEdits {
   private markAdded(value: unknown): void {
     if (typeof value !== 'object' || value === null) return;
     this.added.add(value);
-    for (const child of Array.isArray(value) ? value : Object.values(value)) this.markAdded(child);
+    if (Array.isArray(value)) {
+      for (const child of value) if (typeof child === 'object' && child !== null) this.markAdded(child);
+      return;
+    }
+    // for…in over own keys, without the array Object.values would build for each object.
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      const child = (value as Record<string, unknown>)[key];
+      if (typeof child === 'object' && child !== null) this.markAdded(child);
+    }
   }
 
   /** Sets `owner[key]`; `at` is the pointer of `owner`. Nothing is recorded when the value is already there. */

@@ -53,22 +53,40 @@ export const WORKLOADS: readonly Workload[] = [
   },
 ];
 
-const matchesSet = (labels: Record<string, string>, set: Readonly<Record<string, string>>): boolean =>
-  Object.entries(set).every(([k, v]) => labels[k] === v);
+/** Each label set as [key, value] pairs, computed once: workloads are fixed at build time. */
+const LABEL_PAIRS: ReadonlyMap<Workload, readonly (readonly [string, string][])[]> = new Map(
+  WORKLOADS.map((w) => [w, w.labelSets.map((set) => Object.entries(set))]),
+);
+
+const matchesSet = (labels: Record<string, string>, pairs: readonly [string, string][]): boolean => {
+  for (const [k, v] of pairs) if (labels[k] !== v) return false;
+  return true;
+};
 
 export function detectWorkload(pod: Pod): Workload | undefined {
   const labels = pod.metadata?.labels ?? {};
-  return WORKLOADS.find((w) => w.labelSets.some((set) => matchesSet(labels, set)));
+  for (const [workload, sets] of LABEL_PAIRS) {
+    for (const pairs of sets) if (matchesSet(labels, pairs)) return workload;
+  }
+  return undefined;
 }
+
+const matchDescriptions = new Map<Workload, string>();
 
 /** `label spark-role=executor`, `labels a=b and c=d`, alternatives joined by "or": for `explain`. */
 export function describeMatch(workload: Workload): string {
-  return workload.labelSets
-    .map((set) => {
-      const pairs = Object.entries(set).map(([k, v]) => `${k}=${v}`);
-      return `${pairs.length > 1 ? 'labels' : 'label'} ${pairs.join(' and ')}`;
-    })
-    .join(' or ');
+  let text = matchDescriptions.get(workload);
+  if (text === undefined) {
+    text = workload.labelSets
+      .map((set) => {
+        const pairs = Object.entries(set).map(([k, v]) => `${k}=${v}`);
+        return `${pairs.length > 1 ? 'labels' : 'label'} ${pairs.join(' and ')}`;
+      })
+      .join(' or ');
+    // Only the fixed WORKLOADS are remembered; a workload built elsewhere (a test) is described afresh.
+    if (LABEL_PAIRS.has(workload)) matchDescriptions.set(workload, text);
+  }
+  return text;
 }
 
 /**
@@ -86,10 +104,15 @@ export function workloadMatchCondition(): string {
   return `has(object.metadata.labels) && (${[...new Set(sets)].map((s) => `(${s})`).join(' || ')})`;
 }
 
+const TARGET_SETS = new Map<Workload, ReadonlySet<string>>(WORKLOADS.map((w) => [w, new Set(w.targetContainers)]));
+
 /** Names of the pod's containers that the workload targets (all that match, in pod order, each once). */
 export function targetContainerNames(pod: Pod, workload: Workload): string[] {
-  const wanted = new Set(workload.targetContainers);
-  const found = new Set<string>();
-  for (const c of pod.spec?.containers ?? []) if (wanted.has(c.name)) found.add(c.name);
-  return [...found];
+  const wanted = TARGET_SETS.get(workload) ?? new Set(workload.targetContainers);
+  const found: string[] = [];
+  for (const c of pod.spec?.containers ?? []) {
+    // At most a few names are wanted, so `found` stays short: checking it is not quadratic.
+    if (wanted.has(c.name) && !found.includes(c.name)) found.push(c.name);
+  }
+  return found;
 }

@@ -17,7 +17,21 @@ const HOSTNAME_PROPERTY = 'alluxio.user.hostname';
  * workload that should read through the socket but cannot have it (PodSecurity, a
  * clashing volume or mount): then nothing claims short-circuit reads.
  */
-export function clientProperties(spec: PolicySpec, withSocket: boolean, shortCircuit = true): [string, string][] {
+export function clientProperties(
+  spec: PolicySpec,
+  withSocket: boolean,
+  shortCircuit = true,
+): readonly (readonly [string, string])[] {
+  // Four variants per spec object (never changed once loaded), each computed once.
+  let variants = propertyVariants.get(spec);
+  if (!variants) propertyVariants.set(spec, (variants = []));
+  const slot = (withSocket ? 2 : 0) + (shortCircuit ? 1 : 0);
+  return (variants[slot] ??= computeClientProperties(spec, withSocket, shortCircuit));
+}
+
+const propertyVariants = new WeakMap<PolicySpec, (readonly (readonly [string, string])[] | undefined)[]>();
+
+function computeClientProperties(spec: PolicySpec, withSocket: boolean, shortCircuit: boolean): [string, string][] {
   const { master, domainSocket, properties } = spec.alluxio;
   const props: [string, string][] = master.addresses?.length
     ? [['alluxio.master.rpc.addresses', master.addresses.join(',')]]
@@ -95,7 +109,13 @@ function withoutMaster(pod: Pod, targets: readonly string[], why: { reason: stri
  * sure $(ALLUXIO_CLIENT_HOSTNAME) is defined before it: Kubernetes expands $(VAR) only
  * from entries earlier in the list.
  */
-function configureEnv(c: Container, wanted: [string, string][], path: string, at: string, edits: PodEdits): Action[] {
+function configureEnv(
+  c: Container,
+  wanted: readonly (readonly [string, string])[],
+  path: string,
+  at: string,
+  edits: PodEdits,
+): Action[] {
   const container = c.name;
   const env = c.env ?? [];
   const subject = `env ${JAVA_OPTS} in ${container}`;

@@ -34,11 +34,14 @@ export interface Target {
 
 /** The pod's containers that the context targets, in pod order; linear in the number of containers. */
 export function targetContainers(pod: Pod, targets: readonly string[]): Target[] {
-  const names = new Set(targets);
   const out: Target[] = [];
-  (pod.spec?.containers ?? []).forEach((c, i) => {
-    if (names.has(c.name)) out.push({ c, where: `spec.containers[${i}]`, at: `/spec/containers/${i}` });
-  });
+  const containers = pod.spec?.containers;
+  if (!containers) return out;
+  // Targets are one or two names: a scan of them beats building a Set per call.
+  for (let i = 0; i < containers.length; i++) {
+    const c = containers[i]!;
+    if (targets.includes(c.name)) out.push({ c, where: `spec.containers[${i}]`, at: `/spec/containers/${i}` });
+  }
   return out;
 }
 

@@ -12,31 +12,27 @@ export const images: Mutator = {
   apply(pod, { spec, edits }) {
     const actions: Action[] = [];
     const settings = spec.images;
-    const groups: [string, Container[] | undefined][] = [
-      ['containers', pod.spec?.containers],
-      ['initContainers', pod.spec?.initContainers],
-    ];
-    for (const [field, list] of groups) {
-      list?.forEach((c, i) => {
-        if (!c.image) return;
-        const at = `/spec/${field}/${i}`;
-        const subject = `image of ${c.name}`;
+    const visit = (field: 'containers' | 'initContainers', list: Container[] | undefined): void => {
+      if (!list) return;
+      for (let i = 0; i < list.length; i++) {
+        const c = list[i]!;
+        if (!c.image) continue;
         const resolved = resolveImage(c.image, settings);
         if (resolved.changes.length) {
           actions.push({
             mutator: 'images',
             outcome: 'applied',
-            subject,
+            subject: `image of ${c.name}`,
             reason: `${c.image} → ${resolved.image} (${resolved.changes.join(', ')})`,
           });
-          edits.set(c, 'image', resolved.image, at);
+          edits.set(c, 'image', resolved.image, `/spec/${field}/${i}`);
         }
         // A mirrored image can still float: the tag is what makes a pull reproducible.
         if (resolved.floating) {
           actions.push({
             mutator: 'images',
             outcome: 'skipped',
-            subject,
+            subject: `image of ${c.name}`,
             path: `spec.${field}[${i}].image`,
             reason: `${c.image} floats and the policy has no default tag for it`,
             hint: 'pin a tag in the pod, or add the repository to spec.images.defaultTags in the policy',
@@ -49,10 +45,12 @@ export const images: Mutator = {
             subject: `imagePullPolicy of ${c.name}`,
             reason: `${c.imagePullPolicy ?? '(unset)'} → ${settings.pullPolicy}`,
           });
-          edits.set(c, 'imagePullPolicy', settings.pullPolicy, at);
+          edits.set(c, 'imagePullPolicy', settings.pullPolicy, `/spec/${field}/${i}`);
         }
-      });
-    }
+      }
+    };
+    visit('containers', pod.spec?.containers);
+    visit('initContainers', pod.spec?.initContainers);
     if (settings.pullSecrets.length && pod.spec) {
       for (const name of settings.pullSecrets) {
         if (pod.spec.imagePullSecrets?.some(byName(name))) continue;

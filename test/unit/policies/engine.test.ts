@@ -140,4 +140,42 @@ describe('engine: workloads', () => {
     pod.metadata!.annotations = { [ANNOTATION_INJECTED]: 'not json' };
     expect(inject(pod, policy)).toMatchObject({ status: 'injected', changed: true });
   });
+
+  it('writes the injected record exactly as JSON.stringify writes it, per policy object and workload', () => {
+    // The part fixed by policy and workload is written once per policy object: a second
+    // policy object (another generation, a name that needs escaping) gets its own.
+    const other = {
+      ...policy,
+      name: 'odd"name\\',
+      namespace: 'team-a',
+      kind: 'GraphDataPolicy' as const,
+      generation: 7,
+    };
+    for (const p of [policy, other, policy]) {
+      const pod = sparkExecutorPod();
+      pod.metadata!.annotations = { 'graphdata.io/profile': 'prefer-cache-nodes' };
+      pod.spec!.containers.push({ ...pod.spec!.containers[0]!, name: 'executor' });
+      const r = inject(pod, p);
+      const expected = {
+        policy: `${p.kind}/${p.namespace ? `${p.namespace}/` : ''}${p.name}`,
+        generation: p.generation,
+        workload: 'spark-executor',
+        containers: ['spark-kubernetes-executor', 'executor'],
+        mutators: ['client-jar', 'client-config', 'domain-socket', 'placement', 'images'],
+        profile: 'prefer-cache-nodes',
+      };
+      expect(r.pod.metadata!.annotations![ANNOTATION_INJECTED]).toBe(JSON.stringify(expected));
+      expect(r.policy).toBe(expected.policy);
+      const driver = inject(sparkDriverPod(), p);
+      expect(driver.pod.metadata!.annotations![ANNOTATION_INJECTED]).toBe(
+        JSON.stringify({
+          policy: expected.policy,
+          generation: p.generation,
+          workload: 'spark-driver',
+          containers: ['spark-kubernetes-driver'],
+          mutators: ['client-jar', 'client-config', 'images'],
+        }),
+      );
+    }
+  });
 });
