@@ -165,18 +165,17 @@ function configureEnv(
       });
     }
   }
-  if (added.length) {
-    // Appended as text, so the pod's own quoting and spacing are kept.
-    const text = value.trimEnd() ? `${value.trimEnd()} ${added.join(' ')}` : added.join(' ');
-    if (existing) edits.set(existing, 'value', text, `${at}/env/${javaIndex}`);
-    else edits.append(c, 'env', { name: JAVA_OPTS, value: text }, at);
+  if (added.length === 0) {
+    actions.push({ mutator: 'client-config', outcome: 'present', subject });
+    return actions;
   }
-  actions.push({
-    mutator: 'client-config',
-    outcome: added.length ? 'applied' : 'present',
-    subject,
-    ...(added.length ? { reason: `added ${added.join(' ')}` } : {}),
-  });
+  const options = added.join(' ');
+  // Appended as text, so the pod's own quoting and spacing are kept.
+  const kept = value.trimEnd();
+  const text = kept ? `${kept} ${options}` : options;
+  if (existing) edits.set(existing, 'value', text, `${at}/env/${javaIndex}`);
+  else edits.append(c, 'env', { name: JAVA_OPTS, value: text }, at);
+  actions.push({ mutator: 'client-config', outcome: 'applied', subject, reason: `added ${options}` });
   return actions;
 }
 

@@ -105,10 +105,12 @@ export const clientJar: Mutator = {
         continue;
       }
       const env = c.env ?? [];
-      const classpath = workload.jar === 'spark-classpath' ? classpathPlan(env, `${SPARK_JAR_DIR}/${jar}`) : undefined;
+      const classpathIndex = workload.jar === 'spark-classpath' ? lastIndexByName(env, CLASSPATH) : -1;
+      const classpath =
+        workload.jar === 'spark-classpath' ? classpathPlan(env[classpathIndex], `${SPARK_JAR_DIR}/${jar}`) : undefined;
       if (classpath === 'conflict') {
         act('conflict', `env ${CLASSPATH} in ${c.name}`, {
-          path: `${where}.env[${lastIndexByName(env, CLASSPATH)}]`,
+          path: `${where}.env[${classpathIndex}]`,
           reason: 'it is set from valueFrom, so the jar cannot be appended; the jar is not added to this container',
           hint: `give ${CLASSPATH} a literal value:, or add ${SPARK_JAR_DIR}/${jar} to its source yourself`,
         });
@@ -117,7 +119,7 @@ export const clientJar: Mutator = {
       if (!existingMount) edits.append(c, 'volumeMounts', mount, at);
       act(existingMount ? 'present' : 'applied', mountSubject);
       if (classpath) {
-        if (classpath === 'append') appendToClasspath(c, at, `${SPARK_JAR_DIR}/${jar}`, edits);
+        if (classpath === 'append') appendToClasspath(c, classpathIndex, at, `${SPARK_JAR_DIR}/${jar}`, edits);
         act(classpath === 'present' ? 'present' : 'applied', `env ${CLASSPATH} in ${c.name}`);
       }
     }
@@ -127,17 +129,18 @@ export const clientJar: Mutator = {
 
 type ClasspathPlan = 'append' | 'present' | 'conflict';
 
-/** Spark's entrypoint appends SPARK_EXTRA_CLASSPATH to the classpath; the last entry is the one that counts. */
-function classpathPlan(env: EnvVar[], jarPath: string): ClasspathPlan {
-  const i = lastIndexByName(env, CLASSPATH);
-  if (i < 0) return 'append';
-  const existing = env[i]!;
+/**
+ * Spark's entrypoint appends SPARK_EXTRA_CLASSPATH to the classpath; the last entry is the
+ * one that counts (`existing`, undefined when there is none).
+ */
+function classpathPlan(existing: EnvVar | undefined, jarPath: string): ClasspathPlan {
+  if (!existing) return 'append';
   if (existing.valueFrom) return 'conflict';
   return (existing.value ?? '').split(':').includes(jarPath) ? 'present' : 'append';
 }
 
-function appendToClasspath(c: Container, at: string, jarPath: string, edits: PodEdits): void {
-  const i = lastIndexByName(c.env ?? [], CLASSPATH);
+/** `i` is the index of the last SPARK_EXTRA_CLASSPATH entry, -1 when there is none; mounts never move env. */
+function appendToClasspath(c: Container, i: number, at: string, jarPath: string, edits: PodEdits): void {
   if (i < 0) {
     edits.append(c, 'env', { name: CLASSPATH, value: jarPath }, at);
     return;
