@@ -6,6 +6,7 @@ import { type InjectOptions, inject, type InjectionResult } from '../policies/en
 import { type Diagnostic, warningText } from '../policies/diagnostics.js';
 import type { Pod } from '../policies/k8s.js';
 import type { Policy } from '../policies/model.js';
+import type { Metrics } from './metrics.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 
@@ -50,6 +51,16 @@ export function parseReview(body: unknown): AdmissionRequest {
   const request = review.request as AdmissionRequest | undefined;
   if (typeof request !== 'object' || request === null) throw new MalformedReview('request is missing');
   if (typeof request.uid !== 'string' || request.uid === '') throw new MalformedReview('request.uid is missing');
+  // What decides the policy and goes into logs and metrics labels has the apiserver's types.
+  for (const field of ['namespace', 'name', 'operation', 'subResource'] as const) {
+    if (request[field] !== undefined && typeof request[field] !== 'string')
+      throw new MalformedReview(`request.${field} must be a string`);
+  }
+  const kind = request.kind as unknown;
+  if (kind !== undefined && (typeof kind !== 'object' || kind === null || Array.isArray(kind)))
+    throw new MalformedReview('request.kind must be an object (group, version, kind)');
+  if (request.kind?.kind !== undefined && typeof request.kind.kind !== 'string')
+    throw new MalformedReview('request.kind.kind must be a string');
   return request;
 }
 
@@ -97,10 +108,12 @@ export function injectOptionsFor(
   runtimes?: RuntimeLookup,
 ): InjectOptions {
   const namespaceLabels = namespace ? namespaces?.labels(namespace) : undefined;
+  // Without the request's namespace the engine would look runtimes up in the pod's own
+  // metadata.namespace, which its author writes: no lookup at all then.
   return {
     ...(namespace ? { namespace } : {}),
     ...(namespaceLabels ? { namespaceLabels } : {}),
-    ...(runtimes ? { runtimes } : {}),
+    ...(runtimes && namespace ? { runtimes } : {}),
   };
 }
 
@@ -127,18 +140,122 @@ export function mutate(request: AdmissionRequest, policy: Policy, ctx: MutateCon
     response.patch = Buffer.from(JSON.stringify(injection.patch)).toString('base64');
     return { response, outcome: 'injected', injection };
   } catch (error) {
-    return {
-      response: {
-        uid,
-        allowed: true,
-        warnings: [
-          `graphdata: injection failed and was skipped (${(error as Error).message}); the pod was admitted unchanged`,
-        ],
-      },
-      outcome: 'error',
-      error: error as Error,
-    };
+    return failedMutation(uid, error as Error);
   }
+}
+
+/** Fails open: the pod is admitted unchanged, with a warning saying why. */
+export const failedMutation = (uid: string, error: Error): AdmissionResult => ({
+  response: {
+    uid,
+    allowed: true,
+    warnings: [`graphdata: injection failed and was skipped (${error.message}); the pod was admitted unchanged`],
+  },
+  outcome: 'error',
+  error,
+});
+
+/** What the log line says about the request itself: known once the review is parsed. */
+export interface AdmissionHead {
+  uid: string;
+  namespace?: string;
+  name?: string;
+  operation?: string;
+  dryRun: boolean;
+}
+
+export const mutationHead = (admission: AdmissionRequest): AdmissionHead => {
+  const generateName = (admission.object as { metadata?: { generateName?: unknown } } | undefined)?.metadata
+    ?.generateName;
+  return {
+    uid: admission.uid,
+    namespace: admission.namespace,
+    name: admission.name ?? (typeof generateName === 'string' ? generateName : undefined),
+    operation: admission.operation,
+    dryRun: Boolean(admission.dryRun),
+  };
+};
+
+/**
+ * An answered /mutate review as plain data: the reply to send and what the metrics and
+ * the log line need. Built where the review was answered (on the event loop, or in the
+ * admission worker for a large body) and recorded on the main thread.
+ */
+export interface MutationRecord {
+  /** The AdmissionReview, serialised. */
+  reply: string;
+  seconds: number;
+  outcome: AdmissionOutcome;
+  dryRun: boolean;
+  workload?: string;
+  /** Mutators that applied something, when the pod was injected. */
+  mutators: string[];
+  /** Warnings counted per code: one metric increment per code, not per diagnostic (a hostile pod has 100k). */
+  warningCodes: [string, number][];
+  log: Record<string, unknown>;
+  error?: Error;
+}
+
+export function mutationRecord(head: AdmissionHead, result: AdmissionResult, seconds: number): MutationRecord {
+  const injection = result.injection;
+  const injected = injection?.status === 'injected' && injection.workload;
+  const mutators = injected
+    ? [...new Set(injection.actions.filter((a) => a.outcome === 'applied').map((a) => a.mutator))]
+    : [];
+  const byCode = new Map<string, number>();
+  for (const d of injection?.diagnostics ?? []) byCode.set(d.code, (byCode.get(d.code) ?? 0) + 1);
+  return {
+    reply: JSON.stringify(reviewResponse(result.response)),
+    seconds,
+    outcome: result.outcome,
+    dryRun: head.dryRun,
+    ...(injected ? { workload: injection.workload } : {}),
+    mutators,
+    warningCodes: [...byCode],
+    log: {
+      uid: head.uid,
+      namespace: head.namespace,
+      name: head.name,
+      operation: head.operation,
+      outcome: result.outcome,
+      status: injection?.status,
+      workload: injection?.workload,
+      dryRun: head.dryRun,
+      ms: +(seconds * 1000).toFixed(3),
+    },
+    ...(result.error ? { error: result.error } : {}),
+  };
+}
+
+/** The parsed review answered: the same function on the event loop and in the admission worker. */
+export function answerMutation(
+  admission: AdmissionRequest,
+  policy: Policy,
+  ctx: MutateContext,
+  started: bigint,
+): MutationRecord {
+  const head = mutationHead(admission);
+  const result = mutate(admission, policy, ctx);
+  return mutationRecord(head, result, secondsSince(started));
+}
+
+export const secondsSince = (started: bigint): number => Number(process.hrtime.bigint() - started) / 1e9;
+
+/** The logger calls the records need (fastify's request logger). */
+export interface AdmissionLog {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export function recordMutation(metrics: Metrics, log: AdmissionLog, record: MutationRecord): void {
+  metrics.duration.observe({ webhook: 'mutate' }, record.seconds);
+  metrics.requests.inc({ webhook: 'mutate', outcome: record.outcome, dry_run: String(record.dryRun) });
+  if (record.workload) {
+    for (const mutator of record.mutators) metrics.injections.inc({ workload: record.workload, mutator });
+  }
+  for (const [code, n] of record.warningCodes) metrics.warnings.inc({ code }, n);
+  if (record.error) log.error({ ...record.log, err: record.error }, 'injection failed; admitted unchanged');
+  else log.info(record.log, 'admission');
 }
 
 export const reviewResponse = (response: AdmissionResponse) => ({
@@ -154,4 +271,8 @@ export const reviewResponse = (response: AdmissionResponse) => ({
 export const sendReview = <R extends { type(t: string): R; send(payload: string): R }>(
   reply: R,
   response: AdmissionResponse,
-): R => reply.type('application/json; charset=utf-8').send(JSON.stringify(reviewResponse(response)));
+): R => sendReviewText(reply, JSON.stringify(reviewResponse(response)));
+
+/** Sends an AdmissionReview serialised already (by `sendReview`, or in the admission worker). */
+export const sendReviewText = <R extends { type(t: string): R; send(payload: string): R }>(reply: R, text: string): R =>
+  reply.type('application/json; charset=utf-8').send(text);

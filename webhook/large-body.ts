@@ -1,13 +1,12 @@
-// A huge admission body (a pod with 100k containers: tens of milliseconds to parse and
-// as many to inject) is handled in steps, each in its own turn of the event loop, so
-// /healthz and other requests are answered in between instead of waiting for all of it.
+// A huge admission body (a pod with 100k containers: tens of milliseconds to parse and as
+// many to inject) is not parsed on the event loop: the body parser hands it on as bytes and
+// the route has it parsed and answered in the admission worker (admission-pool.ts), so
+// /healthz and other requests keep being answered meanwhile.
 
-/** From this size on, parsing a body and answering it run in separate turns of the event loop. */
+/** From this size on, a body is parsed, checked and answered in the admission worker. */
 export const LARGE_BODY = 256 * 1024;
 
-/** Requests whose body was large: marked by the body parser, read by the routes. */
-export const largeBodies = new WeakSet<object>();
-
-/** Lets the event loop serve other sockets before a large body's next step (nothing for the rest). */
-export const yieldForLargeBody = (request: object): Promise<void> | undefined =>
-  largeBodies.has(request) ? new Promise((resolve) => setImmediate(resolve)) : undefined;
+/** A large body, unparsed: what the body parser gives the routes instead of JSON. */
+export class LargeBody {
+  constructor(readonly bytes: Buffer) {}
+}

@@ -1,5 +1,4 @@
 // The HTTPS admission server: POST /mutate, POST /validate, /healthz, /readyz, /metrics.
-import { isUtf8 } from 'node:buffer';
 import { X509Certificate } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
@@ -9,11 +8,22 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { NamespaceIndex } from '../common/namespace-index.js';
 import type { RuntimeLookup } from '../policies/fluid-runtime.js';
 import { ENGINE_VERSION } from '../policies/version.js';
-import { MalformedReview, mutate, parseReview, sendReview } from './admission.js';
+import {
+  answerMutation,
+  MalformedReview,
+  type MutationRecord,
+  parseReview,
+  recordMutation,
+  sendReviewText,
+} from './admission.js';
+import { AdmissionPool, type AdmissionPoolOptions } from './admission-pool.js';
+import { malformedReason, parseBody } from './body.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { PolicyStore } from './policy-store.js';
-import { LARGE_BODY, largeBodies, yieldForLargeBody } from './large-body.js';
+import { LARGE_BODY, LargeBody } from './large-body.js';
 import { registerValidateRoute } from './validation.js';
+
+export { MAX_NESTING, nestingBeyond, parseBody } from './body.js';
 
 /** The apiserver caps request bodies near 3 MiB; anything bigger is not from it. */
 export const BODY_LIMIT = 3 * 1024 * 1024;
@@ -70,52 +80,6 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxConnections: 1_024,
 };
 
-/**
- * No Kubernetes object nests anywhere near this deep. A body nesting 1M levels takes
- * JSON.parse seconds of blocked event loop, and every recursive walk after it would
- * overflow the stack: refuse it before parsing.
- */
-export const MAX_NESTING = 1_000;
-
-/**
- * The byte offset where `json` opens its (max+1)th nested level outside a string, or 0.
- * Linear, no allocation; strings (most of a pod's bytes) are skipped with a native search
- * for the closing quote, which halves the scan of a real-size review.
- */
-export function nestingBeyond(json: Buffer, max: number): number {
-  let depth = 0;
-  for (let i = 0; i < json.length; i++) {
-    const c = json[i]!;
-    if (c === 0x22) {
-      let end = i;
-      for (;;) {
-        end = json.indexOf(0x22, end + 1);
-        if (end < 0) return 0; // unterminated string: JSON.parse says so
-        // Escaped when preceded by an odd number of backslashes (UTF-8 never hides ASCII).
-        let k = end - 1;
-        while (json[k] === 0x5c) k--;
-        if ((end - 1 - k) % 2 === 0) break;
-      }
-      i = end;
-    } else if (c === 0x7b || c === 0x5b) {
-      if (++depth > max) return i;
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return 0;
-}
-
-/**
- * The body as JSON: nesting checked before parsing, invalid UTF-8 refused (JSON.parse
- * would silently replace it), a leading BOM dropped as TextDecoder drops it.
- */
-export function parseBody(body: Buffer): unknown {
-  const depth = nestingBeyond(body, MAX_NESTING);
-  if (depth) throw new MalformedReview(`body nests deeper than ${MAX_NESTING} levels (at byte ${depth})`);
-  if (!isUtf8(body)) throw new MalformedReview('body is not valid UTF-8');
-  const bom = body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
-  return JSON.parse(body.toString('utf8', bom));
-}
-
 export interface ServerOptions {
   tls: { cert: string; key: string };
   policies: PolicyStore;
@@ -127,6 +91,8 @@ export interface ServerOptions {
   limits?: Partial<ServerLimits>;
   /** fastify logger options; false silences it (tests). */
   logger?: boolean | { level: string };
+  /** The admission worker for large bodies (by default from LARGE_BODY bytes on). */
+  largeBodies?: Partial<AdmissionPoolOptions>;
 }
 
 export interface ShutdownOptions {
@@ -185,25 +151,26 @@ export function buildServer(opts: ServerOptions): WebhookServer {
     metrics.certificateExpiry.set(Date.parse(new X509Certificate(certPem).validTo) / 1000);
   setExpiry(opts.tls.cert);
 
+  const largeBodyBytes = opts.largeBodies?.bytes ?? LARGE_BODY;
+  const worker = new AdmissionPool(opts, { ...opts.largeBodies, bytes: largeBodyBytes });
+  app.addHook('onClose', () => worker.close());
+
   // Our own JSON parser: rejects invalid UTF-8 (JSON.parse would silently replace it)
   // and reports every parse failure as a 400 with the reason.
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
     const buffer = body as Buffer;
-    const parse = () => {
-      try {
-        done(null, parseBody(buffer));
-      } catch (error) {
-        const reason =
-          error instanceof MalformedReview ? error.message : `body is not valid JSON: ${(error as Error).message}`;
-        done(Object.assign(new MalformedReview(reason), { statusCode: 400 }), undefined);
-      }
-    };
-    // A huge body (a pod with 100k containers) is parsed and then injected in separate
-    // turns of the event loop, so /healthz and other requests get in between (BENCHMARKS.md).
-    if (buffer.length < LARGE_BODY) return parse();
-    largeBodies.add(request);
-    setImmediate(parse);
+    // A huge body (a pod with 100k containers) is parsed and answered in the admission
+    // worker, off the event loop: /healthz and other requests are answered meanwhile.
+    if (buffer.length >= largeBodyBytes) {
+      done(null, new LargeBody(buffer));
+      return;
+    }
+    try {
+      done(null, parseBody(buffer));
+    } catch (error) {
+      done(Object.assign(new MalformedReview(malformedReason(error)), { statusCode: 400 }), undefined);
+    }
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
@@ -227,41 +194,15 @@ export function buildServer(opts: ServerOptions): WebhookServer {
     ...(opts.namespaces ? { namespaces: opts.namespaces } : {}),
     ...(opts.runtimes ? { runtimes: opts.runtimes } : {}),
   };
-  app.post('/mutate', async (request, reply) => {
-    await yieldForLargeBody(request);
+  const mutateHere = (body: unknown): MutationRecord => {
     const started = process.hrtime.bigint();
-    const admission = parseReview(request.body);
-    const policy = opts.policies.snapshot().policyFor(admission.namespace);
-    const result = mutate(admission, policy, cluster);
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    metrics.duration.observe({ webhook: 'mutate' }, seconds);
-    metrics.requests.inc({ webhook: 'mutate', outcome: result.outcome, dry_run: String(Boolean(admission.dryRun)) });
-    const injection = result.injection;
-    if (injection?.status === 'injected' && injection.workload) {
-      for (const mutator of new Set(injection.actions.filter((a) => a.outcome === 'applied').map((a) => a.mutator))) {
-        metrics.injections.inc({ workload: injection.workload, mutator });
-      }
-    }
-    // Counted per code first: one inc per code, not per diagnostic (a hostile pod has 100k).
-    const byCode = new Map<string, number>();
-    for (const d of injection?.diagnostics ?? []) byCode.set(d.code, (byCode.get(d.code) ?? 0) + 1);
-    for (const [code, n] of byCode) metrics.warnings.inc({ code }, n);
-    const log = {
-      uid: admission.uid,
-      namespace: admission.namespace,
-      name:
-        admission.name ??
-        (admission.object as { metadata?: { generateName?: string } } | undefined)?.metadata?.generateName,
-      operation: admission.operation,
-      outcome: result.outcome,
-      status: injection?.status,
-      workload: injection?.workload,
-      dryRun: Boolean(admission.dryRun),
-      ms: +(seconds * 1000).toFixed(3),
-    };
-    if (result.error) request.log.error({ ...log, err: result.error }, 'injection failed; admitted unchanged');
-    else request.log.info(log, 'admission');
-    return sendReview(reply, result.response);
+    const admission = parseReview(body);
+    return answerMutation(admission, opts.policies.snapshot().policyFor(admission.namespace), cluster, started);
+  };
+  app.post('/mutate', async (request, reply) => {
+    const record = request.body instanceof LargeBody ? await worker.mutate(request.body) : mutateHere(request.body);
+    recordMutation(metrics, request.log, record);
+    return sendReviewText(reply, record.reply);
   });
 
   // The safety net must see the pod's namespace exactly as /mutate does.
@@ -269,6 +210,7 @@ export function buildServer(opts: ServerOptions): WebhookServer {
     policies: opts.policies,
     metrics,
     ...cluster,
+    worker,
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));

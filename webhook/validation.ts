@@ -11,17 +11,22 @@ import { checkLayering } from '../policies/layering.js';
 import { policyFromObject } from '../policies/policy-loader.js';
 import type { PolicySnapshot } from '../policies/policy-set.js';
 import {
+  type AdmissionHead,
+  type AdmissionLog,
   type AdmissionRequest,
   type AdmissionResponse,
   injectOptionsFor,
   MAX_WARNINGS,
   MalformedReview,
   parseReview,
-  sendReview,
+  reviewResponse,
+  secondsSince,
+  sendReviewText,
 } from './admission.js';
 import type { Metrics } from './metrics.js';
 import type { PolicyStore } from './policy-store.js';
-import { yieldForLargeBody } from './large-body.js';
+import type { AdmissionPool } from './admission-pool.js';
+import { LargeBody } from './large-body.js';
 
 export type ValidationOutcome = 'allowed' | 'warned' | 'denied' | 'ignored' | 'error';
 
@@ -82,35 +87,53 @@ export function validate(request: AdmissionRequest, policy: Policy, opts: Inject
     const outcome: ValidationOutcome = !verdict.allowed ? 'denied' : warnings.length ? 'warned' : 'allowed';
     return { response, outcome, verdict };
   } catch (error) {
-    // Enforcement fails closed, like the registration's failurePolicy: an object we could
-    // not check is not admitted. Rules are pure and fuzzed; this is for the unforeseen.
-    return {
-      response: {
-        uid,
-        allowed: false,
-        status: {
-          code: 500,
-          message: `graphdata could not check this object (${(error as Error).message}); it was not admitted`,
-        },
-      },
-      outcome: 'error',
-      error: error as Error,
-    };
+    return failedValidation(uid, error as Error);
   }
 }
 
-const isPolicyObject = (r: AdmissionRequest): boolean =>
+/**
+ * Enforcement fails closed, like the registration's failurePolicy: an object we could
+ * not check is not admitted. Rules are pure and fuzzed; this is for the unforeseen.
+ */
+export const failedValidation = (uid: string, error: Error): ValidationResult => ({
+  response: {
+    uid,
+    allowed: false,
+    status: {
+      code: 500,
+      message: `graphdata could not check this object (${error.message}); it was not admitted`,
+    },
+  },
+  outcome: 'error',
+  error,
+});
+
+export const isPolicyObject = (r: AdmissionRequest): boolean =>
   r.kind?.group === GROUP && (POLICY_KINDS as readonly string[]).includes(r.kind.kind ?? '');
 
+/** What the log line and the policy-object notices read about the request itself. */
+export interface ValidationHead extends AdmissionHead {
+  kind: string;
+}
+
+export const validationHead = (r: AdmissionRequest): ValidationHead => ({
+  uid: r.uid,
+  namespace: r.namespace,
+  name: r.name,
+  kind: r.kind?.kind ?? '',
+  operation: r.operation,
+  dryRun: Boolean(r.dryRun),
+});
+
 /** A second policy of one scope is admitted but not applied: say which one is (one per scope, the oldest). */
-function notInEffectWarning(r: AdmissionRequest, snapshot: PolicySnapshot): string | undefined {
+function notInEffectWarning(r: ValidationHead, snapshot: PolicySnapshot): string | undefined {
   if (r.operation !== 'CREATE' || !r.name) return undefined;
-  if (r.kind?.kind === 'GraphDataPolicy' && r.namespace) {
+  if (r.kind === 'GraphDataPolicy' && r.namespace) {
     const current = snapshot.namespacePolicy(r.namespace);
     if (current && current.name !== r.name)
       return `graphdata: GraphDataPolicy ${current.name} is in effect in ${r.namespace}; this one will not be (one applies per namespace, the oldest)`;
   }
-  if (r.kind?.kind === 'ClusterGraphDataPolicy') {
+  if (r.kind === 'ClusterGraphDataPolicy') {
     const current = snapshot.clusterPolicyName;
     if (current && current !== r.name)
       return `graphdata: ClusterGraphDataPolicy ${current} is in effect; this one will not be (one applies per cluster, the oldest)`;
@@ -118,14 +141,17 @@ function notInEffectWarning(r: AdmissionRequest, snapshot: PolicySnapshot): stri
   return undefined;
 }
 
+/** The policy a ClusterGraphDataPolicy under review would put in effect (read from the body, where it is parsed). */
+export const nextClusterPolicy = (r: AdmissionRequest): Policy | undefined =>
+  r.kind?.kind === 'ClusterGraphDataPolicy' && r.name ? policyFromObject(r.object).policy : undefined;
+
 /**
  * A cluster policy about to be in effect that some namespace's GraphDataPolicy would loosen:
  * that namespace policy stops applying until it is fixed. Say which, before it happens.
  */
-function orphanedWarnings(r: AdmissionRequest, snapshot: PolicySnapshot): string[] {
-  if (r.kind?.kind !== 'ClusterGraphDataPolicy' || !r.name) return [];
+function orphanedWarnings(r: ValidationHead, next: Policy | undefined, snapshot: PolicySnapshot): string[] {
+  if (r.kind !== 'ClusterGraphDataPolicy' || !r.name) return [];
   if (snapshot.clusterPolicyName !== undefined && snapshot.clusterPolicyName !== r.name) return [];
-  const next = policyFromObject(r.object).policy;
   if (!next) return [];
   const out: string[] = [];
   for (const ns of snapshot.chosenNamespacePolicies) {
@@ -141,6 +167,91 @@ function orphanedWarnings(r: AdmissionRequest, snapshot: PolicySnapshot): string
   ];
 }
 
+/**
+ * What a policy object's admission adds, from the snapshot (the main thread's): which
+ * policy of its scope is in effect, and which namespace policies it would stop applying.
+ */
+export function policyObjectWarnings(r: ValidationHead, next: Policy | undefined, snapshot: PolicySnapshot): string[] {
+  const notice = notInEffectWarning(r, snapshot);
+  return [...(notice ? [notice] : []), ...orphanedWarnings(r, next, snapshot)];
+}
+
+/** An answered /validate review as plain data (see MutationRecord). */
+export interface ValidationRecord {
+  reply: string;
+  seconds: number;
+  outcome: ValidationOutcome;
+  dryRun: boolean;
+  kind: string;
+  /** [rule, action, count]. */
+  violations: [string, 'denied' | 'warned', number][];
+  warningCodes: [string, number][];
+  log: Record<string, unknown>;
+  error?: Error;
+}
+
+export function validationRecord(head: ValidationHead, result: ValidationResult, seconds: number): ValidationRecord {
+  const count = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
+  const violations = new Map<string, number>();
+  const codes = new Map<string, number>();
+  for (const f of result.verdict?.denials ?? []) count(violations, `denied\0${f.rule}`);
+  for (const f of result.verdict?.warnings ?? []) {
+    count(violations, `warned\0${f.rule}`);
+    count(codes, f.diagnostic.code);
+  }
+  return {
+    reply: JSON.stringify(reviewResponse(result.response)),
+    seconds,
+    outcome: result.outcome,
+    dryRun: head.dryRun,
+    kind: head.kind,
+    violations: [...violations].map(([key, n]) => {
+      const [action, rule] = key.split('\0') as ['denied' | 'warned', string];
+      return [rule, action, n];
+    }),
+    warningCodes: [...codes],
+    log: {
+      uid: head.uid,
+      namespace: head.namespace,
+      name: head.name,
+      kind: head.kind,
+      operation: head.operation,
+      outcome: result.outcome,
+      denied: result.verdict?.denials.map((f) => f.diagnostic.code),
+      dryRun: head.dryRun,
+      ms: +(seconds * 1000).toFixed(3),
+    },
+    ...(result.error ? { error: result.error } : {}),
+  };
+}
+
+/**
+ * The parsed review answered: the same function on the event loop and in the admission
+ * worker. `extraWarnings` are the policy-object notices, added when the object is admitted.
+ */
+export function answerValidation(
+  admission: AdmissionRequest,
+  policy: Policy,
+  opts: InjectOptions,
+  extraWarnings: readonly string[],
+  started: bigint,
+): ValidationRecord {
+  const head = validationHead(admission);
+  const result = validate(admission, policy, opts);
+  if (extraWarnings.length && result.response.allowed)
+    result.response.warnings = [...(result.response.warnings ?? []), ...extraWarnings];
+  return validationRecord(head, result, secondsSince(started));
+}
+
+export function recordValidation(metrics: Metrics, log: AdmissionLog, record: ValidationRecord): void {
+  metrics.duration.observe({ webhook: 'validate' }, record.seconds);
+  metrics.requests.inc({ webhook: 'validate', outcome: record.outcome, dry_run: String(record.dryRun) });
+  for (const [rule, action, n] of record.violations) metrics.violations.inc({ rule, action, kind: record.kind }, n);
+  for (const [code, n] of record.warningCodes) metrics.warnings.inc({ code }, n);
+  if (record.error) log.error({ ...record.log, err: record.error }, 'validation failed; denied');
+  else log.info(record.log, 'validation');
+}
+
 export interface ValidateRouteOptions {
   policies: PolicyStore;
   metrics: Metrics;
@@ -148,51 +259,36 @@ export interface ValidateRouteOptions {
   namespaces?: NamespaceIndex;
   /** AlluxioRuntimes for Fluid mode: the same lookup /mutate reads. */
   runtimes?: RuntimeLookup;
+  /** Answers the bodies the parser left unparsed (LARGE_BODY and more), off the event loop. */
+  worker: AdmissionPool;
 }
 
 /** Registers POST /validate on the server. */
 export function registerValidateRoute(app: FastifyInstance, opts: ValidateRouteOptions): void {
   const { metrics } = opts;
   app.post('/validate', async (request, reply) => {
-    await yieldForLargeBody(request);
-    const started = process.hrtime.bigint();
-    const admission = parseReview(request.body);
-    const snapshot = opts.policies.snapshot();
-    const policyObject = isPolicyObject(admission);
-    // A policy object is checked against the cluster policy in effect (a GraphDataPolicy may only tighten it).
-    const policy = policyObject ? snapshot.cluster : snapshot.policyFor(admission.namespace);
-    const result = validate(admission, policy, injectOptionsFor(admission.namespace, opts.namespaces, opts.runtimes));
-    if (policyObject && result.response.allowed) {
-      const notice = notInEffectWarning(admission, snapshot);
-      const extra = [...(notice ? [notice] : []), ...orphanedWarnings(admission, snapshot)];
-      if (extra.length) result.response.warnings = [...(result.response.warnings ?? []), ...extra];
-    }
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    metrics.duration.observe({ webhook: 'validate' }, seconds);
-    metrics.requests.inc({
-      webhook: 'validate',
-      outcome: result.outcome,
-      dry_run: String(Boolean(admission.dryRun)),
-    });
-    const kind = admission.kind?.kind ?? '';
-    for (const f of result.verdict?.denials ?? []) metrics.violations.inc({ rule: f.rule, action: 'denied', kind });
-    for (const f of result.verdict?.warnings ?? []) {
-      metrics.violations.inc({ rule: f.rule, action: 'warned', kind });
-      metrics.warnings.inc({ code: f.diagnostic.code });
-    }
-    const log = {
-      uid: admission.uid,
-      namespace: admission.namespace,
-      name: admission.name,
-      kind,
-      operation: admission.operation,
-      outcome: result.outcome,
-      denied: result.verdict?.denials.map((f) => f.diagnostic.code),
-      dryRun: Boolean(admission.dryRun),
-      ms: +(seconds * 1000).toFixed(3),
-    };
-    if (result.error) request.log.error({ ...log, err: result.error }, 'validation failed; denied');
-    else request.log.info(log, 'validation');
-    return sendReview(reply, result.response);
+    const record =
+      request.body instanceof LargeBody ? await opts.worker.validate(request.body) : answerHere(request.body, opts);
+    recordValidation(metrics, request.log, record);
+    return sendReviewText(reply, record.reply);
   });
+}
+
+function answerHere(body: unknown, opts: ValidateRouteOptions): ValidationRecord {
+  const started = process.hrtime.bigint();
+  const admission = parseReview(body);
+  const snapshot = opts.policies.snapshot();
+  const policyObject = isPolicyObject(admission);
+  // A policy object is checked against the cluster policy in effect (a GraphDataPolicy may only tighten it).
+  const policy = policyObject ? snapshot.cluster : snapshot.policyFor(admission.namespace);
+  const extra = policyObject
+    ? policyObjectWarnings(validationHead(admission), nextClusterPolicy(admission), snapshot)
+    : [];
+  return answerValidation(
+    admission,
+    policy,
+    injectOptionsFor(admission.namespace, opts.namespaces, opts.runtimes),
+    extra,
+    started,
+  );
 }

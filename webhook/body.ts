@@ -1,0 +1,54 @@
+// The admission body as JSON, checked before it is parsed. Shared by the server's own
+// parser (small bodies, on the event loop) and the admission worker (large ones).
+import { isUtf8 } from 'node:buffer';
+import { MalformedReview } from './admission.js';
+
+/**
+ * No Kubernetes object nests anywhere near this deep. A body nesting 1M levels takes
+ * JSON.parse seconds of blocked event loop, and every recursive walk after it would
+ * overflow the stack: refuse it before parsing.
+ */
+export const MAX_NESTING = 1_000;
+
+/**
+ * The byte offset where `json` opens its (max+1)th nested level outside a string, or 0.
+ * Linear, no allocation; strings (most of a pod's bytes) are skipped with a native search
+ * for the closing quote, which halves the scan of a real-size review.
+ */
+export function nestingBeyond(json: Buffer, max: number): number {
+  let depth = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i]!;
+    if (c === 0x22) {
+      let end = i;
+      for (;;) {
+        end = json.indexOf(0x22, end + 1);
+        if (end < 0) return 0; // unterminated string: JSON.parse says so
+        // Escaped when preceded by an odd number of backslashes (UTF-8 never hides ASCII).
+        let k = end - 1;
+        while (json[k] === 0x5c) k--;
+        if ((end - 1 - k) % 2 === 0) break;
+      }
+      i = end;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return i;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return 0;
+}
+
+/**
+ * The body as JSON: nesting checked before parsing, invalid UTF-8 refused (JSON.parse
+ * would silently replace it), a leading BOM dropped as TextDecoder drops it.
+ */
+export function parseBody(body: Buffer): unknown {
+  const depth = nestingBeyond(body, MAX_NESTING);
+  if (depth) throw new MalformedReview(`body nests deeper than ${MAX_NESTING} levels (at byte ${depth})`);
+  if (!isUtf8(body)) throw new MalformedReview('body is not valid UTF-8');
+  const bom = body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+  return JSON.parse(body.toString('utf8', bom));
+}
+
+/** The 400 reason for a body that `parseBody` refused. */
+export const malformedReason = (error: unknown): string =>
+  error instanceof MalformedReview ? error.message : `body is not valid JSON: ${(error as Error).message}`;
