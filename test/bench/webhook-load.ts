@@ -29,6 +29,9 @@ export interface WebhookCase {
   p99Ratio: number;
   rpsRatio: number;
   errors: number;
+  /** Rounds per server and their length; absent from results made before they were recorded. */
+  rounds?: number;
+  seconds?: number;
 }
 
 /** The two bodies: a real-size Kyuubi-submitted Spark executor and the small unit-test fixture. */
@@ -143,8 +146,15 @@ export async function round(
   return { p99Ms: result.latency.p99, rps: result.requests.average, errors: result.errors + result.non2xx };
 }
 
-/** Each body at each connection count: `rounds` alternating rounds of `seconds` each per server. */
-export async function benchWebhookLoad(opts: { rounds: number; seconds: number; connections: number[] }) {
+/** How long to load at one connection count: `rounds` alternating rounds of `seconds` each per server. */
+export interface LoadPlan {
+  connections: number;
+  rounds: number;
+  seconds: number;
+}
+
+/** Each body at each connection count of `plans`. */
+export async function benchWebhookLoad(plans: LoadPlan[]) {
   const bodies = reviewBodies();
   const servers = await startServers();
   const cases: WebhookCase[] = [];
@@ -154,16 +164,16 @@ export async function benchWebhookLoad(opts: { rounds: number; seconds: number; 
     await round(servers.graphdataUrl, servers.ca, bodies.realistic, 8, 0, 10_000);
     rssAfter10kMiB = servers.graphdataRssMiB();
     for (const [name, body] of Object.entries(bodies) as [WebhookCase['body'], string][]) {
-      for (const connections of opts.connections) {
+      for (const { connections, rounds, seconds } of plans) {
         // Warm both (JIT, TLS session setup) before anything is counted.
         await round(servers.floorUrl, servers.ca, body, connections, 1);
         await round(servers.graphdataUrl, servers.ca, body, connections, 1);
         const floor: LoadFigures[] = [];
         const ours: LoadFigures[] = [];
         let errors = 0;
-        for (let i = 0; i < opts.rounds; i++) {
-          const f = await round(servers.floorUrl, servers.ca, body, connections, opts.seconds);
-          const g = await round(servers.graphdataUrl, servers.ca, body, connections, opts.seconds);
+        for (let i = 0; i < rounds; i++) {
+          const f = await round(servers.floorUrl, servers.ca, body, connections, seconds);
+          const g = await round(servers.graphdataUrl, servers.ca, body, connections, seconds);
           floor.push(f);
           ours.push(g);
           errors += f.errors + g.errors;
@@ -183,6 +193,8 @@ export async function benchWebhookLoad(opts: { rounds: number; seconds: number; 
           p99Ratio: g.p99Ms / Math.max(f.p99Ms, 1e-9),
           rpsRatio: g.rps / f.rps,
           errors,
+          rounds,
+          seconds,
         });
       }
     }

@@ -1,0 +1,244 @@
+// The benchmark report: the soak's row says what was measured and never judges a run that
+// did not reach 1,000,000 requests; the run's own duration is shown; and bench/results.json
+// keeps the main run's and the soak's figures when either command writes it.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type BenchResults, renderBenchmarks, renderReadmeTable, type SoakFigures } from '../../bench/report.js';
+import {
+  hasMainRun,
+  readResults,
+  spliceReadme,
+  withMainRun,
+  withSoak,
+  writeReports,
+  writeResults,
+} from '../../bench/results.js';
+
+const run = (size: number) => ({ seconds: size / 1000, cpuSeconds: size / 900, peakRssMiB: size / 40 });
+
+function mainRun(overrides: Partial<BenchResults> = {}): BenchResults {
+  return {
+    date: '2026-11-30T20:32:13.396Z',
+    machine: { cpus: 2, cpuModel: 'Test CPU', memoryGiB: 24 },
+    node: 'v20.20.2',
+    commit: 'aaaaaaa',
+    quick: false,
+    webhook: [
+      {
+        body: 'realistic',
+        bodyBytes: 8025,
+        connections: 64,
+        floor: { p99Ms: 31, rps: 6375 },
+        graphdata: { p99Ms: 36, rps: 5500 },
+        p99Ratio: 36 / 31,
+        rpsRatio: 5500 / 6375,
+        errors: 0,
+        rounds: 3,
+        seconds: 5,
+      },
+    ],
+    webhookRssAfter10kMiB: 89.7,
+    plugin: { runs: 11, floorMs: 127.7, injectMs: 150, versionMs: 140 },
+    offline: {
+      sizes: [
+        {
+          pods: 10_000,
+          megabytes: 79.8,
+          floor: run(6000),
+          floorRuns: 2,
+          inject: run(9000),
+          diff: run(14000),
+          validate: run(8000),
+        },
+        { pods: 20_000, megabytes: 159.6, floor: run(11000), floorRuns: 2, inject: run(17000), validate: run(16000) },
+      ],
+    },
+    durations: {
+      phases: [
+        { name: 'build', seconds: 19.6 },
+        { name: 'webhook load', seconds: 121.4 },
+        { name: 'offline', seconds: 104.2 },
+      ],
+      totalSeconds: 245.2,
+    },
+    ...overrides,
+  };
+}
+
+function soak(overrides: Partial<SoakFigures> = {}): SoakFigures {
+  return {
+    date: '2026-12-01T00:05:00.000Z',
+    commit: 'bbbbbbb',
+    node: 'v20.20.2',
+    requests: 1_000_000,
+    errors: 0,
+    rssAfter10kMiB: 90,
+    rssAfterMiB: 91.8,
+    growthPercent: 2,
+    samples: [
+      { requests: 10_000, rssMiB: 90 },
+      { requests: 1_000_000, rssMiB: 91.8 },
+    ],
+    seconds: 612,
+    ...overrides,
+  };
+}
+
+/** The table row about memory growth, split into its cells. */
+function soakRow(results: BenchResults): string[] {
+  const row = renderReadmeTable(results)
+    .split('\n')
+    .find((line) => line.startsWith('| webhook resident memory growth'));
+  if (!row) throw new Error('no memory-growth row');
+  return row
+    .split('|')
+    .slice(1, -1)
+    .map((cell) => cell.trim());
+}
+
+describe('the memory-growth row', () => {
+  it('says the soak was not run, with no figure and no verdict, when there is none', () => {
+    const [what, ours, floor, ratio, target] = soakRow(mainRun());
+    expect(what).toBe('webhook resident memory growth over 1,000,000 requests');
+    expect(ours).toBe('not run (`npm run bench:soak`)');
+    expect([floor, ratio]).toEqual(['—', '—']);
+    expect(target).toBe('< 5% (not run)');
+    expect(renderBenchmarks(mainRun())).toContain('- Soak: not run;');
+  });
+
+  it('gives a partial soak its real request count and does not judge it', () => {
+    const partial = soak({ requests: 50_000, rssAfterMiB: 90.9, growthPercent: 1, samples: [] });
+    const [what, ours, floor, ratio, target] = soakRow(mainRun({ soak: partial }));
+    expect(what).toBe('webhook resident memory growth over 1,000,000 requests, soak at commit bbbbbbb (2026-12-01)');
+    expect(ours).toBe('90.9 MiB after 50,000 requests, 0 errors');
+    expect(floor).toBe('90.0 MiB after 10,000');
+    expect(ratio).toBe('+1.00%');
+    expect(target).toBe('< 5% (not judged: 50,000 requests)');
+  });
+
+  it('meets the target for a complete soak that grew under 5% without errors', () => {
+    const [what, ours, floor, ratio, target] = soakRow(mainRun({ soak: soak() }));
+    expect(what).toBe('webhook resident memory growth over 1,000,000 requests, soak at commit bbbbbbb (2026-12-01)');
+    expect(renderReadmeTable(mainRun({ soak: soak() }))).toContain(
+      'commit aaaaaaa, 2026-11-30, `npm run bench` took 4 min 5 s; the soak row is a separate run (`npm run bench:soak`) at another commit;',
+    );
+    expect(ours).toBe('91.8 MiB after 1,000,000 requests, 0 errors');
+    expect(floor).toBe('90.0 MiB after 10,000');
+    expect(ratio).toBe('+2.00%');
+    expect(target).toBe('< 5%');
+  });
+
+  it('misses the target for a complete soak that grew 5% or more, or had errors', () => {
+    expect(soakRow(mainRun({ soak: soak({ rssAfterMiB: 96.3, growthPercent: 7 }) }))[4]).toBe('< 5% (missed)');
+    expect(soakRow(mainRun({ soak: soak({ rssAfterMiB: 94.5, growthPercent: 5 }) }))[4]).toBe('< 5% (missed)');
+    expect(soakRow(mainRun({ soak: soak({ errors: 3 }) }))[4]).toBe('< 5% (missed)');
+  });
+
+  it('says when the soak ran at the same commit as the rest', () => {
+    const r = mainRun({ soak: soak({ commit: 'aaaaaaa' }) });
+    expect(soakRow(r)[0]).toBe(
+      'webhook resident memory growth over 1,000,000 requests, soak at the same commit (2026-12-01)',
+    );
+    expect(renderReadmeTable(r)).not.toContain('separate run');
+  });
+
+  it('lists the soak in BENCHMARKS.md: commit, date, count, errors and every memory reading', () => {
+    const text = renderBenchmarks(mainRun({ soak: soak() }));
+    expect(text).toContain(
+      '- Soak: `npm run bench:soak` at commit bbbbbbb, 2026-12-01T00:05:00.000Z, Node v20.20.2: 1,000,000 requests in\n' +
+        '  10 min 12 s, 0 errors; resident memory after 10,000: 90.0 MiB, 1,000,000: 91.8 MiB.',
+    );
+  });
+});
+
+describe('the run duration', () => {
+  it('is given in total and by phase in BENCHMARKS.md, and in total under the README table', () => {
+    const r = mainRun();
+    expect(renderBenchmarks(r)).toContain(
+      '- `npm run bench` took 4 min 5 s (wall clock, build included):\n  build 20 s, webhook load 2 min 1 s, offline 1 min 44 s.',
+    );
+    expect(renderReadmeTable(r)).toContain('commit aaaaaaa, 2026-11-30, `npm run bench` took 4 min 5 s;');
+  });
+
+  it('is said to be unrecorded for results from before it was', () => {
+    const r = mainRun({ durations: undefined });
+    expect(renderBenchmarks(r)).toContain('- How long the run took was not recorded');
+    expect(renderReadmeTable(r)).not.toContain('took');
+  });
+});
+
+describe('the offline rows', () => {
+  it('show inject --diff at 10k only when the run had it at 10k only, and no 20k-beside-10k row for it', () => {
+    const table = renderReadmeTable(mainRun());
+    expect(table).toContain('| `inject --diff -f`, 10,000 executor pods (80 MB) |');
+    expect(table).not.toContain('`inject --diff -f`, 20,000');
+    expect(table).not.toContain('`inject --diff -f`: 20,000');
+    expect(table).toContain('| `inject -f`: 20,000 pods beside 10,000 | 17.0 s | 9.0 s | 1.89× | ≤ 2.2× |');
+    expect(table).toContain('| `validate -f`: 20,000 pods beside 10,000 | 16.0 s | 8.0 s | 2.00× | ≤ 2.2× |');
+  });
+
+  it('say how the floor ran for results with two floor runs per size', () => {
+    expect(renderBenchmarks(mainRun())).toContain('the floor runs just before `inject` and just after `validate`');
+  });
+});
+
+describe('bench/results.json', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gd-bench-results-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps the stored soak when the main run writes, and not a soak the main run carries', () => {
+    const stored = mainRun({ commit: 'old', soak: soak() });
+    const merged = withMainRun(stored, mainRun({ commit: 'new', soak: soak({ commit: 'stale' }) }));
+    expect(merged.commit).toBe('new');
+    expect(merged.soak).toEqual(soak());
+    expect(withMainRun(undefined, mainRun({ soak: soak() })).soak).toBeUndefined();
+    expect(withMainRun({ webhook: [] }, mainRun())).not.toHaveProperty('soak');
+  });
+
+  it("keeps the main run's figures when the soak writes, replacing only the soak", () => {
+    const stored = mainRun({ soak: soak({ requests: 50_000 }) });
+    const merged = withSoak(stored, soak());
+    expect(merged).toEqual({ ...mainRun(), soak: soak() });
+    const alone = withSoak(undefined, soak());
+    expect(alone).toEqual({ soak: soak() });
+    expect(hasMainRun(alone)).toBe(false);
+    expect(hasMainRun(merged)).toBe(true);
+  });
+
+  it('round-trips through the file, both commands in turn', () => {
+    const path = join(dir, 'bench', 'results.json');
+    expect(readResults(path)).toBeUndefined();
+    writeResults(withSoak(readResults(path), soak()), path);
+    writeResults(withMainRun(readResults(path), mainRun()), path);
+    expect(readResults(path)).toEqual({ ...mainRun(), soak: soak() });
+    writeResults(withSoak(readResults(path), soak({ requests: 20_000 })), path);
+    expect(readResults(path)).toEqual({ ...mainRun(), soak: soak({ requests: 20_000 }) });
+    expect(readFileSync(path, 'utf8').endsWith('}\n')).toBe(true);
+  });
+
+  it('refuses a file that is not JSON, naming it', () => {
+    const path = join(dir, 'broken.json');
+    writeFileSync(path, '{"date": ');
+    expect(() => readResults(path)).toThrow(`${path} is not valid JSON`);
+  });
+
+  it('renders nothing from a file that holds only a soak', () => {
+    expect(writeReports(withSoak(undefined, soak()))).toBe(false);
+    expect(writeReports(undefined)).toBe(false);
+  });
+});
+
+describe('the README table', () => {
+  it('replaces only what is between the bench markers', () => {
+    const readme = 'intro\n<!-- bench:begin -->\nold table\n<!-- bench:end -->\nafter\n';
+    expect(spliceReadme(readme, 'new table\n')).toBe(
+      'intro\n<!-- bench:begin -->\nnew table\n<!-- bench:end -->\nafter\n',
+    );
+  });
+
+  it('is an error when the markers are missing', () => {
+    expect(() => spliceReadme('no markers here\n', 'table\n')).toThrow('README.md has no <!-- bench:begin -->');
+  });
+});
