@@ -70,7 +70,8 @@ describe('without a usable code cache', () => {
   // A copy of the installed layout (bin/, dist/, policies/) whose caches the tests spoil.
   beforeAll(() => {
     copy = mkdtempSync(join(tmpdir(), 'graphdata-bundle-'));
-    for (const path of ['bin', 'dist/bundle', 'dist/policies', 'policies', 'package.json'])
+    // dist/policies after policies/: the compiled built-in policy must stay the newer one.
+    for (const path of ['package.json', 'bin', 'policies', 'dist/bundle', 'dist/policies'])
       cpSync(join(REPO_ROOT, path), join(copy, path), { recursive: true });
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(copy, 'node_modules'));
     expected = COMMANDS.map((args) => plugin(REPO_ROOT, args));
