@@ -20,7 +20,10 @@ export interface StatusReport {
     | { mode: 'none'; reason: string };
   certificate?: { subject: string; notAfter: string; daysLeft: number; fingerprintSha256: string } | { error: string };
   caBundles: { configuration: string; trustsServingCert: boolean }[];
+  /** Labelled for injection and not being deleted. */
   optedInNamespaces: string[] | { error: string };
+  /** Labelled for injection but terminating: no pod can be created there, so not counted as opted in. */
+  terminatingNamespaces?: string[];
   /** What the webhook answers at /version: the policy it uses and its snapshot. */
   policyInUse?: { source: string; generation?: number; stale?: boolean } | { error: string };
   policies:
@@ -33,6 +36,23 @@ export interface StatusReport {
       }[]
     | { error: string };
   healthy: boolean;
+}
+
+/**
+ * Opted-in namespaces apart from those being deleted (deletionTimestamp set, phase
+ * Terminating): the apiserver refuses new pods there, so they are not counted as opted in.
+ */
+export function splitTerminating(
+  namespaces: readonly { metadata?: { name?: string; deletionTimestamp?: unknown }; status?: { phase?: string } }[],
+): { optedIn: string[]; terminating: string[] } {
+  const optedIn: string[] = [];
+  const terminating: string[] = [];
+  for (const n of namespaces) {
+    const name = n.metadata?.name;
+    if (!name) continue;
+    (n.metadata?.deletionTimestamp || n.status?.phase === 'Terminating' ? terminating : optedIn).push(name);
+  }
+  return { optedIn: optedIn.sort(), terminating: terminating.sort() };
 }
 
 export async function gatherStatus(c: Clients, namespace: string): Promise<StatusReport> {
@@ -99,9 +119,10 @@ export async function gatherStatus(c: Clients, namespace: string): Promise<Statu
   }));
 
   let optedInNamespaces: StatusReport['optedInNamespaces'];
+  let terminatingNamespaces: string[] | undefined;
   try {
     const list = await c.core.listNamespace({ labelSelector: `${LABEL_INJECT}=enabled` });
-    optedInNamespaces = list.items.map((n) => n.metadata!.name!).sort();
+    ({ optedIn: optedInNamespaces, terminating: terminatingNamespaces } = splitTerminating(list.items));
   } catch (error) {
     optedInNamespaces = { error: apiErrorMessage(error) };
   }
@@ -173,6 +194,7 @@ export async function gatherStatus(c: Clients, namespace: string): Promise<Statu
     ...(certificate ? { certificate } : {}),
     caBundles,
     optedInNamespaces,
+    ...(terminatingNamespaces ? { terminatingNamespaces } : {}),
     ...(policyInUse ? { policyInUse } : {}),
     policies,
     healthy,

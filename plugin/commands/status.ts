@@ -10,7 +10,7 @@ export class StatusCommand extends GraphdataCommand {
     category: 'Cluster',
     description: 'Show whether the webhook is installed and working',
     details: `
-      Ready replicas (and the replica holding the certificate Lease), the serving certificate's days left, whether the caBundle of every webhook configuration trusts it, the opted-in namespaces, the policy the webhook uses (with its snapshot generation) and the policies with their generation and the Ready condition the webhook wrote back.
+      Ready replicas (and the replica holding the certificate Lease), the serving certificate's days left, whether the caBundle of every webhook configuration trusts it, the opted-in namespaces (a namespace being deleted is listed apart, as terminating), the policy the webhook uses (with its snapshot generation) and the policies with their generation and the Ready condition the webhook wrote back.
 
       Exit code 0 when installed and healthy, 1 otherwise.
     `,
@@ -87,12 +87,17 @@ export function statusTable(r: StatusReport, paint: Paint): string {
           ),
     ]);
   }
+  const terminating = r.terminatingNamespaces?.length
+    ? `; terminating, not counted: ${r.terminatingNamespaces.join(', ')}`
+    : '';
   rows.push([
     'namespaces',
     Array.isArray(r.optedInNamespaces)
-      ? r.optedInNamespaces.length
-        ? r.optedInNamespaces.join(', ')
-        : 'none opted in — `kubectl graphdata enable -n NAMESPACE`'
+      ? `${
+          r.optedInNamespaces.length
+            ? r.optedInNamespaces.join(', ')
+            : 'none opted in — `kubectl graphdata enable -n NAMESPACE`'
+        }${terminating}`
       : `cannot list: ${r.optedInNamespaces.error}`,
   ]);
   const inUse = r.policyInUse;

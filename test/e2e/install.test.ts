@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import type { Pod } from '../../policies/k8s.js';
 import { ANNOTATION_INJECTED } from '../../policies/model.js';
 import { cluster, kubeConfig } from '../cluster/kube.js';
@@ -16,6 +17,8 @@ import { REPO_ROOT, startWebhook, type RunningWebhook } from '../support/spawn-w
 
 const NS = 'gd-install-e2e';
 const TENANT = 'gd-install-tenant';
+/** Opted in, then deleted: with no namespace controller here it stays Terminating until finalized. */
+const DYING = 'gd-install-terminating';
 const kc = () => kubeConfig('admin');
 const core = () => kc().makeApiClient(k8s.CoreV1Api);
 const admission = () => kc().makeApiClient(k8s.AdmissionregistrationV1Api);
@@ -56,7 +59,18 @@ beforeAll(async () => {
     .catch(() => undefined);
 }, 120_000);
 
+/** Lets the apiserver remove a namespace no namespace controller empties: finalize, then delete again. */
+async function finishDeleting(name: string): Promise<void> {
+  await core()
+    .replaceNamespaceFinalize({ name, body: { metadata: { name }, spec: { finalizers: [] } } })
+    .catch(() => undefined);
+  await core()
+    .deleteNamespace({ name })
+    .catch(() => undefined);
+}
+
 afterAll(async () => {
+  await finishDeleting(DYING);
   await webhook?.stop();
   await admission()
     .deleteMutatingWebhookConfiguration({ name: 'graphdata' })
@@ -175,6 +189,26 @@ describe('install --webhook-url, then pods are injected', () => {
     });
     expect(report.certificate.daysLeft).toBeGreaterThan(300);
     expect(report.optedInNamespaces).toContain(TENANT);
+  });
+
+  it('status: an opted-in namespace being deleted is listed as terminating, in every format', async () => {
+    await core().createNamespace({ body: { metadata: { name: DYING, labels: { 'graphdata.io/inject': 'enabled' } } } });
+    try {
+      await core().deleteNamespace({ name: DYING });
+      expect((await core().readNamespace({ name: DYING })).status?.phase).toBe('Terminating');
+      const json = JSON.parse((await graphdata(['status', '-n', NS, '-o', 'json'])).stdout);
+      expect(json.optedInNamespaces).toContain(TENANT);
+      expect(json.optedInNamespaces).not.toContain(DYING);
+      expect(json.terminatingNamespaces).toContain(DYING);
+      const yaml = (await graphdata(['status', '-n', NS, '-o', 'yaml'])).stdout;
+      expect(parseYaml(yaml).terminatingNamespaces).toContain(DYING);
+      expect(parseYaml(yaml).optedInNamespaces).not.toContain(DYING);
+      const table = (await graphdata(['status', '-n', NS])).stdout;
+      expect(table).toMatch(new RegExp(`^namespaces: .*${TENANT}.*; terminating, not counted: .*${DYING}`, 'm'));
+      expect(table.split('; terminating')[0]).not.toContain(DYING);
+    } finally {
+      await finishDeleting(DYING);
+    }
   });
 
   it('certs inspect shows the caBundle, never key material', async () => {

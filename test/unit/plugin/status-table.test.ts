@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StatusReport } from '../../../plugin/cluster/status.js';
+import { splitTerminating } from '../../../plugin/cluster/status.js';
 import { statusTable } from '../../../plugin/commands/status.js';
 
 const plain = (_style: string, text: string) => text;
@@ -44,6 +45,23 @@ describe('status table', () => {
     expect(out).not.toContain('does NOT trust');
     expect(out).toContain(
       'caBundle:    ✗ MutatingWebhookConfiguration/graphdata: not checked, no serving certificate could be read',
+    );
+  });
+
+  it('lists a terminating namespace apart, never as opted in', () => {
+    const split = splitTerminating([
+      { metadata: { name: 'team-b' }, status: { phase: 'Active' } },
+      { metadata: { name: 'gone', deletionTimestamp: new Date() }, status: { phase: 'Terminating' } },
+      { metadata: { name: 'going', deletionTimestamp: new Date() } },
+      { metadata: { name: 'team-a' } },
+    ]);
+    expect(split).toEqual({ optedIn: ['team-a', 'team-b'], terminating: ['going', 'gone'] });
+    const out = statusTable({ ...base, optedInNamespaces: [], terminatingNamespaces: ['gone'] }, plain);
+    expect(out).toContain(
+      'namespaces:  none opted in — `kubectl graphdata enable -n NAMESPACE`; terminating, not counted: gone\n',
+    );
+    expect(statusTable({ ...base, terminatingNamespaces: ['gone'] }, plain)).toContain(
+      'namespaces:  analytics; terminating, not counted: gone\n',
     );
   });
 });
