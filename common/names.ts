@@ -15,3 +15,8 @@ export const FIELD_MANAGER = 'kubectl-graphdata';
 export const WEBHOOK_FIELD_MANAGER = 'graphdata-webhook';
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': FIELD_MANAGER } as const;
 export const APP_LABELS = { 'app.kubernetes.io/name': 'graphdata', 'app.kubernetes.io/component': 'webhook' } as const;
+/**
+ * The built-in policy as users see it named (status, version, explain, audit): the policy
+ * reference that pods it injected carry in graphdata.io/injected, marked as built in.
+ */
+export const BUILT_IN_POLICY = 'ClusterGraphDataPolicy/default (built-in)';

@@ -4,6 +4,7 @@
 // takes the snapshot once. The file (or built-in) policy is the cluster default while
 // no ClusterGraphDataPolicy is usable.
 import type * as k8s from '@kubernetes/client-node';
+import { BUILT_IN_POLICY } from '../common/names.js';
 import { loadPolicyFile } from '../common/policy-file.js';
 import { GROUP, type Policy } from '../policies/model.js';
 import {
@@ -41,7 +42,7 @@ const fileHealth = (snapshot: PolicySnapshot) => (): PolicyStoreHealth => ({
 
 export async function filePolicyStore(file?: string): Promise<PolicyStore> {
   const policy = await loadPolicyFile(file);
-  const source = file ?? 'built-in default policy';
+  const source = file ?? BUILT_IN_POLICY;
   const snapshot = staticSnapshot(policy, source);
   return { snapshot: () => snapshot, source, health: fileHealth(snapshot) };
 }

@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
+import { BUILT_IN_POLICY } from '../../common/names.js';
 import { GraphdataCommand, UserError, outputOption } from '../base.js';
 
 export class AuditCommand extends GraphdataCommand {
@@ -250,7 +251,7 @@ export class AuditCommand extends GraphdataCommand {
     };
     return selectPolicies(await list('clustergraphdatapolicies'), await list('graphdatapolicies', only), {
       policy: await loadPolicyForCli(undefined),
-      source: 'the built-in policy (no ClusterGraphDataPolicy in the cluster)',
+      source: `${BUILT_IN_POLICY} (no ClusterGraphDataPolicy in the cluster)`,
     });
   }
 }

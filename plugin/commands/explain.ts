@@ -1,4 +1,5 @@
 import { Command, Option } from 'clipanion';
+import { BUILT_IN_POLICY } from '../../common/names.js';
 import { GraphdataCommand, UserError, outputOption, namespaceOption } from '../base.js';
 import { namespaceLabelsOption, parseNamespaceLabels } from '../namespace-labels.js';
 
@@ -54,6 +55,8 @@ export class ExplainCommand extends GraphdataCommand {
           this.namespace ?? 'default',
           parseNamespaceLabels(this.namespaceLabels),
         );
+    // Named as status and version name it; the annotation keeps the plain reference.
+    if (!this.policy) for (const e of explanations) e.policy = BUILT_IN_POLICY;
     if (explanations.length === 0)
       throw new UserError(
         'no Pods or pod templates found in the input',

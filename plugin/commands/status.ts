@@ -1,4 +1,5 @@
 import { Command } from 'clipanion';
+import { BUILT_IN_POLICY } from '../../common/names.js';
 import { GraphdataCommand, outputOption, webhookNamespaceOption } from '../base.js';
 import type { StatusReport } from '../cluster/status.js';
 import type { Paint } from '../output.js';
@@ -118,7 +119,7 @@ export function statusTable(r: StatusReport, paint: Paint): string {
               (p) => `${p.namespace ? `${p.namespace}/` : ''}${p.name} (generation ${p.generation}, ${policyState(p)})`,
             )
             .join(', ')
-        : 'none in the cluster (the webhook uses its built-in policy, or its --policy FILE)'
+        : `none in the cluster (the webhook uses ${BUILT_IN_POLICY}, or its --policy FILE)`
       : r.policies.error,
   ]);
   return rows.map(([k, v]) => `${`${k}:`.padEnd(13)}${v}\n`).join('');

@@ -1,5 +1,6 @@
 // install / status / doctor / enable / uninstall against the real apiserver. No kubelet
 // runs pods here, so the webhook runs on this machine and is registered with --webhook-url.
+import { BUILT_IN_POLICY } from '../../common/names.js';
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -185,7 +186,7 @@ describe('install --webhook-url, then pods are injected', () => {
         { configuration: 'ValidatingWebhookConfiguration/graphdata', trustsServingCert: true },
       ],
       // Asked of the webhook at /version: it runs without a cluster here, on the built-in policy.
-      policyInUse: { source: 'built-in default policy', generation: 1, stale: false },
+      policyInUse: { source: BUILT_IN_POLICY, generation: 1, stale: false },
     });
     expect(report.certificate.daysLeft).toBeGreaterThan(300);
     expect(report.optedInNamespaces).toContain(TENANT);

@@ -1,3 +1,4 @@
+import { BUILT_IN_POLICY } from '../../common/names.js';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA } from '../../certs/pki.js';
@@ -181,7 +182,7 @@ describe('kubectl graphdata against the live webhook', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({
       server: { version: 'v1.32.4' },
-      webhook: { version: '0.1.0', endpoint: `${webhook.url}/version`, policy: 'built-in default policy' },
+      webhook: { version: '0.1.0', endpoint: `${webhook.url}/version`, policy: BUILT_IN_POLICY },
     });
   });
 

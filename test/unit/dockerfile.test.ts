@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync }
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BUILT_IN_POLICY } from '../../common/names.js';
 import { packageRoot } from '../../common/package-root.js';
 import { WEBHOOK_NODE_FLAGS } from '../support/spawn-webhook.js';
 
@@ -140,7 +141,7 @@ describe('Dockerfile', () => {
     });
     child.kill('SIGTERM');
     expect(serving, output).toBe(true);
-    expect(output).toContain(`"policy":"built-in`);
+    expect(output).toContain(`"policy":"${BUILT_IN_POLICY}"`);
     const code = await new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', r)));
     expect(code).toBe(0);
   }, 60_000);

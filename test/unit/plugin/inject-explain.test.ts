@@ -1,8 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { inject } from '../../../policies/engine.js';
+import { BUILT_IN_POLICY } from '../../../common/names.js';
+import { defaultPolicyPath, loadPolicyFile } from '../../../common/policy-file.js';
+import { inject, policyRef } from '../../../policies/engine.js';
 import { cli } from '../../support/run-cli.js';
 import { defaultPolicy } from '../../fixtures/policy.js';
 
@@ -103,9 +107,26 @@ describe('kubectl graphdata explain -f', () => {
     expect(run.stdout).toContain('Pod/wordcount-exec-1');
     expect(run.stdout).toContain('workload:   spark-executor (label spark-role=executor)');
     expect(run.stdout).toContain('containers: spark-kubernetes-executor');
-    expect(run.stdout).toContain('policy:     ClusterGraphDataPolicy/default');
+    // The built-in policy is named as `status` and `version` name it.
+    expect(run.stdout).toContain(`policy:     ${BUILT_IN_POLICY}\n`);
     expect(run.stdout).toMatch(/domain-socket\s+applied\s+volume graphdata-alluxio-domain/);
     expect(run.stdout).not.toContain('\u001b[');
+  });
+
+  it('names the built-in policy in every format, and a --policy file by its own reference', async () => {
+    const json = JSON.parse((await cli(['explain', '-f', fixture('executor-pod.yaml'), '-o', 'json'])).stdout);
+    expect(json.policy).toBe(BUILT_IN_POLICY);
+    const yaml = (await cli(['explain', '-f', fixture('executor-pod.yaml'), '-o', 'yaml'])).stdout;
+    expect(yaml).toContain(`policy: ${BUILT_IN_POLICY}\n`);
+    // The same name is the built-in policy's reference, which injected pods carry, marked as built in.
+    expect(BUILT_IN_POLICY).toBe(`${policyRef(await loadPolicyFile())} (built-in)`);
+    const dir = mkdtempSync(join(tmpdir(), 'gd-explain-'));
+    const file = join(dir, 'policy.yaml');
+    writeFileSync(file, readFileSync(defaultPolicyPath(), 'utf8').replace('name: default', 'name: team'));
+    const own = await cli(['explain', '-f', fixture('executor-pod.yaml'), '--policy', file], {
+      env: { NO_COLOR: '1' },
+    });
+    expect(own.stdout).toContain('policy:     ClusterGraphDataPolicy/team\n');
   });
 
   it('explains a pod with no target container without guessing', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BUILT_IN_POLICY } from '../../../common/names.js';
 import type { StatusReport } from '../../../plugin/cluster/status.js';
 import { splitTerminating } from '../../../plugin/cluster/status.js';
 import { statusTable } from '../../../plugin/commands/status.js';
@@ -62,6 +63,12 @@ describe('status table', () => {
     );
     expect(statusTable({ ...base, terminatingNamespaces: ['gone'] }, plain)).toContain(
       'namespaces:  analytics; terminating, not counted: gone\n',
+    );
+  });
+
+  it('names the built-in policy as explain and version do', () => {
+    expect(statusTable(base, plain)).toContain(
+      `policies:    none in the cluster (the webhook uses ${BUILT_IN_POLICY},`,
     );
   });
 });

@@ -1,3 +1,4 @@
+import { BUILT_IN_POLICY } from '../../../common/names.js';
 import { describe, expect, it } from 'vitest';
 import { compilePolicies, type CompileInput, type PolicyObject } from '../../../policies/policy-set.js';
 import { defaultPolicy } from '../../fixtures/policy.js';
@@ -31,7 +32,7 @@ const base = (input: Partial<CompileInput>): CompileInput => ({
   clusterObjects: [],
   namespaceObjects: [],
   fallback: defaultPolicy(),
-  fallbackSource: 'built-in default policy',
+  fallbackSource: BUILT_IN_POLICY,
   generation: 1,
   ...input,
 });
@@ -44,7 +45,7 @@ describe('compilePolicies', () => {
   it('with no ClusterGraphDataPolicy, the fallback is the cluster policy everywhere', () => {
     const { snapshot, statuses } = compilePolicies(base({}));
     expect(snapshot.cluster.name).toBe('default');
-    expect(snapshot.source).toBe('built-in default policy');
+    expect(snapshot.source).toBe(BUILT_IN_POLICY);
     expect(snapshot.clusterPolicyName).toBeUndefined();
     expect(snapshot.policyFor('anything')).toBe(snapshot.cluster);
     expect(statuses).toEqual([]);

@@ -1,6 +1,7 @@
 // The webhook's policies: GraphDataPolicy objects checked against the cluster policy in
 // effect (loosening denied, schema errors as --policy FILE words them), the snapshot a
 // request reads, and what /readyz and /metrics say about the store.
+import { BUILT_IN_POLICY } from '../../../common/names.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA, issueCert } from '../../../certs/pki.js';
 import { formatDiagnostic } from '../../../policies/diagnostics.js';
@@ -43,7 +44,7 @@ const compile = (clusterObjects: unknown[], namespaceObjects: unknown[], generat
     clusterObjects: clusterObjects as never,
     namespaceObjects: namespaceObjects as never,
     fallback: defaultPolicy(),
-    fallbackSource: 'built-in default policy',
+    fallbackSource: BUILT_IN_POLICY,
     generation,
   }).snapshot;
 

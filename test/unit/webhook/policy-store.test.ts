@@ -1,6 +1,7 @@
 // watchPolicies against a small fake apiserver (list, watch, PUT status): snapshots follow
 // the watch, status is written once per change, a broken watch serves the last good
 // snapshot and says so, and a policy CRD that is not installed counts as no policies.
+import { BUILT_IN_POLICY } from '../../../common/names.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
@@ -135,7 +136,7 @@ async function open(): Promise<string> {
 async function watch(url: string): Promise<ClusterPolicyStore> {
   store = await watchPolicies(kubeConfigFor(url), {
     fallback: defaultPolicy(),
-    fallbackSource: 'built-in default policy',
+    fallbackSource: BUILT_IN_POLICY,
     log,
     retryMs: 100,
     debounceMs: 5,
@@ -195,7 +196,7 @@ describe('watchPolicies', () => {
     api.emit('clustergraphdatapolicies', 'DELETED', cgdp('platform', 2, {}));
     await until(() => s.snapshot().generation === 3, 'the third snapshot');
     expect(s.snapshot().cluster.name).toBe('default');
-    expect(s.snapshot().source).toBe('built-in default policy');
+    expect(s.snapshot().source).toBe(BUILT_IN_POLICY);
   });
 
   it('a broken watch keeps the last good snapshot and says stale until the apiserver answers again', async () => {
