@@ -3,7 +3,7 @@
 import type { NamespaceIndex } from '../common/namespace-index.js';
 import type { RuntimeLookup } from '../policies/fluid-runtime.js';
 import { type InjectOptions, inject, type InjectionResult } from '../policies/engine.js';
-import { type Diagnostic, warningText } from '../policies/diagnostics.js';
+import { admissionWarnings } from '../policies/admission-warnings.js';
 import type { Pod } from '../policies/k8s.js';
 import type { Policy } from '../policies/model.js';
 import type { Metrics } from './metrics.js';
@@ -76,19 +76,8 @@ export interface AdmissionResult {
 const isPodCreate = (r: AdmissionRequest): boolean =>
   r.operation === 'CREATE' && r.kind?.kind === 'Pod' && (r.kind.group ?? '') === '' && !r.subResource;
 
-/**
- * The apiserver keeps about 4,096 characters of warnings per request (256 each), so
- * more than this many are never seen; a pod with 100k containers would otherwise get
- * a 25 MB answer. The rest are counted in one closing line.
- */
-export const MAX_WARNINGS = 15;
-
-export function admissionWarnings(diagnostics: readonly Diagnostic[]): string[] {
-  if (diagnostics.length <= MAX_WARNINGS) return diagnostics.map(warningText);
-  const shown = diagnostics.slice(0, MAX_WARNINGS - 1).map(warningText);
-  const more = diagnostics.length - shown.length;
-  return [...shown, `graphdata: ${more} more warnings not shown; kubectl graphdata explain lists them all`];
-}
+// The cap is the pure core's, so `policy test` applies the same one.
+export { admissionWarnings, MAX_WARNINGS } from '../policies/admission-warnings.js';
 
 export interface MutateContext {
   /** Namespace labels (PodSecurity level, profile namespaceSelector); absent without a cluster. */

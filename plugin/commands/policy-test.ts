@@ -13,12 +13,14 @@ export class PolicyTestCommand extends BaseCommand {
       - policies: policy files; a ClusterGraphDataPolicy is what a result runs under (none: the built-in policy), a GraphDataPolicy is laid over it in its namespace
       - resources: files with the objects to admit
       - namespaceLabels: NAMESPACE → labels, as the webhook reads them (PodSecurity level, profile selectors)
-      - results: per resource (KIND/NAME, with namespace when ambiguous, policy NAME when there are several cluster policies): verdict allow (no warnings), warn or deny; message, a part of a warning or of the denial; injected, fields the patched resource must contain (list elements in order); patchedResource, a file with the whole patched resource; mutatingWebhookDown: true to run the validating webhook alone (the safety net)
+      - results: per resource (KIND/NAME, with namespace when ambiguous, policy NAME when there are several cluster policies): verdict allow (no warnings), warn or deny; message, a part of a warning or of the denial; injected, fields the patched resource must contain (list elements in order); patchedResource, a file with the whole patched resource; mutatingWebhookDown: true to run the validating webhook alone (the safety net); operation: UPDATE with oldResource KIND/NAME, the stored object (default: CREATE)
 
-      Each resource is admitted as at CREATE in an opted-in namespace: pods through the mutating
-      webhook's engine, then every kind the validating webhook receives through its decision on the
-      patched object. The code is the webhooks' own, so a passing suite shows what the cluster will
-      do under that policy. Examples: examples/policy-tests in the repository.
+      Each resource is admitted as at CREATE (or the result's operation) in an opted-in namespace:
+      pods through the mutating webhook's engine, then every kind the validating webhook receives
+      through its decision on the patched object. At UPDATE pods reach neither webhook, other kinds
+      reach the validating one only when spec changed, and what oldResource already broke only warns.
+      The mutating webhook's warnings are capped at 15, as /mutate caps them. The code is the webhooks'
+      own, so a passing suite shows what the cluster will do under that policy. Examples: examples/policy-tests in the repository.
 
       Exit code 0 when every result matches, 1 on any mismatch or malformed suite (reported with
       file, line and field path), 2 for usage mistakes.

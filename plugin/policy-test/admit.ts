@@ -1,15 +1,19 @@
-// One object through graphdata's admission, as the apiserver would send it at CREATE in
-// an opted-in namespace: the mutating webhook's engine for pods, then the validating
-// webhook's decision (policies/enforcement.ts `enforce`, what POST /validate calls) on
-// the patched object. Nothing here decides anything of its own.
+// One object through graphdata's admission, as the apiserver would send it at CREATE (or
+// UPDATE) in an opted-in namespace: the mutating webhook's engine for pods at CREATE, then
+// the validating webhook's decision (policies/enforcement.ts `enforce`, what POST /validate
+// calls) on the patched object, when the registration sends it that object at that
+// operation. Nothing here decides anything of its own.
+import { isDeepStrictEqual } from 'node:util';
 import { VALIDATED_RESOURCES } from '../../common/registration.js';
+import { admissionWarnings } from '../../policies/admission-warnings.js';
 import { formatDiagnostic, warningText } from '../../policies/diagnostics.js';
 import { inject, type InjectOptions } from '../../policies/engine.js';
 import { denialMessage, enforce } from '../../policies/enforcement.js';
 import type { Pod } from '../../policies/k8s.js';
-import { GROUP, type Policy } from '../../policies/model.js';
+import { ANNOTATION_PROFILE, GROUP, type Policy } from '../../policies/model.js';
 
 export type VerdictName = 'allow' | 'warn' | 'deny';
+export type Operation = 'CREATE' | 'UPDATE';
 
 export interface Admission {
   /** The object after the mutating webhook (the input itself when it changed nothing or was not called). */
@@ -26,36 +30,68 @@ export interface Admission {
 const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
 const versionOf = (apiVersion: string): string => apiVersion.split('/').pop()!;
 
-/** Does the validating registration send this kind at CREATE? (Its resource rules, and the policy webhook.) */
-export function validatedAtCreate(kind: string, apiVersion: string): boolean {
+const specOf = (o: Record<string, unknown> | undefined): unknown => o?.spec;
+const hasProfile = (o: Record<string, unknown>): boolean =>
+  Object.hasOwn((o.metadata as { annotations?: object } | undefined)?.annotations ?? {}, ANNOTATION_PROFILE);
+
+/**
+ * Does the validating registration send this kind at this operation? Its resource rules
+ * (pods at CREATE only), the policy webhook (policies always), and on UPDATE its match
+ * condition: only a change of `spec`, or an object carrying the profile annotation, is sent.
+ */
+export function validatedAt(
+  kind: string,
+  apiVersion: string,
+  operation: Operation = 'CREATE',
+  object?: Record<string, unknown>,
+  oldObject?: Record<string, unknown>,
+): boolean {
   if (groupOf(apiVersion) === GROUP) return true;
-  return VALIDATED_RESOURCES.some(
+  const resource = VALIDATED_RESOURCES.find(
     (r) => r.kind === kind && r.group === groupOf(apiVersion) && r.version === versionOf(apiVersion),
+  );
+  if (!resource) return false;
+  const operations: readonly string[] = 'operations' in resource ? resource.operations : ['CREATE', 'UPDATE'];
+  if (!operations.includes(operation)) return false;
+  if (operation === 'CREATE' || !object || !oldObject) return true;
+  return (
+    specOf(object) === undefined ||
+    specOf(oldObject) === undefined ||
+    !isDeepStrictEqual(specOf(object), specOf(oldObject)) ||
+    hasProfile(object)
   );
 }
 
 export interface AdmitOptions extends InjectOptions {
   /** As if the mutating webhook were down (its registration fails open): only /validate runs. */
   mutatingWebhookDown?: boolean;
+  /** CREATE unless said; the mutating webhook injects at CREATE only. */
+  operation?: Operation;
+  /** On UPDATE, the stored object: what it already broke is not denied again. */
+  oldObject?: Record<string, unknown>;
 }
 
 export function admit(object: Record<string, unknown>, policy: Policy, opts: AdmitOptions = {}): Admission {
-  const { mutatingWebhookDown, ...injectOptions } = opts;
+  const { mutatingWebhookDown, operation = 'CREATE', oldObject, ...injectOptions } = opts;
   const kind = typeof object.kind === 'string' ? object.kind : '';
   const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : '';
   const webhooks: Admission['webhooks'] = [];
   const warnings: string[] = [];
   let patched: unknown = object;
-  if (kind === 'Pod' && apiVersion === 'v1' && !mutatingWebhookDown) {
+  if (kind === 'Pod' && apiVersion === 'v1' && operation === 'CREATE' && !mutatingWebhookDown) {
     webhooks.push('mutate');
     const injection = inject(object as Pod, policy, injectOptions);
     patched = injection.pod;
-    for (const d of injection.diagnostics) warnings.push(warningText(d));
+    // Capped as /mutate caps them: kubectl would print no more.
+    warnings.push(...admissionWarnings(injection.diagnostics));
   }
-  if (!validatedAtCreate(kind, apiVersion))
+  if (!validatedAt(kind, apiVersion, operation, object, oldObject))
     return { patched, verdict: warnings.length ? 'warn' : 'allow', warnings, webhooks };
   webhooks.push('validate');
-  const verdict = enforce({ object: patched, operation: 'CREATE', inject: injectOptions }, policy);
+  const verdict = enforce(
+    { object: patched, ...(oldObject ? { oldObject } : {}), operation, inject: injectOptions },
+    policy,
+  );
   for (const f of verdict.warnings) warnings.push(warningText(f.diagnostic));
   if (!verdict.allowed)
     return { patched, verdict: 'deny', denial: denialMessage(verdict.denials, formatDiagnostic), warnings, webhooks };

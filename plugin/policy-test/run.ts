@@ -2,7 +2,7 @@
 import { LABEL_INJECT } from '../../policies/model.js';
 import { containsMismatches, equalMismatches } from '../../policies/expectations.js';
 import type { Diagnostic } from '../../policies/diagnostics.js';
-import { admit, type VerdictName } from './admit.js';
+import { admit, type Operation, type VerdictName } from './admit.js';
 import type { Expectation, Suite } from './suite.js';
 
 export interface ResultReport {
@@ -10,9 +10,11 @@ export interface ResultReport {
   /** The namespace it was admitted in; absent for a cluster-scoped object. */
   namespace?: string;
   policy: string;
+  operation: Operation;
   /** What the suite expects, in words: `deny "registry-not-allowed", injected`. */
   expected: string;
-  actual: { verdict: VerdictName; denial?: string; warnings: string[] };
+  /** What admission did; `webhooks` are those the apiserver would call (none for a pod at UPDATE). */
+  actual: { verdict: VerdictName; denial?: string; warnings: string[]; webhooks: string[] };
   passed: boolean;
   /** Why it failed, one line each; empty when it passed. */
   mismatches: string[];
@@ -42,7 +44,10 @@ function describeExpected(e: Expectation): string {
     ...(e.injected ? ['injected'] : []),
     ...(e.patched ? ['patchedResource'] : []),
   ];
-  return `${parts.join(', ')}${e.mutatingWebhookDown ? ' (mutating webhook down)' : ''}`;
+  return (
+    `${parts.join(', ')}${e.mutatingWebhookDown ? ' (mutating webhook down)' : ''}` +
+    (e.operation === 'UPDATE' ? ` at UPDATE from ${e.oldResource}` : '')
+  );
 }
 
 /** Mismatches are capped per result: the first ones say what is wrong, hundreds would bury it. */
@@ -54,6 +59,8 @@ export function runExpectation(e: Expectation, suite: Pick<Suite, 'namespaceLabe
     namespaceLabels: namespaceLabelsFor(e.namespace, suite.namespaceLabels),
     ...(suite.runtimes ? { runtimes: suite.runtimes } : {}),
     mutatingWebhookDown: e.mutatingWebhookDown,
+    operation: e.operation,
+    ...(e.oldObject ? { oldObject: e.oldObject } : {}),
   });
   const mismatches: string[] = [];
   if (e.verdict && e.verdict !== admission.verdict) {
@@ -83,11 +90,13 @@ export function runExpectation(e: Expectation, suite: Pick<Suite, 'namespaceLabe
     resource: e.resource,
     ...(e.clusterScoped ? {} : { namespace: e.namespace }),
     policy: e.policyName,
+    operation: e.operation,
     expected: describeExpected(e),
     actual: {
       verdict: admission.verdict,
       ...(admission.denial !== undefined ? { denial: admission.denial } : {}),
       warnings: admission.warnings,
+      webhooks: admission.webhooks,
     },
     passed: mismatches.length === 0,
     mismatches: shown,

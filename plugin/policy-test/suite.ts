@@ -17,13 +17,15 @@ import type { Policy } from '../../policies/model.js';
 import { checkSchema } from '../../policies/schema-check.js';
 import { closest } from '../../policies/suggest.js';
 import { parseYamlSource, type SourceDocument } from '../../policies/yaml-source.js';
-import type { VerdictName } from './admit.js';
+import type { Operation, VerdictName } from './admit.js';
 
 export const SUITE_FILE = 'graphdata-test.yaml';
 export const SUITE_API_VERSION = 'cli.graphdata.io/v1alpha1';
 export const SUITE_KIND = 'PolicyTest';
 
 const str = { type: 'string', minLength: 1 };
+/** KIND/NAME, as `resource` and `oldResource` name an object of the resource files. */
+const RESOURCE_PATTERN = '^[A-Za-z][A-Za-z0-9]*/[^/\\s]+$';
 const suiteSchema = {
   type: 'object',
   additionalProperties: false,
@@ -46,7 +48,9 @@ const suiteSchema = {
         additionalProperties: false,
         required: ['resource'],
         properties: {
-          resource: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9]*/[^/\\s]+$' },
+          resource: { type: 'string', pattern: RESOURCE_PATTERN },
+          operation: { type: 'string', enum: ['CREATE', 'UPDATE'] },
+          oldResource: { type: 'string', pattern: RESOURCE_PATTERN },
           namespace: str,
           policy: str,
           mutatingWebhookDown: { type: 'boolean' },
@@ -67,6 +71,8 @@ interface SuiteDocument {
   namespaceLabels?: Record<string, Record<string, string>>;
   results: {
     resource: string;
+    operation?: Operation;
+    oldResource?: string;
     namespace?: string;
     policy?: string;
     mutatingWebhookDown?: boolean;
@@ -86,6 +92,11 @@ export interface Expectation {
   /** The object names no namespace and the result none either (a Namespace, a ClusterRole). */
   clusterScoped: boolean;
   object: Record<string, unknown>;
+  /** CREATE unless the result says UPDATE. */
+  operation: Operation;
+  /** On UPDATE: the stored object (`oldResource`). */
+  oldObject?: Record<string, unknown>;
+  oldResource?: string;
   policy: Policy;
   /** How the policy is made, for the report: `ClusterGraphDataPolicy/c + GraphDataPolicy/team-a`. */
   policyName: string;
@@ -259,30 +270,60 @@ export async function loadSuite(file: string): Promise<Suite> {
       );
       continue;
     }
-    // The resource.
-    const candidates = (byKey.get(r.resource) ?? []).filter(
-      (c) => r.namespace === undefined || (namespaceOf(c.object) ?? r.namespace) === r.namespace,
-    );
-    if (candidates.length !== 1) {
+    // The resource (and on UPDATE the stored one), each one object of the resource files.
+    const lookUp = (field: 'resource' | 'oldResource', key: string): Record<string, unknown> | undefined => {
+      const candidates = (byKey.get(key) ?? []).filter(
+        (c) => r.namespace === undefined || (namespaceOf(c.object) ?? r.namespace) === r.namespace,
+      );
+      if (candidates.length === 1) return candidates[0]!.object;
       const known = [...byKey.keys()];
-      const guess = closest(r.resource, known);
+      const guess = closest(key, known);
       if (candidates.length === 0)
         here(
-          'resource',
+          field,
           'suite-resource-unknown',
-          `no ${r.resource}${r.namespace ? ` in namespace ${r.namespace}` : ''} in the resource files`,
+          `no ${key}${r.namespace ? ` in namespace ${r.namespace}` : ''} in the resource files`,
           guess ? `did you mean ${guess}?` : `the resource files hold: ${known.join(', ') || 'nothing'}`,
         );
       else
         here(
-          'resource',
+          field,
           'suite-resource-ambiguous',
-          `${r.resource} is in several namespaces (${candidates.map((c) => namespaceOf(c.object) ?? '(none)').join(', ')})`,
+          `${key} is in several namespaces (${candidates.map((c) => namespaceOf(c.object) ?? '(none)').join(', ')})`,
           'add namespace: NAME to the result',
         );
+      return undefined;
+    };
+    const operation = r.operation ?? 'CREATE';
+    if (operation === 'UPDATE' && r.oldResource === undefined) {
+      here(
+        'operation',
+        'suite-update-old-resource',
+        'an UPDATE is judged against the stored object: name it',
+        'add oldResource: KIND/NAME (an object of the resource files; it may be the resource itself)',
+      );
       continue;
     }
-    const { object } = candidates[0]!;
+    if (operation === 'CREATE' && r.oldResource !== undefined) {
+      here('oldResource', 'suite-update-old-resource', 'oldResource is read on UPDATE only', 'add operation: UPDATE');
+      continue;
+    }
+    const object = lookUp('resource', r.resource);
+    if (!object) continue;
+    let oldObject: Record<string, unknown> | undefined;
+    if (r.oldResource !== undefined) {
+      oldObject = lookUp('oldResource', r.oldResource);
+      if (!oldObject) continue;
+      if (oldObject.kind !== object.kind || oldObject.apiVersion !== object.apiVersion) {
+        here(
+          'oldResource',
+          'suite-update-old-resource',
+          `${r.oldResource} is not a ${String(object.apiVersion)} ${String(object.kind)}: an UPDATE keeps the kind`,
+          `name a ${String(object.kind)} of the resource files`,
+        );
+        continue;
+      }
+    }
     // The policy.
     let policy: Policy | undefined;
     if (r.policy !== undefined) {
@@ -357,6 +398,8 @@ export async function loadSuite(file: string): Promise<Suite> {
       namespace: admittedIn,
       clusterScoped: namespaceOf(object) === undefined && r.namespace === undefined,
       object,
+      operation,
+      ...(oldObject ? { oldObject, oldResource: r.oldResource! } : {}),
       policy,
       policyName,
       mutatingWebhookDown: r.mutatingWebhookDown ?? false,

@@ -20,9 +20,10 @@ interface JsonReport {
     diagnostics: { code: string; file?: string; line?: number; path?: string; message: string }[];
     results: {
       resource: string;
+      operation: string;
       passed: boolean;
       mismatches: string[];
-      actual: { verdict: string; denial?: string; warnings: string[] };
+      actual: { verdict: string; denial?: string; warnings: string[]; webhooks: string[] };
     }[];
   }[];
 }
@@ -140,6 +141,96 @@ describe('policy test with a namespace policy', () => {
   });
 });
 
+const app = (name: string, image: string, extra = '') => `apiVersion: sparkoperator.k8s.io/v1beta2
+kind: SparkApplication
+metadata: {name: ${name}, namespace: analytics${extra}}
+spec:
+  type: Scala
+  mode: cluster
+  image: ${image}
+  mainApplicationFile: local:///opt/spark/examples/jars/spark-examples_2.12-3.5.1.jar
+  sparkVersion: 3.5.1
+  driver: {cores: 1, memory: 1g}
+  executor: {instances: 1, cores: 1, memory: 1g}
+`;
+const ENFORCE_DOCKER_HUB =
+  'apiVersion: graphdata.io/v1alpha1\nkind: ClusterGraphDataPolicy\nmetadata: {name: c}\nspec:\n  mode: Enforce\n  limits: {allowedRegistries: [docker.io]}\n';
+
+describe('policy test at UPDATE', () => {
+  it('reports what the webhooks do at UPDATE: pods are not injected, only what a change breaks is denied', async () => {
+    const quayPod = POD.replace('exec-1', 'exec-quay').replace('apache/spark:3.5.1', 'quay.io/acme/spark:3.5.1');
+    const dir = suiteDir({
+      'graphdata-test.yaml': [
+        'apiVersion: cli.graphdata.io/v1alpha1',
+        'kind: PolicyTest',
+        'policies: [c.yaml]',
+        'resources: [pods.yaml, apps.yaml]',
+        'results:',
+        '  - {resource: Pod/exec-quay, verdict: deny, message: registry-not-allowed}',
+        // A pod at UPDATE reaches neither webhook: nothing injected, nothing checked.
+        '  - {resource: Pod/exec-quay, operation: UPDATE, oldResource: Pod/exec-quay, verdict: allow}',
+        '  - {resource: SparkApplication/quay, verdict: deny, message: registry-not-allowed}',
+        // The change brings the other registry in: denied.
+        '  - {resource: SparkApplication/quay, operation: UPDATE, oldResource: SparkApplication/ok, verdict: deny}',
+        // The stored object already had it: a warning, as the webhook gives.
+        '  - {resource: SparkApplication/quay, operation: UPDATE, oldResource: SparkApplication/quay-v0, verdict: warn,',
+        '     message: registry-not-allowed}',
+        // Same spec, no profile annotation: the match condition sends it to no webhook.
+        '  - {resource: SparkApplication/quay, operation: UPDATE, oldResource: SparkApplication/quay, verdict: allow}',
+        '',
+      ].join('\n'),
+      'pods.yaml': quayPod,
+      'apps.yaml': [
+        app('ok', 'apache/spark:3.5.1'),
+        app('quay', 'quay.io/acme/spark:3.5.1'),
+        app('quay-v0', 'quay.io/acme/spark:3.5.1').replace('instances: 1', 'instances: 2'),
+      ].join('---\n'),
+      'c.yaml': ENFORCE_DOCKER_HUB,
+    });
+    const { code, report } = await json([dir]);
+    expect(report.suites[0]!.diagnostics).toEqual([]);
+    const results = report.suites[0]!.results;
+    expect(results.map((r) => [r.operation, r.actual.verdict, r.actual.webhooks])).toEqual([
+      ['CREATE', 'deny', ['mutate', 'validate']],
+      ['UPDATE', 'allow', []],
+      ['CREATE', 'deny', ['validate']],
+      ['UPDATE', 'deny', ['validate']],
+      ['UPDATE', 'warn', ['validate']],
+      ['UPDATE', 'allow', []],
+    ]);
+    expect(code, JSON.stringify(results.filter((r) => !r.passed))).toBe(0);
+    // A pod at UPDATE comes back as it went in: expecting the injection fails, saying what is missing.
+    const table = await cli(['policy', 'test', dir], { env: { NO_COLOR: '1' } });
+    expect(table.stdout).toMatch(
+      /Pod\/exec-quay \(analytics\) +ClusterGraphDataPolicy\/c +allow at UPDATE from Pod\/exec-quay +pass/,
+    );
+  });
+
+  it('caps the mutating webhook warnings at 15 as /mutate does, the rest counted in the last', async () => {
+    const sidecars = Array.from({ length: 40 }, (_, i) => `  - {name: side-${i}, image: floating}`).join('\n');
+    const pod = `apiVersion: v1
+kind: Pod
+metadata: {name: exec-1, namespace: analytics, labels: {spark-role: executor}}
+spec:
+  containers:
+${sidecars}
+  - {name: executor, image: floating}
+`;
+    const dir = suiteDir({
+      'graphdata-test.yaml':
+        'apiVersion: cli.graphdata.io/v1alpha1\nkind: PolicyTest\nresources: [pods.yaml]\nresults:\n  - {resource: Pod/exec-1, verdict: warn}\n',
+      'pods.yaml': pod,
+    });
+    const { report } = await json([dir]);
+    const warnings = report.suites[0]!.results[0]!.actual.warnings;
+    const closing = warnings.findIndex((w) =>
+      /^graphdata: \d+ more warnings not shown; kubectl graphdata explain/.test(w),
+    );
+    expect(closing).toBe(14);
+    expect(warnings.filter((w) => w.includes('more warnings not shown'))).toHaveLength(1);
+  });
+});
+
 describe('a malformed suite', () => {
   const suite = (results: string, extra = '') =>
     `apiVersion: cli.graphdata.io/v1alpha1\nkind: PolicyTest\nresources: [pods.yaml]\n${extra}results:\n${results}`;
@@ -162,6 +253,27 @@ describe('a malformed suite', () => {
     ],
     ['a result that expects nothing', '  - resource: Pod/exec-1\n', 5, 'results[0]', 'expects nothing'],
     [
+      'an UPDATE without the stored object',
+      '  - resource: Pod/exec-1\n    operation: UPDATE\n    verdict: allow\n',
+      6,
+      'results[0].operation',
+      'add oldResource: KIND/NAME',
+    ],
+    [
+      'an oldResource on CREATE',
+      '  - resource: Pod/exec-1\n    oldResource: Pod/exec-1\n    verdict: allow\n',
+      6,
+      'results[0].oldResource',
+      'add operation: UPDATE',
+    ],
+    [
+      'an oldResource of another kind',
+      '  - resource: Pod/exec-1\n    operation: UPDATE\n    oldResource: ServiceAccount/exec-1\n    verdict: allow\n',
+      7,
+      'results[0].oldResource',
+      'an UPDATE keeps the kind',
+    ],
+    [
       'a message without deny or warn',
       '  - resource: Pod/exec-1\n    verdict: allow\n    message: x\n',
       7,
@@ -169,7 +281,8 @@ describe('a malformed suite', () => {
       'verdict: deny',
     ],
   ])('%s is an error with file:line and field path', async (_what, results, line, path, text) => {
-    const dir = suiteDir({ 'graphdata-test.yaml': suite(results), 'pods.yaml': POD });
+    const sa = 'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: exec-1, namespace: analytics}\n';
+    const dir = suiteDir({ 'graphdata-test.yaml': suite(results), 'pods.yaml': `${POD}---\n${sa}` });
     const { code, report } = await json([dir]);
     expect(code).toBe(1);
     expect(report.summary.malformed).toBe(1);
