@@ -14,7 +14,8 @@ export class ScaffoldSparkCommand extends ScaffoldCommand {
 
       By default the graphdata webhook adds the Alluxio client jar, client options, domain socket and placement
       to the driver and executor pods. \`--no-webhook\` writes them into the spec instead, with the values of
-      the built-in policy (or \`--policy FILE\`).
+      the built-in policy (or \`--policy FILE\`). Under a \`cache: fluid\` policy the Alluxio master options are
+      not written (the port is Fluid's, known only in the cluster): a note on stderr and a comment say what to add.
     `,
     examples: [
       ['A Spark job reading from Alluxio, injected by the webhook', '$0 scaffold spark wordcount -n analytics'],

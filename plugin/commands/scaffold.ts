@@ -37,6 +37,8 @@ export abstract class ScaffoldCommand extends BaseCommand {
     const body = await formatObjects(result.objects, this.output);
     const header = this.output === 'yaml' ? result.notes.map((n) => `# ${n}\n`).join('') : '';
     this.context.stdout.write(header + body);
+    // Said on stderr too: -o json has no comments, and a redirected stdout is not read.
+    for (const m of result.missing ?? []) this.context.stderr.write(`note: ${m.message}\n  hint: ${m.hint}\n`);
     return 0;
   }
 

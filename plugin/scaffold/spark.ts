@@ -93,16 +93,23 @@ export function scaffoldSpark(
     },
   };
   const notes = [`SparkApplication ${name}: ${type} job on ${image}, ${flags.executors ?? 2} executors.`];
+  const missing: NonNullable<ScaffoldResult['missing']> = [];
   if (policy) {
     const spec = app.spec as Record<string, unknown>;
     const driver = sparkWiring(policy, 'driver', image, namespace);
     const executor = sparkWiring(policy, 'executor', image, namespace);
     applyWiring(spec, driver, executor);
+    const fluid = policy.spec.cache === 'fluid';
     notes.push(
-      'Written for clusters without the graphdata webhook: Alluxio client jar, client options, domain socket and ' +
-        'placement are in the spec.',
+      `Written for clusters without the graphdata webhook: Alluxio client jar, ${fluid ? '' : 'client options, '}` +
+        'domain socket and placement are in the spec.',
       "Volumes, env and init containers take effect through the Spark operator's own webhook (or pod templates).",
     );
+    if (fluid) {
+      const fluid = fluidMasterMissing(namespace);
+      missing.push(fluid);
+      notes.push(`MISSING: ${fluid.message}`, `To do: ${fluid.hint}`);
+    }
   } else {
     notes.push(
       'The graphdata webhook adds the Alluxio client jar, client options, domain socket and placement to driver ' +
@@ -118,7 +125,25 @@ export function scaffoldSpark(
     createServiceAccount: true,
     rules: DRIVER_RULES,
   });
-  return { objects: [...rbac, app], notes };
+  return { objects: [...rbac, app], notes, ...(missing.length ? { missing } : {}) };
+}
+
+/**
+ * Under `cache: fluid` the master is the one Fluid runs for the pod's dataset, at a port
+ * Fluid may pick at random and reports only in the cluster (policies/fluid-runtime.ts):
+ * nothing offline can write it, so say what is missing and where to read it.
+ */
+function fluidMasterMissing(namespace: string): { message: string; hint: string } {
+  return {
+    message:
+      'the policy has cache: fluid, so no Alluxio master options (-Dalluxio.master.hostname, ' +
+      '-Dalluxio.master.rpc.port) are written: the master is the one Fluid runs for your dataset, and its port is known only in the cluster.',
+    hint:
+      'add -Dalluxio.master.hostname=DATASET-master-0.' +
+      `${namespace} -Dalluxio.master.rpc.port=PORT to spec.driver.javaOptions and spec.executor.javaOptions, with ` +
+      `PORT from \`kubectl get dataset DATASET -n ${namespace} -o jsonpath='{.status.hcfs.endpoint}'\` ` +
+      '(alluxio://HOST:PORT); or run the graphdata webhook and annotate the pods graphdata.io/dataset: DATASET',
+  };
 }
 
 /** The driver creates executor pods and their services, config maps and volume claims. */

@@ -19,4 +19,6 @@ export interface ScaffoldResult {
   objects: Manifest[];
   /** Printed as `#` comments above YAML output: what to do next, what the output relies on. */
   notes: string[];
+  /** What the output lacks and the user must add: on stderr whatever the format (and among the notes). */
+  missing?: { message: string; hint: string }[];
 }

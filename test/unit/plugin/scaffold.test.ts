@@ -161,6 +161,27 @@ describe('scaffold spark', () => {
     ]);
   });
 
+  it('--no-webhook under a cache: fluid policy says the master options are missing and how to add them', async () => {
+    const fluid = [...SCAFFOLDS['spark --no-webhook']!, '--policy', 'examples/policy-tests/fluid/policy-fluid.yaml'];
+    const yaml = await runCli(fluid);
+    expect(yaml.code).toBe(0);
+    const app = find(docs(yaml.stdout), 'SparkApplication');
+    // Nothing offline knows the port Fluid gave the master: no guessed address is written.
+    expect(JSON.stringify(app)).not.toContain('alluxio.master');
+    expect(yaml.stdout).toMatch(/^# MISSING: the policy has cache: fluid, so no Alluxio master options/m);
+    expect(yaml.stdout).toContain(
+      "# To do: add -Dalluxio.master.hostname=DATASET-master-0.analytics -Dalluxio.master.rpc.port=PORT to spec.driver.javaOptions and spec.executor.javaOptions, with PORT from `kubectl get dataset DATASET -n analytics -o jsonpath='{.status.hcfs.endpoint}'`",
+    );
+    expect(yaml.stdout).not.toMatch(/^# Written .*client options/m);
+    expect(yaml.stderr).toMatch(/^note: the policy has cache: fluid, so no Alluxio master options .*\n {2}hint: add /);
+    // JSON has no comments: stderr still says it.
+    const json = await runCli([...fluid, '-o', 'json']);
+    expect(() => JSON.parse(json.stdout)).not.toThrow();
+    expect(json.stderr).toContain('note: the policy has cache: fluid');
+    // The shared Alluxio of the built-in policy needs nothing more.
+    expect((await runCli(SCAFFOLDS['spark --no-webhook']!)).stderr).toBe('');
+  });
+
   it('--no-webhook takes its values from --policy', async () => {
     const { writeFileSync, mkdtempSync } = await import('node:fs');
     const { join } = await import('node:path');
