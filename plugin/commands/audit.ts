@@ -12,12 +12,15 @@ export class AuditCommand extends GraphdataCommand {
       Lists pods and the custom resources POST /validate checks (SparkApplication, ScheduledSparkApplication,
       StarRocksCluster, ComputeNodeGroup, Dataset, AlluxioRuntime, HorizontalPodAutoscaler) in the namespaces the
       validating webhook covers (labelled graphdata.io/inject=enabled; never kube-system, kube-public,
-      kube-node-lease or graphdata-system), and runs each through the decision /validate makes at CREATE: the
+      kube-node-lease or the webhook's own namespace), and runs each through the decision /validate makes at CREATE: the
       policy's limits, and the safety net for workload pods that were not injected. A kind whose CRD is not
       installed is skipped, with a note.
 
       The policy: --policy FILE, else the ClusterGraphDataPolicy in effect in the cluster (the oldest, then by
       name) with each namespace's GraphDataPolicy laid over it, else the built-in policy.
+
+      The webhook's own namespace: --webhook-namespace, else the namespaces the ValidatingWebhookConfiguration
+      graphdata excludes (its namespaceSelector and Service), else graphdata-system.
 
       Objects are listed --chunk-size at a time (limit/continue, as kubectl get does) and checked page by page, so
       memory does not grow with the cluster. Violations print as they are found; progress goes to stderr.
@@ -37,6 +40,11 @@ export class AuditCommand extends GraphdataCommand {
   });
   policy = Option.String('--policy', {
     description: 'Policy file (default: the policies in the cluster, or built-in)',
+  });
+  webhookNamespace = Option.String('--webhook-namespace', {
+    description:
+      'Namespace of the webhook, never audited ' +
+      '(default: read from the ValidatingWebhookConfiguration, else graphdata-system)',
   });
   chunkSize = Option.String('--chunk-size', '500', {
     description: 'Objects per list request (limit/continue)',
@@ -168,6 +176,36 @@ export class AuditCommand extends GraphdataCommand {
     return runtimeLookupFrom(await read('alluxioruntimes'), await read('datasets'));
   }
 
+  /** The namespaces the validating webhook never sees: the system ones and its own, wherever it was installed. */
+  private async neverAudited(
+    kc: import('@kubernetes/client-node').KubeConfig,
+    cluster: typeof import('../audit/cluster.js'),
+    note: (text: string) => void,
+  ): Promise<Set<string>> {
+    const [{ DEFAULT_NAMESPACE }, { WEBHOOK_NAME }, coverage] = await Promise.all([
+      import('../../common/names.js'),
+      import('../../common/registration.js'),
+      import('../audit/coverage.js'),
+    ]);
+    if (this.webhookNamespace !== undefined) return coverage.neverAudited([this.webhookNamespace]);
+    try {
+      const configuration = await cluster.getJson(
+        kc,
+        `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${WEBHOOK_NAME}`,
+      );
+      const excluded = coverage.namespacesExcludedBy(configuration);
+      if (excluded) return coverage.neverAudited(excluded);
+    } catch (error) {
+      if (!(error instanceof cluster.ApiError && (error.status === 404 || error.status === 403))) throw error;
+      if (error.status === 403)
+        note(
+          `cannot read ValidatingWebhookConfiguration ${WEBHOOK_NAME} (forbidden): assuming the webhook runs in ` +
+            `${DEFAULT_NAMESPACE}; say --webhook-namespace if it does not`,
+        );
+    }
+    return coverage.neverAudited([DEFAULT_NAMESPACE]);
+  }
+
   /** Namespace → its labels, for the namespaces the validating webhook covers (null labels: not readable). */
   private async namespaceScopes(
     kc: import('@kubernetes/client-node').KubeConfig,
@@ -175,12 +213,9 @@ export class AuditCommand extends GraphdataCommand {
     only: string | undefined,
     note: (text: string) => void,
   ): Promise<Map<string, Record<string, string> | null>> {
-    const [{ SYSTEM_NAMESPACES }, { DEFAULT_NAMESPACE }, { LABEL_INJECT }] = await Promise.all([
-      import('../../common/registration.js'),
-      import('../../common/names.js'),
-      import('../../policies/model.js'),
-    ]);
-    const never = new Set([...SYSTEM_NAMESPACES, DEFAULT_NAMESPACE]);
+    const { LABEL_INJECT } = await import('../../policies/model.js');
+    // A tenant auditing their own namespace may not read the registration: no note for them.
+    const never = await this.neverAudited(kc, cluster, only === undefined ? note : () => undefined);
     const covered = (name: string, labels: Record<string, string>) =>
       !never.has(name) && labels[LABEL_INJECT] === 'enabled';
     const scopes = new Map<string, Record<string, string> | null>();

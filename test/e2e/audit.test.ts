@@ -9,6 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { inject } from '../../policies/engine.js';
 import type { Pod } from '../../policies/k8s.js';
 import { policyFromObject } from '../../policies/policy-loader.js';
+import { createCA } from '../../certs/pki.js';
+import { validatingWebhookConfiguration, WEBHOOK_NAME } from '../../common/registration.js';
 import { cluster, createPod, ensureNamespace, kubeConfig } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { kubectl } from '../support/kubectl.js';
@@ -16,6 +18,8 @@ import { kubectl } from '../support/kubectl.js';
 const AUDITED = 'audit-e2e';
 const CLEAN = 'audit-e2e-clean';
 const NOT_OPTED_IN = 'audit-e2e-plain';
+/** Opted in, with a bare executor: where a webhook installed with `install -n audit-e2e-hook` would run. */
+const HOOK = 'audit-e2e-hook';
 const OPT_IN = { 'graphdata.io/inject': 'enabled' };
 
 const POLICY = {
@@ -118,6 +122,9 @@ beforeAll(async () => {
   for (let i = 0; i < 2; i++) await createPod(CLEAN, injected(sparkExecutorPod(), CLEAN));
   // Not opted in: the webhook never sees these, so neither does audit.
   await createPod(NOT_OPTED_IN, sparkExecutorPod());
+  await ensureNamespace(HOOK, OPT_IN);
+  await core.deleteCollectionNamespacedPod({ namespace: HOOK });
+  await createPod(HOOK, sparkExecutorPod());
 }, 120_000);
 
 describe('kubectl graphdata audit', () => {
@@ -173,6 +180,52 @@ describe('kubectl graphdata audit', () => {
     expect(plain.code).toBe(0);
     expect(plain.stderr).toContain(`namespace ${NOT_OPTED_IN} is not covered by the validating webhook`);
     expect(plain.stdout).toBe('no violations\n');
+  });
+
+  it("never audits the webhook's own namespace: --webhook-namespace, else the one its registration excludes", async () => {
+    const violationsIn = (ns: string, args: string[]) =>
+      (JSON.parse(audit(...args, '-o', 'json').stdout) as Report).violations.filter((v) => v.namespace === ns);
+    // No registration, no flag: graphdata-system is the webhook's, so this one is audited.
+    expect(violationsIn(HOOK, ['-n', HOOK])).toHaveLength(1);
+    const flagged = audit('-n', HOOK, '--webhook-namespace', HOOK);
+    expect(flagged.code).toBe(0);
+    expect(flagged.stderr).toContain(`namespace ${HOOK} is not covered by the validating webhook (never checked)`);
+
+    // A registration made as `install -n audit-e2e-hook` makes it, that the apiserver never calls here
+    // (an object selector nothing matches), so other files' pods are untouched.
+    const api = kubeConfig('admin').makeApiClient(k8s.AdmissionregistrationV1Api);
+    const before = await api.readValidatingWebhookConfiguration({ name: WEBHOOK_NAME }).catch(() => undefined);
+    const registration = validatingWebhookConfiguration({
+      endpoint: { url: 'https://127.0.0.1:1' },
+      caBundle: createCA({ commonName: 'audit-e2e' }).certPem,
+      ownNamespace: HOOK,
+    });
+    for (const w of registration.webhooks!) {
+      w.failurePolicy = 'Ignore';
+      w.objectSelector = { matchExpressions: [{ key: 'audit-e2e-never', operator: 'Exists' }] };
+    }
+    if (before) await api.deleteValidatingWebhookConfiguration({ name: WEBHOOK_NAME });
+    await api.createValidatingWebhookConfiguration({ body: registration });
+    try {
+      expect(violationsIn(HOOK, ['-A'])).toEqual([]);
+      const one = audit('-n', HOOK);
+      expect(one.code).toBe(0);
+      expect(one.stderr).toContain(`namespace ${HOOK} is not covered by the validating webhook (never checked)`);
+      // graphdata-system is no longer the webhook's: the flag still says what to skip.
+      expect(violationsIn(HOOK, ['-n', HOOK, '--webhook-namespace', 'graphdata-system'])).toHaveLength(1);
+    } finally {
+      await api.deleteValidatingWebhookConfiguration({ name: WEBHOOK_NAME });
+      if (before) {
+        const {
+          resourceVersion: _rv,
+          uid: _uid,
+          managedFields: _mf,
+          creationTimestamp: _ct,
+          ...metadata
+        } = before.metadata ?? {};
+        await api.createValidatingWebhookConfiguration({ body: { ...before, metadata } });
+      }
+    }
   });
 
   it('-A covers every opted-in namespace and never one that is not', () => {
