@@ -194,7 +194,7 @@ export function mutationRecord(head: AdmissionHead, result: AdmissionResult, sec
   const byCode = new Map<string, number>();
   for (const d of injection?.diagnostics ?? []) byCode.set(d.code, (byCode.get(d.code) ?? 0) + 1);
   return {
-    reply: JSON.stringify(reviewResponse(result.response)),
+    reply: reviewJson(result.response),
     seconds,
     outcome: result.outcome,
     dryRun: head.dryRun,
@@ -254,13 +254,24 @@ export const reviewResponse = (response: AdmissionResponse) => ({
 });
 
 /**
+ * The review as JSON text, the same as JSON.stringify of `reviewResponse`. The patch is
+ * base64 (no character needs escaping) and comes last: it is spliced in, which spares
+ * JSON.stringify a scan of its 3 KB (about 5 µs a request on the realistic review).
+ */
+export function reviewJson(response: AdmissionResponse): string {
+  const { patch, ...rest } = response;
+  if (patch === undefined) return JSON.stringify(reviewResponse(response));
+  return `${JSON.stringify(reviewResponse(rest)).slice(0, -2)},"patch":"${patch}"}}`;
+}
+
+/**
  * Sends the review as a string we serialise once: fastify then sends it as it is,
  * with the content type it would have set for the object.
  */
 export const sendReview = <R extends { type(t: string): R; send(payload: string): R }>(
   reply: R,
   response: AdmissionResponse,
-): R => sendReviewText(reply, JSON.stringify(reviewResponse(response)));
+): R => sendReviewText(reply, reviewJson(response));
 
 /** Sends an AdmissionReview serialised already (by `sendReview`, or in the admission worker). */
 export const sendReviewText = <R extends { type(t: string): R; send(payload: string): R }>(reply: R, text: string): R =>

@@ -19,7 +19,7 @@ import {
   MAX_WARNINGS,
   MalformedReview,
   parseReview,
-  reviewResponse,
+  reviewJson,
   secondsSince,
   sendReviewText,
 } from './admission.js';
@@ -200,7 +200,7 @@ export function validationRecord(head: ValidationHead, result: ValidationResult,
     count(codes, f.diagnostic.code);
   }
   return {
-    reply: JSON.stringify(reviewResponse(result.response)),
+    reply: reviewJson(result.response),
     seconds,
     outcome: result.outcome,
     dryRun: head.dryRun,
