@@ -11,22 +11,23 @@ import { MalformedReview } from './admission.js';
 export const MAX_NESTING = 1_000;
 
 /**
- * The byte offset where `json` opens its (max+1)th nested level outside a string, or 0.
- * Linear, no allocation; strings (most of a pod's bytes) are skipped with a native search
- * for the closing quote, which halves the scan of a real-size review.
+ * The index in `json` where it opens its (max+1)th nested level outside a string, or 0.
+ * Linear, no allocation. It reads the decoded text, not the bytes: strings (most of a
+ * pod's characters) are skipped with String.prototype.indexOf, a builtin that does not
+ * call into C++ as Buffer.indexOf does for every string.
  */
-export function nestingBeyond(json: Buffer, max: number): number {
+export function nestingBeyond(json: string, max: number): number {
   let depth = 0;
   for (let i = 0; i < json.length; i++) {
-    const c = json[i]!;
+    const c = json.charCodeAt(i);
     if (c === 0x22) {
       let end = i;
       for (;;) {
-        end = json.indexOf(0x22, end + 1);
+        end = json.indexOf('"', end + 1);
         if (end < 0) return 0; // unterminated string: JSON.parse says so
-        // Escaped when preceded by an odd number of backslashes (UTF-8 never hides ASCII).
+        // Escaped when preceded by an odd number of backslashes.
         let k = end - 1;
-        while (json[k] === 0x5c) k--;
+        while (json.charCodeAt(k) === 0x5c) k--;
         if ((end - 1 - k) % 2 === 0) break;
       }
       i = end;
@@ -38,15 +39,20 @@ export function nestingBeyond(json: Buffer, max: number): number {
 }
 
 /**
- * The body as JSON: nesting checked before parsing, invalid UTF-8 refused (JSON.parse
- * would silently replace it), a leading BOM dropped as TextDecoder drops it.
+ * The body as JSON: invalid UTF-8 refused (JSON.parse would silently replace it), a
+ * leading BOM dropped as TextDecoder drops it, nesting checked before parsing.
  */
 export function parseBody(body: Buffer): unknown {
-  const depth = nestingBeyond(body, MAX_NESTING);
-  if (depth) throw new MalformedReview(`body nests deeper than ${MAX_NESTING} levels (at byte ${depth})`);
   if (!isUtf8(body)) throw new MalformedReview('body is not valid UTF-8');
   const bom = body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
-  return JSON.parse(body.toString('utf8', bom));
+  const text = body.toString('utf8', bom);
+  // Fewer characters than levels cannot nest that deep.
+  const depth = text.length > MAX_NESTING ? nestingBeyond(text, MAX_NESTING) : 0;
+  if (depth) {
+    const at = bom + Buffer.byteLength(text.slice(0, depth));
+    throw new MalformedReview(`body nests deeper than ${MAX_NESTING} levels (at byte ${at})`);
+  }
+  return JSON.parse(text);
 }
 
 /** The 400 reason for a body that `parseBody` refused. */
