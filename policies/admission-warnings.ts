@@ -9,9 +9,13 @@ import { type Diagnostic, warningText } from './diagnostics.js';
  */
 export const MAX_WARNINGS = 15;
 
-export function admissionWarnings(diagnostics: readonly Diagnostic[]): string[] {
+/** `listedBy`: the command that prints every one (explain for /mutate, validate for /validate). */
+export function admissionWarnings(
+  diagnostics: readonly Diagnostic[],
+  listedBy = 'kubectl graphdata explain',
+): string[] {
   if (diagnostics.length <= MAX_WARNINGS) return diagnostics.map(warningText);
   const shown = diagnostics.slice(0, MAX_WARNINGS - 1).map(warningText);
   const more = diagnostics.length - shown.length;
-  return [...shown, `graphdata: ${more} more warnings not shown; kubectl graphdata explain lists them all`];
+  return [...shown, `graphdata: ${more} more warnings not shown; ${listedBy} lists them all`];
 }

@@ -66,6 +66,16 @@ export function enforce(input: EnforceInput, policy: Policy): Verdict {
   return { allowed: denials.length === 0, denials, warnings };
 }
 
-/** The denial message: the lines `validate` prints for each Enforce finding. */
-export const denialMessage = (denials: readonly RuleFinding[], format: (d: Diagnostic) => string): string =>
-  denials.map((f) => format(f.diagnostic)).join('\n');
+/**
+ * Denial lines in one message at most: an object with 100k containers breaking one rule
+ * would otherwise get a message of megabytes, which the apiserver passes on to kubectl.
+ */
+export const MAX_DENIAL_LINES = 15;
+
+/** The denial message: the lines `validate` prints for each Enforce finding, the rest counted. */
+export const denialMessage = (denials: readonly RuleFinding[], format: (d: Diagnostic) => string): string => {
+  const lines = denials.slice(0, MAX_DENIAL_LINES).map((f) => format(f.diagnostic));
+  const more = denials.length - lines.length;
+  if (more > 0) lines.push(`… and ${more} more; kubectl graphdata validate lists them all`);
+  return lines.join('\n');
+};

@@ -3,7 +3,8 @@
 import type { NamespaceIndex } from '../common/namespace-index.js';
 import type { RuntimeLookup } from '../policies/fluid-runtime.js';
 import type { FastifyInstance } from 'fastify';
-import { formatDiagnostic, WARNING_MAX_CHARS, warningText } from '../policies/diagnostics.js';
+import { admissionWarnings } from '../policies/admission-warnings.js';
+import { formatDiagnostic, WARNING_MAX_CHARS } from '../policies/diagnostics.js';
 import type { InjectOptions } from '../policies/engine.js';
 import { denialMessage, enforce, type Verdict } from '../policies/enforcement.js';
 import { GROUP, POLICY_KINDS, type Policy } from '../policies/model.js';
@@ -75,7 +76,10 @@ export function validate(request: AdmissionRequest, policy: Policy, opts: Inject
       },
       policy,
     );
-    const warnings = verdict.warnings.map((f) => warningText(f.diagnostic));
+    const warnings = admissionWarnings(
+      verdict.warnings.map((f) => f.diagnostic),
+      'kubectl graphdata validate',
+    );
     const response: AdmissionResponse = {
       uid,
       allowed: verdict.allowed,

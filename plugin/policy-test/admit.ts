@@ -6,7 +6,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { VALIDATED_RESOURCES } from '../../common/registration.js';
 import { admissionWarnings } from '../../policies/admission-warnings.js';
-import { formatDiagnostic, warningText } from '../../policies/diagnostics.js';
+import { formatDiagnostic } from '../../policies/diagnostics.js';
 import { inject, type InjectOptions } from '../../policies/engine.js';
 import { denialMessage, enforce } from '../../policies/enforcement.js';
 import type { Pod } from '../../policies/k8s.js';
@@ -92,7 +92,13 @@ export function admit(object: Record<string, unknown>, policy: Policy, opts: Adm
     { object: patched, ...(oldObject ? { oldObject } : {}), operation, inject: injectOptions },
     policy,
   );
-  for (const f of verdict.warnings) warnings.push(warningText(f.diagnostic));
+  // Capped as /validate caps them.
+  warnings.push(
+    ...admissionWarnings(
+      verdict.warnings.map((f) => f.diagnostic),
+      'kubectl graphdata validate',
+    ),
+  );
   if (!verdict.allowed)
     return { patched, verdict: 'deny', denial: denialMessage(verdict.denials, formatDiagnostic), warnings, webhooks };
   return { patched, verdict: warnings.length ? 'warn' : 'allow', warnings, webhooks };

@@ -119,6 +119,24 @@ describe('POST /validate', () => {
     }
   });
 
+  it('an object breaking a rule 60 times gets 15 findings and a count, in the denial and in the warnings', async () => {
+    const pod = quayExecutor();
+    for (let i = 0; i < 59; i++) pod.spec!.containers.push({ name: `side-${i}`, image: `quay.io/acme/side:${i}` });
+    const review = admissionReview(pod);
+    const denied = (await postJson(url(enforced, '/validate'), ca, review)).json().response;
+    expect(denied.allowed).toBe(false);
+    const message = denied.status.message as string;
+    expect(message.match(/^error registry-not-allowed: /gm)).toHaveLength(15);
+    expect(message).toMatch(/\n… and 45 more; kubectl graphdata validate lists them all$/);
+    const warned = (await postJson(url(audited, '/validate'), ca, review)).json().response;
+    expect(warned.allowed).toBe(true);
+    const warnings = warned.warnings as string[];
+    expect(warnings).toHaveLength(15);
+    expect(warnings.at(-1)).toMatch(
+      /^graphdata: \d+ more warnings not shown; kubectl graphdata validate lists them all$/,
+    );
+  });
+
   it('bad input gets a 400 with a reason, never a 5xx', async () => {
     const missing = admissionReview(sparkExecutorPod());
     (missing.request as Record<string, unknown>).object = null;
