@@ -188,16 +188,17 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
   }
   for (const a of actions) if (worthWarning(a)) diagnostics.push(actionDiagnostic(a));
 
-  const changedBy = new Set<MutatorName>();
-  const done = new Set<MutatorName>();
-  const conflicted = new Set<MutatorName>();
+  // At most five mutators: short arrays, in the order they first appear, cost less than Sets here.
+  const changed: MutatorName[] = [];
+  const done: MutatorName[] = [];
+  const conflicted: MutatorName[] = [];
   for (const a of actions) {
-    if (a.outcome === 'applied') changedBy.add(a.mutator);
-    if (a.outcome === 'applied' || a.outcome === 'present') done.add(a.mutator);
-    if (a.outcome === 'conflict') conflicted.add(a.mutator);
+    if (a.outcome === 'applied' && !changed.includes(a.mutator)) changed.push(a.mutator);
+    if ((a.outcome === 'applied' || a.outcome === 'present') && !done.includes(a.mutator)) done.push(a.mutator);
+    if (a.outcome === 'conflict' && !conflicted.includes(a.mutator)) conflicted.push(a.mutator);
   }
   // The record lists what is in the pod: a mutator that met a conflict did not do its job.
-  const complete = workload.mutators.filter((m) => done.has(m) && !conflicted.has(m));
+  const complete = workload.mutators.filter((m) => done.includes(m) && !conflicted.includes(m));
   const record: InjectedRecord = {
     policy: policyRef(policy),
     generation: policy.generation,
@@ -213,10 +214,9 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
     recordJson(policy, record),
     '/metadata/annotations',
   );
-  const podChanged = changedBy.size > 0 || edits.ops.length > 0;
-  const changed = [...changedBy];
+  const podChanged = changed.length > 0 || edits.ops.length > 0;
   const status: InjectionStatus = changed.length ? 'injected' : 'nothing-to-do';
-  const incomplete = conflicted.size ? `; not applied because of conflicts: ${[...conflicted].join(', ')}` : '';
+  const incomplete = conflicted.length ? `; not applied because of conflicts: ${conflicted.join(', ')}` : '';
   const reason = changed.length
     ? `${workload.name} (${describeMatch(workload)}); injected ${changed.join(', ')} into ${targets.join(', ')}${incomplete}`
     : `${workload.name}: everything the policy injects is already in the pod${incomplete}`;

@@ -42,8 +42,11 @@ export const clientJar: Mutator = {
   summary: 'copy the Alluxio client jar from the Alluxio image into the target containers',
   apply(pod, { spec, workload, targets, edits }) {
     const actions: Action[] = [];
-    const act = (outcome: Action['outcome'], subject: string, extra: Partial<Action> = {}) =>
-      actions.push({ mutator: 'client-jar', outcome, subject, ...extra });
+    // Without a spread when there is nothing extra: most actions are plain applied/present.
+    const act = (outcome: Action['outcome'], subject: string, extra?: Partial<Action>) =>
+      actions.push(
+        extra ? { mutator: 'client-jar', outcome, subject, ...extra } : { mutator: 'client-jar', outcome, subject },
+      );
     if (workload.jar === 'none' || !pod.spec) {
       act('skipped', 'client jar', { reason: `${workload.name} does not load a JVM client` });
       return { pod, actions };
