@@ -370,11 +370,12 @@ describe('linear per request', () => {
     // Quadratic work took 30 s on an idle machine; linear work takes under a second there.
     // The bound is loose because test machines are shared; the ratio below is the real check.
     expect(elapsed).toBeLessThan(20_000);
-    // Growth, not absolute speed: 4x the containers costs about 4x (up to ~8x when a GC
-    // lands in the large run on a busy machine, hence the best of three), never 16x.
-    const best = (n: number) => Math.min(timed(n), timed(n), timed(n));
-    const small = best(10_000);
-    const large = best(40_000);
-    expect(large / small).toBeLessThan(10);
+    // Growth, not absolute speed: 8x the containers costs about 8x, quadratic work 64x.
+    // The bound leaves room for a GC or the scheduler landing in the runs of a shared
+    // machine (best of several runs; 4x over 10k-40k once measured 11x under load).
+    const best = (n: number, runs: number) => Math.min(...Array.from({ length: runs }, () => timed(n)));
+    const small = best(10_000, 5);
+    const large = best(80_000, 3);
+    expect(large / small).toBeLessThan(24);
   }, 60_000);
 });
