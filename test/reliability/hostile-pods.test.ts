@@ -241,8 +241,12 @@ describe('hostile pods', () => {
     // the loop holds /healthz that long (the parse and the engine, 60-90 ms of CPU for 100k
     // containers, run in the admission worker). The wall-clock slowest probe is printed beside
     // the quiet phase's: on this loaded two-core machine the scheduler alone sometimes holds a
-    // probe over 100 ms with no review in flight, so that figure is reported, not asserted.
+    // probe over 100 ms with no review in flight, so there it is reported, not asserted.
     for (const answer of [quarter, full, wide, envQuarter, envFull])
       expect(answer.mainCpuMs, `${healthz}; ${report}`).toBeLessThan(EVENT_LOOP_CPU_MS);
+    // Where the machine itself answers quiet probes well within it (an idle CI machine: about
+    // 8 ms quiet and 10 ms during the reviews), the 100 ms is held in wall-clock time too.
+    const calm = rounds.reduce((a, b) => (b.quietMs < a.quietMs ? b : a));
+    if (calm.quietMs < HEALTHZ_MS / 2) expect(calm.slowestMs, `${healthz}; ${report}`).toBeLessThan(HEALTHZ_MS);
   });
 });
