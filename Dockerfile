@@ -34,5 +34,5 @@ COPY --from=build /src/dist dist
 USER 65532:65532
 EXPOSE 8443
 # A 2 MB young generation: resident memory stays under 100 MiB under load (BENCHMARKS.md).
-ENTRYPOINT ["node", "--max-semi-space-size=2", "dist/webhook/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "dist/webhook/main.js"]
 CMD ["--host", "0.0.0.0", "--port", "8443", "--self-managed"]

@@ -13,7 +13,7 @@ export const WEBHOOK_MAIN = join(REPO_ROOT, 'dist', 'webhook', 'main.js');
  * a 2 MB young generation instead of V8's 16 MB keeps resident memory after 10,000
  * reviews near 90 MiB instead of 116 (BENCHMARKS.md), at no measurable cost per request.
  */
-export const WEBHOOK_NODE_FLAGS = ['--max-semi-space-size=2'];
+export const WEBHOOK_NODE_FLAGS = ['--max-semi-space-size=4'];
 
 export interface RunningWebhook {
   child: ChildProcess;
