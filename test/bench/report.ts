@@ -302,7 +302,7 @@ export function renderBenchmarks(r: BenchResults): string {
     '  Answers that are not 200 and allowed count as failures. A unit test holds that the request resolves to',
     "  its namespace's policy there (test/unit/webhook/policy-scale.test.ts). The /mutate ratio is not",
     '  stable: on the idle machine it was 0.89× and 1.12× in the full runs at c15d3ba and 41407f3, 2.74×',
-    '  and 2.98× in the two full runs at f51a0c7 (the same code as 41407f3 here), and 0.52–1.41× in six',
+    '  at f51a0c7 and 2.98× at 53c4044 (neither changed the code this phase runs), and 0.52–1.41× in six',
     '  runs of this phase alone in a fresh process (300 and 1,500 requests a block) between them. What',
     '  slows the 200-policy server only after the load phase of a full run was not found.',
     `- **Plugin start-up:** whole processes, run alternately with \`node -e 0\`, ${r.plugin.runs} of each; medians.`,
