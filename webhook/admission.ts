@@ -77,7 +77,6 @@ const isPodCreate = (r: AdmissionRequest): boolean =>
   r.operation === 'CREATE' && r.kind?.kind === 'Pod' && (r.kind.group ?? '') === '' && !r.subResource;
 
 // The cap is the pure core's, so `policy test` applies the same one.
-export { admissionWarnings, MAX_WARNINGS } from '../policies/admission-warnings.js';
 
 export interface MutateContext {
   /** Namespace labels (PodSecurity level, profile namespaceSelector); absent without a cluster. */

@@ -23,8 +23,6 @@ import type { PolicyStore } from './policy-store.js';
 import { LARGE_BODY, LargeBody } from './large-body.js';
 import { registerValidateRoute } from './validation.js';
 
-export { MAX_NESTING, nestingBeyond, parseBody } from './body.js';
-
 /** The apiserver caps request bodies near 3 MiB; anything bigger is not from it. */
 export const BODY_LIMIT = 3 * 1024 * 1024;
 

@@ -3,7 +3,7 @@
 import type { NamespaceIndex } from '../common/namespace-index.js';
 import type { RuntimeLookup } from '../policies/fluid-runtime.js';
 import type { FastifyInstance } from 'fastify';
-import { admissionWarnings } from '../policies/admission-warnings.js';
+import { admissionWarnings, MAX_WARNINGS } from '../policies/admission-warnings.js';
 import { formatDiagnostic, WARNING_MAX_CHARS } from '../policies/diagnostics.js';
 import type { InjectOptions } from '../policies/engine.js';
 import { denialMessage, enforce, type Verdict } from '../policies/enforcement.js';
@@ -17,7 +17,6 @@ import {
   type AdmissionRequest,
   type AdmissionResponse,
   injectOptionsFor,
-  MAX_WARNINGS,
   MalformedReview,
   parseReview,
   reviewJson,

@@ -3,7 +3,7 @@
 // escapes and brackets; and the UTF-8 and BOM handling is the one a fatal TextDecoder had.
 import { describe, expect, it } from 'vitest';
 import { MalformedReview } from '../../../webhook/admission.js';
-import { MAX_NESTING, nestingBeyond, parseBody } from '../../../webhook/server.js';
+import { MAX_NESTING, nestingBeyond, parseBody } from '../../../webhook/body.js';
 import { rng } from '../../fixtures/random-pods.js';
 
 /** The obvious scan: one character at a time, tracking whether it is inside a string. */
