@@ -126,7 +126,10 @@ async function liveRuntime(
   return runtimeLookupFrom(runtimes, datasets, namespace);
 }
 
-export async function explainLivePod(target: string, policy: Policy, flags: KubeFlags): Promise<Explanation> {
+/** The policy a live pod is explained with, chosen once the cluster and the pod's namespace are known. */
+export type LivePolicy = (kc: KubeConfig, namespace: string) => Promise<{ policy: Policy; name: string }>;
+
+export async function explainLivePod(target: string, choose: LivePolicy, flags: KubeFlags): Promise<Explanation> {
   const name = target.replace(/^(pods?|po)\//, '');
   if (name.includes('/'))
     throw new UserError(
@@ -151,19 +154,29 @@ export async function explainLivePod(target: string, policy: Policy, flags: Kube
   } catch {
     namespaceOptedIn = undefined; // not allowed to read namespaces: say nothing rather than guess
   }
+  const { policy, name: policyName } = await choose(kc, namespace);
   const runtimes = await liveRuntime(kc, k8s, pod, namespace);
   // The engine over the live pod: every mutator reports whether its work is in place.
   const result = inject(pod, policy, { namespace, ...(labels ? { namespaceLabels: labels } : {}), runtimes });
-  const e = withRecord(fromResult(result, `pod/${name}`, `cluster, namespace ${namespace}`), pod, result);
+  const e = withRecord(
+    { ...fromResult(result, `pod/${name}`, `cluster, namespace ${namespace}`), policy: policyName },
+    pod,
+    result,
+  );
   if (e.recorded) {
     const checks = e.recordCheck ?? [];
     const off = checks.filter((c) => c.state === 'missing' || c.state === 'conflict');
     const verdict = off.length
       ? `not in place: ${off.map((c) => `${c.mutator} (${c.state})`).join(', ')}`
       : 'all of it is in place';
+    // The record names the policy of the pod's creation; say when another one decides now.
+    const now =
+      e.recorded.policy === result.policy && e.recorded.generation === policy.generation
+        ? ''
+        : `; the policy in effect now is ${policyName} generation ${policy.generation}`;
     return {
       ...e,
-      reason: `recorded as injected by ${e.recorded.policy} generation ${e.recorded.generation} (${e.recorded.mutators.join(', ') || 'nothing'}); checked against the pod: ${verdict}`,
+      reason: `recorded as injected by ${e.recorded.policy} generation ${e.recorded.generation} (${e.recorded.mutators.join(', ') || 'nothing'})${now}; checked against the pod: ${verdict}`,
       ...(namespaceOptedIn !== undefined ? { namespaceOptedIn } : {}),
     };
   }

@@ -1,6 +1,6 @@
 // `doctor`: everything graphdata relies on in a cluster, each as ✓ or ✗ with a fix.
 // A check that cannot be made (no permission, API missing) is a ✗ that says so.
-import type { Policy } from '../../policies/model.js';
+import type { PolicySelection } from '../../common/cluster-policies.js';
 import { apiErrorMessage } from '../kube.js';
 import { type Check, daysLeft, fail, pass } from './checks.js';
 import type { Clients } from './install.js';
@@ -29,7 +29,12 @@ const CRDS: { name: string; crds: string[]; hint: string }[] = [
   },
 ];
 
-export async function runDoctor(c: Clients, namespace: string, policy: Policy): Promise<Check[]> {
+/**
+ * `policies`: what the webhook would use (the cluster's policy objects, or --policy FILE):
+ * the cluster policy's node labels, and each opted-in namespace's own socket mode.
+ */
+export async function runDoctor(c: Clients, namespace: string, policies: PolicySelection): Promise<Check[]> {
+  const policy = policies.cluster;
   const checks: Check[] = [];
   const guard = async (name: string, hint: string, fn: () => Promise<Check | Check[]>) => {
     try {
@@ -81,7 +86,8 @@ export async function runDoctor(c: Clients, namespace: string, policy: Policy): 
       ? pass('Alluxio nodes', `${cacheNodes.length} node(s) labelled ${selector}`)
       : fail(
           'Alluxio nodes',
-          `no node is labelled ${selector}: executors and CN pods placed by the webhook cannot be scheduled`,
+          `no node is labelled ${selector} (placement.nodeLabels of ${policies.clusterName}): ` +
+            'executors and CN pods placed by the webhook cannot be scheduled',
           `label the nodes that run Alluxio workers: kubectl label node NODE ${selector}`,
         );
   });
@@ -106,28 +112,32 @@ export async function runDoctor(c: Clients, namespace: string, policy: Policy): 
       : pass('Alluxio workers', `${running.length} running worker(s), one on every labelled node`);
   });
 
-  const pvc = policy.spec.alluxio.domainSocket.persistentVolumeClaim;
-  if (!pvc)
-    checks.push(
-      pass('domain-socket PVC', `not needed: the policy mounts hostPath ${policy.spec.alluxio.domainSocket.hostPath}`),
-    );
-  else {
-    await guard('domain-socket PVC', 'you need list on persistentvolumeclaims', async () => {
-      const opted = await c.core.listNamespace({ labelSelector: 'graphdata.io/inject=enabled' });
-      const without: string[] = [];
-      for (const ns of opted.items.map((n) => n.metadata!.name!)) {
-        const claims = await c.core.listNamespacedPersistentVolumeClaim({ namespace: ns });
-        if (!claims.items.some((cl) => cl.metadata?.name === pvc)) without.push(ns);
-      }
-      return without.length
-        ? fail(
-            'domain-socket PVC',
-            `PVC ${pvc} missing in ${without.join(', ')}`,
-            `create PVC ${pvc} bound to the worker's socket volume in each of them`,
-          )
-        : pass('domain-socket PVC', `PVC ${pvc} exists in every opted-in namespace`);
-    });
-  }
+  // Each opted-in namespace's effective policy says whether it mounts the socket from a PVC.
+  await guard('domain-socket PVC', 'you need list on namespaces and persistentvolumeclaims', async () => {
+    const opted = await c.core.listNamespace({ labelSelector: 'graphdata.io/inject=enabled' });
+    const without: string[] = [];
+    const claims = new Set<string>();
+    for (const ns of opted.items.map((n) => n.metadata!.name!)) {
+      const pvc = policies.policyFor(ns).spec.alluxio.domainSocket.persistentVolumeClaim;
+      if (!pvc) continue;
+      claims.add(pvc);
+      const present = await c.core.listNamespacedPersistentVolumeClaim({ namespace: ns });
+      if (!present.items.some((cl) => cl.metadata?.name === pvc)) without.push(`${ns} (${pvc})`);
+    }
+    if (claims.size === 0)
+      return pass(
+        'domain-socket PVC',
+        `not needed: the policy mounts hostPath ${policy.spec.alluxio.domainSocket.hostPath}` +
+          (opted.items.length ? ' in every opted-in namespace' : ''),
+      );
+    return without.length
+      ? fail(
+          'domain-socket PVC',
+          `missing in ${without.join(', ')}`,
+          "create the PVC named there, bound to the worker's socket volume, in each of them",
+        )
+      : pass('domain-socket PVC', `PVC ${[...claims].join(', ')} exists in every opted-in namespace that uses one`);
+  });
 
   const apiregistration = c.kc.makeApiClient(c.k8s.ApiregistrationV1Api);
   const apiService = async (name: string) => {

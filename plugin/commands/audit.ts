@@ -53,7 +53,7 @@ export class AuditCommand extends GraphdataCommand {
   output = outputOption(['table', 'json', 'yaml']);
 
   async run(): Promise<number> {
-    const [{ loadKubeConfig, serverOf }, cluster, { audit }, { painter }, report] = await Promise.all([
+    const [{ loadKubeConfig, serverOf, apiErrorMessage }, cluster, { audit }, { painter }, report] = await Promise.all([
       import('../kube.js'),
       import('../audit/cluster.js'),
       import('../audit/scan.js'),
@@ -71,7 +71,13 @@ export class AuditCommand extends GraphdataCommand {
     };
 
     const scopes = await this.namespaceScopes(kc, cluster, only, note).catch((e) => fail(e, 'cannot list namespaces'));
-    const selection = await this.policies(kc, cluster, only).catch((e) => fail(e, 'cannot read policies'));
+    const selection = await this.policies(kc, only).catch((e) => {
+      if (e instanceof UserError) throw e; // a --policy file that does not load says so itself
+      throw new UserError(
+        `cannot list the graphdata policy objects: ${apiErrorMessage(e)}`,
+        `check that ${serverOf(kc)} answers, or audit against a policy file: --policy FILE`,
+      );
+    });
     for (const n of selection.notes) note(n);
     const runtimes = await this.fluidRuntimes(kc, cluster, only, scopes).catch((e) =>
       fail(e, 'cannot list alluxioruntimes'),
@@ -255,38 +261,24 @@ export class AuditCommand extends GraphdataCommand {
     return scopes;
   }
 
-  private async policies(
-    kc: import('@kubernetes/client-node').KubeConfig,
-    cluster: typeof import('../audit/cluster.js'),
-    only: string | undefined,
-  ) {
-    const [{ loadPolicyForCli }, { selectPolicies }, { GROUP }] = await Promise.all([
+  private async policies(kc: import('@kubernetes/client-node').KubeConfig, only: string | undefined) {
+    const [{ loadPolicyForCli }, { clusterPolicies, selectPolicies }, { policyRef }] = await Promise.all([
       import('../policy-option.js'),
-      import('../audit/policies.js'),
-      import('../../policies/model.js'),
+      import('../../common/cluster-policies.js'),
+      import('../../policies/engine.js'),
     ]);
-    if (this.policy)
-      return selectPolicies([], [], { policy: await loadPolicyForCli(this.policy), source: `policy ${this.policy}` });
-    const list = async (resource: string, namespace?: string): Promise<unknown[]> => {
-      try {
-        const objects: unknown[] = [];
-        const { listPages } = await import('../audit/paging.js');
-        const path = cluster.listPath({ group: GROUP, version: 'v1alpha1', resource }, namespace);
-        for await (const items of listPages(cluster.pageFetcher(kc, path, this.chunkSize))) objects.push(...items);
-        return objects;
-      } catch (error) {
-        // No policy CRDs: the cluster has no policy objects.
-        if (error instanceof cluster.ApiError && error.status === 404) return [];
-        if (error instanceof cluster.ApiError && error.status === 403) {
-          this.context.stderr.write(`note: cannot list ${resource} (forbidden); audited without them\n`);
-          return [];
-        }
-        throw error;
-      }
-    };
-    return selectPolicies(await list('clustergraphdatapolicies'), await list('graphdatapolicies', only), {
-      policy: await loadPolicyForCli(undefined),
-      source: `${BUILT_IN_POLICY} (no ClusterGraphDataPolicy in the cluster)`,
-    });
+    if (this.policy) {
+      const policy = await loadPolicyForCli(this.policy);
+      return selectPolicies([], [], { policy, name: policyRef(policy), source: `policy ${this.policy}` });
+    }
+    return clusterPolicies(
+      kc,
+      {
+        policy: await loadPolicyForCli(undefined),
+        name: BUILT_IN_POLICY,
+        source: `${BUILT_IN_POLICY} (no ClusterGraphDataPolicy in the cluster)`,
+      },
+      { namespace: only, chunkSize: this.chunkSize, verb: 'audited' },
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { Command, Option } from 'clipanion';
+import type { Policy } from '../../policies/model.js';
 import { GraphdataCommand, UserError, outputOption, webhookNamespaceOption } from '../base.js';
 
 export class DoctorCommand extends GraphdataCommand {
@@ -8,19 +9,21 @@ export class DoctorCommand extends GraphdataCommand {
     category: 'Cluster',
     description: 'Check everything graphdata relies on in the cluster, with a fix for each problem',
     details: `
-      Each check prints ✓ or ✗ and, for ✗, a fix in plain words: the Kubernetes version (HPA \`autoscaling/v2\` needs 1.23+), the Spark operator, StarRocks and Fluid CRDs, nodes labelled for Alluxio (the policy's \`placement.nodeLabels\`) and Alluxio worker pods on them, the domain-socket PVC when the policy uses one, metrics-server, the custom metrics API serving \`capacity_used_rate\`, the webhook reachable through its Service, and its certificates.
+      Each check prints ✓ or ✗ and, for ✗, a fix in plain words: the Kubernetes version (HPA \`autoscaling/v2\` needs 1.23+), the Spark operator, StarRocks and Fluid CRDs, nodes labelled for Alluxio (the cluster policy's \`placement.nodeLabels\`) and Alluxio worker pods on them, the domain-socket PVC in each opted-in namespace whose policy uses one, metrics-server, the custom metrics API serving \`capacity_used_rate\`, the webhook reachable through its Service, and its certificates.
+
+      The policy is --policy FILE, else the one the webhook uses: the cluster's ClusterGraphDataPolicy in effect, with each namespace's GraphDataPolicy laid over it, else the built-in policy.
 
       Exit code 0 when every check passes, 1 otherwise. \`-o json\` for scripts; colour only on a terminal and never with NO_COLOR.
     `,
     examples: [
       ['Check the current cluster', '$0 doctor'],
-      ['With the policy the cluster uses', '$0 doctor --policy platform-policy.yaml'],
+      ["With a policy file instead of the cluster's policy objects", '$0 doctor --policy platform-policy.yaml'],
       ['As JSON', '$0 doctor -o json'],
     ],
   });
 
   policy = Option.String('--policy', {
-    description: 'Policy file whose node labels and socket mode to check (default: built-in)',
+    description: "Policy file whose node labels and socket mode to check (default: the cluster's, as the webhook)",
   });
   output = outputOption(['table', 'json'], 'Output format: table|json');
 
@@ -37,7 +40,9 @@ export class DoctorCommand extends GraphdataCommand {
     const { k8s, kc } = await loadKubeConfig(this);
     let checks;
     try {
-      checks = await runDoctor(cluster.makeClients(k8s, kc), this.namespace ?? DEFAULT_NAMESPACE, policy);
+      const policies = await this.policies(kc, policy);
+      for (const note of policies.notes) this.context.stderr.write(`note: ${note}\n`);
+      checks = await runDoctor(cluster.makeClients(k8s, kc), this.namespace ?? DEFAULT_NAMESPACE, policies);
     } catch (error) {
       throw new UserError(`cannot read the cluster: ${apiErrorMessage(error)}`, 'check --kubeconfig and --context');
     }
@@ -55,5 +60,17 @@ export class DoctorCommand extends GraphdataCommand {
       );
     }
     return checks.every((c) => c.ok) ? 0 : 1;
+  }
+
+  /** --policy FILE, else what the webhook uses: the cluster's policy objects, else the built-in policy. */
+  private async policies(kc: import('@kubernetes/client-node').KubeConfig, loaded: Policy) {
+    const [{ BUILT_IN_POLICY }, { clusterPolicies, selectPolicies }, { policyRef }] = await Promise.all([
+      import('../../common/names.js'),
+      import('../../common/cluster-policies.js'),
+      import('../../policies/engine.js'),
+    ]);
+    if (this.policy)
+      return selectPolicies([], [], { policy: loaded, name: policyRef(loaded), source: `policy ${this.policy}` });
+    return clusterPolicies(kc, { policy: loaded, name: BUILT_IN_POLICY, source: BUILT_IN_POLICY }, { verb: 'checked' });
   }
 }

@@ -20,6 +20,12 @@ export class ExplainCommand extends GraphdataCommand {
       PodSecurity level). With pod/NAME, reads the live pod and its namespace: the
       \`graphdata.io/injected\` record is checked piece by piece against the pod
       (in place, missing, conflict), never believed.
+
+      The policy: --policy FILE, else with -f the built-in policy, and with pod/NAME the
+      one the webhook uses in the pod's namespace: the ClusterGraphDataPolicy in effect
+      (the oldest, then by name) with the namespace's GraphDataPolicy laid over it, else
+      the built-in policy. The policy line names it. A user who may not list the policy
+      objects is told which permission is missing, and the built-in policy stands in.
     `,
     examples: [
       ['Explain a manifest', '$0 explain -f executor.yaml'],
@@ -30,7 +36,9 @@ export class ExplainCommand extends GraphdataCommand {
 
   target = Option.String({ required: false, name: 'pod/NAME' });
   files = Option.Array('-f,--filename', { description: 'File, directory or - with manifests' });
-  policy = Option.String('--policy', { description: 'Policy file (default: the built-in policy)' });
+  policy = Option.String('--policy', {
+    description: "Policy file (default: with pod/NAME the cluster's policy objects, as the webhook; with -f built-in)",
+  });
   namespaceLabels = namespaceLabelsOption();
   output = outputOption(['table', 'json', 'yaml']);
 
@@ -47,16 +55,18 @@ export class ExplainCommand extends GraphdataCommand {
       import('../explanation.js'),
     ]);
     const policy = await loadPolicyForCli(this.policy);
-    const explanations = this.target
-      ? [await explain.explainLivePod(this.target, policy, this)]
-      : await explain.explainFiles(
-          await (await import('../input.js')).readInputs(this.files ?? [], this.context.stdin),
-          policy,
-          this.namespace ?? 'default',
-          parseNamespaceLabels(this.namespaceLabels),
-        );
-    // Named as status and version name it; the annotation keeps the plain reference.
-    if (!this.policy) for (const e of explanations) e.policy = BUILT_IN_POLICY;
+    let explanations;
+    if (this.target) explanations = [await explain.explainLivePod(this.target, this.livePolicy(policy), this)];
+    else {
+      explanations = await explain.explainFiles(
+        await (await import('../input.js')).readInputs(this.files ?? [], this.context.stdin),
+        policy,
+        this.namespace ?? 'default',
+        parseNamespaceLabels(this.namespaceLabels),
+      );
+      // Named as status and version name it; the annotation keeps the plain reference.
+      if (!this.policy) for (const e of explanations) e.policy = BUILT_IN_POLICY;
+    }
     if (explanations.length === 0)
       throw new UserError(
         'no Pods or pod templates found in the input',
@@ -74,5 +84,36 @@ export class ExplainCommand extends GraphdataCommand {
       );
     }
     return 0;
+  }
+
+  /**
+   * A live pod is explained with the policy the webhook would use in its namespace: the
+   * cluster's policy objects, compiled by the webhook's code, else the built-in policy.
+   * `--policy FILE` overrides them.
+   */
+  private livePolicy(loaded: import('../../policies/model.js').Policy): import('../explanation.js').LivePolicy {
+    return async (kc, namespace) => {
+      const [{ clusterPolicies }, { policyRef }, { apiErrorMessage, serverOf }] = await Promise.all([
+        import('../../common/cluster-policies.js'),
+        import('../../policies/engine.js'),
+        import('../kube.js'),
+      ]);
+      if (this.policy) return { policy: loaded, name: policyRef(loaded) };
+      let selection;
+      try {
+        selection = await clusterPolicies(
+          kc,
+          { policy: loaded, name: BUILT_IN_POLICY, source: BUILT_IN_POLICY },
+          { namespace, verb: 'explained' },
+        );
+      } catch (error) {
+        throw new UserError(
+          `cannot read the policy objects in the cluster: ${apiErrorMessage(error)}`,
+          `check that ${serverOf(kc)} answers, or explain with a policy file: --policy FILE`,
+        );
+      }
+      for (const note of selection.notes) this.context.stderr.write(`note: ${note}\n`);
+      return { policy: selection.policyFor(namespace), name: selection.policyName(namespace) };
+    };
   }
 }

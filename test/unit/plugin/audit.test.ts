@@ -7,7 +7,7 @@ import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { listPages, type ListPage } from '../../../plugin/audit/paging.js';
-import { selectPolicies } from '../../../plugin/audit/policies.js';
+import { selectPolicies } from '../../../common/cluster-policies.js';
 import { jsonWriter, progressLine, yamlWriter } from '../../../plugin/audit/report.js';
 import { audit, auditObject, type Violation } from '../../../plugin/audit/scan.js';
 import { loadPolicyFile } from '../../../common/policy-file.js';
@@ -141,7 +141,7 @@ describe("which policy a namespace is audited against (the policy store's choice
     spec,
   });
   let builtIn: Policy;
-  const fallback = () => ({ policy: builtIn, source: 'built-in' });
+  const fallback = () => ({ policy: builtIn, name: 'built-in (name)', source: 'built-in' });
 
   it('the oldest cluster policy that compiles is in effect; the others are named in notes', async () => {
     builtIn = await loadPolicyFile();
