@@ -39,6 +39,19 @@ export function nestingBeyond(json: string, max: number): number {
 }
 
 /**
+ * Whether `json` holds at most `max` opening brackets, in strings or not: then nothing in it
+ * can nest deeper than `max`, and the exact scan is not needed. String.prototype.indexOf
+ * finds them about ten times faster than the scan reads a pod (1.3 against 15 µs on the
+ * realistic review), and a body with more falls through to the scan.
+ */
+export function openersAtMost(json: string, max: number): boolean {
+  let count = 0;
+  for (let i = json.indexOf('{'); i >= 0; i = json.indexOf('{', i + 1)) if (++count > max) return false;
+  for (let i = json.indexOf('['); i >= 0; i = json.indexOf('[', i + 1)) if (++count > max) return false;
+  return true;
+}
+
+/**
  * The body as JSON: invalid UTF-8 refused (JSON.parse would silently replace it), a
  * leading BOM dropped as TextDecoder drops it, nesting checked before parsing.
  */
@@ -46,8 +59,8 @@ export function parseBody(body: Buffer): unknown {
   if (!isUtf8(body)) throw new MalformedReview('body is not valid UTF-8');
   const bom = body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
   const text = body.toString('utf8', bom);
-  // Fewer characters than levels cannot nest that deep.
-  const depth = text.length > MAX_NESTING ? nestingBeyond(text, MAX_NESTING) : 0;
+  // Fewer characters, or fewer opening brackets, than levels cannot nest that deep.
+  const depth = text.length > MAX_NESTING && !openersAtMost(text, MAX_NESTING) ? nestingBeyond(text, MAX_NESTING) : 0;
   if (depth) {
     const at = bom + Buffer.byteLength(text.slice(0, depth));
     throw new MalformedReview(`body nests deeper than ${MAX_NESTING} levels (at byte ${at})`);

@@ -3,7 +3,7 @@
 // escapes and brackets; and the UTF-8 and BOM handling is the one a fatal TextDecoder had.
 import { describe, expect, it } from 'vitest';
 import { MalformedReview } from '../../../webhook/admission.js';
-import { MAX_NESTING, nestingBeyond, parseBody } from '../../../webhook/body.js';
+import { MAX_NESTING, nestingBeyond, openersAtMost, parseBody } from '../../../webhook/body.js';
 import { rng } from '../../fixtures/random-pods.js';
 
 /** The obvious scan: one character at a time, tracking whether it is inside a string. */
@@ -44,6 +44,37 @@ describe('admission body parser', () => {
       expect(nestingBeyond(body, MAX_NESTING)).toBeGreaterThan(0);
     }
     expect(nestingBeyond(`"${deep}"`, MAX_NESTING)).toBe(0);
+  });
+
+  it('openersAtMost counts opening brackets in strings and out, and stops at the bound', () => {
+    const random = rng(20261201);
+    const alphabet = '[]{}"\\a:,';
+    for (let t = 0; t < 5_000; t++) {
+      let text = '';
+      const length = Math.floor(random() * 40);
+      for (let i = 0; i < length; i++) text += alphabet[Math.floor(random() * alphabet.length)];
+      const openers = [...text].filter((c) => c === '{' || c === '[').length;
+      for (const max of [0, 1, 3, 8]) {
+        expect(openersAtMost(text, max), JSON.stringify(text)).toBe(openers <= max);
+        // The shortcut is only ever taken when the exact scan would find nothing.
+        if (openersAtMost(text, max)) expect(reference(text, max)).toBe(0);
+      }
+    }
+  });
+
+  it('takes the shortcut on a shallow body and still scans one with many brackets in its strings', () => {
+    const atLimit = `${'['.repeat(MAX_NESTING)}${']'.repeat(MAX_NESTING)}`;
+    expect(openersAtMost(atLimit, MAX_NESTING)).toBe(true);
+    expect(() => parseBody(Buffer.from(atLimit))).not.toThrow();
+    // Thousands of brackets, all inside a string: the count cannot clear it, the scan does.
+    const inString = JSON.stringify({ annotation: '{['.repeat(MAX_NESTING) });
+    expect(openersAtMost(inString, MAX_NESTING)).toBe(false);
+    expect(parseBody(Buffer.from(inString))).toEqual({ annotation: '{['.repeat(MAX_NESTING) });
+    // Brackets in strings, then real nesting past the limit: refused at the right byte.
+    const deepAfter = `[${JSON.stringify('['.repeat(2 * MAX_NESTING))},${'['.repeat(MAX_NESTING)}`;
+    expect(() => parseBody(Buffer.from(deepAfter))).toThrow(
+      new MalformedReview(`body nests deeper than ${MAX_NESTING} levels (at byte ${deepAfter.length - 1})`),
+    );
   });
 
   it('parses JSON, drops a leading BOM and refuses invalid UTF-8 and deep nesting with a reason', () => {
