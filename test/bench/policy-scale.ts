@@ -2,6 +2,7 @@
 // process: the real server (buildServer) over the real compile (compilePolicies), driven
 // by fastify's inject so the two servers alternate request block by request block on the
 // same warm process. p99 of per-request wall time, median over rounds, and the ratio.
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -14,7 +15,7 @@ import { policyFromObject } from '../../policies/policy-loader.js';
 import { compilePolicies, type PolicyObject, type PolicySnapshot } from '../../policies/policy-set.js';
 import type { PolicyStore } from '../../webhook/policy-store.js';
 import { buildServer, type WebhookServer } from '../../webhook/server.js';
-import { REPO_ROOT } from '../support/spawn-webhook.js';
+import { REPO_ROOT, WEBHOOK_NODE_FLAGS } from '../support/spawn-webhook.js';
 import { admissionReview } from '../support/webhook-client.js';
 import { median } from './stats.js';
 
@@ -199,4 +200,16 @@ export async function benchPolicyScale(opts: { rounds: number; requests: number;
     await Promise.all([one.app.close(), many.app.close()]);
   }
   return cases;
+}
+
+/** `benchPolicyScale` in a fresh process with the webhook's V8 flags (policy-scale-main.ts says why). */
+export function benchPolicyScaleApart(opts: { rounds: number; requests: number }): Promise<PolicyScaleCase[]> {
+  const main = join(REPO_ROOT, 'dist/test/bench/policy-scale-main.js');
+  const args = [...WEBHOOK_NODE_FLAGS, main, String(opts.rounds), String(opts.requests)];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`the policy-count phase failed: ${stderr || error.message}`));
+      else resolve(JSON.parse(stdout) as PolicyScaleCase[]);
+    });
+  });
 }
