@@ -28,6 +28,8 @@ export interface PolicySelection {
   cluster: Policy;
   /** Its name for users, as policyName gives it. */
   clusterName: string;
+  /** metadata.name of every ClusterGraphDataPolicy read, in effect or not. */
+  clusterPolicyNames: readonly string[];
   /** The effective policy of a namespace, as the webhook's snapshot would give it. */
   policyFor(namespace: string): Policy;
   /** The policy that decides in a namespace, named for users: its reference, or the fallback's name. */
@@ -61,6 +63,7 @@ export function selectPolicies(
     source: snapshot.source,
     cluster: snapshot.cluster,
     clusterName: nameOf(snapshot.cluster),
+    clusterPolicyNames: (clusterObjects as PolicyObject[]).map((o) => o.metadata?.name ?? ''),
     policyFor,
     policyName: (namespace) => nameOf(policyFor(namespace)),
     notes: [...readNotes, ...notes],

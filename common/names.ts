@@ -20,3 +20,9 @@ export const APP_LABELS = { 'app.kubernetes.io/name': 'graphdata', 'app.kubernet
  * reference that pods it injected carry in graphdata.io/injected, marked as built in.
  */
 export const BUILT_IN_POLICY = 'ClusterGraphDataPolicy/default (built-in)';
+/**
+ * The built-in policy's metadata.name (policies/default-policy.yaml). A ClusterGraphDataPolicy
+ * of this name records the same reference in graphdata.io/injected, so the record alone
+ * cannot tell the two apart: /validate warns when one is created and explain says so.
+ */
+export const BUILT_IN_POLICY_NAME = 'default';

@@ -7,6 +7,7 @@ import { type FluidObject, type RuntimeLookup, runtimeLookupFrom } from '../poli
 import { ANNOTATION_DATASET, ANNOTATION_INJECTED, LABEL_INJECT, type Policy } from '../policies/model.js';
 import type { Action } from '../policies/mutators/types.js';
 import { WORKLOADS, describeMatch } from '../policies/workloads.js';
+import { BUILT_IN_POLICY_NAME } from '../common/names.js';
 import { UserError } from './base.js';
 import type { InputFile } from './input.js';
 import { injectSources } from './inject-sources.js';
@@ -127,7 +128,15 @@ async function liveRuntime(
 }
 
 /** The policy a live pod is explained with, chosen once the cluster and the pod's namespace are known. */
-export type LivePolicy = (kc: KubeConfig, namespace: string) => Promise<{ policy: Policy; name: string }>;
+export type LivePolicy = (
+  kc: KubeConfig,
+  namespace: string,
+) => Promise<{
+  policy: Policy;
+  name: string;
+  /** The cluster has a ClusterGraphDataPolicy named as the built-in policy: both record the same reference. */
+  builtInNameTaken?: boolean;
+}>;
 
 export async function explainLivePod(target: string, choose: LivePolicy, flags: KubeFlags): Promise<Explanation> {
   const name = target.replace(/^(pods?|po)\//, '');
@@ -154,7 +163,7 @@ export async function explainLivePod(target: string, choose: LivePolicy, flags: 
   } catch {
     namespaceOptedIn = undefined; // not allowed to read namespaces: say nothing rather than guess
   }
-  const { policy, name: policyName } = await choose(kc, namespace);
+  const { policy, name: policyName, builtInNameTaken } = await choose(kc, namespace);
   const runtimes = await liveRuntime(kc, k8s, pod, namespace);
   // The engine over the live pod: every mutator reports whether its work is in place.
   const result = inject(pod, policy, { namespace, ...(labels ? { namespaceLabels: labels } : {}), runtimes });
@@ -174,9 +183,13 @@ export async function explainLivePod(target: string, choose: LivePolicy, flags: 
       e.recorded.policy === result.policy && e.recorded.generation === policy.generation
         ? ''
         : `; the policy in effect now is ${policyName} generation ${policy.generation}`;
+    const which =
+      builtInNameTaken && e.recorded.policy === `ClusterGraphDataPolicy/${BUILT_IN_POLICY_NAME}`
+        ? ` (the built-in policy or the ClusterGraphDataPolicy named ${BUILT_IN_POLICY_NAME}: both record this reference, so the record cannot say which)`
+        : '';
     return {
       ...e,
-      reason: `recorded as injected by ${e.recorded.policy} generation ${e.recorded.generation} (${e.recorded.mutators.join(', ') || 'nothing'})${now}; checked against the pod: ${verdict}`,
+      reason: `recorded as injected by ${e.recorded.policy} generation ${e.recorded.generation}${which} (${e.recorded.mutators.join(', ') || 'nothing'})${now}; checked against the pod: ${verdict}`,
       ...(namespaceOptedIn !== undefined ? { namespaceOptedIn } : {}),
     };
   }

@@ -1,6 +1,7 @@
 // POST /validate: AdmissionReview in, allowed/denied with warnings out. The decision is
 // the pure core's (policies/enforcement.ts); this file maps it to the wire and to metrics.
 import type { NamespaceIndex } from '../common/namespace-index.js';
+import { BUILT_IN_POLICY_NAME } from '../common/names.js';
 import type { RuntimeLookup } from '../policies/fluid-runtime.js';
 import type { FastifyInstance } from 'fastify';
 import { admissionWarnings, MAX_WARNINGS } from '../policies/admission-warnings.js';
@@ -176,7 +177,18 @@ function orphanedWarnings(r: ValidationHead, next: Policy | undefined, snapshot:
  */
 export function policyObjectWarnings(r: ValidationHead, next: Policy | undefined, snapshot: PolicySnapshot): string[] {
   const notice = notInEffectWarning(r, snapshot);
-  return [...(notice ? [notice] : []), ...orphanedWarnings(r, next, snapshot)];
+  const shared = sharedReferenceWarning(r);
+  return [...(shared ? [shared] : []), ...(notice ? [notice] : []), ...orphanedWarnings(r, next, snapshot)];
+}
+
+/** A cluster policy named as the built-in one writes the same graphdata.io/injected reference: say so once, at CREATE. */
+function sharedReferenceWarning(r: ValidationHead): string | undefined {
+  if (r.operation !== 'CREATE' || r.kind !== 'ClusterGraphDataPolicy' || r.name !== BUILT_IN_POLICY_NAME)
+    return undefined;
+  return (
+    `graphdata: pods this policy injects record ClusterGraphDataPolicy/${BUILT_IN_POLICY_NAME}, as pods the built-in ` +
+    'policy injected do, so their graphdata.io/injected record cannot say which one it was; another name avoids that'
+  );
 }
 
 /** An answered /validate review as plain data (see MutationRecord). */

@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { BUILT_IN_POLICY } from '../../common/names.js';
+import { BUILT_IN_POLICY, BUILT_IN_POLICY_NAME } from '../../common/names.js';
 import { GraphdataCommand, UserError, outputOption, namespaceOption } from '../base.js';
 import { namespaceLabelsOption, parseNamespaceLabels } from '../namespace-labels.js';
 
@@ -113,7 +113,11 @@ export class ExplainCommand extends GraphdataCommand {
         );
       }
       for (const note of selection.notes) this.context.stderr.write(`note: ${note}\n`);
-      return { policy: selection.policyFor(namespace), name: selection.policyName(namespace) };
+      return {
+        policy: selection.policyFor(namespace),
+        name: selection.policyName(namespace),
+        builtInNameTaken: selection.clusterPolicyNames.includes(BUILT_IN_POLICY_NAME),
+      };
     };
   }
 }

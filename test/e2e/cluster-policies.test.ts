@@ -2,17 +2,19 @@
 // ClusterGraphDataPolicy / GraphDataPolicy objects of the real control plane, compiled by
 // the webhook's code (`explain pod/NAME`, `audit`, `doctor`), the built-in policy when there
 // are none, `--policy FILE` over them; a user who may not list them is told what is missing.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { BUILT_IN_POLICY } from '../../common/names.js';
 import { inject } from '../../policies/engine.js';
 import type { Pod } from '../../policies/k8s.js';
 import { policyFromObject } from '../../policies/policy-loader.js';
 import { cluster, createPod, ensureNamespace, installPolicyCrds, kubeConfig } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
+import { DEFAULT_POLICY_FILE } from '../fixtures/policy.js';
 import { kubectl } from '../support/kubectl.js';
 
 const PLATFORM = 'cp-e2e-platform';
@@ -60,13 +62,16 @@ const explain = (pod: Pod, namespace: string, ...extra: string[]) => {
 const injectedBy = (policyObject: object, namespace: string): Pod =>
   inject(sparkExecutorPod(), policyFromObject(policyObject).policy!, { namespace, namespaceLabels: OPT_IN }).pod;
 
+/** The built-in policy as a ClusterGraphDataPolicy object, as the webhook loads it. */
+const defaultPolicyObject = (): object => parseYaml(readFileSync(DEFAULT_POLICY_FILE, 'utf8'));
+
 let bare: Pod;
 let bareInTeam: Pod;
 let platformInjected: Pod;
 let policyFile: string;
 
 async function cleanUp(): Promise<void> {
-  run(['delete', 'clustergraphdatapolicy', PLATFORM, '--ignore-not-found']);
+  run(['delete', 'clustergraphdatapolicy', PLATFORM, 'default', '--ignore-not-found']);
   run(['delete', 'graphdatapolicies', '--all', '-n', TEAM, '--ignore-not-found']);
 }
 
@@ -160,6 +165,28 @@ describe('explain pod/NAME uses the policy the webhook would', () => {
     expect(r.stderr).toContain(`cannot list graphdatapolicies.graphdata.io in namespace ${SHARED} (forbidden)`);
     expect(r.stderr).not.toMatch(/^\s+at /m); // never a stack trace
     expect(r.stdout).toContain(`policy:     ${BUILT_IN_POLICY}`);
+  });
+});
+
+describe('a ClusterGraphDataPolicy named as the built-in policy', () => {
+  it('explain says the record cannot tell which of the two injected the pod', async () => {
+    run(['delete', 'clustergraphdatapolicy', PLATFORM, '--ignore-not-found']);
+    const pod = await createPod(SHARED, injectedBy(defaultPolicyObject(), SHARED));
+    const before = explain(pod, SHARED);
+    expect(before.reason).toContain('recorded as injected by ClusterGraphDataPolicy/default generation 1 (');
+    expect(before.policy).toBe(BUILT_IN_POLICY);
+    expect(before.reason).not.toContain('cannot say which');
+    apply({ ...CLUSTER_POLICY, metadata: { name: 'default' } });
+    try {
+      const after = explain(pod, SHARED);
+      expect(after.policy).toBe('ClusterGraphDataPolicy/default');
+      expect(after.reason).toContain(
+        'recorded as injected by ClusterGraphDataPolicy/default generation 1 (the built-in policy or the ' +
+          'ClusterGraphDataPolicy named default: both record this reference, so the record cannot say which)',
+      );
+    } finally {
+      run(['delete', 'clustergraphdatapolicy', 'default', '--ignore-not-found']);
+    }
   });
 });
 

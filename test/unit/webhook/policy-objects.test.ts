@@ -1,7 +1,7 @@
 // The webhook's policies: GraphDataPolicy objects checked against the cluster policy in
 // effect (loosening denied, schema errors as --policy FILE words them), the snapshot a
 // request reads, and what /readyz and /metrics say about the store.
-import { BUILT_IN_POLICY } from '../../../common/names.js';
+import { BUILT_IN_POLICY, BUILT_IN_POLICY_NAME } from '../../../common/names.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA, issueCert } from '../../../certs/pki.js';
 import { formatDiagnostic } from '../../../policies/diagnostics.js';
@@ -136,7 +136,20 @@ describe('POST /validate on graphdata policies', () => {
       'graphdata: GraphDataPolicy team is in effect in team-a; this one will not be (one applies per namespace, the oldest)',
     ]);
     const cluster = await answer(policyReview({ ...CLUSTER, metadata: { name: 'other' } }));
-    expect(cluster.warnings?.[0]).toContain('ClusterGraphDataPolicy platform is in effect');
+    expect(cluster.warnings).toEqual([expect.stringContaining('ClusterGraphDataPolicy platform is in effect')]);
+  });
+
+  it("warns that a ClusterGraphDataPolicy named as the built-in policy records the built-in policy's reference", async () => {
+    expect(defaultPolicy().name).toBe(BUILT_IN_POLICY_NAME);
+    const named = await answer(policyReview({ ...CLUSTER, metadata: { name: BUILT_IN_POLICY_NAME } }));
+    expect(named.allowed).toBe(true);
+    expect(named.warnings?.[0]).toBe(
+      'graphdata: pods this policy injects record ClusterGraphDataPolicy/default, as pods the built-in policy ' +
+        'injected do, so their graphdata.io/injected record cannot say which one it was; another name avoids that',
+    );
+    // Said when it is created, not on every later update.
+    const updated = await answer(policyReview({ ...CLUSTER, metadata: { name: BUILT_IN_POLICY_NAME } }, 'UPDATE'));
+    expect(updated.warnings ?? []).not.toContainEqual(expect.stringContaining('cannot say which'));
   });
 });
 
