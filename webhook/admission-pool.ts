@@ -11,7 +11,13 @@
 // A worker that throws, exits, runs out of memory or passes the deadline is replaced, and
 // the review gets the answer an internal error gets on the event loop: /mutate admits the
 // pod unchanged with a warning, /validate denies. Before the worker has read the request's
-// uid there is no review to answer: that body gets a 400.
+// uid there is no review to answer: that body gets a 400. The reviews queued behind it are
+// answered by the new worker.
+//
+// The deadline counts from the request's arrival, not from the job reaching the worker:
+// the apiserver gives up after its timeout (5 s at most) and applies the failurePolicy
+// itself, so a review still queued when its time is up is answered at once with the
+// internal-error answer (its uid read from the body's first bytes, peekHead), never sent on.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
@@ -26,7 +32,7 @@ import {
   type MutationRecord,
   mutationRecord,
 } from './admission.js';
-import type { LargeBody } from './large-body.js';
+import { type LargeBody, peekHead } from './large-body.js';
 import type { PolicyStore } from './policy-store.js';
 import {
   failedValidation,
@@ -78,7 +84,7 @@ export type FromWorker =
 export interface AdmissionPoolOptions {
   /** Bodies of this many bytes or more are answered in the worker. */
   bytes: number;
-  /** From the job reaching the worker to its answer. */
+  /** From the request's arrival to its answer; the apiserver waits 5 s at most. */
   deadlineMs: number;
   /** The worker's heap: a body the apiserver can send (3 MiB) needs well under this. */
   resourceLimits: ResourceLimits;
@@ -86,6 +92,10 @@ export interface AdmissionPoolOptions {
   idleMs: number;
   /** Tests only: requests with a uid `worker-test:<fault>` make the worker fail that way. */
   testHooks: boolean;
+  /** Tests only: a review with uid `worker-test:wait` blocks the worker until the first int32 here is not 0. */
+  testGate?: SharedArrayBuffer;
+  /** Milliseconds on a monotonic clock: arrival and deadlines are counted on it (tests inject one). */
+  now: () => number;
 }
 
 export const DEFAULT_POOL_OPTIONS: Omit<AdmissionPoolOptions, 'bytes'> = {
@@ -93,6 +103,7 @@ export const DEFAULT_POOL_OPTIONS: Omit<AdmissionPoolOptions, 'bytes'> = {
   resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
   idleMs: 30_000,
   testHooks: false,
+  now: () => performance.now(),
 };
 
 /** What the context is read from: the same sources the event loop's path reads. */
@@ -107,7 +118,11 @@ interface Job {
   webhook: AdmissionWebhook;
   body: Uint8Array;
   ask?: WorkerAsk;
-  posted?: bigint;
+  /** On opts.now: when the request arrived, when its time is up, when it was sent to the worker. */
+  arrived: number;
+  expires: number;
+  posted?: number;
+  timer?: NodeJS.Timeout;
   resolve(record: MutationRecord | ValidationRecord): void;
   reject(error: Error): void;
 }
@@ -127,7 +142,8 @@ export class AdmissionPool {
   private worker: Worker | undefined;
   private ready = false;
   private current: Job | undefined;
-  private deadline: NodeJS.Timeout | undefined;
+  /** A worker's start is bounded too: one that hangs while starting is replaced. */
+  private starting: NodeJS.Timeout | undefined;
   private idle: NodeJS.Timeout | undefined;
   private nextId = 1;
   private closed = false;
@@ -145,12 +161,13 @@ export class AdmissionPool {
     this.opts = { ...DEFAULT_POOL_OPTIONS, ...opts };
   }
 
-  mutate(body: LargeBody): Promise<MutationRecord> {
-    return this.run('mutate', body) as Promise<MutationRecord>;
+  /** `elapsedMs`: how long ago the request arrived (fastify's reply.elapsedTime); its deadline counts from then. */
+  mutate(body: LargeBody, elapsedMs = 0): Promise<MutationRecord> {
+    return this.run('mutate', body, elapsedMs) as Promise<MutationRecord>;
   }
 
-  validate(body: LargeBody): Promise<ValidationRecord> {
-    return this.run('validate', body) as Promise<ValidationRecord>;
+  validate(body: LargeBody, elapsedMs = 0): Promise<ValidationRecord> {
+    return this.run('validate', body, elapsedMs) as Promise<ValidationRecord>;
   }
 
   /** Ends the worker; reviews still queued get the internal-error answer. Never waits on the worker's work. */
@@ -163,19 +180,71 @@ export class AdmissionPool {
     await worker?.terminate();
   }
 
-  private run(webhook: AdmissionWebhook, { bytes }: LargeBody): Promise<MutationRecord | ValidationRecord> {
+  private run(
+    webhook: AdmissionWebhook,
+    { bytes }: LargeBody,
+    elapsedMs: number,
+  ): Promise<MutationRecord | ValidationRecord> {
     // Sent by transfer, not copied: a body the parser concatenated owns its whole ArrayBuffer.
     const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
     const body = own ? new Uint8Array(bytes.buffer) : new Uint8Array(bytes);
+    const arrived = this.opts.now() - Math.max(0, elapsedMs);
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new Error('the webhook is shutting down'));
-      this.queue.push({ id: this.nextId++, webhook, body, resolve, reject });
+      const job: Job = {
+        id: this.nextId++,
+        webhook,
+        body,
+        arrived,
+        expires: arrived + this.opts.deadlineMs,
+        resolve: (record) => {
+          clearTimeout(job.timer);
+          resolve(record);
+        },
+        reject: (error) => {
+          clearTimeout(job.timer);
+          reject(error);
+        },
+      };
+      if (this.expired(job)) return;
+      this.queue.push(job);
+      this.arm(job);
       this.pump();
     });
   }
 
+  private timeUp(job: Job): Error {
+    const ahead = job.posted === undefined ? ' (queued behind other large reviews)' : '';
+    return new Error(`the admission worker did not answer within ${this.opts.deadlineMs} ms${ahead}`);
+  }
+
+  /** A job whose time is up and that is not in the worker is answered now; true if it was. */
+  private expired(job: Job): boolean {
+    if (this.opts.now() < job.expires) return false;
+    this.settleFailed(job, this.timeUp(job));
+    return true;
+  }
+
+  /** Fires when the job's time is up: dropped from the queue and answered, or, in the worker, the worker replaced. */
+  private arm(job: Job): void {
+    job.timer = setTimeout(
+      () => {
+        if (this.opts.now() < job.expires) return this.arm(job);
+        if (job === this.current) return this.fail(this.timeUp(job));
+        const at = this.queue.indexOf(job);
+        if (at < 0) return;
+        this.queue.splice(at, 1);
+        this.settleFailed(job, this.timeUp(job));
+      },
+      Math.max(0, job.expires - this.opts.now()),
+    );
+  }
+
   private pump(): void {
-    if (this.current || this.closed || this.queue.length === 0) return;
+    if (this.current || this.closed) return;
+    // Reviews whose time ran out in the queue are answered without the worker.
+    while (this.queue.length > 0 && this.expired(this.queue[0]!)) this.queue.shift();
+    if (this.queue.length === 0) return;
     clearTimeout(this.idle);
     if (!this.worker) {
       this.start();
@@ -184,11 +253,7 @@ export class AdmissionPool {
     if (!this.ready) return;
     const job = this.queue.shift()!;
     this.current = job;
-    job.posted = process.hrtime.bigint();
-    this.deadline = setTimeout(
-      () => this.fail(new Error(`the admission worker did not answer within ${this.opts.deadlineMs} ms`)),
-      this.opts.deadlineMs,
-    );
+    job.posted = this.opts.now();
     const message: ToWorker = { type: 'job', id: job.id, webhook: job.webhook, body: job.body };
     this.worker.postMessage(message, [job.body.buffer as ArrayBuffer]);
   }
@@ -198,7 +263,7 @@ export class AdmissionPool {
     this.sentPolicies = new Set();
     const worker = new Worker(workerFile(), {
       resourceLimits: this.opts.resourceLimits,
-      workerData: { testHooks: this.opts.testHooks },
+      workerData: { testHooks: this.opts.testHooks, testGate: this.opts.testGate },
       stdout: false,
       stderr: false,
     });
@@ -206,13 +271,9 @@ export class AdmissionPool {
     this.ready = false;
     // It never keeps the process alive: a review waiting on it holds its socket open instead.
     worker.unref();
-    // A worker that cannot even start (its module missing, a startup that hangs) fails the
-    // first review waiting for it rather than every one, and is tried again for the next.
-    this.deadline = setTimeout(() => {
-      const job = this.queue.shift();
-      if (job) this.settleFailed(job, new Error('the admission worker did not start'));
-      this.replace(worker);
-    }, this.opts.deadlineMs * 3);
+    // A worker that hangs while starting is replaced (the reviews waiting for it are bounded
+    // by their own deadlines); one that exits while starting fails the first review waiting.
+    this.starting = setTimeout(() => this.replace(worker), this.opts.deadlineMs * 3);
     worker.on('message', (message: FromWorker) => this.onMessage(worker, message));
     worker.on('error', (error) => this.onExit(worker, error));
     worker.on('exit', (code) => this.onExit(worker, new Error(`the admission worker exited with code ${code}`)));
@@ -221,7 +282,7 @@ export class AdmissionPool {
   private onMessage(worker: Worker, message: FromWorker): void {
     if (worker !== this.worker) return;
     if (message.type === 'ready') {
-      clearTimeout(this.deadline);
+      clearTimeout(this.starting);
       this.ready = true;
       this.pump();
       return;
@@ -250,7 +311,6 @@ export class AdmissionPool {
 
   /** The current job is settled; the worker takes the next one, or is ended after a while idle. */
   private finish(settle: () => void): void {
-    clearTimeout(this.deadline);
     this.current = undefined;
     settle();
     this.pump();
@@ -265,8 +325,8 @@ export class AdmissionPool {
     if (worker !== this.worker) return;
     if (this.current) this.fail(error);
     else if (!this.ready) {
-      // Died while starting: the first review waiting for it gets the failure answer.
-      clearTimeout(this.deadline);
+      // Died while starting (its module missing?): the first review waiting for it gets the
+      // failure answer, so a worker that can never start does not keep the queue waiting.
       const job = this.queue.shift();
       if (job) this.settleFailed(job, error);
       this.replace(worker);
@@ -286,20 +346,23 @@ export class AdmissionPool {
     if (worker !== this.worker) return;
     this.worker = undefined;
     this.ready = false;
-    clearTimeout(this.deadline);
+    clearTimeout(this.starting);
     clearTimeout(this.idle);
     void worker.terminate();
     this.pump();
   }
 
-  /** The internal-error answer, as the event loop's path gives it; before the uid is known, a 400. */
+  /**
+   * The internal-error answer, as the event loop's path gives it. The uid is the worker's, or
+   * for a review never sent to it, read from the body's first bytes; without one, a 400.
+   */
   private settleFailed(job: Job, error: Error): void {
-    if (!job.ask) {
+    const head = job.ask?.head ?? (job.posted === undefined ? peekHead(job.body) : undefined);
+    if (!head) {
       job.reject(new MalformedReview(`the review could not be read: ${error.message}`));
       return;
     }
-    const seconds = job.posted ? Number(process.hrtime.bigint() - job.posted) / 1e9 : 0;
-    const head = job.ask.head;
+    const seconds = (this.opts.now() - (job.posted ?? job.arrived)) / 1000;
     job.resolve(
       job.webhook === 'mutate'
         ? mutationRecord(head, failedMutation(head.uid, error), seconds)

@@ -19,7 +19,8 @@ import { malformedReason, parseBody } from './body.js';
 import { answerValidation, isPolicyObject, nextClusterPolicy, validationHead } from './validation.js';
 
 const port = parentPort!;
-const testHooks = Boolean((workerData as { testHooks?: boolean } | undefined)?.testHooks);
+const data = workerData as { testHooks?: boolean; testGate?: SharedArrayBuffer } | undefined;
+const testHooks = Boolean(data?.testHooks);
 const policies = new Map<number, Policy>();
 
 interface Waiting {
@@ -63,6 +64,8 @@ function testFault(uid: string, stage: 'parsed' | 'context', caught: boolean): v
   if (fault === 'throw' || fault === 'crash') throw new Error(`test fault: ${fault}`);
   if (fault === 'exit') process.exit(3);
   if (fault === 'hang') for (;;);
+  // Busy until the test opens the gate: a slow review, without spending CPU.
+  if (fault === 'wait' && data?.testGate) Atomics.wait(new Int32Array(data.testGate), 0, 0);
   if (fault === 'oom') {
     const hoard: string[][] = [];
     for (;;) hoard.push(Array.from({ length: 1e5 }, (_, i) => `${i}`));

@@ -2,6 +2,8 @@
 // many to inject) is not parsed on the event loop: the body parser hands it on as bytes and
 // the route has it parsed and answered in the admission worker (admission-pool.ts), so
 // /healthz and other requests keep being answered meanwhile.
+import { createScanner, SyntaxKind } from 'jsonc-parser';
+import type { ValidationHead } from './validation.js';
 
 /** From this size on, a body is parsed, checked and answered in the admission worker. */
 export const LARGE_BODY = 256 * 1024;
@@ -9,4 +11,69 @@ export const LARGE_BODY = 256 * 1024;
 /** A large body, unparsed: what the body parser gives the routes instead of JSON. */
 export class LargeBody {
   constructor(readonly bytes: Buffer) {}
+}
+
+/** How much of a body peekHead reads: the apiserver writes the request's uid and names before the object. */
+export const PEEK_BYTES = 64 * 1024;
+
+/**
+ * The request's uid, names, operation and kind, read from the first PEEK_BYTES of an
+ * unparsed review, or undefined without a uid there. For answering a review that ran out
+ * of time before the worker read it: a bounded scan, never a parse of the whole body on
+ * the event loop. `dryRun` is written after the object and is usually beyond the prefix:
+ * then false. Nothing here is checked; a malformed body gets whatever the prefix says.
+ */
+export function peekHead(bytes: Uint8Array): ValidationHead | undefined {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, PEEK_BYTES)).toString();
+  const scanner = createScanner(text, true);
+  const head: Partial<ValidationHead> & { kind: string; dryRun: boolean } = { kind: '', dryRun: false };
+  // Depth 1 is the review, 2 the request, 3 request.kind; `path` holds the key of each open object.
+  const path: (string | undefined)[] = [];
+  let key: string | undefined;
+  let expectKey = false;
+  const at = (...keys: string[]) => path.length === keys.length && keys.every((k, i) => path[i] === k);
+  for (let token = scanner.scan(); token !== SyntaxKind.EOF; token = scanner.scan()) {
+    switch (token) {
+      case SyntaxKind.OpenBraceToken:
+      case SyntaxKind.OpenBracketToken:
+        path.push(token === SyntaxKind.OpenBraceToken ? (key ?? '') : undefined);
+        expectKey = token === SyntaxKind.OpenBraceToken;
+        key = undefined;
+        break;
+      case SyntaxKind.CloseBraceToken:
+      case SyntaxKind.CloseBracketToken:
+        path.pop();
+        // The request object closed: everything it says has been read.
+        if (path.length === 1 && head.uid) return head as ValidationHead;
+        break;
+      case SyntaxKind.CommaToken:
+        expectKey = path[path.length - 1] !== undefined;
+        key = undefined;
+        break;
+      case SyntaxKind.ColonToken:
+        expectKey = false;
+        break;
+      case SyntaxKind.StringLiteral:
+      case SyntaxKind.TrueKeyword:
+      case SyntaxKind.FalseKeyword: {
+        if (expectKey) {
+          key = scanner.getTokenValue();
+          expectKey = false;
+          break;
+        }
+        const value = token === SyntaxKind.StringLiteral ? scanner.getTokenValue() : token === SyntaxKind.TrueKeyword;
+        if (at('', 'request') && key !== undefined) {
+          if (key === 'dryRun' && typeof value === 'boolean') head.dryRun = value;
+          else if (typeof value === 'string' && (key === 'uid' || key === 'name' || key === 'namespace'))
+            head[key] = value;
+          else if (typeof value === 'string' && key === 'operation') head.operation = value;
+        } else if (at('', 'request', 'kind') && key === 'kind' && typeof value === 'string') head.kind = value;
+        key = undefined;
+        break;
+      }
+      default:
+        key = undefined;
+    }
+  }
+  return head.uid ? (head as ValidationHead) : undefined;
 }

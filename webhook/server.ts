@@ -198,7 +198,10 @@ export function buildServer(opts: ServerOptions): WebhookServer {
     return answerMutation(admission, opts.policies.snapshot().policyFor(admission.namespace), cluster, started);
   };
   app.post('/mutate', async (request, reply) => {
-    const record = request.body instanceof LargeBody ? await worker.mutate(request.body) : mutateHere(request.body);
+    const record =
+      request.body instanceof LargeBody
+        ? await worker.mutate(request.body, reply.elapsedTime)
+        : mutateHere(request.body);
     recordMutation(metrics, request.log, record);
     return sendReviewText(reply, record.reply);
   });

@@ -283,7 +283,9 @@ export function registerValidateRoute(app: FastifyInstance, opts: ValidateRouteO
   const { metrics } = opts;
   app.post('/validate', async (request, reply) => {
     const record =
-      request.body instanceof LargeBody ? await opts.worker.validate(request.body) : answerHere(request.body, opts);
+      request.body instanceof LargeBody
+        ? await opts.worker.validate(request.body, reply.elapsedTime)
+        : answerHere(request.body, opts);
     recordValidation(metrics, request.log, record);
     return sendReviewText(reply, record.reply);
   });

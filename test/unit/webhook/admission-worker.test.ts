@@ -10,6 +10,8 @@ import { runtimeLookupFrom } from '../../../policies/fluid-runtime.js';
 import type { Pod } from '../../../policies/k8s.js';
 import type { PolicyStore } from '../../../webhook/policy-store.js';
 import { staticPolicyStore } from '../../../webhook/policy-store.js';
+import { AdmissionPool, type AdmissionPoolOptions } from '../../../webhook/admission-pool.js';
+import { LargeBody, peekHead } from '../../../webhook/large-body.js';
 import { buildServer, type ServerOptions, type WebhookServer } from '../../../webhook/server.js';
 import { policyObjects, policySnapshot, REQUEST_NAMESPACE } from '../../bench/policy-scale.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
@@ -280,5 +282,149 @@ describe('a failing admission worker', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     const answer = await hung;
     expect(answer.json().response).toMatchObject({ uid: 'worker-test:hang', allowed: true });
+  });
+});
+
+describe('admission worker deadlines count from the request’s arrival', () => {
+  const pools: AdmissionPool[] = [];
+  afterAll(async () => {
+    for (const p of pools) await p.close();
+  });
+  /** A pool answering every body in its worker; `wait` reviews block it until `open()`. */
+  const pool = (opts: Partial<AdmissionPoolOptions> = {}) => {
+    const testGate = new SharedArrayBuffer(4);
+    const p = new AdmissionPool(
+      { policies: staticPolicyStore(policyWith({})) },
+      { bytes: 1, testHooks: true, testGate, ...opts },
+    );
+    pools.push(p);
+    const open = () => {
+      Atomics.store(new Int32Array(testGate), 0, 1);
+      Atomics.notify(new Int32Array(testGate), 0);
+    };
+    return { p, open };
+  };
+  const body = (uid: string) => new LargeBody(Buffer.from(review(podRequest(sparkExecutorPod(), { uid }))));
+  const answer = (record: { reply: string }) => JSON.parse(record.reply).response;
+  const failedOpen = /^graphdata: injection failed and was skipped \(the admission worker did not answer within/;
+
+  it('a review queued behind a slow one is answered when its time is up, without waiting for the worker', async () => {
+    const { p, open } = pool({ deadlineMs: 60_000 });
+    let slowDone = false;
+    const slow = p.mutate(body('worker-test:wait')).then((r) => {
+      slowDone = true;
+      return r;
+    });
+    // Arrived 59.9 s ago (the apiserver's clock is running): 100 ms left, all of it spent queued.
+    const mutated = answer(await p.mutate(body('queued-m'), 59_900));
+    const validated = answer(await p.validate(body('queued-v'), 59_900));
+    expect(slowDone).toBe(false);
+    expect(mutated).toMatchObject({ uid: 'queued-m', allowed: true });
+    expect(mutated.patch).toBeUndefined();
+    expect(mutated.warnings[0]).toMatch(failedOpen);
+    expect(mutated.warnings[0]).toContain('queued behind other large reviews');
+    expect(validated).toMatchObject({ uid: 'queued-v', allowed: false, status: { code: 500 } });
+    // The slow review itself is answered in full once the worker gets to it.
+    open();
+    expect(answer(await slow).patch).toBeTruthy();
+    expect(answer(await p.mutate(body('after'))).patch).toBeTruthy();
+    expect(p.started).toBe(1);
+  });
+
+  it('a review whose time is up when the worker frees is answered without being sent to it', async () => {
+    let now = 0;
+    const { p, open } = pool({ deadlineMs: 60_000, now: () => now });
+    await p.mutate(body('warm')); // the worker is up: `slow` goes straight to it
+    const slow = p.mutate(body('worker-test:wait'));
+    const queued = p.mutate(body('late'));
+    now = 10_000;
+    const fresh = p.mutate(body('fresh'));
+    now = 60_000; // `late` (and `slow`, already in the worker) arrived 60 s ago; `fresh` 50 s ago.
+    open();
+    const late = answer(await queued);
+    expect(late).toMatchObject({ uid: 'late', allowed: true });
+    expect(late.patch).toBeUndefined();
+    expect(late.warnings[0]).toMatch(failedOpen);
+    // The review in the worker is answered in full, the one queued after it in time too.
+    expect(answer(await slow).patch).toBeTruthy();
+    expect(answer(await fresh).patch).toBeTruthy();
+    // Already out of time on arrival: answered at once, no worker started for it.
+    const idle = pool({ now: () => 0 }).p;
+    const gone = answer(await idle.mutate(body('gone'), 3_000));
+    expect(gone).toMatchObject({ uid: 'gone', allowed: true });
+    expect(gone.warnings[0]).toMatch(failedOpen);
+    expect(idle.started).toBe(0);
+  });
+
+  it.each(['crash', 'exit', 'throw'])(
+    'a review that makes the worker %s fails alone: the reviews queued behind it are answered',
+    async (fault) => {
+      const { p } = pool({ deadlineMs: 60_000 });
+      const [bad, m, v] = await Promise.all([
+        p.mutate(body(`worker-test:${fault}`)),
+        p.mutate(body('next-m')),
+        p.validate(body('next-v')),
+      ]);
+      expect(answer(bad)).toMatchObject({ uid: `worker-test:${fault}`, allowed: true });
+      expect(answer(bad).warnings[0]).toMatch(/^graphdata: injection failed and was skipped/);
+      expect(answer(m)).toMatchObject({ uid: 'next-m', allowed: true });
+      expect(answer(m).patch).toBeTruthy();
+      // Checked, not failed: the un-injected executor is denied for what it lacks (403, not 500).
+      expect(answer(v)).toMatchObject({ uid: 'next-v', allowed: false, status: { code: 403 } });
+      expect(answer(v).status.message).toMatch(/^error not-injected/);
+      expect(p.started).toBe(fault === 'throw' ? 1 : 2);
+    },
+  );
+
+  it('a review that hangs the worker past its deadline: the later one queued behind it gets its own time', async () => {
+    let now = 0;
+    const { p } = pool({ deadlineMs: 300, now: () => now });
+    await p.mutate(body('warm')); // the worker is up: `hung` goes straight to it
+    const hung = p.mutate(body('worker-test:hang'));
+    now = 200;
+    const next = p.mutate(body('next'));
+    now = 300; // the hung review's time is up when its timer fires; `next` has 200 ms left on this clock
+    expect(answer(await hung).warnings[0]).toMatch(failedOpen);
+    expect(answer(await hung).warnings[0]).not.toContain('queued');
+    expect(answer(await next).patch).toBeTruthy();
+    expect(p.started).toBe(2);
+  });
+});
+
+describe('peekHead', () => {
+  const big = { metadata: { uid: 'object-uid', name: 'inner' }, data: 'x'.repeat(300_000) };
+  it('reads the request’s uid, names, operation and kind from the first bytes, as the apiserver writes them', () => {
+    const text = JSON.stringify({
+      kind: 'AdmissionReview',
+      apiVersion: 'admission.k8s.io/v1',
+      request: {
+        uid: 'u-1',
+        kind: { group: '', version: 'v1', kind: 'Pod' },
+        resource: { group: '', version: 'v1', resource: 'pods' },
+        name: 'p',
+        namespace: 'ns',
+        operation: 'UPDATE',
+        userInfo: { username: 'u', groups: ['a', 'b'], extra: { uid: ['not-this'] } },
+        object: big,
+        dryRun: true,
+      },
+    });
+    expect(peekHead(Buffer.from(text))).toEqual({
+      uid: 'u-1',
+      kind: 'Pod',
+      name: 'p',
+      namespace: 'ns',
+      operation: 'UPDATE',
+      dryRun: false,
+    });
+    const small = JSON.stringify({ request: { object: { metadata: { uid: 'o' } }, dryRun: true, uid: 'u-2' } });
+    expect(peekHead(Buffer.from(small))).toMatchObject({ uid: 'u-2', dryRun: true, kind: '' });
+  });
+
+  it('finds nothing past its prefix, in nested objects or in a body that is not a review', () => {
+    expect(peekHead(Buffer.from(JSON.stringify({ request: { object: big, uid: 'late' } })))).toBeUndefined();
+    expect(peekHead(Buffer.from(JSON.stringify({ request: { object: { uid: 'nested' } } })))).toBeUndefined();
+    expect(peekHead(Buffer.from(JSON.stringify([{ request: { uid: 'in-array' } }])))).toBeUndefined();
+    expect(peekHead(Buffer.from('{"request": {"uid": '))).toBeUndefined();
   });
 });
