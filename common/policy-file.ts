@@ -1,6 +1,6 @@
 // Loading a policy from disk: the built-in default or a file named with --policy.
 // Shared by the webhook's file store and the plugin's offline commands.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { invalidPolicyMessage, type Diagnostic } from '../policies/diagnostics.js';
 import type { Policy } from '../policies/model.js';
@@ -12,14 +12,22 @@ export const defaultPolicyPath = (): string => join(packageRoot(), 'policies', '
 export const compiledDefaultPolicyPath = (): string => join(packageRoot(), 'dist', 'policies', 'default-policy.json');
 
 /**
- * The compiled built-in policy, when it is at least as new as the YAML: lets start-up
- * skip the YAML parser and the schema compiler (most of a CLI command's start-up).
+ * What compile-default-policy.mjs writes: the policy with the YAML text it came from, so
+ * freshness is decided by content, not file times (a copy or checkout can make a stale
+ * JSON look newer, or a fresh one older).
  */
-function compiledDefaultPolicy(): Policy | undefined {
+export const compiledPolicyJson = (source: string, policy: Policy): string => `${JSON.stringify({ source, policy })}\n`;
+
+/**
+ * The compiled built-in policy when it was compiled from exactly the YAML there now: lets
+ * start-up skip the YAML parser and the schema compiler (most of a CLI command's start-up).
+ * Comparing the 1 KB text costs less than hashing it (node:crypto alone is ~1 ms to load).
+ */
+export function compiledPolicy(compiled: string, yaml: string): Policy | undefined {
   try {
-    const compiled = compiledDefaultPolicyPath();
-    if (statSync(compiled).mtimeMs < statSync(defaultPolicyPath()).mtimeMs) return undefined;
-    return JSON.parse(readFileSync(compiled, 'utf8')) as Policy;
+    const { source, policy } = JSON.parse(readFileSync(compiled, 'utf8')) as { source?: unknown; policy?: Policy };
+    if (typeof source !== 'string' || !policy || source !== readFileSync(yaml, 'utf8')) return undefined;
+    return policy;
   } catch {
     return undefined; // not built yet, or unreadable: parse the YAML instead
   }
@@ -40,7 +48,7 @@ export class PolicyFileError extends Error {
 /** Reads and validates a policy file (default: the built-in one); throws PolicyFileError with every finding when it is unusable. */
 export async function loadPolicyFile(file?: string): Promise<Policy> {
   if (file === undefined) {
-    const compiled = compiledDefaultPolicy();
+    const compiled = compiledPolicy(compiledDefaultPolicyPath(), defaultPolicyPath());
     if (compiled) return compiled;
     file = defaultPolicyPath();
   }

@@ -4,12 +4,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { invalidPolicyMessage } from '../dist/policies/diagnostics.js';
 import { parsePolicy } from '../dist/policies/policy-loader.js';
-import { compiledDefaultPolicyPath, defaultPolicyPath } from '../dist/common/policy-file.js';
+import { compiledDefaultPolicyPath, compiledPolicyJson, defaultPolicyPath } from '../dist/common/policy-file.js';
 
 const source = defaultPolicyPath();
-const { policy, diagnostics } = parsePolicy(readFileSync(source, 'utf8'), source);
+const text = readFileSync(source, 'utf8');
+const { policy, diagnostics } = parsePolicy(text, source);
 if (!policy) {
   console.error(`built-in ${invalidPolicyMessage(source, diagnostics)}`);
   process.exit(1);
 }
-writeFileSync(compiledDefaultPolicyPath(), `${JSON.stringify(policy)}\n`);
+// With the text it came from: start-up uses it only while the YAML still says exactly that.
+writeFileSync(compiledDefaultPolicyPath(), compiledPolicyJson(text, policy));
