@@ -67,6 +67,14 @@ describe('policy test on the shipped suites', () => {
     const quay = spark.results.find((r) => r.resource === 'Pod/wordcount-exec-quay')!;
     expect(quay.actual.verdict).toBe('deny');
     expect(quay.actual.denial).toContain('(spec.containers[0].image)');
+    // The UPDATE results: a pod reaches neither webhook; an edited SparkApplication reaches /validate.
+    const updates = spark.results.filter((r) => r.operation === 'UPDATE');
+    expect(updates.map((r) => [r.resource, r.passed, r.actual.verdict, r.actual.webhooks])).toEqual([
+      ['Pod/wordcount-exec-quay', true, 'allow', []],
+      ['SparkApplication/wordcount-quay', true, 'deny', ['validate']],
+      ['SparkApplication/wordcount-big', true, 'warn', ['validate']],
+      ['SparkApplication/wordcount-quay-scaled', true, 'warn', ['validate']],
+    ]);
   });
 });
 
