@@ -214,8 +214,8 @@ export class AdmissionPool {
   }
 
   private timeUp(job: Job): Error {
-    const ahead = job.posted === undefined ? ' (queued behind other large reviews)' : '';
-    return new Error(`the admission worker did not answer within ${this.opts.deadlineMs} ms${ahead}`);
+    const queued = job.posted === undefined ? ' (it was still waiting for the worker)' : '';
+    return new Error(`the admission worker did not answer within ${this.opts.deadlineMs} ms${queued}`);
   }
 
   /** A job whose time is up and that is not in the worker is answered now; true if it was. */

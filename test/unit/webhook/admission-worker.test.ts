@@ -322,7 +322,7 @@ describe('admission worker deadlines count from the request’s arrival', () => 
     expect(mutated).toMatchObject({ uid: 'queued-m', allowed: true });
     expect(mutated.patch).toBeUndefined();
     expect(mutated.warnings[0]).toMatch(failedOpen);
-    expect(mutated.warnings[0]).toContain('queued behind other large reviews');
+    expect(mutated.warnings[0]).toContain('still waiting for the worker');
     expect(validated).toMatchObject({ uid: 'queued-v', allowed: false, status: { code: 500 } });
     // The slow review itself is answered in full once the worker gets to it.
     open();
@@ -385,7 +385,7 @@ describe('admission worker deadlines count from the request’s arrival', () => 
     const next = p.mutate(body('next'));
     now = 300; // the hung review's time is up when its timer fires; `next` has 200 ms left on this clock
     expect(answer(await hung).warnings[0]).toMatch(failedOpen);
-    expect(answer(await hung).warnings[0]).not.toContain('queued');
+    expect(answer(await hung).warnings[0]).not.toContain('waiting');
     expect(answer(await next).patch).toBeTruthy();
     expect(p.started).toBe(2);
   });
