@@ -1,4 +1,5 @@
 // Renders bench/results.json as BENCHMARKS.md and as the README's table.
+import { type ProfileFigures, renderProfileTables } from './cpu-profile.js';
 import type { OfflineFigures } from './offline.js';
 import type { PluginStartFigures } from './plugin-start.js';
 import type { PolicyScaleCase } from './policy-scale.js';
@@ -21,6 +22,8 @@ export interface BenchResults {
   durations?: BenchDurations;
   /** The latest `npm run bench:soak`, which may be at another commit than the rest. */
   soak?: SoakFigures;
+  /** The latest `npm run bench:profile`, also its own run. */
+  profile?: ProfileFigures;
 }
 
 export interface BenchDurations {
@@ -316,6 +319,9 @@ export function renderBenchmarks(r: BenchResults): string {
     '  date are its own; a run asked for fewer requests (`-- --requests N`) is recorded with its count and not',
     '  judged against the target.',
     '',
+    "## /mutate: where the main thread's time goes",
+    '',
+    ...renderProfileTables(r.profile),
     '## Webhook and plugin start-up: where the time goes',
     '',
     'Measured on the shared 2-core machine, where wall-clock load tests were too noisy to compare:',

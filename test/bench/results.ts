@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '../support/spawn-webhook.js';
+import type { ProfileFigures } from './cpu-profile.js';
 import { type BenchResults, renderBenchmarks, renderReadmeTable, type SoakFigures } from './report.js';
 
 export const RESULTS_PATH = join(REPO_ROOT, 'bench', 'results.json');
@@ -13,17 +14,26 @@ export const RESULTS_PATH = join(REPO_ROOT, 'bench', 'results.json');
 export const currentCommit = (): string =>
   execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
 
-/** What the file may hold: the main run's figures (once it has run) and the soak's. */
-export type StoredResults = Partial<BenchResults> & { soak?: SoakFigures };
+/** What the file may hold: the main run's figures (once it has run), the soak's and the profile's. */
+export type StoredResults = Partial<BenchResults> & { soak?: SoakFigures; profile?: ProfileFigures };
 
 /** True when the file holds a main run, so there is a table to render. */
 export const hasMainRun = (r: StoredResults | undefined): r is BenchResults =>
   !!r && Array.isArray(r.webhook) && r.plugin !== undefined;
 
-/** The main run's figures in place of the stored ones; the stored soak is kept. */
+/** The main run's figures in place of the stored ones; the stored soak and profile are kept. */
 export function withMainRun(stored: StoredResults | undefined, main: BenchResults): BenchResults {
-  const { soak: _ignored, ...figures } = main;
-  return stored?.soak ? { ...figures, soak: stored.soak } : figures;
+  const { soak: _soak, profile: _profile, ...figures } = main;
+  return {
+    ...figures,
+    ...(stored?.soak ? { soak: stored.soak } : {}),
+    ...(stored?.profile ? { profile: stored.profile } : {}),
+  };
+}
+
+/** The profile's figures in place of the stored ones; the rest is kept. */
+export function withProfile(stored: StoredResults | undefined, profile: ProfileFigures): StoredResults {
+  return { ...stored, profile };
 }
 
 /** The soak's figures in place of the stored soak; the main run's are kept. */

@@ -75,6 +75,7 @@ interface Servers {
   graphdataUrl: string;
   /** Resident memory of the graphdata process now, from /proc (Linux). */
   graphdataRssMiB(): number;
+  pids: { floor: number; graphdata: number };
   stop(): Promise<void>;
 }
 
@@ -83,8 +84,12 @@ const rssMiB = (pid: number): number => {
   return Number(kb) / 1024;
 };
 
-/** Starts `npm start`'s entry point (built-in policy, logging on) and the floor, with one certificate. */
-export async function startServers(): Promise<Servers> {
+/**
+ * Starts `npm start`'s entry point (built-in policy, logging on) and the floor, with one certificate;
+ * `nodeArgs` go to both (the profile run's --cpu-prof).
+ */
+export async function startServers(opts: { nodeArgs?: string[] } = {}): Promise<Servers> {
+  const nodeArgs = opts.nodeArgs ?? [];
   const dir = mkdtempSync(join(tmpdir(), 'graphdata-bench-'));
   const ca = createCA({ commonName: 'graphdata-bench-ca' });
   const leaf = issueCert({ ca, commonName: 'graphdata-webhook', ...splitSans(localSans), usage: 'server' });
@@ -93,7 +98,7 @@ export async function startServers(): Promise<Servers> {
 
   const floor = spawn(
     process.execPath,
-    [join(REPO_ROOT, 'dist/test/bench/floor-server.js'), join(dir, 'tls.crt'), join(dir, 'tls.key')],
+    [...nodeArgs, join(REPO_ROOT, 'dist/test/bench/floor-server.js'), join(dir, 'tls.crt'), join(dir, 'tls.key')],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -104,7 +109,7 @@ export async function startServers(): Promise<Servers> {
   // Logs go to /dev/null but are still written: the per-admission line is part of the cost.
   const graphdata = spawn(
     process.execPath,
-    [...WEBHOOK_NODE_FLAGS, WEBHOOK_MAIN, '--port', String(port), '--cert-dir', dir, '--drain', '0s'],
+    [...WEBHOOK_NODE_FLAGS, ...nodeArgs, WEBHOOK_MAIN, '--port', String(port), '--cert-dir', dir, '--drain', '0s'],
     {
       stdio: ['ignore', 'ignore', 'inherit'],
     },
@@ -115,6 +120,7 @@ export async function startServers(): Promise<Servers> {
     ca: ca.certPem,
     ...urls,
     graphdataRssMiB: () => rssMiB(graphdata.pid!),
+    pids: { floor: floor.pid!, graphdata: graphdata.pid! },
     async stop() {
       for (const child of [floor, graphdata]) {
         child.kill('SIGTERM');
@@ -143,7 +149,12 @@ export async function round(
     ...(amount ? { amount } : { duration: seconds }),
     tlsOptions: { ca },
   });
-  return { p99Ms: result.latency.p99, rps: result.requests.average, errors: result.errors + result.non2xx };
+  return {
+    p99Ms: result.latency.p99,
+    rps: result.requests.average,
+    errors: result.errors + result.non2xx,
+    requests: result.requests.total,
+  };
 }
 
 /** How long to load at one connection count: `rounds` alternating rounds of `seconds` each per server. */

@@ -11,6 +11,7 @@ import {
   readResults,
   spliceReadme,
   withMainRun,
+  withProfile,
   withSoak,
   writeReports,
   writeResults,
@@ -195,6 +196,24 @@ describe('bench/results.json', () => {
     expect(merged.soak).toEqual(soak());
     expect(withMainRun(undefined, mainRun({ soak: soak() })).soak).toBeUndefined();
     expect(withMainRun({ webhook: [] }, mainRun())).not.toHaveProperty('soak');
+  });
+
+  it('keeps the stored profile when the main run or the soak writes, and replaces it when the profile does', () => {
+    const profile = (commit: string) => ({
+      date: '2026-12-01T00:00:00Z',
+      commit,
+      node: 'v20.20.2',
+      connections: 8,
+      intervalUs: 100,
+      seconds: 10,
+      cases: [],
+    });
+    const stored = { ...mainRun({ commit: 'old' }), profile: profile('p1') };
+    expect(withMainRun(stored, mainRun({ commit: 'new' })).profile).toEqual(profile('p1'));
+    expect(withSoak(stored, soak()).profile).toEqual(profile('p1'));
+    const replaced = withProfile(stored, profile('p2'));
+    expect(replaced).toEqual({ ...mainRun({ commit: 'old' }), profile: profile('p2') });
+    expect(withMainRun(undefined, mainRun())).not.toHaveProperty('profile');
   });
 
   it("keeps the main run's figures when the soak writes, replacing only the soak", () => {

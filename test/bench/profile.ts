@@ -1,0 +1,75 @@
+// `npm run bench:profile`: where /mutate's time goes, beside the floor's, from CPU profiles.
+// Both servers are started as in `npm run bench` but with --cpu-prof, loaded alternately
+// by autocannon with each body, and stopped; their profiles are attributed by category
+// (cpu-profile.ts) and written into bench/results.json and BENCHMARKS.md.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { attribute, type CpuProfile, type ProfileFigures } from './cpu-profile.js';
+import { currentCommit, readResults, withProfile, writeReports, writeResults } from './results.js';
+import { round, reviewBodies, startServers } from './webhook-load.js';
+
+const CONNECTIONS = 8;
+const INTERVAL_US = 100;
+const ROUNDS = 3;
+const ROUND_SECONDS = 3;
+
+readResults(); // refuse a results file that cannot be merged with before the run, not after
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const date = new Date().toISOString();
+const cases: ProfileFigures['cases'] = [];
+for (const [body, text] of Object.entries(reviewBodies())) {
+  const dir = mkdtempSync(join(tmpdir(), 'graphdata-profile-'));
+  try {
+    const servers = await startServers({
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${INTERVAL_US}`],
+    });
+    const requests = { floor: 0, graphdata: 0 };
+    try {
+      // Warm-up rounds count: the profile covers them too.
+      for (let i = 0; i <= ROUNDS; i++) {
+        const seconds = i === 0 ? 1 : ROUND_SECONDS;
+        requests.floor += (await round(servers.floorUrl, servers.ca, text, CONNECTIONS, seconds)).requests;
+        requests.graphdata += (await round(servers.graphdataUrl, servers.ca, text, CONNECTIONS, seconds)).requests;
+      }
+    } finally {
+      await servers.stop(); // each writes its profile as it exits
+    }
+    const profileOf = (pid: number): CpuProfile => {
+      const file = readdirSync(dir).find((f) => f.includes(`.${pid}.`) && f.endsWith('.cpuprofile'));
+      if (!file) throw new Error(`process ${pid} wrote no profile into ${dir}`);
+      return JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+    };
+    const floor = attribute(profileOf(servers.pids.floor));
+    const graphdata = attribute(profileOf(servers.pids.graphdata));
+    cases.push({
+      body,
+      bodyBytes: Buffer.byteLength(text),
+      floor: { requests: requests.floor, ...floor },
+      graphdata: { requests: requests.graphdata, ...graphdata },
+    });
+    const perRequest = (p: { busyUs: number }, n: number) => (p.busyUs / n).toFixed(1);
+    say(
+      `${body}: main thread per request, floor ${perRequest(floor, requests.floor)} µs, graphdata ${perRequest(graphdata, requests.graphdata)} µs`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const profile: ProfileFigures = {
+  date,
+  commit: currentCommit(),
+  node: process.version,
+  connections: CONNECTIONS,
+  intervalUs: INTERVAL_US,
+  seconds: 1 + ROUNDS * ROUND_SECONDS,
+  cases,
+};
+const merged = withProfile(readResults(), profile);
+writeResults(merged);
+say(
+  writeReports(merged)
+    ? 'wrote bench/results.json, BENCHMARKS.md and the README table'
+    : 'wrote bench/results.json; it holds no npm run bench results yet, so nothing was rendered',
+);
