@@ -24,6 +24,8 @@ export interface PolicyStoreHealth {
   stale: boolean;
   generation: number;
   lastError?: string;
+  /** Policy kinds whose CRD is not served (never installed, or deleted): no objects of them apply. */
+  missingCrds?: string[];
 }
 
 export interface PolicyStore {
@@ -64,6 +66,8 @@ export interface ClusterStoreOptions {
   /** Write status back to the policy objects (default true). */
   writeStatus?: boolean;
   retryMs?: number;
+  /** How often each policy CRD is checked for being served, or looked for again when not (default 15 s). */
+  crdRetryMs?: number;
   /** Coalesces a burst of events (the first list) into one compile. */
   debounceMs?: number;
 }
@@ -104,7 +108,8 @@ const statusKey = (status: unknown): string => {
  * Watches both policy kinds (needs list and watch on them, and update on their status).
  * Every change is compiled into a new snapshot; an object that does not compile keeps
  * its last good version in effect. When a watch breaks, the last snapshot keeps being
- * served and health() says it is stale until the informer has listed again.
+ * served and health() says it is stale until the informer has listed again. A kind whose
+ * CRD is not served (not installed, or deleted) has no objects, whatever was cached.
  */
 export async function watchPolicies(kc: k8s.KubeConfig, opts: ClusterStoreOptions): Promise<ClusterPolicyStore> {
   const k8sApi = await import('@kubernetes/client-node');
@@ -125,6 +130,9 @@ export async function watchPolicies(kc: k8s.KubeConfig, opts: ClusterStoreOption
   const kinds: Kind[] = ['ClusterGraphDataPolicy', 'GraphDataPolicy'];
   const listed: Record<Kind, boolean> = { ClusterGraphDataPolicy: false, GraphDataPolicy: false };
   const healthy: Record<Kind, boolean> = { ClusterGraphDataPolicy: false, GraphDataPolicy: false };
+  // A CRD that is not served: its informer's cache may still hold objects (deleted while the
+  // watch was down, or before their DELETED events arrived), and none of them exists any more.
+  const missing: Record<Kind, boolean> = { ClusterGraphDataPolicy: false, GraphDataPolicy: false };
   const timers = new Set<NodeJS.Timeout>();
   const later = (fn: () => void, ms: number) => {
     const t = setTimeout(() => {
@@ -135,12 +143,43 @@ export async function watchPolicies(kc: k8s.KubeConfig, opts: ClusterStoreOption
     timers.add(t);
   };
 
+  const crdRetryMs = opts.crdRetryMs ?? Math.max(retryMs, 15_000);
   const informers = {} as Record<Kind, k8s.Informer<k8s.KubernetesObject> & k8s.ObjectCache<k8s.KubernetesObject>>;
-  for (const kind of kinds) {
+  const current = (kind: Kind, informer: unknown) => !stopped && informers[kind] === informer;
+
+  /** No objects of this kind exist now: the CRD is not served (never installed, or deleted). */
+  function markMissing(kind: Kind): void {
+    if (!listed[kind]) opts.log.warn({ kind }, 'policy CRD not installed; the cluster default applies');
+    else if (!missing[kind])
+      opts.log.warn(
+        { kind, fallback: opts.fallbackSource },
+        'policy CRD removed; its objects no longer apply, the cluster default applies where they did',
+      );
+    missing[kind] = true;
+    listed[kind] = true;
+    healthy[kind] = true;
+    schedule();
+  }
+
+  /**
+   * A fresh informer for a kind whose CRD went away: client-node's informer would keep the
+   * deleted objects in its cache and resume its watch from a resourceVersion of a resource
+   * that is gone; a new one lists first, and finds the CRD missing or back.
+   */
+  function renew(kind: Kind): void {
+    const old = informers[kind];
+    informers[kind] = makeKindInformer(kind);
+    void old.stop();
+    void informers[kind].start();
+  }
+
+  function makeKindInformer(kind: Kind) {
     const plural = PLURALS[kind];
     const informer = k8sApi.makeInformer<k8s.KubernetesObject>(kc, `/apis/${GROUP}/${VERSION}/${plural}`, async () => {
       try {
         const list = await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural });
+        if (missing[kind]) opts.log.info({ kind }, 'policy CRD installed; watching its objects');
+        missing[kind] = false;
         listed[kind] = true;
         healthy[kind] = true;
         schedule(); // an empty list fires no events, and the first compile waits for both lists
@@ -148,46 +187,65 @@ export async function watchPolicies(kc: k8s.KubeConfig, opts: ClusterStoreOption
       } catch (error) {
         // The CRD is not installed: no objects of this kind, not an outage. Look again later.
         if (errorCode(error) !== 404) throw error;
-        if (!listed[kind]) opts.log.warn({ kind }, 'policy CRD not installed; the cluster default applies');
-        listed[kind] = true;
-        healthy[kind] = true;
-        later(() => void informer.start(), Math.max(retryMs, 30_000));
+        markMissing(kind);
+        later(() => {
+          if (current(kind, informer)) void informer.start();
+        }, crdRetryMs);
         throw Object.assign(new Error('not installed'), { notInstalled: true });
       }
     });
-    informer.on('change', () => schedule());
+    informer.on('change', () => {
+      if (current(kind, informer)) schedule();
+    });
     informer.on('error', (error: unknown) => {
-      if ((error as { notInstalled?: boolean }).notInstalled) {
-        schedule();
-        return;
-      }
+      if (!current(kind, informer)) return;
+      if ((error as { notInstalled?: boolean }).notInstalled) return;
+      // A watch answered 404: the resource is no longer served.
+      if (errorCode(error) === 404) return renew(kind);
       healthy[kind] = false;
       lastError = `${kind}: ${errorText(error)}`;
       opts.log.warn(
         { kind, reason: lastError, retryMs },
         'policy watch failed; serving the last good policy snapshot, retrying',
       );
-      later(() => void restart(), retryMs);
+      later(() => void restart(kind), retryMs);
     });
-    // The informer resumes its watch from the last resourceVersion without listing, so
-    // a list of one item is what shows the apiserver answers again.
-    const restart = async (): Promise<void> => {
-      if (stopped) return;
-      try {
-        await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural, limit: 1 });
-      } catch (error) {
-        if (errorCode(error) !== 404) {
-          lastError = `${kind}: ${errorText(error)}`;
-          later(() => void restart(), retryMs);
-          return;
-        }
-      }
-      healthy[kind] = true;
-      opts.log.info({ kind }, 'policy watch restored');
-      void informer.start();
-    };
-    informers[kind] = informer;
+    return informer;
   }
+
+  // The informer resumes its watch from the last resourceVersion without listing, so
+  // a list of one item is what shows the apiserver answers again.
+  async function restart(kind: Kind): Promise<void> {
+    if (stopped) return;
+    try {
+      await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURALS[kind], limit: 1 });
+    } catch (error) {
+      if (errorCode(error) === 404) return renew(kind);
+      lastError = `${kind}: ${errorText(error)}`;
+      later(() => void restart(kind), retryMs);
+      return;
+    }
+    healthy[kind] = true;
+    opts.log.info({ kind }, 'policy watch restored');
+    void informers[kind].start();
+  }
+
+  // A watch on a deleted CRD's resource may stay open without an event: ask now and then
+  // whether each kind is still served (one list of one object per kind).
+  function probe(): void {
+    for (const kind of kinds) {
+      if (stopped || missing[kind] || !healthy[kind] || !listed[kind]) continue;
+      custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURALS[kind], limit: 1 }).then(
+        () => undefined,
+        (error: unknown) => {
+          if (!stopped && !missing[kind] && errorCode(error) === 404) renew(kind);
+        },
+      );
+    }
+    if (!stopped) later(probe, crdRetryMs);
+  }
+
+  for (const kind of kinds) informers[kind] = makeKindInformer(kind);
 
   let pending = false;
   function schedule(): void {
@@ -201,8 +259,9 @@ export async function watchPolicies(kc: k8s.KubeConfig, opts: ClusterStoreOption
 
   function recompile(): void {
     if (!listed.ClusterGraphDataPolicy || !listed.GraphDataPolicy) return;
-    const clusterObjects = informers.ClusterGraphDataPolicy.list() as PolicyObject[];
-    const namespaceObjects = informers.GraphDataPolicy.list() as PolicyObject[];
+    const objectsOf = (kind: Kind) => (missing[kind] ? [] : (informers[kind].list() as PolicyObject[]));
+    const clusterObjects = objectsOf('ClusterGraphDataPolicy');
+    const namespaceObjects = objectsOf('GraphDataPolicy');
     // Status writes and resyncs change no generation: nothing to compile.
     const inputs = [...clusterObjects, ...namespaceObjects]
       .map((o) => `${o.metadata?.uid}:${o.metadata?.generation}`)
@@ -313,6 +372,7 @@ export async function watchPolicies(kc: k8s.KubeConfig, opts: ClusterStoreOption
   }
 
   for (const kind of kinds) void informers[kind].start();
+  later(probe, crdRetryMs);
 
   return {
     snapshot: () => snapshot,
@@ -325,6 +385,9 @@ export async function watchPolicies(kc: k8s.KubeConfig, opts: ClusterStoreOption
       stale: generation > 0 && !(healthy.ClusterGraphDataPolicy && healthy.GraphDataPolicy),
       generation: snapshot.generation,
       ...(lastError && !(healthy.ClusterGraphDataPolicy && healthy.GraphDataPolicy) ? { lastError } : {}),
+      ...(missing.ClusterGraphDataPolicy || missing.GraphDataPolicy
+        ? { missingCrds: kinds.filter((k) => missing[k]) }
+        : {}),
     }),
     async stop() {
       stopped = true;

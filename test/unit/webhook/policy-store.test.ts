@@ -133,13 +133,14 @@ async function open(): Promise<string> {
   api = new FakeApiserver();
   return api.start();
 }
-async function watch(url: string): Promise<ClusterPolicyStore> {
+async function watch(url: string, crdRetryMs?: number): Promise<ClusterPolicyStore> {
   store = await watchPolicies(kubeConfigFor(url), {
     fallback: defaultPolicy(),
     fallbackSource: BUILT_IN_POLICY,
     log,
     retryMs: 100,
     debounceMs: 5,
+    ...(crdRetryMs ? { crdRetryMs } : {}),
   });
   return store;
 }
@@ -249,7 +250,54 @@ describe('watchPolicies', () => {
     await s.synced;
     expect(s.health()).toMatchObject({ synced: true, stale: false });
     expect(s.snapshot().cluster.name).toBe('default');
+    expect(s.health().missingCrds).toEqual(['ClusterGraphDataPolicy', 'GraphDataPolicy']);
     expect(logs).toContain('policy CRD not installed; the cluster default applies');
+  });
+
+  it('policy CRDs deleted while the watches stay open: the objects stop applying and health says so', async () => {
+    const url = await open();
+    api.objects.clustergraphdatapolicies = [cgdp('platform', 1, { limits: { maxCnReplicas: 4 } })];
+    const s = await watch(url, 200);
+    await s.synced;
+    await until(() => api.watches.size === 2, 'both watches');
+    // The apiserver deleted the CRDs without a DELETED event reaching the store (the real one
+    // leaves the watch open): only asking whether the kinds are still served shows it.
+    api.notInstalled.add('clustergraphdatapolicies');
+    api.notInstalled.add('graphdatapolicies');
+    await until(() => s.snapshot().source === BUILT_IN_POLICY, 'the built-in policy');
+    await until(() => s.health().missingCrds?.length === 2, 'both CRDs reported missing');
+    expect(s.health()).toMatchObject({ synced: true, stale: false });
+    expect(s.source).toBe(`cluster (${BUILT_IN_POLICY})`);
+    expect(logs).toContain(
+      'policy CRD removed; its objects no longer apply, the cluster default applies where they did',
+    );
+
+    // Installed again, with another policy: watched again, from a fresh list.
+    api.notInstalled.clear();
+    api.objects.clustergraphdatapolicies = [cgdp('platform-2', 1, { limits: { maxCnReplicas: 2 } })];
+    await until(() => s.snapshot().source === 'ClusterGraphDataPolicy platform-2', 'the re-created policy');
+    await until(() => s.health().missingCrds === undefined, 'no CRD reported missing');
+    expect(s.snapshot().cluster.spec.limits.maxCnReplicas).toBe(2);
+    expect(logs).toContain('policy CRD installed; watching its objects');
+    await until(() => api.watches.size === 2, 'both watches again');
+    api.emit('clustergraphdatapolicies', 'MODIFIED', cgdp('platform-2', 2, { limits: { maxCnReplicas: 1 } }));
+    await until(() => s.snapshot().cluster.spec.limits.maxCnReplicas === 1, 'a change after re-creation');
+  });
+
+  it('policy CRDs deleted during a watch outage: the cached objects are dropped, not served stale', async () => {
+    const url = await open();
+    api.objects.clustergraphdatapolicies = [cgdp('platform', 1, { limits: { maxCnReplicas: 4 } })];
+    const s = await watch(url, 60_000); // no probe in this test: the broken watch finds it
+    await s.synced;
+    await until(() => api.watches.size === 2, 'both watches');
+    api.cut();
+    await until(() => s.health().stale, 'the store to say stale');
+    api.notInstalled.add('clustergraphdatapolicies');
+    api.notInstalled.add('graphdatapolicies');
+    api.down = false;
+    await until(() => s.snapshot().source === BUILT_IN_POLICY, 'the built-in policy');
+    await until(() => s.health().missingCrds?.length === 2, 'both CRDs reported missing');
+    expect(s.health()).toMatchObject({ synced: true, stale: false });
   });
 
   it('is not synced while it cannot list', async () => {
