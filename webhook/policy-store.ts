@@ -118,7 +118,8 @@ export async function watchPolicies(kc: k8s.KubeConfig, opts: ClusterStoreOption
   let snapshot = staticSnapshot(opts.fallback, opts.fallbackSource, 0);
   let state: CompileState = EMPTY_STATE;
   let generation = 0;
-  let lastInputs = '';
+  /** What the last compile read; undefined: compile whatever the inputs are. */
+  let lastInputs: string | undefined;
   let stopped = false;
   let lastError: string | undefined;
   let markSynced: () => void = () => undefined;
@@ -299,7 +300,7 @@ export async function watchPolicies(kc: k8s.KubeConfig, opts: ClusterStoreOption
     statusRetry = true;
     later(() => {
       statusRetry = false;
-      lastInputs = ''; // compile even though no generation changed, so statuses are computed again
+      lastInputs = undefined; // compile even though no generation changed, so statuses are computed again
       schedule();
     }, retryMs);
   }
