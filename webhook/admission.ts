@@ -149,8 +149,12 @@ export interface AdmissionHead {
   namespace?: string;
   name?: string;
   operation?: string;
-  dryRun: boolean;
+  /** 'unknown' only for a large review answered unread: its dryRun was beyond the prefix peekHead reads. */
+  dryRun: DryRun;
 }
+
+/** A request's dryRun as the metric label and the log line give it. */
+export type DryRun = boolean | 'unknown';
 
 export const mutationHead = (admission: AdmissionRequest): AdmissionHead => {
   const generateName = (admission.object as { metadata?: { generateName?: unknown } } | undefined)?.metadata
@@ -174,7 +178,7 @@ export interface MutationRecord {
   reply: string;
   seconds: number;
   outcome: AdmissionOutcome;
-  dryRun: boolean;
+  dryRun: DryRun;
   workload?: string;
   /** Mutators that applied something, when the pod was injected. */
   mutators: string[];

@@ -21,12 +21,13 @@ export const PEEK_BYTES = 64 * 1024;
  * unparsed review, or undefined without a uid there. For answering a review that ran out
  * of time before the worker read it: a bounded scan, never a parse of the whole body on
  * the event loop. `dryRun` is written after the object and is usually beyond the prefix:
- * then false. Nothing here is checked; a malformed body gets whatever the prefix says.
+ * then 'unknown' (absent from a request that closes within the prefix: false, as parseReview
+ * reads it). Nothing here is checked; a malformed body gets whatever the prefix says.
  */
 export function peekHead(bytes: Uint8Array): ValidationHead | undefined {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, PEEK_BYTES)).toString();
   const scanner = createScanner(text, true);
-  const head: Partial<ValidationHead> & { kind: string; dryRun: boolean } = { kind: '', dryRun: false };
+  const head: Partial<ValidationHead> & Pick<ValidationHead, 'kind' | 'dryRun'> = { kind: '', dryRun: 'unknown' };
   // Depth 1 is the review, 2 the request, 3 request.kind; `path` holds the key of each open object.
   const path: (string | undefined)[] = [];
   let key: string | undefined;
@@ -44,7 +45,10 @@ export function peekHead(bytes: Uint8Array): ValidationHead | undefined {
       case SyntaxKind.CloseBracketToken:
         path.pop();
         // The request object closed: everything it says has been read.
-        if (path.length === 1 && head.uid) return head as ValidationHead;
+        if (path.length === 1 && head.uid) {
+          if (head.dryRun === 'unknown') head.dryRun = false;
+          return head as ValidationHead;
+        }
         break;
       case SyntaxKind.CommaToken:
         expectKey = path[path.length - 1] !== undefined;

@@ -16,6 +16,7 @@ import {
   type AdmissionHead,
   type AdmissionLog,
   type AdmissionRequest,
+  type DryRun,
   type AdmissionResponse,
   injectOptionsFor,
   MalformedReview,
@@ -196,7 +197,7 @@ export interface ValidationRecord {
   reply: string;
   seconds: number;
   outcome: ValidationOutcome;
-  dryRun: boolean;
+  dryRun: DryRun;
   kind: string;
   /** [rule, action, count]. */
   violations: [string, 'denied' | 'warned', number][];

@@ -11,8 +11,11 @@ import type { Pod } from '../../../policies/k8s.js';
 import type { PolicyStore } from '../../../webhook/policy-store.js';
 import { staticPolicyStore } from '../../../webhook/policy-store.js';
 import { AdmissionPool, type AdmissionPoolOptions } from '../../../webhook/admission-pool.js';
-import { LargeBody, peekHead } from '../../../webhook/large-body.js';
+import { recordMutation } from '../../../webhook/admission.js';
+import { LargeBody, PEEK_BYTES, peekHead } from '../../../webhook/large-body.js';
+import { createMetrics } from '../../../webhook/metrics.js';
 import { buildServer, type ServerOptions, type WebhookServer } from '../../../webhook/server.js';
+import { recordValidation } from '../../../webhook/validation.js';
 import { policyObjects, policySnapshot, REQUEST_NAMESPACE } from '../../bench/policy-scale.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
 import { policyWith } from '../../fixtures/policy.js';
@@ -356,6 +359,29 @@ describe('admission worker deadlines count from the request’s arrival', () => 
     expect(idle.started).toBe(0);
   });
 
+  it('a large review answered unread records its dryRun as unknown, in the metric and the log line', async () => {
+    // The apiserver writes dryRun after the object: past the 64 KiB peekHead reads.
+    const large = (uid: string) =>
+      new LargeBody(Buffer.from(review(podRequest(manyContainers(2_000), { uid, dryRun: true }))));
+    expect(large('x').bytes.indexOf('"dryRun"')).toBeGreaterThan(PEEK_BYTES);
+    const idle = pool({ now: () => 0 }).p;
+    const mutated = await idle.mutate(large('gone-m'), 3_000);
+    const validated = await idle.validate(large('gone-v'), 3_000);
+    expect(idle.started).toBe(0);
+    expect(mutated).toMatchObject({ dryRun: 'unknown', log: { uid: 'gone-m', dryRun: 'unknown' } });
+    expect(validated).toMatchObject({ dryRun: 'unknown', log: { uid: 'gone-v', dryRun: 'unknown' } });
+    const metrics = createMetrics();
+    const log = { info: () => {}, error: () => {} };
+    recordMutation(metrics, log, mutated);
+    recordValidation(metrics, log, validated);
+    const text = await metrics.registry.metrics();
+    for (const webhook of ['mutate', 'validate'])
+      expect(text).toMatch(
+        new RegExp(`graphdata_admission_requests_total\\{[^}]*webhook="${webhook}"[^}]*dry_run="unknown"[^}]*\\} 1`),
+      );
+    expect(text).not.toMatch(/dry_run="(true|false)"/);
+  });
+
   it.each(['crash', 'exit', 'throw'])(
     'a review that makes the worker %s fails alone: the reviews queued behind it are answered',
     async (fault) => {
@@ -415,10 +441,12 @@ describe('peekHead', () => {
       name: 'p',
       namespace: 'ns',
       operation: 'UPDATE',
-      dryRun: false,
+      dryRun: 'unknown',
     });
     const small = JSON.stringify({ request: { object: { metadata: { uid: 'o' } }, dryRun: true, uid: 'u-2' } });
     expect(peekHead(Buffer.from(small))).toMatchObject({ uid: 'u-2', dryRun: true, kind: '' });
+    // A request read to its end without dryRun: false, as parseReview reads it.
+    expect(peekHead(Buffer.from(JSON.stringify({ request: { uid: 'u-3' } })))).toMatchObject({ dryRun: false });
   });
 
   it('finds nothing past its prefix, in nested objects or in a body that is not a review', () => {
