@@ -98,7 +98,7 @@ describe('an invalid GraphDataPolicy through the apiserver', () => {
     );
   });
 
-  it('an invalid new generation: stored, Ready False naming what to change, the last good one stays in effect', async () => {
+  it('an invalid new generation is stored: Ready False says what to change, the last good one applies', async () => {
     // The apiserver accepts a property key outside alluxio.*: the CRD cannot check map keys.
     const patched = run([
       'patch',
