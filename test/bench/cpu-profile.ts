@@ -132,8 +132,16 @@ export function attribute(profile: CpuProfile, categories: Category[] = SERVER_C
 export interface ServerProfile {
   /** Requests answered while the profile ran, warm-up included. */
   requests: number;
+  /** Sampled time of the main thread, idle and start-up left out, and its split by category. */
   busyUs: number;
   byCategory: Record<string, number>;
+  /**
+   * CPU time of the main thread and of the whole process over the same requests (/proc). The
+   * samples are wall time, which a busy machine stretches when it runs something else; their
+   * shares, scaled to this, give CPU per category.
+   */
+  mainThreadCpuUs: number;
+  processCpuUs: number;
 }
 
 /** `npm run bench:profile`: both servers profiled under the same load, per body. */
@@ -149,18 +157,22 @@ export interface ProfileFigures {
   cases: { body: string; bodyBytes: number; floor: ServerProfile; graphdata: ServerProfile }[];
 }
 
-const perRequest = (p: ServerProfile, us: number): string => `${(us / p.requests).toFixed(1)} µs`;
+const micros = (n: number): string => `${n.toFixed(1)} µs`;
+/** A category's share of the sampled time, as main-thread CPU per request. */
+const cpuPerRequest = (p: ServerProfile, sampledUs: number): string =>
+  micros(((sampledUs / Math.max(p.busyUs, 1)) * p.mainThreadCpuUs) / p.requests);
 
-/** One table per body: each category's main-thread time per request, the floor beside ours. */
+/** One table per body: each category's main-thread CPU per request, the floor beside ours. */
 export function renderProfileTables(p: ProfileFigures | undefined): string[] {
   if (!p) return ['Not run yet: `npm run bench:profile` profiles both servers and writes the tables here.', ''];
   const out = [
     `\`npm run bench:profile\` at commit ${p.commit}, ${p.date}, Node ${p.node}: each server run with \`--cpu-prof\``,
     `(sampling every ${p.intervalUs} µs) under autocannon at ${p.connections} connections for ${p.seconds} s per`,
-    'body, and every sample of its main thread put in the first category its stack meets from the leaf up',
-    '(`test/bench/cpu-profile.ts`), divided by the requests it answered. Idle time and module loading are',
-    "left out; GC and TLS work on other threads are not in a main thread's profile. The profiler's own",
-    'sampling costs both servers alike.',
+    'body. Every sample of its main thread is put in the first category its stack meets from the leaf up',
+    "(`test/bench/cpu-profile.ts`); each category's share of the samples (idle time and module loading",
+    "left out) is scaled to the main thread's CPU time over the same requests (/proc) and divided by the",
+    "requests it answered. GC and crypto work on V8's and libuv's other threads are only in the whole",
+    "process's figure. The profiler's own sampling costs both servers alike.",
     '',
   ];
   for (const c of p.cases) {
@@ -169,10 +181,12 @@ export function renderProfileTables(p: ProfileFigures | undefined): string[] {
     for (const name of Object.keys(c.graphdata.byCategory)) {
       const floorUs = c.floor.byCategory[name] ?? 0;
       const oursUs = c.graphdata.byCategory[name] ?? 0;
-      out.push(`| ${name} | ${perRequest(c.floor, floorUs)} | ${perRequest(c.graphdata, oursUs)} |`);
+      out.push(`| ${name} | ${cpuPerRequest(c.floor, floorUs)} | ${cpuPerRequest(c.graphdata, oursUs)} |`);
     }
+    const total = (s: ServerProfile, cpuUs: number) => micros(cpuUs / s.requests);
     out.push(
-      `| **main thread, all of it** | **${perRequest(c.floor, c.floor.busyUs)}** | **${perRequest(c.graphdata, c.graphdata.busyUs)}** |`,
+      `| **main thread CPU, all of it** | **${total(c.floor, c.floor.mainThreadCpuUs)}** | **${total(c.graphdata, c.graphdata.mainThreadCpuUs)}** |`,
+      `| whole process CPU, all threads | ${total(c.floor, c.floor.processCpuUs)} | ${total(c.graphdata, c.graphdata.processCpuUs)} |`,
     );
     out.push(
       `| requests profiled | ${c.floor.requests.toLocaleString('en')} | ${c.graphdata.requests.toLocaleString('en')} |`,

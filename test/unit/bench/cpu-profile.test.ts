@@ -109,10 +109,13 @@ describe('renderProfileTables', () => {
   });
 
   it('divides by the requests each server answered and shows both servers', () => {
+    // Sampled wall time stretched twice over by a busy machine: the table shows CPU.
     const server = (requests: number, engineUs: number) => ({
       requests,
-      busyUs: 100 * requests,
-      byCategory: { [name('engine')]: engineUs, [OTHER]: 100 * requests - engineUs },
+      busyUs: 200 * requests,
+      byCategory: { [name('engine')]: 2 * engineUs, [OTHER]: 200 * requests - 2 * engineUs },
+      mainThreadCpuUs: 100 * requests,
+      processCpuUs: 130 * requests,
     });
     const name = (prefix: string) => SERVER_CATEGORIES.find((c) => c.name.startsWith(prefix))!.name;
     const text = renderProfileTables({
@@ -126,7 +129,8 @@ describe('renderProfileTables', () => {
     }).join('\n');
     expect(text).toContain('| realistic review (8,025 B), per request | floor | graphdata |');
     expect(text).toContain(`| ${name('engine')} | 0.0 µs | 30.0 µs |`);
-    expect(text).toContain('| **main thread, all of it** | **100.0 µs** | **100.0 µs** |');
+    expect(text).toContain('| **main thread CPU, all of it** | **100.0 µs** | **100.0 µs** |');
+    expect(text).toContain('| whole process CPU, all threads | 130.0 µs | 130.0 µs |');
     expect(text).toContain('| requests profiled | 1,000 | 400 |');
   });
 });
