@@ -75,6 +75,15 @@ describe('policy test on the shipped suites', () => {
       ['SparkApplication/wordcount-big', true, 'warn', ['validate']],
       ['SparkApplication/wordcount-quay-scaled', true, 'warn', ['validate']],
     ]);
+    // StarRocks: an edited ComputeNodeGroup and HPA are checked again at UPDATE, with the field to change.
+    const starrocks = report.suites.find((s) => s.name === 'starrocks-cn')!;
+    const cnUpdates = starrocks.results.filter((r) => r.operation === 'UPDATE');
+    expect(cnUpdates.map((r) => [r.resource, r.passed, r.actual.verdict, r.actual.webhooks])).toEqual([
+      ['ComputeNodeGroup/cn-pool-scaled', true, 'deny', ['validate']],
+      ['HorizontalPodAutoscaler/cn-pool-hpa-inverted', true, 'deny', ['validate']],
+    ]);
+    expect(cnUpdates[0]!.actual.denial).toContain('(spec.replicas)');
+    expect(cnUpdates[1]!.actual.denial).toContain('(spec.minReplicas)');
   });
 });
 
