@@ -238,10 +238,11 @@ export function duration(seconds: number): string {
 }
 
 export function renderReadmeTable(r: BenchResults): string {
+  const all = rows(r);
   const lines = [
     `| what | graphdata | floor (same run) | ratio | target |`,
     `| --- | --- | --- | --- | --- |`,
-    ...rows(r).map((row) => {
+    ...all.map((row) => {
       const target = row.unmet ? `${row.target} (${row.unmet})` : row.target;
       return `| ${row.what} | ${row.ours} | ${row.floor} | ${row.ratio} | ${target} |`;
     }),
@@ -253,7 +254,11 @@ export function renderReadmeTable(r: BenchResults): string {
       : '';
   const quick = r.quick ? ', quick run' : '';
   const run = `${r.machine.cpus} cores, Node ${r.node}, commit ${r.commit}, ${day(r.date)}${quick}`;
-  return `${lines.join('\n')}\n\n_${run}${took}${soak}; see [BENCHMARKS.md](BENCHMARKS.md)._\n`;
+  const missed = all.filter((row) => row.unmet === 'missed').map((row) => row.what);
+  const verdict = missed.length
+    ? `Targets this run missed: ${missed.join('; ')}.`
+    : 'This run met every target it judges.';
+  return `${lines.join('\n')}\n\n_${run}${took}${soak}; see [BENCHMARKS.md](BENCHMARKS.md)._ ${verdict}\n`;
 }
 
 /** The run's own clock: total and each phase, or a line saying it was not recorded. */
@@ -346,20 +351,22 @@ export function renderBenchmarks(r: BenchResults): string {
     '- **`/mutate`, why its targets stay missed** (the profile tables above, and CPU time per call in one',
     '  process: `process.cpuUsage`, 20,000 calls a round on a freshly parsed review, median of 5 rounds).',
     "  At 0.8× the floor's throughput, everything our server does beyond the floor's work must fit in a",
-    "  quarter of the floor's CPU per request: about 20 µs on the realistic review and 11 µs on the small",
-    '  one (the floor at 80 / 45 µs of whole-process CPU, idle machine). The engine alone, in a warm loop',
-    '  with no server around it, already costs more: `inject` 12 / 10 µs, JSON.stringify of its patch 7–9',
-    '  µs, base64 about 1.7 µs. Then come the answer itself (3 KB of reply instead of a few bytes through',
-    '  TLS), the log line and the metrics. And in the running server the same code costs more per call',
-    "  than in a loop: the tables show the floor's own kinds of work (JSON.parse of the same body,",
-    "  fastify and Node's HTTP code, socket writes) at 1.4–2× the floor's figure in our process, and the",
-    '  engine at about twice its warm-loop cost. We could not attribute that further; the larger working',
-    '  set per request (the engine, its patch, the reply, the log line) on this 2-vCPU virtual machine is',
-    '  the likely cause. This session: the nesting check counts opening brackets with String indexOf',
-    '  (1.3 µs on the realistic review) and runs its exact scan only when there are more than the limit',
-    '  (it was 15 µs a request): server CPU per realistic request 220 → 199 µs (alternating, median of',
-    "  5, loaded machine). Measured and not kept: pino's asynchronous destination in the running server",
-    '  (4 KB buffered writes: 336 µs a realistic request, 327 with the synchronous writes, loaded machine).',
+    "  quarter of the floor's CPU per request: 20–36 µs on the realistic review and 11–18 µs on the small",
+    "  one (the floor's whole-process CPU was 80 / 45 µs unprofiled at 07e72ec, and 144 / 74 µs in the",
+    '  profile above, on a day when the same load test ran about a third slower). The engine alone, in a',
+    '  warm loop with no server around it, costs about 21 µs on either review (`inject` 12 / 10 µs,',
+    '  JSON.stringify of its patch 7–9 µs, base64 about 1.7 µs): all of the small budget and most or all',
+    '  of the realistic one. Then come the 3 KB answer through TLS, the log line and the metrics. And in',
+    "  the running server the same code costs more per call than in a loop: the tables show the floor's",
+    "  own kinds of work (JSON.parse of the same body, fastify and Node's HTTP code) at 1.4–2× the",
+    "  floor's figure in our process, and the engine and the review's serialisation at 3–4× their",
+    '  warm-loop cost (both measured the same day). We could not attribute that further; the larger working set per request (the',
+    '  engine, its patch, the reply, the log line) on this 2-vCPU virtual machine is the likely cause.',
+    '  This session: the nesting check counts opening brackets with String indexOf (1.3 µs on the',
+    '  realistic review) and runs its exact scan only when there are more than the limit (it was 15 µs',
+    '  a request): server CPU per realistic request 220 → 199 µs (alternating, median of 5, loaded',
+    "  machine). Measured and not kept: pino's asynchronous destination in the running server (4 KB",
+    '  buffered writes: 336 µs a realistic request, 327 with the synchronous writes, loaded machine).',
     '- **`/mutate`, what changed:** the patch is recorded as the mutators change the pod (`PodEdits`',
     '  in `policies/patch.ts`: every change goes through it as the RFC 6902 operation that makes it),',
     '  so the webhook neither copies the pod (klona) nor diffs it; it injects the pod it parsed for the',

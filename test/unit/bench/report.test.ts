@@ -170,6 +170,22 @@ describe('the run duration', () => {
   });
 });
 
+describe('the line under the table', () => {
+  it('names every target the run missed, and says so when it missed none', () => {
+    expect(renderReadmeTable(mainRun())).toContain('This run met every target it judges.');
+    const slow = mainRun();
+    slow.webhook[0]!.graphdata = { p99Ms: 62, rps: 3000 };
+    slow.webhook[0]!.p99Ratio = 2;
+    slow.webhook[0]!.rpsRatio = 3000 / 6375;
+    slow.plugin.injectMs = 200;
+    const line = renderReadmeTable(slow).trimEnd().split('\n').at(-1)!;
+    expect(line).toContain(
+      'Targets this run missed: /mutate, realistic review (7.8 KB), 64 connections: p99; ' +
+        '/mutate, realistic review (7.8 KB), 64 connections: requests/s; `inject -f pod.yaml` start-up.',
+    );
+  });
+});
+
 describe('the offline rows', () => {
   it('show inject --diff at 10k only when the run had it at 10k only, and no 20k-beside-10k row for it', () => {
     const table = renderReadmeTable(mainRun());
