@@ -71,7 +71,7 @@ export const SERVER_CATEGORIES: Category[] = [
   // After the others: fastify calling our route, or our route calling reply.send, is not ours.
   { name: 'HTTP, TLS reads and fastify', matches: (f) => HTTP_STACK.test(f.url) },
 ];
-export const OTHER = 'the rest (our route, timers, other Node internals)';
+export const OTHER = 'the rest (timers, other Node internals)';
 
 /** Frames that only run while modules load: start-up, not serving. */
 const startingUp = (f: CallFrame) => /^node:internal\/(modules|bootstrap|main)\//.test(f.url);
