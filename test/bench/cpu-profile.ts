@@ -172,8 +172,8 @@ export function renderProfileTables(p: ProfileFigures | undefined): string[] {
     "(`test/bench/cpu-profile.ts`); each category's share of the samples (idle time and module loading",
     "left out) is scaled to the main thread's CPU time over the same requests (/proc) and divided by the",
     "requests it answered. GC and crypto work on V8's and libuv's other threads are only in the whole",
-    "process's figure. Profiling adds to every figure (sampling every 100 µs, it doubled the floor's CPU",
-    'per request), so read the two columns against each other rather than against the load test.',
+    "process's figure. Profiled figures read higher than the load test's and vary from run to run on",
+    'this machine: read the two columns against each other.',
     '',
   ];
   for (const c of p.cases) {
