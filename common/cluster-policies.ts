@@ -5,6 +5,7 @@
 // GraphDataPolicy laid over it unless it loosens it, the fallback when there is none).
 import type { KubeConfig } from '@kubernetes/client-node';
 import { policyRef } from '../policies/engine.js';
+import { BUILT_IN_POLICY } from './names.js';
 import { GROUP, type Policy } from '../policies/model.js';
 import { compilePolicies, type PolicyObject } from '../policies/policy-set.js';
 
@@ -69,6 +70,17 @@ export function selectPolicies(
     notes: [...readNotes, ...notes],
   };
 }
+
+/** The built-in policy as the fallback, named as `status` and `version` name it. */
+export const builtInFallback = (policy: Policy, source: string = BUILT_IN_POLICY): PolicyFallback => ({
+  policy,
+  name: BUILT_IN_POLICY,
+  source,
+});
+
+/** `--policy FILE` in place of the cluster's objects: that policy in every namespace, named by its reference. */
+export const filePolicySelection = (policy: Policy, file: string): PolicySelection =>
+  selectPolicies([], [], { policy, name: policyRef(policy), source: `policy ${file}` });
 
 /** An error client-node throws for an HTTP answer: its status code. */
 const statusOf = (error: unknown): number | undefined => {

@@ -262,22 +262,17 @@ export class AuditCommand extends GraphdataCommand {
   }
 
   private async policies(kc: import('@kubernetes/client-node').KubeConfig, only: string | undefined) {
-    const [{ loadPolicyForCli }, { clusterPolicies, selectPolicies }, { policyRef }] = await Promise.all([
+    const [{ loadPolicyForCli }, { builtInFallback, clusterPolicies, filePolicySelection }] = await Promise.all([
       import('../policy-option.js'),
       import('../../common/cluster-policies.js'),
-      import('../../policies/engine.js'),
     ]);
-    if (this.policy) {
-      const policy = await loadPolicyForCli(this.policy);
-      return selectPolicies([], [], { policy, name: policyRef(policy), source: `policy ${this.policy}` });
-    }
+    if (this.policy) return filePolicySelection(await loadPolicyForCli(this.policy), this.policy);
     return clusterPolicies(
       kc,
-      {
-        policy: await loadPolicyForCli(undefined),
-        name: BUILT_IN_POLICY,
-        source: `${BUILT_IN_POLICY} (no ClusterGraphDataPolicy in the cluster)`,
-      },
+      builtInFallback(
+        await loadPolicyForCli(undefined),
+        `${BUILT_IN_POLICY} (no ClusterGraphDataPolicy in the cluster)`,
+      ),
       { namespace: only, chunkSize: this.chunkSize, verb: 'audited' },
     );
   }

@@ -64,13 +64,8 @@ export class DoctorCommand extends GraphdataCommand {
 
   /** --policy FILE, else what the webhook uses: the cluster's policy objects, else the built-in policy. */
   private async policies(kc: import('@kubernetes/client-node').KubeConfig, loaded: Policy) {
-    const [{ BUILT_IN_POLICY }, { clusterPolicies, selectPolicies }, { policyRef }] = await Promise.all([
-      import('../../common/names.js'),
-      import('../../common/cluster-policies.js'),
-      import('../../policies/engine.js'),
-    ]);
-    if (this.policy)
-      return selectPolicies([], [], { policy: loaded, name: policyRef(loaded), source: `policy ${this.policy}` });
-    return clusterPolicies(kc, { policy: loaded, name: BUILT_IN_POLICY, source: BUILT_IN_POLICY }, { verb: 'checked' });
+    const { builtInFallback, clusterPolicies, filePolicySelection } = await import('../../common/cluster-policies.js');
+    if (this.policy) return filePolicySelection(loaded, this.policy);
+    return clusterPolicies(kc, builtInFallback(loaded), { verb: 'checked' });
   }
 }

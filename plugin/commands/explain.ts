@@ -93,7 +93,7 @@ export class ExplainCommand extends GraphdataCommand {
    */
   private livePolicy(loaded: import('../../policies/model.js').Policy): import('../explanation.js').LivePolicy {
     return async (kc, namespace) => {
-      const [{ clusterPolicies }, { policyRef }, { apiErrorMessage, serverOf }] = await Promise.all([
+      const [{ builtInFallback, clusterPolicies }, { policyRef }, { apiErrorMessage, serverOf }] = await Promise.all([
         import('../../common/cluster-policies.js'),
         import('../../policies/engine.js'),
         import('../kube.js'),
@@ -101,11 +101,7 @@ export class ExplainCommand extends GraphdataCommand {
       if (this.policy) return { policy: loaded, name: policyRef(loaded) };
       let selection;
       try {
-        selection = await clusterPolicies(
-          kc,
-          { policy: loaded, name: BUILT_IN_POLICY, source: BUILT_IN_POLICY },
-          { namespace, verb: 'explained' },
-        );
+        selection = await clusterPolicies(kc, builtInFallback(loaded), { namespace, verb: 'explained' });
       } catch (error) {
         throw new UserError(
           `cannot read the policy objects in the cluster: ${apiErrorMessage(error)}`,
