@@ -19,6 +19,8 @@ export interface ClusterInfo {
   tenantUser: string;
   /** CA that signed the apiserver's serving cert and the client certs. */
   caPem: string;
+  /** The Kubernetes version the control plane runs (a versions.json entry), e.g. v1.37.2. */
+  version?: string;
   /** Per-run temp dir: certs, etcd data, process logs. Removed on teardown. */
   tmpDir: string;
 }

@@ -80,6 +80,9 @@ export class ControlPlane {
           `--etcd-servers=${etcdUrl}`,
           '--bind-address=127.0.0.1',
           '--advertise-address=127.0.0.1',
+          // Since 1.35 the endpoint reconciler refuses a loopback advertise address; nothing
+          // here reaches the apiserver through the `kubernetes` Service, so none is kept.
+          '--endpoint-reconciler-type=none',
           `--secure-port=${apiPort}`,
           // The apiserver serves apiserver.crt/.key from here (signed by our CA) instead of self-signing.
           `--cert-dir=${pki.certDir}`,

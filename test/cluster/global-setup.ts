@@ -1,8 +1,8 @@
 // Vitest globalSetup for the e2e project: builds the control-plane binaries if needed,
 // starts etcd + kube-apiserver with the upstream CRDs installed, and provides
 // `inject('cluster')` to tests. Teardown (and any abnormal exit) stops both processes.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +16,16 @@ declare module 'vitest' {
   }
 }
 
-const K8S_VERSION = 'v1.32.4'; // keep in step with build.sh and go.mod
 const here = dirname(fileURLToPath(import.meta.url));
+const versions = JSON.parse(readFileSync(join(here, 'versions.json'), 'utf8')) as {
+  default: string;
+  supported: string[];
+};
+/** GRAPHDATA_K8S_VERSION picks one of versions.json's supported versions (the matrix sets it). */
+export const K8S_VERSION = process.env.GRAPHDATA_K8S_VERSION || versions.default;
+if (!versions.supported.includes(K8S_VERSION)) {
+  throw new Error(`GRAPHDATA_K8S_VERSION=${K8S_VERSION} is not one of ${versions.supported.join(', ')}`);
+}
 const repoRoot = resolve(here, '../..');
 // Upstream CRDs, committed as test data with their provenance (see its README).
 const crdDir = resolve(repoRoot, 'test', 'upstream-crds');
@@ -28,23 +36,16 @@ function binDir(): string {
   return process.env.GRAPHDATA_K8S_BIN_DIR || join(cache, 'graphdata', `k8s-${K8S_VERSION}`);
 }
 
-/** A kubectl on PATH is used as is; without one, build.sh builds it next to the control plane. */
-const kubectlOnPath = (): boolean => spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
-
-function haveBinaries(dir: string): boolean {
-  return (
-    existsSync(join(dir, 'etcd')) &&
-    existsSync(join(dir, 'kube-apiserver')) &&
-    existsSync(join(dir, 'rbac-aggregation')) &&
-    (kubectlOnPath() || existsSync(join(dir, 'kubectl')))
-  );
-}
+// kubectl is built with the control plane, so the tests drive the kubectl of the same
+// version (kubectl supports one minor of skew; a machine's own may be older).
+const binaries = ['etcd', 'kube-apiserver', 'rbac-aggregation', 'kubectl'];
+const haveBinaries = (dir: string): boolean => binaries.every((name) => existsSync(join(dir, name)));
 
 /** Runs build.sh with its output streamed to the terminal (a cold build takes minutes). */
 function build(dir: string): Promise<void> {
   console.log(`[e2e] control-plane binaries missing in ${dir}; running test/cluster/build.sh`);
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('bash', [join(here, 'build.sh')], {
+    const child = spawn('bash', [join(here, 'build.sh'), K8S_VERSION], {
       env: { ...process.env, GRAPHDATA_K8S_BIN_DIR: dir },
       // stdout carries only the result dir; keep the terminal for progress (stderr).
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -59,8 +60,8 @@ function build(dir: string): Promise<void> {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = binDir();
   if (!haveBinaries(dir)) await build(dir);
-  // Test workers are forked after this and inherit PATH: they find the built kubectl.
-  if (!kubectlOnPath()) process.env.PATH = `${dir}:${process.env.PATH}`;
+  // Test workers are forked after this and inherit PATH: they find the built kubectl first.
+  process.env.PATH = `${dir}:${process.env.PATH}`;
   if (!existsSync(crdDir)) throw new Error(`upstream CRDs not found at ${crdDir}`);
 
   const started = Date.now();
@@ -68,6 +69,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   console.log(
     `[e2e] control plane ready at ${cp.info.server} in ${((Date.now() - started) / 1000).toFixed(1)}s (${cp.info.tmpDir})`,
   );
-  project.provide('cluster', cp.info);
+  project.provide('cluster', { ...cp.info, version: K8S_VERSION });
   return () => cp.stop();
 }

@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { kubeConfig, rawGet } from '../cluster/kube.js';
+import { cluster, kubeConfig, rawGet } from '../cluster/kube.js';
+import { kubectl } from '../support/kubectl.js';
 
 const UPSTREAM_CRDS = [
   'alluxioruntimes.data.fluid.io',
@@ -25,9 +26,13 @@ async function status(p: Promise<unknown>): Promise<number> {
 }
 
 describe('e2e control plane', () => {
-  it('is kube-apiserver v1.32.4', async () => {
+  it('is the kube-apiserver version versions.json asks for, and kubectl of the same version', async () => {
     const version = await kubeConfig('admin').makeApiClient(k8s.VersionApi).getCode();
-    expect(version.gitVersion).toBe('v1.32.4');
+    expect(version.gitVersion).toMatch(/^v1\.\d+\.\d+$/);
+    expect(version.gitVersion).toBe(cluster().version);
+    const client = kubectl(['version', '--client', '-o', 'json']);
+    expect(client.code, client.stderr).toBe(0);
+    expect(JSON.parse(client.stdout).clientVersion.gitVersion).toBe(cluster().version);
   });
 
   it('has every upstream CRD Established', async () => {
