@@ -8,10 +8,8 @@ type Schema = Record<string, unknown>;
 /**
  * A structural schema as the apiserver wants it: it prunes unknown fields itself (so
  * `additionalProperties: false` is not allowed next to `properties`) and knows no
- * `propertyNames` (an enum or pattern of keys becomes a CEL rule instead).
+ * `propertyNames` (an enum of keys becomes a CEL rule instead).
  */
-const MAX_PATTERN_KEYS = 256;
-
 function structural(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(structural);
   if (typeof schema !== 'object' || schema === null) return schema;
@@ -20,15 +18,7 @@ function structural(schema: unknown): unknown {
     if (key === 'additionalProperties' && value === false) continue;
     if (key === 'propertyNames') {
       // A fixed set of map keys (ruleModes) becomes a CEL rule, so the apiserver names a typo itself.
-      const { enum: allowed, pattern } = value as { enum?: string[]; pattern?: string };
-      // A key pattern (alluxio.properties) becomes a CEL rule too; a raw string keeps its backslashes.
-      if (pattern && !pattern.includes("'")) {
-        // Bounded, so the apiserver's CEL cost estimate stays within its budget.
-        out.maxProperties = MAX_PATTERN_KEYS;
-        out['x-kubernetes-validations'] = [
-          { rule: `self.all(k, k.matches(r'${pattern}'))`, message: `keys must match ${pattern}` },
-        ];
-      }
+      const allowed = (value as { enum?: string[] }).enum;
       if (allowed) {
         out.maxProperties = allowed.length;
         out['x-kubernetes-validations'] = [
