@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// Two projects: fast pure unit/server tests, and end-to-end tests that need the
-// real kube-apiserver + etcd started by test/cluster/global-setup.ts.
+// Projects: fast pure unit/server tests, reliability, the pure half of the tenant-escape
+// suite (test/security/*.test.ts), and end-to-end tests that need the real kube-apiserver
+// + etcd started by test/cluster/global-setup.ts (test/e2e and test/security/e2e share it).
 // clipanion's ESM build imports a directory (`./platform`), which Node's ESM loader
 // refuses; Node itself loads its CommonJS build. Resolve to that build in tests too.
 const clipanionCjs = {
@@ -27,6 +28,16 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // Tenant escapes decided by the pure core; their control-plane cases are in e2e.
+          name: 'security',
+          include: ['test/security/*.test.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           // Bounded under `npm test`; `npm run test:reliability` runs the full counts.
           name: 'reliability',
           include: ['test/reliability/**/*.test.ts'],
@@ -42,7 +53,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
-          include: ['test/e2e/**/*.test.ts'],
+          include: ['test/e2e/**/*.test.ts', 'test/security/e2e/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/cluster/global-setup.ts'],
           testTimeout: 60_000,

@@ -38,7 +38,8 @@ const findingKey = (f: RuleFinding): string =>
 /** Every finding for one object under a policy, with its rule. */
 export function findings(object: unknown, policy: Policy, input: Omit<EnforceInput, 'object'>): RuleFinding[] {
   if (!isObject(object)) return [];
-  const out = checkObjectByRule(object, ruleContext(policy, [object]));
+  const scope = { namespace: input.inject?.namespace, namespaceLabels: input.inject?.namespaceLabels };
+  const out = checkObjectByRule(object, ruleContext(policy, [object], scope));
   if (input.operation === 'CREATE' && object.kind === 'Pod' && (object.apiVersion ?? 'v1') === 'v1') {
     const missing = notInjectedDiagnostic(object as Pod, policy, input.inject);
     if (missing) out.push({ rule: NOT_INJECTED, diagnostic: missing });

@@ -6,17 +6,10 @@ import { diagnostic, type Diagnostic } from './diagnostics.js';
 import type { InjectedRecord } from './injected-annotation.js';
 import type { Pod } from './k8s.js';
 import { fluidSpec, type RuntimeLookup } from './fluid-runtime.js';
-import { formatSelector, matchesSelector } from './label-selector.js';
-import {
-  ANNOTATION_INJECTED,
-  ANNOTATION_PROFILE,
-  LABEL_INJECT,
-  lookupProfile,
-  resolveSpec,
-  type Policy,
-} from './model.js';
+import { ANNOTATION_INJECTED, ANNOTATION_PROFILE, LABEL_INJECT, type Policy } from './model.js';
 import { MUTATORS, type Action, type MutationContext } from './mutators/index.js';
 import { type PatchOperation, PodEdits } from './patch.js';
+import { chooseProfile, policyRef } from './profile-choice.js';
 import {
   describeMatch,
   detectWorkload,
@@ -47,6 +40,8 @@ export interface InjectionResult {
   diagnostics: Diagnostic[];
 }
 
+export { policyRef };
+
 export interface InjectOptions {
   /** Namespace from the admission request; a pod at CREATE may not carry one itself. */
   namespace?: string;
@@ -68,18 +63,6 @@ export interface InjectOptions {
    * `runtimeInfo` reads it. Only ever asked about the pod's own namespace.
    */
   runtimes?: RuntimeLookup;
-}
-
-const policyRefs = new WeakMap<Policy, string>();
-
-/** `Kind/namespace/name`; computed once per policy object (a policy never changes once loaded). */
-export function policyRef(policy: Policy): string {
-  let ref = policyRefs.get(policy);
-  if (ref === undefined) {
-    ref = `${policy.kind}/${policy.namespace ? `${policy.namespace}/` : ''}${policy.name}`;
-    policyRefs.set(policy, ref);
-  }
-  return ref;
 }
 
 /**
@@ -165,12 +148,15 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
 
   const namespace = opts.namespace ?? pod.metadata?.namespace;
   const diagnostics: Diagnostic[] = [];
-  const chosen = chooseProfile(pod, policy, namespace, opts.namespaceLabels);
+  const chosen = chooseProfile(pod.metadata?.annotations?.[ANNOTATION_PROFILE], policy, {
+    namespace,
+    namespaceLabels: opts.namespaceLabels,
+  });
   if (chosen.warning) diagnostics.push(chosen.warning);
   const profile = chosen.profile;
 
   const edits = new PodEdits();
-  const fluid = fluidSpec(resolveSpec(policy, profile), pod.metadata?.annotations, namespace, opts.runtimes);
+  const fluid = fluidSpec(chosen.spec, pod.metadata?.annotations, namespace, opts.runtimes);
   // Optional fields are left out, not set to undefined: one object shape for the mutators.
   const ctx: MutationContext = { spec: fluid.spec, edits, workload, targets };
   if (fluid.unavailable) ctx.masterUnavailable = fluid.unavailable;
@@ -235,55 +221,6 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
   };
   if (profile) result.profile = profile;
   return result;
-}
-
-/**
- * The profile a pod asked for, if it exists (own properties only) and its namespace may
- * use it; otherwise the policy's defaults and a warning that says why.
- */
-function chooseProfile(
-  pod: Pod,
-  policy: Policy,
-  namespace: string | undefined,
-  namespaceLabels: Readonly<Record<string, string>> | undefined,
-): { profile?: string; warning?: Diagnostic } {
-  const requested = pod.metadata?.annotations?.[ANNOTATION_PROFILE];
-  if (requested === undefined) return {};
-  const path = `metadata.annotations["${ANNOTATION_PROFILE}"]`;
-  const spec = lookupProfile(policy, requested);
-  if (!spec) {
-    const known = Object.keys(policy.profiles);
-    return {
-      warning: diagnostic(
-        'warning',
-        'unknown-profile',
-        `profile ${JSON.stringify(requested)} is not defined in ${policyRef(policy)}; the policy's defaults were used`,
-        { path, hint: `use one of: ${known.join(', ') || '(the policy defines no profiles)'}` },
-      ),
-    };
-  }
-  const { allowedNamespaces, namespaceSelector } = spec;
-  if (!allowedNamespaces && !namespaceSelector) return { profile: requested };
-  if (namespace && allowedNamespaces?.includes(namespace)) return { profile: requested };
-  if (namespaceSelector && namespaceLabels && matchesSelector(namespaceSelector, namespaceLabels))
-    return { profile: requested };
-  const owners = [
-    ...(allowedNamespaces ? [`namespaces ${allowedNamespaces.join(', ') || '(none)'}`] : []),
-    ...(namespaceSelector ? [`namespaces labelled ${formatSelector(namespaceSelector)}`] : []),
-  ].join(' or ');
-  const unknownLabels =
-    namespaceSelector && !namespaceLabels && namespace ? " (this namespace's labels are not known here)" : '';
-  return {
-    warning: diagnostic(
-      'warning',
-      'profile-not-allowed',
-      `profile ${JSON.stringify(requested)} belongs to ${owners}, not to ${namespace ? `namespace ${namespace}` : 'a pod without a namespace'}${unknownLabels}; the policy's defaults were used`,
-      {
-        path,
-        hint: `remove the annotation, or ask the platform team to allow namespace ${namespace ?? '(unknown)'} on that profile`,
-      },
-    ),
-  };
 }
 
 const worthWarning = (a: Action): boolean =>

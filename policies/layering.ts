@@ -12,9 +12,9 @@ import {
   type PolicySpec,
   type ProfileSpec,
 } from './model.js';
+import { underPrefix } from './paths.js';
 import { policyFromObject } from './policy-loader.js';
 import { RULE_CODES, ruleMode } from './rule-codes.js';
-import { underPrefix } from './rules/limits-sources.js';
 import { parseLimitMemory } from './rules/quantity.js';
 import type { SourceDocument } from './yaml-source.js';
 

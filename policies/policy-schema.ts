@@ -1,12 +1,19 @@
 // OpenAPI v3 schema of a policy's spec: validates policy files now and becomes the
 // CRD's openAPIV3Schema later. Defaults live here, as they would in the CRD, so a
 // policy file only needs the fields it changes.
+import { POLICY_PATH_PATTERN } from './paths.js';
 import { RULE_CODES } from './rule-codes.js';
 
 type Schema = Record<string, unknown>;
 
 const str = (extra: Schema = {}): Schema => ({ type: 'string', ...extra });
-const absPath = (def: string): Schema => str({ pattern: '^/', default: def });
+// Every pattern matches the whole value (^…$): test/security/anchors.test.ts checks it.
+/** An absolute path with no `..` segment: limits compare normalised paths, and `..` only hides where one leads. */
+const policyPath: Schema = str({
+  pattern: POLICY_PATH_PATTERN,
+  description: 'an absolute path (starting with /) with no .. segments',
+});
+const absPath = (def: string): Schema => ({ ...policyPath, default: def });
 const stringMap: Schema = { type: 'object', additionalProperties: { type: 'string' }, default: {} };
 const strList = (extra: Schema = {}): Schema => ({ type: 'array', items: { type: 'string' }, ...extra });
 const obj = (properties: Record<string, Schema>, extra: Schema = {}): Schema => ({
@@ -47,7 +54,12 @@ export const labelSelectorSchema: Schema = {
 const cacheSettings = {
   cache: str({ enum: ['alluxio', 'fluid'], default: 'alluxio' }),
   alluxio: obj({
-    version: str({ pattern: '^\\d+\\.\\d+\\.\\d+', default: '2.9.4' }),
+    // Names the client jar file (alluxio-<version>-client.jar): a version, nothing that could be a path.
+    version: str({
+      pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z]+(\\.[0-9A-Za-z]+)*)?$',
+      description: 'an Alluxio version such as 2.9.4 or 2.9.4-rc1',
+      default: '2.9.4',
+    }),
     image: str({ minLength: 1, default: 'alluxio/alluxio:2.9.4' }),
     master: obj({
       hostname: str({ minLength: 1, default: 'alluxio-master-0.alluxio' }),
@@ -60,7 +72,8 @@ const cacheSettings = {
       // PVC mode (the Alluxio Helm chart's default, claim alluxio-worker-domain-socket): replaces hostPath.
       persistentVolumeClaim: objectName,
     }),
-    properties: { ...stringMap, propertyNames: { pattern: '^alluxio\\.' } },
+    // Keys become -D<key>=<value> in JAVA_TOOL_OPTIONS: a key is one property name, never more options.
+    properties: { ...stringMap, propertyNames: { pattern: '^alluxio(\\.[A-Za-z0-9_-]+)+$' } },
   }),
   placement: obj({
     mode: str({ enum: ['nodeSelector', 'required', 'preferred', 'none'], default: 'nodeSelector' }),
@@ -99,12 +112,12 @@ export const policySpecSchema: Schema = obj({
   ...cacheSettings,
   limits: obj({
     allowedRegistries: strList(),
-    allowedHostPaths: strList({ items: { type: 'string', pattern: '^/' } }),
+    allowedHostPaths: strList({ items: policyPath }),
     requireResources: { type: 'boolean' },
     maxExecutorCores: { type: 'integer', minimum: 1 },
     maxExecutorMemory: str({ pattern: '^\\d+(\\.\\d+)?([kmgtKMGT]i?|[kmgt])?$' }),
     maxCnReplicas: { type: 'integer', minimum: 1 },
-    alluxioPathPrefixes: strList(),
+    alluxioPathPrefixes: strList({ items: policyPath }),
   }),
   // Profiles override the injection settings only; limits and mode are not per-pod choices.
   profiles: {

@@ -74,6 +74,9 @@ function toDiagnostic(e: ErrorObject, opts: SchemaCheckOptions): Diagnostic {
     hint = params.type === 'string' ? 'quote the value, e.g. "true" or "19998"' : `write a ${String(params.type)} here`;
   } else if (e.keyword === 'pattern') {
     message = `value ${JSON.stringify(e.data)} does not match ${String(params.pattern)}`;
+    // A pattern is hard to read; the schema's description says what it wants in words.
+    const wanted = (e.parentSchema as { description?: unknown } | undefined)?.description;
+    if (typeof wanted === 'string') hint = `write ${wanted}`;
   }
   const position = opts.source?.position(segments);
   return diagnostic('error', `${opts.codePrefix ?? 'schema'}-${e.keyword}`, message, {

@@ -2,13 +2,12 @@
 // it. A mismatch is silent: short-circuit reads fall back to the network.
 import { diagnostic, joinPath, type Diagnostic } from '../diagnostics.js';
 import type { Volume } from '../k8s.js';
+import { normalizePath } from '../paths.js';
 import { podViews } from './pod-view.js';
 import { fluidNeighbour, isWorkloadKind, modeSeverity, type KubeObject, type RuleContext, type Rule } from './types.js';
 
 export const SOCKET_PROPERTY = 'alluxio.worker.data.server.domain.socket.address';
 const SOCKET_OPTION = /-Dalluxio\.worker\.data\.server\.domain\.socket\.address=(\S+)/g;
-
-const norm = (p: string): string => (p.length > 1 ? p.replace(/\/+$/, '') : p);
 
 /** Where clients must look: an AlluxioRuntime of the same input says so explicitly, else the policy. */
 function expectedSocket(obj: KubeObject, ctx: RuleContext): { clientPath: string; hostPath: string; source: string } {
@@ -21,11 +20,15 @@ function expectedSocket(obj: KubeObject, ctx: RuleContext): { clientPath: string
   const { mountPath, hostPath } = ctx.spec.alluxio.domainSocket;
   if (runtime)
     return {
-      clientPath: norm(runtime.spec.properties[SOCKET_PROPERTY]),
-      hostPath: norm(hostPath),
+      clientPath: normalizePath(runtime.spec.properties[SOCKET_PROPERTY]),
+      hostPath: normalizePath(hostPath),
       source: `AlluxioRuntime ${runtime.metadata?.name ?? ''}`.trim(),
     };
-  return { clientPath: norm(mountPath), hostPath: norm(hostPath), source: `policy "${ctx.policy.name}"` };
+  return {
+    clientPath: normalizePath(mountPath),
+    hostPath: normalizePath(hostPath),
+    source: `policy "${ctx.policy.name}"`,
+  };
 }
 
 export const socketPathRule: Rule = {
@@ -44,7 +47,7 @@ export const socketPathRule: Rule = {
       for (const c of view.containers.filter((c) => !c.init)) {
         for (const text of c.optionTexts) {
           for (const m of text.value.matchAll(SOCKET_OPTION)) {
-            if (norm(m[1]!) === want.clientPath) continue;
+            if (normalizePath(m[1]!) === want.clientPath) continue;
             out.push(
               diagnostic(
                 severity,
@@ -62,7 +65,7 @@ export const socketPathRule: Rule = {
           const hostPath = volumes.get(mount?.name)?.hostPath?.path;
           if (typeof hostPath !== 'string' || typeof mount.mountPath !== 'string') return;
           const at = joinPath([...c.mountsPath, i, 'mountPath']);
-          if (norm(hostPath) === want.hostPath && norm(mount.mountPath) !== want.clientPath) {
+          if (normalizePath(hostPath) === want.hostPath && normalizePath(mount.mountPath) !== want.clientPath) {
             out.push(
               diagnostic(
                 severity,
@@ -74,7 +77,7 @@ export const socketPathRule: Rule = {
                 },
               ),
             );
-          } else if (norm(mount.mountPath) === want.clientPath && norm(hostPath) !== want.hostPath) {
+          } else if (normalizePath(mount.mountPath) === want.clientPath && normalizePath(hostPath) !== want.hostPath) {
             out.push(
               diagnostic(
                 severity,

@@ -1,9 +1,10 @@
 // The rule list and the entry points. Pure: objects in, diagnostics with field paths
 // out. `validate` maps paths to lines; the validating webhook turns them into
 // AdmissionReview denials or warnings.
-import { ANNOTATION_PROFILE, resolveSpec, type Policy } from '../model.js';
+import { ANNOTATION_PROFILE, type Policy } from '../model.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { isList } from '../k8s.js';
+import { chooseProfile, type ProfileScope } from '../profile-choice.js';
 import { minAboveMaxRule, removedApiRule } from './autoscaling.js';
 import { clientJarRule } from './client-jar.js';
 import { socketPathRule } from './domain-socket.js';
@@ -55,9 +56,13 @@ function flatten(objects: readonly unknown[]): KubeObject[] {
   return objects.filter(isObject).flatMap((o) => (isList(o) ? flatten(o.items) : [o as KubeObject]));
 }
 
-/** Context for checking the objects of one input together (cross-document rules see them all). */
-export function ruleContext(policy: Policy, objects: readonly unknown[]): RuleContext {
-  return { policy, spec: policy.spec, objects: flatten(objects) };
+/**
+ * Context for checking the objects of one input together (cross-document rules see them
+ * all). `scope` is where they run, as the mutating side is told (the admission request's
+ * namespace and its labels): profiles are granted by it.
+ */
+export function ruleContext(policy: Policy, objects: readonly unknown[], scope?: ProfileScope): RuleContext {
+  return { policy, spec: policy.spec, objects: flatten(objects), ...(scope ? { scope } : {}) };
 }
 
 /** The profile a workload asks for, on the object or its pod template. */
@@ -87,7 +92,13 @@ export function checkObjectByRule(value: unknown, ctx: RuleContext, rules: reado
   }
   const kind = typeof obj.kind === 'string' ? obj.kind : '';
   const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
-  const objectCtx: RuleContext = { ...ctx, spec: resolveSpec(ctx.policy, profileOf(obj)) };
+  // The spec mutation gives this object's pods: a profile reserved for other namespaces is not honoured here either.
+  const namespace = ctx.scope?.namespace ?? obj.metadata?.namespace;
+  const { spec } = chooseProfile(profileOf(obj), ctx.policy, {
+    namespace: typeof namespace === 'string' ? namespace : undefined,
+    namespaceLabels: ctx.scope?.namespaceLabels,
+  });
+  const objectCtx: RuleContext = { ...ctx, spec };
   const seen = new Set<string>();
   return withViewCache(() =>
     rules

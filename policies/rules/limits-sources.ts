@@ -3,18 +3,13 @@
 import { diagnostic, joinPath, type Diagnostic } from '../diagnostics.js';
 import { canonicalRegistry, parseImage, registryOf, resolveImage } from '../image-ref.js';
 import type { Segments } from '../diagnostics.js';
+import { underPrefix } from '../paths.js';
 import { findPlaceholder } from './placeholders.js';
 import { FLUID_GROUP, groupOf, isObject, isWorkloadKind, modeSeverity, type KubeObject, type Rule } from './types.js';
 import { walkStrings } from './walk.js';
 
 const withFluid = (kind: string, apiVersion: string): boolean =>
   isWorkloadKind(kind, apiVersion) || groupOf(apiVersion) === FLUID_GROUP;
-
-/** `/data` allows `/data` and `/data/x`, not `/database`. */
-export const underPrefix = (path: string, prefix: string): boolean => {
-  const p = prefix.length > 1 ? prefix.replace(/\/+$/, '') : prefix;
-  return p === '/' || path === p || path.startsWith(`${p}/`);
-};
 
 function allowedImage(image: string, allowed: readonly string[]): boolean {
   const ref = parseImage(image);
@@ -27,7 +22,7 @@ function allowedImage(image: string, allowed: readonly string[]): boolean {
 
 export const registryRule: Rule = {
   code: 'registry-not-allowed',
-  description: 'images from registries outside the policy limits.allowedRegistries (after the policy mirror rewrites)',
+  description: 'images from registries outside the policy limits.allowedRegistries (the image as the object names it)',
   appliesTo: withFluid,
   check(obj, ctx) {
     const allowed = ctx.spec.limits.allowedRegistries;
@@ -35,17 +30,22 @@ export const registryRule: Rule = {
     const out: Diagnostic[] = [];
     walkStrings(obj, (image, path, key) => {
       if (typeof key !== 'string' || !/image$/i.test(key) || image === '' || findPlaceholder(image)) return;
-      // The webhook rewrites mirrored registries before enforcement sees the pod.
-      const resolved = resolveImage(image, ctx.spec.images).image;
-      if (allowedImage(resolved, allowed)) return;
+      // The image as written is the one pulled: the webhook validates pods after it mutated
+      // them, and rewrites mirrors only in pods it injects (not opted-out or plain pods, not
+      // custom resources). Judging the mirrored image let any pod pull what a mirror maps.
+      if (allowedImage(image, allowed)) return;
+      const mirrored = resolveImage(image, ctx.spec.images).image;
+      const viaMirror = mirrored !== image && allowedImage(mirrored, allowed);
       out.push(
         diagnostic(
           modeSeverity(ctx, 'registry-not-allowed'),
           'registry-not-allowed',
-          `image ${resolved}${resolved !== image ? ` (mirrored from ${image})` : ''} comes from ${registryOf(parseImage(resolved))}, which the policy does not allow`,
+          `image ${image} comes from ${registryOf(parseImage(image))}, which the policy does not allow`,
           {
             path: joinPath(path),
-            hint: `pull it from one of ${allowed.join(', ')}, or ask for a mirror rule in the policy`,
+            hint: viaMirror
+              ? `write the mirrored image ${mirrored} here: the policy mirror applies only to pods graphdata injects, at their creation`
+              : `pull it from one of ${allowed.join(', ')}`,
           },
         ),
       );
@@ -92,6 +92,14 @@ export const hostPathRule: Rule = {
   },
 };
 
+const decodedPath = (path: string): string => {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+};
+
 const ALLUXIO_URI = /alluxio:\/\/([^/\s"',;]*)(\/[^\s"',;]*)?/g;
 
 export const alluxioPathRule: Rule = {
@@ -104,8 +112,9 @@ export const alluxioPathRule: Rule = {
     const out: Diagnostic[] = [];
     walkStrings(obj, (text, path) => {
       for (const m of text.matchAll(ALLUXIO_URI)) {
-        const target = m[2] ?? '/';
-        if (prefixes.some((p) => underPrefix(target, p))) continue;
+        // Normalised (underPrefix) and percent-decoded too: `/shared/%2e%2e/x` must not pass either.
+        const targets = [m[2] ?? '/', decodedPath(m[2] ?? '/')];
+        if (targets.every((t) => prefixes.some((p) => underPrefix(t, p)))) continue;
         out.push(
           diagnostic(
             modeSeverity(ctx, 'alluxio-path-not-allowed'),

@@ -3,6 +3,7 @@
 // lines or AdmissionReview messages.
 import type { Diagnostic, Severity } from '../diagnostics.js';
 import type { Policy, PolicySpec } from '../model.js';
+import type { ProfileScope } from '../profile-choice.js';
 import { POD_TEMPLATE_KINDS } from '../k8s.js';
 import { ruleMode } from '../rule-codes.js';
 
@@ -23,8 +24,10 @@ export interface KubeObject {
 
 export interface RuleContext {
   policy: Policy;
-  /** The policy spec for this object: the named profile (`graphdata.io/profile`) laid over the policy. */
+  /** The policy spec for this object: the profile it asks for (`graphdata.io/profile`), if granted, laid over the policy. */
   spec: PolicySpec;
+  /** Where the objects run (admission: the request's namespace and its labels); else each object's own namespace. */
+  scope?: ProfileScope;
   /** Every object of the same input (a validate run, an AdmissionReview has just one): for cross-document rules. */
   objects: readonly KubeObject[];
 }

@@ -130,7 +130,7 @@ describe('an invalid GraphDataPolicy through the apiserver', () => {
     });
     expect(condition(obj, 'Invalid')).toMatchObject({ status: 'True', reason: 'SchemaInvalid' });
     expect(condition(obj, 'Invalid')!.message).toBe(
-      'error policy-pattern: key "user.readtype" does not match ^alluxio\\. (spec.alluxio.properties["user.readtype"])',
+      'error policy-pattern: key "user.readtype" does not match ^alluxio(\\.[A-Za-z0-9_-]+)+$ (spec.alluxio.properties["user.readtype"])',
     );
     // Pods keep getting generation 1: neither the changed value nor the bad key.
     const options = javaOptions(TENANT);

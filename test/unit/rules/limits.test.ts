@@ -21,17 +21,36 @@ describe('registry-not-allowed', () => {
     expect(d!.hint).toContain('registry.corp');
   });
 
-  it('accepts allowed registries, path prefixes and images the policy mirrors', () => {
-    const spec = {
-      ...limits({ allowedRegistries: ['registry.corp', 'ghcr.io/acme'] }),
-      images: { mirrors: [{ from: 'docker.io', to: 'registry.corp' }] },
-    };
+  it('accepts allowed registries and repositories under them', () => {
+    const spec = limits({ allowedRegistries: ['docker.io', 'ghcr.io/acme'] });
     expect(
       run(
         [sparkApp(), sparkApp({ spec: { image: 'ghcr.io/acme/spark:3.5.1' } }), starRocksCluster()],
         spec,
         registryRule,
       ),
+    ).toEqual([]);
+    expect(run(sparkApp({ spec: { image: 'ghcr.io/acmeevil/spark:1' } }), spec, registryRule)).toHaveLength(1);
+  });
+
+  it('judges the image as written: a mirror does not admit what it maps, and the hint names the mirror', () => {
+    // Mirrors are rewritten only in pods graphdata injects; a plain or opted-out pod pulls what it names.
+    const spec = {
+      ...limits({ allowedRegistries: ['registry.corp'] }, 'Enforce'),
+      images: { mirrors: [{ from: 'ghcr.io', to: 'registry.corp' }] },
+    };
+    const [d, ...rest] = run(
+      pod({ spec: { containers: [{ name: 'c', image: 'ghcr.io/x/miner:1' }] } }),
+      spec,
+      registryRule,
+    );
+    expect(rest).toEqual([]);
+    expect(d).toMatchObject({ severity: 'error', code: 'registry-not-allowed', path: 'spec.containers[0].image' });
+    expect(d!.message).toBe('image ghcr.io/x/miner:1 comes from ghcr.io, which the policy does not allow');
+    expect(d!.hint).toContain('write the mirrored image registry.corp/x/miner:1 here');
+    // The image a mutated pod holds (the mirror target) is admitted.
+    expect(
+      run(pod({ spec: { containers: [{ name: 'c', image: 'registry.corp/x/miner:1' }] } }), spec, registryRule),
     ).toEqual([]);
   });
 
@@ -44,7 +63,10 @@ describe('registry-not-allowed', () => {
       ...limits({ allowedRegistries: ['registry.corp'] }),
       images: { mirrors: [{ from: 'registry-1.docker.io', to: 'registry.corp' }] },
     };
-    expect(run(hub, mirrored, registryRule)).toEqual([]);
+    expect(run(hub, mirrored, registryRule).map((d) => d.hint)).toEqual([
+      'write the mirrored image registry.corp/apache/spark:3.5.1 here: the policy mirror applies only to pods graphdata injects, at their creation',
+      'write the mirrored image registry.corp/apache/spark:3.5.1 here: the policy mirror applies only to pods graphdata injects, at their creation',
+    ]);
   });
 
   it('is off when the policy sets no list', () => {
@@ -61,6 +83,19 @@ describe('hostpath-not-allowed', () => {
     ]);
     expect(run([withHostPath('/data/spark'), withHostPath('/tmp/alluxio-domain')], spec, hostPathRule)).toEqual([]);
   });
+
+  it('compares normalised paths: .. does not walk out of an allowed directory', () => {
+    const spec = limits({ allowedHostPaths: ['/data/team-b'] });
+    for (const path of ['/data/team-b/../team-a', '/tmp/alluxio-domain/../../etc', '/data/team-b/./../../root']) {
+      expect(
+        run(withHostPath(path), spec, hostPathRule).map((d) => d.path),
+        path,
+      ).toEqual(['spec.volumes[0].hostPath.path']);
+    }
+    expect(run([withHostPath('/data/./team-b//x/'), withHostPath('/data/team-b/x/../y')], spec, hostPathRule)).toEqual(
+      [],
+    );
+  });
 });
 
 describe('alluxio-path-not-allowed', () => {
@@ -71,6 +106,19 @@ describe('alluxio-path-not-allowed', () => {
     expect(run(app, limits({ alluxioPathPrefixes: ['/tenant-a'] }), alluxioPathRule).map((d) => d.path)).toEqual([
       'spec.arguments[0]',
     ]);
+  });
+
+  it('normalises the path (and its percent-encoding) before comparing', () => {
+    const escapes = [
+      'alluxio://master:19998/shared/../tenant-a/secret.csv',
+      'alluxio://master:19998/shared/./../tenant-a/secret.csv',
+      'alluxio://master:19998/shared/%2e%2e/tenant-a/secret.csv',
+      'alluxio:///shared/x/../../tenant-a',
+    ];
+    const app = sparkApp({ spec: { arguments: [...escapes, 'alluxio://master:19998/shared/a/../b.csv'] } });
+    expect(run(app, limits({ alluxioPathPrefixes: ['/shared'] }), alluxioPathRule).map((d) => d.path)).toEqual(
+      escapes.map((_, i) => `spec.arguments[${i}]`),
+    );
   });
 });
 
