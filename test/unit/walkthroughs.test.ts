@@ -1,5 +1,5 @@
-// The README's walkthroughs, run as written: every `kubectl graphdata` line of their
-// `sh` blocks runs through a `kubectl` that hands `graphdata` to this plugin, in an
+// The walkthroughs of docs/walkthroughs.md, run as written: every `kubectl graphdata` line
+// of its `sh` blocks runs through a `kubectl` that hands `graphdata` to this plugin, in an
 // empty folder, and must succeed; what they write must validate cleanly together.
 // Lines that need a cluster (kubectl apply/label/create, explain pod/NAME) are checked
 // for what they can be offline: the files they name exist.
@@ -11,13 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { PLUGIN_BIN } from '../support/run-cli.js';
 import { REPO_ROOT } from '../support/spawn-webhook.js';
 
-/** The commands of the `sh` blocks under "## Walkthroughs", continuation lines joined. */
+const WALKTHROUGHS_PAGE = join(REPO_ROOT, 'docs', 'walkthroughs.md');
+
+/** The commands of every `sh` block of the walkthroughs page, continuation lines joined. */
 function walkthroughCommands(): string[] {
-  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf('\n## Walkthroughs');
-  const end = readme.indexOf('\n## ', start + 1);
-  const section = readme.slice(start, end < 0 ? undefined : end);
-  const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const page = readFileSync(WALKTHROUGHS_PAGE, 'utf8');
+  const blocks = [...page.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
   return blocks.flatMap((block) => block.replace(/\\\n\s*/g, '').split('\n')).filter((l) => l.trim() !== '');
 }
 
@@ -37,14 +36,15 @@ function fakeKubectl(dir: string): string {
 const needsCluster = (command: string) =>
   !/^kubectl graphdata /.test(command) || /explain pod\/|--server/.test(command);
 
-describe('README walkthroughs', () => {
+describe('the walkthroughs (docs/walkthroughs.md)', () => {
   const commands = walkthroughCommands();
   const dir = mkdtempSync(join(tmpdir(), 'gd-readme-'));
   const env = { ...process.env, PATH: `${fakeKubectl(dir)}:${process.env.PATH}`, NO_COLOR: '1' };
 
-  it('are found in the README', () => {
+  it('are found in docs/walkthroughs.md, and the README links the page', () => {
     expect(commands.filter((c) => c.startsWith('kubectl graphdata scaffold')).length).toBeGreaterThanOrEqual(4);
     expect(commands.some((c) => c.startsWith('kubectl graphdata validate'))).toBe(true);
+    expect(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')).toContain('](docs/walkthroughs.md)');
   });
 
   it('run as written, in order, and every validate line passes', { timeout: 120_000 }, () => {
