@@ -126,8 +126,7 @@ export async function ensureDevCerts(dir: string, opts: EnsureDevCertsOptions): 
 
 /**
  * Reads tls.crt/tls.key (and ca.crt if present). Throws if the key does not belong to
- * the certificate — a reload that races a rotation between the two renames — so the
- * caller keeps its current pair and retries.
+ * the certificate, as when it is read between the two renames of a rotation.
  */
 export async function loadCertPair(dir: string): Promise<LoadedCertPair> {
   const paths = certPaths(dir);

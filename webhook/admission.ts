@@ -76,8 +76,6 @@ export interface AdmissionResult {
 const isPodCreate = (r: AdmissionRequest): boolean =>
   r.operation === 'CREATE' && r.kind?.kind === 'Pod' && (r.kind.group ?? '') === '' && !r.subResource;
 
-// The cap is the pure core's, so `policy test` applies the same one.
-
 export interface MutateContext {
   /** Namespace labels (PodSecurity level, profile namespaceSelector); absent without a cluster. */
   namespaces?: NamespaceIndex;
@@ -121,6 +119,7 @@ export function mutate(request: AdmissionRequest, policy: Policy, ctx: MutateCon
       ...injectOptionsFor(request.namespace, ctx.namespaces, ctx.runtimes),
       inPlace: true,
     });
+    // Capped by the pure core, so `policy test` shows the warnings kubectl would print.
     const warnings = admissionWarnings(injection.diagnostics);
     const response: AdmissionResponse = { uid, allowed: true, ...(warnings.length ? { warnings } : {}) };
     if (injection.patch.length === 0) return { response, outcome: 'unchanged', injection };
