@@ -267,14 +267,9 @@ export function reviewJson(response: AdmissionResponse): string {
 }
 
 /**
- * Sends the review as a string we serialise once: fastify then sends it as it is,
- * with the content type it would have set for the object.
+ * Sends an AdmissionReview serialised once already (by `reviewJson`, or in the admission
+ * worker): fastify sends the string as it is, with the content type it would have set
+ * for the object.
  */
-export const sendReview = <R extends { type(t: string): R; send(payload: string): R }>(
-  reply: R,
-  response: AdmissionResponse,
-): R => sendReviewText(reply, reviewJson(response));
-
-/** Sends an AdmissionReview serialised already (by `sendReview`, or in the admission worker). */
 export const sendReviewText = <R extends { type(t: string): R; send(payload: string): R }>(reply: R, text: string): R =>
   reply.type('application/json; charset=utf-8').send(text);
