@@ -119,7 +119,6 @@ function onContext(id: number, context: WorkerContext): void {
     if (!policy) throw new Error(`policy ${context.policyId} was not sent to the admission worker`);
     const namespace = job.admission.namespace;
     // Plain-data stand-ins for the main thread's index and lookup, for this namespace only.
-    // (Not common/namespace-index.ts's static index: that module loads the Kubernetes client.)
     const labels = context.namespaceLabels?.labels;
     const namespaces: NamespaceIndex | undefined = context.namespaceLabels
       ? { labels: (ns) => (ns === namespace ? labels : undefined) }
