@@ -3,7 +3,7 @@
 // protocol). It holds nothing of the cluster but what the main thread sends for the one
 // request's namespace, and keeps only the policies it was sent, by id.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { NamespaceIndex } from '../common/namespace-index.js';
+import type { NamespaceIndex } from './namespace-index.js';
 import type { RuntimeInfo, RuntimeLookup } from '../policies/fluid-runtime.js';
 import { ANNOTATION_DATASET, type Policy } from '../policies/model.js';
 import type { AdmissionWebhook, FromWorker, ToWorker, WorkerAsk, WorkerContext } from './admission-pool.js';

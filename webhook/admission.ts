@@ -1,6 +1,6 @@
 // AdmissionReview in, AdmissionReview out. No HTTP here: the server hands us the
 // decoded body and sends back what we return, so this is testable without sockets.
-import type { NamespaceIndex } from '../common/namespace-index.js';
+import type { NamespaceIndex } from './namespace-index.js';
 import type { RuntimeLookup } from '../policies/fluid-runtime.js';
 import { type InjectOptions, inject, type InjectionResult } from '../policies/engine.js';
 import { admissionWarnings } from '../policies/admission-warnings.js';

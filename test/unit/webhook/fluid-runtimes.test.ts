@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { createCA, issueCert } from '../../../certs/pki.js';
-import { watchFluidRuntimes } from '../../../common/fluid-index.js';
+import { watchFluidRuntimes } from '../../../webhook/fluid-index.js';
 import { runtimeLookupFrom } from '../../../policies/fluid-runtime.js';
 import { applyPodPatch } from '../../support/pod-patch.js';
 import { staticPolicyStore } from '../../support/policy-store.js';
