@@ -4,10 +4,11 @@
 // Lines that need a cluster (kubectl apply/label/create, explain pod/NAME) are checked
 // for what they can be offline: the files they name exist.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fakeKubectl } from '../support/fake-kubectl.js';
 import { PLUGIN_BIN } from '../support/run-cli.js';
 import { REPO_ROOT } from '../support/spawn-webhook.js';
 
@@ -18,19 +19,6 @@ function walkthroughCommands(): string[] {
   const page = readFileSync(WALKTHROUGHS_PAGE, 'utf8');
   const blocks = [...page.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
   return blocks.flatMap((block) => block.replace(/\\\n\s*/g, '').split('\n')).filter((l) => l.trim() !== '');
-}
-
-/** `kubectl` for the test: `graphdata` is the plugin, anything else would need a cluster. */
-function fakeKubectl(dir: string): string {
-  const bin = join(dir, '.bin');
-  mkdirSync(bin);
-  const kubectl = join(bin, 'kubectl');
-  writeFileSync(
-    kubectl,
-    `#!/bin/sh\nif [ "$1" = graphdata ]; then shift; exec "${PLUGIN_BIN}" "$@"; fi\necho "needs a cluster: kubectl $*" >&2\nexit 97\n`,
-  );
-  chmodSync(kubectl, 0o755);
-  return bin;
 }
 
 const needsCluster = (command: string) =>
