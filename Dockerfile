@@ -33,6 +33,7 @@ COPY --from=deps /app/node_modules node_modules
 COPY --from=build /src/dist dist
 USER 65532:65532
 EXPOSE 8443
-# A 2 MB young generation: resident memory stays under 100 MiB under load (BENCHMARKS.md).
+# Semi-spaces of at most 4 MB (V8's young generation is sized from them): resident memory
+# stays under 100 MiB under load (BENCHMARKS.md).
 ENTRYPOINT ["node", "--max-semi-space-size=4", "dist/webhook/main.js"]
 CMD ["--host", "0.0.0.0", "--port", "8443", "--self-managed"]

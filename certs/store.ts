@@ -49,11 +49,6 @@ export interface EnsureDevCertsResult {
   reasons: string[];
 }
 
-export interface LoadedCertPair extends CertPair {
-  caPem?: string;
-  paths: CertPaths;
-}
-
 const KEY_MODE = 0o600;
 const CERT_MODE = 0o644;
 const DIR_MODE = 0o700;
@@ -122,22 +117,6 @@ export async function ensureDevCerts(dir: string, opts: EnsureDevCertsOptions): 
     caGenerated: Boolean(caIssue),
     reasons,
   };
-}
-
-/**
- * Reads tls.crt/tls.key (and ca.crt if present). Throws if the key does not belong to
- * the certificate — a reload that races a rotation between the two renames — so the
- * caller keeps its current pair and retries.
- */
-export async function loadCertPair(dir: string): Promise<LoadedCertPair> {
-  const paths = certPaths(dir);
-  const [certPem, keyPem, caPem] = await Promise.all([
-    readFile(paths.cert, 'utf8'),
-    readFile(paths.key, 'utf8'),
-    readIfExists(paths.caCert),
-  ]);
-  if (!keyMatches({ certPem, keyPem })) throw new Error(`${paths.key} does not match ${paths.cert}`);
-  return { certPem, keyPem, ...(caPem ? { caPem } : {}), paths };
 }
 
 /** Certificate files an operator supplied (`--cert-dir`, or `--tls-cert`/`--tls-key`). */

@@ -10,6 +10,10 @@ export const CA_SECRET = 'graphdata-webhook-ca';
 /** The Lease replicas compete for; its holder renews certificates. */
 export const LEADER_LEASE = 'graphdata-webhook-leader';
 export const HTTPS_PORT = 8443;
+/** The MutatingWebhookConfiguration and ValidatingWebhookConfiguration. */
+export const WEBHOOK_NAME = 'graphdata';
+/** The kinds of the webhook configurations, for the leader's caBundle patches and `uninstall`. */
+export const WEBHOOK_CONFIGURATION_KINDS = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'] as const;
 export const FIELD_MANAGER = 'kubectl-graphdata';
 /** What the webhook's self-managed leader writes as, so managedFields tell it apart from the plugin. */
 export const WEBHOOK_FIELD_MANAGER = 'graphdata-webhook';

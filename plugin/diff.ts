@@ -15,19 +15,6 @@ const CONTEXT = 3;
 /** Lines that start a piece: a document separator, or an item of a list under a top-level key. */
 const SYNC = { yaml: /^(?:---$| {2}- )/, json: /^ {4}\{$/ } as const;
 
-export async function unifiedDiff(
-  file: string,
-  before: unknown[],
-  after: unknown[],
-  format: 'yaml' | 'json',
-): Promise<string> {
-  const diff = new FileDiff(format);
-  before.forEach((b, i) => {
-    diff.add(b, after[i]);
-  });
-  return diff.patch(file);
-}
-
 /**
  * The patch of one file fed document by document (before and after), each formatted
  * once and let go: only the hunks are kept, so a file of any size diffs in bounded memory.
@@ -72,7 +59,7 @@ export class FileDiff {
 }
 
 /** Line changes between `a` and `b`, diffed piece by piece when the pieces pair up. */
-export function diffPieces(a: string, b: string, sync: RegExp): Change[] {
+function diffPieces(a: string, b: string, sync: RegExp): Change[] {
   const pa = pieces(a, sync);
   const pb = pieces(b, sync);
   if (pa.length !== pb.length) return diffLines(a, b);

@@ -9,12 +9,7 @@
 // something else, so `"on"`, `"1_000"` or `"2024-01-01"` come back as the strings they were.
 import { CORE_SCHEMA, Type, dump } from 'js-yaml';
 
-export function formatManifests(objects: readonly unknown[], format: 'yaml' | 'json'): string {
-  if (format === 'json') return manifestJson(objects);
-  return objects.map(manifestYaml).join('---\n');
-}
-
-export const manifestJson = (objects: readonly unknown[]): string =>
+const manifestJson = (objects: readonly unknown[]): string =>
   `${JSON.stringify(objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects }, null, 2)}\n`;
 
 /** One object alone: a YAML document (no `---`), or indented JSON (no newline at the end). */
@@ -24,9 +19,9 @@ export const formatOne = (object: unknown, format: 'yaml' | 'json'): string =>
 const LIST_HEAD = '{\n  "apiVersion": "v1",\n  "kind": "List",\n  "items": [\n';
 
 /**
- * formatManifests one document at a time, from each document formatted alone
- * (formatOne): the strings returned by push() and end(), joined, are formatManifests
- * of all the objects. JSON needs to know whether a document is the last one (a List or
+ * The manifests of many documents, one document at a time, from each formatted alone
+ * (formatOne): the strings returned by push() and end(), joined, are the documents
+ * separated by `---`, or for JSON the one object or a List of them. JSON needs to know whether a document is the last one (a List or
  * not, a comma or not), so push() returns the text of the document before.
  */
 export class ManifestPieces {
@@ -90,11 +85,11 @@ export function manifestYaml(object: unknown): string {
     return blockYaml(object);
   } catch (e) {
     if (e !== UNUSUAL) throw e;
-    return dump(object, DUMP_OPTIONS);
+    return dumpYaml(object);
   }
 }
 
-/** Exactly what js-yaml's dumper writes, for the library's own use and the tests. */
+/** Exactly what js-yaml's dumper writes: the fallback, and each distinct string below. */
 export const dumpYaml = (object: unknown): string => dump(object, DUMP_OPTIONS);
 
 // js-yaml spends most of its time deciding, character by character, how to write each
@@ -124,7 +119,7 @@ function scalar(s: string): string {
   let text = scalars.get(s);
   if (text === undefined) {
     // A lone scalar is its own document: js-yaml's text plus a newline.
-    text = dump(s, DUMP_OPTIONS).slice(0, -1);
+    text = dumpYaml(s).slice(0, -1);
     if (text.includes('\n') || s.length > 1024) throw UNUSUAL;
     if (scalars.size >= 1 << 14) scalars.clear(); // bounded: inputs of all-distinct strings
     scalars.set(s, text);

@@ -24,7 +24,7 @@ export async function formatObjects(objects: unknown[], format: 'yaml' | 'json')
     const body = objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects };
     return `${JSON.stringify(body, null, 2)}\n`;
   }
-  const { stringify } = await import('../common/yaml-stringify.js');
+  const { stringify } = await import('./yaml-stringify.js');
   return objects.map((o) => stringify(o)).join('---\n');
 }
 
@@ -35,7 +35,7 @@ export async function formatDiagnostics(
   paint: Paint,
 ): Promise<string> {
   if (format === 'json') return `${JSON.stringify({ diagnostics }, null, 2)}\n`;
-  if (format === 'yaml') return (await import('../common/yaml-stringify.js')).stringify({ diagnostics });
+  if (format === 'yaml') return (await import('./yaml-stringify.js')).stringify({ diagnostics });
   return diagnostics
     .map((d) => {
       const where = d.file ? `${d.file}${d.line ? `:${d.line}${d.column ? `:${d.column}` : ''}` : ''}: ` : '';

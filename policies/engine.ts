@@ -50,8 +50,6 @@ export interface InjectOptions {
    * Undefined when unknown (no cluster): hostPath injection proceeds as configured.
    */
   namespaceLabels?: Readonly<Record<string, string>>;
-  /** Looks up a Fluid Dataset's UID, which Fluid uses in node labels for long names. */
-  datasetUid?: (namespace: string, name: string) => string | undefined;
   /**
    * Change the given pod itself instead of a copy: for a caller that only needs the patch
    * (the webhook, whose pod was parsed for this request alone). Copying a real-size pod
@@ -162,7 +160,6 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
   if (fluid.unavailable) ctx.masterUnavailable = fluid.unavailable;
   if (namespace) ctx.namespace = namespace;
   if (opts.namespaceLabels) ctx.namespaceLabels = opts.namespaceLabels;
-  if (opts.datasetUid) ctx.datasetUid = opts.datasetUid;
   // klona's JSON clone: several times faster than structuredClone on a real-size pod (BENCHMARKS.md).
   let draft: Pod = opts.inPlace ? pod : klona(pod);
   const actions: Action[] = [];

@@ -1,5 +1,6 @@
 // The policy model: what a ClusterGraphDataPolicy / GraphDataPolicy spec says.
-// The same shape is read from the built-in YAML file today and from the CRDs later.
+// The same shape is read from policy files (the built-in one, `--policy FILE`) and from
+// the ClusterGraphDataPolicy / GraphDataPolicy objects in a cluster.
 
 export const GROUP = 'graphdata.io';
 export const API_VERSION = 'graphdata.io/v1alpha1';

@@ -1,7 +1,7 @@
 // RFC 6902 patches. The webhook's patch is recorded as the mutators change the pod
-// (PodEdits); podPatch, a diff between two documents, is what tests check it against.
-// Applying patches (tests, `inject`) uses fast-json-patch.
-import jsonpatch, { type Operation } from 'fast-json-patch';
+// (PodEdits), never computed by diffing two documents; the tests check it against such a
+// diff (test/support/pod-patch.ts).
+import type { Operation } from 'fast-json-patch';
 
 export type PatchOperation = Operation;
 
@@ -11,9 +11,6 @@ const escapeSegment = (key: string | number): string => {
   if (!key.includes('~') && !key.includes('/')) return key;
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
 };
-
-type Json = unknown;
-const isContainer = (v: Json): v is Record<string, Json> | Json[] => typeof v === 'object' && v !== null;
 
 /** The JSON pointer of `key` under the pointer `parent` ('' is the document). */
 export const pointer = (parent: string, key: string | number): string => `${parent}/${escapeSegment(key)}`;
@@ -88,57 +85,4 @@ export class PodEdits {
     if (this.added.has(list)) this.markAdded(item);
     else this.record('add', pointer(at, index), item);
   }
-}
-
-/**
- * The operations that turn `original` into `mutated`, both plain JSON values. Arrays are
- * compared index by index (the mutators only append), so an appended entry is one `add`.
- */
-export function podPatch(original: unknown, mutated: unknown): PatchOperation[] {
-  const ops: PatchOperation[] = [];
-  const stack: (string | number)[] = [];
-  const pathTo = (last?: string | number): string => {
-    let path = '';
-    for (const segment of stack) path += `/${escapeSegment(segment)}`;
-    return last === undefined ? path : `${path}/${escapeSegment(last)}`;
-  };
-  const walk = (a: Json, b: Json): void => {
-    if (a === b) return;
-    if (!isContainer(a) || !isContainer(b) || Array.isArray(a) !== Array.isArray(b)) {
-      ops.push({ op: 'replace', path: pathTo(), value: b });
-      return;
-    }
-    if (Array.isArray(a) && Array.isArray(b)) {
-      const shared = Math.min(a.length, b.length);
-      for (let i = 0; i < shared; i++) descend(i, a[i], b[i]);
-      for (let i = a.length - 1; i >= b.length; i--) ops.push({ op: 'remove', path: pathTo(i) });
-      for (let i = a.length; i < b.length; i++) ops.push({ op: 'add', path: pathTo(i), value: b[i] });
-      return;
-    }
-    const from = a as Record<string, Json>;
-    const to = b as Record<string, Json>;
-    for (const key of Object.keys(from)) {
-      if (!Object.hasOwn(to, key)) ops.push({ op: 'remove', path: pathTo(key) });
-      else descend(key, from[key], to[key]);
-    }
-    for (const key of Object.keys(to)) {
-      if (!Object.hasOwn(from, key)) ops.push({ op: 'add', path: pathTo(key), value: to[key] });
-    }
-  };
-  const descend = (key: string | number, a: Json, b: Json): void => {
-    if (a === b) return;
-    stack.push(key);
-    walk(a, b);
-    stack.pop();
-  };
-  walk(original, mutated);
-  return ops;
-}
-
-/**
- * Applies a patch with validation, as the apiserver would; throws on an op that does not apply.
- * Both are copied first: the apiserver gets the patch as bytes, so an added value never aliases.
- */
-export function applyPodPatch<T>(original: T, patch: PatchOperation[]): T {
-  return jsonpatch.applyPatch(structuredClone(original), structuredClone(patch), true, false).newDocument;
 }

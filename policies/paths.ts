@@ -23,18 +23,12 @@ export function normalizePath(path: string): string {
   return absolute ? `/${joined}` : joined || '.';
 }
 
-/** The same directory or file once both are normalised: `/opt/domain/` and `/opt/./domain`. */
-export const samePath = (a: string, b: string): boolean => normalizePath(a) === normalizePath(b);
-
 /** `/data` holds `/data` and `/data/x`, not `/database` nor `/data/../etc`; both sides are normalised. */
 export function underPrefix(path: string, prefix: string): boolean {
   const p = normalizePath(prefix);
   const target = normalizePath(path);
   return p === '/' || target === p || target.startsWith(`${p}/`);
 }
-
-/** True when a segment of the path is `..`: policy paths may not contain one. */
-export const hasParentSegment = (path: string): boolean => path.split('/').includes('..');
 
 /**
  * An absolute path with no `..` segment, as a pattern the apiserver (RE2, no lookahead)

@@ -1,4 +1,5 @@
-// Policy text → Policy. Pure: the caller reads the file (or, later, the CRD object).
+// Policy text or object → Policy. Pure: the caller reads the file (parsePolicy) or hands
+// over a policy object it read from the cluster (policyFromObject).
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { API_VERSION, POLICY_KINDS, type Policy, type PolicyKind, type PolicySpec, type ProfileSpec } from './model.js';
 import { policySpecSchema } from './policy-schema.js';

@@ -1,6 +1,6 @@
-// OpenAPI v3 schema of a policy's spec: validates policy files now and becomes the
-// CRD's openAPIV3Schema later. Defaults live here, as they would in the CRD, so a
-// policy file only needs the fields it changes.
+// OpenAPI v3 schema of a policy's spec: it validates policy files, and policy-crds.ts
+// makes the CRDs' openAPIV3Schema from it. Defaults live here, and so in the
+// ClusterGraphDataPolicy CRD, so a policy file only needs the fields it changes.
 import { POLICY_PATH_PATTERN } from './paths.js';
 import { RULE_CODES } from './rule-codes.js';
 

@@ -21,7 +21,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
-import type { NamespaceIndex } from '../common/namespace-index.js';
+import type { NamespaceIndex } from './namespace-index.js';
 import { packageRoot } from '../common/package-root.js';
 import type { RuntimeInfo, RuntimeLookup } from '../policies/fluid-runtime.js';
 import type { Policy } from '../policies/model.js';

@@ -3,7 +3,7 @@
 // protocol). It holds nothing of the cluster but what the main thread sends for the one
 // request's namespace, and keeps only the policies it was sent, by id.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { NamespaceIndex } from '../common/namespace-index.js';
+import type { NamespaceIndex } from './namespace-index.js';
 import type { RuntimeInfo, RuntimeLookup } from '../policies/fluid-runtime.js';
 import { ANNOTATION_DATASET, type Policy } from '../policies/model.js';
 import type { AdmissionWebhook, FromWorker, ToWorker, WorkerAsk, WorkerContext } from './admission-pool.js';
@@ -119,7 +119,6 @@ function onContext(id: number, context: WorkerContext): void {
     if (!policy) throw new Error(`policy ${context.policyId} was not sent to the admission worker`);
     const namespace = job.admission.namespace;
     // Plain-data stand-ins for the main thread's index and lookup, for this namespace only.
-    // (Not common/namespace-index.ts's static index: that module loads the Kubernetes client.)
     const labels = context.namespaceLabels?.labels;
     const namespaces: NamespaceIndex | undefined = context.namespaceLabels
       ? { labels: (ns) => (ns === namespace ? labels : undefined) }

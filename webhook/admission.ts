@@ -1,6 +1,6 @@
 // AdmissionReview in, AdmissionReview out. No HTTP here: the server hands us the
 // decoded body and sends back what we return, so this is testable without sockets.
-import type { NamespaceIndex } from '../common/namespace-index.js';
+import type { NamespaceIndex } from './namespace-index.js';
 import type { RuntimeLookup } from '../policies/fluid-runtime.js';
 import { type InjectOptions, inject, type InjectionResult } from '../policies/engine.js';
 import { admissionWarnings } from '../policies/admission-warnings.js';
@@ -76,8 +76,6 @@ export interface AdmissionResult {
 const isPodCreate = (r: AdmissionRequest): boolean =>
   r.operation === 'CREATE' && r.kind?.kind === 'Pod' && (r.kind.group ?? '') === '' && !r.subResource;
 
-// The cap is the pure core's, so `policy test` applies the same one.
-
 export interface MutateContext {
   /** Namespace labels (PodSecurity level, profile namespaceSelector); absent without a cluster. */
   namespaces?: NamespaceIndex;
@@ -121,6 +119,7 @@ export function mutate(request: AdmissionRequest, policy: Policy, ctx: MutateCon
       ...injectOptionsFor(request.namespace, ctx.namespaces, ctx.runtimes),
       inPlace: true,
     });
+    // Capped by the pure core, so `policy test` shows the warnings kubectl would print.
     const warnings = admissionWarnings(injection.diagnostics);
     const response: AdmissionResponse = { uid, allowed: true, ...(warnings.length ? { warnings } : {}) };
     if (injection.patch.length === 0) return { response, outcome: 'unchanged', injection };
@@ -268,14 +267,9 @@ export function reviewJson(response: AdmissionResponse): string {
 }
 
 /**
- * Sends the review as a string we serialise once: fastify then sends it as it is,
- * with the content type it would have set for the object.
+ * Sends an AdmissionReview serialised once already (by `reviewJson`, or in the admission
+ * worker): fastify sends the string as it is, with the content type it would have set
+ * for the object.
  */
-export const sendReview = <R extends { type(t: string): R; send(payload: string): R }>(
-  reply: R,
-  response: AdmissionResponse,
-): R => sendReviewText(reply, reviewJson(response));
-
-/** Sends an AdmissionReview serialised already (by `sendReview`, or in the admission worker). */
 export const sendReviewText = <R extends { type(t: string): R; send(payload: string): R }>(reply: R, text: string): R =>
   reply.type('application/json; charset=utf-8').send(text);

@@ -15,7 +15,7 @@ import {
 import type { CertPair } from '../certs/pki.js';
 import { DEFAULT_NAMESPACE } from '../common/names.js';
 import { packageRoot } from '../common/package-root.js';
-import { webhookKubeConfig } from '../common/cluster-config.js';
+import { webhookKubeConfig } from './cluster-config.js';
 import { POLICY_FILE_HINT, PolicyFileError } from '../common/policy-file.js';
 import { type ClusterStoreOptions, filePolicyStore, type PolicyStore, watchPolicies } from './policy-store.js';
 import { type SelfManaged, startSelfManaged } from './self-managed.js';
@@ -172,7 +172,7 @@ async function main(): Promise<number> {
   let logWatchError: (error: unknown) => void = () => undefined;
   let logFluidError: (error: unknown) => void = () => undefined;
   const namespaces = kubeConfig
-    ? (await import('../common/namespace-index.js')).watchNamespaces(kubeConfig, { onError: (e) => logWatchError(e) })
+    ? (await import('./namespace-index.js')).watchNamespaces(kubeConfig, { onError: (e) => logWatchError(e) })
     : undefined;
   // With a cluster, the policy objects; the file (or built-in) policy is the default while there is no ClusterGraphDataPolicy.
   let policyLog: ClusterStoreOptions['log'] = {
@@ -189,7 +189,7 @@ async function main(): Promise<number> {
   const policies: PolicyStore = clusterPolicies ?? filePolicies;
   // Fluid mode's AlluxioRuntimes (and Datasets, for the port Fluid picked); a cluster without Fluid only logs.
   const fluid = kubeConfig
-    ? (await import('../common/fluid-index.js')).watchFluidRuntimes(kubeConfig, { onError: (e) => logFluidError(e) })
+    ? (await import('./fluid-index.js')).watchFluidRuntimes(kubeConfig, { onError: (e) => logFluidError(e) })
     : undefined;
 
   let files: ServingFiles | undefined;

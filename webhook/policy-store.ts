@@ -49,11 +49,6 @@ export async function filePolicyStore(file?: string): Promise<PolicyStore> {
   return { snapshot: () => snapshot, source, health: fileHealth(snapshot) };
 }
 
-export const staticPolicyStore = (policy: Policy): PolicyStore => {
-  const snapshot = staticSnapshot(policy, 'in-memory policy');
-  return { snapshot: () => snapshot, source: 'in-memory policy', health: fileHealth(snapshot) };
-};
-
 export const VERSION = 'v1alpha1';
 const PLURALS = { ClusterGraphDataPolicy: 'clustergraphdatapolicies', GraphDataPolicy: 'graphdatapolicies' } as const;
 export const FIELD_MANAGER = 'graphdata-webhook';

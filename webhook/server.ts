@@ -5,7 +5,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import type { NamespaceIndex } from '../common/namespace-index.js';
+import type { NamespaceIndex } from './namespace-index.js';
 import type { RuntimeLookup } from '../policies/fluid-runtime.js';
 import { ENGINE_VERSION } from '../policies/version.js';
 import {

@@ -1,6 +1,6 @@
 // POST /validate: AdmissionReview in, allowed/denied with warnings out. The decision is
 // the pure core's (policies/enforcement.ts); this file maps it to the wire and to metrics.
-import type { NamespaceIndex } from '../common/namespace-index.js';
+import type { NamespaceIndex } from './namespace-index.js';
 import { BUILT_IN_POLICY_NAME } from '../common/names.js';
 import type { RuntimeLookup } from '../policies/fluid-runtime.js';
 import type { FastifyInstance } from 'fastify';

@@ -71,7 +71,7 @@ export function jsonWriter(out: Writable): ReportWriter {
 }
 
 export async function yamlWriter(out: Writable): Promise<ReportWriter> {
-  const { stringify } = await import('../../common/yaml-stringify.js');
+  const { stringify } = await import('../yaml-stringify.js');
   let first = true;
   return {
     violations(batch) {

@@ -1,6 +1,6 @@
 // `doctor`: everything graphdata relies on in a cluster, each as ✓ or ✗ with a fix.
 // A check that cannot be made (no permission, API missing) is a ✗ that says so.
-import type { PolicySelection } from '../../common/cluster-policies.js';
+import type { PolicySelection } from '../cluster-policies.js';
 import { apiErrorMessage } from '../kube.js';
 import { type Check, daysLeft, fail, pass } from './checks.js';
 import type { Clients } from './install.js';

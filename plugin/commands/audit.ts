@@ -188,9 +188,8 @@ export class AuditCommand extends GraphdataCommand {
     cluster: typeof import('../audit/cluster.js'),
     note: (text: string) => void,
   ): Promise<Set<string>> {
-    const [{ DEFAULT_NAMESPACE }, { WEBHOOK_NAME }, coverage] = await Promise.all([
+    const [{ DEFAULT_NAMESPACE, WEBHOOK_NAME }, coverage] = await Promise.all([
       import('../../common/names.js'),
-      import('../../common/registration.js'),
       import('../audit/coverage.js'),
     ]);
     if (this.webhookNamespace !== undefined) return coverage.neverAudited([this.webhookNamespace]);
@@ -264,7 +263,7 @@ export class AuditCommand extends GraphdataCommand {
   private async policies(kc: import('@kubernetes/client-node').KubeConfig, only: string | undefined) {
     const [{ loadPolicyForCli }, { builtInFallback, clusterPolicies, filePolicySelection }] = await Promise.all([
       import('../policy-option.js'),
-      import('../../common/cluster-policies.js'),
+      import('../cluster-policies.js'),
     ]);
     if (this.policy) return filePolicySelection(await loadPolicyForCli(this.policy), this.policy);
     return clusterPolicies(

@@ -119,8 +119,7 @@ export class CertsInspectCommand extends GraphdataCommand {
     }
 
     if (this.output === 'json') this.context.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-    else if (this.output === 'yaml')
-      this.context.stdout.write((await import('../../common/yaml-stringify.js')).stringify(rows));
+    else if (this.output === 'yaml') this.context.stdout.write((await import('../yaml-stringify.js')).stringify(rows));
     else {
       const text = rows
         .map((r) =>

@@ -64,7 +64,7 @@ export class DoctorCommand extends GraphdataCommand {
 
   /** --policy FILE, else what the webhook uses: the cluster's policy objects, else the built-in policy. */
   private async policies(kc: import('@kubernetes/client-node').KubeConfig, loaded: Policy) {
-    const { builtInFallback, clusterPolicies, filePolicySelection } = await import('../../common/cluster-policies.js');
+    const { builtInFallback, clusterPolicies, filePolicySelection } = await import('../cluster-policies.js');
     if (this.policy) return filePolicySelection(loaded, this.policy);
     return clusterPolicies(kc, builtInFallback(loaded), { verb: 'checked' });
   }

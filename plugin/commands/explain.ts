@@ -94,7 +94,7 @@ export class ExplainCommand extends GraphdataCommand {
   private livePolicy(loaded: import('../../policies/model.js').Policy): import('../explanation.js').LivePolicy {
     return async (kc, namespace) => {
       const [{ builtInFallback, clusterPolicies }, { policyRef }, { apiErrorMessage, serverOf }] = await Promise.all([
-        import('../../common/cluster-policies.js'),
+        import('../cluster-policies.js'),
         import('../../policies/engine.js'),
         import('../kube.js'),
       ]);

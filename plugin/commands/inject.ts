@@ -11,9 +11,9 @@ export class InjectCommand extends GraphdataCommand {
     description: 'Show what the webhook would inject, without a cluster',
     details: `
       Runs the same engine as the admission webhook over Pods, pod templates
-      (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob) and Lists, and
-      prints the manifests with the injection applied. Other documents pass through
-      unchanged. Warnings (conflicts, missing target containers) go to stderr with
+      (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
+      CronJob) and Lists, and prints the manifests with the injection applied. Other
+      documents pass through unchanged. Warnings (conflicts, missing target containers) go to stderr with
       file and line.
 
       Injected templates carry the \`graphdata.io/injected\` record of what was

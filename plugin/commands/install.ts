@@ -82,7 +82,7 @@ export class InstallCommand extends GraphdataCommand {
       );
     }
     const [{ installManifests }, { DEFAULT_NAMESPACE }, { readFile }] = await Promise.all([
-      import('../../common/install-manifests.js'),
+      import('../cluster/install-manifests.js'),
       import('../../common/names.js'),
       import('node:fs/promises'),
     ]);

@@ -63,7 +63,7 @@ export class PolicyTestCommand extends BaseCommand {
       this.context.stdout.write(
         this.output === 'json'
           ? `${JSON.stringify(body, null, 2)}\n`
-          : (await import('../../common/yaml-stringify.js')).stringify(body),
+          : (await import('../yaml-stringify.js')).stringify(body),
       );
       return passed ? 0 : 1;
     }

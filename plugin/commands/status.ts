@@ -41,7 +41,7 @@ export class StatusCommand extends GraphdataCommand {
     }
     if (this.output === 'json') this.context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else if (this.output === 'yaml')
-      this.context.stdout.write((await import('../../common/yaml-stringify.js')).stringify(report));
+      this.context.stdout.write((await import('../yaml-stringify.js')).stringify(report));
     else {
       const { painter } = await import('../output.js');
       this.context.stdout.write(statusTable(report, painter(this.context.stdout)));

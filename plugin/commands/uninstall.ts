@@ -29,7 +29,7 @@ export class UninstallCommand extends GraphdataCommand {
     const { k8s, kc } = await loadKubeConfig(this);
     const c = cluster.makeClients(k8s, kc);
     if (dryRun === 'client') {
-      const { installManifests } = await import('../../common/install-manifests.js');
+      const { installManifests } = await import('../cluster/install-manifests.js');
       const objects = installManifests({
         namespace,
         caBundle: '',

@@ -103,7 +103,7 @@ export class ValidateCommand extends GraphdataCommand {
       return;
     }
     if (this.output === 'yaml') {
-      out.write((await import('../../common/yaml-stringify.js')).stringify({ valid, summary, diagnostics }));
+      out.write((await import('../yaml-stringify.js')).stringify({ valid, summary, diagnostics }));
       return;
     }
     // The findings are this command's output, so table mode writes them to stdout too.

@@ -52,7 +52,7 @@ export class VersionCommand extends GraphdataCommand {
     }
     if (this.output === 'json') this.context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else if (this.output === 'yaml')
-      this.context.stdout.write((await import('../../common/yaml-stringify.js')).stringify(report));
+      this.context.stdout.write((await import('../yaml-stringify.js')).stringify(report));
     else this.context.stdout.write(this.table(report));
     return 0;
   }

@@ -1,7 +1,7 @@
 // `scaffold graphscope`: a namespace where GraphScope sessions run with graphdata
 // injection, the RBAC its coordinator needs to launch engines, and the session / Helm
 // values that point every image at one registry (offline clusters mirror it).
-import { stringify } from '../../common/yaml-stringify.js';
+import { stringify } from '../yaml-stringify.js';
 import { LABEL_INJECT } from '../../policies/model.js';
 import { UserError } from '../base.js';
 import { meta, namespacedRbac, quantity, type RbacRule } from './objects.js';

@@ -8,4 +8,4 @@ import { placement } from './placement.js';
 import type { Mutator } from './types.js';
 
 export const MUTATORS: readonly Mutator[] = [clientJar, clientConfig, domainSocket, placement, images];
-export type { Action, ActionOutcome, Mutator, MutationContext, MutatorOutcome } from './types.js';
+export type { Action, Mutator, MutationContext } from './types.js';

@@ -19,9 +19,9 @@ export type DatasetLabel = { key: string } | { problem: string; hint: string };
 /**
  * The key Fluid labels nodes caching dataset NAME of namespace NS with: `fluid.io/s-NS-NAME`
  * while that is under 63 characters, else `fluid.io/s-<Dataset UID>` (Fluid's
- * GetNamespacedNameValueWithPrefix), which only a caller that can read the Dataset knows.
+ * GetNamespacedNameValueWithPrefix), which the engine does not know: then a problem.
  */
-export function fluidDatasetLabel(namespace: string, dataset: string, uid?: string): DatasetLabel {
+export function fluidDatasetLabel(namespace: string, dataset: string): DatasetLabel {
   if (dataset.length > 63 || !DNS1035_LABEL.test(dataset)) {
     return {
       // The value is the user's: shown shortened so the warning keeps its hint within 256 characters.
@@ -30,8 +30,7 @@ export function fluidDatasetLabel(namespace: string, dataset: string, uid?: stri
     };
   }
   const full = `${FLUID_NODE_LABEL_PREFIX}${namespace}-${dataset}`;
-  const key = full.length < 63 ? full : uid ? `${FLUID_NODE_LABEL_PREFIX}${uid}` : undefined;
-  if (key === undefined) {
+  if (full.length >= 63) {
     const longest = 62 - FLUID_NODE_LABEL_PREFIX.length - namespace.length - 1;
     const yourself = 'add a node affinity preference for fluid.io/s-<Dataset UID>=true yourself';
     return {
@@ -39,17 +38,17 @@ export function fluidDatasetLabel(namespace: string, dataset: string, uid?: stri
       hint: longest > 0 ? `use a dataset name of at most ${longest} characters, or ${yourself}` : yourself,
     };
   }
-  const name = key.slice('fluid.io/'.length);
+  const name = full.slice('fluid.io/'.length);
   if (name.length > 63 || !QUALIFIED_NAME.test(name)) {
-    return { problem: `${key} is not a valid label key`, hint: 'check the namespace and dataset names' };
+    return { problem: `${full} is not a valid label key`, hint: 'check the namespace and dataset names' };
   }
-  return { key };
+  return { key: full };
 }
 
 export const placement: Mutator = {
   name: 'placement',
   summary: 'nodeSelector or node affinity toward Alluxio worker / Fluid cache nodes',
-  apply(pod, { spec, namespace, datasetUid, edits }) {
+  apply(pod, { spec, namespace, edits }) {
     const actions: Action[] = [];
     if (!pod.spec) return { pod, actions };
     const { mode, nodeLabels, weight } = spec.placement;
@@ -73,7 +72,7 @@ export const placement: Mutator = {
     const ns = namespace ?? pod.metadata?.namespace;
     const datasetPath = `metadata.annotations[${JSON.stringify(ANNOTATION_DATASET)}]`;
     if (dataset !== undefined && ns) {
-      const label = fluidDatasetLabel(ns, dataset, datasetUid?.(ns, dataset));
+      const label = fluidDatasetLabel(ns, dataset);
       if ('key' in label) {
         actions.push(
           prefer(

@@ -15,8 +15,6 @@ export interface MutationContext {
   namespace?: string;
   /** Labels of the pod's namespace; undefined when unknown (no cluster to ask). */
   namespaceLabels?: Readonly<Record<string, string>>;
-  /** UID of a Fluid Dataset, when the caller can look it up: Fluid names long node labels after it. */
-  datasetUid?: (namespace: string, name: string) => string | undefined;
   /**
    * Every change to the pod goes through here: it is recorded as the patch operation the
    * webhook sends (a change made any other way would be missing from the patch).

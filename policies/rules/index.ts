@@ -118,11 +118,4 @@ export function checkObject(value: unknown, ctx: RuleContext, rules: readonly Ru
   return checkObjectByRule(value, ctx, rules).map((f) => f.diagnostic);
 }
 
-/** All findings for the objects of one input, in document order. */
-export function checkObjects(objects: readonly unknown[], policy: Policy): Diagnostic[] {
-  const ctx = ruleContext(policy, objects);
-  return objects.flatMap((o) => checkObject(o, ctx));
-}
-
-export { findPlaceholder } from './placeholders.js';
 export type { KubeObject, Rule, RuleContext } from './types.js';

@@ -92,6 +92,6 @@ const merged = withProfile(readResults(), profile);
 writeResults(merged);
 say(
   writeReports(merged)
-    ? 'wrote bench/results.json, BENCHMARKS.md and the README table'
+    ? 'wrote bench/results.json and BENCHMARKS.md'
     : 'wrote bench/results.json; it holds no npm run bench results yet, so nothing was rendered',
 );

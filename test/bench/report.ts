@@ -1,4 +1,4 @@
-// Renders bench/results.json as BENCHMARKS.md and as the README's table.
+// Renders bench/results.json as BENCHMARKS.md, whose summary table `npm run bench` also prints.
 import { type ProfileFigures, renderProfileTables } from './cpu-profile.js';
 import type { OfflineFigures } from './offline.js';
 import type { PluginStartFigures } from './plugin-start.js';
@@ -237,7 +237,7 @@ export function duration(seconds: number): string {
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
-export function renderReadmeTable(r: BenchResults): string {
+export function renderSummaryTable(r: BenchResults): string {
   const all = rows(r);
   const lines = [
     `| what | graphdata | floor (same run) | ratio | target |`,
@@ -258,7 +258,7 @@ export function renderReadmeTable(r: BenchResults): string {
   const verdict = missed.length
     ? `Targets this run missed: ${missed.join('; ')}.`
     : 'This run met every target it judges.';
-  return `${lines.join('\n')}\n\n_${run}${took}${soak}; see [BENCHMARKS.md](BENCHMARKS.md)._ ${verdict}\n`;
+  return `${lines.join('\n')}\n\n_${run}${took}${soak}._ ${verdict}\n`;
 }
 
 /** The run's own clock: total and each phase, or a line saying it was not recorded. */
@@ -292,7 +292,7 @@ export function renderBenchmarks(r: BenchResults): string {
     durationLine(r.durations),
     soakLine(r.soak),
     '',
-    renderReadmeTable(r),
+    renderSummaryTable(r),
     '## How it is measured',
     '',
     '- **Webhook:** `node --max-semi-space-size=4 dist/webhook/main.js` as the image runs it (the built-in',

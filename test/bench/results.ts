@@ -1,12 +1,12 @@
 // bench/results.json holds the figures of `npm run bench` and of `npm run bench:soak`
 // side by side: each command replaces only its own part, so neither clobbers the other.
-// BENCHMARKS.md and the README's table are rendered from the merged file.
+// BENCHMARKS.md is rendered from the merged file.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '../support/spawn-webhook.js';
 import type { ProfileFigures } from './cpu-profile.js';
-import { type BenchResults, renderBenchmarks, renderReadmeTable, type SoakFigures } from './report.js';
+import { type BenchResults, renderBenchmarks, type SoakFigures } from './report.js';
 
 export const RESULTS_PATH = join(REPO_ROOT, 'bench', 'results.json');
 
@@ -56,34 +56,19 @@ export function writeResults(results: StoredResults, path = RESULTS_PATH): void 
   writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
 }
 
-const BEGIN = '<!-- bench:begin -->';
-const END = '<!-- bench:end -->';
-
-/** The README with the text between its bench markers replaced by `table`. */
-export function spliceReadme(readme: string, table: string): string {
-  const from = readme.indexOf(BEGIN);
-  const to = readme.indexOf(END);
-  if (from < 0 || to < from) throw new Error(`README.md has no ${BEGIN} … ${END} section for the table`);
-  return `${readme.slice(0, from + BEGIN.length)}\n${table}${readme.slice(to)}`;
-}
-
 /**
- * Writes BENCHMARKS.md and the README's table from `results` and formats both as
- * `biome format` would (the check in CI). Returns false, writing nothing, when there
- * is no main run to render yet.
+ * Writes BENCHMARKS.md from `results` and formats it as `biome format` would (the check
+ * in CI). Returns false, writing nothing, when there is no main run to render yet.
  */
 export function writeReports(results: StoredResults | undefined): boolean {
   if (!hasMainRun(results)) return false;
   writeFileSync(join(REPO_ROOT, 'BENCHMARKS.md'), renderBenchmarks(results));
-  const readmePath = join(REPO_ROOT, 'README.md');
-  writeFileSync(readmePath, spliceReadme(readFileSync(readmePath, 'utf8'), renderReadmeTable(results)));
-  const biome = spawnSync(
-    join(REPO_ROOT, 'node_modules', '.bin', 'biome'),
-    ['format', '--write', 'README.md', 'BENCHMARKS.md'],
-    { cwd: REPO_ROOT, encoding: 'utf8' },
-  );
+  const biome = spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'biome'), ['format', '--write', 'BENCHMARKS.md'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
   if (biome.status !== 0) {
-    throw new Error(`biome format README.md BENCHMARKS.md exited ${biome.status}: ${biome.stderr}${biome.stdout}`);
+    throw new Error(`biome format BENCHMARKS.md exited ${biome.status}: ${biome.stderr}${biome.stdout}`);
   }
   return true;
 }

@@ -3,7 +3,7 @@
 // show whether memory grows with load. Default 1,000,000 requests (the issue's figure, about
 // ten minutes here); `-- --requests N` for fewer, recorded as such and not judged against
 // the target. The figures go into bench/results.json beside the main run's (which stay), and
-// BENCHMARKS.md and the README's table are rendered again when a main run is there.
+// BENCHMARKS.md is rendered again when a main run is there.
 import { performance } from 'node:perf_hooks';
 import { duration, SOAK_TARGET_REQUESTS, type SoakFigures } from './report.js';
 import { currentCommit, readResults, withSoak, writeReports, writeResults } from './results.js';
@@ -61,7 +61,7 @@ const rendered = writeReports(merged);
 say(`${soak.requests.toLocaleString('en')} requests in ${duration(soak.seconds)}, ${soak.errors} errors`);
 say(
   rendered
-    ? 'wrote bench/results.json, BENCHMARKS.md and the README table'
+    ? 'wrote bench/results.json and BENCHMARKS.md'
     : 'wrote bench/results.json; it holds no npm run bench results yet, so nothing was rendered',
 );
 if (soak.requests < SOAK_TARGET_REQUESTS) {

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA } from '../../certs/pki.js';
 import type { Pod } from '../../policies/k8s.js';
 import { ANNOTATION_INJECTED } from '../../policies/model.js';
-import { staticPolicyStore } from '../../webhook/policy-store.js';
-import { mutatingWebhookConfiguration } from '../../common/registration.js';
+import { staticPolicyStore } from '../support/policy-store.js';
+import { mutatingWebhookConfiguration } from '../../plugin/cluster/registration.js';
 import { buildServer } from '../../webhook/server.js';
 import { cluster, createPod, ensureNamespace, kubeConfig, waitFor } from '../cluster/kube.js';
 import {

@@ -2,7 +2,8 @@
 // of the test fixtures, and what `kubectl graphdata inject` makes of it, as YAML files a
 // reviewer reads in the diff of a change. After a deliberate change, regenerate with
 //   UPDATE_GOLDEN=1 npx vitest run test/unit/golden.test.ts
-// and review the diff of test/golden/.
+// and review the diff of test/golden/. golden-webhook.test.ts runs the same inputs
+// through the webhook's /mutate and its patch, and holds the result to these files.
 //
 // test/golden/pods/NAME.yaml               a POD_SHAPES entry of test/fixtures/pods.ts
 // test/golden/pods/NAME.injected.yaml      `inject -f` of it: stdout, then stderr as comments

@@ -1,6 +1,6 @@
 // The layout rules of the repository, checked on the source files themselves:
-// policies/ is the pure core (no I/O, nothing from the shells), and the plugin never
-// imports the webhook shell (code both shells use lives in common/).
+// policies/ is the pure core (no I/O, nothing from the shells), the plugin never
+// imports the webhook shell, and common/ holds only what both shells import.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, posix, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -68,9 +68,26 @@ describe('import rules', () => {
     expect(offending(files, (target) => io.test(target) || shells.test(target))).toEqual([]);
   });
 
-  it('common/ serves both shells and imports neither', () => {
+  it('common/ imports neither shell', () => {
     const files = sources('common');
     expect(files.length).toBeGreaterThan(0);
     expect(offending(files, (target) => /^(webhook|plugin)\//.test(target))).toEqual([]);
+  });
+
+  it('every common/ module is imported from both webhook/ and plugin/ (else it belongs to one shell)', () => {
+    const importedFrom = (shell: string): Set<string> =>
+      new Set(
+        sources(shell).flatMap((file) =>
+          importSpecifiers(readFileSync(join(ROOT, file), 'utf8')).map((s) => resolveSpecifier(file, s)),
+        ),
+      );
+    const webhook = importedFrom('webhook');
+    const plugin = importedFrom('plugin');
+    const modules = sources('common').map((file) => file.replace(/\.ts$/, '.js'));
+    expect(modules.length).toBeGreaterThan(0);
+    const oneShell = modules
+      .filter((m) => !webhook.has(m) || !plugin.has(m))
+      .map((m) => `${m}: webhook ${webhook.has(m) ? 'yes' : 'no'}, plugin ${plugin.has(m) ? 'yes' : 'no'}`);
+    expect(oneShell).toEqual([]);
   });
 });

@@ -5,11 +5,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type BenchResults, renderBenchmarks, renderReadmeTable, type SoakFigures } from '../../bench/report.js';
+import { type BenchResults, renderBenchmarks, renderSummaryTable, type SoakFigures } from '../../bench/report.js';
 import {
   hasMainRun,
   readResults,
-  spliceReadme,
   withMainRun,
   withProfile,
   withSoak,
@@ -89,7 +88,7 @@ function soak(overrides: Partial<SoakFigures> = {}): SoakFigures {
 
 /** The table row about memory growth, split into its cells. */
 function soakRow(results: BenchResults): string[] {
-  const row = renderReadmeTable(results)
+  const row = renderSummaryTable(results)
     .split('\n')
     .find((line) => line.startsWith('| webhook resident memory growth'));
   if (!row) throw new Error('no memory-growth row');
@@ -122,8 +121,8 @@ describe('the memory-growth row', () => {
   it('meets the target for a complete soak that grew under 5% without errors', () => {
     const [what, ours, floor, ratio, target] = soakRow(mainRun({ soak: soak() }));
     expect(what).toBe('webhook resident memory growth over 1,000,000 requests, soak at commit bbbbbbb (2026-12-01)');
-    expect(renderReadmeTable(mainRun({ soak: soak() }))).toContain(
-      'commit aaaaaaa, 2026-11-30, `npm run bench` took 4 min 5 s; the soak row is a separate run (`npm run bench:soak`) at another commit;',
+    expect(renderSummaryTable(mainRun({ soak: soak() }))).toContain(
+      'commit aaaaaaa, 2026-11-30, `npm run bench` took 4 min 5 s; the soak row is a separate run (`npm run bench:soak`) at another commit._',
     );
     expect(ours).toBe('91.8 MiB after 1,000,000 requests, 0 errors');
     expect(floor).toBe('90.0 MiB after 10,000');
@@ -142,7 +141,7 @@ describe('the memory-growth row', () => {
     expect(soakRow(r)[0]).toBe(
       'webhook resident memory growth over 1,000,000 requests, soak at the same commit (2026-12-01)',
     );
-    expect(renderReadmeTable(r)).not.toContain('separate run');
+    expect(renderSummaryTable(r)).not.toContain('separate run');
   });
 
   it('lists the soak in BENCHMARKS.md: commit, date, count, errors and every memory reading', () => {
@@ -155,30 +154,30 @@ describe('the memory-growth row', () => {
 });
 
 describe('the run duration', () => {
-  it('is given in total and by phase in BENCHMARKS.md, and in total under the README table', () => {
+  it('is given in total and by phase in BENCHMARKS.md, and in total under the summary table', () => {
     const r = mainRun();
     expect(renderBenchmarks(r)).toContain(
       '- `npm run bench` took 4 min 5 s (wall clock, build included):\n  build 20 s, webhook load 2 min 1 s, offline 1 min 44 s.',
     );
-    expect(renderReadmeTable(r)).toContain('commit aaaaaaa, 2026-11-30, `npm run bench` took 4 min 5 s;');
+    expect(renderSummaryTable(r)).toContain('commit aaaaaaa, 2026-11-30, `npm run bench` took 4 min 5 s._');
   });
 
   it('is said to be unrecorded for results from before it was', () => {
     const r = mainRun({ durations: undefined });
     expect(renderBenchmarks(r)).toContain('- How long the run took was not recorded');
-    expect(renderReadmeTable(r)).not.toContain('took');
+    expect(renderSummaryTable(r)).not.toContain('took');
   });
 });
 
 describe('the line under the table', () => {
   it('names every target the run missed, and says so when it missed none', () => {
-    expect(renderReadmeTable(mainRun())).toContain('This run met every target it judges.');
+    expect(renderSummaryTable(mainRun())).toContain('This run met every target it judges.');
     const slow = mainRun();
     slow.webhook[0]!.graphdata = { p99Ms: 62, rps: 3000 };
     slow.webhook[0]!.p99Ratio = 2;
     slow.webhook[0]!.rpsRatio = 3000 / 6375;
     slow.plugin.injectMs = 200;
-    const line = renderReadmeTable(slow).trimEnd().split('\n').at(-1)!;
+    const line = renderSummaryTable(slow).trimEnd().split('\n').at(-1)!;
     expect(line).toContain(
       'Targets this run missed: /mutate, realistic review (7.8 KB), 64 connections: p99; ' +
         '/mutate, realistic review (7.8 KB), 64 connections: requests/s; `inject -f pod.yaml` start-up.',
@@ -188,7 +187,7 @@ describe('the line under the table', () => {
 
 describe('the offline rows', () => {
   it('show inject --diff at 10k only when the run had it at 10k only, and no 20k-beside-10k row for it', () => {
-    const table = renderReadmeTable(mainRun());
+    const table = renderSummaryTable(mainRun());
     expect(table).toContain('| `inject --diff -f`, 10,000 executor pods (80 MB) |');
     expect(table).not.toContain('`inject --diff -f`, 20,000');
     expect(table).not.toContain('`inject --diff -f`: 20,000');
@@ -262,18 +261,5 @@ describe('bench/results.json', () => {
   it('renders nothing from a file that holds only a soak', () => {
     expect(writeReports(withSoak(undefined, soak()))).toBe(false);
     expect(writeReports(undefined)).toBe(false);
-  });
-});
-
-describe('the README table', () => {
-  it('replaces only what is between the bench markers', () => {
-    const readme = 'intro\n<!-- bench:begin -->\nold table\n<!-- bench:end -->\nafter\n';
-    expect(spliceReadme(readme, 'new table\n')).toBe(
-      'intro\n<!-- bench:begin -->\nnew table\n<!-- bench:end -->\nafter\n',
-    );
-  });
-
-  it('is an error when the markers are missing', () => {
-    expect(() => spliceReadme('no markers here\n', 'table\n')).toThrow('README.md has no <!-- bench:begin -->');
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCA, inspectCert, issueCert, localSans, verifyChain, webhookSans } from '../../../certs/pki.js';
-import { ensureDevCerts, loadCertPair, writeFileAtomic } from '../../../certs/store.js';
+import { ensureDevCerts, writeFileAtomic } from '../../../certs/store.js';
 
 const DAY = 86_400_000;
 const dirs: string[] = [];
@@ -96,16 +96,6 @@ describe('ensureDevCerts', { timeout: 30_000 }, () => {
     ]);
     await writeFile(first.paths.caCert, 'not a certificate');
     expect((await ensureDevCerts(dir, { sans: ['localhost'] })).reasons[0]).toMatch(/^ca: unreadable/);
-  });
-});
-
-describe('loadCertPair', { timeout: 30_000 }, () => {
-  it('reads the pair and the CA, and refuses a key that belongs to another cert', async () => {
-    const dir = await freshDir();
-    const made = await ensureDevCerts(dir, { sans: ['localhost'] });
-    expect(await loadCertPair(dir)).toMatchObject({ certPem: made.certPem, keyPem: made.keyPem, caPem: made.caPem });
-    await writeFile(made.paths.key, await readFile(made.paths.caKey, 'utf8'));
-    await expect(loadCertPair(dir)).rejects.toThrow(/does not match/);
   });
 });
 

@@ -7,6 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import { BUILT_IN_POLICY } from '../../../common/names.js';
 import { defaultPolicyPath, loadPolicyFile } from '../../../common/policy-file.js';
 import { inject, policyRef } from '../../../policies/engine.js';
+import { POD_TEMPLATE_KINDS } from '../../../policies/k8s.js';
 import { cli } from '../../support/run-cli.js';
 import { defaultPolicy } from '../../fixtures/policy.js';
 
@@ -14,6 +15,13 @@ const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/manifest
 const docs = (yaml: string) => parseAllDocuments(yaml).map((d) => d.toJS());
 
 describe('kubectl graphdata inject', () => {
+  it('names in its help every kind whose pod template it injects', async () => {
+    const run = await cli(['inject', '--help']);
+    expect(run.code).toBe(0);
+    const help = run.stdout.replace(/\s+/g, ' ');
+    for (const kind of [...POD_TEMPLATE_KINDS, 'CronJob']) expect(help, kind).toContain(kind);
+  });
+
   it('prints the pod with exactly what the webhook engine would inject', async () => {
     const run = await cli(['inject', '-f', fixture('executor-pod.yaml')]);
     expect(run.code).toBe(0);

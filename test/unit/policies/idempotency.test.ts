@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { inject } from '../../../policies/engine.js';
 import type { Pod } from '../../../policies/k8s.js';
 import { ANNOTATION_INJECTED } from '../../../policies/model.js';
-import { applyPodPatch, podPatch } from '../../../policies/patch.js';
+import { applyPodPatch, podPatch } from '../../support/pod-patch.js';
 import { POD_SHAPES } from '../../fixtures/pods.js';
 import { defaultPolicy, policyWith } from '../../fixtures/policy.js';
 

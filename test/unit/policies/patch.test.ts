@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import jsonpatch from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
-import { applyPodPatch, podPatch } from '../../../policies/patch.js';
+import { applyPodPatch, podPatch } from '../../support/pod-patch.js';
 import { rng } from '../../fixtures/random-pods.js';
 
 /** A random JSON value, with keys that need escaping and arrays that grow and shrink. */

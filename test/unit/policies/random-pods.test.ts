@@ -3,7 +3,7 @@
 // the second time.
 import { describe, expect, it } from 'vitest';
 import { inject } from '../../../policies/engine.js';
-import { applyPodPatch, podPatch } from '../../../policies/patch.js';
+import { applyPodPatch, podPatch } from '../../support/pod-patch.js';
 import { randomPod, rng } from '../../fixtures/random-pods.js';
 import { policyWith } from '../../fixtures/policy.js';
 

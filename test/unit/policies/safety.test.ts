@@ -125,7 +125,7 @@ describe('dataset annotation: no label key the apiserver rejects', () => {
     expect(r.pod.spec!.nodeSelector).toEqual({ alluxio: 'true' });
   });
 
-  it('matches Fluid at the 63-character boundary, and uses the Dataset UID when it is known', () => {
+  it('matches Fluid at the 63-character boundary', () => {
     // fluid.io/s- (11) + analytics (9) + - (1) = 21: names up to 41 keep the long form.
     expect(datasetKeys(inject(withDataset('d'.repeat(41)), defaultPolicy(), { namespace: 'analytics' }).pod)).toEqual([
       `fluid.io/s-analytics-${'d'.repeat(41)}`,
@@ -133,12 +133,6 @@ describe('dataset annotation: no label key the apiserver rejects', () => {
     expect(datasetKeys(inject(withDataset('d'.repeat(42)), defaultPolicy(), { namespace: 'analytics' }).pod)).toEqual(
       [],
     );
-    const uid = '1b4e28ba-2fa1-11d2-883f-0016d3cca427';
-    const r = inject(withDataset('d'.repeat(52)), defaultPolicy(), {
-      namespace: 'analytics',
-      datasetUid: (ns, name) => (ns === 'analytics' && name === 'd'.repeat(52) ? uid : undefined),
-    });
-    expect(datasetKeys(r.pod)).toEqual([`fluid.io/s-${uid}`]);
   });
 
   it('property: for any annotation value, every label key injected is one the apiserver accepts', () => {

@@ -1,7 +1,7 @@
 // Small builders for rule tests: a valid object of each kind, changed per test.
 import type { Diagnostic } from '../../../policies/diagnostics.js';
 import { deepMerge, type Policy } from '../../../policies/model.js';
-import { checkObject, checkObjects, ruleContext, type Rule } from '../../../policies/rules/index.js';
+import { checkObject, ruleContext, type Rule } from '../../../policies/rules/index.js';
 import { policyWith } from '../../fixtures/policy.js';
 
 /** Findings of one rule (or all) for `objects` under the default policy with `spec` laid over it. */
@@ -13,9 +13,8 @@ export function run(
 ): Diagnostic[] {
   const list = Array.isArray(objects) ? objects : [objects];
   const policy = policyWith(spec, profiles);
-  if (!rule) return checkObjects(list, policy);
   const ctx = ruleContext(policy, list);
-  return list.flatMap((o) => checkObject(o, ctx, [rule]));
+  return list.flatMap((o) => checkObject(o, ctx, rule ? [rule] : undefined));
 }
 
 export const codes = (ds: Diagnostic[]): string[] => ds.map((d) => d.code);

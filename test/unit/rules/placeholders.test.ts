@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findPlaceholder } from '../../../policies/rules/index.js';
+import { findPlaceholder } from '../../../policies/rules/placeholders.js';
 import { placeholderRule } from '../../../policies/rules/placeholders.js';
 import { pod, run, sparkApp, starRocksCluster } from './helpers.js';
 

@@ -4,9 +4,9 @@ import { applyPatch, createTwoFilesPatch } from 'diff';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { replaceSites } from '../../../policies/pod-sites.js';
-import { unifiedDiff } from '../../../plugin/diff.js';
 import { injectSources } from '../../../plugin/inject-sources.js';
-import { formatManifests, formatOne, ManifestPieces } from '../../../plugin/manifests.js';
+import { formatOne, ManifestPieces } from '../../../plugin/manifests.js';
+import { formatManifests, unifiedDiff } from '../../support/manifests.js';
 import { validateSources } from '../../../plugin/validate-sources.js';
 import { defaultPolicy } from '../../fixtures/policy.js';
 import { executorPodsYaml } from '../../fixtures/spark-executors.js';
@@ -95,12 +95,12 @@ describe('inject --diff', () => {
     ['List', executorPodsYaml(12, { list: true })],
   ] as const) {
     for (const format of ['yaml', 'json'] as const) {
-      it(`prints, piece by piece, the patch jsdiff prints for the whole ${shape} (${format})`, async () => {
+      it(`prints, piece by piece, the patch jsdiff prints for the whole ${shape} (${format})`, () => {
         const { files } = injectSources([{ file: 'pods.yaml', text }], defaultPolicy(), 'default');
         const file = files[0]!;
         const a = formatManifests(file.before, format);
         const b = formatManifests(file.after, format);
-        const patch = await unifiedDiff('pods.yaml', file.before, file.after, format);
+        const patch = unifiedDiff('pods.yaml', file.before, file.after, format);
         expect(patch).toBe(
           createTwoFilesPatch('a/pods.yaml', 'b/pods.yaml', a, b, undefined, undefined, { context: 3 }),
         );

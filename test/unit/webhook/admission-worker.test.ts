@@ -4,12 +4,12 @@
 // take the server down or answer 5xx.
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCA, issueCert } from '../../../certs/pki.js';
-import { staticNamespaceIndex } from '../../../common/namespace-index.js';
+import { staticNamespaceIndex } from '../../support/namespace-index.js';
 import { inject } from '../../../policies/engine.js';
 import { runtimeLookupFrom } from '../../../policies/fluid-runtime.js';
 import type { Pod } from '../../../policies/k8s.js';
 import type { PolicyStore } from '../../../webhook/policy-store.js';
-import { staticPolicyStore } from '../../../webhook/policy-store.js';
+import { staticPolicyStore } from '../../support/policy-store.js';
 import { AdmissionPool, type AdmissionPoolOptions } from '../../../webhook/admission-pool.js';
 import { recordMutation } from '../../../webhook/admission.js';
 import { LargeBody, PEEK_BYTES, peekHead } from '../../../webhook/large-body.js';

@@ -2,12 +2,13 @@
 // (no cluster) it injects from the policy alone.
 import { describe, expect, it } from 'vitest';
 import { createCA, issueCert } from '../../../certs/pki.js';
-import { applyPodPatch, type PatchOperation } from '../../../policies/patch.js';
+import type { PatchOperation } from '../../../policies/patch.js';
+import { applyPodPatch } from '../../support/pod-patch.js';
 import { injectOptionsFor } from '../../../webhook/admission.js';
-import { staticPolicyStore } from '../../../webhook/policy-store.js';
+import { staticPolicyStore } from '../../support/policy-store.js';
 import { buildServer } from '../../../webhook/server.js';
 import { validate } from '../../../webhook/validation.js';
-import { staticNamespaceIndex } from '../../../common/namespace-index.js';
+import { staticNamespaceIndex } from '../../support/namespace-index.js';
 import { mutate } from '../../../webhook/admission.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
 import { defaultPolicy } from '../../fixtures/policy.js';

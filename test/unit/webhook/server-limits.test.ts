@@ -3,7 +3,7 @@
 import { getCiphers, connect, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CertPair, createCA, issueCert } from '../../../certs/pki.js';
-import { staticPolicyStore } from '../../../webhook/policy-store.js';
+import { staticPolicyStore } from '../../support/policy-store.js';
 import { buildServer, type ServerLimits, type WebhookServer } from '../../../webhook/server.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
 import { defaultPolicy } from '../../fixtures/policy.js';

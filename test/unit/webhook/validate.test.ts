@@ -5,7 +5,7 @@ import { createCA, issueCert } from '../../../certs/pki.js';
 import { WARNING_MAX_CHARS } from '../../../policies/diagnostics.js';
 import { inject } from '../../../policies/engine.js';
 import type { Pod } from '../../../policies/k8s.js';
-import { staticPolicyStore } from '../../../webhook/policy-store.js';
+import { staticPolicyStore } from '../../support/policy-store.js';
 import { buildServer, type WebhookServer } from '../../../webhook/server.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
 import { policyWith } from '../../fixtures/policy.js';

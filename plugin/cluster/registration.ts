@@ -1,5 +1,6 @@
-// The webhook's registration with the production defaults of docs/design.md. Pure: the
-// e2e tests register the local webhook with it; `version` finds the webhook by its name.
+// The webhook's registration with the production defaults of docs/design.md. Pure:
+// `install` applies it (install-manifests.ts) and the e2e tests register the local
+// webhook with it.
 import type {
   V1LabelSelector,
   V1MutatingWebhookConfiguration,
@@ -7,11 +8,11 @@ import type {
   V1ValidatingWebhookConfiguration,
   AdmissionregistrationV1WebhookClientConfig as WebhookClientConfig,
 } from '@kubernetes/client-node';
-import { ANNOTATION_PROFILE, GROUP, LABEL_INJECT } from '../policies/model.js';
-import { RULES, type Rule } from '../policies/rules/index.js';
-import { workloadMatchCondition } from '../policies/workloads.js';
+import { ANNOTATION_PROFILE, GROUP, LABEL_INJECT } from '../../policies/model.js';
+import { RULES, type Rule } from '../../policies/rules/index.js';
+import { workloadMatchCondition } from '../../policies/workloads.js';
+import { WEBHOOK_NAME } from '../../common/names.js';
 
-export const WEBHOOK_NAME = 'graphdata';
 export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
 
 export type WebhookEndpoint =

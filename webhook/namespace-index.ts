@@ -14,11 +14,6 @@ export interface NamespaceInformer extends NamespaceIndex {
   stop(): Promise<void>;
 }
 
-/** A fixed index, for tests and for callers that read labels once. */
-export const staticNamespaceIndex = (labels: Record<string, Record<string, string>>): NamespaceIndex => ({
-  labels: (namespace) => (Object.hasOwn(labels, namespace) ? labels[namespace] : undefined),
-});
-
 /** Lists and watches namespaces (needs `list` and `watch` on namespaces). */
 export function watchNamespaces(kc: k8s.KubeConfig, opts: WatchOptions = {}): NamespaceInformer {
   const core = kc.makeApiClient(k8s.CoreV1Api);

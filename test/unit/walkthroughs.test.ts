@@ -1,50 +1,38 @@
-// The README's walkthroughs, run as written: every `kubectl graphdata` line of their
-// `sh` blocks runs through a `kubectl` that hands `graphdata` to this plugin, in an
+// The walkthroughs of docs/walkthroughs.md, run as written: every `kubectl graphdata` line
+// of its `sh` blocks runs through a `kubectl` that hands `graphdata` to this plugin, in an
 // empty folder, and must succeed; what they write must validate cleanly together.
 // Lines that need a cluster (kubectl apply/label/create, explain pod/NAME) are checked
 // for what they can be offline: the files they name exist.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fakeKubectl } from '../support/fake-kubectl.js';
 import { PLUGIN_BIN } from '../support/run-cli.js';
 import { REPO_ROOT } from '../support/spawn-webhook.js';
 
-/** The commands of the `sh` blocks under "## Walkthroughs", continuation lines joined. */
-function walkthroughCommands(): string[] {
-  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf('\n## Walkthroughs');
-  const end = readme.indexOf('\n## ', start + 1);
-  const section = readme.slice(start, end < 0 ? undefined : end);
-  const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  return blocks.flatMap((block) => block.replace(/\\\n\s*/g, '').split('\n')).filter((l) => l.trim() !== '');
-}
+const WALKTHROUGHS_PAGE = join(REPO_ROOT, 'docs', 'walkthroughs.md');
 
-/** `kubectl` for the test: `graphdata` is the plugin, anything else would need a cluster. */
-function fakeKubectl(dir: string): string {
-  const bin = join(dir, '.bin');
-  mkdirSync(bin);
-  const kubectl = join(bin, 'kubectl');
-  writeFileSync(
-    kubectl,
-    `#!/bin/sh\nif [ "$1" = graphdata ]; then shift; exec "${PLUGIN_BIN}" "$@"; fi\necho "needs a cluster: kubectl $*" >&2\nexit 97\n`,
-  );
-  chmodSync(kubectl, 0o755);
-  return bin;
+/** The commands of every `sh` block of the walkthroughs page, continuation lines joined. */
+function walkthroughCommands(): string[] {
+  const page = readFileSync(WALKTHROUGHS_PAGE, 'utf8');
+  const blocks = [...page.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  return blocks.flatMap((block) => block.replace(/\\\n\s*/g, '').split('\n')).filter((l) => l.trim() !== '');
 }
 
 const needsCluster = (command: string) =>
   !/^kubectl graphdata /.test(command) || /explain pod\/|--server/.test(command);
 
-describe('README walkthroughs', () => {
+describe('the walkthroughs (docs/walkthroughs.md)', () => {
   const commands = walkthroughCommands();
   const dir = mkdtempSync(join(tmpdir(), 'gd-readme-'));
   const env = { ...process.env, PATH: `${fakeKubectl(dir)}:${process.env.PATH}`, NO_COLOR: '1' };
 
-  it('are found in the README', () => {
+  it('are found in docs/walkthroughs.md, and the README links the page', () => {
     expect(commands.filter((c) => c.startsWith('kubectl graphdata scaffold')).length).toBeGreaterThanOrEqual(4);
     expect(commands.some((c) => c.startsWith('kubectl graphdata validate'))).toBe(true);
+    expect(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8')).toContain('](docs/walkthroughs.md)');
   });
 
   it('run as written, in order, and every validate line passes', { timeout: 120_000 }, () => {

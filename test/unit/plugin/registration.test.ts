@@ -6,7 +6,7 @@ import {
   validatedResources,
   validatingWebhookConfiguration,
   validationMatchConditions,
-} from '../../../common/registration.js';
+} from '../../../plugin/cluster/registration.js';
 
 const config = () =>
   validatingWebhookConfiguration({

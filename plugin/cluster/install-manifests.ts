@@ -1,9 +1,9 @@
 // Everything `kubectl graphdata install` puts in a cluster, as objects built in code
 // (never hand-kept YAML): applied by `install`, printed by `install --dry-run=client
 // -o yaml`, deleted by `uninstall` and checked by `status`/`doctor`. Pure.
-import { policyCrds } from '../policies/policy-crds.js';
-import { ENGINE_VERSION } from '../policies/version.js';
-import { mutatingWebhookConfiguration, validatingWebhookConfiguration, WEBHOOK_NAME } from './registration.js';
+import { policyCrds } from '../../policies/policy-crds.js';
+import { ENGINE_VERSION } from '../../policies/version.js';
+import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from './registration.js';
 import {
   APP_LABELS,
   APP_NAME,
@@ -13,7 +13,9 @@ import {
   LEADER_LEASE,
   MANAGED_BY,
   TLS_SECRET,
-} from './names.js';
+  WEBHOOK_CONFIGURATION_KINDS,
+  WEBHOOK_NAME,
+} from '../../common/names.js';
 
 export interface ManifestObject {
   apiVersion: string;
@@ -64,10 +66,6 @@ const WEBHOOK_CONFIGURATIONS: ((o: BundleOptions) => ManifestObject)[] = [
   },
   (o) => managed(validatingWebhookConfiguration(registration(o))),
 ];
-
-/** The kinds and names of the webhook configurations, for the leader's caBundle patches and `uninstall`. */
-export const WEBHOOK_CONFIGURATION_KINDS = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'] as const;
-export { WEBHOOK_NAME };
 
 /**
  * The install bundle, in apply order: what others depend on first, the webhook
