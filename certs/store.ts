@@ -3,7 +3,7 @@
 // mounted Secret and a local dev dir the same way.
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import { readFileSync, watch } from 'node:fs';
-import { chmod, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   type CertPair,
@@ -125,6 +125,21 @@ export interface ServingFiles {
   key: string;
   /** Optional: read for the log and for clients, never required by the server. */
   ca?: string;
+}
+
+/**
+ * A warning when a supplied private key is readable (or writable) by its group or by
+ * others: it is served all the same (the operator chose the file), but said at start and
+ * by `doctor`. Undefined for a key only its owner can read, or one that cannot be stat'ed.
+ */
+export async function exposedKeyWarning(keyFile: string): Promise<string | undefined> {
+  const mode = await stat(keyFile).then(
+    (s) => s.mode & 0o777,
+    () => undefined,
+  );
+  if (mode === undefined || (mode & 0o077) === 0) return undefined;
+  const who = [mode & 0o070 ? 'its group' : '', mode & 0o007 ? 'others' : ''].filter(Boolean).join(' and ');
+  return `private key ${keyFile} is readable by ${who} (mode ${mode.toString(8).padStart(4, '0')}): chmod 600 it, or mount the Secret with defaultMode 0400`;
 }
 
 /** A serving pair that was read and checked, ready for the TLS context. */

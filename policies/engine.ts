@@ -18,7 +18,13 @@ import {
   type WorkloadName,
 } from './workloads.js';
 
-export type InjectionStatus = 'injected' | 'not-a-workload' | 'opted-out' | 'no-target-container' | 'nothing-to-do';
+export type InjectionStatus =
+  | 'injected'
+  | 'not-a-workload'
+  | 'opted-out'
+  | 'not-linux'
+  | 'no-target-container'
+  | 'nothing-to-do';
 
 export interface InjectionResult {
   /** The pod after injection; the input object itself when nothing changed (or with `inPlace`). */
@@ -130,6 +136,19 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
   }
   if (labels[LABEL_INJECT] === 'false') {
     return notInjected(pod, policy, 'opted-out', `the pod has label ${LABEL_INJECT}=false`, workload.name);
+  }
+  const os = pod.spec?.os?.name;
+  if (os !== undefined && os !== 'linux') {
+    // The init container's securityContext (runAsNonRoot, seccomp, capabilities) is
+    // Linux-only: on a Windows pod the apiserver refuses it (422), and the Alluxio client
+    // wiring assumes a Linux JVM anyway. Leave the pod exactly as it is.
+    const message = `${workload.name} pod runs on ${JSON.stringify(os)} (spec.os.name); graphdata injects Linux pods only, so nothing was injected`;
+    return notInjected(pod, policy, 'not-linux', message, workload.name, [
+      diagnostic('warning', 'not-linux', message, {
+        path: 'spec.os.name',
+        hint: `run the ${workload.name} on Linux nodes, or opt it out with label ${LABEL_INJECT}=false`,
+      }),
+    ]);
   }
   const targets = targetContainerNames(pod, workload);
   if (targets.length === 0) {

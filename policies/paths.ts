@@ -23,6 +23,9 @@ export function normalizePath(path: string): string {
   return absolute ? `/${joined}` : joined || '.';
 }
 
+/** The same directory or file once both are normalised: `/opt/domain/` and `/opt/./domain`. */
+export const samePath = (a: string, b: string): boolean => normalizePath(a) === normalizePath(b);
+
 /** `/data` holds `/data` and `/data/x`, not `/database` nor `/data/../etc`; both sides are normalised. */
 export function underPrefix(path: string, prefix: string): boolean {
   const p = normalizePath(prefix);

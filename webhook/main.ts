@@ -8,6 +8,7 @@ import {
   type ServingCert,
   type ServingFiles,
   ensureDevCerts,
+  exposedKeyWarning,
   readServingCert,
   servingFiles,
   watchServingCert,
@@ -238,6 +239,7 @@ async function main(): Promise<number> {
     }
   }
   const servingFromFiles = files;
+  const keyWarning = files ? await exposedKeyWarning(files.key) : undefined;
 
   server = buildServer({
     tls: { cert: cert.certPem, key: cert.keyPem },
@@ -246,8 +248,10 @@ async function main(): Promise<number> {
     ...(fluid ? { runtimes: fluid.lookup } : {}),
     limits: { maxConnections },
     logger: { level: args['log-level'] ?? 'info' },
+    ...(keyWarning ? { warnings: [keyWarning] } : {}),
   });
   const log = server.app.log;
+  if (keyWarning) log.warn({ key: files?.key }, keyWarning);
   // Stopping aborts the watches, and an aborted watch reports an error: not worth a warning.
   let stopping = false;
   policyLog = {

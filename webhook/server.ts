@@ -91,6 +91,8 @@ export interface ServerOptions {
   logger?: boolean | { level: string };
   /** The admission worker for large bodies (by default from LARGE_BODY bytes on). */
   largeBodies?: Partial<AdmissionPoolOptions>;
+  /** Found at start (a supplied key others can read): served in /version, for `doctor`. */
+  warnings?: string[];
 }
 
 export interface ShutdownOptions {
@@ -218,7 +220,13 @@ export function buildServer(opts: ServerOptions): WebhookServer {
   // For `kubectl graphdata version`: which engine and policy answer admissions.
   app.get('/version', async () => {
     const { generation, synced, stale } = opts.policies.health();
-    return { version: ENGINE_VERSION, policy: opts.policies.source, policyStore: { generation, synced, stale } };
+    const warnings = opts.warnings?.length ? { warnings: opts.warnings } : {};
+    return {
+      version: ENGINE_VERSION,
+      policy: opts.policies.source,
+      policyStore: { generation, synced, stale },
+      ...warnings,
+    };
   });
   // Not ready until the policies are known; once they are, a broken watch keeps it ready
   // (serving the last good snapshot, `stale` in the body and the metrics): turning unready

@@ -5,6 +5,7 @@ import { apiErrorMessage } from '../kube.js';
 import { type Check, daysLeft, fail, pass } from './checks.js';
 import type { Clients } from './install.js';
 import { gatherStatus } from './status.js';
+import { fetchWebhookVersion } from './webhook-version.js';
 
 const CRDS: { name: string; crds: string[]; hint: string }[] = [
   {
@@ -213,6 +214,14 @@ export async function runDoctor(c: Clients, namespace: string, policies: PolicyS
     const last = checks.at(-1);
     if (last?.name === 'webhook' && !last.ok) {
       last.hint = `${w.ready}/${w.replicas} replicas ready; check kubectl get pods -n ${namespace} -l app.kubernetes.io/name=graphdata, and that no NetworkPolicy blocks the apiserver from port 8443`;
+    }
+  }
+
+  if (w.mode !== 'none') {
+    // The webhook says what it found wrong with what it serves (a supplied key others can read).
+    const version = await fetchWebhookVersion(c.k8s, c.kc);
+    for (const warning of version.found ? (version.warnings ?? []) : []) {
+      checks.push(fail('serving key', warning, 'restrict the key file to its owner and restart the webhook'));
     }
   }
 

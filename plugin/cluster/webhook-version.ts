@@ -13,7 +13,15 @@ export interface WebhookPolicyStore {
 }
 
 export type WebhookVersion =
-  | { found: true; version: string; policy?: string; policyStore?: WebhookPolicyStore; endpoint: string }
+  | {
+      found: true;
+      version: string;
+      policy?: string;
+      policyStore?: WebhookPolicyStore;
+      /** What the webhook found wrong at start (a supplied key others can read); absent from older webhooks. */
+      warnings?: string[];
+      endpoint: string;
+    }
   | { found: false; reason: string };
 
 export async function fetchWebhookVersion(

@@ -4,7 +4,7 @@ import type { Container, EnvVar, Pod } from '../k8s.js';
 import type { PolicySpec } from '../model.js';
 import type { PodEdits } from '../patch.js';
 import { isSubset, lastIndexByName, targetContainers } from './ensure.js';
-import { socketPathTaken, socketPlan } from './domain-socket.js';
+import { socketMountIn, socketPlan } from './domain-socket.js';
 import type { Action, Mutator } from './types.js';
 
 /** Node IP from the downward API: lets the client recognise the worker on its own node. */
@@ -62,7 +62,7 @@ export const clientConfig: Mutator = {
     const wantsSocket = workload.mutators.includes('domain-socket');
     const plan = wantsSocket ? socketPlan(pod, ctx) : undefined;
     for (const { c, where, at } of targetContainers(pod, targets)) {
-      const socket = plan !== undefined && !plan.blocked && !socketPathTaken(c, plan.mountPath);
+      const socket = plan !== undefined && !plan.blocked && socketMountIn(c, plan) !== 'taken';
       if (wantsSocket && !socket) {
         actions.push({
           mutator: 'client-config',
@@ -176,8 +176,36 @@ function configureEnv(
   if (existing) edits.set(existing, 'value', text, `${at}/env/${javaIndex}`);
   else edits.append(c, 'env', { name: JAVA_OPTS, value: text }, at);
   actions.push({ mutator: 'client-config', outcome: 'applied', subject, reason: `added ${options}` });
+  if (!existing) {
+    const source = envFromSource(c);
+    if (source) actions.push(shadowWarning(container, source, path));
+  }
   return actions;
 }
+
+/**
+ * The first envFrom source that could define JAVA_TOOL_OPTIONS (no prefix, or a prefix
+ * it starts with). The webhook cannot see the ConfigMap or Secret, and an `env` entry
+ * always wins over `envFrom`, so the entry we add would replace what that source sets.
+ */
+function envFromSource(c: Container): string | undefined {
+  for (const from of c.envFrom ?? []) {
+    if (from.prefix && !JAVA_OPTS.startsWith(from.prefix)) continue;
+    if (from.configMapRef) return `ConfigMap ${from.configMapRef.name ?? ''}`;
+    if (from.secretRef) return `Secret ${from.secretRef.name ?? ''}`;
+  }
+  return undefined;
+}
+
+/** Warned, not refused: most envFrom sources do not set JAVA_TOOL_OPTIONS, and those pods are injected right. */
+const shadowWarning = (container: string, source: string, path: string): Action => ({
+  mutator: 'client-config',
+  outcome: 'skipped',
+  subject: `${JAVA_OPTS} from envFrom in ${container}`,
+  path: path.replace(/\.env$/, '.envFrom'),
+  reason: `if ${source} sets ${JAVA_OPTS}, the env entry added here replaces it (env wins over envFrom)`,
+  hint: `set ${JAVA_OPTS} as an env entry with a literal value; graphdata appends to it`,
+});
 
 const nodeIpVar = (): EnvVar => ({ name: NODE_IP_ENV, valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } });
 

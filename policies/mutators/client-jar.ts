@@ -1,7 +1,8 @@
 // Client jar: an init container copies the jar out of the Alluxio image into an
 // emptyDir, so tenants no longer bake it into their Spark or CN images.
 import { resolveImage } from '../image-ref.js';
-import type { Container, EnvVar } from '../k8s.js';
+import type { Container, EnvVar, VolumeMount } from '../k8s.js';
+import { samePath } from '../paths.js';
 import { clientJarName } from '../model.js';
 import type { PodEdits } from '../patch.js';
 import { byName, isSubset, lastIndexByName, targetContainers } from './ensure.js';
@@ -86,21 +87,31 @@ export const clientJar: Mutator = {
       });
     }
     if (clashes.length) return { pod, actions: clashes };
-    if (volumeIndex < 0) edits.append(pod.spec, 'volumes', volume, '/spec');
-    act(volumeIndex < 0 ? 'applied' : 'present', `volume ${CLIENT_VOLUME}`);
-    if (initIndex < 0) edits.append(pod.spec, 'initContainers', init, '/spec');
-    act(initIndex < 0 ? 'applied' : 'present', `initContainer ${CLIENT_INIT_CONTAINER}`);
 
+    // Decide every target first: the volume and init container are added only for a
+    // container that gets the jar (a volume nobody reads is clutter, and the init
+    // container would copy for nothing).
+    const jarPath = `${SPARK_JAR_DIR}/${jar}`;
+    const plans: {
+      c: Container;
+      at: string;
+      mount: VolumeMount;
+      mounted: boolean;
+      classpath?: ClasspathPlan;
+      classpathIndex: number;
+    }[] = [];
+    const conflicts: Action[] = [];
     for (const { c, where, at } of targetContainers(pod, targets)) {
-      const mounts = c.volumeMounts ?? [];
-      const mount =
+      const mount: VolumeMount =
         workload.jar === 'cn-hdfs-lib'
           ? { name: CLIENT_VOLUME, mountPath: `${CN_HDFS_LIB_DIR}/${jar}`, subPath: jar, readOnly: true }
           : { name: CLIENT_VOLUME, mountPath: SPARK_JAR_DIR, readOnly: true };
-      const mountSubject = `volumeMount ${mount.mountPath} in ${c.name}`;
-      const existingMount = mounts.find((m) => m.mountPath === mount.mountPath);
-      if (existingMount && !isSubset(mount, existingMount)) {
-        act('conflict', mountSubject, {
+      const existingMount = (c.volumeMounts ?? []).find((m) => samePath(m.mountPath, mount.mountPath));
+      if (existingMount && !isSubset({ ...mount, mountPath: existingMount.mountPath }, existingMount)) {
+        conflicts.push({
+          mutator: 'client-jar',
+          outcome: 'conflict',
+          subject: `volumeMount ${mount.mountPath} in ${c.name}`,
           path: `${where}.volumeMounts`,
           reason: `${c.name} mounts something else at ${mount.mountPath}; it is kept and the jar is not added there`,
           hint: `remove that mount, or opt the pod out with label graphdata.io/inject=false`,
@@ -109,20 +120,32 @@ export const clientJar: Mutator = {
       }
       const env = c.env ?? [];
       const classpathIndex = workload.jar === 'spark-classpath' ? lastIndexByName(env, CLASSPATH) : -1;
-      const classpath =
-        workload.jar === 'spark-classpath' ? classpathPlan(env[classpathIndex], `${SPARK_JAR_DIR}/${jar}`) : undefined;
+      const classpath = workload.jar === 'spark-classpath' ? classpathPlan(env[classpathIndex], jarPath) : undefined;
       if (classpath === 'conflict') {
-        act('conflict', `env ${CLASSPATH} in ${c.name}`, {
+        conflicts.push({
+          mutator: 'client-jar',
+          outcome: 'conflict',
+          subject: `env ${CLASSPATH} in ${c.name}`,
           path: `${where}.env[${classpathIndex}]`,
           reason: 'it is set from valueFrom, so the jar cannot be appended; the jar is not added to this container',
-          hint: `give ${CLASSPATH} a literal value:, or add ${SPARK_JAR_DIR}/${jar} to its source yourself`,
+          hint: `give ${CLASSPATH} a literal value:, or add ${jarPath} to its source yourself`,
         });
         continue;
       }
-      if (!existingMount) edits.append(c, 'volumeMounts', mount, at);
-      act(existingMount ? 'present' : 'applied', mountSubject);
+      plans.push({ c, at, mount, mounted: existingMount !== undefined, classpath, classpathIndex });
+    }
+    if (plans.length === 0) return { pod, actions: conflicts };
+
+    if (volumeIndex < 0) edits.append(pod.spec, 'volumes', volume, '/spec');
+    act(volumeIndex < 0 ? 'applied' : 'present', `volume ${CLIENT_VOLUME}`);
+    if (initIndex < 0) edits.append(pod.spec, 'initContainers', init, '/spec');
+    act(initIndex < 0 ? 'applied' : 'present', `initContainer ${CLIENT_INIT_CONTAINER}`);
+    actions.push(...conflicts);
+    for (const { c, at, mount, mounted, classpath, classpathIndex } of plans) {
+      if (!mounted) edits.append(c, 'volumeMounts', mount, at);
+      act(mounted ? 'present' : 'applied', `volumeMount ${mount.mountPath} in ${c.name}`);
       if (classpath) {
-        if (classpath === 'append') appendToClasspath(c, classpathIndex, at, `${SPARK_JAR_DIR}/${jar}`, edits);
+        if (classpath === 'append') appendToClasspath(c, classpathIndex, at, jarPath, edits);
         act(classpath === 'present' ? 'present' : 'applied', `env ${CLASSPATH} in ${c.name}`);
       }
     }

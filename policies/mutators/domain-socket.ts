@@ -3,7 +3,8 @@
 // directory comes from the node (hostPath, the default) or from a PersistentVolumeClaim
 // (the Alluxio Helm chart's default); PodSecurity baseline and restricted forbid hostPath.
 import type { Container, Pod, Volume } from '../k8s.js';
-import { isSubset, targetContainers, byName } from './ensure.js';
+import { samePath } from '../paths.js';
+import { byName, targetContainers } from './ensure.js';
 import type { Action, MutationContext, Mutator } from './types.js';
 
 export const DOMAIN_SOCKET_VOLUME = 'graphdata-alluxio-domain';
@@ -27,11 +28,26 @@ export function enforcedPodSecurity(
 }
 
 export interface SocketPlan {
-  /** The volume to add; absent when the socket cannot be injected. */
+  /** The volume to add; absent when the pod already has the socket directory, or it cannot be injected. */
   volume?: Volume;
+  /** The pod volume that is the socket directory: ours, or the user's own under any name. */
+  volumeName: string;
   mountPath: string;
   /** Why the socket is not injected (skipped, or a conflicting volume): the action to report. */
   blocked?: Action;
+}
+
+/** hostPath types that mount the directory itself; `File`, `Socket` and the like do not. */
+const DIRECTORY_TYPES = new Set([undefined, '', 'Directory', 'DirectoryOrCreate']);
+
+/**
+ * True when the pod volume is the worker's socket directory, whatever its name: the same
+ * hostPath directory (paths compared normalised) or the same claim. Users who wired the
+ * socket by hand did so under their own volume name.
+ */
+function isSocketDirectory(v: Volume, hostPath: string, claim: string | undefined): boolean {
+  if (claim) return v.persistentVolumeClaim?.claimName === claim;
+  return v.hostPath !== undefined && DIRECTORY_TYPES.has(v.hostPath.type) && samePath(v.hostPath.path, hostPath);
 }
 
 /** Whether and how the socket can be injected into this pod: shared with client-config. */
@@ -43,6 +59,7 @@ export function socketPlan(pod: Pod, { spec, namespaceLabels }: MutationContext)
   const level = enforcedPodSecurity(namespaceLabels);
   if (!persistentVolumeClaim && (level === 'baseline' || level === 'restricted')) {
     return {
+      volumeName: DOMAIN_SOCKET_VOLUME,
       mountPath,
       blocked: {
         mutator: 'domain-socket',
@@ -54,30 +71,41 @@ export function socketPlan(pod: Pod, { spec, namespaceLabels }: MutationContext)
       },
     };
   }
-  const existing = pod.spec?.volumes?.find(byName(DOMAIN_SOCKET_VOLUME));
-  if (existing && !isSubset(volume, existing)) {
+  const volumes = pod.spec?.volumes ?? [];
+  // Ours first: after injection the socket volume is found by name on every later pass.
+  const same =
+    volumes.find((v) => v.name === DOMAIN_SOCKET_VOLUME && isSocketDirectory(v, hostPath, persistentVolumeClaim)) ??
+    volumes.find((v) => isSocketDirectory(v, hostPath, persistentVolumeClaim));
+  if (same) return { volumeName: same.name, mountPath };
+  const existing = volumes.find(byName(DOMAIN_SOCKET_VOLUME));
+  if (existing) {
     return {
+      volumeName: DOMAIN_SOCKET_VOLUME,
       mountPath,
       blocked: {
         mutator: 'domain-socket',
         outcome: 'conflict',
         subject: `volume ${DOMAIN_SOCKET_VOLUME}`,
-        path: `spec.volumes[${pod.spec!.volumes!.indexOf(existing)}]`,
+        path: `spec.volumes[${volumes.indexOf(existing)}]`,
         reason: 'the pod has a volume of that name with other content; it is kept and not mounted as the socket',
         hint: `rename the pod's volume ${DOMAIN_SOCKET_VOLUME}, or make it the worker socket directory the policy names`,
       },
     };
   }
-  return { volume, mountPath };
+  return { volume, volumeName: DOMAIN_SOCKET_VOLUME, mountPath };
 }
 
-/** True when the container mounts something other than the socket at the socket's path. */
-export function socketPathTaken(c: Container, mountPath: string): boolean {
-  const mount = c.volumeMounts?.find((m) => m.mountPath === mountPath);
-  return mount !== undefined && !isSubset(socketMount(mountPath), mount);
-}
+export type SocketMount = 'present' | 'absent' | 'taken';
 
-const socketMount = (mountPath: string) => ({ name: DOMAIN_SOCKET_VOLUME, mountPath, readOnly: true });
+/**
+ * What a container has at the socket's path (compared normalised): the socket directory
+ * itself, nothing, or something else (another volume, or a subPath of the socket's).
+ */
+export function socketMountIn(c: Container, plan: SocketPlan): SocketMount {
+  const mount = c.volumeMounts?.find((m) => samePath(m.mountPath, plan.mountPath));
+  if (!mount) return 'absent';
+  return mount.name === plan.volumeName && !mount.subPath && !mount.subPathExpr ? 'present' : 'taken';
+}
 
 export const domainSocket: Mutator = {
   name: 'domain-socket',
@@ -86,17 +114,22 @@ export const domainSocket: Mutator = {
     const actions: Action[] = [];
     if (!pod.spec) return { pod, actions };
     const plan = socketPlan(pod, ctx);
-    if (plan.blocked || !plan.volume) return { pod, actions: plan.blocked ? [plan.blocked] : [] };
-    const present = pod.spec.volumes?.some(byName(DOMAIN_SOCKET_VOLUME)) ?? false;
-    if (!present) ctx.edits.append(pod.spec, 'volumes', plan.volume, '/spec');
-    actions.push({
-      mutator: 'domain-socket',
-      outcome: present ? 'present' : 'applied',
-      subject: `volume ${DOMAIN_SOCKET_VOLUME}`,
-    });
-    for (const { c, where, at } of targetContainers(pod, ctx.targets)) {
+    if (plan.blocked) return { pod, actions: [plan.blocked] };
+    const targets = targetContainers(pod, ctx.targets).map((t) => ({ ...t, state: socketMountIn(t.c, plan) }));
+    // A volume nobody mounts is only a hostPath for PodSecurity to deny: add it with a mount or not at all.
+    const adding = plan.volume !== undefined && targets.some((t) => t.state === 'absent');
+    if (adding && plan.volume) ctx.edits.append(pod.spec, 'volumes', plan.volume, '/spec');
+    if (adding || !plan.volume) {
+      actions.push({
+        mutator: 'domain-socket',
+        outcome: adding ? 'applied' : 'present',
+        subject: `volume ${plan.volumeName}`,
+      });
+    }
+    const mount = { name: plan.volumeName, mountPath: plan.mountPath, readOnly: true };
+    for (const { c, where, at, state } of targets) {
       const subject = `volumeMount ${plan.mountPath} in ${c.name}`;
-      if (socketPathTaken(c, plan.mountPath)) {
+      if (state === 'taken') {
         actions.push({
           mutator: 'domain-socket',
           outcome: 'conflict',
@@ -105,10 +138,10 @@ export const domainSocket: Mutator = {
           reason: `${c.name} mounts something else at ${plan.mountPath}; it is kept and short-circuit reads stay off there`,
           hint: `remove that mount, or point it at the worker socket directory the policy names`,
         });
-      } else if (c.volumeMounts?.some((m) => m.mountPath === plan.mountPath)) {
+      } else if (state === 'present') {
         actions.push({ mutator: 'domain-socket', outcome: 'present', subject });
       } else {
-        ctx.edits.append(c, 'volumeMounts', socketMount(plan.mountPath), at);
+        ctx.edits.append(c, 'volumeMounts', mount, at);
         actions.push({ mutator: 'domain-socket', outcome: 'applied', subject });
       }
     }

@@ -15,6 +15,7 @@ import { kubeConfig } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { SecretVolume, newCA, servedSerial, servingPair, snapshot, within } from '../support/cert-dirs.js';
 import { type RunningWebhook, startWebhook } from '../support/spawn-webhook.js';
+import { httpsCall } from '../support/webhook-client.js';
 
 const NAMESPACE = 'supplied-certs';
 const OWN_NAMESPACE = 'graphdata-system';
@@ -84,6 +85,12 @@ afterAll(async () => {
 });
 
 describe('supplied certificates from a Secret volume (--cert-dir)', () => {
+  it('a key file others can read (the Secret volume default, 0644) is served, and said at start and in /version', async () => {
+    expect(webhook!.logs()).toMatch(/private key \S+tls\.key is readable by its group and others \(mode 0644\)/);
+    const version = await httpsCall(`${webhook!.url}/version`, ca.certPem);
+    expect(JSON.parse(version.body).warnings).toEqual([expect.stringMatching(/readable by its group and others/)]);
+  });
+
   it('a kubelet-style swap is served without a restart, pods keep being injected, the dir is never written', async () => {
     const running = webhook!;
     expect(await servedSerial(running.url, ca.certPem)).toBe(serialOf(first.certPem));

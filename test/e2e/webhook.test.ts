@@ -134,7 +134,7 @@ describe('pods created through the apiserver in an opted-in namespace', () => {
 });
 
 describe('randomised pod shapes through the apiserver', () => {
-  it('60 seeded shapes: every injected pod is accepted (no 422) and injected', async () => {
+  it('60 seeded shapes: every pod is accepted (no 422); injected unless it runs on Windows', async () => {
     const random = rng(7);
     for (let i = 0; i < 60; i++) {
       const pod = randomPod(random);
@@ -142,7 +142,8 @@ describe('randomised pod shapes through the apiserver', () => {
       const stored = await createPod('tenant-a', pod, 'All').catch((e: unknown) => {
         throw new Error(`pod #${i} refused: ${(e as k8s.ApiException<string>).body}\n${JSON.stringify(pod)}`);
       });
-      expect(injected(stored), JSON.stringify(pod)).toBeDefined();
+      if (pod.spec?.os?.name === 'windows') expect(injected(stored), JSON.stringify(pod)).toBeUndefined();
+      else expect(injected(stored), JSON.stringify(pod)).toBeDefined();
     }
   });
 });

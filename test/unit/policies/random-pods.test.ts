@@ -1,11 +1,12 @@
 // Randomised pod shapes (seeded, so a failure reproduces): whatever a pod already has,
-// injection applies as a patch, never duplicates a name or mount path, and is a no-op
-// the second time.
+// injection applies as a patch, never duplicates a name or mount path, never adds a
+// volume that nothing mounts, and is a no-op the second time.
 import { describe, expect, it } from 'vitest';
 import { inject } from '../../../policies/engine.js';
 import { applyPodPatch, podPatch } from '../../support/pod-patch.js';
 import { randomPod, rng } from '../../fixtures/random-pods.js';
 import { policyWith } from '../../fixtures/policy.js';
+import { danglingAddedVolumes } from '../../support/pod-invariants.js';
 
 const policies = [
   policyWith({}),
@@ -29,6 +30,7 @@ describe('randomised pod shapes', () => {
       const label = `pod #${i}: ${JSON.stringify(original)}`;
       const first = inject(original, policy, { namespace: 'ns' });
       expect(applyPodPatch(original, podPatch(original, first.pod)), label).toEqual(first.pod);
+      expect(danglingAddedVolumes(original, first.pod), label).toEqual([]);
       const spec = first.pod.spec!;
       const names = [...spec.containers, ...(spec.initContainers ?? [])].map((c) => c.name);
       expect(new Set(names).size, label).toBe(names.length);
