@@ -43,7 +43,24 @@ export interface CliStreams {
 }
 
 /** Runs the executable: process streams in, exit code out. */
-export const main = (argv: string[]): Promise<number> => runCli(argv, process);
+export function main(argv: string[]): Promise<number> {
+  endQuietlyOnClosedPipe(process.stdout);
+  endQuietlyOnClosedPipe(process.stderr);
+  return runCli(argv, process);
+}
+
+/**
+ * `kubectl graphdata … | head -1`: once the reader has gone, nothing more can be said, so
+ * the command ends at once and quietly, with 141 (128 + SIGPIPE), the status a shell
+ * reports for kubectl itself (Go programs die of SIGPIPE there). Without a listener the
+ * stream's EPIPE error would crash the process with a stack trace.
+ */
+function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(141);
+    throw error;
+  });
+}
 
 const isHelpFlag = (a: string): boolean => a === '--help' || a === '-h';
 

@@ -37,7 +37,8 @@ export class InjectCommand extends GraphdataCommand {
   namespaceLabels = namespaceLabelsOption();
   output = outputOption(['yaml', 'json']);
   diff = Option.Boolean('--diff', false, {
-    description: 'Print a unified diff of what would change instead of the manifests (of their -o form)',
+    description:
+      'Print a unified diff of what would change instead of the manifests (of their -o form); exit 0: no change, 1: changes, 2: failed (as kubectl diff)',
   });
 
   async run(): Promise<number> {
@@ -80,15 +81,18 @@ export class InjectCommand extends GraphdataCommand {
     }
     if (diagnostics.length) await this.printDiagnostics(diagnostics);
     if (diagnostics.some((d) => d.severity === 'error'))
-      throw new UserError('some input could not be read', 'fix the errors above; nothing was injected');
+      // With --diff, as kubectl diff: 1 means "differences", so a failure is 2.
+      throw new UserError('some input could not be read', 'fix the errors above; nothing was injected', diffing ? 2 : 1);
 
     if (diffing) {
+      let differs = false;
       for (const { file, diff, statuses } of diffs) {
         const patch = diff?.patch(file);
         if (patch) this.context.stdout.write(patch);
         else this.context.stderr.write(`${nothingChanged(file, statuses)}\n`);
+        differs ||= Boolean(patch);
       }
-      return 0;
+      return differs ? 1 : 0;
     }
     output.add(all.end());
     for (const chunk of output.all) this.context.stdout.write(chunk);

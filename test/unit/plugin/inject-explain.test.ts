@@ -79,8 +79,9 @@ describe('kubectl graphdata inject', () => {
     expect(JSON.parse(run.stdout).spec.nodeSelector).toEqual({ alluxio: 'true' });
   });
 
-  it('--diff shows only the added lines', async () => {
+  it('--diff shows only the added lines, and exits 1 as kubectl diff does when there are any', async () => {
     const run = await cli(['inject', '-f', fixture('executor-pod.yaml'), '--diff']);
+    expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^--- a\//m);
     expect(run.stdout).toContain("+    alluxio: 'true'");
     expect(run.stdout.split('\n').filter((l) => l.startsWith('-') && !l.startsWith('---'))).toEqual([]);
@@ -90,6 +91,13 @@ describe('kubectl graphdata inject', () => {
     const first = await cli(['inject', '-f', fixture('cn-statefulset.yaml')]);
     const second = await cli(['inject', '-f', '-', '--diff'], { stdin: first.stdout });
     expect(second.stdout).toBe('');
+    expect(second.code).toBe(0);
+  });
+
+  it('--diff on input it cannot read exits 2, never 1 (which means "differences")', async () => {
+    const run = await cli(['inject', '-f', '-', '--diff'], { stdin: 'kind: Pod\nmetadata: [\n' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/error: /);
   });
 
   it('reports a bad path and a broken policy as errors with hints', async () => {

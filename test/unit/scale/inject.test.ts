@@ -126,7 +126,7 @@ describe('inject --diff', () => {
 
   it('diffs the -o json form when asked for it', async () => {
     const run = await cli(['inject', '-f', '-', '--diff', '-o', 'json'], { stdin: executorPodsYaml(1) });
-    expect(run.code).toBe(0);
+    expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^\+ +"graphdata\.io\/injected": "\{/m);
   });
 });
