@@ -82,7 +82,11 @@ export class InjectCommand extends GraphdataCommand {
     if (diagnostics.length) await this.printDiagnostics(diagnostics);
     if (diagnostics.some((d) => d.severity === 'error'))
       // With --diff, as kubectl diff: 1 means "differences", so a failure is 2.
-      throw new UserError('some input could not be read', 'fix the errors above; nothing was injected', diffing ? 2 : 1);
+      throw new UserError(
+        'some input could not be read',
+        'fix the errors above; nothing was injected',
+        diffing ? 2 : 1,
+      );
 
     if (diffing) {
       let differs = false;
