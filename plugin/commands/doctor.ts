@@ -25,7 +25,7 @@ export class DoctorCommand extends GraphdataCommand {
   policy = Option.String('--policy', {
     description: "Policy file whose node labels and socket mode to check (default: the cluster's, as the webhook)",
   });
-  output = outputOption(['table', 'json'], 'Output format: table|json');
+  output = outputOption(['table', 'json', 'yaml'], 'Output format: table|json|yaml');
 
   async run(): Promise<number> {
     const [{ DEFAULT_NAMESPACE }, { loadKubeConfig, apiErrorMessage }, cluster, { runDoctor }, { loadPolicyForCli }] =
@@ -46,9 +46,11 @@ export class DoctorCommand extends GraphdataCommand {
     } catch (error) {
       throw new UserError(`cannot read the cluster: ${apiErrorMessage(error)}`, 'check --kubeconfig and --context');
     }
-    if (this.output === 'json') {
-      this.context.stdout.write(`${JSON.stringify({ ok: checks.every((c) => c.ok), checks }, null, 2)}\n`);
-    } else {
+    const report = { ok: checks.every((c) => c.ok), checks };
+    if (this.output === 'json') this.context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else if (this.output === 'yaml')
+      this.context.stdout.write((await import('../yaml-stringify.js')).stringify(report));
+    else {
       const [{ renderChecks }, { painter }] = await Promise.all([
         import('../cluster/checks.js'),
         import('../output.js'),

@@ -2,7 +2,7 @@
 // cn.conf ConfigMap it references; the FE account Secret is left to the user (see below).
 import { LABEL_INJECT } from '../../policies/model.js';
 import { UserError } from '../base.js';
-import { hostPort, meta, pinnedImage, quantity, required } from './objects.js';
+import { hostPort, meta, pinnedImage, quantity, required, requireFlags } from './objects.js';
 import { CN_CONF, CN_IMAGE, cnAutoScalingPolicy, resources } from './starrocks.js';
 import type { Manifest, ScaffoldResult, ScaffoldTarget } from './types.js';
 
@@ -24,19 +24,18 @@ export interface CnOptions {
 }
 
 export function scaffoldCn({ name, namespace }: ScaffoldTarget, flags: CnOptions): ScaffoldResult {
-  const addresses = required(
-    flags.feAddresses,
-    '--fe-address',
-    'give the FE MySQL address, e.g. --fe-address kube-starrocks-fe-service.starrocks:9030',
-  ).map((a) => hostPort('--fe-address', a));
+  const feHint = 'give the FE MySQL address, e.g. --fe-address kube-starrocks-fe-service.starrocks:9030';
+  const componentsHint =
+    'the legacy operator runs its register sidecar and offline job from this image; build it from the ' +
+    "operator's components/ directory and pass its pinned reference";
+  requireFlags([
+    { value: flags.feAddresses, flag: '--fe-address', hint: feHint },
+    { value: flags.componentsImage, flag: '--components-image', hint: componentsHint },
+  ]);
+  const addresses = required(flags.feAddresses, '--fe-address', feHint).map((a) => hostPort('--fe-address', a));
   const componentsImage = pinnedImage(
     '--components-image',
-    required(
-      flags.componentsImage,
-      '--components-image',
-      'the legacy operator runs its register sidecar and offline job from this image; build it from the ' +
-        "operator's components/ directory and pass its pinned reference",
-    ),
+    required(flags.componentsImage, '--components-image', componentsHint),
   );
   const image = pinnedImage('--image', flags.image ?? CN_IMAGE);
   const min = flags.minReplicas ?? 1;

@@ -94,6 +94,21 @@ export function pinnedImage(flag: string, value: string): string {
 }
 
 export function required<T>(value: T | undefined, flag: string, hint: string): T {
-  if (value === undefined || (Array.isArray(value) && value.length === 0)) throw usage(`${flag} is required`, hint);
-  return value;
+  if (isMissing(value)) throw usage(`${flag} is required`, hint);
+  return value as T;
+}
+
+const isMissing = (value: unknown): boolean => value === undefined || (Array.isArray(value) && value.length === 0);
+
+/** Every required flag checked at once: the error names all that are missing, each with its hint. */
+export function requireFlags(flags: readonly { value: unknown; flag: string; hint: string }[]): void {
+  const missing = flags.filter((f) => isMissing(f.value));
+  if (missing.length <= 1) {
+    if (missing[0]) throw usage(`${missing[0].flag} is required`, missing[0].hint);
+    return;
+  }
+  throw usage(
+    `${missing.map((f) => f.flag).join(' and ')} are required`,
+    missing.map((f) => `${f.flag}: ${f.hint}`).join('\n  hint: '),
+  );
 }

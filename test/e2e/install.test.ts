@@ -109,6 +109,9 @@ describe('on the bare cluster', () => {
     };
     expect(json.ok).toBe(false);
     for (const check of json.checks.filter((c) => !c.ok)) expect(check.hint, check.name).toBeTruthy();
+    const yaml = await graphdata(['doctor', '-n', NS, '-o', 'yaml']);
+    expect(yaml.code).toBe(1);
+    expect(parseYaml(yaml.stdout)).toEqual(json);
   });
 
   it('install --dry-run=client -o yaml is accepted by kubectl apply --server-side --dry-run=server', async () => {

@@ -283,6 +283,15 @@ describe('scaffold cn and starrocks-cluster', () => {
     });
   });
 
+  it('cn names every missing required flag at once, each with its hint', async () => {
+    const run = await runCli(['scaffold', 'cn', 'cn-pool']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^error: --fe-address and --components-image are required\n/);
+    expect(run.stderr).toMatch(/hint: --fe-address: give the FE MySQL address/);
+    expect(run.stderr).toMatch(/hint: --components-image: the legacy operator runs/);
+  });
+
   it('cn requires a real FE address and never writes a placeholder', async () => {
     const missing = await runCli(['scaffold', 'cn', 'cn-pool', '--components-image', 'registry.internal/c:v1']);
     expect(missing.code).toBe(2);
