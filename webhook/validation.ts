@@ -1,7 +1,7 @@
 // POST /validate: AdmissionReview in, allowed/denied with warnings out. The decision is
 // the pure core's (policies/enforcement.ts); this file maps it to the wire and to metrics.
 import type { NamespaceIndex } from './namespace-index.js';
-import { BUILT_IN_POLICY_NAME } from '../common/names.js';
+import { BUILT_IN_POLICY_NAME, VALIDATED_POD_SUBRESOURCES } from '../common/names.js';
 import type { RuntimeLookup } from '../policies/fluid-runtime.js';
 import type { FastifyInstance } from 'fastify';
 import { admissionWarnings, MAX_WARNINGS } from '../policies/admission-warnings.js';
@@ -39,12 +39,18 @@ export interface ValidationResult {
   error?: Error;
 }
 
-/** Pods at CREATE; everything else the registration sends at CREATE or UPDATE. */
+/**
+ * CREATE and UPDATE of the objects themselves, and the UPDATEs of pod subresources that
+ * change what a pod runs (ephemeral containers, in-place resize): each carries the whole
+ * Pod, judged as an UPDATE of it. Other subresources and operations are admitted unread.
+ */
 function operationOf(r: AdmissionRequest): 'CREATE' | 'UPDATE' | undefined {
-  if (r.subResource) return undefined;
-  const isPod = r.kind?.kind === 'Pod' && (r.kind.group ?? '') === '';
-  if (r.operation === 'CREATE') return 'CREATE';
-  if (r.operation === 'UPDATE' && !isPod) return 'UPDATE';
+  if (r.subResource) {
+    const isPod = r.kind?.kind === 'Pod' && (r.kind.group ?? '') === '';
+    const judged = (VALIDATED_POD_SUBRESOURCES as readonly string[]).includes(r.subResource);
+    return isPod && judged && r.operation === 'UPDATE' ? 'UPDATE' : undefined;
+  }
+  if (r.operation === 'CREATE' || r.operation === 'UPDATE') return r.operation;
   return undefined;
 }
 

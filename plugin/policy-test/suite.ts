@@ -17,7 +17,8 @@ import type { Policy } from '../../policies/model.js';
 import { checkSchema } from '../../policies/schema-check.js';
 import { closest } from '../../policies/suggest.js';
 import { parseYamlSource, type SourceDocument } from '../../policies/yaml-source.js';
-import type { Operation, VerdictName } from './admit.js';
+import type { Operation, PodSubresource, VerdictName } from './admit.js';
+import { VALIDATED_POD_SUBRESOURCES } from '../../common/names.js';
 
 export const SUITE_FILE = 'graphdata-test.yaml';
 export const SUITE_API_VERSION = 'cli.graphdata.io/v1alpha1';
@@ -51,6 +52,7 @@ const suiteSchema = {
           resource: { type: 'string', pattern: RESOURCE_PATTERN },
           operation: { type: 'string', enum: ['CREATE', 'UPDATE'] },
           oldResource: { type: 'string', pattern: RESOURCE_PATTERN },
+          subresource: { type: 'string', enum: [...VALIDATED_POD_SUBRESOURCES] },
           namespace: str,
           policy: str,
           mutatingWebhookDown: { type: 'boolean' },
@@ -73,6 +75,7 @@ interface SuiteDocument {
     resource: string;
     operation?: Operation;
     oldResource?: string;
+    subresource?: PodSubresource;
     namespace?: string;
     policy?: string;
     mutatingWebhookDown?: boolean;
@@ -97,6 +100,8 @@ export interface Expectation {
   /** On UPDATE: the stored object (`oldResource`). */
   oldObject?: Record<string, unknown>;
   oldResource?: string;
+  /** On UPDATE of a pod: the subresource written (`subresource`). */
+  subresource?: PodSubresource;
   policy: Policy;
   /** How the policy is made, for the report: `ClusterGraphDataPolicy/c + GraphDataPolicy/team-a`. */
   policyName: string;
@@ -308,8 +313,26 @@ export async function loadSuite(file: string): Promise<Suite> {
       here('oldResource', 'suite-update-old-resource', 'oldResource is read on UPDATE only', 'add operation: UPDATE');
       continue;
     }
+    if (r.subresource !== undefined && operation !== 'UPDATE') {
+      here(
+        'subresource',
+        'suite-update-old-resource',
+        'a subresource is written at UPDATE only',
+        'add operation: UPDATE',
+      );
+      continue;
+    }
     const object = lookUp('resource', r.resource);
     if (!object) continue;
+    if (r.subresource !== undefined && (object.kind !== 'Pod' || object.apiVersion !== 'v1')) {
+      here(
+        'subresource',
+        'suite-update-old-resource',
+        `${r.resource} is not a v1 Pod: only pods have the subresource ${r.subresource}`,
+        'remove subresource, or name a Pod',
+      );
+      continue;
+    }
     let oldObject: Record<string, unknown> | undefined;
     if (r.oldResource !== undefined) {
       oldObject = lookUp('oldResource', r.oldResource);
@@ -400,6 +423,7 @@ export async function loadSuite(file: string): Promise<Suite> {
       object,
       operation,
       ...(oldObject ? { oldObject, oldResource: r.oldResource! } : {}),
+      ...(r.subresource ? { subresource: r.subresource } : {}),
       policy,
       policyName,
       mutatingWebhookDown: r.mutatingWebhookDown ?? false,
