@@ -122,7 +122,9 @@ describe('kubectl debug (pods/ephemeralcontainers) and in-place resize (pods/res
     expect(debug.stderr).toContain('pods/ephemeralcontainers');
     expect(debug.stderr).toContain('forbidden');
     for (const sub of ['ephemeralcontainers', 'resize'])
-      expect(tenantKubectl(['auth', 'can-i', 'patch', `pods/${sub}`, '-n', TEAM]).stdout.trim()).toBe('no');
+      expect(tenantKubectl(['auth', 'can-i', 'patch', 'pods', `--subresource=${sub}`, '-n', TEAM]).stdout.trim()).toBe(
+        'no',
+      );
   });
 
   describe('once the platform grants them (a common debugging role)', () => {
