@@ -119,6 +119,22 @@ export const failedValidation = (uid: string, error: Error): ValidationResult =>
   error,
 });
 
+/**
+ * The policy a request is judged under: a GraphDataPolicy against the cluster policy as its
+ * namespace sees it (the namespaceOverrides selecting it applied: it may only tighten that),
+ * a ClusterGraphDataPolicy against the one in effect, anything else under its namespace's
+ * effective policy.
+ */
+export function judgingPolicy(
+  snapshot: PolicySnapshot,
+  kind: string | undefined,
+  namespace: string | undefined,
+  policyObject: boolean,
+): Policy {
+  if (!policyObject) return snapshot.policyFor(namespace);
+  return kind === 'GraphDataPolicy' && namespace ? snapshot.basePolicyFor(namespace) : snapshot.cluster;
+}
+
 export const isPolicyObject = (r: AdmissionRequest): boolean =>
   r.kind?.group === GROUP && (POLICY_KINDS as readonly string[]).includes(r.kind.kind ?? '');
 
@@ -303,8 +319,7 @@ function answerHere(body: unknown, opts: ValidateRouteOptions): ValidationRecord
   const admission = parseReview(body);
   const snapshot = opts.policies.snapshot();
   const policyObject = isPolicyObject(admission);
-  // A policy object is checked against the cluster policy in effect (a GraphDataPolicy may only tighten it).
-  const policy = policyObject ? snapshot.cluster : snapshot.policyFor(admission.namespace);
+  const policy = judgingPolicy(snapshot, admission.kind?.kind, admission.namespace, policyObject);
   const extra = policyObject
     ? policyObjectWarnings(validationHead(admission), nextClusterPolicy(admission), snapshot)
     : [];

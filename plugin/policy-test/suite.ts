@@ -8,6 +8,7 @@ import { diagnostic, joinPath, type Diagnostic, type Segments } from '../../poli
 import { type RuntimeLookup, runtimeLookupFromDocuments } from '../../policies/fluid-runtime.js';
 import { isList } from '../../policies/k8s.js';
 import {
+  applyNamespaceOverrides,
   checkLayering,
   effectivePolicy,
   namespacePolicyFromObject,
@@ -18,6 +19,7 @@ import { checkSchema } from '../../policies/schema-check.js';
 import { closest } from '../../policies/suggest.js';
 import { parseYamlSource, type SourceDocument } from '../../policies/yaml-source.js';
 import type { Operation, PodSubresource, VerdictName } from './admit.js';
+import { namespaceLabelsFor } from './run.js';
 import { VALIDATED_POD_SUBRESOURCES } from '../../common/names.js';
 
 export const SUITE_FILE = 'graphdata-test.yaml';
@@ -369,6 +371,9 @@ export async function loadSuite(file: string): Promise<Suite> {
     if (!policy) continue;
     let policyName = `${policy.kind}/${policy.name}`;
     const admittedIn = namespaceOf(object) ?? r.namespace ?? 'default';
+    // The cluster policy's namespaceOverrides selecting the namespace by its labels, as the webhook applies them.
+    policy = applyNamespaceOverrides(policy, namespaceLabelsFor(admittedIn, suite.namespaceLabels)).policy;
+    if (policy.overrides?.length) policyName += ` with namespaceOverrides ${policy.overrides.join(', ')}`;
     const layer = namespaced.get(admittedIn);
     if (layer) {
       // A loosening namespace policy is rejected when it is created: it never applies.
@@ -386,7 +391,7 @@ export async function loadSuite(file: string): Promise<Suite> {
         );
         continue;
       }
-      policyName = `${policy.kind}/${policy.name} + GraphDataPolicy/${layer.policy.name}`;
+      policyName = `${policyName} + GraphDataPolicy/${layer.policy.name}`;
       policy = effectivePolicy(policy, layer.policy);
     }
     // The expected patched resource.
