@@ -124,6 +124,8 @@ const ruleModes: Schema = {
  */
 const namespaceOverrides: Schema = {
   type: 'array',
+  // Bounds the CRD's CEL cost (ruleModes keys are checked per item); more tiers than this is not a policy anyone reads.
+  maxItems: 32,
   items: {
     type: 'object',
     additionalProperties: false,
