@@ -3,14 +3,14 @@
 // namespace's own GraphDataPolicy, which may not loosen them.
 import { describe, expect, it } from 'vitest';
 import { BUILT_IN_POLICY } from '../../../common/names.js';
-import { selectPolicies, builtInFallback } from '../../../common/cluster-policies.js';
+import { selectPolicies, builtInFallback } from '../../../plugin/cluster-policies.js';
 import { enforce } from '../../../policies/enforcement.js';
 import { applyNamespaceOverrides, checkNamespaceOverrides, LOOSENS_CODE } from '../../../policies/layering.js';
 import type { Policy } from '../../../policies/model.js';
 import { policyCrd } from '../../../policies/policy-crds.js';
 import { policyFromObject } from '../../../policies/policy-loader.js';
 import { compilePolicies, type PolicyObject } from '../../../policies/policy-set.js';
-import { checkObjects } from '../../../policies/rules/index.js';
+import { checkObject, ruleContext } from '../../../policies/rules/index.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
 import { defaultPolicy } from '../../fixtures/policy.js';
 
@@ -35,6 +35,7 @@ const SPEC = {
   limits: { allowedRegistries: ['docker.io', 'registry.internal'], maxExecutorCores: 4 },
   namespaceOverrides: [STRICT],
 };
+const checkAll = (object: PolicyObject, policy: Policy) => checkObject(object, ruleContext(policy, [object]));
 const executor = (cores: string) => {
   const pod = sparkExecutorPod();
   pod.spec!.containers[0]!.env = [{ name: 'SPARK_EXECUTOR_CORES', value: cores }];
@@ -230,10 +231,10 @@ describe('the policy snapshot', () => {
         { ...STRICT, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'team-a' } } },
       ],
     });
-    const findings = checkObjects([namespacePolicy('team-a', { maxExecutorCores: 3 })], cluster);
+    const findings = checkAll(namespacePolicy('team-a', { maxExecutorCores: 3 }), cluster);
     expect(findings.map((d) => d.code)).toContain(LOOSENS_CODE);
-    expect(
-      checkObjects([namespacePolicy('team-b', { maxExecutorCores: 3 })], cluster).map((d) => d.code),
-    ).not.toContain(LOOSENS_CODE);
+    expect(checkAll(namespacePolicy('team-b', { maxExecutorCores: 3 }), cluster).map((d) => d.code)).not.toContain(
+      LOOSENS_CODE,
+    );
   });
 });
