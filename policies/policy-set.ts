@@ -71,6 +71,8 @@ export interface PolicySnapshot {
   policyFor(namespace: string | undefined): Policy;
   /** The cluster policy as a namespace sees it (its namespaceOverrides applied): what a GraphDataPolicy there may only tighten. */
   basePolicyFor(namespace: string): Policy;
+  /** The labels namespaceOverrides select a namespace by (its name label at least). */
+  labelsOf(namespace: string): Readonly<Record<string, string>>;
   /** The GraphDataPolicy in effect in a namespace, if any. */
   namespacePolicy(namespace: string): NamespacePolicy | undefined;
   /** The GraphDataPolicy chosen in each namespace, applied or not (one that loosens the cluster policy is not). */
@@ -84,13 +86,18 @@ export type NamespaceLabels = (namespace: string) => Readonly<Record<string, str
  * `cluster` as each namespace sees it, memoised per namespace for the snapshot's life. A
  * namespace whose labels are unknown is known by its name label, which the apiserver sets.
  */
+const labelsWithName = (labels: NamespaceLabels | undefined, ns: string): Readonly<Record<string, string>> => ({
+  ...labels?.(ns),
+  [NAMESPACE_NAME_LABEL]: ns,
+});
+
 function overriddenPerNamespace(cluster: Policy, labels: NamespaceLabels | undefined): (ns: string) => Policy {
   if (!cluster.spec.namespaceOverrides?.length) return () => cluster;
   const memo = new Map<string, Policy>();
   return (ns) => {
     let policy = memo.get(ns);
     if (!policy) {
-      policy = applyNamespaceOverrides(cluster, { ...labels?.(ns), [NAMESPACE_NAME_LABEL]: ns }).policy;
+      policy = applyNamespaceOverrides(cluster, labelsWithName(labels, ns)).policy;
       memo.set(ns, policy);
     }
     return policy;
@@ -106,6 +113,7 @@ export function staticSnapshot(policy: Policy, source: string, generation = 1): 
     source,
     policyFor: (namespace: string | undefined) => (namespace === undefined ? policy : base(namespace)),
     basePolicyFor: base,
+    labelsOf: (namespace: string) => labelsWithName(undefined, namespace),
     namespacePolicy: () => undefined,
     chosenNamespacePolicies: [],
   });
@@ -301,6 +309,7 @@ export function compilePolicies(input: CompileInput): CompileResult {
     policyFor: (namespace: string | undefined) =>
       namespace === undefined ? cluster : (effective.get(namespace) ?? baseFor(namespace)),
     basePolicyFor: baseFor,
+    labelsOf: (namespace: string) => labelsWithName(input.namespaceLabels, namespace),
     namespacePolicy: (namespace: string) => inEffectByNs.get(namespace),
     chosenNamespacePolicies: Object.freeze(chosenList),
   });

@@ -9,7 +9,7 @@ import { formatDiagnostic, WARNING_MAX_CHARS } from '../policies/diagnostics.js'
 import type { InjectOptions } from '../policies/engine.js';
 import { denialMessage, enforce, type Verdict } from '../policies/enforcement.js';
 import { GROUP, POLICY_KINDS, type Policy } from '../policies/model.js';
-import { checkLayering } from '../policies/layering.js';
+import { applyNamespaceOverrides, checkLayering } from '../policies/layering.js';
 import { policyFromObject } from '../policies/policy-loader.js';
 import type { PolicySnapshot } from '../policies/policy-set.js';
 import {
@@ -182,7 +182,8 @@ function orphanedWarnings(r: ValidationHead, next: Policy | undefined, snapshot:
   if (!next) return [];
   const out: string[] = [];
   for (const ns of snapshot.chosenNamespacePolicies) {
-    const found = checkLayering(next, ns);
+    // As that namespace would see the new policy: with the namespaceOverrides its labels select.
+    const found = checkLayering(applyNamespaceOverrides(next, snapshot.labelsOf(ns.namespace)).policy, ns);
     if (!found.length) continue;
     const text = `graphdata: GraphDataPolicy ${ns.namespace}/${ns.name} would loosen this policy (${found[0]!.message.replace(/ \(ClusterGraphDataPolicy [^)]*\)$/, '')}${found.length > 1 ? ` and ${found.length - 1} more` : ''}) and stops applying until it is fixed`;
     out.push(text.length <= WARNING_MAX_CHARS ? text : `${text.slice(0, WARNING_MAX_CHARS - 1)}…`);

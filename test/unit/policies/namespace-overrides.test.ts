@@ -13,6 +13,7 @@ import { compilePolicies, type PolicyObject } from '../../../policies/policy-set
 import { checkObject, ruleContext } from '../../../policies/rules/index.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
 import { defaultPolicy } from '../../fixtures/policy.js';
+import { policyObjectWarnings } from '../../../webhook/validation.js';
 
 const STRICT = {
   name: 'strict',
@@ -236,5 +237,28 @@ describe('the policy snapshot', () => {
     expect(checkAll(namespacePolicy('team-b', { maxExecutorCores: 3 }), cluster).map((d) => d.code)).not.toContain(
       LOOSENS_CODE,
     );
+  });
+
+  it('a cluster policy change adding an override warns for each GraphDataPolicy it would stop applying', () => {
+    const withoutOverrides = { ...SPEC, namespaceOverrides: [] };
+    const { snapshot } = compilePolicies({
+      clusterObjects: [clusterObject(withoutOverrides)],
+      namespaceObjects: [
+        namespacePolicy('team-a', { maxExecutorCores: 3 }),
+        namespacePolicy('team-b', { maxExecutorCores: 3 }),
+      ],
+      fallback: defaultPolicy(),
+      fallbackSource: BUILT_IN_POLICY,
+      generation: 1,
+      namespaceLabels: (ns) => labels[ns],
+    });
+    expect(snapshot.namespacePolicy('team-a')?.name).toBe('team');
+    const head = { uid: 'u', kind: 'ClusterGraphDataPolicy', name: 'platform', operation: 'UPDATE', dryRun: false };
+    const warnings = policyObjectWarnings(head, load(SPEC), snapshot);
+    expect(warnings).toEqual([
+      expect.stringContaining(
+        'GraphDataPolicy team-a/team would loosen this policy (maxExecutorCores 3 is above the cluster limit maxExecutorCores 2',
+      ),
+    ]);
   });
 });
