@@ -20,6 +20,7 @@ interface JsonReport {
     diagnostics: { code: string; file?: string; line?: number; path?: string; message: string }[];
     results: {
       resource: string;
+      policy: string;
       operation: string;
       passed: boolean;
       mismatches: string[];
@@ -176,6 +177,46 @@ spec:
 `;
 const ENFORCE_DOCKER_HUB =
   'apiVersion: graphdata.io/v1alpha1\nkind: ClusterGraphDataPolicy\nmetadata: {name: c}\nspec:\n  mode: Enforce\n  limits: {allowedRegistries: [docker.io]}\n';
+
+describe('policy test with namespaceOverrides', () => {
+  it('applies the overrides the suite namespace labels select, and names them', async () => {
+    const exec = (name: string, namespace: string) =>
+      POD.replace('exec-1', name).replace('namespace: analytics', `namespace: ${namespace}`);
+    const dir = suiteDir({
+      'graphdata-test.yaml': [
+        'apiVersion: cli.graphdata.io/v1alpha1',
+        'kind: PolicyTest',
+        'policies: [c.yaml]',
+        'resources: [pods.yaml]',
+        'namespaceLabels:',
+        '  locked: {tier: locked}',
+        'results:',
+        '  - {resource: Pod/exec-open, verdict: allow}',
+        '  - {resource: Pod/exec-locked, verdict: deny, message: registry-not-allowed}',
+        '',
+      ].join('\n'),
+      'pods.yaml': [exec('exec-open', 'open'), exec('exec-locked', 'locked')].join('---\n'),
+      'c.yaml': [
+        'apiVersion: graphdata.io/v1alpha1',
+        'kind: ClusterGraphDataPolicy',
+        'metadata: {name: c}',
+        'spec:',
+        '  mode: Enforce',
+        '  limits: {allowedRegistries: [docker.io, registry.internal]}',
+        '  namespaceOverrides:',
+        '    - {name: locked, namespaceSelector: {matchLabels: {tier: locked}}, limits: {allowedRegistries: [registry.internal]}}',
+        '',
+      ].join('\n'),
+    });
+    const { code, report } = await json([dir]);
+    expect(report.suites[0]!.diagnostics).toEqual([]);
+    expect(code, JSON.stringify(report.suites[0]!.results)).toBe(0);
+    expect(report.suites[0]!.results.map((r) => r.policy)).toEqual([
+      'ClusterGraphDataPolicy/c',
+      'ClusterGraphDataPolicy/c with namespaceOverrides locked',
+    ]);
+  });
+});
 
 describe('policy test at UPDATE', () => {
   it('reports what the webhooks do at UPDATE: pods are not injected, only what a change breaks is denied', async () => {
