@@ -13,7 +13,7 @@ import {
   type PolicySpec,
   type ProfileSpec,
 } from './model.js';
-import { formatSelector, matchesSelector } from './label-selector.js';
+import { matchesSelector } from './label-selector.js';
 import { underPrefix } from './paths.js';
 import { policyFromObject } from './policy-loader.js';
 import { RULE_CODES, ruleMode } from './rule-codes.js';
@@ -80,7 +80,7 @@ export function namespacePolicyFromObject(
 const listText = (items: readonly string[]): string => `[${items.join(', ')}]`;
 
 /** `ClusterGraphDataPolicy c`, and the namespace overrides laid over it, for messages. */
-export const ownerOf = (cluster: Pick<Policy, 'kind' | 'name' | 'overrides'>): string =>
+const ownerOf = (cluster: Pick<Policy, 'kind' | 'name' | 'overrides'>): string =>
   `${cluster.kind} ${cluster.name}${cluster.overrides?.length ? ` with namespaceOverrides ${cluster.overrides.join(', ')}` : ''}`;
 
 /** `registry.internal/team-a` is inside `registry.internal`; `registry.internal.evil` is not. */
@@ -352,7 +352,3 @@ export function applyNamespaceOverrides(cluster: Policy, labels: Readonly<Record
   cache.set(key, result);
   return result;
 }
-
-/** `team=a (override strict)`: which overrides select a namespace, for explain. */
-export const describeOverrides = (cluster: Policy): string[] =>
-  (cluster.spec.namespaceOverrides ?? []).map((o) => `${o.name} (${formatSelector(o.namespaceSelector)})`);
