@@ -30,3 +30,12 @@ export const BUILT_IN_POLICY = 'ClusterGraphDataPolicy/default (built-in)';
  * cannot tell the two apart: /validate warns when one is created and explain says so.
  */
 export const BUILT_IN_POLICY_NAME = 'default';
+
+/**
+ * Pod subresources that change what a pod runs, each sent as an UPDATE of the whole Pod:
+ * `ephemeralcontainers` (`kubectl debug`: a new container with its own image, which no other
+ * request carries) and `resize` (in-place resize of requests and limits: beta from
+ * Kubernetes 1.33, GA in 1.35). The others (`status`, `binding`, `eviction`, `exec`, …)
+ * change nothing a rule reads.
+ */
+export const VALIDATED_POD_SUBRESOURCES = ['ephemeralcontainers', 'resize'] as const;

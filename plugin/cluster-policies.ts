@@ -7,7 +7,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { policyRef } from '../policies/engine.js';
 import { BUILT_IN_POLICY } from '../common/names.js';
 import { GROUP, type Policy } from '../policies/model.js';
-import { compilePolicies, type PolicyObject } from '../policies/policy-set.js';
+import { compilePolicies, type NamespaceLabels, type PolicyObject } from '../policies/policy-set.js';
 
 const VERSION = 'v1alpha1';
 const CLUSTER_PLURAL = 'clustergraphdatapolicies';
@@ -33,7 +33,10 @@ export interface PolicySelection {
   clusterPolicyNames: readonly string[];
   /** The effective policy of a namespace, as the webhook's snapshot would give it. */
   policyFor(namespace: string): Policy;
-  /** The policy that decides in a namespace, named for users: its reference, or the fallback's name. */
+  /**
+   * The policy that decides in a namespace, named for users: its reference, or the
+   * fallback's name, and the cluster policy's namespaceOverrides applied there.
+   */
   policyName(namespace: string): string;
   /** Policy objects not in effect and why (their Ready message), and objects that could not be read. */
   notes: string[];
@@ -45,6 +48,7 @@ export function selectPolicies(
   namespaceObjects: readonly unknown[],
   fallback: PolicyFallback,
   readNotes: readonly string[] = [],
+  namespaceLabels?: NamespaceLabels,
 ): PolicySelection {
   const { snapshot, statuses } = compilePolicies({
     clusterObjects: clusterObjects as PolicyObject[],
@@ -52,6 +56,7 @@ export function selectPolicies(
     fallback: fallback.policy,
     fallbackSource: fallback.source,
     generation: 1,
+    ...(namespaceLabels ? { namespaceLabels } : {}),
   });
   const notes = statuses.flatMap((s) => {
     const ready = s.status.conditions.find((c) => c.type === 'Ready');
@@ -60,13 +65,24 @@ export function selectPolicies(
   });
   const policyFor = (namespace: string) => snapshot.policyFor(namespace);
   const nameOf = (policy: Policy) => (policy === fallback.policy ? fallback.name : policyRef(policy));
+  // The namespaceOverrides laid over the cluster policy there, named after whatever decides.
+  const overridesOf = (namespace: string) => {
+    const applied = snapshot.basePolicyFor(namespace).overrides ?? [];
+    return applied.length ? ` with namespaceOverrides ${applied.join(', ')}` : '';
+  };
+  const policyName = (namespace: string) => {
+    const base = snapshot.basePolicyFor(namespace);
+    const decides = policyFor(namespace);
+    const named = decides === base ? nameOf(snapshot.cluster) : nameOf(decides);
+    return `${named}${decides === base ? overridesOf(namespace) : overridesOf(namespace).replace(' with ', ' over ')}`;
+  };
   return {
     source: snapshot.source,
     cluster: snapshot.cluster,
     clusterName: nameOf(snapshot.cluster),
     clusterPolicyNames: (clusterObjects as PolicyObject[]).map((o) => o.metadata?.name ?? ''),
     policyFor,
-    policyName: (namespace) => nameOf(policyFor(namespace)),
+    policyName,
     notes: [...readNotes, ...notes],
   };
 }
@@ -162,8 +178,8 @@ export async function readPolicyObjects(
 export async function clusterPolicies(
   kc: KubeConfig,
   fallback: PolicyFallback,
-  opts: ReadOptions,
+  opts: ReadOptions & { namespaceLabels?: NamespaceLabels },
 ): Promise<PolicySelection> {
   const { clusterObjects, namespaceObjects, notes } = await readPolicyObjects(kc, opts);
-  return selectPolicies(clusterObjects, namespaceObjects, fallback, notes);
+  return selectPolicies(clusterObjects, namespaceObjects, fallback, notes, opts.namespaceLabels);
 }

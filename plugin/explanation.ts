@@ -131,6 +131,8 @@ async function liveRuntime(
 export type LivePolicy = (
   kc: KubeConfig,
   namespace: string,
+  /** The namespace's labels, when the user may read them (namespaceOverrides select by them). */
+  labels: Readonly<Record<string, string>> | undefined,
 ) => Promise<{
   policy: Policy;
   name: string;
@@ -163,7 +165,7 @@ export async function explainLivePod(target: string, choose: LivePolicy, flags: 
   } catch {
     namespaceOptedIn = undefined; // not allowed to read namespaces: say nothing rather than guess
   }
-  const { policy, name: policyName, builtInNameTaken } = await choose(kc, namespace);
+  const { policy, name: policyName, builtInNameTaken } = await choose(kc, namespace, labels);
   const runtimes = await liveRuntime(kc, k8s, pod, namespace);
   // The engine over the live pod: every mutator reports whether its work is in place.
   const result = inject(pod, policy, { namespace, ...(labels ? { namespaceLabels: labels } : {}), runtimes });

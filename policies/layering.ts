@@ -9,9 +9,11 @@ import {
   type EnforcementMode,
   type Policy,
   type PolicyLimits,
+  type NamespaceOverride,
   type PolicySpec,
   type ProfileSpec,
 } from './model.js';
+import { matchesSelector } from './label-selector.js';
 import { underPrefix } from './paths.js';
 import { policyFromObject } from './policy-loader.js';
 import { RULE_CODES, ruleMode } from './rule-codes.js';
@@ -19,7 +21,7 @@ import { parseLimitMemory } from './rules/quantity.js';
 import type { SourceDocument } from './yaml-source.js';
 
 /** What a GraphDataPolicy sets: any part of a cluster policy's spec, nothing filled in. */
-export type NamespacePolicySpec = DeepPartial<Omit<PolicySpec, 'ruleModes' | 'limits'>> & {
+export type NamespacePolicySpec = DeepPartial<Omit<PolicySpec, 'ruleModes' | 'limits' | 'namespaceOverrides'>> & {
   ruleModes?: Record<string, EnforcementMode>;
   limits?: PolicyLimits;
 };
@@ -77,6 +79,10 @@ export function namespacePolicyFromObject(
 
 const listText = (items: readonly string[]): string => `[${items.join(', ')}]`;
 
+/** `ClusterGraphDataPolicy c`, and the namespace overrides laid over it, for messages. */
+const ownerOf = (cluster: Pick<Policy, 'kind' | 'name' | 'overrides'>): string =>
+  `${cluster.kind} ${cluster.name}${cluster.overrides?.length ? ` with namespaceOverrides ${cluster.overrides.join(', ')}` : ''}`;
+
 /** `registry.internal/team-a` is inside `registry.internal`; `registry.internal.evil` is not. */
 function registryCovered(entry: string, allowed: readonly string[]): boolean {
   const e = canonicalRegistry(entry.replace(/\/+$/, ''));
@@ -91,7 +97,7 @@ function registryCovered(entry: string, allowed: readonly string[]): boolean {
  * cluster limit it would loosen and the cluster policy's name. Empty: it may be laid over.
  */
 export function checkLayering(cluster: Policy, nsPolicy: NamespacePolicy): Diagnostic[] {
-  const owner = `${cluster.kind} ${cluster.name}`;
+  const owner = ownerOf(cluster);
   const out: Diagnostic[] = [];
   const loosens = (path: Segments, message: string, hint: string) =>
     out.push(diagnostic('error', LOOSENS_CODE, message, { path: joinPath(['spec', ...path]), hint }));
@@ -254,4 +260,95 @@ export function effectivePolicy(cluster: Policy, nsPolicy: NamespacePolicy | und
     spec: deepMerge(cluster.spec, nsPolicy.spec),
     profiles: { ...cluster.profiles, ...nsPolicy.profiles },
   };
+}
+
+/** A namespace override as the layer checkLayering and effectivePolicy take (it tightens, as a GraphDataPolicy does). */
+const overrideLayer = (cluster: Policy, o: NamespaceOverride): NamespacePolicy => ({
+  kind: 'GraphDataPolicy',
+  name: o.name,
+  namespace: '',
+  generation: cluster.generation,
+  spec: {
+    ...(o.mode ? { mode: o.mode } : {}),
+    ...(o.ruleModes ? { ruleModes: o.ruleModes } : {}),
+    ...(o.limits ? { limits: o.limits } : {}),
+  },
+  profiles: {},
+});
+
+/** Where a finding on an override's layer points in the cluster policy: `spec.namespaceOverrides[i].limits…`. */
+const atOverride = (d: Diagnostic, i: number): Diagnostic => ({
+  ...d,
+  path: (d.path ?? 'spec').replace(/^spec/, `spec.namespaceOverrides[${i}]`),
+});
+
+/**
+ * A cluster policy's own namespaceOverrides: each must tighten the cluster policy (the
+ * checks a GraphDataPolicy gets, code policy-loosens-cluster) and have a name of its own.
+ */
+export function checkNamespaceOverrides(cluster: Policy): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  (cluster.spec.namespaceOverrides ?? []).forEach((o, i) => {
+    if (seen.has(o.name))
+      out.push(
+        diagnostic('error', 'policy-override-name', `two namespaceOverrides are named ${o.name}`, {
+          path: `spec.namespaceOverrides[${i}].name`,
+          hint: 'give each override its own name: explain and messages name the ones applied',
+        }),
+      );
+    seen.add(o.name);
+    const base = { ...cluster, overrides: [] };
+    out.push(...checkLayering(base, overrideLayer(base, o)).map((d) => atOverride(d, i)));
+  });
+  return out;
+}
+
+/** Set on every namespace by the apiserver: selects a namespace by name, and all a namespace is known by before its labels are. */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+export interface OverriddenPolicy {
+  /** The cluster policy as the namespace sees it (the cluster policy itself when no override applies). */
+  policy: Policy;
+  /** Overrides whose selector matched but that were not applied, and why. */
+  skipped: { name: string; reason: string }[];
+}
+
+const overrideCache = new WeakMap<Policy, Map<string, OverriddenPolicy>>();
+
+/**
+ * The cluster policy for a namespace with these labels: every namespaceOverride whose
+ * selector matches, laid over it in order as a GraphDataPolicy would be (objects merge,
+ * lists and values replace). Each must tighten what the ones before left: one that would
+ * loosen it is skipped (and reported), so no later override undoes an earlier one. Results
+ * are cached per policy object and label set; never change them.
+ */
+export function applyNamespaceOverrides(cluster: Policy, labels: Readonly<Record<string, string>>): OverriddenPolicy {
+  const overrides = cluster.spec.namespaceOverrides ?? [];
+  // Once per namespace: a policy that already is a namespace's view is returned as it is.
+  if (!overrides.length || cluster.overrides) return { policy: cluster, skipped: [] };
+  const key = JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  let cache = overrideCache.get(cluster);
+  const cached = cache?.get(key);
+  if (cached) return cached;
+  let policy = cluster;
+  const applied: string[] = [];
+  const skipped: OverriddenPolicy['skipped'] = [];
+  for (const o of overrides) {
+    if (!matchesSelector(o.namespaceSelector, labels)) continue;
+    const layer = overrideLayer(cluster, o);
+    const loosens = checkLayering(policy, layer);
+    if (loosens.length) {
+      skipped.push({ name: o.name, reason: loosens.map((d) => d.message).join('; ') });
+      continue;
+    }
+    applied.push(o.name);
+    policy = { ...policy, spec: deepMerge(policy.spec, layer.spec) };
+  }
+  // `overrides` set, even empty, marks the namespace's view: applying again changes nothing.
+  const result = { policy: { ...policy, overrides: applied }, skipped };
+  if (!cache) overrideCache.set(cluster, (cache = new Map()));
+  // Bounded by the label sets of the cluster's namespaces; the cache goes with the policy object.
+  cache.set(key, result);
+  return result;
 }

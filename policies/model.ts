@@ -89,6 +89,21 @@ export interface PolicySpec {
   placement: PlacementSettings;
   images: ImageSettings;
   limits: PolicyLimits;
+  /** Cluster policies only: tightenings for the namespaces whose labels match, in order. */
+  namespaceOverrides?: NamespaceOverride[];
+}
+
+/**
+ * A tightening of the cluster policy for the namespaces its selector matches: the fields
+ * a GraphDataPolicy may tighten, set by the platform where tenants cannot delete it.
+ */
+export interface NamespaceOverride {
+  /** Names it in explain, status and messages. */
+  name: string;
+  namespaceSelector: LabelSelector;
+  mode?: EnforcementMode;
+  ruleModes?: Record<string, EnforcementMode>;
+  limits?: PolicyLimits;
 }
 
 export interface LabelSelectorRequirement {
@@ -112,7 +127,7 @@ export interface ProfileOwnership {
 }
 
 /** The settings a profile lays over the spec. */
-export type ProfileSettings = DeepPartial<Omit<PolicySpec, 'mode' | 'ruleModes' | 'limits'>>;
+export type ProfileSettings = DeepPartial<Omit<PolicySpec, 'mode' | 'ruleModes' | 'limits' | 'namespaceOverrides'>>;
 
 /** A profile overrides parts of the spec; chosen per pod with `graphdata.io/profile`. */
 export type ProfileSpec = ProfileSettings & ProfileOwnership;
@@ -125,6 +140,11 @@ export interface Policy {
   generation: number;
   spec: PolicySpec;
   profiles: Record<string, ProfileSpec>;
+  /**
+   * A namespace's view of a cluster policy: the names of the `namespaceOverrides` laid
+   * over its spec there, in order (policies/layering.ts `applyNamespaceOverrides`).
+   */
+  overrides?: string[];
 }
 
 export type DeepPartial<T> = {

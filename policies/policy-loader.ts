@@ -65,6 +65,15 @@ export function policyFromObject(
   }
   const spec = (obj.spec ?? {}) as Record<string, unknown>;
   diagnostics.push(...checkSchema(policySpecSchema, spec, { basePath: ['spec'], codePrefix: 'policy', ...opts }));
+  // The platform's tightenings live where tenants cannot delete them: in the cluster policy.
+  if (obj.kind === 'GraphDataPolicy' && spec.namespaceOverrides !== undefined) {
+    diagnostics.push(
+      diagnostic('error', 'policy-namespace-overrides', 'namespaceOverrides is a ClusterGraphDataPolicy field', {
+        ...at(['spec', 'namespaceOverrides']),
+        hint: 'remove it; a GraphDataPolicy tightens its own namespace with mode, ruleModes and limits',
+      }),
+    );
+  }
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
 
   const { profiles, ...rest } = spec as Record<string, unknown> & { profiles: Record<string, ProfileSpec> };

@@ -100,25 +100,51 @@ const cacheSettings = {
 
 const MODES = ['Enforce', 'Audit'];
 
+const limitFields = {
+  allowedRegistries: strList(),
+  allowedHostPaths: strList({ items: policyPath }),
+  requireResources: { type: 'boolean' },
+  maxExecutorCores: { type: 'integer', minimum: 1 },
+  maxExecutorMemory: str({ pattern: '^\\d+(\\.\\d+)?([kmgtKMGT]i?|[kmgt])?$' }),
+  maxCnReplicas: { type: 'integer', minimum: 1 },
+  alluxioPathPrefixes: strList({ items: policyPath }),
+};
+// A map rather than fixed properties: the CRD keeps unknown keys instead of pruning
+// them, so the loader and the validating webhook can name a misspelt rule code.
+const ruleModes: Schema = {
+  type: 'object',
+  additionalProperties: str({ enum: MODES }),
+  propertyNames: { enum: [...RULE_CODES] },
+};
+
+/**
+ * The platform's per-namespace tightenings, in the cluster policy where tenants cannot
+ * delete them: the fields a GraphDataPolicy may tighten (mode, ruleModes, limits), no
+ * defaults (what an override leaves out stays as the cluster policy has it).
+ */
+const namespaceOverrides: Schema = {
+  type: 'array',
+  // Bounds the CRD's CEL cost (ruleModes keys are checked per item); more tiers than this is not a policy anyone reads.
+  maxItems: 32,
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name', 'namespaceSelector'],
+    properties: {
+      name: namespaceName,
+      namespaceSelector: labelSelectorSchema,
+      mode: str({ enum: MODES }),
+      ruleModes,
+      limits: { type: 'object', additionalProperties: false, properties: limitFields },
+    },
+  },
+};
+
 export const policySpecSchema: Schema = obj({
   mode: str({ enum: MODES, default: 'Audit' }),
-  // A map rather than fixed properties: the CRD keeps unknown keys instead of pruning
-  // them, so the loader and the validating webhook can name a misspelt rule code.
-  ruleModes: {
-    type: 'object',
-    additionalProperties: str({ enum: MODES }),
-    propertyNames: { enum: [...RULE_CODES] },
-  },
+  ruleModes,
   ...cacheSettings,
-  limits: obj({
-    allowedRegistries: strList(),
-    allowedHostPaths: strList({ items: policyPath }),
-    requireResources: { type: 'boolean' },
-    maxExecutorCores: { type: 'integer', minimum: 1 },
-    maxExecutorMemory: str({ pattern: '^\\d+(\\.\\d+)?([kmgtKMGT]i?|[kmgt])?$' }),
-    maxCnReplicas: { type: 'integer', minimum: 1 },
-    alluxioPathPrefixes: strList({ items: policyPath }),
-  }),
+  limits: obj(limitFields),
   // Profiles override the injection settings only; limits and mode are not per-pod choices.
   profiles: {
     type: 'object',
@@ -134,6 +160,7 @@ export const policySpecSchema: Schema = obj({
       },
     },
   },
+  namespaceOverrides,
 });
 
 /**
@@ -141,7 +168,13 @@ export const policySpecSchema: Schema = obj({
  * inherits the cluster policy's (the apiserver would otherwise fill `mode: Audit` and
  * every injection default into each namespace policy, and layering could not tell them apart).
  */
-export const namespacePolicySpecSchema: Schema = stripDefaults(policySpecSchema);
+export const namespacePolicySpecSchema: Schema = stripDefaults(withoutProperty(policySpecSchema, 'namespaceOverrides'));
+
+/** `schema` without one of its properties: namespaceOverrides belong to the cluster policy only. */
+function withoutProperty(schema: Schema, key: string): Schema {
+  const { [key]: _, ...properties } = schema.properties as Record<string, Schema>;
+  return { ...schema, properties };
+}
 
 /** Profiles are partial overrides: the same shape without defaults, so absent means "inherit". */
 function stripDefaults<T>(value: T): T {

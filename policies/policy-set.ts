@@ -3,7 +3,15 @@
 // the status every object should show. Pure: the webhook's informers feed it, and the
 // snapshot it returns is never changed afterwards (a request reads one, never a mix).
 import { formatDiagnostic, type Diagnostic } from './diagnostics.js';
-import { checkLayering, effectivePolicy, namespacePolicyFromObject, type NamespacePolicy } from './layering.js';
+import {
+  applyNamespaceOverrides,
+  checkLayering,
+  checkNamespaceOverrides,
+  effectivePolicy,
+  NAMESPACE_NAME_LABEL,
+  namespacePolicyFromObject,
+  type NamespacePolicy,
+} from './layering.js';
 import type { Policy, PolicyKind } from './model.js';
 import { policyFromObject } from './policy-loader.js';
 
@@ -56,21 +64,56 @@ export interface PolicySnapshot {
   readonly source: string;
   /** The name of the ClusterGraphDataPolicy in effect; undefined while the built-in / --policy one applies. */
   readonly clusterPolicyName?: string;
-  /** The effective policy for a namespace: one map lookup, computed when the snapshot was made. */
+  /**
+   * The effective policy for a namespace: the cluster policy, its namespaceOverrides that
+   * select the namespace, then the namespace's GraphDataPolicy. One map lookup once computed.
+   */
   policyFor(namespace: string | undefined): Policy;
+  /** The cluster policy as a namespace sees it (its namespaceOverrides applied): what a GraphDataPolicy there may only tighten. */
+  basePolicyFor(namespace: string): Policy;
+  /** The labels namespaceOverrides select a namespace by (its name label at least). */
+  labelsOf(namespace: string): Readonly<Record<string, string>>;
   /** The GraphDataPolicy in effect in a namespace, if any. */
   namespacePolicy(namespace: string): NamespacePolicy | undefined;
   /** The GraphDataPolicy chosen in each namespace, applied or not (one that loosens the cluster policy is not). */
   readonly chosenNamespacePolicies: readonly NamespacePolicy[];
 }
 
-/** A snapshot of one policy for every namespace (a policy file, tests). */
+/** Namespace labels as the snapshot reads them; undefined while a namespace is unknown. */
+export type NamespaceLabels = (namespace: string) => Readonly<Record<string, string>> | undefined;
+
+/**
+ * `cluster` as each namespace sees it, memoised per namespace for the snapshot's life. A
+ * namespace whose labels are unknown is known by its name label, which the apiserver sets.
+ */
+const labelsWithName = (labels: NamespaceLabels | undefined, ns: string): Readonly<Record<string, string>> => ({
+  ...labels?.(ns),
+  [NAMESPACE_NAME_LABEL]: ns,
+});
+
+function overriddenPerNamespace(cluster: Policy, labels: NamespaceLabels | undefined): (ns: string) => Policy {
+  if (!cluster.spec.namespaceOverrides?.length) return () => cluster;
+  const memo = new Map<string, Policy>();
+  return (ns) => {
+    let policy = memo.get(ns);
+    if (!policy) {
+      policy = applyNamespaceOverrides(cluster, labelsWithName(labels, ns)).policy;
+      memo.set(ns, policy);
+    }
+    return policy;
+  };
+}
+
+/** A snapshot of one policy for every namespace (a policy file, tests); its namespaceOverrides select by name. */
 export function staticSnapshot(policy: Policy, source: string, generation = 1): PolicySnapshot {
+  const base = overriddenPerNamespace(policy, undefined);
   return Object.freeze({
     generation,
     cluster: policy,
     source,
-    policyFor: () => policy,
+    policyFor: (namespace: string | undefined) => (namespace === undefined ? policy : base(namespace)),
+    basePolicyFor: base,
+    labelsOf: (namespace: string) => labelsWithName(undefined, namespace),
     namespacePolicy: () => undefined,
     chosenNamespacePolicies: [],
   });
@@ -100,6 +143,8 @@ export interface CompileInput {
   fallbackSource: string;
   generation: number;
   previous?: CompileState;
+  /** Labels of the cluster's namespaces, for namespaceOverrides; read while compiling and by the snapshot. */
+  namespaceLabels?: NamespaceLabels;
 }
 
 export interface CompileResult {
@@ -186,12 +231,18 @@ export function compilePolicies(input: CompileInput): CompileResult {
   const winner = clusters.find((c) => c.entry.lastGood);
   const cluster = (winner?.entry.lastGood as Policy | undefined) ?? input.fallback;
   const clusterRef = winner ? `ClusterGraphDataPolicy ${cluster.name}` : input.fallbackSource;
+  const overrideProblems = checkNamespaceOverrides(cluster);
+  const inEffectText =
+    'in effect in every namespace, under any GraphDataPolicy there' +
+    (overrideProblems.length
+      ? `; namespaceOverrides that would loosen it are not applied: ${findingsText(overrideProblems)}`
+      : '');
   for (const { o, entry } of clusters) {
     const inEffect = o === winner?.o;
     const ready = !entry.current
       ? invalidReady(entry, inEffect)
       : inEffect
-        ? condition('Ready', true, 'InEffect', 'in effect in every namespace, under any GraphDataPolicy there')
+        ? condition('Ready', true, 'InEffect', inEffectText)
         : condition(
             'Ready',
             false,
@@ -209,6 +260,7 @@ export function compilePolicies(input: CompileInput): CompileResult {
     if (list) list.push(o);
     else byNamespace.set(ns, [o]);
   }
+  const baseFor = overriddenPerNamespace(cluster, input.namespaceLabels);
   const effective = new Map<string, Policy>();
   const inEffectByNs = new Map<string, NamespacePolicy>();
   const chosenList: NamespacePolicy[] = [];
@@ -217,9 +269,13 @@ export function compilePolicies(input: CompileInput): CompileResult {
     const chosen = candidates.find((c) => c.entry.lastGood);
     const nsPolicy = chosen?.entry.lastGood as NamespacePolicy | undefined;
     if (nsPolicy) chosenList.push(nsPolicy);
-    const loosens = nsPolicy ? checkLayering(cluster, nsPolicy) : [];
+    const base = baseFor(ns);
+    const baseRef = base.overrides?.length
+      ? `${clusterRef} with namespaceOverrides ${base.overrides.join(', ')}`
+      : clusterRef;
+    const loosens = nsPolicy ? checkLayering(base, nsPolicy) : [];
     if (nsPolicy && !loosens.length) {
-      effective.set(ns, effectivePolicy(cluster, nsPolicy));
+      effective.set(ns, effectivePolicy(base, nsPolicy));
       inEffectByNs.set(ns, nsPolicy);
     }
     for (const { o, entry } of candidates) {
@@ -230,10 +286,10 @@ export function compilePolicies(input: CompileInput): CompileResult {
           'Ready',
           false,
           'LoosensClusterPolicy',
-          `not in effect: namespace ${ns} gets ${clusterRef} alone, because this policy would loosen it: ${findingsText(loosens)}`,
+          `not in effect: namespace ${ns} gets ${baseRef} alone, because this policy would loosen it: ${findingsText(loosens)}`,
         );
       else if (!entry.current) ready = invalidReady(entry, isChosen);
-      else if (isChosen) ready = condition('Ready', true, 'InEffect', `in effect in ${ns}, laid over ${clusterRef}`);
+      else if (isChosen) ready = condition('Ready', true, 'InEffect', `in effect in ${ns}, laid over ${baseRef}`);
       else
         ready = condition(
           'Ready',
@@ -250,7 +306,10 @@ export function compilePolicies(input: CompileInput): CompileResult {
     cluster,
     source: clusterRef,
     ...(winner ? { clusterPolicyName: cluster.name } : {}),
-    policyFor: (namespace: string | undefined) => (namespace !== undefined && effective.get(namespace)) || cluster,
+    policyFor: (namespace: string | undefined) =>
+      namespace === undefined ? cluster : (effective.get(namespace) ?? baseFor(namespace)),
+    basePolicyFor: baseFor,
+    labelsOf: (namespace: string) => labelsWithName(input.namespaceLabels, namespace),
     namespacePolicy: (namespace: string) => inEffectByNs.get(namespace),
     chosenNamespacePolicies: Object.freeze(chosenList),
   });

@@ -36,6 +36,7 @@ import { type LargeBody, peekHead } from './large-body.js';
 import type { PolicyStore } from './policy-store.js';
 import {
   failedValidation,
+  judgingPolicy,
   policyObjectWarnings,
   type ValidationHead,
   type ValidationRecord,
@@ -375,7 +376,7 @@ export class AdmissionPool {
     const { policies, namespaces, runtimes } = this.sources;
     const namespace = ask.head.namespace;
     const snapshot = policies.snapshot();
-    const policy = ask.policyObject ? snapshot.cluster : snapshot.policyFor(namespace);
+    const policy = judgingPolicy(snapshot, (ask.head as Partial<ValidationHead>).kind, namespace, ask.policyObject);
     let policyId = this.policyIds.get(policy);
     if (policyId === undefined) this.policyIds.set(policy, (policyId = this.nextPolicyId++));
     const context: WorkerContext = {

@@ -185,6 +185,7 @@ async function main(): Promise<number> {
         fallback: filePolicies.snapshot().cluster,
         fallbackSource: filePolicies.source,
         log: { info: (obj, msg) => policyLog.info(obj, msg), warn: (obj, msg) => policyLog.warn(obj, msg) },
+        ...(namespaces ? { namespaces } : {}),
       })
     : undefined;
   const policies: PolicyStore = clusterPolicies ?? filePolicies;

@@ -11,6 +11,8 @@ export interface NamespaceIndex {
 export interface NamespaceInformer extends NamespaceIndex {
   /** Resolves once the first list has been cached. */
   readonly synced: Promise<void>;
+  /** Calls `listener` after a namespace is added, changed or deleted (labels may differ). */
+  onChange(listener: () => void): void;
   stop(): Promise<void>;
 }
 
@@ -22,6 +24,9 @@ export function watchNamespaces(kc: k8s.KubeConfig, opts: WatchOptions = {}): Na
   const running = keepInformerRunning(informer, opts, 5_000);
   return {
     synced: running.synced,
+    onChange: (listener) => {
+      for (const event of ['add', 'update', 'delete'] as const) informer.on(event, () => listener());
+    },
     labels: (namespace) => {
       const ns = informer.get(namespace);
       return ns ? (ns.metadata?.labels ?? {}) : undefined;

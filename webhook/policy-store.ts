@@ -5,6 +5,7 @@
 // no ClusterGraphDataPolicy is usable.
 import type * as k8s from '@kubernetes/client-node';
 import { BUILT_IN_POLICY } from '../common/names.js';
+import type { NamespaceIndex } from './namespace-index.js';
 import { loadPolicyFile } from '../common/policy-file.js';
 import { GROUP, type Policy } from '../policies/model.js';
 import {
@@ -65,6 +66,11 @@ export interface ClusterStoreOptions {
   crdRetryMs?: number;
   /** Coalesces a burst of events (the first list) into one compile. */
   debounceMs?: number;
+  /**
+   * Namespace labels (the webhook's namespace informer): the cluster policy's
+   * namespaceOverrides select by them, so a label change compiles a new snapshot.
+   */
+  namespaces?: NamespaceIndex & { onChange?(listener: () => void): void };
 }
 
 export interface ClusterPolicyStore extends PolicyStore {
@@ -243,6 +249,16 @@ export async function watchPolicies(kc: k8s.KubeConfig, opts: ClusterStoreOption
 
   for (const kind of kinds) informers[kind] = makeKindInformer(kind);
 
+  // Namespace labels decide which namespaceOverrides apply where: while the cluster policy
+  // has some, a namespace change is a new input (the compile reuses every parse).
+  let labelsVersion = 0;
+  opts.namespaces?.onChange?.(() => {
+    if (!snapshot.cluster.spec.namespaceOverrides?.length) return;
+    labelsVersion++;
+    schedule();
+  });
+  const namespaceLabels = opts.namespaces ? (ns: string) => opts.namespaces!.labels(ns) : undefined;
+
   let pending = false;
   function schedule(): void {
     if (pending || stopped) return;
@@ -262,7 +278,8 @@ export async function watchPolicies(kc: k8s.KubeConfig, opts: ClusterStoreOption
     const inputs = [...clusterObjects, ...namespaceObjects]
       .map((o) => `${o.metadata?.uid}:${o.metadata?.generation}`)
       .sort()
-      .join(',');
+      .join(',')
+      .concat(`|namespaces:${labelsVersion}`);
     const first = generation === 0;
     if (!first && inputs === lastInputs) return;
     lastInputs = inputs;
@@ -273,6 +290,7 @@ export async function watchPolicies(kc: k8s.KubeConfig, opts: ClusterStoreOption
       fallbackSource: opts.fallbackSource,
       generation: ++generation,
       previous: state,
+      ...(namespaceLabels ? { namespaceLabels } : {}),
     });
     state = result.state;
     snapshot = result.snapshot;

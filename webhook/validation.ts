@@ -1,7 +1,7 @@
 // POST /validate: AdmissionReview in, allowed/denied with warnings out. The decision is
 // the pure core's (policies/enforcement.ts); this file maps it to the wire and to metrics.
 import type { NamespaceIndex } from './namespace-index.js';
-import { BUILT_IN_POLICY_NAME } from '../common/names.js';
+import { BUILT_IN_POLICY_NAME, VALIDATED_POD_SUBRESOURCES } from '../common/names.js';
 import type { RuntimeLookup } from '../policies/fluid-runtime.js';
 import type { FastifyInstance } from 'fastify';
 import { admissionWarnings, MAX_WARNINGS } from '../policies/admission-warnings.js';
@@ -9,7 +9,7 @@ import { formatDiagnostic, WARNING_MAX_CHARS } from '../policies/diagnostics.js'
 import type { InjectOptions } from '../policies/engine.js';
 import { denialMessage, enforce, type Verdict } from '../policies/enforcement.js';
 import { GROUP, POLICY_KINDS, type Policy } from '../policies/model.js';
-import { checkLayering } from '../policies/layering.js';
+import { applyNamespaceOverrides, checkLayering } from '../policies/layering.js';
 import { policyFromObject } from '../policies/policy-loader.js';
 import type { PolicySnapshot } from '../policies/policy-set.js';
 import {
@@ -39,12 +39,18 @@ export interface ValidationResult {
   error?: Error;
 }
 
-/** Pods at CREATE; everything else the registration sends at CREATE or UPDATE. */
+/**
+ * CREATE and UPDATE of the objects themselves, and the UPDATEs of pod subresources that
+ * change what a pod runs (ephemeral containers, in-place resize): each carries the whole
+ * Pod, judged as an UPDATE of it. Other subresources and operations are admitted unread.
+ */
 function operationOf(r: AdmissionRequest): 'CREATE' | 'UPDATE' | undefined {
-  if (r.subResource) return undefined;
-  const isPod = r.kind?.kind === 'Pod' && (r.kind.group ?? '') === '';
-  if (r.operation === 'CREATE') return 'CREATE';
-  if (r.operation === 'UPDATE' && !isPod) return 'UPDATE';
+  if (r.subResource) {
+    const isPod = r.kind?.kind === 'Pod' && (r.kind.group ?? '') === '';
+    const judged = (VALIDATED_POD_SUBRESOURCES as readonly string[]).includes(r.subResource);
+    return isPod && judged && r.operation === 'UPDATE' ? 'UPDATE' : undefined;
+  }
+  if (r.operation === 'CREATE' || r.operation === 'UPDATE') return r.operation;
   return undefined;
 }
 
@@ -113,6 +119,22 @@ export const failedValidation = (uid: string, error: Error): ValidationResult =>
   error,
 });
 
+/**
+ * The policy a request is judged under: a GraphDataPolicy against the cluster policy as its
+ * namespace sees it (the namespaceOverrides selecting it applied: it may only tighten that),
+ * a ClusterGraphDataPolicy against the one in effect, anything else under its namespace's
+ * effective policy.
+ */
+export function judgingPolicy(
+  snapshot: PolicySnapshot,
+  kind: string | undefined,
+  namespace: string | undefined,
+  policyObject: boolean,
+): Policy {
+  if (!policyObject) return snapshot.policyFor(namespace);
+  return kind === 'GraphDataPolicy' && namespace ? snapshot.basePolicyFor(namespace) : snapshot.cluster;
+}
+
 export const isPolicyObject = (r: AdmissionRequest): boolean =>
   r.kind?.group === GROUP && (POLICY_KINDS as readonly string[]).includes(r.kind.kind ?? '');
 
@@ -160,7 +182,8 @@ function orphanedWarnings(r: ValidationHead, next: Policy | undefined, snapshot:
   if (!next) return [];
   const out: string[] = [];
   for (const ns of snapshot.chosenNamespacePolicies) {
-    const found = checkLayering(next, ns);
+    // As that namespace would see the new policy: with the namespaceOverrides its labels select.
+    const found = checkLayering(applyNamespaceOverrides(next, snapshot.labelsOf(ns.namespace)).policy, ns);
     if (!found.length) continue;
     const text = `graphdata: GraphDataPolicy ${ns.namespace}/${ns.name} would loosen this policy (${found[0]!.message.replace(/ \(ClusterGraphDataPolicy [^)]*\)$/, '')}${found.length > 1 ? ` and ${found.length - 1} more` : ''}) and stops applying until it is fixed`;
     out.push(text.length <= WARNING_MAX_CHARS ? text : `${text.slice(0, WARNING_MAX_CHARS - 1)}…`);
@@ -297,8 +320,7 @@ function answerHere(body: unknown, opts: ValidateRouteOptions): ValidationRecord
   const admission = parseReview(body);
   const snapshot = opts.policies.snapshot();
   const policyObject = isPolicyObject(admission);
-  // A policy object is checked against the cluster policy in effect (a GraphDataPolicy may only tighten it).
-  const policy = policyObject ? snapshot.cluster : snapshot.policyFor(admission.namespace);
+  const policy = judgingPolicy(snapshot, admission.kind?.kind, admission.namespace, policyObject);
   const extra = policyObject
     ? policyObjectWarnings(validationHead(admission), nextClusterPolicy(admission), snapshot)
     : [];

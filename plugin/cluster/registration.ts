@@ -11,7 +11,7 @@ import type {
 import { ANNOTATION_PROFILE, GROUP, LABEL_INJECT } from '../../policies/model.js';
 import { RULES, type Rule } from '../../policies/rules/index.js';
 import { workloadMatchCondition } from '../../policies/workloads.js';
-import { WEBHOOK_NAME } from '../../common/names.js';
+import { VALIDATED_POD_SUBRESOURCES, WEBHOOK_NAME } from '../../common/names.js';
 
 export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -79,9 +79,20 @@ export function mutatingWebhookConfiguration(opts: RegistrationOptions): V1Mutat
   };
 }
 
-/** Resources the validating webhook may see, at the version its rules read (the apiserver converts others). */
+/**
+ * Resources the validating webhook may see, at the version its rules read (the apiserver
+ * converts others). Pods at UPDATE too: the images of containers and init containers,
+ * `activeDeadlineSeconds`, added tolerations and, on gated pods, added node selectors and
+ * affinity can change then; `enforce` denies only what the change breaks.
+ */
 export const VALIDATED_RESOURCES = [
-  { group: '', version: 'v1', resource: 'pods', kind: 'Pod', operations: ['CREATE'] },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'pods',
+    kind: 'Pod',
+    subresources: VALIDATED_POD_SUBRESOURCES,
+  },
   { group: 'sparkoperator.k8s.io', version: 'v1beta2', resource: 'sparkapplications', kind: 'SparkApplication' },
   {
     group: 'sparkoperator.k8s.io',
@@ -108,10 +119,15 @@ export function validatedResources(rules: readonly Rule[] = RULES) {
   );
 }
 
+const profileOf = (o: 'object' | 'oldObject'): string =>
+  `(has(${o}.metadata.annotations) && '${ANNOTATION_PROFILE}' in ${o}.metadata.annotations ? ${o}.metadata.annotations['${ANNOTATION_PROFILE}'] : '')`;
+
 /**
  * CEL for the validating webhook: the rules read the kinds above, their spec and the
  * profile annotation, so an UPDATE that changes none of those (finalizers, labels,
  * status through the main resource) never reaches us and cannot be blocked by an outage.
+ * The annotation counts when its value changes, not when it is merely present: a
+ * controller removing a finalizer from a pod that names a profile is not sent.
  */
 export function validationMatchConditions(rules: readonly Rule[] = RULES) {
   const kinds = validatedResources(rules).map((r) => `'${r.group}/${r.kind}'`);
@@ -124,7 +140,7 @@ export function validationMatchConditions(rules: readonly Rule[] = RULES) {
       name: 'graphdata-rule-inputs-changed',
       expression:
         "request.operation != 'UPDATE' || !has(object.spec) || !has(oldObject.spec) || object.spec != oldObject.spec" +
-        ` || (has(object.metadata.annotations) && '${ANNOTATION_PROFILE}' in object.metadata.annotations)`,
+        ` || ${profileOf('object')} != ${profileOf('oldObject')}`,
     },
   ];
 }
@@ -146,15 +162,15 @@ export function validatingWebhookConfiguration(opts: RegistrationOptions): V1Val
   };
   const byGroup = new Map<string, V1RuleWithOperations>();
   for (const r of validatedResources()) {
-    const key = `${r.group}\u0000${r.version}\u0000${'operations' in r ? r.operations.join() : ''}`;
+    const key = `${r.group}\u0000${r.version}`;
     const rule = byGroup.get(key) ?? {
       apiGroups: [r.group],
       apiVersions: [r.version],
-      operations: 'operations' in r ? [...r.operations] : ['CREATE', 'UPDATE'],
+      operations: ['CREATE', 'UPDATE'],
       resources: [],
       scope: 'Namespaced',
     };
-    rule.resources!.push(r.resource);
+    rule.resources!.push(r.resource, ...('subresources' in r ? r.subresources.map((s) => `${r.resource}/${s}`) : []));
     byGroup.set(key, rule);
   }
   return {

@@ -71,7 +71,7 @@ export class AuditCommand extends GraphdataCommand {
     };
 
     const scopes = await this.namespaceScopes(kc, cluster, only, note).catch((e) => fail(e, 'cannot list namespaces'));
-    const selection = await this.policies(kc, only).catch((e) => {
+    const selection = await this.policies(kc, only, (ns) => scopes.get(ns) ?? undefined).catch((e) => {
       if (e instanceof UserError) throw e; // a --policy file that does not load says so itself
       throw new UserError(
         `cannot list the graphdata policy objects: ${apiErrorMessage(e)}`,
@@ -260,7 +260,11 @@ export class AuditCommand extends GraphdataCommand {
     return scopes;
   }
 
-  private async policies(kc: import('@kubernetes/client-node').KubeConfig, only: string | undefined) {
+  private async policies(
+    kc: import('@kubernetes/client-node').KubeConfig,
+    only: string | undefined,
+    namespaceLabels: (namespace: string) => Record<string, string> | undefined,
+  ) {
     const [{ loadPolicyForCli }, { builtInFallback, clusterPolicies, filePolicySelection }] = await Promise.all([
       import('../policy-option.js'),
       import('../cluster-policies.js'),
@@ -272,7 +276,7 @@ export class AuditCommand extends GraphdataCommand {
         await loadPolicyForCli(undefined),
         `${BUILT_IN_POLICY} (no ClusterGraphDataPolicy in the cluster)`,
       ),
-      { namespace: only, chunkSize: this.chunkSize, verb: 'audited' },
+      { namespace: only, chunkSize: this.chunkSize, verb: 'audited', namespaceLabels },
     );
   }
 }

@@ -92,16 +92,30 @@ export class ExplainCommand extends GraphdataCommand {
    * `--policy FILE` overrides them.
    */
   private livePolicy(loaded: import('../../policies/model.js').Policy): import('../explanation.js').LivePolicy {
-    return async (kc, namespace) => {
-      const [{ builtInFallback, clusterPolicies }, { policyRef }, { apiErrorMessage, serverOf }] = await Promise.all([
+    return async (kc, namespace, labels) => {
+      const [
+        { builtInFallback, clusterPolicies },
+        { policyRef },
+        { apiErrorMessage, serverOf },
+        { applyNamespaceOverrides, NAMESPACE_NAME_LABEL },
+      ] = await Promise.all([
         import('../cluster-policies.js'),
         import('../../policies/engine.js'),
         import('../kube.js'),
+        import('../../policies/layering.js'),
       ]);
-      if (this.policy) return { policy: loaded, name: policyRef(loaded) };
+      if (this.policy) {
+        const { policy } = applyNamespaceOverrides(loaded, { ...labels, [NAMESPACE_NAME_LABEL]: namespace });
+        const applied = policy.overrides?.length ? ` with namespaceOverrides ${policy.overrides.join(', ')}` : '';
+        return { policy, name: `${policyRef(loaded)}${applied}` };
+      }
       let selection;
       try {
-        selection = await clusterPolicies(kc, builtInFallback(loaded), { namespace, verb: 'explained' });
+        selection = await clusterPolicies(kc, builtInFallback(loaded), {
+          namespace,
+          verb: 'explained',
+          ...(labels ? { namespaceLabels: (ns: string) => (ns === namespace ? labels : undefined) } : {}),
+        });
       } catch (error) {
         throw new UserError(
           `cannot read the policy objects in the cluster: ${apiErrorMessage(error)}`,

@@ -13,7 +13,7 @@ export interface ResultReport {
   operation: Operation;
   /** What the suite expects, in words: `deny "registry-not-allowed", injected`. */
   expected: string;
-  /** What admission did; `webhooks` are those the apiserver would call (none for a pod at UPDATE). */
+  /** What admission did; `webhooks` are those the apiserver would call (only /validate at UPDATE). */
   actual: { verdict: VerdictName; denial?: string; warnings: string[]; webhooks: string[] };
   passed: boolean;
   /** Why it failed, one line each; empty when it passed. */
@@ -46,7 +46,7 @@ function describeExpected(e: Expectation): string {
   ];
   return (
     `${parts.join(', ')}${e.mutatingWebhookDown ? ' (mutating webhook down)' : ''}` +
-    (e.operation === 'UPDATE' ? ` at UPDATE from ${e.oldResource}` : '')
+    (e.operation === 'UPDATE' ? ` at UPDATE${e.subresource ? ` of ${e.subresource}` : ''} from ${e.oldResource}` : '')
   );
 }
 
@@ -61,6 +61,7 @@ export function runExpectation(e: Expectation, suite: Pick<Suite, 'namespaceLabe
     mutatingWebhookDown: e.mutatingWebhookDown,
     operation: e.operation,
     ...(e.oldObject ? { oldObject: e.oldObject } : {}),
+    ...(e.subresource ? { subresource: e.subresource } : {}),
   });
   const mismatches: string[] = [];
   if (e.verdict && e.verdict !== admission.verdict) {

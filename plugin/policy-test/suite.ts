@@ -8,6 +8,7 @@ import { diagnostic, joinPath, type Diagnostic, type Segments } from '../../poli
 import { type RuntimeLookup, runtimeLookupFromDocuments } from '../../policies/fluid-runtime.js';
 import { isList } from '../../policies/k8s.js';
 import {
+  applyNamespaceOverrides,
   checkLayering,
   effectivePolicy,
   namespacePolicyFromObject,
@@ -17,7 +18,9 @@ import type { Policy } from '../../policies/model.js';
 import { checkSchema } from '../../policies/schema-check.js';
 import { closest } from '../../policies/suggest.js';
 import { parseYamlSource, type SourceDocument } from '../../policies/yaml-source.js';
-import type { Operation, VerdictName } from './admit.js';
+import type { Operation, PodSubresource, VerdictName } from './admit.js';
+import { namespaceLabelsFor } from './run.js';
+import { VALIDATED_POD_SUBRESOURCES } from '../../common/names.js';
 
 export const SUITE_FILE = 'graphdata-test.yaml';
 export const SUITE_API_VERSION = 'cli.graphdata.io/v1alpha1';
@@ -51,6 +54,7 @@ const suiteSchema = {
           resource: { type: 'string', pattern: RESOURCE_PATTERN },
           operation: { type: 'string', enum: ['CREATE', 'UPDATE'] },
           oldResource: { type: 'string', pattern: RESOURCE_PATTERN },
+          subresource: { type: 'string', enum: [...VALIDATED_POD_SUBRESOURCES] },
           namespace: str,
           policy: str,
           mutatingWebhookDown: { type: 'boolean' },
@@ -73,6 +77,7 @@ interface SuiteDocument {
     resource: string;
     operation?: Operation;
     oldResource?: string;
+    subresource?: PodSubresource;
     namespace?: string;
     policy?: string;
     mutatingWebhookDown?: boolean;
@@ -97,6 +102,8 @@ export interface Expectation {
   /** On UPDATE: the stored object (`oldResource`). */
   oldObject?: Record<string, unknown>;
   oldResource?: string;
+  /** On UPDATE of a pod: the subresource written (`subresource`). */
+  subresource?: PodSubresource;
   policy: Policy;
   /** How the policy is made, for the report: `ClusterGraphDataPolicy/c + GraphDataPolicy/team-a`. */
   policyName: string;
@@ -308,8 +315,26 @@ export async function loadSuite(file: string): Promise<Suite> {
       here('oldResource', 'suite-update-old-resource', 'oldResource is read on UPDATE only', 'add operation: UPDATE');
       continue;
     }
+    if (r.subresource !== undefined && operation !== 'UPDATE') {
+      here(
+        'subresource',
+        'suite-update-old-resource',
+        'a subresource is written at UPDATE only',
+        'add operation: UPDATE',
+      );
+      continue;
+    }
     const object = lookUp('resource', r.resource);
     if (!object) continue;
+    if (r.subresource !== undefined && (object.kind !== 'Pod' || object.apiVersion !== 'v1')) {
+      here(
+        'subresource',
+        'suite-update-old-resource',
+        `${r.resource} is not a v1 Pod: only pods have the subresource ${r.subresource}`,
+        'remove subresource, or name a Pod',
+      );
+      continue;
+    }
     let oldObject: Record<string, unknown> | undefined;
     if (r.oldResource !== undefined) {
       oldObject = lookUp('oldResource', r.oldResource);
@@ -346,6 +371,9 @@ export async function loadSuite(file: string): Promise<Suite> {
     if (!policy) continue;
     let policyName = `${policy.kind}/${policy.name}`;
     const admittedIn = namespaceOf(object) ?? r.namespace ?? 'default';
+    // The cluster policy's namespaceOverrides selecting the namespace by its labels, as the webhook applies them.
+    policy = applyNamespaceOverrides(policy, namespaceLabelsFor(admittedIn, suite.namespaceLabels)).policy;
+    if (policy.overrides?.length) policyName += ` with namespaceOverrides ${policy.overrides.join(', ')}`;
     const layer = namespaced.get(admittedIn);
     if (layer) {
       // A loosening namespace policy is rejected when it is created: it never applies.
@@ -363,7 +391,7 @@ export async function loadSuite(file: string): Promise<Suite> {
         );
         continue;
       }
-      policyName = `${policy.kind}/${policy.name} + GraphDataPolicy/${layer.policy.name}`;
+      policyName = `${policyName} + GraphDataPolicy/${layer.policy.name}`;
       policy = effectivePolicy(policy, layer.policy);
     }
     // The expected patched resource.
@@ -400,6 +428,7 @@ export async function loadSuite(file: string): Promise<Suite> {
       object,
       operation,
       ...(oldObject ? { oldObject, oldResource: r.oldResource! } : {}),
+      ...(r.subresource ? { subresource: r.subresource } : {}),
       policy,
       policyName,
       mutatingWebhookDown: r.mutatingWebhookDown ?? false,

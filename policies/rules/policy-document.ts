@@ -1,8 +1,15 @@
 // graphdata's own policy documents: checked by the loader that `--policy FILE` and
 // the webhook use, so `validate` accepts exactly the policies they accept, with the
 // same messages. A GraphDataPolicy is also checked against the cluster policy in use:
-// it may only tighten it (policies/layering.ts).
-import { checkLayering, namespacePolicyFromObject } from '../layering.js';
+// it may only tighten it (policies/layering.ts); a ClusterGraphDataPolicy's
+// namespaceOverrides may only tighten the policy they are in.
+import {
+  applyNamespaceOverrides,
+  checkLayering,
+  checkNamespaceOverrides,
+  NAMESPACE_NAME_LABEL,
+  namespacePolicyFromObject,
+} from '../layering.js';
 import { API_VERSION, POLICY_KINDS } from '../model.js';
 import { policyFromObject } from '../policy-loader.js';
 import type { Rule } from './types.js';
@@ -18,12 +25,21 @@ export const policyDocumentRule: Rule = {
       (d) => d.code !== 'policy-name' || obj.metadata?.generateName,
     );
     if (found.some((d) => d.severity === 'error')) return found;
+    if (obj.kind === 'ClusterGraphDataPolicy') {
+      const { policy } = policyFromObject(obj);
+      return policy ? [...found, ...checkNamespaceOverrides(policy)] : found;
+    }
+    // ctx.policy is the cluster policy as the GraphDataPolicy's namespace sees it (its namespaceOverrides applied).
     if (obj.kind !== 'GraphDataPolicy' || ctx.policy.kind !== 'ClusterGraphDataPolicy') return found;
     const namespace = typeof obj.metadata?.namespace === 'string' ? obj.metadata.namespace : 'default';
     const { policy } = namespacePolicyFromObject(
       { ...obj, metadata: { name: 'unnamed', ...obj.metadata } },
       { namespace },
     );
-    return policy ? [...found, ...checkLayering(ctx.policy, policy)] : found;
+    // Without the namespace's labels (validate, policy files), the overrides selecting it by name apply.
+    const base = ctx.policy.overrides
+      ? ctx.policy
+      : applyNamespaceOverrides(ctx.policy, { [NAMESPACE_NAME_LABEL]: namespace }).policy;
+    return policy ? [...found, ...checkLayering(base, policy)] : found;
   },
 };

@@ -286,3 +286,19 @@ describe('audit in Fluid mode', () => {
     );
   });
 });
+
+describe('audit sees what UPDATEs and subresources added to a stored pod', () => {
+  it('an ephemeral container and a set image from a forbidden registry are reported with their paths', () => {
+    const policy = policyWith({ mode: 'Enforce', limits: { allowedRegistries: ['docker.io'] } });
+    const pod = inject(sparkExecutorPod(), policy, { namespace: NAMESPACE, namespaceLabels: LABELS }).pod;
+    pod.metadata = { ...pod.metadata, namespace: NAMESPACE };
+    expect(auditObject(pod as Record<string, unknown>, { policy, labels: LABELS })).toEqual([]);
+    pod.spec!.containers[0]!.image = 'quay.io/acme/spark:3.5.1';
+    pod.spec!.ephemeralContainers = [{ name: 'debugger', image: 'ghcr.io/attacker/miner:1' }];
+    const found = auditObject(pod as Record<string, unknown>, { policy, labels: LABELS });
+    expect(found.map((v) => [v.action, v.rule, v.path])).toEqual([
+      ['deny', 'registry-not-allowed', 'spec.containers[0].image'],
+      ['deny', 'registry-not-allowed', 'spec.ephemeralContainers[0].image'],
+    ]);
+  });
+});

@@ -20,6 +20,7 @@ interface JsonReport {
     diagnostics: { code: string; file?: string; line?: number; path?: string; message: string }[];
     results: {
       resource: string;
+      policy: string;
       operation: string;
       passed: boolean;
       mismatches: string[];
@@ -67,10 +68,14 @@ describe('policy test on the shipped suites', () => {
     const quay = spark.results.find((r) => r.resource === 'Pod/wordcount-exec-quay')!;
     expect(quay.actual.verdict).toBe('deny');
     expect(quay.actual.denial).toContain('(spec.containers[0].image)');
-    // The UPDATE results: a pod reaches neither webhook; an edited SparkApplication reaches /validate.
+    // The UPDATE results: a pod whose spec changes (an image set, an ephemeral container added)
+    // and an edited SparkApplication reach /validate, never /mutate; a relabelled pod reaches neither.
     const updates = spark.results.filter((r) => r.operation === 'UPDATE');
     expect(updates.map((r) => [r.resource, r.passed, r.actual.verdict, r.actual.webhooks])).toEqual([
-      ['Pod/wordcount-exec-quay', true, 'allow', []],
+      ['Pod/wordcount-exec-1-set-image', true, 'deny', ['validate']],
+      ['Pod/wordcount-exec-1-debug', true, 'deny', ['validate']],
+      ['Pod/wordcount-exec-1-debug-busybox', true, 'allow', ['validate']],
+      ['Pod/wordcount-exec-quay-labelled', true, 'allow', []],
       ['SparkApplication/wordcount-quay', true, 'deny', ['validate']],
       ['SparkApplication/wordcount-big', true, 'warn', ['validate']],
       ['SparkApplication/wordcount-quay-scaled', true, 'warn', ['validate']],
@@ -173,9 +178,50 @@ spec:
 const ENFORCE_DOCKER_HUB =
   'apiVersion: graphdata.io/v1alpha1\nkind: ClusterGraphDataPolicy\nmetadata: {name: c}\nspec:\n  mode: Enforce\n  limits: {allowedRegistries: [docker.io]}\n';
 
+describe('policy test with namespaceOverrides', () => {
+  it('applies the overrides the suite namespace labels select, and names them', async () => {
+    const exec = (name: string, namespace: string) =>
+      POD.replace('exec-1', name).replace('namespace: analytics', `namespace: ${namespace}`);
+    const dir = suiteDir({
+      'graphdata-test.yaml': [
+        'apiVersion: cli.graphdata.io/v1alpha1',
+        'kind: PolicyTest',
+        'policies: [c.yaml]',
+        'resources: [pods.yaml]',
+        'namespaceLabels:',
+        '  locked: {tier: locked}',
+        'results:',
+        '  - {resource: Pod/exec-open, verdict: allow}',
+        '  - {resource: Pod/exec-locked, verdict: deny, message: registry-not-allowed}',
+        '',
+      ].join('\n'),
+      'pods.yaml': [exec('exec-open', 'open'), exec('exec-locked', 'locked')].join('---\n'),
+      'c.yaml': [
+        'apiVersion: graphdata.io/v1alpha1',
+        'kind: ClusterGraphDataPolicy',
+        'metadata: {name: c}',
+        'spec:',
+        '  mode: Enforce',
+        '  limits: {allowedRegistries: [docker.io, registry.internal]}',
+        '  namespaceOverrides:',
+        '    - {name: locked, namespaceSelector: {matchLabels: {tier: locked}}, limits: {allowedRegistries: [registry.internal]}}',
+        '',
+      ].join('\n'),
+    });
+    const { code, report } = await json([dir]);
+    expect(report.suites[0]!.diagnostics).toEqual([]);
+    expect(code, JSON.stringify(report.suites[0]!.results)).toBe(0);
+    expect(report.suites[0]!.results.map((r) => r.policy)).toEqual([
+      'ClusterGraphDataPolicy/c',
+      'ClusterGraphDataPolicy/c with namespaceOverrides locked',
+    ]);
+  });
+});
+
 describe('policy test at UPDATE', () => {
   it('reports what the webhooks do at UPDATE: pods are not injected, only what a change breaks is denied', async () => {
     const quayPod = POD.replace('exec-1', 'exec-quay').replace('apache/spark:3.5.1', 'quay.io/acme/spark:3.5.1');
+    const debugged = `${POD.replace('exec-1', 'exec-debug')}  ephemeralContainers:\n  - {name: dbg, image: quay.io/acme/debug:1}\n`;
     const dir = suiteDir({
       'graphdata-test.yaml': [
         'apiVersion: cli.graphdata.io/v1alpha1',
@@ -184,8 +230,14 @@ describe('policy test at UPDATE', () => {
         'resources: [pods.yaml, apps.yaml]',
         'results:',
         '  - {resource: Pod/exec-quay, verdict: deny, message: registry-not-allowed}',
-        // A pod at UPDATE reaches neither webhook: nothing injected, nothing checked.
+        // A pod at UPDATE is never injected; its spec unchanged, it is not checked either.
         '  - {resource: Pod/exec-quay, operation: UPDATE, oldResource: Pod/exec-quay, verdict: allow}',
+        // An image set on a stored pod: /validate denies it, as at CREATE.
+        '  - {resource: Pod/exec-quay, operation: UPDATE, oldResource: Pod/exec-1, verdict: deny,',
+        '     message: registry-not-allowed}',
+        // kubectl debug: the ephemeral container's image is judged too.
+        '  - {resource: Pod/exec-debug, operation: UPDATE, subresource: ephemeralcontainers, oldResource: Pod/exec-1,',
+        '     verdict: deny, message: "image quay.io/acme/debug:1"}',
         '  - {resource: SparkApplication/quay, verdict: deny, message: registry-not-allowed}',
         // The change brings the other registry in: denied.
         '  - {resource: SparkApplication/quay, operation: UPDATE, oldResource: SparkApplication/ok, verdict: deny}',
@@ -196,7 +248,7 @@ describe('policy test at UPDATE', () => {
         '  - {resource: SparkApplication/quay, operation: UPDATE, oldResource: SparkApplication/quay, verdict: allow}',
         '',
       ].join('\n'),
-      'pods.yaml': quayPod,
+      'pods.yaml': [quayPod, POD, debugged].join('---\n'),
       'apps.yaml': [
         app('ok', 'apache/spark:3.5.1'),
         app('quay', 'quay.io/acme/spark:3.5.1'),
@@ -210,6 +262,8 @@ describe('policy test at UPDATE', () => {
     expect(results.map((r) => [r.operation, r.actual.verdict, r.actual.webhooks])).toEqual([
       ['CREATE', 'deny', ['mutate', 'validate']],
       ['UPDATE', 'allow', []],
+      ['UPDATE', 'deny', ['validate']],
+      ['UPDATE', 'deny', ['validate']],
       ['CREATE', 'deny', ['validate']],
       ['UPDATE', 'deny', ['validate']],
       ['UPDATE', 'warn', ['validate']],
@@ -289,6 +343,20 @@ describe('a malformed suite', () => {
       7,
       'results[0].oldResource',
       'an UPDATE keeps the kind',
+    ],
+    [
+      'a subresource on CREATE',
+      '  - resource: Pod/exec-1\n    subresource: ephemeralcontainers\n    verdict: allow\n',
+      6,
+      'results[0].subresource',
+      'add operation: UPDATE',
+    ],
+    [
+      'a subresource pods do not have judged',
+      '  - resource: Pod/exec-1\n    operation: UPDATE\n    oldResource: Pod/exec-1\n    subresource: status\n    verdict: allow\n',
+      8,
+      'results[0].subresource',
+      'ephemeralcontainers, resize',
     ],
     [
       'a message without deny or warn',

@@ -54,18 +54,21 @@ describe('validatingWebhookConfiguration', () => {
     expect(policies!.rules![0]!.resources!.some((r) => r.includes('/'))).toBe(false);
   });
 
-  it('pods at CREATE; the custom resources and HPAs at CREATE and UPDATE', () => {
+  it('pods, their ephemeral containers and resizes, the custom resources and HPAs, at CREATE and UPDATE', () => {
     const rules = config().webhooks![0]!.rules!;
+    // kubectl set image and kubectl debug are UPDATEs of pods and of pods/ephemeralcontainers.
     expect(rules).toContainEqual({
       apiGroups: [''],
       apiVersions: ['v1'],
-      operations: ['CREATE'],
-      resources: ['pods'],
+      operations: ['CREATE', 'UPDATE'],
+      resources: ['pods', 'pods/ephemeralcontainers', 'pods/resize'],
       scope: 'Namespaced',
     });
     const resources = rules.flatMap((r) => r.resources!.map((res) => `${r.apiGroups![0]}/${res}`)).sort();
     expect(resources).toEqual([
       '/pods',
+      '/pods/ephemeralcontainers',
+      '/pods/resize',
       'autoscaling/horizontalpodautoscalers',
       'data.fluid.io/alluxioruntimes',
       'data.fluid.io/datasets',
@@ -74,7 +77,9 @@ describe('validatingWebhookConfiguration', () => {
       'starrocks.com/computenodegroups',
       'starrocks.com/starrocksclusters',
     ]);
-    for (const r of rules.filter((r) => r.apiGroups![0] !== '')) expect(r.operations).toEqual(['CREATE', 'UPDATE']);
+    for (const r of rules) expect(r.operations).toEqual(['CREATE', 'UPDATE']);
+    // Neither DELETE nor the status subresource: a pod can always be removed and reported on.
+    expect(resources.filter((r) => r.endsWith('/status'))).toEqual([]);
   });
 
   it('resources and match conditions are derived from the rules', () => {

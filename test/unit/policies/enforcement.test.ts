@@ -84,6 +84,57 @@ describe('limits: Enforce denies, Audit warns', () => {
   });
 });
 
+describe('pods at UPDATE (kubectl set image, debug, in-place resize)', () => {
+  const policy = policyWith({
+    mode: 'Enforce',
+    limits: { allowedRegistries: ['docker.io'], maxExecutorCores: 4 },
+  });
+  const executor = (cpu: string): Pod => {
+    const pod = sparkExecutorPod();
+    pod.spec!.containers[0]!.resources = { requests: { cpu, memory: '1Gi' }, limits: { cpu, memory: '1Gi' } };
+    return pod;
+  };
+  const update = (object: Pod, oldObject: Pod) => enforce({ object, oldObject, operation: 'UPDATE' }, policy);
+
+  it('an image set on a container or an init container is judged as at CREATE', () => {
+    expect(update(quayExecutor(), sparkExecutorPod()).denials.map((f) => f.diagnostic.path)).toEqual([
+      'spec.containers[0].image',
+    ]);
+    const withInit = (image: string): Pod => {
+      const pod = sparkExecutorPod();
+      pod.spec!.initContainers = [{ name: 'setup', image }];
+      return pod;
+    };
+    expect(update(withInit('ghcr.io/attacker/miner:1'), withInit('busybox:1.36')).allowed).toBe(false);
+  });
+
+  it('an ephemeral container brings its image under the registry rule', () => {
+    const debugged = sparkExecutorPod();
+    debugged.spec!.ephemeralContainers = [{ name: 'debugger', image: 'ghcr.io/attacker/miner:1' }];
+    const verdict = update(debugged, sparkExecutorPod());
+    expect(verdict.denials.map((f) => [f.rule, f.diagnostic.path])).toEqual([
+      ['registry-not-allowed', 'spec.ephemeralContainers[0].image'],
+    ]);
+  });
+
+  it('a resize over maxExecutorCores is denied; one within it is admitted', () => {
+    expect(update(executor('8'), executor('2')).denials.map((f) => f.rule)).toEqual([
+      'executor-cores-over-limit',
+      'executor-cores-over-limit',
+    ]);
+    expect(update(executor('3'), executor('2')).allowed).toBe(true);
+  });
+
+  it('never runs the safety net: an uninjected pod stored while the mutating webhook was down stays updatable', () => {
+    const stored = sparkExecutorPod();
+    const relabelled = sparkExecutorPod();
+    relabelled.metadata!.labels = { ...relabelled.metadata!.labels, tier: 'batch' };
+    expect(enforce(create(stored), policy).denials.map((f) => f.rule)).toEqual([NOT_INJECTED]);
+    const verdict = update(relabelled, stored);
+    expect(verdict).toEqual({ allowed: true, denials: [], warnings: [] });
+  });
+});
+
 describe('safety net: a workload pod that should have been injected and was not', () => {
   it('is denied by default, even under an Audit policy, saying what is missing', () => {
     const verdict = enforce(create(sparkExecutorPod()), policyWith({ mode: 'Audit' }));

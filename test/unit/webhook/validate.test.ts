@@ -88,7 +88,7 @@ describe('POST /validate', () => {
     );
   });
 
-  it('checks custom resources at UPDATE, and ignores pod updates, deletes and subresources', async () => {
+  it('checks custom resources at UPDATE, and ignores deletes and subresources it does not judge', async () => {
     const app = {
       apiVersion: 'sparkoperator.k8s.io/v1beta2',
       kind: 'SparkApplication',
@@ -113,10 +113,61 @@ describe('POST /validate', () => {
     const { response } = (await postJson(url(enforced, '/validate'), ca, update)).json();
     expect(response.allowed).toBe(false);
     expect(response.status.message).toContain('(spec.image)');
-    for (const extra of [{ operation: 'UPDATE' }, { operation: 'DELETE' }, { subResource: 'status' }]) {
-      const r = (await postJson(url(enforced, '/validate'), ca, admissionReview(sparkExecutorPod(), extra))).json();
-      expect(r.response).toEqual({ uid: expect.any(String), allowed: true });
+    const quay = quayExecutor();
+    for (const extra of [
+      { operation: 'DELETE' },
+      { operation: 'UPDATE', subResource: 'status', oldObject: sparkExecutorPod() },
+      { operation: 'CREATE', subResource: 'binding' },
+      { operation: 'UPDATE', subResource: 'ephemeralcontainers', kind: { group: 'apps', version: 'v1', kind: 'Pod' } },
+    ]) {
+      const r = (await postJson(url(enforced, '/validate'), ca, admissionReview(quay, extra))).json();
+      expect(r.response, JSON.stringify(extra)).toEqual({ uid: expect.any(String), allowed: true });
     }
+  });
+
+  it('pods at UPDATE: a new image is denied, what the stored pod already broke only warns', async () => {
+    const stored = inject(sparkExecutorPod(), policyWith({ limits: LIMITS }), { namespace: 'tenant-a' }).pod;
+    // kubectl set image: the change brings quay.io in.
+    const setImage = admissionReview(quayExecutor(), { operation: 'UPDATE', oldObject: stored });
+    const denied = (await postJson(url(enforced, '/validate'), ca, setImage)).json().response;
+    expect(denied.allowed).toBe(false);
+    expect(denied.status.message).toContain('error registry-not-allowed: image quay.io/acme/spark:3.5.1');
+    // A pod stored on quay.io before the policy: relabelling it is admitted, with the warning.
+    const relabelled = quayExecutor();
+    relabelled.metadata!.labels = { ...relabelled.metadata!.labels, tier: 'batch' };
+    const update = admissionReview(relabelled, { operation: 'UPDATE', oldObject: quayExecutor() });
+    const admitted = (await postJson(url(enforced, '/validate'), ca, update)).json().response;
+    expect(admitted.allowed).toBe(true);
+    expect(admitted.warnings).toEqual([expect.stringMatching(/^graphdata registry-not-allowed: /)]);
+  });
+
+  it('pods/ephemeralcontainers and pods/resize are judged as UPDATEs; the safety net is not', async () => {
+    // An uninjected executor (the mutating webhook was down at CREATE): the safety net is a CREATE check.
+    const stored = sparkExecutorPod();
+    const debugged = (image: string): Pod => ({
+      ...stored,
+      spec: { ...stored.spec!, ephemeralContainers: [{ name: 'debugger', image }] } as Pod['spec'],
+    });
+    const review = (pod: Pod, subResource: string) =>
+      admissionReview(pod, { operation: 'UPDATE', subResource, oldObject: stored });
+    const forbidden = (
+      await postJson(url(enforced, '/validate'), ca, review(debugged('quay.io/x/debug:1'), 'ephemeralcontainers'))
+    ).json();
+    expect(forbidden.response.allowed).toBe(false);
+    expect(forbidden.response.status.message).toContain('(spec.ephemeralContainers[0].image)');
+    const allowed = (
+      await postJson(
+        url(enforced, '/validate'),
+        ca,
+        review(debugged('docker.io/library/busybox:1'), 'ephemeralcontainers'),
+      )
+    ).json();
+    expect(allowed.response).toEqual({ uid: expect.any(String), allowed: true });
+    const resized = (await postJson(url(enforced, '/validate'), ca, review(stored, 'resize'))).json();
+    expect(resized.response).toEqual({ uid: expect.any(String), allowed: true });
+    // The same uninjected pod at CREATE is denied by the safety net: the UPDATEs above were judged without it.
+    const created = (await postJson(url(enforced, '/validate'), ca, admissionReview(stored))).json();
+    expect(created.response.status.message).toContain('not-injected');
   });
 
   it('an object breaking a rule 60 times gets 15 findings and a count, in the denial and in the warnings', async () => {
