@@ -36,6 +36,12 @@ export interface InstallOptions {
   webhookUrl?: string;
   /** PEM CA bundle the webhook configurations trust. */
   caBundle: string;
+  /**
+   * Every webhook registered with failurePolicy Ignore, whatever is asked: how `install`
+   * registers until its self-test has passed, so a webhook that does not work can never
+   * lock opted-in namespaces (the validating one otherwise fails closed).
+   */
+  staged?: boolean;
   /** The serving pair and CA for the Secrets; without it (URL mode) no Secrets are made. */
   certs?: { caCert: string; caKey: string; tlsCert: string; tlsKey: string };
 }
@@ -61,11 +67,19 @@ const managed = <T extends { metadata?: { labels?: Record<string, string> } }>(c
 const WEBHOOK_CONFIGURATIONS: ((o: BundleOptions) => ManifestObject)[] = [
   (o) => {
     const config = mutatingWebhookConfiguration(registration(o));
-    for (const hook of config.webhooks ?? []) hook.failurePolicy = o.failurePolicy ?? 'Ignore';
+    for (const hook of config.webhooks ?? []) hook.failurePolicy = o.staged ? 'Ignore' : (o.failurePolicy ?? 'Ignore');
     return managed(config);
   },
-  (o) => managed(validatingWebhookConfiguration(registration(o))),
+  (o) => {
+    const config = validatingWebhookConfiguration(registration(o));
+    if (o.staged) for (const hook of config.webhooks ?? []) hook.failurePolicy = 'Ignore';
+    return managed(config);
+  },
 ];
+
+/** The two webhook configurations of the bundle, as `installManifests` would give them. */
+export const webhookConfigurations = (options: InstallOptions): ManifestObject[] =>
+  WEBHOOK_CONFIGURATIONS.map((build) => build({ ...options, namespace: options.namespace ?? DEFAULT_NAMESPACE }));
 
 /**
  * The install bundle, in apply order: what others depend on first, the webhook

@@ -135,7 +135,11 @@ export async function waitForRollout(
   return { ok: false, detail: `${last} after ${Math.round(timeoutMs / 1000)}s` };
 }
 
-/** A Spark executor as spark-submit makes it: the smallest pod the webhook always injects. */
+/**
+ * A Spark executor as spark-submit makes it: the smallest pod the webhook always injects,
+ * with requests and limits so that a policy requiring them (as an ordinary compliant pod
+ * meets it) does not deny the self-test.
+ */
 function probePod(namespace: string): k8s.V1Pod {
   return {
     apiVersion: 'v1',
@@ -143,7 +147,14 @@ function probePod(namespace: string): k8s.V1Pod {
     metadata: { generateName: 'graphdata-self-test-', namespace, labels: { 'spark-role': 'executor' } },
     spec: {
       restartPolicy: 'Never',
-      containers: [{ name: 'spark-kubernetes-executor', image: 'apache/spark:3.5.1', args: ['executor'] }],
+      containers: [
+        {
+          name: 'spark-kubernetes-executor',
+          image: 'apache/spark:3.5.1',
+          args: ['executor'],
+          resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
+        },
+      ],
     },
   };
 }

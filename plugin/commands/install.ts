@@ -140,14 +140,19 @@ export class InstallCommand extends GraphdataCommand {
 
     const { loadKubeConfig } = await import('../kube.js');
     const cluster = await import('../cluster/install.js');
+    const { restoreRegistrations, snapshotRegistrations } = await import('../cluster/registration-rollback.js');
+    const { webhookConfigurations } = await import('../cluster/install-manifests.js');
     const { k8s, kc } = await loadKubeConfig(this);
     const c = cluster.makeClients(k8s, kc);
     const server = dryRun === 'server';
 
     let objects;
+    let finalOptions;
+    let previous;
     try {
+      previous = server ? {} : await snapshotRegistrations(c);
       if (this.webhookUrl) {
-        objects = installManifests({ ...base, caBundle: urlBundle! });
+        finalOptions = { ...base, caBundle: urlBundle! };
       } else {
         const plan = await cluster.plannedCerts(c, namespace);
         say(
@@ -161,7 +166,7 @@ export class InstallCommand extends GraphdataCommand {
           say('published the new caBundle first; waiting 5s for the apiserver to load it');
           await cluster.sleep(5000);
         }
-        objects = installManifests({
+        finalOptions = {
           ...base,
           caBundle: plan.bundle,
           certs: {
@@ -170,8 +175,11 @@ export class InstallCommand extends GraphdataCommand {
             tlsCert: plan.serving.certPem,
             tlsKey: plan.serving.keyPem,
           },
-        });
+        };
       }
+      // A dry run checks what will be stored in the end; a real install registers staged
+      // (failurePolicy Ignore) until the self-test has passed.
+      objects = installManifests({ ...finalOptions, staged: !server });
       if (server && !(await cluster.namespaceExists(c, namespace))) {
         // Nothing is stored in a dry run, so objects in a namespace that does not exist yet cannot be checked.
         const skipped = objects.filter((o) => o.metadata.namespace).length;
@@ -179,12 +187,33 @@ export class InstallCommand extends GraphdataCommand {
         say(`namespace ${namespace} does not exist yet: ${skipped} namespaced objects are not checked`);
       }
       objects = await cluster.keepLiveReplicas(c, objects, namespace);
-      await cluster.applyAll(c, objects, server, say);
     } catch (error) {
       throw new UserError(
         `install failed: ${(error as Error).message}`,
+        'check that you may read and create cluster-scoped objects (CRDs, RBAC, webhook configurations); nothing was applied',
+      );
+    }
+
+    // From here on, any failure puts the webhook registration back as it was.
+    const before = previous;
+    const rollBack = async (error: UserError): Promise<never> => {
+      say('install failed: putting the webhook registration back as it was before this install');
+      for (const line of await restoreRegistrations(c, before)) say(`  ${line}`);
+      say(
+        `  the other objects this install applied stay for inspection (kubectl get all -n ${namespace}); ` +
+          '`kubectl graphdata uninstall` removes them',
+      );
+      throw error;
+    };
+    try {
+      await cluster.applyAll(c, objects, server, say);
+    } catch (error) {
+      const failed = new UserError(
+        `install failed: ${(error as Error).message}`,
         'check that you may create cluster-scoped objects (CRDs, RBAC, webhook configurations)',
       );
+      if (server) throw failed;
+      return rollBack(failed);
     }
     if (server) {
       say('dry run: the apiserver accepted every object; nothing was stored');
@@ -193,29 +222,44 @@ export class InstallCommand extends GraphdataCommand {
     if (!this.webhookUrl) {
       const rollout = await cluster.waitForRollout(c, namespace, this.timeout * 1000, say);
       if (!rollout.ok) {
-        throw new UserError(
-          `the webhook did not become ready: ${rollout.detail}`,
-          `look at the pods: kubectl get pods -n ${namespace} -l app.kubernetes.io/name=graphdata; kubectl describe deploy -n ${namespace} graphdata-webhook`,
+        return rollBack(
+          new UserError(
+            `the webhook did not become ready: ${rollout.detail}`,
+            `look at the pods: kubectl get pods -n ${namespace} -l app.kubernetes.io/name=graphdata; kubectl describe deploy -n ${namespace} graphdata-webhook`,
+          ),
         );
       }
     }
     if (this.skipSelfTest) {
-      say('installed (self-test skipped)');
+      say(
+        'installed (self-test skipped): the webhooks stay registered with failurePolicy Ignore, which never blocks a pod; ' +
+          'run install again without --skip-self-test to have enforcement fail closed',
+      );
       return 0;
     }
     say('self-test: creating a dry-run pod in a temporary opted-in namespace');
     const result = await cluster.selfTest(c, namespace);
-    if (result.ok) {
-      say('self-test passed: the pod came back injected');
-      say(`installed. Opt a namespace in with: kubectl graphdata enable -n NAMESPACE`);
-      return 0;
+    if (!result.ok) {
+      const { renderChecks } = await import('../cluster/checks.js');
+      const { painter } = await import('../output.js');
+      this.context.stderr.write(renderChecks(result.checks, painter(this.context.stderr)));
+      return rollBack(
+        new UserError(
+          'self-test failed: the dry-run pod was not injected',
+          'fix the ✗ rows above, then run install again',
+        ),
+      );
     }
-    const { renderChecks } = await import('../cluster/checks.js');
-    const { painter } = await import('../output.js');
-    this.context.stderr.write(renderChecks(result.checks, painter(this.context.stderr)));
-    throw new UserError(
-      'self-test failed: the dry-run pod was not injected',
-      'fix the ✗ rows above, then run install again',
+    say('self-test passed: the pod came back injected');
+    try {
+      await cluster.applyAll(c, webhookConfigurations(finalOptions), false, say);
+    } catch (error) {
+      return rollBack(new UserError(`install failed: ${(error as Error).message}`, 'run install again'));
+    }
+    say(
+      `registered: the validating webhook now fails closed (failurePolicy Fail), the mutating one ${finalOptions.failurePolicy === 'Fail' ? 'too' : 'fails open'}`,
     );
+    say(`installed. Opt a namespace in with: kubectl graphdata enable -n NAMESPACE`);
+    return 0;
   }
 }

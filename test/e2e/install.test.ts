@@ -1,11 +1,9 @@
 // install / status / doctor / enable / uninstall against the real apiserver. No kubelet
 // runs pods here, so the webhook runs on this machine and is registered with --webhook-url.
 import { BUILT_IN_POLICY } from '../../common/names.js';
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -13,8 +11,8 @@ import type { Pod } from '../../policies/k8s.js';
 import { ANNOTATION_INJECTED } from '../../policies/model.js';
 import { cluster, kubeConfig } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
-import { type KubectlRun, kubectl } from '../support/kubectl.js';
-import { REPO_ROOT, startWebhook, type RunningWebhook } from '../support/spawn-webhook.js';
+import { graphdataAsync, type KubectlRun, kubectl } from '../support/kubectl.js';
+import { startWebhook, type RunningWebhook } from '../support/spawn-webhook.js';
 
 const NS = 'gd-install-e2e';
 const TENANT = 'gd-install-tenant';
@@ -23,31 +21,7 @@ const DYING = 'gd-install-terminating';
 const kc = () => kubeConfig('admin');
 const core = () => kc().makeApiClient(k8s.CoreV1Api);
 const admission = () => kc().makeApiClient(k8s.AdmissionregistrationV1Api);
-const execFileAsync = promisify(execFile);
-
-/**
- * `kubectl graphdata …` without blocking the test worker (the self-test can take tens of
- * seconds, and a blocked worker misses vitest's own messages).
- */
-async function graphdata(args: string[]): Promise<KubectlRun> {
-  const env = { ...process.env, PATH: `${join(REPO_ROOT, 'bin')}:${process.env.PATH}`, NO_COLOR: '1' };
-  try {
-    const { stdout, stderr } = await execFileAsync(
-      'kubectl',
-      ['graphdata', ...args, '--kubeconfig', cluster().kubeconfig],
-      {
-        env,
-        encoding: 'utf8',
-        timeout: 90_000,
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw error;
-    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const graphdata = (args: string[]): Promise<KubectlRun> => graphdataAsync(args, cluster().kubeconfig);
 
 let webhook: RunningWebhook;
 let certDir: string;

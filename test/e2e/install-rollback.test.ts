@@ -1,0 +1,152 @@
+// A failed install never leaves the cluster worse than it found it: it registers with
+// failurePolicy Ignore until its self-test has passed through the apiserver, and on any
+// failure puts the webhook registration back as it was (or removes it when there was
+// none), so pods in opted-in namespaces keep being created. Each failure path on the
+// real control plane: unreachable URL, rollout timeout, wrong CA over a working install;
+// and the self-test passing under a policy that requires resources.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANNOTATION_INJECTED } from '../../policies/model.js';
+import { cluster, kubeConfig } from '../cluster/kube.js';
+import { graphdataAsync } from '../support/kubectl.js';
+import { type RunningWebhook, startWebhook } from '../support/spawn-webhook.js';
+
+const NS = 'gd-rollback-system';
+const OPTED_IN = 'gd-rollback-tenant';
+const kc = () => kubeConfig('admin');
+const core = () => kc().makeApiClient(k8s.CoreV1Api);
+const admission = () => kc().makeApiClient(k8s.AdmissionregistrationV1Api);
+const graphdata = (args: string[]) => graphdataAsync(args, cluster().kubeconfig);
+
+let webhook: RunningWebhook;
+let certDir: string;
+
+beforeAll(async () => {
+  certDir = join(mkdtempSync(join(tmpdir(), 'gd-rollback-')), 'certs');
+  webhook = await startWebhook(['--port', '0', '--dev-cert-dir', certDir], 60_000);
+  await core()
+    .createNamespace({ body: { metadata: { name: OPTED_IN, labels: { 'graphdata.io/inject': 'enabled' } } } })
+    .catch(() => undefined);
+}, 120_000);
+
+afterAll(async () => {
+  await graphdata(['uninstall', '-n', NS]);
+  await webhook?.stop();
+});
+
+const registrations = async () => ({
+  mutating: await admission()
+    .readMutatingWebhookConfiguration({ name: 'graphdata' })
+    .catch(() => undefined),
+  validating: await admission()
+    .readValidatingWebhookConfiguration({ name: 'graphdata' })
+    .catch(() => undefined),
+});
+
+/** What `kubectl run x --image=nginx` does in an opted-in namespace: it must be admitted. */
+async function plainPodAdmitted(): Promise<void> {
+  await core().createNamespacedPod({
+    namespace: OPTED_IN,
+    body: { metadata: { generateName: 'plain-' }, spec: { containers: [{ name: 'x', image: 'nginx:1.27' }] } },
+    dryRun: 'All',
+  });
+}
+
+describe('a first install that fails removes what it registered', () => {
+  it('an unreachable --webhook-url: exit 1, no configuration left, pods still created', async () => {
+    const run = await graphdata([
+      'install',
+      '-n',
+      NS,
+      '--webhook-url',
+      'https://127.0.0.1:1',
+      '--ca-file',
+      join(certDir, 'ca.crt'),
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/error: self-test failed/);
+    expect(run.stdout).toMatch(
+      /ValidatingWebhookConfiguration\/graphdata: removed \(there was none before this install\)/,
+    );
+    expect(run.stdout).toMatch(/MutatingWebhookConfiguration\/graphdata: removed/);
+    expect(await registrations()).toEqual({ mutating: undefined, validating: undefined });
+    await plainPodAdmitted();
+  }, 120_000);
+
+  it('an in-cluster install whose rollout times out (no pod ever becomes ready): the same', async () => {
+    const run = await graphdata(['install', '-n', NS, '--timeout', '3']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/error: the webhook did not become ready/);
+    expect(run.stdout).toMatch(/ValidatingWebhookConfiguration\/graphdata: removed/);
+    expect(run.stdout).toMatch(/stay for inspection .*kubectl graphdata uninstall/);
+    expect(await registrations()).toEqual({ mutating: undefined, validating: undefined });
+    await plainPodAdmitted();
+    expect((await graphdata(['uninstall', '-n', NS])).code).toBe(0);
+  }, 120_000);
+});
+
+describe('over a working install', () => {
+  const install = (ca: string) =>
+    graphdata(['install', '-n', NS, '--webhook-url', webhook.url, '--ca-file', ca, '--failure-policy', 'Fail']);
+
+  it('a passing install ends with the validating webhook failing closed, and says so', async () => {
+    const run = await install(join(certDir, 'ca.crt'));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/registered: the validating webhook now fails closed/);
+    const { mutating, validating } = await registrations();
+    expect(validating?.webhooks?.map((w) => w.failurePolicy)).toEqual(validating?.webhooks?.map(() => 'Fail'));
+    expect(mutating?.webhooks?.[0]?.failurePolicy).toBe('Fail');
+  }, 120_000);
+
+  it('a wrong --ca-file: the previous, working registration comes back, and pods are still injected', async () => {
+    const before = await registrations();
+    const other = join(certDir, '..', 'other');
+    expect((await graphdata(['certs', 'generate', '--out', other])).code).toBe(0);
+    const run = await install(join(other, 'ca.crt'));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/ValidatingWebhookConfiguration\/graphdata: restored as it was before this install/);
+    const after = await registrations();
+    for (const kind of ['mutating', 'validating'] as const) {
+      expect(after[kind]?.webhooks?.map((w) => [w.failurePolicy, w.clientConfig.caBundle])).toEqual(
+        before[kind]?.webhooks?.map((w) => [w.failurePolicy, w.clientConfig.caBundle]),
+      );
+    }
+    const pod = await core().createNamespacedPod({
+      namespace: OPTED_IN,
+      body: {
+        metadata: { generateName: 'exec-', labels: { 'spark-role': 'executor' } },
+        spec: { containers: [{ name: 'spark-kubernetes-executor', image: 'apache/spark:3.5.1' }] },
+      },
+      dryRun: 'All',
+    });
+    expect(pod.metadata?.annotations?.[ANNOTATION_INJECTED]).toBeDefined();
+  }, 120_000);
+
+  it('the self-test pod passes a cluster policy that requires requests and limits', async () => {
+    const policyFile = join(certDir, '..', 'strict.yaml');
+    writeFileSync(
+      policyFile,
+      'apiVersion: graphdata.io/v1alpha1\nkind: ClusterGraphDataPolicy\nmetadata: {name: strict}\n' +
+        'spec: {mode: Enforce, limits: {requireResources: true}}\n',
+    );
+    const strict = await startWebhook(['--port', '0', '--dev-cert-dir', certDir, '--policy', policyFile], 60_000);
+    try {
+      const run = await graphdata([
+        'install',
+        '-n',
+        NS,
+        '--webhook-url',
+        strict.url,
+        '--ca-file',
+        join(certDir, 'ca.crt'),
+      ]);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/self-test passed/);
+    } finally {
+      await strict.stop();
+    }
+  }, 120_000);
+});
