@@ -202,7 +202,8 @@ export class AdmissionPool {
     const worker = this.worker;
     this.fail(new Error('the webhook is shutting down'));
     for (const job of this.queue.splice(0)) this.settleFailed(job, new Error('the webhook is shutting down'));
-    if (worker && worker.exitCode === null && worker.signalCode === null)
+    // Killed above; one that never started (no pid) has nothing to wait for.
+    if (worker?.pid !== undefined && worker.exitCode === null && worker.signalCode === null)
       await new Promise((resolve) => worker.once('exit', resolve));
   }
 
