@@ -49,8 +49,13 @@ function nodeBinary(version) {
       throw new Error(`could not unpack ${tarball}`);
     const reported = spawnSync(join(unpacked, 'bin', 'node'), ['--version'], { encoding: 'utf8' }).stdout.trim();
     if (reported !== `v${version}`) throw new Error(`${pkg}@${version} reports ${reported || 'nothing'}`);
-    // Renamed into place whole: a half-unpacked release is never found.
-    renameSync(unpacked, dir);
+    // Renamed into place whole: a half-unpacked release is never found. Another run may
+    // have put it there meanwhile; then that one is used.
+    try {
+      renameSync(unpacked, dir);
+    } catch (error) {
+      if (!existsSync(bin)) throw error;
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
