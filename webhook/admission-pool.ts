@@ -154,7 +154,8 @@ const POLICY_CACHE = 32;
 
 /** Why a worker process ended, for the review's warning and the log. */
 function exitError(code: number | null, signal: NodeJS.Signals | null, stderr: string, heapMb: number): Error {
-  if (/heap out of memory|Reached heap limit/.test(stderr))
+  // V8's own report, at the start of a line (what the worker printed before can be anything).
+  if (/^FATAL ERROR: .*JavaScript heap out of memory$/m.test(stderr))
     return new Error(`the admission worker ran out of memory (its heap is limited to ${heapMb} MB)`);
   return new Error(
     signal ? `the admission worker was ended by ${signal}` : `the admission worker exited with code ${code}`,
