@@ -1,5 +1,6 @@
-// `npm run test:node`: the unit and reliability suites on each Node release the project
-// supports besides the one running npm (CI's machine has Node 20; the image ships 24).
+// `npm run test:node`: the suites that need no control plane (unit, security, reliability)
+// on each Node release the project supports besides the one running npm (CI's machine
+// has Node 20; the image ships 24).
 // Node's release binaries come from the npm registry as the package node-<platform>-<arch>
 // (no install script), unpacked once into a cache outside the clone, as the control-plane
 // binaries are: ${XDG_CACHE_HOME:-~/.cache}/graphdata/node-<version>/bin/node.
@@ -62,6 +63,9 @@ function nodeBinary(version) {
   return bin;
 }
 
+/** Every vitest project but e2e, which needs the control plane (npm test runs it on this Node). */
+const PROJECTS = ['unit', 'security', 'reliability'];
+
 const versions = process.argv.slice(2).length > 0 ? process.argv.slice(2) : NODE_VERSIONS;
 for (const v of versions) if (!/^\d+\.\d+\.\d+$/.test(v)) throw new Error(`${v}: give an exact version, as 24.22.3`);
 
@@ -76,14 +80,12 @@ for (const version of versions) {
     PATH: `${join(bin, '..')}:${process.env.PATH}`,
     GRAPHDATA_TEST_NODE: version,
   };
-  console.error(`\ngraphdata: unit and reliability tests on Node ${version}`);
+  console.error(`\ngraphdata: unit, security and reliability tests on Node ${version}`);
   const started = Date.now();
   // The plugin's V8 code cache is per Node release: this one's is added beside the others.
   let code = run(bin, ['scripts/bundle-plugin.mjs'], { env });
   if (code === 0)
-    code = run(bin, ['node_modules/vitest/vitest.mjs', 'run', '--project', 'unit', '--project', 'reliability'], {
-      env,
-    });
+    code = run(bin, ['node_modules/vitest/vitest.mjs', 'run', ...PROJECTS.flatMap((p) => ['--project', p])], { env });
   results.push({ version, code, seconds: Math.round((Date.now() - started) / 1000) });
 }
 
