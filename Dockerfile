@@ -1,10 +1,11 @@
 # The webhook image: `docker build -t graphdata-webhook:0.1.0 .`
-# Node 22 LTS (Node 20 reached end of life in April 2026); production dependencies only;
-# runs as a non-root user and writes nothing outside /tmp, so a read-only root
-# filesystem works (the Deployment `kubectl graphdata install` creates mounts /tmp).
+# Node 24, the newest LTS, which `npm run test:node` tests (test/node/versions.json);
+# production dependencies only; runs as a non-root user and writes nothing outside
+# /tmp, so a read-only root filesystem works (the Deployment `kubectl graphdata
+# install` creates mounts /tmp).
 
 # 1. Compile TypeScript and the built-in policy.
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
@@ -18,13 +19,13 @@ COPY webhook webhook
 RUN npx tsc -p tsconfig.json && node scripts/compile-default-policy.mjs
 
 # 2. Runtime dependencies only.
-FROM node:22-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts
 
 # 3. The image: compiled code, runtime dependencies, the built-in policy.
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json ./

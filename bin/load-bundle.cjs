@@ -1,15 +1,50 @@
 'use strict';
 // Runs a bundle that `npm run build` wrote to dist/bundle/ (scripts/bundle-plugin.mjs) as
-// Node runs a CommonJS module, but through vm.Script with the V8 code cache made at
-// build time: the bundle is neither parsed nor compiled again at start-up. Without a
-// cache (not made, or made by another Node or V8 build: V8 rejects it) V8 compiles the
+// Node runs a CommonJS module, but through vm.Script with a V8 code cache: the bundle is
+// neither parsed nor compiled again at start-up. Without a usable cache V8 compiles the
 // source as usual; only start-up is slower.
+//
+// A cache is used only by the runtime that made it. Its file is named after the bundle's
+// content and after runtimeKey(): the Node release, the CPU, V8's own version tag (its
+// version, flag hash and CPU features) and the flags Node was started with. V8's own check
+// is not enough to rely on: which flags it counts changes between releases (Node 20 rejects
+// a cache made without --max-old-space-size=300, Node 24 takes it), and it checks the
+// source's length, not its content. A cache it rejects anyway (damaged) is reported.
 const { readFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { dirname, join } = require('node:path');
 const { Script } = require('node:vm');
+const { cachedDataVersionTag } = require('node:v8');
 
-/** The bundle's exports and its vm.Script; undefined when the plugin is not built. */
+/** The flags Node was started with; not the code given with -e or -p. */
+function nodeFlags() {
+  const flags = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    if (/^(-e|-p|-pe|--eval|--print)$/.test(argv[i])) i++;
+    else if (!/^--(eval|print)=/.test(argv[i])) flags.push(argv[i]);
+  }
+  return flags.join(' ');
+}
+
+/** This runtime, as a short name: FNV-1a of what decides whether a cache it made fits. */
+function runtimeKey() {
+  const runtime = [
+    process.version,
+    process.arch,
+    cachedDataVersionTag(),
+    nodeFlags(),
+    process.env.NODE_OPTIONS ?? '',
+  ].join('\n');
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < runtime.length; i++) hash = Math.imul(hash ^ runtime.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * The bundle's exports, its vm.Script, the cache file for this runtime and what became of
+ * it (`used`, `rejected` by V8, or `none` found); undefined when the plugin is not built.
+ */
 function loadBundle(name, { useCache = true } = {}) {
   const file = join(__dirname, '..', 'dist', 'bundle', `${name}.cjs`);
   let source;
@@ -19,9 +54,9 @@ function loadBundle(name, { useCache = true } = {}) {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   }
-  // The last line names the cache made from exactly this source.
-  const cacheName = /\/\/# codeCache=([\w.-]+)\n$/.exec(source.slice(-100))?.[1];
-  const cacheFile = cacheName && join(dirname(file), cacheName);
+  // The last line names the bundle's content; the caches made from it carry that name.
+  const bundleName = /\/\/# codeCache=([\w.-]+)\n$/.exec(source.slice(-100))?.[1];
+  const cacheFile = bundleName && join(dirname(file), `${bundleName}.${runtimeKey()}.cache`);
   let cachedData;
   if (useCache && cacheFile) {
     try {
@@ -39,7 +74,8 @@ function loadBundle(name, { useCache = true } = {}) {
   script
     .runInThisContext()
     .call(module.exports, module.exports, createRequire(file), module, file, dirname(file), load);
-  return { exports: module.exports, script, cacheFile };
+  const cache = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
+  return { exports: module.exports, script, cacheFile, cache };
 }
 
 module.exports = { loadBundle };

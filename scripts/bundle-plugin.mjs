@@ -3,21 +3,19 @@
 // cache, which bin/load-bundle.cjs hands to vm.Script so a command starts without
 // parsing and compiling the bundle (BENCHMARKS.md). Node 20 has no compile cache for ES
 // modules (module.enableCompileCache needs 22.1); vm.Script takes one for a script.
+// The cache is this Node's: run this script again under another Node (npm run test:node
+// does) and that one's cache is added beside it.
 //
 // What a command does not use stays cold: a module the code imports with import()
 // becomes a lazily run function in the bundle, V8 compiles a function only when it is
 // first called, and the cache holds what the commands below compiled.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { PassThrough, Readable } from 'node:stream';
 import { build } from 'esbuild';
 
 const BUNDLES = { 'kubectl-graphdata': 'plugin/main.ts', 'kubectl_complete-graphdata': 'plugin/completion/main.ts' };
-
-// Old bundles and caches must not pile up or outlive the code they were made from.
-rmSync('dist/bundle', { recursive: true, force: true });
-mkdirSync('dist/bundle', { recursive: true });
 
 const { outputFiles } = await build({
   entryPoints: BUNDLES,
@@ -45,20 +43,35 @@ const { outputFiles } = await build({
 // cluster client) call the one bin/load-bundle.cjs passes in as __gdImport instead.
 const leftImport = /\bimport\(("[^"\\]+")\)/g;
 
+const written = new Map();
 for (const out of outputFiles) {
   if (!out.path.endsWith('.cjs')) {
-    writeFileSync(out.path, out.contents);
+    written.set(out.path, out.contents);
     continue;
   }
   let code = out.text.replace(leftImport, '__gdImport($1)');
   if (/\bimport\(/.test(code)) throw new Error(`${out.path}: an import() the build cannot route through __gdImport`);
-  // V8 checks a cache against the source's length only: its file is named after the
-  // content, so a cache made from other code is never found, let alone used.
+  // V8 checks a cache against the source's length only: its caches are named after the
+  // content (and the runtime, bin/load-bundle.cjs), so one made from other code is never found.
   const name = out.path.replace(/^.*\/(.*)\.cjs$/, '$1');
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
-  code += `//# codeCache=${name}.${hash}.cache\n`;
-  writeFileSync(out.path, code);
+  code += `//# codeCache=${name}.${hash}\n`;
+  written.set(out.path, code);
 }
+
+// Old bundles and caches must not pile up or outlive the code they were made from: only
+// the caches of exactly these bundles stay (other runtimes' caches for them included).
+mkdirSync('dist/bundle', { recursive: true });
+const bundleNames = [...written.values()]
+  .filter((code) => typeof code === 'string')
+  .map((code) => /\/\/# codeCache=([\w.-]+)\n$/.exec(code)[1]);
+for (const file of readdirSync('dist/bundle')) {
+  const current = bundleNames.some(
+    (name) => file.startsWith(`${name}.`) && /^\.[0-9a-f]{8}\.cache$/.test(file.slice(name.length)),
+  );
+  if (!current) rmSync(`dist/bundle/${file}`, { recursive: true, force: true });
+}
+for (const [path, contents] of written) writeFileSync(path, contents);
 
 // The cache holds the top level of each bundle and every function the commands below
 // ran: start-up, CLI set-up, option parsing, YAML in and out and the engine.

@@ -1,6 +1,14 @@
 // The main thread's side of the admission worker (admission-worker.ts): large bodies go
-// to one worker thread as bytes and come back as a reply string plus what the metrics and
+// to one worker process as bytes and come back as a reply string plus what the metrics and
 // the log line need, so the event loop never parses, checks or serialises them.
+//
+// A child process, not a worker thread: a thread's resourceLimits are not a boundary. Node
+// enforces them from V8's near-heap-limit callback, which grants 16 MB more and asks the
+// thread to stop at its next interrupt check; an allocation that needs more before then
+// (one large array; on Node 24 the promotion of a young generation Node sizes at 3 x 64 MB
+// when only the old one is limited) ends in V8's fatal out-of-memory handler, which aborts
+// the whole process, server included (nodejs/node#47224; reproduced on 20, 22 and 24).
+// A process that runs out of heap aborts alone; the pool sees it exit and replaces it.
 //
 // Protocol, per body: the worker parses it and asks for what the engine needs (`ask`: the
 // request's own namespace, from request.namespace as on the event loop, and the datasets
@@ -18,9 +26,9 @@
 // the apiserver gives up after its timeout (5 s at most) and applies the failurePolicy
 // itself, so a review still queued when its time is up is answered at once with the
 // internal-error answer (its uid read from the body's first bytes, peekHead), never sent on.
+import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ResourceLimits, Worker } from 'node:worker_threads';
 import type { NamespaceIndex } from './namespace-index.js';
 import { packageRoot } from '../common/package-root.js';
 import type { RuntimeInfo, RuntimeLookup } from '../policies/fluid-runtime.js';
@@ -87,21 +95,28 @@ export interface AdmissionPoolOptions {
   bytes: number;
   /** From the request's arrival to its answer; the apiserver waits 5 s at most. */
   deadlineMs: number;
-  /** The worker's heap: a body the apiserver can send (3 MiB) needs well under this. */
-  resourceLimits: ResourceLimits;
+  /** The worker process's V8 heap: a body the apiserver can send (3 MiB) needs well under this. */
+  heap: WorkerHeap;
   /** An idle worker is ended after this long (its heap is not kept for the next large body). */
   idleMs: number;
   /** Tests only: requests with a uid `worker-test:<fault>` make the worker fail that way. */
   testHooks: boolean;
-  /** Tests only: a review with uid `worker-test:wait` blocks the worker until the first int32 here is not 0. */
-  testGate?: SharedArrayBuffer;
+  /** Tests only: a review with uid `worker-test:wait` blocks the worker until this file exists. */
+  testGate?: string;
   /** Milliseconds on a monotonic clock: arrival and deadlines are counted on it (tests inject one). */
   now: () => number;
 }
 
+/** Passed to the worker process as --max-old-space-size and --max-semi-space-size. */
+export interface WorkerHeap {
+  maxOldSpaceMb: number;
+  /** The young generation is about three semi-spaces: 4 MB keeps it near the webhook's own. */
+  maxSemiSpaceMb: number;
+}
+
 export const DEFAULT_POOL_OPTIONS: Omit<AdmissionPoolOptions, 'bytes'> = {
   deadlineMs: 3_000,
-  resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
+  heap: { maxOldSpaceMb: 256, maxSemiSpaceMb: 4 },
   idleMs: 30_000,
   testHooks: false,
   now: () => performance.now(),
@@ -137,10 +152,20 @@ function workerFile(): string {
 
 const POLICY_CACHE = 32;
 
+/** Why a worker process ended, for the review's warning and the log. */
+function exitError(code: number | null, signal: NodeJS.Signals | null, stderr: string, heapMb: number): Error {
+  // V8's own report, at the start of a line (what the worker printed before can be anything).
+  if (/^FATAL ERROR: .*JavaScript heap out of memory$/m.test(stderr))
+    return new Error(`the admission worker ran out of memory (its heap is limited to ${heapMb} MB)`);
+  return new Error(
+    signal ? `the admission worker was ended by ${signal}` : `the admission worker exited with code ${code}`,
+  );
+}
+
 export class AdmissionPool {
   private readonly opts: AdmissionPoolOptions;
   private readonly queue: Job[] = [];
-  private worker: Worker | undefined;
+  private worker: ChildProcess | undefined;
   private ready = false;
   private current: Job | undefined;
   /** A worker's start is bounded too: one that hangs while starting is replaced. */
@@ -178,17 +203,16 @@ export class AdmissionPool {
     const worker = this.worker;
     this.fail(new Error('the webhook is shutting down'));
     for (const job of this.queue.splice(0)) this.settleFailed(job, new Error('the webhook is shutting down'));
-    await worker?.terminate();
+    // Killed above; one that never started (no pid) has nothing to wait for.
+    if (worker?.pid !== undefined && worker.exitCode === null && worker.signalCode === null)
+      await new Promise((resolve) => worker.once('exit', resolve));
   }
 
   private run(
     webhook: AdmissionWebhook,
-    { bytes }: LargeBody,
+    { bytes: body }: LargeBody,
     elapsedMs: number,
   ): Promise<MutationRecord | ValidationRecord> {
-    // Sent by transfer, not copied: a body the parser concatenated owns its whole ArrayBuffer.
-    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-    const body = own ? new Uint8Array(bytes.buffer) : new Uint8Array(bytes);
     const arrived = this.opts.now() - Math.max(0, elapsedMs);
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new Error('the webhook is shutting down'));
@@ -256,31 +280,54 @@ export class AdmissionPool {
     this.current = job;
     job.posted = this.opts.now();
     const message: ToWorker = { type: 'job', id: job.id, webhook: job.webhook, body: job.body };
-    this.worker.postMessage(message, [job.body.buffer as ArrayBuffer]);
+    this.post(this.worker, message);
+  }
+
+  /** A worker that died since its last message is noticed here or by its exit, whichever comes first. */
+  private post(worker: ChildProcess, message: ToWorker): void {
+    worker.send(message, (error) => {
+      if (error) this.onExit(worker, new Error(`the admission worker could not be reached: ${error.message}`));
+    });
   }
 
   private start(): void {
     this.started++;
     this.sentPolicies = new Set();
-    const worker = new Worker(workerFile(), {
-      resourceLimits: this.opts.resourceLimits,
-      workerData: { testHooks: this.opts.testHooks, testGate: this.opts.testGate },
-      stdout: false,
-      stderr: false,
+    const { maxOldSpaceMb, maxSemiSpaceMb } = this.opts.heap;
+    const worker = fork(workerFile(), [], {
+      // Its own flags only, not this process's: the heap limits are what bound it.
+      execArgv: [`--max-old-space-size=${maxOldSpaceMb}`, `--max-semi-space-size=${maxSemiSpaceMb}`],
+      // Structured clone over the channel: bodies as bytes, errors as errors.
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: {
+        ...process.env,
+        GRAPHDATA_WORKER_TEST_HOOKS: this.opts.testHooks ? '1' : '',
+        GRAPHDATA_WORKER_TEST_GATE: this.opts.testGate ?? '',
+      },
     });
     this.worker = worker;
     this.ready = false;
-    // It never keeps the process alive: a review waiting on it holds its socket open instead.
+    // What it printed last says why it died (V8 prints its out-of-memory report there).
+    let stderr = '';
+    worker.stderr?.setEncoding('utf8');
+    worker.stderr?.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4_096);
+    });
+    // It never keeps this process alive: a review waiting on it holds its socket open instead.
     worker.unref();
+    worker.channel?.unref();
+    (worker.stderr as { unref?: () => void } | null)?.unref?.();
     // A worker that hangs while starting is replaced (the reviews waiting for it are bounded
     // by their own deadlines); one that exits while starting fails the first review waiting.
     this.starting = setTimeout(() => this.replace(worker), this.opts.deadlineMs * 3);
-    worker.on('message', (message: FromWorker) => this.onMessage(worker, message));
+    worker.on('message', (message) => this.onMessage(worker, message as FromWorker));
     worker.on('error', (error) => this.onExit(worker, error));
-    worker.on('exit', (code) => this.onExit(worker, new Error(`the admission worker exited with code ${code}`)));
+    // 'close', not 'exit': by then all it wrote to stderr has been read.
+    worker.on('close', (code, signal) => this.onExit(worker, exitError(code, signal, stderr, maxOldSpaceMb)));
   }
 
-  private onMessage(worker: Worker, message: FromWorker): void {
+  private onMessage(worker: ChildProcess, message: FromWorker): void {
     if (worker !== this.worker) return;
     if (message.type === 'ready') {
       clearTimeout(this.starting);
@@ -299,8 +346,7 @@ export class AdmissionPool {
         this.finish(() => this.settleFailed(job, error as Error));
         return;
       }
-      const reply: ToWorker = { type: 'context', id: job.id, context };
-      worker.postMessage(reply);
+      this.post(worker, { type: 'context', id: job.id, context });
       return;
     }
     this.finish(() => {
@@ -322,7 +368,7 @@ export class AdmissionPool {
     }
   }
 
-  private onExit(worker: Worker, error: Error): void {
+  private onExit(worker: ChildProcess, error: Error): void {
     if (worker !== this.worker) return;
     if (this.current) this.fail(error);
     else if (!this.ready) {
@@ -343,13 +389,14 @@ export class AdmissionPool {
     if (job) this.finish(() => this.settleFailed(job, error));
   }
 
-  private replace(worker: Worker): void {
+  private replace(worker: ChildProcess): void {
     if (worker !== this.worker) return;
     this.worker = undefined;
     this.ready = false;
     clearTimeout(this.starting);
     clearTimeout(this.idle);
-    void worker.terminate();
+    // SIGKILL: a worker stuck in a loop never reads a request to stop.
+    worker.kill('SIGKILL');
     this.pump();
   }
 

@@ -1,8 +1,8 @@
-// The admission worker: a thread that parses, checks and answers large admission bodies
+// The admission worker: a process that parses, checks and answers large admission bodies
 // with the same functions the event loop uses for small ones (see admission-pool.ts for the
-// protocol). It holds nothing of the cluster but what the main thread sends for the one
-// request's namespace, and keeps only the policies it was sent, by id.
-import { parentPort, workerData } from 'node:worker_threads';
+// protocol, and why a process). It holds nothing of the cluster but what the webhook sends
+// for the one request's namespace, and keeps only the policies it was sent, by id.
+import { existsSync } from 'node:fs';
 import type { NamespaceIndex } from './namespace-index.js';
 import type { RuntimeInfo, RuntimeLookup } from '../policies/fluid-runtime.js';
 import { ANNOTATION_DATASET, type Policy } from '../policies/model.js';
@@ -18,9 +18,8 @@ import {
 import { malformedReason, parseBody } from './body.js';
 import { answerValidation, isPolicyObject, nextClusterPolicy, validationHead } from './validation.js';
 
-const port = parentPort!;
-const data = workerData as { testHooks?: boolean; testGate?: SharedArrayBuffer } | undefined;
-const testHooks = Boolean(data?.testHooks);
+const testHooks = process.env.GRAPHDATA_WORKER_TEST_HOOKS === '1';
+const testGate = process.env.GRAPHDATA_WORKER_TEST_GATE;
 const policies = new Map<number, Policy>();
 
 interface Waiting {
@@ -32,7 +31,7 @@ interface Waiting {
 }
 let waiting: Waiting | undefined;
 
-const send = (message: FromWorker) => port.postMessage(message);
+const send = (message: FromWorker) => process.send!(message);
 
 /** A malformed review is a 400 on either path; anything else is an internal error. */
 const failure = (id: number, error: unknown): FromWorker =>
@@ -65,10 +64,17 @@ function testFault(uid: string, stage: 'parsed' | 'context', caught: boolean): v
   if (fault === 'exit') process.exit(3);
   if (fault === 'hang') for (;;);
   // Busy until the test opens the gate: a slow review, without spending CPU.
-  if (fault === 'wait' && data?.testGate) Atomics.wait(new Int32Array(data.testGate), 0, 0);
+  if (fault === 'wait' && testGate) {
+    const sleep = new Int32Array(new SharedArrayBuffer(4));
+    while (!existsSync(testGate)) Atomics.wait(sleep, 0, 0, 5);
+  }
   if (fault === 'oom') {
     const hoard: string[][] = [];
     for (;;) hoard.push(Array.from({ length: 1e5 }, (_, i) => `${i}`));
+  }
+  if (fault === 'oom-array') {
+    const hoard = new Array<number>(1e8);
+    for (let i = 0; i < hoard.length; i++) hoard[i] = i + 0.5;
   }
 }
 
@@ -145,8 +151,10 @@ function onContext(id: number, context: WorkerContext): void {
   }
 }
 
-port.on('message', (message: ToWorker) => {
+process.on('message', (message: ToWorker) => {
   if (message.type === 'job') onJob(message.id, message.webhook, message.body);
   else onContext(message.id, message.context);
 });
+// The webhook is gone (its channel closed): nothing will ask for this worker again.
+process.on('disconnect', () => process.exit(0));
 send({ type: 'ready' });

@@ -428,7 +428,7 @@ export function renderBenchmarks(r: BenchResults): string {
     '  In a cluster the webhook also loads the Kubernetes client for its informers (about 50 MiB more,',
     '  measured alone), which this benchmark does not.',
     '- **Hostile pods:** a 100k-container review (1.8 MB) costs about 60-90 ms of CPU (JSON.parse and the',
-    '  engine). A body of 256 KiB or more is parsed, checked and answered in a worker thread',
+    '  engine). A body of 256 KiB or more is parsed, checked and answered in a worker process',
     '  (`webhook/admission-worker.ts`): the event loop only receives its bytes and sends the reply,',
     '  7-19 ms of its CPU for 100k containers (was all of it). `test/reliability/hostile-pods.test.ts`',
     '  asserts linear CPU, under 50 ms of event-loop CPU per hostile review and every /healthz within',

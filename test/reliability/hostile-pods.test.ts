@@ -60,7 +60,7 @@ function manyEnv(entries: number): Pod {
 
 interface Answer {
   ms: number;
-  /** CPU the webhook process (all its threads) spent while it answered: what linear time is judged on. */
+  /** CPU the webhook (all its threads and its admission worker process) spent while it answered: what linear time is judged on. */
   cpuMs: number;
   /** The part of it on the event loop's thread (the main thread: its task id is the pid). */
   mainCpuMs: number;
@@ -72,14 +72,16 @@ interface Answer {
 const threadCpuMs = (pid: number, task: number | string): number =>
   Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
 
-/** CPU time of every thread of `pid` so far, in ms. */
+/** CPU time of every thread of `pid` and of its child processes (the admission worker) so far, in ms. */
 function cpuMs(pid: number): number {
   let ms = 0;
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     try {
       ms += threadCpuMs(pid, task);
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean);
+      for (const child of children) ms += cpuMs(Number(child));
     } catch {
-      // The thread ended between the listing and the read.
+      // The thread or process ended between the listing and the read.
     }
   }
   return ms;

@@ -9,6 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUILT_IN_POLICY } from '../../common/names.js';
 import { packageRoot } from '../../common/package-root.js';
+import { engineLines, TESTED_NODE_VERSIONS } from '../support/node-versions.js';
 import { WEBHOOK_NODE_FLAGS } from '../support/spawn-webhook.js';
 
 const ROOT = packageRoot();
@@ -46,9 +47,12 @@ describe('Dockerfile', () => {
   const all = stages();
   const final = all.at(-1)!;
 
-  it('is multi-stage on Node 22 LTS, ends non-root with node dist/webhook/main.js and in-cluster flags', () => {
+  it('is multi-stage on the newest Node npm run test:node tests, ends non-root with node dist/webhook/main.js and in-cluster flags', () => {
     expect(all.length).toBeGreaterThanOrEqual(2);
-    for (const s of all) expect(s.from).toMatch(/^node:22[-.]/);
+    // The image's Node is tested (test/node/versions.json) and allowed by engines.
+    const newest = Math.max(...TESTED_NODE_VERSIONS.map((v) => Number(v.split('.')[0])));
+    expect(engineLines().has(newest)).toBe(true);
+    for (const s of all) expect(s.from).toMatch(new RegExp(`^node:${newest}[-.]`));
     const entrypoint = final.lines.find((l) => l.startsWith('ENTRYPOINT '));
     expect(JSON.parse(entrypoint!.slice('ENTRYPOINT '.length))).toEqual([
       'node',
