@@ -163,6 +163,7 @@ export class InstallCommand extends GraphdataCommand {
     const server = dryRun === 'server';
 
     let objects;
+    let unchecked = 0;
     let finalOptions;
     let previous;
     try {
@@ -198,9 +199,9 @@ export class InstallCommand extends GraphdataCommand {
       objects = installManifests({ ...finalOptions, staged: !server });
       if (server && !(await cluster.namespaceExists(c, namespace))) {
         // Nothing is stored in a dry run, so objects in a namespace that does not exist yet cannot be checked.
-        const skipped = objects.filter((o) => o.metadata.namespace).length;
+        unchecked = objects.filter((o) => o.metadata.namespace).length;
         objects = objects.filter((o) => !o.metadata.namespace);
-        say(`namespace ${namespace} does not exist yet: ${skipped} namespaced objects are not checked`);
+        say(`namespace ${namespace} does not exist yet: ${unchecked} namespaced objects are not checked`);
       }
       objects = await cluster.keepLiveReplicas(c, objects, namespace);
     } catch (error) {
@@ -232,7 +233,11 @@ export class InstallCommand extends GraphdataCommand {
       return rollBack(failed);
     }
     if (server) {
-      say('dry run: the apiserver accepted every object; nothing was stored');
+      say(
+        unchecked
+          ? `dry run: the apiserver accepted the ${objects.length} objects it could check; the ${unchecked} in namespace ${namespace} were not checked; nothing was stored`
+          : 'dry run: the apiserver accepted every object; nothing was stored',
+      );
       return 0;
     }
     if (!this.webhookUrl) {

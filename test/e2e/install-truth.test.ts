@@ -79,6 +79,19 @@ describe('enable, status and uninstall tell the truth', () => {
     }
   });
 
+  it('install --dry-run=server into a namespace that does not exist claims only what it checked', async () => {
+    const run = await graphdata(['install', '-n', 'gd-truth-absent', '--dry-run=server']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /namespace gd-truth-absent does not exist yet: (\d+) namespaced objects are not checked/,
+    );
+    expect(run.stdout).not.toMatch(/accepted every object/);
+    expect(run.stdout).toMatch(
+      /dry run: the apiserver accepted the \d+ objects it could check; the \d+ in namespace gd-truth-absent were not checked; nothing was stored/,
+    );
+    await expect(core().readNamespace({ name: 'gd-truth-absent' })).rejects.toMatchObject({ code: 404 });
+  });
+
   it("a tenant's 403 on status is called a permission problem, not a kubeconfig one", async () => {
     const run = await graphdata(['status', '-n', NS, '--context', cluster().tenantContext]);
     expect(run.code).toBe(1);
