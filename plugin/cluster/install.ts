@@ -136,11 +136,14 @@ export async function waitForRollout(
 }
 
 /**
- * A Spark executor as spark-submit makes it: the smallest pod the webhook always injects,
- * with requests and limits so that a policy requiring them (as an ordinary compliant pod
- * meets it) does not deny the self-test.
+ * A Spark executor as spark-submit makes it: the smallest pod the webhook always injects.
+ * It must pass what the platform's policy asks of any compliant pod, or install would fail
+ * its own self-test: cpu/memory requests and limits (requireResources), small enough for any
+ * executor cap, and an
+ * image under an allowed registry. It is created with dryRun=All, so the image is never pulled.
  */
-function probePod(namespace: string): k8s.V1Pod {
+export function probePod(namespace: string, allowedRegistries: readonly string[] = []): k8s.V1Pod {
+  const registry = allowedRegistries[0]?.replace(/\/+$/, '');
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -150,13 +153,31 @@ function probePod(namespace: string): k8s.V1Pod {
       containers: [
         {
           name: 'spark-kubernetes-executor',
-          image: 'apache/spark:3.5.1',
+          image: registry ? `${registry}/apache/spark:3.5.1` : 'apache/spark:3.5.1',
           args: ['executor'],
-          resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } },
+          resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '100m', memory: '128Mi' } },
         },
       ],
     },
   };
+}
+
+/**
+ * The registries every ClusterGraphDataPolicy allows (the first list when none is common):
+ * where the probe pod's image must come from. Empty when no policy limits them or the
+ * policies cannot be read (the self-test then says what denied the pod).
+ */
+async function allowedRegistries(c: Clients, namespace: string): Promise<string[]> {
+  const { readPolicyObjects } = await import('../cluster-policies.js');
+  const { clusterObjects } = await readPolicyObjects(c.kc, { namespace, verb: 'self-tested' }).catch(() => ({
+    clusterObjects: [] as unknown[],
+  }));
+  const lists = clusterObjects
+    .map((o) => (o as { spec?: { limits?: { allowedRegistries?: unknown } } }).spec?.limits?.allowedRegistries)
+    .filter((l): l is string[] => Array.isArray(l) && l.length > 0 && l.every((e) => typeof e === 'string'));
+  if (lists.length === 0) return [];
+  const common = lists[0]!.filter((e) => lists.every((l) => l.includes(e)));
+  return common.length > 0 ? common : lists[0]!;
 }
 
 export interface SelfTestResult {
@@ -177,12 +198,17 @@ export async function selfTest(c: Clients, namespace: string, timeoutMs = 30_000
     return { ok: false, checks: [rbacCheck(error, 'create a namespace')] };
   }
   try {
+    const registries = await allowedRegistries(c, testNs);
     // The apiserver loads webhook configurations through an informer: allow it a moment.
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
     while (Date.now() < deadline) {
       try {
-        const pod = await c.core.createNamespacedPod({ namespace: testNs, body: probePod(testNs), dryRun: 'All' });
+        const pod = await c.core.createNamespacedPod({
+          namespace: testNs,
+          body: probePod(testNs, registries),
+          dryRun: 'All',
+        });
         if (pod.metadata?.annotations?.[ANNOTATION_INJECTED] !== undefined) return { ok: true, checks: [] };
         lastError = undefined;
       } catch (error) {

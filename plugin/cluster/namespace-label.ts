@@ -21,6 +21,7 @@ export async function setInjectLabel(
       'create it first, or check -n and --context',
     );
   }
+  if (enabled) await refuseExcluded(kc, k8s, namespace, ns.metadata?.labels ?? {});
   const current = ns.metadata?.labels?.[LABEL_INJECT];
   const want = enabled ? 'enabled' : undefined;
   const suffix = dryRun === 'none' ? '' : ` (dry run: ${dryRun})`;
@@ -47,4 +48,37 @@ export async function setInjectLabel(
   return enabled
     ? `namespace ${namespace} opted in: new pods there are injected (${LABEL_INJECT}=enabled)${suffix}`
     : `namespace ${namespace} opted out: new pods there are no longer injected (${LABEL_INJECT} removed)${suffix}`;
+}
+
+/**
+ * The label would be a lie in a namespace the registration leaves out (the system ones and
+ * the webhook's own, so it can always restart): say why instead. Without read access to
+ * the registration, the system namespaces are still known to be excluded.
+ */
+async function refuseExcluded(
+  kc: import('@kubernetes/client-node').KubeConfig,
+  k8s: typeof import('@kubernetes/client-node'),
+  namespace: string,
+  labels: Record<string, string>,
+): Promise<void> {
+  const { SYSTEM_NAMESPACES } = await import('./registration.js');
+  const { selects } = await import('./checks.js');
+  const { WEBHOOK_NAME } = await import('../../common/names.js');
+  const wanted = { ...labels, [LABEL_INJECT]: 'enabled', 'kubernetes.io/metadata.name': namespace };
+  let selector: unknown;
+  try {
+    const config = await kc
+      .makeApiClient(k8s.AdmissionregistrationV1Api)
+      .readMutatingWebhookConfiguration({ name: WEBHOOK_NAME });
+    selector = config.webhooks?.[0]?.namespaceSelector;
+  } catch {
+    selector = undefined; // not installed, or not readable by this user
+  }
+  if (selector !== undefined ? !selects(selector as never, wanted) : SYSTEM_NAMESPACES.includes(namespace)) {
+    throw new UserError(
+      `namespace ${namespace} cannot be opted in: the webhook registration (MutatingWebhookConfiguration/${WEBHOOK_NAME}) excludes it, ` +
+        "as it does the system namespaces (kube-system, kube-public, kube-node-lease) and the webhook's own namespace, so that the cluster and the webhook can always start pods",
+      'run your workloads in a namespace of their own and opt that one in',
+    );
+  }
 }

@@ -1,13 +1,6 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import {
-  GraphdataCommand,
-  UserError,
-  dryRunMode,
-  dryRunOption,
-  outputOption,
-  webhookNamespaceOption,
-} from '../base.js';
+import { GraphdataCommand, UserError, dryRunMode, usageError, dryRunOption, webhookNamespaceOption } from '../base.js';
 
 export class InstallCommand extends GraphdataCommand {
   static override paths = [['install']];
@@ -22,14 +15,17 @@ export class InstallCommand extends GraphdataCommand {
 
       \`--webhook-url\` registers a webhook running outside the cluster (development; clusters without nodes) with the CA from \`--ca-file\`: only the namespace, the policy CRDs and ClusterRoles and the two webhook configurations are applied.
 
-      \`--dry-run=client -o yaml\` prints the whole bundle for GitOps; \`--dry-run=server\` has the apiserver check every object without storing it.
+      \`--dry-run=client -o yaml --image IMAGE\` prints the whole bundle for GitOps (\`-o\` never applies; the image must be one you built from the Dockerfile and pushed); \`--dry-run=server\` has the apiserver check every object without storing it.
     `,
     examples: [
       [
         'Install with the defaults (2 replicas, failurePolicy Ignore)',
         '$0 install --image registry.example.com/graphdata-webhook:0.1.0',
       ],
-      ['Print the bundle for a GitOps repository', '$0 install --dry-run=client -o yaml > graphdata.yaml'],
+      [
+        'Print the bundle for a GitOps repository',
+        '$0 install --dry-run=client -o yaml --image registry.example.com/graphdata-webhook:0.1.0 > graphdata.yaml',
+      ],
       [
         'Register a webhook running on this machine',
         '$0 install --webhook-url https://192.168.1.10:8443 --ca-file certs/dev/ca.crt',
@@ -60,10 +56,27 @@ export class InstallCommand extends GraphdataCommand {
   });
   skipSelfTest = Option.Boolean('--skip-self-test', false, { description: 'Do not create the dry-run test pod' });
   dryRun = dryRunOption();
-  output = outputOption(['yaml', 'json'], 'With --dry-run=client: yaml|json');
+  // No default: `-o` only prints, so install must know whether it was given.
+  output = Option.String('-o,--output', {
+    description: 'With --dry-run=client: print the bundle as yaml|json (nothing is applied)',
+    validator: t.isEnum(['yaml', 'json'] as const),
+  });
 
   async run(): Promise<number> {
     const dryRun = dryRunMode(this.dryRun);
+    if (this.output && dryRun !== 'client') {
+      // -o prints; it must never also install (kubectl's -o without --dry-run would apply).
+      throw usageError(
+        `-o ${this.output} prints the install bundle and applies nothing, so it needs --dry-run=client`,
+        `to print it: kubectl graphdata install --dry-run=client -o ${this.output} --image REGISTRY/graphdata-webhook:TAG; to install: drop -o`,
+      );
+    }
+    if (dryRun === 'client' && !this.webhookUrl && !this.image) {
+      throw usageError(
+        'the bundle needs --image: the default graphdata-webhook image is published in no registry, so its pods could never start',
+        'build and push the image from the Dockerfile (docker build -t REGISTRY/graphdata-webhook:TAG . && docker push REGISTRY/graphdata-webhook:TAG), then add --image REGISTRY/graphdata-webhook:TAG',
+      );
+    }
     if (!Number.isInteger(this.replicas) || this.replicas < 1) {
       throw new UserError(`--replicas must be a whole number ≥ 1, got ${this.replicas}`, undefined, 2);
     }
@@ -133,7 +146,10 @@ export class InstallCommand extends GraphdataCommand {
       }
       const { formatObjects } = await import('../output.js');
       out.write(
-        await formatObjects(installManifests({ ...base, caBundle: bundle, ...(certs ? { certs } : {}) }), this.output),
+        await formatObjects(
+          installManifests({ ...base, caBundle: bundle, ...(certs ? { certs } : {}) }),
+          this.output ?? 'yaml',
+        ),
       );
       return 0;
     }
@@ -147,6 +163,7 @@ export class InstallCommand extends GraphdataCommand {
     const server = dryRun === 'server';
 
     let objects;
+    let unchecked = 0;
     let finalOptions;
     let previous;
     try {
@@ -182,9 +199,9 @@ export class InstallCommand extends GraphdataCommand {
       objects = installManifests({ ...finalOptions, staged: !server });
       if (server && !(await cluster.namespaceExists(c, namespace))) {
         // Nothing is stored in a dry run, so objects in a namespace that does not exist yet cannot be checked.
-        const skipped = objects.filter((o) => o.metadata.namespace).length;
+        unchecked = objects.filter((o) => o.metadata.namespace).length;
         objects = objects.filter((o) => !o.metadata.namespace);
-        say(`namespace ${namespace} does not exist yet: ${skipped} namespaced objects are not checked`);
+        say(`namespace ${namespace} does not exist yet: ${unchecked} namespaced objects are not checked`);
       }
       objects = await cluster.keepLiveReplicas(c, objects, namespace);
     } catch (error) {
@@ -216,7 +233,11 @@ export class InstallCommand extends GraphdataCommand {
       return rollBack(failed);
     }
     if (server) {
-      say('dry run: the apiserver accepted every object; nothing was stored');
+      say(
+        unchecked
+          ? `dry run: the apiserver accepted the ${objects.length} objects it could check; the ${unchecked} in namespace ${namespace} were not checked; nothing was stored`
+          : 'dry run: the apiserver accepted every object; nothing was stored',
+      );
       return 0;
     }
     if (!this.webhookUrl) {

@@ -37,7 +37,17 @@ export class StatusCommand extends GraphdataCommand {
     try {
       report = await gatherStatus(cluster.makeClients(k8s, kc), this.namespace ?? DEFAULT_NAMESPACE);
     } catch (error) {
-      throw new UserError(`cannot read the cluster: ${apiErrorMessage(error)}`, 'check --kubeconfig and --context');
+      const message = apiErrorMessage(error);
+      if ((error as { code?: number }).code === 403) {
+        // The cluster answered: the kubeconfig works, the user lacks a permission.
+        const m = /User "([^"]*)" cannot (\w+) resource "([^"]+)"(?: in API group "([^"]*)")?/.exec(message);
+        const what = m ? `${m[2]} ${m[3]}${m[4] ? ` (API group ${m[4]})` : ''}` : 'read what status reads';
+        throw new UserError(
+          `cannot read the cluster: permission denied${m ? ` for user ${m[1]}` : ''}: ${message}`,
+          `this is a permission problem, not a connection one: your user may not ${what}. status reads the webhook configurations (cluster-wide), namespaces and the webhook's namespace: run it as a cluster admin, or ask one for get/list on these`,
+        );
+      }
+      throw new UserError(`cannot read the cluster: ${message}`, 'check --kubeconfig and --context');
     }
     if (this.output === 'json') this.context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else if (this.output === 'yaml')

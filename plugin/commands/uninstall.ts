@@ -1,4 +1,4 @@
-import { Command } from 'clipanion';
+import { Command, Option } from 'clipanion';
 import { GraphdataCommand, UserError, dryRunMode, dryRunOption, webhookNamespaceOption } from '../base.js';
 
 export class UninstallCommand extends GraphdataCommand {
@@ -13,10 +13,14 @@ export class UninstallCommand extends GraphdataCommand {
     examples: [
       ['Remove graphdata', '$0 uninstall'],
       ['See what would be deleted', '$0 uninstall --dry-run=server'],
+      ['Remove graphdata and every namespace opt-in label', '$0 uninstall --remove-labels'],
     ],
   });
 
   dryRun = dryRunOption();
+  removeLabels = Option.Boolean('--remove-labels', false, {
+    description: 'Also remove the graphdata.io/inject label from every opted-in namespace',
+  });
 
   async run(): Promise<number> {
     const dryRun = dryRunMode(this.dryRun);
@@ -58,6 +62,45 @@ export class UninstallCommand extends GraphdataCommand {
     }
     if (steps.every((s) => s.outcome === 'absent' || s.outcome === 'terminating'))
       this.context.stdout.write('nothing to remove: graphdata is not installed\n');
+    await this.reportLabels(c, dryRun);
     return 0;
+  }
+
+  /** The opt-in labels outlive the webhook: say which namespaces carry one, or remove them. */
+  private async reportLabels(c: import('../cluster/install.js').Clients, dryRun: 'none' | 'server'): Promise<void> {
+    const { LABEL_INJECT } = await import('../../policies/model.js');
+    const { apiErrorMessage } = await import('../kube.js');
+    const out = this.context.stdout;
+    let names: string[];
+    try {
+      const list = await c.core.listNamespace({ labelSelector: LABEL_INJECT });
+      names = list.items.map((n) => n.metadata?.name ?? '').filter(Boolean);
+    } catch (error) {
+      out.write(`could not list namespaces with the ${LABEL_INJECT} label: ${apiErrorMessage(error)}\n`);
+      return;
+    }
+    if (names.length === 0) return;
+    if (!this.removeLabels) {
+      out.write(
+        `left the ${LABEL_INJECT} label on ${names.length} namespace(s): ${names.join(', ')}; ` +
+          'a later install injects there again (remove them with --remove-labels)\n',
+      );
+      return;
+    }
+    const path = `/metadata/labels/${LABEL_INJECT.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    for (const name of names) {
+      try {
+        await c.core.patchNamespace({
+          name,
+          body: [{ op: 'remove', path }],
+          ...(dryRun === 'server' ? { dryRun: 'All' } : {}),
+        });
+        out.write(
+          `${dryRun === 'server' ? 'would remove' : 'removed'} the ${LABEL_INJECT} label from namespace ${name}\n`,
+        );
+      } catch (error) {
+        out.write(`could not remove the ${LABEL_INJECT} label from namespace ${name}: ${apiErrorMessage(error)}\n`);
+      }
+    }
   }
 }

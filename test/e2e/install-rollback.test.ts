@@ -2,7 +2,8 @@
 // failurePolicy Ignore until its self-test has passed through the apiserver, and on any
 // failure puts the webhook registration back as it was (or removes it when there was
 // none), so pods in opted-in namespaces keep being created. Each failure path on the
-// real control plane: unreachable URL, rollout timeout, wrong CA over a working install;
+// real control plane: unreachable URL, self-test denied by an admission policy, rollout
+// timeout, wrong CA over a working install;
 // and the self-test passing under a policy that requires resources.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,6 +75,57 @@ describe('a first install that fails removes what it registered', () => {
     expect(run.stdout).toMatch(/MutatingWebhookConfiguration\/graphdata: removed/);
     expect(await registrations()).toEqual({ mutating: undefined, validating: undefined });
     await plainPodAdmitted();
+  }, 120_000);
+
+  it('a self-test denied by a strict admission policy: exit 1, no configuration left', async () => {
+    // A ValidatingAdmissionPolicy (in the apiserver, no webhook) that refuses Spark pods.
+    const vap = 'gd-rollback-deny-spark';
+    await admission().createValidatingAdmissionPolicy({
+      body: {
+        metadata: { name: vap },
+        spec: {
+          failurePolicy: 'Fail',
+          matchConstraints: {
+            resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }],
+          },
+          validations: [
+            {
+              expression: "!has(object.metadata.labels) || !('spark-role' in object.metadata.labels)",
+              message: 'no Spark pods here',
+            },
+          ],
+        },
+      },
+    });
+    await admission().createValidatingAdmissionPolicyBinding({
+      body: { metadata: { name: vap }, spec: { policyName: vap, validationActions: ['Deny'] } },
+    });
+    try {
+      const run = await graphdata([
+        'install',
+        '-n',
+        NS,
+        '--webhook-url',
+        webhook.url,
+        '--ca-file',
+        join(certDir, 'ca.crt'),
+      ]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/✗ admission: .*no Spark pods here/);
+      expect(run.stderr).toMatch(/error: self-test failed/);
+      expect(run.stdout).toMatch(
+        /ValidatingWebhookConfiguration\/graphdata: removed \(there was none before this install\)/,
+      );
+      expect(await registrations()).toEqual({ mutating: undefined, validating: undefined });
+      await plainPodAdmitted();
+    } finally {
+      await admission()
+        .deleteValidatingAdmissionPolicyBinding({ name: vap })
+        .catch(() => undefined);
+      await admission()
+        .deleteValidatingAdmissionPolicy({ name: vap })
+        .catch(() => undefined);
+    }
   }, 120_000);
 
   it('an in-cluster install whose rollout times out (no pod ever becomes ready): the same', async () => {

@@ -89,7 +89,16 @@ describe('on the bare cluster', () => {
   });
 
   it('install --dry-run=client -o yaml is accepted by kubectl apply --server-side --dry-run=server', async () => {
-    const print = await graphdata(['install', '-n', NS, '--dry-run=client', '-o', 'yaml']);
+    const print = await graphdata([
+      'install',
+      '-n',
+      NS,
+      '--dry-run=client',
+      '-o',
+      'yaml',
+      '--image',
+      'registry.example.com/graphdata-webhook:0.1.0',
+    ]);
     expect(print.code, print.stderr).toBe(0);
     expect(print.stderr).toMatch(/note: .*Secrets .*Keep them out of Git/s);
     // Nothing is stored by a dry run, so the namespace the other objects live in must exist.

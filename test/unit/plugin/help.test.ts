@@ -52,7 +52,7 @@ describe('-n in each help says what the command does without it', () => {
   });
 
   it('install without -n puts its namespaced objects in graphdata-system', async () => {
-    const run = await runCli(['install', '--dry-run=client', '-o', 'json']);
+    const run = await runCli(['install', '--dry-run=client', '-o', 'json', '--image', 'r.example/gd:1']);
     expect(run.code).toBe(0);
     const items = (JSON.parse(run.stdout) as { items: { metadata: { namespace?: string } }[] }).items;
     const namespaces = new Set(items.map((o) => o.metadata.namespace).filter(Boolean));

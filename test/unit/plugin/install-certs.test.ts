@@ -26,11 +26,16 @@ describe('install --dry-run=client', () => {
       '/nonexistent',
       '--replicas',
       '3',
+      '--image',
+      'registry.example.com/graphdata-webhook:0.1.0',
     ]);
     expect(run.code, run.stderr).toBe(0);
     const docs = parseAllDocuments(run.stdout).map((d) => d.toJS());
     expect(docs.map((d) => d.kind)).toContain('Deployment');
     expect(docs.find((d) => d.kind === 'Deployment').spec.replicas).toBe(3);
+    expect(docs.find((d) => d.kind === 'Deployment').spec.template.spec.containers[0].image).toBe(
+      'registry.example.com/graphdata-webhook:0.1.0',
+    );
     const tls = docs.find((d) => d.metadata.name === 'graphdata-webhook-tls');
     const hook = docs.find((d) => d.kind === 'MutatingWebhookConfiguration').webhooks[0];
     const bundle = Buffer.from(hook.clientConfig.caBundle, 'base64').toString();
@@ -60,10 +65,34 @@ describe('install --dry-run=client', () => {
     expect(url('ValidatingWebhookConfiguration')).toBe('https://10.0.0.1:8443/validate');
   });
 
+  it('the bundle without --image is refused: the default image is published nowhere', async () => {
+    const run = await runCli(['install', '--dry-run=client', '-o', 'yaml', '--kubeconfig', '/nonexistent']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/error: the bundle needs --image: .*published in no registry/);
+    expect(run.stderr).toMatch(/hint: build and push the image from the Dockerfile \(docker build -t REGISTRY/);
+  });
+
+  it.each([
+    ['-o', 'yaml'],
+    ['-o', 'json'],
+    ['-o', 'yaml', '--dry-run=server'],
+    ['--output', 'json', '--dry-run=none'],
+  ])('install %s %s without --dry-run=client never applies: usage error before any cluster access', async (...args) => {
+    // No reachable cluster: were it to install, the error would be about the kubeconfig.
+    const run = await runCli(['install', ...args, '--kubeconfig', '/nonexistent']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /error: -o (yaml|json) prints the install bundle and applies nothing, so it needs --dry-run=client/,
+    );
+    expect(run.stderr).toMatch(/hint: to print it: kubectl graphdata install --dry-run=client -o (yaml|json) --image /);
+    expect(run.stderr).not.toMatch(/kubeconfig/);
+  });
+
   it('usage mistakes exit 2 with a hint', async () => {
     expect((await runCli(['install', '--webhook-url', 'https://x:1'])).stderr).toMatch(/--webhook-url needs --ca-file/);
     expect((await runCli(['install', '--webhook-url', 'http://x:1', '--ca-file', 'f'])).code).toBe(2);
-    expect((await runCli(['install', '--replicas', '0', '--dry-run=client'])).code).toBe(2);
+    expect((await runCli(['install', '--replicas', '0', '--dry-run=client', '--image', 'r/i:1'])).code).toBe(2);
     expect((await runCli(['install', '--failure-policy', 'Maybe'])).code).toBe(2);
     expect((await runCli(['enable'])).stderr).toMatch(/name the namespace with -n NAMESPACE/);
   });
