@@ -1,39 +1,21 @@
 // The self-test pod passes the platform's own policy (issue 19): under a
 // ClusterGraphDataPolicy that requires resources and limits registries, install's
 // dry-run probe still comes back injected and admitted, on the real apiserver.
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cluster, installPolicyCrds, kubeConfig, waitFor } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
-import type { KubectlRun } from '../support/kubectl.js';
-import { REPO_ROOT, type RunningWebhook, startWebhook } from '../support/spawn-webhook.js';
+import { graphdataAsync } from '../support/kubectl.js';
+import { type RunningWebhook, startWebhook } from '../support/spawn-webhook.js';
 
 const NS = 'gd-strict-system';
 const POLICY = 'gd-strict';
 const custom = () => kubeConfig('admin').makeApiClient(k8s.CustomObjectsApi);
-const execFileAsync = promisify(execFile);
-
-async function graphdata(args: string[]): Promise<KubectlRun> {
-  const env = { ...process.env, PATH: `${join(REPO_ROOT, 'bin')}:${process.env.PATH}`, NO_COLOR: '1' };
-  try {
-    const { stdout, stderr } = await execFileAsync(
-      'kubectl',
-      ['graphdata', ...args, '--kubeconfig', cluster().kubeconfig],
-      { env, encoding: 'utf8', timeout: 110_000 },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw error;
-    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const graphdata = (args: string[]) => graphdataAsync(args, cluster().kubeconfig);
 
 let webhook: RunningWebhook;
 

@@ -1,38 +1,20 @@
 // enable, status and uninstall say what is true (issue 19), on the real apiserver with a
 // real tenant user: excluded namespaces are refused, a 403 is called a permission
 // problem, and the opt-in labels uninstall leaves are listed (or removed).
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cluster, kubeConfig } from '../cluster/kube.js';
-import type { KubectlRun } from '../support/kubectl.js';
-import { REPO_ROOT, type RunningWebhook, startWebhook } from '../support/spawn-webhook.js';
+import { graphdataAsync } from '../support/kubectl.js';
+import { type RunningWebhook, startWebhook } from '../support/spawn-webhook.js';
 
 const NS = 'gd-truth-system';
 const TENANT = 'gd-truth-tenant';
 const kc = () => kubeConfig('admin');
 const core = () => kc().makeApiClient(k8s.CoreV1Api);
-const execFileAsync = promisify(execFile);
-
-async function graphdata(args: string[]): Promise<KubectlRun> {
-  const env = { ...process.env, PATH: `${join(REPO_ROOT, 'bin')}:${process.env.PATH}`, NO_COLOR: '1' };
-  try {
-    const { stdout, stderr } = await execFileAsync(
-      'kubectl',
-      ['graphdata', ...args, '--kubeconfig', cluster().kubeconfig],
-      { env, encoding: 'utf8', timeout: 110_000 },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw error;
-    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const graphdata = (args: string[]) => graphdataAsync(args, cluster().kubeconfig);
 
 let webhook: RunningWebhook;
 let certDir: string;

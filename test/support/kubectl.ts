@@ -38,7 +38,7 @@ export async function graphdataAsync(args: string[], kubeconfig: string): Promis
     const { stdout, stderr } = await execFileAsync('kubectl', ['graphdata', ...args, '--kubeconfig', kubeconfig], {
       env,
       encoding: 'utf8',
-      timeout: 90_000,
+      timeout: 110_000,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
