@@ -103,8 +103,12 @@ describe('policy swap under load', () => {
 
   it('SIGTERM: exits 0, and the watches it aborts on the way out are not reported as failures', async () => {
     const running = webhook;
+    // Only what it logs on the way out: a watch that failed earlier (the apiserver answers
+    // 429 while a CRD's watch cache re-initializes) and was restored is another matter.
+    const before = running.logs().length;
     expect(await running.stop()).toBe(0);
-    expect(running.logs()).toContain('"msg":"stopped"');
-    expect(running.logs()).not.toMatch(/watch failed/);
+    const onTheWayOut = running.logs().slice(before);
+    expect(onTheWayOut).toContain('"msg":"stopped"');
+    expect(onTheWayOut).not.toMatch(/watch failed/);
   });
 });
