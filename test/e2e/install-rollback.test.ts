@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANNOTATION_INJECTED } from '../../policies/model.js';
-import { cluster, kubeConfig } from '../cluster/kube.js';
+import { cluster, kubeConfig, waitFor } from '../cluster/kube.js';
 import { graphdataAsync } from '../support/kubectl.js';
 import { type RunningWebhook, startWebhook } from '../support/spawn-webhook.js';
 
@@ -101,6 +101,24 @@ describe('a first install that fails removes what it registered', () => {
       body: { metadata: { name: vap }, spec: { policyName: vap, validationActions: ['Deny'] } },
     });
     try {
+      // The apiserver loads admission policies through an informer: install only once it denies.
+      await waitFor(
+        () =>
+          core()
+            .createNamespacedPod({
+              namespace: OPTED_IN,
+              body: {
+                metadata: { generateName: 'vap-probe-', labels: { 'spark-role': 'executor' } },
+                spec: { containers: [{ name: 'x', image: 'apache/spark:3.5.1' }] },
+              },
+              dryRun: 'All',
+            })
+            .then(
+              () => false,
+              (error: unknown) => /no Spark pods here/.test(String((error as { body?: unknown }).body)),
+            ),
+        'the ValidatingAdmissionPolicy to deny Spark pods',
+      );
       const run = await graphdata([
         'install',
         '-n',
