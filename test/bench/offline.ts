@@ -108,7 +108,8 @@ export async function benchOffline(sizes: readonly number[], say: (line: string)
       const validate = await measure(report, [PLUGIN, 'validate', '-f', file], (c) => c === 0);
       await floor();
       const diff = withDiff
-        ? await measure(report, [PLUGIN, 'inject', '--diff', '-f', file], (c) => c === 0)
+        ? // Exit 1 is `kubectl diff`'s "there are differences", which every executor here has.
+          await measure(report, [PLUGIN, 'inject', '--diff', '-f', file], (c) => c === 1)
         : undefined;
       out.push({ pods, megabytes, floor: median(floors), floorRuns: floors.length, inject, diff, validate });
       rmSync(file);

@@ -3,7 +3,7 @@ import { type ProfileFigures, renderProfileTables } from './cpu-profile.js';
 import type { OfflineFigures } from './offline.js';
 import type { PluginStartFigures } from './plugin-start.js';
 import type { PolicyScaleCase } from './policy-scale.js';
-import type { WebhookCase } from './webhook-load.js';
+import type { LoadFigures, WebhookCase } from './webhook-load.js';
 
 export interface BenchResults {
   date: string;
@@ -237,6 +237,58 @@ export function duration(seconds: number): string {
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
+/** The realistic-review cases that ran beside the controller-runtime peer. */
+const peerCases = (r: BenchResults) => r.webhook.filter((c) => c.peer && c.rssMiB?.peer !== undefined);
+
+/**
+ * Where graphdata falls behind the peer: each column of the peer table in which graphdata is
+ * worse (a tie is not behind). Empty when it leads on every column, or when the peer did not run.
+ */
+export function peerShortfalls(r: BenchResults): string[] {
+  const out: string[] = [];
+  for (const c of peerCases(r)) {
+    const g = c.graphdata;
+    const p = c.peer!;
+    const at = `${c.connections} connections`;
+    if ((g.p50Ms ?? 0) > (p.p50Ms ?? 0)) out.push(`p50 at ${at}: ${ms(g.p50Ms ?? 0)} against ${ms(p.p50Ms ?? 0)}`);
+    if (g.p99Ms > p.p99Ms) out.push(`p99 at ${at}: ${ms(g.p99Ms)} against ${ms(p.p99Ms)}`);
+    if (g.rps < p.rps) out.push(`requests/s at ${at}: ${g.rps.toFixed(0)} against ${p.rps.toFixed(0)}`);
+    const gc = g.cpuUsPerRequest ?? 0;
+    const pc = p.cpuUsPerRequest ?? 0;
+    if (gc > pc) out.push(`CPU per request at ${at}: ${gc.toFixed(0)} µs against ${pc.toFixed(0)} µs`);
+    if (c.rssMiB!.graphdata > c.rssMiB!.peer!)
+      out.push(`resident memory at ${at}: ${mib(c.rssMiB!.graphdata)} against ${mib(c.rssMiB!.peer!)}`);
+  }
+  return out;
+}
+
+/** graphdata, the peer and the floor on the realistic review, one row each per connection count. */
+function renderPeerTable(r: BenchResults): string {
+  const cases = peerCases(r);
+  if (!cases.length) return 'The controller-runtime peer did not run in these results.\n';
+  const lines = [
+    '| connections | server | p50 | p99 | requests/s | CPU per request | resident memory |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const c of cases) {
+    const servers: [string, LoadFigures, number][] = [
+      ['graphdata', c.graphdata, c.rssMiB!.graphdata],
+      ['controller-runtime peer', c.peer!, c.rssMiB!.peer!],
+      ['bare fastify (floor)', c.floor, c.rssMiB!.floor],
+    ];
+    for (const [name, f, rss] of servers) {
+      lines.push(
+        `| ${c.connections} | ${name} | ${ms(f.p50Ms ?? 0)} | ${ms(f.p99Ms)} | ${f.rps.toFixed(0)} | ${(f.cpuUsPerRequest ?? 0).toFixed(0)} µs | ${mib(rss)} |`,
+      );
+    }
+  }
+  const behind = peerShortfalls(r);
+  const verdict = behind.length
+    ? `graphdata is behind the peer on: ${behind.join('; ')}. \`npm run bench\` exits 1 for this.`
+    : 'graphdata is ahead of the peer, or level, on every column.';
+  return `${lines.join('\n')}\n\n${verdict}\n`;
+}
+
 export function renderSummaryTable(r: BenchResults): string {
   const all = rows(r);
   const lines = [
@@ -293,6 +345,16 @@ export function renderBenchmarks(r: BenchResults): string {
     soakLine(r.soak),
     '',
     renderSummaryTable(r),
+    '## Beside the peer users would pick',
+    '',
+    'The realistic review (a Kyuubi-submitted Spark executor) on graphdata, on a Go webhook built with',
+    'controller-runtime v0.25.3 (`admission.WithDefaulter` on Pod, the typed form of `WithCustomDefaulter`)',
+    'that makes the same injection (test/bench/peer/main.go), and on the bare fastify floor, in the same',
+    'alternating rounds. CPU per request is user plus system time of the server process and its children',
+    'over the round, from /proc, divided by the requests it answered. Resident memory is read after the',
+    "case's rounds. The peer does no policy lookup, no enforcement and writes no log line per request.",
+    '',
+    renderPeerTable(r),
     '## How it is measured',
     '',
     '- **Webhook:** `node --max-semi-space-size=4 dist/webhook/main.js` as the image runs it (the built-in',

@@ -1,9 +1,10 @@
-// /mutate under load beside its floor (bare fastify HTTPS, same certificate), each in
-// its own process, driven by autocannon from this one. The two alternate round by
-// round so both see the same machine noise; only medians of rounds and ratios count.
+// /mutate under load beside its floor (bare fastify HTTPS, same certificate) and, for the
+// realistic review, beside the peer (a Go controller-runtime webhook, test/bench/peer/),
+// each in its own process, driven by autocannon from this one. They alternate round by
+// round so all see the same machine noise; only medians of rounds and ratios count.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +15,16 @@ import { createCA, issueCert, localSans, splitSans } from '../../certs/pki.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { REPO_ROOT, WEBHOOK_MAIN, WEBHOOK_NODE_FLAGS } from '../support/spawn-webhook.js';
 import { admissionReview } from '../support/webhook-client.js';
+import { cpuSeconds, treeRssMiB } from './peer.js';
 import { median } from './stats.js';
 
 export interface LoadFigures {
   p99Ms: number;
   rps: number;
+  /** Absent from results made before they were recorded. */
+  p50Ms?: number;
+  /** CPU time (user + system, the process and its children) per answered request. */
+  cpuUsPerRequest?: number;
 }
 export interface WebhookCase {
   body: 'realistic' | 'small';
@@ -32,6 +38,10 @@ export interface WebhookCase {
   /** Rounds per server and their length; absent from results made before they were recorded. */
   rounds?: number;
   seconds?: number;
+  /** The controller-runtime peer, in the same rounds (realistic review only). */
+  peer?: LoadFigures;
+  /** Resident memory of each server (with its children) after this case's rounds. */
+  rssMiB?: { graphdata: number; floor: number; peer?: number };
 }
 
 /** The two bodies: a real-size Kyuubi-submitted Spark executor and the small unit-test fixture. */
@@ -73,9 +83,11 @@ interface Servers {
   ca: string;
   floorUrl: string;
   graphdataUrl: string;
+  /** Only when startServers was given the peer's binary. */
+  peerUrl?: string;
   /** Resident memory of the graphdata process now, from /proc (Linux). */
   graphdataRssMiB(): number;
-  pids: { floor: number; graphdata: number };
+  pids: { floor: number; graphdata: number; peer?: number };
   stop(): Promise<void>;
 }
 
@@ -88,7 +100,7 @@ const rssMiB = (pid: number): number => {
  * Starts `npm start`'s entry point (built-in policy, logging on) and the floor, with one certificate;
  * `nodeArgs` go to both (the profile run's --cpu-prof).
  */
-export async function startServers(opts: { nodeArgs?: string[] } = {}): Promise<Servers> {
+export async function startServers(opts: { nodeArgs?: string[]; peer?: string } = {}): Promise<Servers> {
   const nodeArgs = opts.nodeArgs ?? [];
   const dir = mkdtempSync(join(tmpdir(), 'graphdata-bench-'));
   const ca = createCA({ commonName: 'graphdata-bench-ca' });
@@ -116,13 +128,28 @@ export async function startServers(opts: { nodeArgs?: string[] } = {}): Promise<
   );
   const urls = { floorUrl: `https://127.0.0.1:${floorPort}`, graphdataUrl: `https://127.0.0.1:${port}` };
   await waitReady(`${urls.graphdataUrl}/readyz`, ca.certPem, graphdata);
+  const peerPort = opts.peer ? await freePort() : 0;
+  // Go's http server logs every handshake a round's end cuts short; keep that out of the terminal.
+  const peerLog = join(dir, 'peer.log');
+  const peer = opts.peer
+    ? spawn(opts.peer, ['--port', String(peerPort), '--cert-dir', dir], {
+        stdio: ['ignore', 'ignore', openSync(peerLog, 'w')],
+      })
+    : undefined;
+  const peerUrl = peer ? `https://127.0.0.1:${peerPort}` : undefined;
+  if (peer && peerUrl) {
+    await waitReady(`${peerUrl}/readyz`, ca.certPem, peer).catch((error: Error) => {
+      throw new Error(`${error.message}; the peer's log:\n${readFileSync(peerLog, 'utf8').slice(-2000)}`);
+    });
+  }
   return {
     ca: ca.certPem,
     ...urls,
+    peerUrl,
     graphdataRssMiB: () => rssMiB(graphdata.pid!),
-    pids: { floor: floor.pid!, graphdata: graphdata.pid! },
+    pids: { floor: floor.pid!, graphdata: graphdata.pid!, peer: peer?.pid },
     async stop() {
-      for (const child of [floor, graphdata]) {
+      for (const child of [floor, graphdata, ...(peer ? [peer] : [])]) {
         child.kill('SIGTERM');
         if (child.exitCode === null) await once(child, 'exit');
       }
@@ -131,7 +158,7 @@ export async function startServers(opts: { nodeArgs?: string[] } = {}): Promise<
   };
 }
 
-/** One autocannon run: for `seconds`, or for exactly `amount` requests. */
+/** One autocannon run: for `seconds`, or for exactly `amount` requests; `pid`'s CPU is counted. */
 export async function round(
   url: string,
   ca: string,
@@ -139,7 +166,9 @@ export async function round(
   connections: number,
   seconds: number,
   amount?: number,
+  pid?: number,
 ) {
+  const cpuBefore = pid ? cpuSeconds(pid) : 0;
   const result = await autocannon({
     url: `${url}/mutate`,
     method: 'POST',
@@ -149,9 +178,12 @@ export async function round(
     ...(amount ? { amount } : { duration: seconds }),
     tlsOptions: { ca },
   });
+  const cpu = pid ? cpuSeconds(pid) - cpuBefore : 0;
   return {
+    p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     rps: result.requests.average,
+    cpuUsPerRequest: (cpu * 1e6) / Math.max(result.requests.total, 1),
     errors: result.errors + result.non2xx,
     requests: result.requests.total,
   };
@@ -164,10 +196,11 @@ export interface LoadPlan {
   seconds: number;
 }
 
-/** Each body at each connection count of `plans`. */
-export async function benchWebhookLoad(plans: LoadPlan[]) {
+/** Each body at each connection count of `plans`; the realistic one also on the peer at `peer`. */
+export async function benchWebhookLoad(plans: LoadPlan[], peer: string) {
   const bodies = reviewBodies();
-  const servers = await startServers();
+  const servers = await startServers({ peer });
+  const { pids } = servers;
   const cases: WebhookCase[] = [];
   let rssAfter10kMiB = 0;
   try {
@@ -176,25 +209,48 @@ export async function benchWebhookLoad(plans: LoadPlan[]) {
     rssAfter10kMiB = servers.graphdataRssMiB();
     for (const [name, body] of Object.entries(bodies) as [WebhookCase['body'], string][]) {
       for (const { connections, rounds, seconds } of plans) {
-        // Warm both (JIT, TLS session setup) before anything is counted.
+        const peerUrl = name === 'realistic' ? servers.peerUrl : undefined;
+        // Warm each (JIT, TLS session setup) before anything is counted.
         await round(servers.floorUrl, servers.ca, body, connections, 1);
         await round(servers.graphdataUrl, servers.ca, body, connections, 1);
+        if (peerUrl) await round(peerUrl, servers.ca, body, connections, 1);
         const floor: LoadFigures[] = [];
         const ours: LoadFigures[] = [];
+        const theirs: LoadFigures[] = [];
         let errors = 0;
         for (let i = 0; i < rounds; i++) {
-          const f = await round(servers.floorUrl, servers.ca, body, connections, seconds);
-          const g = await round(servers.graphdataUrl, servers.ca, body, connections, seconds);
+          const f = await round(servers.floorUrl, servers.ca, body, connections, seconds, undefined, pids.floor);
+          const g = await round(
+            servers.graphdataUrl,
+            servers.ca,
+            body,
+            connections,
+            seconds,
+            undefined,
+            pids.graphdata,
+          );
           floor.push(f);
           ours.push(g);
           errors += f.errors + g.errors;
+          if (peerUrl) {
+            const p = await round(peerUrl, servers.ca, body, connections, seconds, undefined, pids.peer);
+            theirs.push(p);
+            errors += p.errors;
+          }
         }
         const pick = (rows: LoadFigures[]): LoadFigures => ({
+          p50Ms: median(rows.map((r) => r.p50Ms ?? 0)),
           p99Ms: median(rows.map((r) => r.p99Ms)),
           rps: median(rows.map((r) => r.rps)),
+          cpuUsPerRequest: median(rows.map((r) => r.cpuUsPerRequest ?? 0)),
         });
         const f = pick(floor);
         const g = pick(ours);
+        const rss = {
+          graphdata: treeRssMiB(pids.graphdata),
+          floor: treeRssMiB(pids.floor),
+          ...(peerUrl && pids.peer ? { peer: treeRssMiB(pids.peer) } : {}),
+        };
         cases.push({
           body: name,
           bodyBytes: Buffer.byteLength(body),
@@ -206,6 +262,8 @@ export async function benchWebhookLoad(plans: LoadPlan[]) {
           errors,
           rounds,
           seconds,
+          ...(theirs.length ? { peer: pick(theirs) } : {}),
+          rssMiB: rss,
         });
       }
     }

@@ -5,7 +5,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type BenchResults, renderBenchmarks, renderSummaryTable, type SoakFigures } from '../../bench/report.js';
+import {
+  type BenchResults,
+  peerShortfalls,
+  renderBenchmarks,
+  renderSummaryTable,
+  type SoakFigures,
+} from '../../bench/report.js';
 import {
   hasMainRun,
   readResults,
@@ -261,5 +267,51 @@ describe('bench/results.json', () => {
   it('renders nothing from a file that holds only a soak', () => {
     expect(writeReports(withSoak(undefined, soak()))).toBe(false);
     expect(writeReports(undefined)).toBe(false);
+  });
+});
+
+describe('the controller-runtime peer', () => {
+  const figures = (p50Ms: number, p99Ms: number, rps: number, cpuUsPerRequest: number) => ({
+    p50Ms,
+    p99Ms,
+    rps,
+    cpuUsPerRequest,
+  });
+  const withPeer = (graphdataRss: number, peer = figures(4, 20, 2000, 900)): BenchResults => {
+    const r = mainRun();
+    r.webhook = [
+      {
+        ...r.webhook[0]!,
+        graphdata: figures(3, 18, 3000, 600),
+        floor: figures(1, 9, 6000, 300),
+        peer,
+        rssMiB: { graphdata: graphdataRss, floor: 60, peer: 40 },
+      },
+    ];
+    return r;
+  };
+
+  it('a run ahead of the peer on every column has no shortfall, and the table says so', () => {
+    // Level on resident memory: a tie is not behind.
+    const r = withPeer(40);
+    expect(peerShortfalls(r)).toEqual([]);
+    const text = renderBenchmarks(r);
+    expect(text).toContain('| 64 | controller-runtime peer | 4.00 ms | 20.0 ms | 2000 | 900 µs | 40.0 MiB |');
+    expect(text).toContain('graphdata is ahead of the peer, or level, on every column.');
+  });
+
+  it('names each column where graphdata is behind, so the run fails', () => {
+    const r = withPeer(95, figures(2, 30, 2500, 500));
+    expect(peerShortfalls(r)).toEqual([
+      'p50 at 64 connections: 3.00 ms against 2.00 ms',
+      'CPU per request at 64 connections: 600 µs against 500 µs',
+      'resident memory at 64 connections: 95.0 MiB against 40.0 MiB',
+    ]);
+    expect(renderBenchmarks(r)).toContain('`npm run bench` exits 1 for this.');
+  });
+
+  it('results without the peer judge nothing and say it did not run', () => {
+    expect(peerShortfalls(mainRun())).toEqual([]);
+    expect(renderBenchmarks(mainRun())).toContain('The controller-runtime peer did not run in these results.');
   });
 });
