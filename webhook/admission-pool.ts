@@ -29,19 +29,14 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NamespaceIndex } from './namespace-index.js';
 import { packageRoot } from '../common/package-root.js';
 import type { RuntimeInfo, RuntimeLookup } from '../policies/fluid-runtime.js';
 import type { Policy } from '../policies/model.js';
-import {
-  type AdmissionHead,
-  failedMutation,
-  MalformedReview,
-  type MutationRecord,
-  mutationRecord,
-} from './admission.js';
 import { type LargeBody, peekHead } from './large-body.js';
+import { failedMutation, type MutationRecord, mutationRecord } from './mutation.js';
+import type { NamespaceIndex } from './namespace-index.js';
 import type { PolicyStore } from './policy-store.js';
+import { MalformedReview } from './review.js';
 import {
   failedValidation,
   judgingPolicy,
@@ -50,45 +45,7 @@ import {
   type ValidationRecord,
   validationRecord,
 } from './validation.js';
-
-export type AdmissionWebhook = 'mutate' | 'validate';
-
-/** What the worker needs to know from this thread, once it has read the request. */
-export interface WorkerAsk {
-  head: AdmissionHead | ValidationHead;
-  /** /validate of a GraphDataPolicy or ClusterGraphDataPolicy: checked against the cluster policy. */
-  policyObject: boolean;
-  /** For a ClusterGraphDataPolicy: the policy it would put in effect. */
-  next?: Policy;
-  /** The Fluid datasets the object names (graphdata.io/dataset), looked up in head.namespace only. */
-  datasets: string[];
-}
-
-/** This thread's answer: plain data about the request's namespace and nothing else. */
-export interface WorkerContext {
-  /** The policy in effect; sent once per worker and policy object, then referred to by id. */
-  policyId: number;
-  policy?: Policy;
-  /** The worker forgets the policies it holds before storing this one. */
-  forgetPolicies?: true;
-  /** Present when this thread has a namespace index; the labels of head.namespace, if known. */
-  namespaceLabels?: { labels?: Readonly<Record<string, string>> };
-  /** Present in Fluid mode (this thread has a runtime lookup): the datasets asked about that exist. */
-  runtimes?: [string, RuntimeInfo][];
-  /** Policy-object notices, added to the answer when the object is admitted. */
-  extraWarnings: string[];
-}
-
-export type ToWorker =
-  | { type: 'job'; id: number; webhook: AdmissionWebhook; body: Uint8Array }
-  | { type: 'context'; id: number; context: WorkerContext };
-
-export type FromWorker =
-  | { type: 'ready' }
-  | { type: 'ask'; id: number; ask: WorkerAsk }
-  | { type: 'done'; id: number; record: MutationRecord | ValidationRecord }
-  | { type: 'bad'; id: number; reason: string }
-  | { type: 'failed'; id: number; error: Error };
+import type { AdmissionWebhook, FromWorker, ToWorker, WorkerAsk, WorkerContext } from './worker-protocol.js';
 
 export interface AdmissionPoolOptions {
   /** Bodies of this many bytes or more are answered in the worker. */

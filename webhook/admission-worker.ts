@@ -3,20 +3,15 @@
 // protocol, and why a process). It holds nothing of the cluster but what the webhook sends
 // for the one request's namespace, and keeps only the policies it was sent, by id.
 import { existsSync } from 'node:fs';
-import type { NamespaceIndex } from './namespace-index.js';
 import type { RuntimeInfo, RuntimeLookup } from '../policies/fluid-runtime.js';
 import { ANNOTATION_DATASET, type Policy } from '../policies/model.js';
-import type { AdmissionWebhook, FromWorker, ToWorker, WorkerAsk, WorkerContext } from './admission-pool.js';
-import {
-  type AdmissionRequest,
-  answerMutation,
-  injectOptionsFor,
-  MalformedReview,
-  mutationHead,
-  parseReview,
-} from './admission.js';
 import { malformedReason, parseBody } from './body.js';
+import { injectOptionsFor } from './cluster-context.js';
+import { answerMutation, mutationHead } from './mutation.js';
+import type { NamespaceIndex } from './namespace-index.js';
+import { type AdmissionRequest, MalformedReview, parseReview } from './review.js';
 import { answerValidation, isPolicyObject, nextClusterPolicy, validationHead } from './validation.js';
+import type { AdmissionWebhook, FromWorker, ToWorker, WorkerAsk, WorkerContext } from './worker-protocol.js';
 
 const testHooks = process.env.GRAPHDATA_WORKER_TEST_HOOKS === '1';
 const testGate = process.env.GRAPHDATA_WORKER_TEST_GATE;

@@ -1,7 +1,7 @@
 // The admission body as JSON, checked before it is parsed. Shared by the server's own
 // parser (small bodies, on the event loop) and the admission worker (large ones).
 import { isUtf8 } from 'node:buffer';
-import { MalformedReview } from './admission.js';
+import { MalformedReview } from './review.js';
 
 /**
  * No Kubernetes object nests anywhere near this deep. A body nesting 1M levels takes

@@ -27,7 +27,7 @@ export const PEEK_BYTES = 64 * 1024;
 export function peekHead(bytes: Uint8Array): ValidationHead | undefined {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, PEEK_BYTES)).toString();
   const scanner = createScanner(text, true);
-  const head: Partial<ValidationHead> & Pick<ValidationHead, 'kind' | 'dryRun'> = { kind: '', dryRun: 'unknown' };
+  const head: Partial<ValidationHead> & Pick<ValidationHead, 'kind' | 'isDryRun'> = { kind: '', isDryRun: 'unknown' };
   // Depth 1 is the review, 2 the request, 3 request.kind; `path` holds the key of each open object.
   const path: (string | undefined)[] = [];
   let key: string | undefined;
@@ -46,7 +46,7 @@ export function peekHead(bytes: Uint8Array): ValidationHead | undefined {
         path.pop();
         // The request object closed: everything it says has been read.
         if (path.length === 1 && head.uid) {
-          if (head.dryRun === 'unknown') head.dryRun = false;
+          if (head.isDryRun === 'unknown') head.isDryRun = false;
           return head as ValidationHead;
         }
         break;
@@ -67,7 +67,7 @@ export function peekHead(bytes: Uint8Array): ValidationHead | undefined {
         }
         const value = token === SyntaxKind.StringLiteral ? scanner.getTokenValue() : token === SyntaxKind.TrueKeyword;
         if (at('', 'request') && key !== undefined) {
-          if (key === 'dryRun' && typeof value === 'boolean') head.dryRun = value;
+          if (key === 'dryRun' && typeof value === 'boolean') head.isDryRun = value;
           else if (typeof value === 'string' && (key === 'uid' || key === 'name' || key === 'namespace'))
             head[key] = value;
           else if (typeof value === 'string' && key === 'operation') head.operation = value;

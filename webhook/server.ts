@@ -1,27 +1,20 @@
-// The HTTPS admission server: POST /mutate, POST /validate, /healthz, /readyz, /metrics.
+// The HTTPS admission server: TLS, connection limits, the body parser, the error handler
+// and graceful shutdown, around the endpoints routes.ts registers.
 import { X509Certificate } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { SecureContextOptions } from 'node:tls';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import type { NamespaceIndex } from './namespace-index.js';
 import type { RuntimeLookup } from '../policies/fluid-runtime.js';
-import { ENGINE_VERSION } from '../policies/version.js';
-import {
-  answerMutation,
-  MalformedReview,
-  type MutationRecord,
-  parseReview,
-  recordMutation,
-  sendReviewText,
-} from './admission.js';
 import { AdmissionPool, type AdmissionPoolOptions } from './admission-pool.js';
 import { malformedReason, parseBody } from './body.js';
-import { createMetrics, type Metrics } from './metrics.js';
-import type { PolicyStore } from './policy-store.js';
 import { LARGE_BODY, LargeBody } from './large-body.js';
-import { registerValidateRoute } from './validation.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import type { NamespaceIndex } from './namespace-index.js';
+import type { PolicyStore } from './policy-store.js';
+import { MalformedReview } from './review.js';
+import { registerRoutes } from './routes.js';
 
 /** The apiserver caps request bodies near 3 MiB; anything bigger is not from it. */
 export const BODY_LIMIT = 3 * 1024 * 1024;
@@ -189,59 +182,14 @@ export function buildServer(opts: ServerOptions): WebhookServer {
     void reply.code(status).send({ error: STATUS_CODES[status] ?? 'Error', reason });
   });
 
-  // What the engine is told about the cluster: the same for /mutate and /validate.
-  const cluster = {
-    ...(opts.namespaces ? { namespaces: opts.namespaces } : {}),
-    ...(opts.runtimes ? { runtimes: opts.runtimes } : {}),
-  };
-  const mutateHere = (body: unknown): MutationRecord => {
-    const started = process.hrtime.bigint();
-    const admission = parseReview(body);
-    return answerMutation(admission, opts.policies.snapshot().policyFor(admission.namespace), cluster, started);
-  };
-  app.post('/mutate', async (request, reply) => {
-    const record =
-      request.body instanceof LargeBody
-        ? await worker.mutate(request.body, reply.elapsedTime)
-        : mutateHere(request.body);
-    recordMutation(metrics, request.log, record);
-    return sendReviewText(reply, record.reply);
-  });
-
-  // The safety net must see the pod's namespace exactly as /mutate does.
-  registerValidateRoute(app, {
+  registerRoutes(app, {
     policies: opts.policies,
     metrics,
-    ...cluster,
+    ...(opts.namespaces ? { namespaces: opts.namespaces } : {}),
+    ...(opts.runtimes ? { runtimes: opts.runtimes } : {}),
     worker,
-  });
-
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  // For `kubectl graphdata version`: which engine and policy answer admissions.
-  app.get('/version', async () => {
-    const { generation, synced, stale } = opts.policies.health();
-    const warnings = opts.warnings?.length ? { warnings: opts.warnings } : {};
-    return {
-      version: ENGINE_VERSION,
-      policy: opts.policies.source,
-      policyStore: { generation, synced, stale },
-      ...warnings,
-    };
-  });
-  // Not ready until the policies are known; once they are, a broken watch keeps it ready
-  // (serving the last good snapshot, `stale` in the body and the metrics): turning unready
-  // would take every replica out at once and, failing closed, stop pods in opted-in namespaces.
-  app.get('/readyz', async (_req, reply) => {
-    if (closing) return reply.code(503).send({ status: 'shutting down' });
-    const policyStore = opts.policies.health();
-    if (!policyStore.synced) return reply.code(503).send({ status: 'policies not synced', policyStore });
-    return { status: 'ready', policy: opts.policies.source, policyStore };
-  });
-  app.get('/metrics', async (_req, reply) => {
-    const health = opts.policies.health();
-    metrics.policySnapshotGeneration.set(health.generation);
-    metrics.policyStoreSynced.set(health.synced && !health.stale ? 1 : 0);
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    ...(opts.warnings ? { warnings: opts.warnings } : {}),
+    isClosing: () => closing,
   });
 
   return {

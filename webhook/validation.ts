@@ -1,34 +1,26 @@
-// POST /validate: AdmissionReview in, allowed/denied with warnings out. The decision is
-// the pure core's (policies/enforcement.ts); this file maps it to the wire and to metrics.
-import type { NamespaceIndex } from './namespace-index.js';
+// POST /validate's answer: the decision is the pure core's (policies/enforcement.ts); this
+// file maps it to an AdmissionResponse, adds the policy-object notices, and records the
+// answer for the metrics and the log line. No HTTP here (routes.ts).
 import { BUILT_IN_POLICY_NAME, VALIDATED_POD_SUBRESOURCES } from '../common/names.js';
-import type { RuntimeLookup } from '../policies/fluid-runtime.js';
-import type { FastifyInstance } from 'fastify';
 import { admissionWarnings, MAX_WARNINGS } from '../policies/admission-warnings.js';
 import { formatDiagnostic, WARNING_MAX_CHARS } from '../policies/diagnostics.js';
 import type { InjectOptions } from '../policies/engine.js';
 import { denialMessage, enforce, type Verdict } from '../policies/enforcement.js';
-import { GROUP, POLICY_KINDS, type Policy } from '../policies/model.js';
 import { applyNamespaceOverrides, checkLayering } from '../policies/layering.js';
+import { GROUP, POLICY_KINDS, type Policy } from '../policies/model.js';
 import { policyFromObject } from '../policies/policy-loader.js';
 import type { PolicySnapshot } from '../policies/policy-set.js';
+import type { Metrics } from './metrics.js';
 import {
   type AdmissionHead,
   type AdmissionLog,
   type AdmissionRequest,
-  type DryRun,
   type AdmissionResponse,
-  injectOptionsFor,
+  type DryRunFlag,
   MalformedReview,
-  parseReview,
   reviewJson,
   secondsSince,
-  sendReviewText,
-} from './admission.js';
-import type { Metrics } from './metrics.js';
-import type { PolicyStore } from './policy-store.js';
-import type { AdmissionPool } from './admission-pool.js';
-import { LargeBody } from './large-body.js';
+} from './review.js';
 
 export type ValidationOutcome = 'allowed' | 'warned' | 'denied' | 'ignored' | 'error';
 
@@ -149,7 +141,7 @@ export const validationHead = (r: AdmissionRequest): ValidationHead => ({
   name: r.name,
   kind: r.kind?.kind ?? '',
   operation: r.operation,
-  dryRun: Boolean(r.dryRun),
+  isDryRun: Boolean(r.dryRun),
 });
 
 /** A second policy of one scope is admitted but not applied: say which one is (one per scope, the oldest). */
@@ -220,7 +212,7 @@ export interface ValidationRecord {
   reply: string;
   seconds: number;
   outcome: ValidationOutcome;
-  dryRun: DryRun;
+  isDryRun: DryRunFlag;
   kind: string;
   /** [rule, action, count]. */
   violations: [string, 'denied' | 'warned', number][];
@@ -242,7 +234,7 @@ export function validationRecord(head: ValidationHead, result: ValidationResult,
     reply: reviewJson(result.response),
     seconds,
     outcome: result.outcome,
-    dryRun: head.dryRun,
+    isDryRun: head.isDryRun,
     kind: head.kind,
     violations: [...violations].map(([key, n]) => {
       const [action, rule] = key.split('\0') as ['denied' | 'warned', string];
@@ -257,7 +249,7 @@ export function validationRecord(head: ValidationHead, result: ValidationResult,
       operation: head.operation,
       outcome: result.outcome,
       denied: result.verdict?.denials.map((f) => f.diagnostic.code),
-      dryRun: head.dryRun,
+      dryRun: head.isDryRun,
       ms: +(seconds * 1000).toFixed(3),
     },
     ...(result.error ? { error: result.error } : {}),
@@ -284,51 +276,9 @@ export function answerValidation(
 
 export function recordValidation(metrics: Metrics, log: AdmissionLog, record: ValidationRecord): void {
   metrics.duration.observe({ webhook: 'validate' }, record.seconds);
-  metrics.requests.inc({ webhook: 'validate', outcome: record.outcome, dry_run: String(record.dryRun) });
+  metrics.requests.inc({ webhook: 'validate', outcome: record.outcome, dry_run: String(record.isDryRun) });
   for (const [rule, action, n] of record.violations) metrics.violations.inc({ rule, action, kind: record.kind }, n);
   for (const [code, n] of record.warningCodes) metrics.warnings.inc({ code }, n);
   if (record.error) log.error({ ...record.log, err: record.error }, 'validation failed; denied');
   else log.info(record.log, 'validation');
-}
-
-export interface ValidateRouteOptions {
-  policies: PolicyStore;
-  metrics: Metrics;
-  /** Namespace labels for the injection check: the same index /mutate reads. */
-  namespaces?: NamespaceIndex;
-  /** AlluxioRuntimes for Fluid mode: the same lookup /mutate reads. */
-  runtimes?: RuntimeLookup;
-  /** Answers the bodies the parser left unparsed (LARGE_BODY and more), off the event loop. */
-  worker: AdmissionPool;
-}
-
-/** Registers POST /validate on the server. */
-export function registerValidateRoute(app: FastifyInstance, opts: ValidateRouteOptions): void {
-  const { metrics } = opts;
-  app.post('/validate', async (request, reply) => {
-    const record =
-      request.body instanceof LargeBody
-        ? await opts.worker.validate(request.body, reply.elapsedTime)
-        : answerHere(request.body, opts);
-    recordValidation(metrics, request.log, record);
-    return sendReviewText(reply, record.reply);
-  });
-}
-
-function answerHere(body: unknown, opts: ValidateRouteOptions): ValidationRecord {
-  const started = process.hrtime.bigint();
-  const admission = parseReview(body);
-  const snapshot = opts.policies.snapshot();
-  const policyObject = isPolicyObject(admission);
-  const policy = judgingPolicy(snapshot, admission.kind?.kind, admission.namespace, policyObject);
-  const extra = policyObject
-    ? policyObjectWarnings(validationHead(admission), nextClusterPolicy(admission), snapshot)
-    : [];
-  return answerValidation(
-    admission,
-    policy,
-    injectOptionsFor(admission.namespace, opts.namespaces, opts.runtimes),
-    extra,
-    started,
-  );
 }

@@ -38,6 +38,9 @@ const SOCKET_WRITES = new Set([
   'afterWriteDispatched',
 ]);
 
+/** The review's own code: its envelope and reply text, and /mutate's answer around the engine. */
+const REVIEW_FILES = ['/webhook/review.js', '/webhook/mutation.js', '/webhook/cluster-context.js'];
+
 /**
  * The webhook's and the floor's time in the same terms. The floor parses its body with
  * fastify's JSON parser (secure-json-parse), ours with webhook/body.ts; neither runs the
@@ -58,15 +61,16 @@ export const SERVER_CATEGORIES: Category[] = [
   { name: 'metrics (prom-client)', matches: inPackage('prom-client') },
   {
     name: 'review: envelope, patch JSON and base64, reply text',
-    matches: (f) => inFile('/webhook/admission.js')(f),
+    matches: (f) => REVIEW_FILES.some((file) => inFile(file)(f)),
   },
   {
     name: 'socket writes (TLS encryption, syscalls)',
     matches: (f) => SOCKET_WRITES.has(f.functionName) && (f.url === '' || f.url.startsWith('node:')),
   },
   {
-    name: "the route's own code (webhook/server.js; the floor's handler)",
-    matches: (f) => inFile('/webhook/server.js')(f) || inFile('/test/bench/floor-server.js')(f),
+    name: "the route's own code (webhook/routes.js, server.js; the floor's handler)",
+    matches: (f) =>
+      inFile('/webhook/routes.js')(f) || inFile('/webhook/server.js')(f) || inFile('/test/bench/floor-server.js')(f),
   },
   // After the others: fastify calling our route, or our route calling reply.send, is not ours.
   { name: 'HTTP, TLS reads and fastify', matches: (f) => HTTP_STACK.test(f.url) },

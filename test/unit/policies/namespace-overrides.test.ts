@@ -253,7 +253,7 @@ describe('the policy snapshot', () => {
       namespaceLabels: (ns) => labels[ns],
     });
     expect(snapshot.namespacePolicy('team-a')?.name).toBe('team');
-    const head = { uid: 'u', kind: 'ClusterGraphDataPolicy', name: 'platform', operation: 'UPDATE', dryRun: false };
+    const head = { uid: 'u', kind: 'ClusterGraphDataPolicy', name: 'platform', operation: 'UPDATE', isDryRun: false };
     const warnings = policyObjectWarnings(head, load(SPEC), snapshot);
     expect(warnings).toEqual([
       expect.stringContaining(

@@ -14,7 +14,7 @@ import type { Pod } from '../../../policies/k8s.js';
 import type { PolicyStore } from '../../../webhook/policy-store.js';
 import { staticPolicyStore } from '../../support/policy-store.js';
 import { AdmissionPool, type AdmissionPoolOptions } from '../../../webhook/admission-pool.js';
-import { recordMutation } from '../../../webhook/admission.js';
+import { recordMutation } from '../../../webhook/mutation.js';
 import { LargeBody, PEEK_BYTES, peekHead } from '../../../webhook/large-body.js';
 import { createMetrics } from '../../../webhook/metrics.js';
 import { buildServer, type ServerOptions, type WebhookServer } from '../../../webhook/server.js';
@@ -380,8 +380,8 @@ describe('admission worker deadlines count from the request’s arrival', () => 
     const mutated = await idle.mutate(large('gone-m'), 3_000);
     const validated = await idle.validate(large('gone-v'), 3_000);
     expect(idle.started).toBe(0);
-    expect(mutated).toMatchObject({ dryRun: 'unknown', log: { uid: 'gone-m', dryRun: 'unknown' } });
-    expect(validated).toMatchObject({ dryRun: 'unknown', log: { uid: 'gone-v', dryRun: 'unknown' } });
+    expect(mutated).toMatchObject({ isDryRun: 'unknown', log: { uid: 'gone-m', dryRun: 'unknown' } });
+    expect(validated).toMatchObject({ isDryRun: 'unknown', log: { uid: 'gone-v', dryRun: 'unknown' } });
     const metrics = createMetrics();
     const log = { info: () => {}, error: () => {} };
     recordMutation(metrics, log, mutated);
@@ -453,12 +453,12 @@ describe('peekHead', () => {
       name: 'p',
       namespace: 'ns',
       operation: 'UPDATE',
-      dryRun: 'unknown',
+      isDryRun: 'unknown',
     });
     const small = JSON.stringify({ request: { object: { metadata: { uid: 'o' } }, dryRun: true, uid: 'u-2' } });
-    expect(peekHead(Buffer.from(small))).toMatchObject({ uid: 'u-2', dryRun: true, kind: '' });
+    expect(peekHead(Buffer.from(small))).toMatchObject({ uid: 'u-2', isDryRun: true, kind: '' });
     // A request read to its end without dryRun: false, as parseReview reads it.
-    expect(peekHead(Buffer.from(JSON.stringify({ request: { uid: 'u-3' } })))).toMatchObject({ dryRun: false });
+    expect(peekHead(Buffer.from(JSON.stringify({ request: { uid: 'u-3' } })))).toMatchObject({ isDryRun: false });
   });
 
   it('finds nothing past its prefix, in nested objects or in a body that is not a review', () => {

@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { createCA, issueCert } from '../../../certs/pki.js';
 import type { PatchOperation } from '../../../policies/patch.js';
 import { applyPodPatch } from '../../support/pod-patch.js';
-import { injectOptionsFor } from '../../../webhook/admission.js';
+import { injectOptionsFor } from '../../../webhook/cluster-context.js';
 import { staticPolicyStore } from '../../support/policy-store.js';
 import { buildServer } from '../../../webhook/server.js';
 import { validate } from '../../../webhook/validation.js';
 import { staticNamespaceIndex } from '../../support/namespace-index.js';
-import { mutate } from '../../../webhook/admission.js';
+import { mutate } from '../../../webhook/mutation.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
 import { defaultPolicy } from '../../fixtures/policy.js';
 

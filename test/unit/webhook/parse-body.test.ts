@@ -2,7 +2,7 @@
 // is checked against a character-by-character reference on random bodies full of quotes,
 // escapes and brackets; and the UTF-8 and BOM handling is the one a fatal TextDecoder had.
 import { describe, expect, it } from 'vitest';
-import { MalformedReview } from '../../../webhook/admission.js';
+import { MalformedReview } from '../../../webhook/review.js';
 import { MAX_NESTING, nestingBeyond, openersAtMost, parseBody } from '../../../webhook/body.js';
 import { rng } from '../../fixtures/random-pods.js';
 

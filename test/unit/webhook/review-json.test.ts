@@ -1,7 +1,8 @@
 // The reply text is assembled around the base64 patch instead of JSON.stringify of the
 // whole envelope: it must be byte for byte what JSON.stringify would have sent.
 import { describe, expect, it } from 'vitest';
-import { type AdmissionResponse, mutate, reviewJson, reviewResponse } from '../../../webhook/admission.js';
+import { mutate } from '../../../webhook/mutation.js';
+import { type AdmissionResponse, reviewJson, reviewResponse } from '../../../webhook/review.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
 import { defaultPolicy } from '../../fixtures/policy.js';
 import { admissionReview } from '../../support/webhook-client.js';

@@ -1,0 +1,33 @@
+// What the engine is told about the cluster for one request: its namespace's labels and
+// Fluid runtimes. /mutate and /validate read the same, on the event loop and in the
+// admission worker.
+import type { InjectOptions } from '../policies/engine.js';
+import type { RuntimeLookup } from '../policies/fluid-runtime.js';
+import type { NamespaceIndex } from './namespace-index.js';
+
+export interface ClusterContext {
+  /** Namespace labels (PodSecurity level, profile namespaceSelector); absent without a cluster. */
+  namespaces?: NamespaceIndex;
+  /** Fluid mode: AlluxioRuntimes from an informer; absent without a cluster. */
+  runtimes?: RuntimeLookup;
+}
+
+/**
+ * What the engine is told about the request's namespace. /mutate and /validate must use
+ * the same: a pod injected without the socket under PodSecurity `restricted` would
+ * otherwise fail the safety net's "should have been injected" check.
+ */
+export function injectOptionsFor(
+  namespace: string | undefined,
+  namespaces?: NamespaceIndex,
+  runtimes?: RuntimeLookup,
+): InjectOptions {
+  const namespaceLabels = namespace ? namespaces?.labels(namespace) : undefined;
+  // Without the request's namespace the engine would look runtimes up in the pod's own
+  // metadata.namespace, which its author writes: no lookup at all then.
+  return {
+    ...(namespace ? { namespace } : {}),
+    ...(namespaceLabels ? { namespaceLabels } : {}),
+    ...(runtimes && namespace ? { runtimes } : {}),
+  };
+}

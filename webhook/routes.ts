@@ -1,0 +1,118 @@
+// Every endpoint the webhook serves, in one place: POST /mutate, POST /validate, and
+// GET /healthz, /readyz, /metrics, /version. The HTTP server around them (TLS, limits,
+// the body parser, errors, shutdown) is server.ts.
+import type { FastifyInstance } from 'fastify';
+import { ENGINE_VERSION } from '../policies/version.js';
+import type { AdmissionPool } from './admission-pool.js';
+import { type ClusterContext, injectOptionsFor } from './cluster-context.js';
+import { LargeBody } from './large-body.js';
+import type { Metrics } from './metrics.js';
+import { answerMutation, type MutationRecord, recordMutation } from './mutation.js';
+import type { PolicyStore } from './policy-store.js';
+import { parseReview, sendReviewText } from './review.js';
+import {
+  answerValidation,
+  isPolicyObject,
+  judgingPolicy,
+  nextClusterPolicy,
+  policyObjectWarnings,
+  recordValidation,
+  type ValidationRecord,
+  validationHead,
+} from './validation.js';
+
+export interface RouteOptions extends ClusterContext {
+  policies: PolicyStore;
+  metrics: Metrics;
+  /** Answers the bodies the parser left unparsed (LARGE_BODY and more), off the event loop. */
+  worker: AdmissionPool;
+  /** Found at start (a supplied key others can read): served in /version, for `doctor`. */
+  warnings?: string[];
+  /** True once shutdown has begun: /readyz answers 503. */
+  isClosing: () => boolean;
+}
+
+export function registerRoutes(app: FastifyInstance, opts: RouteOptions): void {
+  registerAdmissionRoutes(app, opts);
+  registerStatusRoutes(app, opts);
+}
+
+function registerAdmissionRoutes(app: FastifyInstance, opts: RouteOptions): void {
+  const { metrics, policies, worker } = opts;
+  // What the engine is told about the cluster: the same for /mutate and /validate (the
+  // safety net must see the pod's namespace exactly as /mutate does).
+  const cluster: ClusterContext = {
+    ...(opts.namespaces ? { namespaces: opts.namespaces } : {}),
+    ...(opts.runtimes ? { runtimes: opts.runtimes } : {}),
+  };
+  const mutateHere = (body: unknown): MutationRecord => {
+    const started = process.hrtime.bigint();
+    const admission = parseReview(body);
+    return answerMutation(admission, policies.snapshot().policyFor(admission.namespace), cluster, started);
+  };
+  app.post('/mutate', async (request, reply) => {
+    const record =
+      request.body instanceof LargeBody
+        ? await worker.mutate(request.body, reply.elapsedTime)
+        : mutateHere(request.body);
+    recordMutation(metrics, request.log, record);
+    return sendReviewText(reply, record.reply);
+  });
+
+  const validateHere = (body: unknown): ValidationRecord => {
+    const started = process.hrtime.bigint();
+    const admission = parseReview(body);
+    const snapshot = policies.snapshot();
+    const policyObject = isPolicyObject(admission);
+    const policy = judgingPolicy(snapshot, admission.kind?.kind, admission.namespace, policyObject);
+    const extra = policyObject
+      ? policyObjectWarnings(validationHead(admission), nextClusterPolicy(admission), snapshot)
+      : [];
+    return answerValidation(
+      admission,
+      policy,
+      injectOptionsFor(admission.namespace, cluster.namespaces, cluster.runtimes),
+      extra,
+      started,
+    );
+  };
+  app.post('/validate', async (request, reply) => {
+    const record =
+      request.body instanceof LargeBody
+        ? await worker.validate(request.body, reply.elapsedTime)
+        : validateHere(request.body);
+    recordValidation(metrics, request.log, record);
+    return sendReviewText(reply, record.reply);
+  });
+}
+
+function registerStatusRoutes(app: FastifyInstance, opts: RouteOptions): void {
+  const { metrics, policies } = opts;
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  // For `kubectl graphdata version`: which engine and policy answer admissions.
+  app.get('/version', async () => {
+    const { generation, synced, stale } = policies.health();
+    const warnings = opts.warnings?.length ? { warnings: opts.warnings } : {};
+    return {
+      version: ENGINE_VERSION,
+      policy: policies.source,
+      policyStore: { generation, synced, stale },
+      ...warnings,
+    };
+  });
+  // Not ready until the policies are known; once they are, a broken watch keeps it ready
+  // (serving the last good snapshot, `stale` in the body and the metrics): turning unready
+  // would take every replica out at once and, failing closed, stop pods in opted-in namespaces.
+  app.get('/readyz', async (_req, reply) => {
+    if (opts.isClosing()) return reply.code(503).send({ status: 'shutting down' });
+    const policyStore = policies.health();
+    if (!policyStore.synced) return reply.code(503).send({ status: 'policies not synced', policyStore });
+    return { status: 'ready', policy: policies.source, policyStore };
+  });
+  app.get('/metrics', async (_req, reply) => {
+    const health = policies.health();
+    metrics.policySnapshotGeneration.set(health.generation);
+    metrics.policyStoreSynced.set(health.synced && !health.stale ? 1 : 0);
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+}
