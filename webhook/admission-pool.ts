@@ -1,6 +1,7 @@
-// The main thread's side of the admission worker (admission-worker.ts): large bodies go
-// to one worker process as bytes and come back as a reply string plus what the metrics and
-// the log line need, so the event loop never parses, checks or serialises them.
+// The main thread's side of the admission worker (admission-worker.ts; the messages are in
+// worker-protocol.ts): large bodies go to one worker process as bytes and come back as a
+// reply string plus what the metrics and the log line need, so the event loop never
+// parses, checks or serialises them.
 //
 // A child process, not a worker thread: a thread's resourceLimits are not a boundary. Node
 // enforces them from V8's near-heap-limit callback, which grants 16 MB more and asks the
@@ -56,10 +57,8 @@ export interface AdmissionPoolOptions {
   heap: WorkerHeap;
   /** An idle worker is ended after this long (its heap is not kept for the next large body). */
   idleMs: number;
-  /** Tests only: requests with a uid `worker-test:<fault>` make the worker fail that way. */
-  testHooks: boolean;
-  /** Tests only: a review with uid `worker-test:wait` blocks the worker until this file exists. */
-  testGate?: string;
+  /** The module the worker process runs, and its arguments; by default admission-worker-main.js (built). */
+  worker?: WorkerEntry;
   /** Milliseconds on a monotonic clock: arrival and deadlines are counted on it (tests inject one). */
   now: () => number;
 }
@@ -75,9 +74,14 @@ export const DEFAULT_POOL_OPTIONS: Omit<AdmissionPoolOptions, 'bytes'> = {
   deadlineMs: 3_000,
   heap: { maxOldSpaceMb: 256, maxSemiSpaceMb: 4 },
   idleMs: 30_000,
-  testHooks: false,
   now: () => performance.now(),
 };
+
+/** A module for the worker process to run: it answers the protocol of worker-protocol.ts. */
+export interface WorkerEntry {
+  file: string;
+  args?: string[];
+}
 
 /** What the context is read from: the same sources the event loop's path reads. */
 export interface ContextSources {
@@ -100,11 +104,11 @@ interface Job {
   reject(error: Error): void;
 }
 
-/** The worker module beside this one; from source (tests), the built one in dist/. */
-function workerFile(): string {
+/** The worker entry beside this module; from source (tests), the built one in dist/. */
+function defaultWorkerFile(): string {
   const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return join(here, '..', 'admission-worker.js');
-  return join(packageRoot(), 'dist', 'webhook', 'admission-worker.js');
+  if (here.endsWith('.js')) return join(here, '..', 'admission-worker-main.js');
+  return join(packageRoot(), 'dist', 'webhook', 'admission-worker-main.js');
 }
 
 const POLICY_CACHE = 32;
@@ -251,17 +255,13 @@ export class AdmissionPool {
     this.started++;
     this.sentPolicies = new Set();
     const { maxOldSpaceMb, maxSemiSpaceMb } = this.opts.heap;
-    const worker = fork(workerFile(), [], {
+    const entry = this.opts.worker ?? { file: defaultWorkerFile() };
+    const worker = fork(entry.file, entry.args ?? [], {
       // Its own flags only, not this process's: the heap limits are what bound it.
       execArgv: [`--max-old-space-size=${maxOldSpaceMb}`, `--max-semi-space-size=${maxSemiSpaceMb}`],
       // Structured clone over the channel: bodies as bytes, errors as errors.
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: {
-        ...process.env,
-        GRAPHDATA_WORKER_TEST_HOOKS: this.opts.testHooks ? '1' : '',
-        GRAPHDATA_WORKER_TEST_GATE: this.opts.testGate ?? '',
-      },
     });
     this.worker = worker;
     this.ready = false;

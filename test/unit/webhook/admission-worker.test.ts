@@ -22,6 +22,7 @@ import { recordValidation } from '../../../webhook/validation.js';
 import { policyObjects, policySnapshot, REQUEST_NAMESPACE } from '../../bench/policy-scale.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
 import { policyWith } from '../../fixtures/policy.js';
+import { hookedWorker } from '../../support/worker-hooks.js';
 
 const authority = createCA({ commonName: 'test-ca' });
 const leaf = issueCert({ ca: authority, commonName: 'webhook', ipAddresses: ['127.0.0.1'], usage: 'server' });
@@ -237,7 +238,7 @@ describe('a failing admission worker', () => {
       tls,
       policies: staticPolicyStore(policyWith({})),
       logger: false,
-      largeBodies: { bytes: 1, deadlineMs, testHooks: true, heap: { maxOldSpaceMb: 48, maxSemiSpaceMb: 1 } },
+      largeBodies: { bytes: 1, deadlineMs, worker: hookedWorker(), heap: { maxOldSpaceMb: 48, maxSemiSpaceMb: 1 } },
     });
   const server = failing(1_500);
   // Running out of heap takes seconds of garbage collection on a busy machine: the
@@ -274,6 +275,21 @@ describe('a failing admission worker', () => {
     },
   );
 
+  it('the production worker has no test faults: a worker-test uid is answered as any other', async () => {
+    const plain = buildServer({
+      tls,
+      policies: staticPolicyStore(policyWith({})),
+      logger: false,
+      largeBodies: { bytes: 1, deadlineMs: 10_000 },
+    });
+    servers.push(plain);
+    for (const fault of ['exit:parsed', 'exit', 'throw']) {
+      const answer = (await post(plain, '/mutate', faulty(`worker-test:${fault}`))).json().response;
+      expect(answer).toMatchObject({ uid: `worker-test:${fault}`, allowed: true });
+      expect(answer.patch).toBeTruthy();
+    }
+  });
+
   it('a worker lost before it read the uid: 400 with the reason, and the next review is answered', async () => {
     const lost = await post(server, '/mutate', faulty('worker-test:exit:parsed'));
     expect(lost.statusCode).toBe(400);
@@ -287,7 +303,7 @@ describe('a failing admission worker', () => {
       tls,
       policies: staticPolicyStore(policyWith({})),
       logger: false,
-      largeBodies: { bytes: 1, deadlineMs: 60_000, testHooks: true },
+      largeBodies: { bytes: 1, deadlineMs: 60_000, worker: hookedWorker() },
     });
     await own.app.listen({ port: 0, host: '127.0.0.1' });
     await post(own, '/mutate', review(podRequest(sparkExecutorPod())));
@@ -313,7 +329,7 @@ describe('admission worker deadlines count from the request’s arrival', () => 
     const testGate = join(gates, `gate-${pools.length}`);
     const p = new AdmissionPool(
       { policies: staticPolicyStore(policyWith({})) },
-      { bytes: 1, testHooks: true, testGate, ...opts },
+      { bytes: 1, worker: hookedWorker(testGate), ...opts },
     );
     pools.push(p);
     const open = () => writeFileSync(testGate, '');
