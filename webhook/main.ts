@@ -1,10 +1,13 @@
 // `npm start`: the webhook on https://127.0.0.1:8443 with the built-in default policy
 // (or --policy FILE), and either generated development certificates or supplied ones.
+// main() at the bottom reads as the start's steps, each a function above it.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { localSans } from '../certs/pki.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { type CertPair, localSans } from '../certs/pki.js';
 import {
   CertificateFileError,
+  type CertWatcher,
   type ServingCert,
   type ServingFiles,
   ensureDevCerts,
@@ -13,12 +16,13 @@ import {
   servingFiles,
   watchServingCert,
 } from '../certs/store.js';
-import type { CertPair } from '../certs/pki.js';
 import { DEFAULT_NAMESPACE } from '../common/names.js';
 import { packageRoot } from '../common/package-root.js';
-import { webhookKubeConfig } from './cluster-config.js';
 import { POLICY_FILE_HINT, PolicyFileError } from '../common/policy-file.js';
-import { type ClusterStoreOptions, filePolicyStore, type PolicyStore, watchPolicies } from './policy-store.js';
+import { webhookKubeConfig } from './cluster-config.js';
+import type { FluidInformer } from './fluid-index.js';
+import type { NamespaceInformer } from './namespace-index.js';
+import { type ClusterPolicyStore, filePolicyStore, type PolicyStore, watchPolicies } from './policy-store.js';
 import { type SelfManaged, startSelfManaged } from './self-managed.js';
 import { DEFAULT_LIMITS, type WebhookServer, buildServer } from './server.js';
 
@@ -97,17 +101,67 @@ function certMode(
   return { devDir: devDir ?? join(packageRoot(), 'certs', 'dev') };
 }
 
-async function main(): Promise<number> {
-  let args;
-  let mode;
-  let drainMs;
-  let shutdownMs;
-  let maxConnections;
-  let port;
-  let checkMs;
-  let reloadMs;
+/** What the flags say, checked. */
+interface Flags {
+  port: number;
+  host: string;
+  policyFile?: string;
+  kubeconfig?: string;
+  logLevel: string;
+  mode: ReturnType<typeof certMode>;
+  drainMs: number;
+  shutdownMs: number;
+  maxConnections: number;
+  /** Self-managed mode. */
+  namespace?: string;
+  peerUrls?: string[];
+  extraSans: string[];
+  checkMs: number;
+  reloadMs: number;
+}
+
+/** Start stops here: `text` goes to stderr and the process exits with `code`. */
+class StartFailure extends Error {
+  constructor(
+    readonly text: string,
+    readonly code = 1,
+  ) {
+    super(text);
+  }
+}
+
+/**
+ * The webhook's log: until the server (and its logger) exists, JSON lines on stdout as
+ * that logger writes them; then the server's logger.
+ */
+class WebhookLog {
+  private logger: WebhookServer['app']['log'] | undefined;
+  /** Set at shutdown: stopping aborts the watches, and an aborted watch reports an error not worth a warning. */
+  stopping = false;
+
+  attach(logger: WebhookServer['app']['log']): void {
+    this.logger = logger;
+  }
+  get attached(): boolean {
+    return this.logger !== undefined;
+  }
+  info(obj: object, msg: string): void {
+    if (this.logger) this.logger.info(obj, msg);
+    else this.line(30, obj, msg);
+  }
+  warn(obj: object, msg: string): void {
+    if (this.logger) this.logger.warn(obj, msg);
+    else this.line(40, obj, msg);
+  }
+  private line(level: 30 | 40, obj: object, msg: string): void {
+    process.stdout.write(`${JSON.stringify({ level, time: Date.now(), ...obj, msg })}\n`);
+  }
+}
+
+/** The flags, checked; undefined after --help. Usage errors stop the start with code 2. */
+function parseFlags(): Flags | undefined {
   try {
-    args = parseArgs({
+    const args = parseArgs({
       options: {
         port: { type: 'string', default: '8443' },
         host: { type: 'string', default: '127.0.0.1' },
@@ -133,186 +187,240 @@ async function main(): Promise<number> {
     }).values;
     if (args.help) {
       process.stdout.write(`${USAGE}\n`);
-      return 0;
+      return undefined;
     }
-    port = Number(args.port);
+    const port = Number(args.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new UsageError(`--port must be a number from 0 to 65535, got ${args.port}`);
-    maxConnections = Number(args['max-connections']);
+    const maxConnections = Number(args['max-connections']);
     if (!Number.isInteger(maxConnections) || maxConnections < 1)
       throw new UsageError(`--max-connections must be a positive whole number, got ${args['max-connections']}`);
-    drainMs = duration('drain', args.drain ?? '5s');
-    shutdownMs = duration('shutdown-timeout', args['shutdown-timeout'] ?? '20s');
-    mode = certMode(args);
-    checkMs = duration('cert-check-interval', args['cert-check-interval'] ?? '1m');
-    reloadMs = duration('reload-interval', args['reload-interval'] ?? '5s');
+    const drainMs = duration('drain', args.drain ?? '5s');
+    const shutdownMs = duration('shutdown-timeout', args['shutdown-timeout'] ?? '20s');
+    const mode = certMode(args);
+    return {
+      port,
+      host: args.host ?? '127.0.0.1',
+      ...(args.policy !== undefined ? { policyFile: args.policy } : {}),
+      ...(args.kubeconfig !== undefined ? { kubeconfig: args.kubeconfig } : {}),
+      logLevel: args['log-level'] ?? 'info',
+      mode,
+      drainMs,
+      shutdownMs,
+      maxConnections,
+      ...(args.namespace !== undefined ? { namespace: args.namespace } : {}),
+      ...(args['peer-url'] ? { peerUrls: args['peer-url'] } : {}),
+      extraSans: args['extra-san'] ?? [],
+      checkMs: duration('cert-check-interval', args['cert-check-interval'] ?? '1m'),
+      reloadMs: duration('reload-interval', args['reload-interval'] ?? '5s'),
+    };
   } catch (error) {
-    process.stderr.write(`error: ${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
+    throw new StartFailure(`error: ${(error as Error).message}\n\n${USAGE}\n`, 2);
   }
+}
 
-  let filePolicies;
+/** The built-in policy, or --policy FILE: the cluster policy while no ClusterGraphDataPolicy exists. */
+async function loadFilePolicies(file: string | undefined): Promise<PolicyStore> {
   try {
-    filePolicies = await filePolicyStore(args.policy);
+    return await filePolicyStore(file);
   } catch (error) {
     if (!(error instanceof PolicyFileError)) throw error;
-    process.stderr.write(`error: ${error.message}\n  hint: ${POLICY_FILE_HINT}\n`);
-    return 1;
+    throw new StartFailure(`error: ${error.message}\n  hint: ${POLICY_FILE_HINT}\n`);
   }
+}
 
-  let kubeConfig;
+/** --kubeconfig, or the pod's service account; undefined runs without a cluster. */
+async function loadKubeConfig(file: string | undefined): Promise<KubeConfig | undefined> {
   try {
-    kubeConfig = await webhookKubeConfig(args.kubeconfig);
+    return await webhookKubeConfig(file);
   } catch (error) {
-    process.stderr.write(
-      `error: cannot load --kubeconfig ${args.kubeconfig}: ${(error as Error).message}\n  hint: pass a readable kubeconfig file, or omit --kubeconfig to run without a cluster\n`,
+    throw new StartFailure(
+      `error: cannot load --kubeconfig ${file}: ${(error as Error).message}\n  hint: pass a readable kubeconfig file, or omit --kubeconfig to run without a cluster\n`,
     );
-    return 1;
   }
-  // Namespace labels for PodSecurity levels and profile namespaceSelectors; errors are logged once the logger exists.
-  let logWatchError: (error: unknown) => void = () => undefined;
-  let logFluidError: (error: unknown) => void = () => undefined;
-  const namespaces = kubeConfig
-    ? (await import('./namespace-index.js')).watchNamespaces(kubeConfig, { onError: (e) => logWatchError(e) })
-    : undefined;
-  // With a cluster, the policy objects; the file (or built-in) policy is the default while there is no ClusterGraphDataPolicy.
-  let policyLog: ClusterStoreOptions['log'] = {
-    info: (obj, msg) => process.stdout.write(`${JSON.stringify({ level: 30, time: Date.now(), ...obj, msg })}\n`),
-    warn: (obj, msg) => process.stdout.write(`${JSON.stringify({ level: 40, time: Date.now(), ...obj, msg })}\n`),
-  };
-  const clusterPolicies = kubeConfig
-    ? await watchPolicies(kubeConfig, {
-        fallback: filePolicies.snapshot().cluster,
-        fallbackSource: filePolicies.source,
-        log: { info: (obj, msg) => policyLog.info(obj, msg), warn: (obj, msg) => policyLog.warn(obj, msg) },
-        ...(namespaces ? { namespaces } : {}),
-      })
-    : undefined;
-  const policies: PolicyStore = clusterPolicies ?? filePolicies;
-  // Fluid mode's AlluxioRuntimes (and Datasets, for the port Fluid picked); a cluster without Fluid only logs.
-  const fluid = kubeConfig
-    ? (await import('./fluid-index.js')).watchFluidRuntimes(kubeConfig, { onError: (e) => logFluidError(e) })
-    : undefined;
+}
 
-  let files: ServingFiles | undefined;
-  let cert!: CertPair & Partial<ServingCert>; // set by the self-managed start or read from files below
-  let generated: { reasons: string[] } | undefined;
-  let managed: SelfManaged | undefined;
-  // The server needs its first certificate; until it exists, log JSON lines the way it does.
-  let server: WebhookServer | undefined;
-  const line = (level: 30 | 40, obj: object, msg: string) =>
-    server
-      ? server.app.log[level === 40 ? 'warn' : 'info'](obj, msg)
-      : process.stdout.write(`${JSON.stringify({ level, time: Date.now(), ...obj, msg })}\n`);
+/** What the informers keep current; all absent without a cluster. */
+interface ClusterWatches {
+  /** Namespace labels for PodSecurity levels and profile namespaceSelectors. */
+  namespaces?: NamespaceInformer;
+  /** The policy objects; the file (or built-in) policy is the default while there is no ClusterGraphDataPolicy. */
+  clusterPolicies?: ClusterPolicyStore;
+  /** Fluid mode's AlluxioRuntimes (and Datasets, for the port Fluid picked); a cluster without Fluid only logs. */
+  fluid?: FluidInformer;
+}
+
+/** Starts the informers. Their errors are logged once the server's logger exists, not while stopping. */
+async function startWatches(
+  kubeConfig: KubeConfig | undefined,
+  filePolicies: PolicyStore,
+  log: WebhookLog,
+): Promise<ClusterWatches> {
+  if (!kubeConfig) return {};
+  const namespaces = (await import('./namespace-index.js')).watchNamespaces(kubeConfig, {
+    onError: (error) => {
+      if (!log.attached || log.stopping) return;
+      log.warn({ reason: (error as Error)?.message ?? String(error) }, 'namespace watch failed; retrying');
+    },
+  });
+  const clusterPolicies = await watchPolicies(kubeConfig, {
+    fallback: filePolicies.snapshot().cluster,
+    fallbackSource: filePolicies.source,
+    log: {
+      info: (obj, msg) => log.info(obj, msg),
+      warn: (obj, msg) => {
+        if (!log.stopping) log.warn(obj, msg);
+      },
+    },
+    namespaces,
+  });
+  let lastFluidError = '';
+  const fluid = (await import('./fluid-index.js')).watchFluidRuntimes(kubeConfig, {
+    onError: (error) => {
+      if (!log.attached) return;
+      const e = error as { code?: number; message?: string };
+      const reason = e?.code === 404 ? 'Fluid CRDs not served (Fluid not installed)' : (e?.message ?? String(error));
+      // Said once per reason: without Fluid the informers retry every 30 s, and that is normal.
+      if (log.stopping || reason === lastFluidError) return;
+      lastFluidError = reason;
+      log.warn({ reason }, 'Fluid runtime watch failed; cache: fluid finds no AlluxioRuntime until it works; retrying');
+    },
+  });
+  return { namespaces, clusterPolicies, fluid };
+}
+
+/** The pair to serve first, and where later ones come from. */
+interface Certificates {
+  first: CertPair & Partial<ServingCert>;
+  /** Development and supplied modes: the files, watched for changes. */
+  files?: ServingFiles;
+  /** Development mode: why the certificates were generated, when they were. */
+  generated?: { reasons: string[] };
+  /** Self-managed mode: the loops that renew the pair and hand it to `onPair`. */
+  managed?: SelfManaged;
+  /** A supplied key others can read. */
+  keyWarning?: string;
+}
+
+/** The first serving pair, by the mode the flags chose; `onPair` gets each self-managed renewal. */
+async function loadCertificates(
+  flags: Flags,
+  kubeConfig: KubeConfig | undefined,
+  log: WebhookLog,
+  onPair: (pair: CertPair) => void,
+): Promise<Certificates> {
+  const { mode } = flags;
   if ('selfManaged' in mode) {
-    if (!kubeConfig) {
-      process.stderr.write(
+    if (!kubeConfig)
+      throw new StartFailure(
         'error: --self-managed needs a cluster\n  hint: run it in a pod (its service account), or pass --kubeconfig FILE\n',
       );
-      return 1;
-    }
-    managed = await startSelfManaged({
+    const managed = await startSelfManaged({
       kc: kubeConfig,
-      namespace: args.namespace ?? process.env.POD_NAMESPACE ?? DEFAULT_NAMESPACE,
-      extraSans: args['extra-san'] ?? [],
-      ...(args['peer-url'] ? { peerUrls: args['peer-url'] } : {}),
-      checkIntervalMs: checkMs,
-      reloadIntervalMs: reloadMs,
-      log: { info: (obj, msg) => line(30, obj, msg), warn: (obj, msg) => line(40, obj, msg) },
-      onPair: (pair) => server?.reloadCertificate({ cert: pair.certPem, key: pair.keyPem }),
+      namespace: flags.namespace ?? process.env.POD_NAMESPACE ?? DEFAULT_NAMESPACE,
+      extraSans: flags.extraSans,
+      ...(flags.peerUrls ? { peerUrls: flags.peerUrls } : {}),
+      checkIntervalMs: flags.checkMs,
+      reloadIntervalMs: flags.reloadMs,
+      log: { info: (obj, msg) => log.info(obj, msg), warn: (obj, msg) => log.warn(obj, msg) },
+      onPair,
     });
-    cert = managed.initial;
-  } else if ('devDir' in mode) {
+    return { first: managed.initial, managed };
+  }
+  let files: ServingFiles;
+  let generated: { reasons: string[] } | undefined;
+  if ('devDir' in mode) {
     const dev = await ensureDevCerts(mode.devDir, { sans: localSans, commonName: 'graphdata-webhook' });
     files = { cert: dev.paths.cert, key: dev.paths.key, ca: dev.paths.caCert };
     if (dev.generated) generated = { reasons: dev.reasons };
   } else files = mode.files;
-  if (files) {
-    try {
-      cert = await readServingCert(files);
-    } catch (error) {
-      if (!(error instanceof CertificateFileError)) throw error;
-      process.stderr.write(
-        `error: ${error.message}\n  hint: supplied certificates are served as they are and never rewritten; ` +
-          'replace the file, or start without --cert-dir/--tls-cert for development certificates\n',
-      );
-      return 1;
-    }
+  let first: ServingCert;
+  try {
+    first = await readServingCert(files);
+  } catch (error) {
+    if (!(error instanceof CertificateFileError)) throw error;
+    throw new StartFailure(
+      `error: ${error.message}\n  hint: supplied certificates are served as they are and never rewritten; ` +
+        'replace the file, or start without --cert-dir/--tls-cert for development certificates\n',
+    );
   }
-  const servingFromFiles = files;
-  const keyWarning = files ? await exposedKeyWarning(files.key) : undefined;
+  const keyWarning = await exposedKeyWarning(files.key);
+  return { first, files, ...(generated ? { generated } : {}), ...(keyWarning ? { keyWarning } : {}) };
+}
 
-  server = buildServer({
-    tls: { cert: cert.certPem, key: cert.keyPem },
+/** The server, built (not listening yet); from here on the log is its logger. */
+function startServer(
+  flags: Flags,
+  policies: PolicyStore,
+  watches: ClusterWatches,
+  certs: Certificates,
+  log: WebhookLog,
+): WebhookServer {
+  const server = buildServer({
+    tls: { cert: certs.first.certPem, key: certs.first.keyPem },
     policies,
-    ...(namespaces ? { namespaces } : {}),
-    ...(fluid ? { runtimes: fluid.lookup } : {}),
-    limits: { maxConnections },
-    logger: { level: args['log-level'] ?? 'info' },
-    ...(keyWarning ? { warnings: [keyWarning] } : {}),
+    ...(watches.namespaces ? { namespaces: watches.namespaces } : {}),
+    ...(watches.fluid ? { runtimes: watches.fluid.lookup } : {}),
+    limits: { maxConnections: flags.maxConnections },
+    logger: { level: flags.logLevel },
+    ...(certs.keyWarning ? { warnings: [certs.keyWarning] } : {}),
   });
-  const log = server.app.log;
-  if (keyWarning) log.warn({ key: files?.key }, keyWarning);
-  // Stopping aborts the watches, and an aborted watch reports an error: not worth a warning.
-  let stopping = false;
-  policyLog = {
-    info: (obj, msg) => log.info(obj, msg),
-    warn: (obj, msg) => {
-      if (!stopping) log.warn(obj, msg);
+  if (certs.keyWarning) server.app.log.warn({ key: certs.files?.key }, certs.keyWarning);
+  log.attach(server.app.log);
+  return server;
+}
+
+/** Waits up to 10 s for the first lists; serves either way. */
+async function awaitFirstSync(watches: ClusterWatches, log: WebhookLog): Promise<void> {
+  const within10s = (synced: Promise<void>) =>
+    Promise.race([
+      synced.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(resolve, 10_000, false).unref()),
+    ]);
+  if (watches.namespaces) {
+    // Until the first list arrives, pods are injected as without a cluster.
+    if (await within10s(watches.namespaces.synced)) log.info({}, 'namespace labels synced');
+    else log.warn({}, 'namespace labels not synced after 10 s; injecting without them until they are');
+  }
+  if (watches.clusterPolicies) {
+    // /readyz says "policies not synced" (503) until they are.
+    if (!(await within10s(watches.clusterPolicies.synced)))
+      log.warn({}, 'policy objects not synced after 10 s; not ready until they are');
+  }
+}
+
+/** Supplied and development files: changed ones are served to new connections. */
+function watchCertificateFiles(certs: Certificates, server: WebhookServer, log: WebhookLog): CertWatcher | undefined {
+  const files = certs.files;
+  if (!files) return undefined;
+  return watchServingCert(files, certs.first as ServingCert, {
+    onReload(next) {
+      server.reloadCertificate({ cert: next.certPem, key: next.keyPem });
+      log.info({ file: files.cert, serial: next.serial, notAfter: next.notAfter }, 'reloaded serving certificate');
     },
-  };
-  logWatchError = (error) => {
-    if (stopping) return;
-    log.warn({ reason: (error as Error)?.message ?? String(error) }, 'namespace watch failed; retrying');
-  };
-  let lastFluidError = '';
-  logFluidError = (error) => {
-    const e = error as { code?: number; message?: string };
-    const reason = e?.code === 404 ? 'Fluid CRDs not served (Fluid not installed)' : (e?.message ?? String(error));
-    // Said once per reason: without Fluid the informers retry every 30 s, and that is normal.
-    if (stopping || reason === lastFluidError) return;
-    lastFluidError = reason;
-    log.warn({ reason }, 'Fluid runtime watch failed; cache: fluid finds no AlluxioRuntime until it works; retrying');
-  };
-  if (namespaces) {
-    // Serve either way: until the first list arrives, pods are injected as without a cluster.
-    const synced = await Promise.race([
-      namespaces.synced.then(() => true),
-      new Promise<boolean>((resolve) => setTimeout(resolve, 10_000, false).unref()),
-    ]);
-    if (synced) log.info('namespace labels synced');
-    else log.warn('namespace labels not synced after 10 s; injecting without them until they are');
-  }
-  if (clusterPolicies) {
-    // Serve either way; /readyz says "policies not synced" (503) until they are.
-    const synced = await Promise.race([
-      clusterPolicies.synced.then(() => true),
-      new Promise<boolean>((resolve) => setTimeout(resolve, 10_000, false).unref()),
-    ]);
-    if (!synced) log.warn('policy objects not synced after 10 s; not ready until they are');
-  }
-  if (generated) log.info({ files, reasons: generated.reasons }, 'generated dev certificates');
+    onSkip: (reason) => log.warn({ reason }, 'certificate reload skipped; keeping the current one, will retry'),
+  });
+}
 
-  const running = server;
-  const watcher =
-    servingFromFiles &&
-    watchServingCert(servingFromFiles, cert as ServingCert, {
-      onReload(next) {
-        running.reloadCertificate({ cert: next.certPem, key: next.keyPem });
-        log.info(
-          { file: servingFromFiles.cert, serial: next.serial, notAfter: next.notAfter },
-          'reloaded serving certificate',
-        );
-      },
-      onSkip: (reason) => log.warn({ reason }, 'certificate reload skipped; keeping the current one, will retry'),
-    });
-
+/**
+ * SIGTERM: not ready at once, serve for the drain, close, exit 0 by the shutdown timeout.
+ * SIGINT skips the drain; a second signal ends it early.
+ */
+function handleSignals(
+  flags: Flags,
+  server: WebhookServer,
+  watches: ClusterWatches,
+  certs: Certificates,
+  certWatcher: CertWatcher | undefined,
+  log: WebhookLog,
+): void {
+  const { drainMs, shutdownMs } = flags;
   const stop = async (signal: string) => {
-    if (stopping) {
-      running.skipDrain();
+    if (log.stopping) {
+      server.skipDrain();
       return;
     }
-    stopping = true;
+    log.stopping = true;
     const drain = signal === 'SIGINT' ? 0 : drainMs;
     log.info({ signal, drainMs: drain, shutdownTimeoutMs: shutdownMs }, 'shutting down: not ready, draining');
     // Connections are cut a little before the bound so closing them fits inside it;
@@ -320,39 +428,76 @@ async function main(): Promise<number> {
     setTimeout(() => process.exit(0), shutdownMs).unref();
     const margin = Math.min(500, shutdownMs / 10);
     // Give up the Lease first, so another replica takes over renewals at once.
-    await managed?.stop();
-    const { forced } = await running.shutdown({ drainMs: drain, timeoutMs: shutdownMs - margin });
-    watcher?.close();
-    await namespaces?.stop();
-    await clusterPolicies?.stop();
-    await fluid?.stop();
+    await certs.managed?.stop();
+    const { forced } = await server.shutdown({ drainMs: drain, timeoutMs: shutdownMs - margin });
+    certWatcher?.close();
+    await watches.namespaces?.stop();
+    await watches.clusterPolicies?.stop();
+    await watches.fluid?.stop();
     if (forced) log.warn({ connections: forced }, 'closed connections still open at the shutdown timeout');
-    log.info('stopped');
+    log.info({}, 'stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
 
+async function listen(flags: Flags, server: WebhookServer): Promise<void> {
   try {
-    await running.app.listen({ port, host: args.host ?? '127.0.0.1' });
+    await server.app.listen({ port: flags.port, host: flags.host });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    process.stderr.write(
-      `error: cannot listen on ${args.host}:${port}: ${code ?? (error as Error).message}\n  hint: ${code === 'EADDRINUSE' ? 'another process uses the port; pass --port' : 'check --host and --port'}\n`,
+    throw new StartFailure(
+      `error: cannot listen on ${flags.host}:${flags.port}: ${code ?? (error as Error).message}\n  hint: ${code === 'EADDRINUSE' ? 'another process uses the port; pass --port' : 'check --host and --port'}\n`,
     );
-    return 1;
   }
-  log.info(
+}
+
+function logServing(flags: Flags, server: WebhookServer, policies: PolicyStore, certs: Certificates): void {
+  const { mode } = flags;
+  const { files, first } = certs;
+  server.app.log.info(
     {
-      url: `https://${args.host}:${(running.app.server.address() as { port: number }).port}`,
+      url: `https://${flags.host}:${(server.app.server.address() as { port: number }).port}`,
       policy: policies.source,
       certificates: 'selfManaged' in mode ? 'self-managed' : 'devDir' in mode ? 'development' : 'supplied',
-      ...(files ? { certFile: files.cert, notAfter: cert.notAfter } : {}),
-      ...(files && cert.caPem ? { caFile: files.ca } : {}),
+      ...(files ? { certFile: files.cert, notAfter: first.notAfter } : {}),
+      ...(files && first.caPem ? { caFile: files.ca } : {}),
     },
     'graphdata webhook serving',
   );
-  return -1; // keep running
+}
+
+/** Starts the webhook; the exit code on failure or --help, -1 once it is serving. */
+async function main(): Promise<number> {
+  try {
+    const flags = parseFlags();
+    if (!flags) return 0;
+    const log = new WebhookLog();
+    const filePolicies = await loadFilePolicies(flags.policyFile);
+    const kubeConfig = await loadKubeConfig(flags.kubeconfig);
+    const watches = await startWatches(kubeConfig, filePolicies, log);
+    const policies: PolicyStore = watches.clusterPolicies ?? filePolicies;
+    // Self-managed renewals go to the server once it exists.
+    const serving: { server?: WebhookServer } = {};
+    const certs = await loadCertificates(flags, kubeConfig, log, (pair) =>
+      serving.server?.reloadCertificate({ cert: pair.certPem, key: pair.keyPem }),
+    );
+    const server = startServer(flags, policies, watches, certs, log);
+    serving.server = server;
+    await awaitFirstSync(watches, log);
+    if (certs.generated)
+      log.info({ files: certs.files, reasons: certs.generated.reasons }, 'generated dev certificates');
+    const certWatcher = watchCertificateFiles(certs, server, log);
+    handleSignals(flags, server, watches, certs, certWatcher, log);
+    await listen(flags, server);
+    logServing(flags, server, policies, certs);
+    return -1; // keep running
+  } catch (error) {
+    if (!(error instanceof StartFailure)) throw error;
+    process.stderr.write(error.text);
+    return error.code;
+  }
 }
 
 const code = await main();
