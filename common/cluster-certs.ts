@@ -5,7 +5,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { CertPair } from '../certs/pki.js';
 import { planRotation, type RotationOptions, settledBundle, type WebhookIdentity } from '../certs/rollover.js';
-import { CA_SECRET, FIELD_MANAGER, TLS_SECRET, WEBHOOK_CONFIGURATION_KINDS, WEBHOOK_NAME } from './names.js';
+import { CA_SECRET, FIELD_MANAGER, TLS_SECRET, WEBHOOK_CONFIGURATION_KINDS, WEBHOOK_NAME } from './cluster-names.js';
 
 export interface CertClients {
   core: k8s.CoreV1Api;

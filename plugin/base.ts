@@ -2,7 +2,7 @@
 // traces, and kubectl's shared flags, each defined once here for every command to reuse.
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import { DEFAULT_NAMESPACE } from '../common/names.js';
+import { DEFAULT_NAMESPACE } from '../common/cluster-names.js';
 import type { Diagnostic } from '../policies/diagnostics.js';
 import { formatDiagnostics, painter, type OutputFormat } from './output.js';
 

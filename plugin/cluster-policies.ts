@@ -5,7 +5,7 @@
 // GraphDataPolicy laid over it unless it loosens it, the fallback when there is none).
 import type { KubeConfig } from '@kubernetes/client-node';
 import { policyRef } from '../policies/engine.js';
-import { BUILT_IN_POLICY } from '../common/names.js';
+import { BUILT_IN_POLICY } from '../common/cluster-names.js';
 import { GROUP, type Policy } from '../policies/model.js';
 import { compilePolicies, type NamespaceLabels, type PolicyObject } from '../policies/policy-set.js';
 

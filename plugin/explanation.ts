@@ -7,7 +7,7 @@ import { type FluidObject, type RuntimeLookup, runtimeLookupFrom } from '../poli
 import { ANNOTATION_DATASET, ANNOTATION_INJECTED, LABEL_INJECT, type Policy } from '../policies/model.js';
 import type { Action } from '../policies/mutators/types.js';
 import { WORKLOADS, describeMatch } from '../policies/workloads.js';
-import { BUILT_IN_POLICY_NAME } from '../common/names.js';
+import { BUILT_IN_POLICY_NAME } from '../common/cluster-names.js';
 import { UserError } from './base.js';
 import type { InputFile } from './input.js';
 import { injectSources } from './inject-sources.js';

@@ -16,7 +16,7 @@ import {
   servingFiles,
   watchServingCert,
 } from '../certs/store.js';
-import { DEFAULT_NAMESPACE } from '../common/names.js';
+import { DEFAULT_NAMESPACE } from '../common/cluster-names.js';
 import { packageRoot } from '../common/package-root.js';
 import { POLICY_FILE_HINT, PolicyFileError } from '../common/policy-file.js';
 import { webhookKubeConfig } from './cluster-config.js';

@@ -4,7 +4,7 @@
 // takes the snapshot once. The file (or built-in) policy is the cluster default while
 // no ClusterGraphDataPolicy is usable.
 import type * as k8s from '@kubernetes/client-node';
-import { BUILT_IN_POLICY } from '../common/names.js';
+import { BUILT_IN_POLICY } from '../common/cluster-names.js';
 import type { NamespaceIndex } from './namespace-index.js';
 import { loadPolicyFile } from '../common/policy-file.js';
 import { GROUP, type Policy } from '../policies/model.js';

@@ -2,7 +2,7 @@
 // GET /healthz, /readyz, /metrics, /version. The HTTP server around them (TLS, limits,
 // the body parser, errors, shutdown) is server.ts.
 import type { FastifyInstance } from 'fastify';
-import { ENGINE_VERSION } from '../policies/version.js';
+import { ENGINE_VERSION } from '../policies/engine-version.js';
 import type { AdmissionPool } from './admission-pool.js';
 import { type ClusterContext, injectOptionsFor } from './cluster-context.js';
 import { LargeBody } from './large-body.js';

@@ -17,7 +17,7 @@ import {
   readWebhookBundles,
   rotateClusterCerts,
 } from '../common/cluster-certs.js';
-import { APP_LABELS, APP_NAME, HTTPS_PORT, LEADER_LEASE, WEBHOOK_FIELD_MANAGER } from '../common/names.js';
+import { APP_LABELS, APP_NAME, HTTPS_PORT, LEADER_LEASE, WEBHOOK_FIELD_MANAGER } from '../common/cluster-names.js';
 
 export interface SelfManagedOptions {
   kc: k8s.KubeConfig;

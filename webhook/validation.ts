@@ -1,7 +1,7 @@
 // POST /validate's answer: the decision is the pure core's (policies/enforcement.ts); this
 // file maps it to an AdmissionResponse, adds the policy-object notices, and records the
 // answer for the metrics and the log line. No HTTP here (routes.ts).
-import { BUILT_IN_POLICY_NAME, VALIDATED_POD_SUBRESOURCES } from '../common/names.js';
+import { BUILT_IN_POLICY_NAME, VALIDATED_POD_SUBRESOURCES } from '../common/cluster-names.js';
 import { admissionWarnings, MAX_WARNINGS } from '../policies/admission-warnings.js';
 import { formatDiagnostic, WARNING_MAX_CHARS } from '../policies/diagnostics.js';
 import type { InjectOptions } from '../policies/engine.js';

@@ -2,7 +2,7 @@
 // (never hand-kept YAML): applied by `install`, printed by `install --dry-run=client
 // -o yaml`, deleted by `uninstall` and checked by `status`/`doctor`. Pure.
 import { policyCrds } from '../../policies/policy-crds.js';
-import { ENGINE_VERSION } from '../../policies/version.js';
+import { ENGINE_VERSION } from '../../policies/engine-version.js';
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from './registration.js';
 import {
   APP_LABELS,
@@ -15,7 +15,7 @@ import {
   TLS_SECRET,
   WEBHOOK_CONFIGURATION_KINDS,
   WEBHOOK_NAME,
-} from '../../common/names.js';
+} from '../../common/cluster-names.js';
 
 export interface ManifestObject {
   apiVersion: string;

@@ -7,7 +7,14 @@ import { inspectCert } from '../../certs/pki.js';
 import { bundleTrusts, planRotation, type RotationPlan, type WebhookIdentity } from '../../certs/rollover.js';
 import { type CertClients, publishBundle, readClusterCerts } from '../../common/cluster-certs.js';
 import { type InstallOptions, installManifests, type ManifestObject } from './install-manifests.js';
-import { APP_NAME, FIELD_MANAGER, HTTPS_PORT, MANAGED_BY, TLS_SECRET, WEBHOOK_NAME } from '../../common/names.js';
+import {
+  APP_NAME,
+  FIELD_MANAGER,
+  HTTPS_PORT,
+  MANAGED_BY,
+  TLS_SECRET,
+  WEBHOOK_NAME,
+} from '../../common/cluster-names.js';
 import { ANNOTATION_INJECTED, LABEL_INJECT } from '../../policies/model.js';
 import { apiErrorMessage } from '../kube.js';
 import { type Check, fail, pass, selects } from './checks.js';

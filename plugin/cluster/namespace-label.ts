@@ -63,7 +63,7 @@ async function refuseExcluded(
 ): Promise<void> {
   const { SYSTEM_NAMESPACES } = await import('./registration.js');
   const { selects } = await import('./checks.js');
-  const { WEBHOOK_NAME } = await import('../../common/names.js');
+  const { WEBHOOK_NAME } = await import('../../common/cluster-names.js');
   const wanted = { ...labels, [LABEL_INJECT]: 'enabled', 'kubernetes.io/metadata.name': namespace };
   let selector: unknown;
   try {

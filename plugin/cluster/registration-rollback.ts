@@ -4,7 +4,7 @@
 // passed through the apiserver, and on any failure puts the previous configurations back,
 // or deletes the new ones when there were none.
 import type * as k8s from '@kubernetes/client-node';
-import { WEBHOOK_NAME } from '../../common/names.js';
+import { WEBHOOK_NAME } from '../../common/cluster-names.js';
 import { apiErrorMessage } from '../kube.js';
 import type { Clients } from './install.js';
 

@@ -11,7 +11,7 @@ import type {
 import { ANNOTATION_PROFILE, GROUP, LABEL_INJECT } from '../../policies/model.js';
 import { RULES, type Rule } from '../../policies/rules/index.js';
 import { workloadMatchCondition } from '../../policies/workloads.js';
-import { VALIDATED_POD_SUBRESOURCES, WEBHOOK_NAME } from '../../common/names.js';
+import { VALIDATED_POD_SUBRESOURCES, WEBHOOK_NAME } from '../../common/cluster-names.js';
 
 export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
 

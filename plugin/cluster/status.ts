@@ -3,7 +3,7 @@
 import { inspectCert } from '../../certs/pki.js';
 import { bundleTrusts } from '../../certs/rollover.js';
 import { readServingSecret, readWebhookBundles } from '../../common/cluster-certs.js';
-import { APP_NAME, LEADER_LEASE, WEBHOOK_NAME } from '../../common/names.js';
+import { APP_NAME, LEADER_LEASE, WEBHOOK_NAME } from '../../common/cluster-names.js';
 import { GROUP, LABEL_INJECT } from '../../policies/model.js';
 import { apiErrorMessage } from '../kube.js';
 import { daysLeft } from './checks.js';

@@ -2,7 +2,7 @@
 // asked at GET /version (directly for a URL endpoint, through the apiserver's service
 // proxy for an in-cluster Service). Bounded in time; never an error for `version`.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { WEBHOOK_NAME } from '../../common/names.js';
+import { WEBHOOK_NAME } from '../../common/cluster-names.js';
 import { deadline, describe } from './server-version.js';
 
 /** The webhook's policy snapshot (absent from webhooks older than the policy store). */

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import { BUILT_IN_POLICY } from '../../common/names.js';
+import { BUILT_IN_POLICY } from '../../common/cluster-names.js';
 import { GraphdataCommand, UserError, outputOption } from '../base.js';
 
 export class AuditCommand extends GraphdataCommand {
@@ -189,7 +189,7 @@ export class AuditCommand extends GraphdataCommand {
     note: (text: string) => void,
   ): Promise<Set<string>> {
     const [{ DEFAULT_NAMESPACE, WEBHOOK_NAME }, coverage] = await Promise.all([
-      import('../../common/names.js'),
+      import('../../common/cluster-names.js'),
       import('../audit/coverage.js'),
     ]);
     if (this.webhookNamespace !== undefined) return coverage.neverAudited([this.webhookNamespace]);

@@ -28,7 +28,7 @@ export class CertsGenerateCommand extends GraphdataCommand {
 
   async run(): Promise<number> {
     const [{ DEFAULT_NAMESPACE }, { generateWebhookCerts, servingSans }, files, { join }] = await Promise.all([
-      import('../../common/names.js'),
+      import('../../common/cluster-names.js'),
       import('../../certs/rollover.js'),
       import('../cluster/cert-files.js'),
       import('node:path'),

@@ -93,7 +93,7 @@ export class CertsInspectCommand extends GraphdataCommand {
     } else {
       const [{ DEFAULT_NAMESPACE, TLS_SECRET, CA_SECRET }, { loadKubeConfig, apiErrorMessage }, cc, cluster] =
         await Promise.all([
-          import('../../common/names.js'),
+          import('../../common/cluster-names.js'),
           import('../kube.js'),
           import('../../common/cluster-certs.js'),
           import('../cluster/install.js'),

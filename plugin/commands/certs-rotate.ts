@@ -30,7 +30,7 @@ export class CertsRotateCommand extends GraphdataCommand {
 
   async run(): Promise<number> {
     const [{ DEFAULT_NAMESPACE }, rollover, { inspectCert }] = await Promise.all([
-      import('../../common/names.js'),
+      import('../../common/cluster-names.js'),
       import('../../certs/rollover.js'),
       import('../../certs/pki.js'),
     ]);

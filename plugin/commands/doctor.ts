@@ -30,7 +30,7 @@ export class DoctorCommand extends GraphdataCommand {
   async run(): Promise<number> {
     const [{ DEFAULT_NAMESPACE }, { loadKubeConfig, apiErrorMessage }, cluster, { runDoctor }, { loadPolicyForCli }] =
       await Promise.all([
-        import('../../common/names.js'),
+        import('../../common/cluster-names.js'),
         import('../kube.js'),
         import('../cluster/install.js'),
         import('../cluster/doctor.js'),

@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { BUILT_IN_POLICY, BUILT_IN_POLICY_NAME } from '../../common/names.js';
+import { BUILT_IN_POLICY, BUILT_IN_POLICY_NAME } from '../../common/cluster-names.js';
 import { GraphdataCommand, UserError, outputOption, namespaceOption } from '../base.js';
 import { namespaceLabelsOption, parseNamespaceLabels } from '../namespace-labels.js';
 

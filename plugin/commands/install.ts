@@ -96,7 +96,7 @@ export class InstallCommand extends GraphdataCommand {
     }
     const [{ installManifests }, { DEFAULT_NAMESPACE }, { readFile }] = await Promise.all([
       import('../cluster/install-manifests.js'),
-      import('../../common/names.js'),
+      import('../../common/cluster-names.js'),
       import('node:fs/promises'),
     ]);
     const namespace = this.namespace ?? DEFAULT_NAMESPACE;

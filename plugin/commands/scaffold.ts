@@ -3,7 +3,7 @@
 // flags, help and examples; its builder in plugin/scaffold/ is loaded inside run().
 import { Option } from 'clipanion';
 import * as t from 'typanion';
-import { nameProblem, suggestName, type NameFormat } from '../../policies/names.js';
+import { nameProblem, suggestName, type NameFormat } from '../../policies/object-names.js';
 import { BaseCommand, namespaceOption, outputOption, usageError } from '../base.js';
 import type { ScaffoldResult, ScaffoldTarget } from '../scaffold/types.js';
 

@@ -1,5 +1,5 @@
 import { Command } from 'clipanion';
-import { BUILT_IN_POLICY } from '../../common/names.js';
+import { BUILT_IN_POLICY } from '../../common/cluster-names.js';
 import { GraphdataCommand, outputOption, webhookNamespaceOption } from '../base.js';
 import type { StatusReport } from '../cluster/status.js';
 import type { Paint } from '../output.js';
@@ -25,7 +25,7 @@ export class StatusCommand extends GraphdataCommand {
 
   async run(): Promise<number> {
     const [{ DEFAULT_NAMESPACE }, { loadKubeConfig }, cluster, { gatherStatus }] = await Promise.all([
-      import('../../common/names.js'),
+      import('../../common/cluster-names.js'),
       import('../kube.js'),
       import('../cluster/install.js'),
       import('../cluster/status.js'),

@@ -25,7 +25,7 @@ export class UninstallCommand extends GraphdataCommand {
   async run(): Promise<number> {
     const dryRun = dryRunMode(this.dryRun);
     const [{ DEFAULT_NAMESPACE }, { loadKubeConfig }, cluster] = await Promise.all([
-      import('../../common/names.js'),
+      import('../../common/cluster-names.js'),
       import('../kube.js'),
       import('../cluster/install.js'),
     ]);

@@ -26,7 +26,7 @@ export class VersionCommand extends GraphdataCommand {
     const [{ API_VERSION }, { MUTATORS }, { ENGINE_VERSION }] = await Promise.all([
       import('../../policies/model.js'),
       import('../../policies/mutators/index.js'),
-      import('../../policies/version.js'),
+      import('../../policies/engine-version.js'),
     ]);
     const report: Record<string, unknown> = {
       plugin: { version: PLUGIN_VERSION },

@@ -4,7 +4,7 @@
 // calls) on the patched object, when the registration sends it that object at that
 // operation. Nothing here decides anything of its own.
 import { isDeepStrictEqual } from 'node:util';
-import type { VALIDATED_POD_SUBRESOURCES } from '../../common/names.js';
+import type { VALIDATED_POD_SUBRESOURCES } from '../../common/cluster-names.js';
 import { VALIDATED_RESOURCES } from '../cluster/registration.js';
 import { admissionWarnings } from '../../policies/admission-warnings.js';
 import { formatDiagnostic } from '../../policies/diagnostics.js';

@@ -20,7 +20,7 @@ import { closest } from '../../policies/suggest.js';
 import { parseYamlSource, type SourceDocument } from '../../policies/yaml-source.js';
 import type { Operation, PodSubresource, VerdictName } from './admit.js';
 import { namespaceLabelsFor } from './run.js';
-import { VALIDATED_POD_SUBRESOURCES } from '../../common/names.js';
+import { VALIDATED_POD_SUBRESOURCES } from '../../common/cluster-names.js';
 
 export const SUITE_FILE = 'graphdata-test.yaml';
 export const SUITE_API_VERSION = 'cli.graphdata.io/v1alpha1';

@@ -13,7 +13,7 @@ import { identityRule } from './identity.js';
 import { alluxioPathRule, hostPathRule, registryRule } from './limits-sources.js';
 import { cnReplicasRule, executorCoresRule, executorMemoryRule, resourcesRequiredRule } from './limits-sizes.js';
 import { prefixPath } from '../diagnostics.js';
-import { nameRule } from './names.js';
+import { nameRule } from './invalid-name.js';
 import { placeholderRule } from './placeholders.js';
 import { withViewCache } from './pod-view.js';
 import { placementRule } from './placement.js';

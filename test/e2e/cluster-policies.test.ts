@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { BUILT_IN_POLICY } from '../../common/names.js';
+import { BUILT_IN_POLICY } from '../../common/cluster-names.js';
 import { inject } from '../../policies/engine.js';
 import type { Pod } from '../../policies/k8s.js';
 import { policyFromObject } from '../../policies/policy-loader.js';

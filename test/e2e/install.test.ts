@@ -1,6 +1,6 @@
 // install / status / doctor / enable / uninstall against the real apiserver. No kubelet
 // runs pods here, so the webhook runs on this machine and is registered with --webhook-url.
-import { BUILT_IN_POLICY } from '../../common/names.js';
+import { BUILT_IN_POLICY } from '../../common/cluster-names.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

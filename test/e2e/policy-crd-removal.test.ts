@@ -3,7 +3,7 @@
 // start-up and /readyz says the CRDs are missing; re-created, they are watched again. This
 // file deletes the CRDs of the shared control plane and always puts them back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILT_IN_POLICY } from '../../common/names.js';
+import { BUILT_IN_POLICY } from '../../common/cluster-names.js';
 import { policyCrds } from '../../policies/policy-crds.js';
 import { cluster, installPolicyCrds, waitFor } from '../cluster/kube.js';
 import { kubectl } from '../support/kubectl.js';

@@ -4,7 +4,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installManifests, type ManifestObject } from '../../plugin/cluster/install-manifests.js';
-import { APP_NAME } from '../../common/names.js';
+import { APP_NAME } from '../../common/cluster-names.js';
 import { applyAll, keepLiveReplicas, makeClients } from '../../plugin/cluster/install.js';
 import { kubeConfig } from '../cluster/kube.js';
 

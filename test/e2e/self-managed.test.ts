@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectCert, issueCert, splitPemCerts, splitSans, verifyChain } from '../../certs/pki.js';
 import { generateWebhookCerts, servingSans } from '../../certs/rollover.js';
 import { writeCaSecret, writeServingSecret } from '../../common/cluster-certs.js';
-import { LEADER_LEASE } from '../../common/names.js';
+import { LEADER_LEASE } from '../../common/cluster-names.js';
 import { mutatingWebhookConfiguration } from '../../plugin/cluster/registration.js';
 import { servedCert } from '../../webhook/self-managed.js';
 import { ANNOTATION_INJECTED } from '../../policies/model.js';

@@ -1,4 +1,4 @@
-import { BUILT_IN_POLICY } from '../../common/names.js';
+import { BUILT_IN_POLICY } from '../../common/cluster-names.js';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA } from '../../certs/pki.js';

@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync }
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUILT_IN_POLICY } from '../../common/names.js';
+import { BUILT_IN_POLICY } from '../../common/cluster-names.js';
 import { packageRoot } from '../../common/package-root.js';
 import { engineLines, TESTED_NODE_VERSIONS } from '../support/node-versions.js';
 import { WEBHOOK_NODE_FLAGS } from '../support/spawn-webhook.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { BUILT_IN_POLICY } from '../../../common/names.js';
+import { BUILT_IN_POLICY } from '../../../common/cluster-names.js';
 import { defaultPolicyPath, loadPolicyFile } from '../../../common/policy-file.js';
 import { inject, policyRef } from '../../../policies/engine.js';
 import { POD_TEMPLATE_KINDS } from '../../../policies/k8s.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BUILT_IN_POLICY } from '../../../common/names.js';
+import { BUILT_IN_POLICY } from '../../../common/cluster-names.js';
 import type { StatusReport } from '../../../plugin/cluster/status.js';
 import { splitTerminating } from '../../../plugin/cluster/status.js';
 import { statusTable } from '../../../plugin/commands/status.js';

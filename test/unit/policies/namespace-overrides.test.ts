@@ -2,7 +2,7 @@
 // selected by namespace labels (which tenants cannot write), applied in order before the
 // namespace's own GraphDataPolicy, which may not loosen them.
 import { describe, expect, it } from 'vitest';
-import { BUILT_IN_POLICY } from '../../../common/names.js';
+import { BUILT_IN_POLICY } from '../../../common/cluster-names.js';
 import { selectPolicies, builtInFallback } from '../../../plugin/cluster-policies.js';
 import { enforce } from '../../../policies/enforcement.js';
 import { applyNamespaceOverrides, checkNamespaceOverrides, LOOSENS_CODE } from '../../../policies/layering.js';

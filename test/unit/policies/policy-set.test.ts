@@ -1,4 +1,4 @@
-import { BUILT_IN_POLICY } from '../../../common/names.js';
+import { BUILT_IN_POLICY } from '../../../common/cluster-names.js';
 import { describe, expect, it } from 'vitest';
 import { compilePolicies, type CompileInput, type PolicyObject } from '../../../policies/policy-set.js';
 import { defaultPolicy } from '../../fixtures/policy.js';

@@ -1,7 +1,7 @@
 // The webhook's policies: GraphDataPolicy objects checked against the cluster policy in
 // effect (loosening denied, schema errors as --policy FILE words them), the snapshot a
 // request reads, and what /readyz and /metrics say about the store.
-import { BUILT_IN_POLICY, BUILT_IN_POLICY_NAME } from '../../../common/names.js';
+import { BUILT_IN_POLICY, BUILT_IN_POLICY_NAME } from '../../../common/cluster-names.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA, issueCert } from '../../../certs/pki.js';
 import { formatDiagnostic } from '../../../policies/diagnostics.js';

@@ -1,7 +1,7 @@
 // watchPolicies against a small fake apiserver (list, watch, PUT status): snapshots follow
 // the watch, status is written once per change, a broken watch serves the last good
 // snapshot and says so, and a policy CRD that is not installed counts as no policies.
-import { BUILT_IN_POLICY } from '../../../common/names.js';
+import { BUILT_IN_POLICY } from '../../../common/cluster-names.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';

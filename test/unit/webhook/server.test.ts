@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA, issueCert } from '../../../certs/pki.js';
 import type { Pod } from '../../../policies/k8s.js';
 import { applyPodPatch } from '../../support/pod-patch.js';
-import { ENGINE_VERSION } from '../../../policies/version.js';
+import { ENGINE_VERSION } from '../../../policies/engine-version.js';
 import { staticPolicyStore } from '../../support/policy-store.js';
 import { buildServer, type WebhookServer } from '../../../webhook/server.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';

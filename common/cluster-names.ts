@@ -1,5 +1,6 @@
-// Names of what `install` puts in the cluster, shared by the plugin (install, status,
-// doctor, certs) and the webhook's self-managed mode, so both look for the same objects.
+// Names the plugin and the webhook give the same things in the cluster: what `install`
+// puts there (looked for by install, status, doctor, certs and the webhook's self-managed
+// mode), the built-in policy's reference, and the pod subresources /validate judges.
 export const DEFAULT_NAMESPACE = 'graphdata-system';
 /** Deployment, Service, ServiceAccount, PDB, HPA, Role, ClusterRole and their bindings. */
 export const APP_NAME = 'graphdata-webhook';

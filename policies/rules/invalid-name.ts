@@ -1,7 +1,7 @@
 // Names the apiserver would reject: `kubectl apply` fails on them, so validate says
 // so first, at the field, with the spelling that would pass.
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
-import { nameFormatFor, nameProblem, suggestName, type NameFormat } from '../names.js';
+import { nameFormatFor, nameProblem, suggestName, type NameFormat } from '../object-names.js';
 import type { Rule } from './types.js';
 
 function check(path: string, what: string, value: unknown, format: NameFormat): Diagnostic[] {

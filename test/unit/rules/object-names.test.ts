@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nameFormatFor, nameProblem, suggestName } from '../../../policies/names.js';
-import { nameRule } from '../../../policies/rules/names.js';
+import { nameFormatFor, nameProblem, suggestName } from '../../../policies/object-names.js';
+import { nameRule } from '../../../policies/rules/invalid-name.js';
 import { runCli } from '../plugin/run-cli.js';
 import { run, sparkApp } from './helpers.js';
 
