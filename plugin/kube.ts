@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, RequestContext, ResponseContext } from '@kubernetes/client-node';
 import { UserError } from './base.js';
 
 export interface KubeFlags {
@@ -105,4 +105,32 @@ export function apiErrorMessage(error: unknown): string {
   }
   const message = (body as { message?: string } | undefined)?.message ?? e.message ?? String(error);
   return e.code ? `${message} (${e.code})` : message;
+}
+
+/**
+ * Call options that abort the request with `signal`. The generated client has no
+ * per-call timeout; a middleware hands fetch our signal (Observable-style, the client's own).
+ */
+export function deadline(k8s: typeof import('@kubernetes/client-node'), signal: AbortSignal) {
+  return {
+    middleware: [
+      {
+        pre: (ctx: RequestContext) => {
+          ctx.setSignal(signal);
+          return new k8s.Observable(Promise.resolve(ctx));
+        },
+        post: (ctx: ResponseContext) => new k8s.Observable(Promise.resolve(ctx)),
+      },
+    ],
+    middlewareMergeStrategy: 'append' as const,
+  };
+}
+
+/** Socket errors by their short code (ECONNREFUSED), everything else by its message. */
+export function describe(error: unknown): string {
+  const e = error as { code?: number | string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e.cause?.code;
+  if (code && /^E[A-Z]+$/.test(code)) return code;
+  if (typeof e.code === 'number') return `HTTP ${e.code}`;
+  return e.cause?.message ?? e.message ?? String(error);
 }

@@ -1,31 +1,12 @@
 // The apiserver's version for `version`, with a short deadline: a CLI must not hang on
 // an unreachable cluster, and `version` reports "unreachable" instead of failing.
-import type { KubeConfig, RequestContext, ResponseContext } from '@kubernetes/client-node';
-import type { KubeFlags } from '../kube.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { deadline, describe, type KubeFlags } from '../kube.js';
 import type { WebhookVersion } from './webhook-version.js';
 
 export type ServerVersion =
   | { reachable: true; gitVersion: string; platform?: string }
   | { reachable: false; reason: string };
-
-/**
- * Call options that abort the request with `signal`. The generated client has no
- * per-call timeout; a middleware hands fetch our signal (Observable-style, the client's own).
- */
-export function deadline(k8s: typeof import('@kubernetes/client-node'), signal: AbortSignal) {
-  return {
-    middleware: [
-      {
-        pre: (ctx: RequestContext) => {
-          ctx.setSignal(signal);
-          return new k8s.Observable(Promise.resolve(ctx));
-        },
-        post: (ctx: ResponseContext) => new k8s.Observable(Promise.resolve(ctx)),
-      },
-    ],
-    middlewareMergeStrategy: 'append' as const,
-  };
-}
 
 /** The apiserver's and the graphdata webhook's versions, from one kubeconfig load. */
 export async function fetchClusterVersions(
@@ -58,13 +39,4 @@ async function serverVersion(
     const reason = signal.aborted ? `no answer within ${timeoutMs / 1000}s` : describe(error);
     return { reachable: false, reason: `${kc.getCurrentCluster()?.server ?? 'cluster'}: ${reason}` };
   }
-}
-
-/** Socket errors by their short code (ECONNREFUSED), everything else by its message. */
-export function describe(error: unknown): string {
-  const e = error as { code?: number | string; message?: string; cause?: { code?: string; message?: string } };
-  const code = e.cause?.code;
-  if (code && /^E[A-Z]+$/.test(code)) return code;
-  if (typeof e.code === 'number') return `HTTP ${e.code}`;
-  return e.cause?.message ?? e.message ?? String(error);
 }

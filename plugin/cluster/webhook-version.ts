@@ -3,7 +3,7 @@
 // proxy for an in-cluster Service). Bounded in time; never an error for `version`.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { WEBHOOK_NAME } from '../../common/cluster-names.js';
-import { deadline, describe } from './server-version.js';
+import { deadline, describe } from '../kube.js';
 
 /** The webhook's policy snapshot (absent from webhooks older than the policy store). */
 export interface WebhookPolicyStore {

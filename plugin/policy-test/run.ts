@@ -1,9 +1,8 @@
 // Runs the expectations of a suite through admission and compares, result by result.
-import { LABEL_INJECT } from '../../policies/model.js';
 import { containsMismatches, equalMismatches } from '../../policies/expectations.js';
 import type { Diagnostic } from '../../policies/diagnostics.js';
 import { admit, type Operation, type VerdictName } from './admit.js';
-import type { Expectation, Suite } from './suite.js';
+import { type Expectation, namespaceLabelsFor, type Suite } from './suite.js';
 
 export interface ResultReport {
   resource: string;
@@ -27,16 +26,6 @@ export interface SuiteReport {
   diagnostics: Diagnostic[];
   results: ResultReport[];
 }
-
-/** What the apiserver tells the webhook about a namespace it has labelled as opted in. */
-export const namespaceLabelsFor = (
-  namespace: string,
-  given: Record<string, Record<string, string>>,
-): Record<string, string> => ({
-  'kubernetes.io/metadata.name': namespace,
-  [LABEL_INJECT]: 'enabled',
-  ...given[namespace],
-});
 
 function describeExpected(e: Expectation): string {
   const parts = [

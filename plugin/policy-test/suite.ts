@@ -14,17 +14,26 @@ import {
   namespacePolicyFromObject,
   type NamespacePolicy,
 } from '../../policies/layering.js';
-import type { Policy } from '../../policies/model.js';
+import { LABEL_INJECT, type Policy } from '../../policies/model.js';
 import { checkSchema } from '../../policies/schema-check.js';
 import { closest } from '../../policies/suggest.js';
 import { parseYamlSource, type SourceDocument } from '../../policies/yaml-source.js';
 import type { Operation, PodSubresource, VerdictName } from './admit.js';
-import { namespaceLabelsFor } from './run.js';
 import { VALIDATED_POD_SUBRESOURCES } from '../../common/cluster-names.js';
 
 export const SUITE_FILE = 'graphdata-test.yaml';
 export const SUITE_API_VERSION = 'cli.graphdata.io/v1alpha1';
 export const SUITE_KIND = 'PolicyTest';
+
+/** What the apiserver tells the webhook about a namespace it has labelled as opted in. */
+export const namespaceLabelsFor = (
+  namespace: string,
+  given: Record<string, Record<string, string>>,
+): Record<string, string> => ({
+  'kubernetes.io/metadata.name': namespace,
+  [LABEL_INJECT]: 'enabled',
+  ...given[namespace],
+});
 
 const str = { type: 'string', minLength: 1 };
 /** KIND/NAME, as `resource` and `oldResource` name an object of the resource files. */
