@@ -1,8 +1,11 @@
 // The layout rules of the repository, checked on the source files themselves:
 // policies/ is the pure core (no I/O, nothing from the shells), the plugin never
-// imports the webhook shell, and common/ holds only what both shells import.
-import { readdirSync, readFileSync } from 'node:fs';
+// imports the webhook shell, common/ holds only what both shells import, and no
+// production module imports itself through others (an import circle).
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, posix, relative } from 'node:path';
+import dpdm from 'dpdm';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../common/package-root.js';
 
@@ -90,4 +93,52 @@ describe('import rules', () => {
       .map((m) => `${m}: webhook ${webhook.has(m) ? 'yes' : 'no'}, plugin ${plugin.has(m) ? 'yes' : 'no'}`);
     expect(oneShell).toEqual([]);
   });
+});
+
+/**
+ * Every import circle among the modules `globs` reach from `context`, each as its modules
+ * joined by " -> ". dpdm resolves specifiers as TypeScript does (the tsconfig's NodeNext
+ * rules) and counts type-only and dynamic imports: a circle of types is still a circle.
+ */
+async function importCircles(context: string, globs: string[]): Promise<string[]> {
+  const tree = await dpdm.parseDependencyTree(globs, {
+    context,
+    cwd: context,
+    tsconfig: join(context, 'tsconfig.json'),
+    transform: false,
+    skipDynamicImports: false,
+  });
+  // Each circle once, from its first module in sort order (dpdm starts where its walk entered).
+  const rotated = dpdm.parseCircular(tree, false).map((circle) => {
+    const first = circle.indexOf([...circle].sort()[0]!);
+    return [...circle.slice(first), ...circle.slice(0, first)].join(' -> ');
+  });
+  return [...new Set(rotated)].sort();
+}
+
+/** Production code: everything but tests, benchmarks and scripts. */
+const PRODUCTION = ['webhook', 'plugin', 'policies', 'common', 'certs'].map((folder) => `${folder}/**/*.ts`);
+
+describe('import circles', () => {
+  it('finds one, type-only or dynamic imports included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'graphdata-circles-'));
+    try {
+      writeFileSync(join(dir, 'tsconfig.json'), readFileSync(join(ROOT, 'tsconfig.json')));
+      mkdirSync(join(dir, 'src'));
+      const write = (name: string, text: string) => writeFileSync(join(dir, 'src', name), text);
+      write('pool.ts', "import type { Message } from './protocol.js';\nexport const post = (m: Message) => m;\n");
+      write('protocol.ts', "import type { post } from './pool.js';\nexport type Message = Parameters<typeof post>;\n");
+      write('lazy.ts', "export const load = () => import('./leaf.js');\n");
+      write('leaf.ts', "import { load } from './lazy.js';\nexport const again = load;\n");
+      write('alone.ts', "import { post } from './pool.js';\nexport const x = post;\n");
+      const circles = await importCircles(dir, ['src/**/*.ts']);
+      expect(circles).toEqual(['src/lazy.ts -> src/leaf.ts', 'src/pool.ts -> src/protocol.ts']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('production code has none', async () => {
+    expect(await importCircles(ROOT, PRODUCTION)).toEqual([]);
+  }, 60_000);
 });
