@@ -1,6 +1,6 @@
 // The AdmissionReview envelope, shared by /mutate and /validate: its types, the check of
-// a decoded body (parseReview), the head a log line reads, and the reply's JSON text.
-// No HTTP and no decision here (routes.ts, mutation.ts, validation.ts).
+// a decoded body (parseReview), the head a log line reads, and the reply's JSON text and
+// how it is sent. No route and no decision here (routes.ts, mutation.ts, validation.ts).
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 
