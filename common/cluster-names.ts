@@ -40,3 +40,10 @@ export const BUILT_IN_POLICY_NAME = 'default';
  * change nothing a rule reads.
  */
 export const VALIDATED_POD_SUBRESOURCES = ['ephemeralcontainers', 'resize'] as const;
+
+/**
+ * The paths of the pod-level entries (pods labelled graphdata.io/inject=enabled in namespaces
+ * not opted in): the registration points there, the webhook serves them.
+ */
+export const POD_OPT_IN_MUTATE_PATH = '/mutate/pod-opt-in';
+export const POD_OPT_IN_VALIDATE_PATH = '/validate/pod-opt-in';

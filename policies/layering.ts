@@ -21,7 +21,9 @@ import { parseLimitMemory } from './rules/quantity.js';
 import type { SourceDocument } from './yaml-source.js';
 
 /** What a GraphDataPolicy sets: any part of a cluster policy's spec, nothing filled in. */
-export type NamespacePolicySpec = DeepPartial<Omit<PolicySpec, 'ruleModes' | 'limits' | 'namespaceOverrides'>> & {
+export type NamespacePolicySpec = DeepPartial<
+  Omit<PolicySpec, 'ruleModes' | 'limits' | 'namespaceOverrides' | 'podOptIn'>
+> & {
   ruleModes?: Record<string, EnforcementMode>;
   limits?: PolicyLimits;
 };

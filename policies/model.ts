@@ -91,6 +91,16 @@ export interface PolicySpec {
   limits: PolicyLimits;
   /** Cluster policies only: tightenings for the namespaces whose labels match, in order. */
   namespaceOverrides?: NamespaceOverride[];
+  /** Cluster policies only: where pods may opt in by their own label (policies/pod-opt-in.ts). */
+  podOptIn?: PodOptIn;
+}
+
+/**
+ * Where a pod labelled `graphdata.io/inject=enabled` is served in a namespace that is not
+ * opted in. No namespaceSelector: nowhere; an empty one: every namespace.
+ */
+export interface PodOptIn {
+  namespaceSelector?: LabelSelector;
 }
 
 /**
@@ -127,7 +137,9 @@ export interface ProfileOwnership {
 }
 
 /** The settings a profile lays over the spec. */
-export type ProfileSettings = DeepPartial<Omit<PolicySpec, 'mode' | 'ruleModes' | 'limits' | 'namespaceOverrides'>>;
+export type ProfileSettings = DeepPartial<
+  Omit<PolicySpec, 'mode' | 'ruleModes' | 'limits' | 'namespaceOverrides' | 'podOptIn'>
+>;
 
 /** A profile overrides parts of the spec; chosen per pod with `graphdata.io/profile`. */
 export type ProfileSpec = ProfileSettings & ProfileOwnership;

@@ -2,7 +2,7 @@
 // over a policy object it read from the cluster (policyFromObject).
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { API_VERSION, POLICY_KINDS, type Policy, type PolicyKind, type PolicySpec, type ProfileSpec } from './model.js';
-import { policySpecSchema } from './policy-schema.js';
+import { CLUSTER_ONLY_FIELDS, policySpecSchema } from './policy-schema.js';
 import { checkSchema } from './schema-check.js';
 import { parseYamlSource, type SourceDocument } from './yaml-source.js';
 
@@ -65,14 +65,25 @@ export function policyFromObject(
   }
   const spec = (obj.spec ?? {}) as Record<string, unknown>;
   diagnostics.push(...checkSchema(policySpecSchema, spec, { basePath: ['spec'], codePrefix: 'policy', ...opts }));
-  // The platform's tightenings live where tenants cannot delete them: in the cluster policy.
-  if (obj.kind === 'GraphDataPolicy' && spec.namespaceOverrides !== undefined) {
-    diagnostics.push(
-      diagnostic('error', 'policy-namespace-overrides', 'namespaceOverrides is a ClusterGraphDataPolicy field', {
-        ...at(['spec', 'namespaceOverrides']),
-        hint: 'remove it; a GraphDataPolicy tightens its own namespace with mode, ruleModes and limits',
-      }),
-    );
+  // The platform's tightenings and pod-level opt-in live where tenants cannot write: in the cluster policy.
+  if (obj.kind === 'GraphDataPolicy') {
+    for (const field of CLUSTER_ONLY_FIELDS) {
+      if (spec[field] === undefined) continue;
+      diagnostics.push(
+        diagnostic(
+          'error',
+          field === 'namespaceOverrides' ? 'policy-namespace-overrides' : 'policy-cluster-only',
+          `${field} is a ClusterGraphDataPolicy field`,
+          {
+            ...at(['spec', field]),
+            hint:
+              field === 'namespaceOverrides'
+                ? 'remove it; a GraphDataPolicy tightens its own namespace with mode, ruleModes and limits'
+                : 'remove it; only the platform decides where pods may opt in by their own label',
+          },
+        ),
+      );
+    }
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
 

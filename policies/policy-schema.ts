@@ -100,6 +100,9 @@ const cacheSettings = {
 
 const MODES = ['Enforce', 'Audit'];
 
+/** Spec fields only a ClusterGraphDataPolicy has: the platform's, where tenants cannot write. */
+export const CLUSTER_ONLY_FIELDS = ['namespaceOverrides', 'podOptIn'] as const;
+
 const limitFields = {
   allowedRegistries: strList(),
   allowedHostPaths: strList({ items: policyPath }),
@@ -161,6 +164,12 @@ export const policySpecSchema: Schema = obj({
     },
   },
   namespaceOverrides,
+  // Where pods may opt in by their own label; no default: nowhere (policies/pod-opt-in.ts).
+  podOptIn: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { namespaceSelector: labelSelectorSchema },
+  },
 });
 
 /**
@@ -168,11 +177,15 @@ export const policySpecSchema: Schema = obj({
  * inherits the cluster policy's (the apiserver would otherwise fill `mode: Audit` and
  * every injection default into each namespace policy, and layering could not tell them apart).
  */
-export const namespacePolicySpecSchema: Schema = stripDefaults(withoutProperty(policySpecSchema, 'namespaceOverrides'));
+export const namespacePolicySpecSchema: Schema = stripDefaults(
+  withoutProperties(policySpecSchema, CLUSTER_ONLY_FIELDS),
+);
 
-/** `schema` without one of its properties: namespaceOverrides belong to the cluster policy only. */
-function withoutProperty(schema: Schema, key: string): Schema {
-  const { [key]: _, ...properties } = schema.properties as Record<string, Schema>;
+/** `schema` without some of its properties: the cluster-only fields. */
+function withoutProperties(schema: Schema, keys: readonly string[]): Schema {
+  const properties = Object.fromEntries(
+    Object.entries(schema.properties as Record<string, Schema>).filter(([k]) => !keys.includes(k)),
+  );
   return { ...schema, properties };
 }
 

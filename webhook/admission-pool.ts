@@ -27,6 +27,7 @@
 // the apiserver gives up after its timeout (5 s at most) and applies the failurePolicy
 // itself, so a review still queued when its time is up is answered at once with the
 // internal-error answer (its uid read from the body's first bytes, peekHead), never sent on.
+import { podOptInScopeFor } from './cluster-context.js';
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,6 +94,8 @@ export interface ContextSources {
 interface Job {
   id: number;
   webhook: AdmissionWebhook;
+  /** Came through the pod-level entry (/mutate/pod-opt-in, /validate/pod-opt-in). */
+  podOptIn: boolean;
   body: Uint8Array;
   ask?: WorkerAsk;
   /** On opts.now: when the request arrived, when its time is up, when it was sent to the worker. */
@@ -149,12 +152,12 @@ export class AdmissionPool {
   }
 
   /** `elapsedMs`: how long ago the request arrived (fastify's reply.elapsedTime); its deadline counts from then. */
-  mutate(body: LargeBody, elapsedMs = 0): Promise<MutationRecord> {
-    return this.run('mutate', body, elapsedMs) as Promise<MutationRecord>;
+  mutate(body: LargeBody, elapsedMs = 0, podOptIn = false): Promise<MutationRecord> {
+    return this.run('mutate', body, elapsedMs, podOptIn) as Promise<MutationRecord>;
   }
 
-  validate(body: LargeBody, elapsedMs = 0): Promise<ValidationRecord> {
-    return this.run('validate', body, elapsedMs) as Promise<ValidationRecord>;
+  validate(body: LargeBody, elapsedMs = 0, podOptIn = false): Promise<ValidationRecord> {
+    return this.run('validate', body, elapsedMs, podOptIn) as Promise<ValidationRecord>;
   }
 
   /** Ends the worker; reviews still queued get the internal-error answer. Never waits on the worker's work. */
@@ -173,6 +176,7 @@ export class AdmissionPool {
     webhook: AdmissionWebhook,
     { bytes: body }: LargeBody,
     elapsedMs: number,
+    podOptIn: boolean,
   ): Promise<MutationRecord | ValidationRecord> {
     const arrived = this.opts.now() - Math.max(0, elapsedMs);
     return new Promise((resolve, reject) => {
@@ -180,6 +184,7 @@ export class AdmissionPool {
       const job: Job = {
         id: this.nextId++,
         webhook,
+        podOptIn,
         body,
         arrived,
         expires: arrived + this.opts.deadlineMs,
@@ -298,7 +303,7 @@ export class AdmissionPool {
       job.ask = message.ask;
       let context: WorkerContext;
       try {
-        context = this.context(message.ask);
+        context = this.context(message.ask, job.podOptIn);
       } catch (error) {
         this.finish(() => this.settleFailed(job, error as Error));
         return;
@@ -376,7 +381,7 @@ export class AdmissionPool {
   }
 
   /** What the worker needs about the request's namespace: read now, from the current snapshot. */
-  private context(ask: WorkerAsk): WorkerContext {
+  private context(ask: WorkerAsk, podOptIn: boolean): WorkerContext {
     const { policies, namespaces, runtimes } = this.sources;
     const namespace = ask.head.namespace;
     const snapshot = policies.snapshot();
@@ -399,6 +404,7 @@ export class AdmissionPool {
       const labels = namespace ? namespaces.labels(namespace) : undefined;
       context.namespaceLabels = labels ? { labels } : {};
     }
+    if (podOptIn) context.podOptIn = podOptInScopeFor(snapshot.cluster, namespace, namespaces);
     if (runtimes && namespace) {
       const found: [string, RuntimeInfo][] = [];
       for (const name of new Set(ask.datasets)) {

@@ -101,15 +101,17 @@ export function admissionWorker(send: (message: FromWorker) => void): (message: 
         runtimes = (ns, name) => (ns === namespace ? found.get(name) : undefined);
       }
       const ctx = { ...(namespaces ? { namespaces } : {}), ...(runtimes ? { runtimes } : {}) };
+      const podOptIn = context.podOptIn;
       const record =
         job.webhook === 'mutate'
-          ? answerMutation(job.admission, policy, ctx, job.started)
+          ? answerMutation(job.admission, policy, { ...ctx, ...(podOptIn ? { podOptIn } : {}) }, job.started)
           : answerValidation(
               job.admission,
               policy,
               injectOptionsFor(namespace, ctx.namespaces, ctx.runtimes),
               context.extraWarnings,
               job.started,
+              podOptIn,
             );
       send({ type: 'done', id, record });
     } catch (error) {

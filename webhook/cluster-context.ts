@@ -3,6 +3,8 @@
 // admission worker.
 import type { InjectOptions } from '../policies/engine.js';
 import type { RuntimeLookup } from '../policies/fluid-runtime.js';
+import type { Policy } from '../policies/model.js';
+import { type PodOptInScope, podOptInScope } from '../policies/pod-opt-in.js';
 import type { NamespaceIndex } from './namespace-index.js';
 
 export interface ClusterContext {
@@ -11,6 +13,17 @@ export interface ClusterContext {
   /** Fluid mode: AlluxioRuntimes from an informer; absent without a cluster. */
   runtimes?: RuntimeLookup;
 }
+
+/**
+ * Whether the cluster policy in effect allows pod-level opt-in in the request's namespace,
+ * by its labels from the informer (unknown labels: not allowed). /mutate/pod-opt-in and
+ * /validate/pod-opt-in read the same, on the event loop and (sent as data) in the worker.
+ */
+export const podOptInScopeFor = (
+  cluster: Policy,
+  namespace: string | undefined,
+  namespaces?: NamespaceIndex,
+): PodOptInScope => podOptInScope(cluster, namespace, namespace ? namespaces?.labels(namespace) : undefined);
 
 /**
  * What the engine is told about the request's namespace. /mutate and /validate must use

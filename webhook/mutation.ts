@@ -5,6 +5,7 @@ import { admissionWarnings } from '../policies/admission-warnings.js';
 import { type InjectionResult, inject } from '../policies/engine.js';
 import type { Pod } from '../policies/k8s.js';
 import type { Policy } from '../policies/model.js';
+import { hasOptInLabel, type PodOptInScope, podOptInWarning } from '../policies/pod-opt-in.js';
 import { type ClusterContext, injectOptionsFor } from './cluster-context.js';
 import type { Metrics } from './metrics.js';
 import {
@@ -30,17 +31,28 @@ export interface MutationResult {
 const isPodCreate = (r: AdmissionRequest): boolean =>
   r.operation === 'CREATE' && r.kind?.kind === 'Pod' && (r.kind.group ?? '') === '' && !r.subResource;
 
+export interface MutateContext extends ClusterContext {
+  /**
+   * Present when the request came through the pod-level entry (/mutate/pod-opt-in):
+   * whether the cluster policy allows pod-level opt-in in its namespace.
+   */
+  podOptIn?: PodOptInScope;
+}
+
 /**
  * Mutation fails open: an internal error admits the pod unchanged, with a warning. The
  * pod in `request.object` is changed in place (it was parsed for this request alone);
  * the patch is the one the mutators recorded.
  */
-export function mutate(request: AdmissionRequest, policy: Policy, ctx: ClusterContext = {}): MutationResult {
+export function mutate(request: AdmissionRequest, policy: Policy, ctx: MutateContext = {}): MutationResult {
   const uid = request.uid;
   if (!isPodCreate(request)) return { response: { uid, allowed: true }, outcome: 'ignored' };
   const pod = request.object;
   if (typeof pod !== 'object' || pod === null || Array.isArray(pod))
     throw new MalformedReview('request.object must be the Pod being created');
+  if (ctx.podOptIn && !hasOptInLabel(pod)) return { response: { uid, allowed: true }, outcome: 'ignored' };
+  if (ctx.podOptIn && !ctx.podOptIn.allowed)
+    return { response: { uid, allowed: true, warnings: [podOptInWarning(ctx.podOptIn)] }, outcome: 'unchanged' };
   try {
     const injection = inject(pod as Pod, policy, {
       ...injectOptionsFor(request.namespace, ctx.namespaces, ctx.runtimes),
@@ -136,7 +148,7 @@ export function mutationRecord(head: AdmissionHead, result: MutationResult, seco
 export function answerMutation(
   admission: AdmissionRequest,
   policy: Policy,
-  ctx: ClusterContext,
+  ctx: MutateContext,
   started: bigint,
 ): MutationRecord {
   const head = mutationHead(admission);

@@ -1,10 +1,12 @@
-// Every endpoint the webhook serves, in one place: POST /mutate, POST /validate, and
+// Every endpoint the webhook serves, in one place: POST /mutate, POST /validate (and their
+// pod-level twins /mutate/pod-opt-in, /validate/pod-opt-in), and
 // GET /healthz, /readyz, /metrics, /version. The HTTP server around them (TLS, limits,
 // the body parser, errors, shutdown) is server.ts.
 import type { FastifyInstance } from 'fastify';
 import { ENGINE_VERSION } from '../policies/engine-version.js';
 import type { AdmissionPool } from './admission-pool.js';
-import { type ClusterContext, injectOptionsFor } from './cluster-context.js';
+import { POD_OPT_IN_MUTATE_PATH, POD_OPT_IN_VALIDATE_PATH } from '../common/cluster-names.js';
+import { type ClusterContext, injectOptionsFor, podOptInScopeFor } from './cluster-context.js';
 import { LargeBody } from './large-body.js';
 import type { Metrics } from './metrics.js';
 import { answerMutation, type MutationRecord, recordMutation } from './mutation.js';
@@ -45,21 +47,29 @@ function registerAdmissionRoutes(app: FastifyInstance, opts: RouteOptions): void
     ...(opts.namespaces ? { namespaces: opts.namespaces } : {}),
     ...(opts.runtimes ? { runtimes: opts.runtimes } : {}),
   };
-  const mutateHere = (body: unknown): MutationRecord => {
+  // The pod-level entries (/mutate/pod-opt-in, /validate/pod-opt-in: labelled pods outside
+  // opted-in namespaces) add whether the cluster policy allows pod-level opt-in there.
+  const podOptInFor = (podOptIn: boolean, namespace: string | undefined) =>
+    podOptIn ? podOptInScopeFor(policies.snapshot().cluster, namespace, cluster.namespaces) : undefined;
+  const mutateHere = (body: unknown, podOptIn: boolean): MutationRecord => {
     const started = process.hrtime.bigint();
     const admission = parseReview(body);
-    return answerMutation(admission, policies.snapshot().policyFor(admission.namespace), cluster, started);
+    const scope = podOptInFor(podOptIn, admission.namespace);
+    const ctx = scope ? { ...cluster, podOptIn: scope } : cluster;
+    return answerMutation(admission, policies.snapshot().policyFor(admission.namespace), ctx, started);
   };
-  app.post('/mutate', async (request, reply) => {
-    const record =
-      request.body instanceof LargeBody
-        ? await worker.mutate(request.body, reply.elapsedTime)
-        : mutateHere(request.body);
-    recordMutation(metrics, request.log, record);
-    return sendReviewText(reply, record.reply);
-  });
+  for (const podOptIn of [false, true]) {
+    app.post(podOptIn ? POD_OPT_IN_MUTATE_PATH : '/mutate', async (request, reply) => {
+      const record =
+        request.body instanceof LargeBody
+          ? await worker.mutate(request.body, reply.elapsedTime, podOptIn)
+          : mutateHere(request.body, podOptIn);
+      recordMutation(metrics, request.log, record);
+      return sendReviewText(reply, record.reply);
+    });
+  }
 
-  const validateHere = (body: unknown): ValidationRecord => {
+  const validateHere = (body: unknown, podOptIn: boolean): ValidationRecord => {
     const started = process.hrtime.bigint();
     const admission = parseReview(body);
     const snapshot = policies.snapshot();
@@ -74,16 +84,19 @@ function registerAdmissionRoutes(app: FastifyInstance, opts: RouteOptions): void
       injectOptionsFor(admission.namespace, cluster.namespaces, cluster.runtimes),
       extra,
       started,
+      podOptInFor(podOptIn, admission.namespace),
     );
   };
-  app.post('/validate', async (request, reply) => {
-    const record =
-      request.body instanceof LargeBody
-        ? await worker.validate(request.body, reply.elapsedTime)
-        : validateHere(request.body);
-    recordValidation(metrics, request.log, record);
-    return sendReviewText(reply, record.reply);
-  });
+  for (const podOptIn of [false, true]) {
+    app.post(podOptIn ? POD_OPT_IN_VALIDATE_PATH : '/validate', async (request, reply) => {
+      const record =
+        request.body instanceof LargeBody
+          ? await worker.validate(request.body, reply.elapsedTime, podOptIn)
+          : validateHere(request.body, podOptIn);
+      recordValidation(metrics, request.log, record);
+      return sendReviewText(reply, record.reply);
+    });
+  }
 }
 
 function registerStatusRoutes(app: FastifyInstance, opts: RouteOptions): void {

@@ -175,7 +175,7 @@ export function buildServer(opts: ServerOptions): WebhookServer {
     }
     // The route, not the raw URL: /mutate?x=1 is /mutate.
     const route = request.routeOptions.url;
-    const webhook = route === '/mutate' ? 'mutate' : route === '/validate' ? 'validate' : undefined;
+    const webhook = route?.startsWith('/mutate') ? 'mutate' : route?.startsWith('/validate') ? 'validate' : undefined;
     if (webhook) metrics.requests.inc({ webhook, outcome: 'bad_request', dry_run: 'unknown' });
     if (status >= 500) request.log.error({ err: error }, 'unexpected error');
     else request.log.warn({ reason, status }, 'rejected request');

@@ -8,6 +8,7 @@ import type { InjectOptions } from '../policies/engine.js';
 import { denialMessage, enforce, type Verdict } from '../policies/enforcement.js';
 import { applyNamespaceOverrides, checkLayering } from '../policies/layering.js';
 import { GROUP, POLICY_KINDS, type Policy } from '../policies/model.js';
+import { POD_OPT_IN_RULE, podOptInGate, type PodOptInScope } from '../policies/pod-opt-in.js';
 import { policyFromObject } from '../policies/policy-loader.js';
 import type { PolicySnapshot } from '../policies/policy-set.js';
 import type { Metrics } from './metrics.js';
@@ -56,7 +57,16 @@ const withKind = (object: unknown, r: AdmissionRequest): unknown => {
   return { apiVersion: group ? `${group}/${version}` : version, kind: r.kind?.kind, ...o };
 };
 
-export function validate(request: AdmissionRequest, policy: Policy, opts: InjectOptions = {}): ValidationResult {
+/**
+ * `podOptIn` is present when the request came through the pod-level entry
+ * (/validate/pod-opt-in): the gate of policies/pod-opt-in.ts runs before the rules.
+ */
+export function validate(
+  request: AdmissionRequest,
+  policy: Policy,
+  opts: InjectOptions = {},
+  podOptIn?: PodOptInScope,
+): ValidationResult {
   const uid = request.uid;
   const operation = operationOf(request);
   if (!operation) return { response: { uid, allowed: true }, outcome: 'ignored' };
@@ -66,6 +76,17 @@ export function validate(request: AdmissionRequest, policy: Policy, opts: Inject
       `request.object must be the object being ${operation === 'CREATE' ? 'created' : 'updated'}`,
     );
   try {
+    const gate = podOptIn ? podOptInGate(podOptIn, operation, object, request.oldObject) : 'judge';
+    if (gate === 'skip') return { response: { uid, allowed: true }, outcome: 'ignored' };
+    if (gate !== 'judge') {
+      const denials = [{ rule: POD_OPT_IN_RULE, diagnostic: gate }];
+      const message = denialMessage(denials, formatDiagnostic);
+      return {
+        response: { uid, allowed: false, status: { code: 403, reason: 'Forbidden', message } },
+        outcome: 'denied',
+        verdict: { allowed: false, denials, warnings: [] },
+      };
+    }
     const verdict = enforce(
       {
         object: withKind(object, request),
@@ -266,9 +287,10 @@ export function answerValidation(
   opts: InjectOptions,
   extraWarnings: readonly string[],
   started: bigint,
+  podOptIn?: PodOptInScope,
 ): ValidationRecord {
   const head = validationHead(admission);
-  const result = validate(admission, policy, opts);
+  const result = validate(admission, policy, opts, podOptIn);
   if (extraWarnings.length && result.response.allowed)
     result.response.warnings = [...(result.response.warnings ?? []), ...extraWarnings];
   return validationRecord(head, result, secondsSince(started));

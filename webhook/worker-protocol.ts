@@ -2,6 +2,7 @@
 // worker process (admission-worker.ts), in one module both import. The exchange, per
 // body, is described in admission-pool.ts.
 import type { Policy } from '../policies/model.js';
+import type { PodOptInScope } from '../policies/pod-opt-in.js';
 import type { RuntimeInfo } from '../policies/fluid-runtime.js';
 import type { MutationRecord } from './mutation.js';
 import type { AdmissionHead } from './review.js';
@@ -33,6 +34,8 @@ export interface WorkerContext {
   runtimes?: [string, RuntimeInfo][];
   /** Policy-object notices, added to the answer when the object is admitted. */
   extraWarnings: string[];
+  /** A review of the pod-level entry: whether the cluster policy allows pod-level opt-in in head.namespace. */
+  podOptIn?: PodOptInScope;
 }
 
 export type ToWorker =

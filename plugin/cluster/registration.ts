@@ -11,7 +11,13 @@ import type {
 import { ANNOTATION_PROFILE, GROUP, LABEL_INJECT } from '../../policies/model.js';
 import { RULES, type Rule } from '../../policies/rules/index.js';
 import { workloadMatchCondition } from '../../policies/workloads.js';
-import { VALIDATED_POD_SUBRESOURCES, WEBHOOK_NAME } from '../../common/cluster-names.js';
+import {
+  POD_OPT_IN_MUTATE_PATH,
+  POD_OPT_IN_VALIDATE_PATH,
+  VALIDATED_POD_SUBRESOURCES,
+  WEBHOOK_NAME,
+} from '../../common/cluster-names.js';
+import { OPT_IN_VALUE } from '../../policies/pod-opt-in.js';
 
 export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -41,7 +47,27 @@ export function optedInNamespaces(ownNamespace: string): V1LabelSelector {
   };
 }
 
-function clientConfig(opts: RegistrationOptions, path: '/mutate' | '/validate'): WebhookClientConfig {
+/**
+ * The pod-level entries' namespaces: every namespace that is not opted in (so no pod is
+ * served by both entries), never the system ones or our own. Whether pod-level opt-in is
+ * allowed in one is the cluster policy's `spec.podOptIn`, checked by the webhook per
+ * request: the policy changes without a new registration.
+ */
+export function podOptInNamespaces(ownNamespace: string): V1LabelSelector {
+  return {
+    matchExpressions: [
+      { key: LABEL_INJECT, operator: 'NotIn', values: [OPT_IN_VALUE] },
+      { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...SYSTEM_NAMESPACES, ownNamespace] },
+    ],
+  };
+}
+
+/** Pods that opt in by their own label (matched on the old or the new object). */
+export const POD_OPT_IN_OBJECTS: V1LabelSelector = { matchLabels: { [LABEL_INJECT]: OPT_IN_VALUE } };
+
+type WebhookPath = '/mutate' | '/validate' | typeof POD_OPT_IN_MUTATE_PATH | typeof POD_OPT_IN_VALIDATE_PATH;
+
+function clientConfig(opts: RegistrationOptions, path: WebhookPath): WebhookClientConfig {
   const caBundle = Buffer.from(opts.caBundle).toString('base64');
   // A url names the server (with or without a trailing /mutate); each webhook adds its own path.
   if ('url' in opts.endpoint)
@@ -51,29 +77,37 @@ function clientConfig(opts: RegistrationOptions, path: '/mutate' | '/validate'):
 
 export function mutatingWebhookConfiguration(opts: RegistrationOptions): V1MutatingWebhookConfiguration {
   const name = opts.name ?? WEBHOOK_NAME;
+  const common = {
+    admissionReviewVersions: ['v1'],
+    rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' }],
+    // Unrelated pods never reach the webhook: no latency, no outage risk for them.
+    matchConditions: [{ name: 'graphdata-workload', expression: workloadMatchCondition() }],
+    // An outage must not block pod creation: such pods are admitted uninjected.
+    failurePolicy: 'Ignore',
+    sideEffects: 'None',
+    timeoutSeconds: Math.min(opts.timeoutSeconds ?? 5, 5),
+    reinvocationPolicy: 'IfNeeded',
+    matchPolicy: 'Equivalent',
+  };
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
     metadata: { name, labels: { 'app.kubernetes.io/name': 'graphdata', 'app.kubernetes.io/component': 'webhook' } },
     webhooks: [
       {
+        ...common,
         name: `inject.${name}.graphdata.io`,
-        admissionReviewVersions: ['v1'],
         clientConfig: clientConfig(opts, '/mutate'),
-        rules: [
-          { operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced' },
-        ],
         namespaceSelector: optedInNamespaces(opts.ownNamespace),
         // Pods may opt out of injection.
         objectSelector: { matchExpressions: [{ key: LABEL_INJECT, operator: 'NotIn', values: ['false'] }] },
-        // Unrelated pods never reach the webhook: no latency, no outage risk for them.
-        matchConditions: [{ name: 'graphdata-workload', expression: workloadMatchCondition() }],
-        // An outage must not block pod creation: such pods are admitted uninjected.
-        failurePolicy: 'Ignore',
-        sideEffects: 'None',
-        timeoutSeconds: Math.min(opts.timeoutSeconds ?? 5, 5),
-        reinvocationPolicy: 'IfNeeded',
-        matchPolicy: 'Equivalent',
+      },
+      {
+        ...common,
+        name: `inject-pods.${name}.graphdata.io`,
+        clientConfig: clientConfig(opts, POD_OPT_IN_MUTATE_PATH),
+        namespaceSelector: podOptInNamespaces(opts.ownNamespace),
+        objectSelector: POD_OPT_IN_OBJECTS,
       },
     ],
   };
@@ -145,6 +179,22 @@ export function validationMatchConditions(rules: readonly Rule[] = RULES) {
   ];
 }
 
+const optInLabelOf = (o: 'object' | 'oldObject'): string =>
+  `(has(${o}.metadata.labels) && '${LABEL_INJECT}' in ${o}.metadata.labels ? ${o}.metadata.labels['${LABEL_INJECT}'] : '')`;
+
+/**
+ * The pod-level entry's conditions: those of the namespace-level one, and an UPDATE that
+ * changes the opt-in label is sent too, so the webhook can refuse its removal (the pod
+ * would otherwise leave the objectSelector, and its later changes go unchecked).
+ */
+export function podOptInMatchConditions(rules: readonly Rule[] = RULES) {
+  return validationMatchConditions(rules).map((c) =>
+    c.name === 'graphdata-rule-inputs-changed'
+      ? { ...c, expression: `${c.expression} || ${optInLabelOf('object')} != ${optInLabelOf('oldObject')}` }
+      : c,
+  );
+}
+
 /**
  * Enforcement: limits and the safety net for pods and the custom resources in opted-in
  * namespaces (the pod opt-out label does not apply), and the graphdata policies
@@ -173,6 +223,8 @@ export function validatingWebhookConfiguration(opts: RegistrationOptions): V1Val
     rule.resources!.push(r.resource, ...('subresources' in r ? r.subresources.map((s) => `${r.resource}/${s}`) : []));
     byGroup.set(key, rule);
   }
+  const pods = byGroup.get('\u0000v1')!;
+  const podRule = { ...pods, resources: [...pods.resources!] };
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingWebhookConfiguration',
@@ -207,6 +259,16 @@ export function validatingWebhookConfiguration(opts: RegistrationOptions): V1Val
             },
           ],
         },
+      },
+      {
+        ...common,
+        name: `validate-pods.${name}.graphdata.io`,
+        // Pods only: a custom resource's own labels say nothing of the pods it makes.
+        rules: [podRule],
+        namespaceSelector: podOptInNamespaces(opts.ownNamespace),
+        objectSelector: POD_OPT_IN_OBJECTS,
+        clientConfig: clientConfig(opts, POD_OPT_IN_VALIDATE_PATH),
+        matchConditions: podOptInMatchConditions(),
       },
     ],
   };
