@@ -12,7 +12,6 @@ import {
   expectDenied,
   type GuardedCluster,
   guardedCluster,
-  OPT_IN,
   podIn,
   tenantCreate,
   tenantKubectl,
