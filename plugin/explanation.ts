@@ -5,6 +5,7 @@ import { readInjectedAnnotation, type InjectedRecord } from '../policies/injecte
 import type { Pod } from '../policies/k8s.js';
 import { type FluidObject, type RuntimeLookup, runtimeLookupFrom } from '../policies/fluid-runtime.js';
 import { ANNOTATION_DATASET, ANNOTATION_INJECTED, LABEL_INJECT, type Policy } from '../policies/model.js';
+import { type OptInKind, optInOf } from '../policies/pod-opt-in.js';
 import type { Action } from '../policies/mutators/types.js';
 import { WORKLOADS, describeMatch } from '../policies/workloads.js';
 import { BUILT_IN_POLICY_NAME } from '../common/cluster-names.js';
@@ -29,6 +30,8 @@ export interface Explanation {
   recordCheck?: RecordCheck[];
   /** Live mode: does the pod's namespace opt in? */
   namespaceOptedIn?: boolean;
+  /** Live mode, with the namespace's labels: how the pod opts in (namespace label, its own label, or not). */
+  optIn?: { kind: OptInKind; text: string };
   actions: Action[];
   warnings: Diagnostic[];
 }
@@ -166,6 +169,7 @@ export async function explainLivePod(target: string, choose: LivePolicy, flags: 
     namespaceOptedIn = undefined; // not allowed to read namespaces: say nothing rather than guess
   }
   const { policy, name: policyName, builtInNameTaken } = await choose(kc, namespace, labels);
+  const optIn = labels ? optInOf(policy, namespace, labels, pod) : undefined;
   const runtimes = await liveRuntime(kc, k8s, pod, namespace);
   // The engine over the live pod: every mutator reports whether its work is in place.
   const result = inject(pod, policy, { namespace, ...(labels ? { namespaceLabels: labels } : {}), runtimes });
@@ -193,13 +197,21 @@ export async function explainLivePod(target: string, choose: LivePolicy, flags: 
       ...e,
       reason: `recorded as injected by ${e.recorded.policy} generation ${e.recorded.generation}${which} (${e.recorded.mutators.join(', ') || 'nothing'})${now}; checked against the pod: ${verdict}`,
       ...(namespaceOptedIn !== undefined ? { namespaceOptedIn } : {}),
+      ...(optIn ? { optIn } : {}),
     };
   }
   const reason =
-    namespaceOptedIn === false
-      ? `namespace ${namespace} is not labelled ${LABEL_INJECT}=enabled, so the webhook never saw this pod; ${e.reason}`
-      : `not injected at creation; ${e.reason}`;
-  return { ...e, reason, ...(namespaceOptedIn !== undefined ? { namespaceOptedIn } : {}) };
+    optIn && (optIn.kind === 'pod' || optIn.kind === 'pod-not-allowed')
+      ? `${optIn.text}${optIn.kind === 'pod' ? '; not injected at creation' : ', so the webhook never injected this pod'}; ${e.reason}`
+      : namespaceOptedIn === false
+        ? `namespace ${namespace} is not labelled ${LABEL_INJECT}=enabled, so the webhook never saw this pod; ${e.reason}`
+        : `not injected at creation; ${e.reason}`;
+  return {
+    ...e,
+    reason,
+    ...(namespaceOptedIn !== undefined ? { namespaceOptedIn } : {}),
+    ...(optIn ? { optIn } : {}),
+  };
 }
 
 /** What to do depends on what failed: no answer from the cluster, or an answer saying no. */
@@ -228,6 +240,7 @@ export function renderExplanation(e: Explanation, paint: Paint): string {
     lines.push(
       `  namespace:  ${e.namespaceOptedIn ? 'opted in' : `not opted in (label ${LABEL_INJECT}=enabled missing)`}`,
     );
+  if (e.optIn) lines.push(`  opt-in:     ${e.optIn.kind} — ${e.optIn.text}`);
   if (e.recordCheck) {
     lines.push('  record:     graphdata.io/injected, checked against the pod (it is never trusted):');
     for (const c of e.recordCheck)

@@ -41,7 +41,9 @@ export function podOptInScope(
   namespaceLabels: Readonly<Record<string, string>> | undefined,
 ): PodOptInScope {
   const ns = namespace ?? '';
-  const ref = `ClusterGraphDataPolicy ${cluster.name}`;
+  // A namespace's effective policy may carry a GraphDataPolicy's name; podOptIn is the cluster policy's.
+  const ref =
+    cluster.kind === 'ClusterGraphDataPolicy' ? `ClusterGraphDataPolicy ${cluster.name}` : 'the ClusterGraphDataPolicy';
   const selector = cluster.spec.podOptIn?.namespaceSelector;
   if (!selector) return { allowed: false, namespace: ns, reason: `${ref} allows pod-level opt-in in no namespace` };
   if (!namespace || !namespaceLabels)
@@ -105,4 +107,37 @@ export function podOptInGate(
   if (!scope.allowed) return labelled ? podOptInNotAllowed(scope) : 'skip';
   if (wasLabelled && !labelled) return podOptInLabelRemoved();
   return labelled ? 'judge' : 'skip';
+}
+
+/** How a pod opts in, as `explain` and `audit` say it. */
+export type OptInKind = 'namespace' | 'pod' | 'pod-not-allowed' | 'none';
+
+/**
+ * Which entry serves a pod, from its namespace's labels (the namespace entry wins: the
+ * two never overlap) and, for a labelled pod elsewhere, the cluster policy's podOptIn
+ * (`policy` may be a namespace's effective policy: podOptIn is only ever the cluster's).
+ */
+export function optInOf(
+  policy: Policy,
+  namespace: string,
+  namespaceLabels: Readonly<Record<string, string>>,
+  pod: unknown,
+): { kind: OptInKind; text: string } {
+  if (namespaceLabels[LABEL_INJECT] === OPT_IN_VALUE)
+    return { kind: 'namespace', text: `namespace ${namespace} is labelled ${LABEL_INJECT}=${OPT_IN_VALUE}` };
+  if (!hasOptInLabel(pod))
+    return {
+      kind: 'none',
+      text: `neither namespace ${namespace} nor the pod is labelled ${LABEL_INJECT}=${OPT_IN_VALUE}`,
+    };
+  const scope = podOptInScope(policy, namespace, namespaceLabels);
+  return scope.allowed
+    ? {
+        kind: 'pod',
+        text: `the pod is labelled ${LABEL_INJECT}=${OPT_IN_VALUE}, and ClusterGraphDataPolicy spec.podOptIn allows that in ${namespace}`,
+      }
+    : {
+        kind: 'pod-not-allowed',
+        text: `the pod is labelled ${LABEL_INJECT}=${OPT_IN_VALUE}, but ${scope.reason}: the webhook denies such pods`,
+      };
 }

@@ -5,6 +5,7 @@
 import { enforce } from '../../policies/enforcement.js';
 import type { RuntimeLookup } from '../../policies/fluid-runtime.js';
 import type { Policy } from '../../policies/model.js';
+import { hasOptInLabel, POD_OPT_IN_RULE, podOptInGate, type PodOptInScope } from '../../policies/pod-opt-in.js';
 
 export type Action = 'deny' | 'warn';
 
@@ -27,6 +28,11 @@ export interface NamespaceScope {
   labels?: Readonly<Record<string, string>>;
   /** Fluid mode: the AlluxioRuntimes (and Datasets) of the cluster, as the webhook's informers hold them. */
   runtimes?: RuntimeLookup;
+  /**
+   * A namespace that is not opted in: only pods labelled graphdata.io/inject=enabled are
+   * covered (the pod-level entry), judged as /validate/pod-opt-in judges them.
+   */
+  podLevel?: PodOptInScope;
 }
 
 export interface AuditSource {
@@ -55,6 +61,8 @@ export interface AuditHooks {
   scope(namespace: string): NamespaceScope | undefined;
   /** The violations found in one page, as soon as it is checked. */
   onViolations(violations: Violation[]): void;
+  /** Each object checked, by namespace. */
+  onScanned?(namespace: string): void;
   /** After each page: running totals. */
   onProgress?(kind: string, summary: AuditSummary): void;
 }
@@ -66,6 +74,13 @@ const metadataOf = (o: Record<string, unknown>) =>
 export function auditObject(object: Record<string, unknown>, scope: NamespaceScope): Violation[] {
   const meta = metadataOf(object);
   const namespace = typeof meta.namespace === 'string' ? meta.namespace : '';
+  const gate = scope.podLevel ? podOptInGate(scope.podLevel, 'CREATE', object, undefined) : 'judge';
+  if (gate !== 'judge' && gate !== 'skip') {
+    const base = { namespace, kind: String(object.kind), name: typeof meta.name === 'string' ? meta.name : '' };
+    return [
+      { ...base, action: 'deny', rule: POD_OPT_IN_RULE, code: gate.code, message: gate.message, hint: gate.hint! },
+    ];
+  }
   const verdict = enforce(
     {
       object,
@@ -110,12 +125,14 @@ export async function audit(sources: Iterable<AuditSource>, hooks: AuditHooks): 
         const object = { apiVersion: source.apiVersion, kind: source.kind, ...(item as Record<string, unknown>) };
         const namespace = metadataOf(object).namespace;
         const scope = typeof namespace === 'string' ? hooks.scope(namespace) : undefined;
-        if (!scope) {
+        // Outside opted-in namespaces only labelled pods are covered (the pod-level entry).
+        if (!scope || (scope.podLevel && !(source.kind === 'Pod' && hasOptInLabel(object)))) {
           count.outOfScope++;
           continue;
         }
         count.scanned++;
         summary.scanned++;
+        hooks.onScanned?.(namespace as string);
         for (const v of auditObject(object, scope)) {
           found.push(v);
           summary[v.action === 'deny' ? 'denied' : 'warned']++;

@@ -7,6 +7,7 @@ import { APP_NAME, LEADER_LEASE, WEBHOOK_NAME } from '../../common/cluster-names
 import { GROUP, LABEL_INJECT } from '../../policies/model.js';
 import { apiErrorMessage } from '../kube.js';
 import { daysLeft } from './checks.js';
+import { type PodOptInStatus, podOptInStatus } from './pod-opt-in-status.js';
 import { type Clients, handshake } from './install.js';
 
 export interface StatusReport {
@@ -21,6 +22,8 @@ export interface StatusReport {
   caBundles: { configuration: string; trustsServingCert: boolean }[];
   /** Labelled for injection and not being deleted. */
   optedInNamespaces: string[] | { error: string };
+  /** Where pods may opt in by their own label (pod-level opt-in), per the ClusterGraphDataPolicy in effect. */
+  podOptIn?: PodOptInStatus | { error: string };
   /** Labelled for injection but terminating: no pod can be created there, so not counted as opted in. */
   terminatingNamespaces?: string[];
   /** What the webhook answers at /version: the policy it uses and its snapshot. */
@@ -127,17 +130,30 @@ export async function gatherStatus(c: Clients, namespace: string): Promise<Statu
   }
 
   let policies: StatusReport['policies'];
+  let podOptIn: StatusReport['podOptIn'];
   try {
     const custom = c.kc.makeApiClient(c.k8s.CustomObjectsApi);
     const items: {
-      metadata: { name: string; namespace?: string; generation?: number };
+      kind?: string;
+      metadata: { name: string; namespace?: string; generation?: number; creationTimestamp?: string };
+      spec?: { podOptIn?: { namespaceSelector?: import('../../policies/model.js').LabelSelector } };
       status?: { observedGeneration?: number; conditions?: { type: string; status: string; reason?: string }[] };
     }[] = [];
     for (const plural of ['clustergraphdatapolicies', 'graphdatapolicies']) {
       const list = (await custom.listClusterCustomObject({ group: GROUP, version: 'v1alpha1', plural })) as {
         items: typeof items;
       };
-      items.push(...list.items);
+      items.push(...list.items.map((i) => ({ ...i, kind: plural })));
+    }
+    try {
+      const all = await c.core.listNamespace();
+      podOptIn = podOptInStatus(
+        items.filter((i) => i.kind === 'clustergraphdatapolicies'),
+        all.items,
+        namespace,
+      );
+    } catch (error) {
+      podOptIn = { error: apiErrorMessage(error) };
     }
     policies = items.map((p) => {
       const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
@@ -193,6 +209,7 @@ export async function gatherStatus(c: Clients, namespace: string): Promise<Statu
     ...(certificate ? { certificate } : {}),
     caBundles,
     optedInNamespaces,
+    ...(podOptIn ? { podOptIn } : {}),
     ...(terminatingNamespaces ? { terminatingNamespaces } : {}),
     ...(policyInUse ? { policyInUse } : {}),
     policies,

@@ -70,8 +70,10 @@ export class AuditCommand extends GraphdataCommand {
       );
     };
 
-    const scopes = await this.namespaceScopes(kc, cluster, only, note).catch((e) => fail(e, 'cannot list namespaces'));
-    const selection = await this.policies(kc, only, (ns) => scopes.get(ns) ?? undefined).catch((e) => {
+    const { scopes, podLevel } = await this.namespaceScopes(kc, cluster, only, note).catch((e) =>
+      fail(e, 'cannot list namespaces'),
+    );
+    const selection = await this.policies(kc, only, (ns) => scopes.get(ns) ?? podLevel.get(ns)).catch((e) => {
       if (e instanceof UserError) throw e; // a --policy file that does not load says so itself
       throw new UserError(
         `cannot list the graphdata policy objects: ${apiErrorMessage(e)}`,
@@ -83,14 +85,23 @@ export class AuditCommand extends GraphdataCommand {
       fail(e, 'cannot list alluxioruntimes'),
     );
     const scopeCache = new Map<string, import('../audit/scan.js').NamespaceScope | undefined>();
+    const { podOptInScope } = await import('../../policies/pod-opt-in.js');
     const scope = (ns: string) => {
       if (!scopeCache.has(ns)) {
         const labels = scopes.get(ns);
+        const podLabels = podLevel.get(ns);
         scopeCache.set(
           ns,
-          labels === undefined
-            ? undefined
-            : { policy: selection.policyFor(ns), ...(labels ? { labels } : {}), ...(runtimes ? { runtimes } : {}) },
+          labels !== undefined
+            ? { policy: selection.policyFor(ns), ...(labels ? { labels } : {}), ...(runtimes ? { runtimes } : {}) }
+            : podLabels !== undefined
+              ? {
+                  policy: selection.policyFor(ns),
+                  labels: podLabels,
+                  podLevel: podOptInScope(selection.policyFor(ns), ns, podLabels),
+                  ...(runtimes ? { runtimes } : {}),
+                }
+              : undefined,
         );
       }
       return scopeCache.get(ns);
@@ -121,10 +132,12 @@ export class AuditCommand extends GraphdataCommand {
           : report.tableWriter(out, painter(out), progress.clear);
     const policy = this.policy ? `policy ${this.policy}` : selection.source;
     let summary;
+    const podLevelSeen = new Set<string>();
     try {
       summary = await audit(sources, {
         scope,
         onViolations: (batch) => writer.violations(batch),
+        onScanned: (ns) => podLevelSeen.add(ns),
         onProgress: (kind, s) =>
           progress.update(`auditing ${kind}: ${s.scanned} objects checked, ${s.denied} denied, ${s.warned} warned`),
       });
@@ -140,7 +153,8 @@ export class AuditCommand extends GraphdataCommand {
       );
     }
     progress.clear();
-    const namespaces = [...scopes.values()].length;
+    // Opted-in namespaces, and those where labelled pods were found (pod-level opt-in).
+    const namespaces = scopes.size + [...podLevelSeen].filter((ns) => !scopes.has(ns)).length;
     writer.end({ ...summary, policy, namespaces });
     if (this.output === 'table') {
       const paint = painter(this.context.stderr);
@@ -211,19 +225,23 @@ export class AuditCommand extends GraphdataCommand {
     return coverage.neverAudited([DEFAULT_NAMESPACE]);
   }
 
-  /** Namespace → its labels, for the namespaces the validating webhook covers (null labels: not readable). */
+  /**
+   * Namespace → its labels, for the namespaces the validating webhook covers (null labels:
+   * not readable); `podLevel`: the other namespaces it may see labelled pods in (pod-level opt-in).
+   */
   private async namespaceScopes(
     kc: import('@kubernetes/client-node').KubeConfig,
     cluster: typeof import('../audit/cluster.js'),
     only: string | undefined,
     note: (text: string) => void,
-  ): Promise<Map<string, Record<string, string> | null>> {
+  ): Promise<{ scopes: Map<string, Record<string, string> | null>; podLevel: Map<string, Record<string, string>> }> {
     const { LABEL_INJECT } = await import('../../policies/model.js');
     // A tenant auditing their own namespace may not read the registration: no note for them.
     const never = await this.neverAudited(kc, cluster, only === undefined ? note : () => undefined);
     const covered = (name: string, labels: Record<string, string>) =>
       !never.has(name) && labels[LABEL_INJECT] === 'enabled';
     const scopes = new Map<string, Record<string, string> | null>();
+    const podLevel = new Map<string, Record<string, string>>();
     if (only !== undefined) {
       let labels: Record<string, string> | null;
       try {
@@ -240,13 +258,18 @@ export class AuditCommand extends GraphdataCommand {
         labels = null;
       }
       if (labels && !covered(only, labels)) {
-        note(
-          `namespace ${only} is not covered by the validating webhook (${never.has(only) ? 'never checked' : `no ${LABEL_INJECT}=enabled label`}); nothing to audit`,
-        );
-        return scopes;
+        if (never.has(only))
+          note(`namespace ${only} is not covered by the validating webhook (never checked); nothing to audit`);
+        else {
+          note(
+            `namespace ${only} is not covered by the validating webhook (no ${LABEL_INJECT}=enabled label) except for pods labelled so (pod-level opt-in): only those are audited`,
+          );
+          podLevel.set(only, labels);
+        }
+        return { scopes, podLevel };
       }
       scopes.set(only, labels);
-      return scopes;
+      return { scopes, podLevel };
     }
     const { listPages } = await import('../audit/paging.js');
     for await (const items of listPages(cluster.pageFetcher(kc, '/api/v1/namespaces', this.chunkSize))) {
@@ -254,10 +277,12 @@ export class AuditCommand extends GraphdataCommand {
         const name = item.metadata?.name;
         const labels = item.metadata?.labels ?? {};
         if (name && covered(name, labels)) scopes.set(name, labels);
+        else if (name && !never.has(name)) podLevel.set(name, labels);
       }
     }
-    if (scopes.size === 0) note(`no namespace is labelled ${LABEL_INJECT}=enabled: nothing to audit`);
-    return scopes;
+    if (scopes.size === 0)
+      note(`no namespace is labelled ${LABEL_INJECT}=enabled: only pods labelled so are audited (pod-level opt-in)`);
+    return { scopes, podLevel };
   }
 
   private async policies(

@@ -111,6 +111,16 @@ export function statusTable(r: StatusReport, paint: Paint): string {
         }${terminating}`
       : `cannot list: ${r.optedInNamespaces.error}`,
   ]);
+  const pods = r.podOptIn;
+  if (pods)
+    rows.push([
+      'pod opt-in',
+      'error' in pods
+        ? `cannot tell: ${pods.error}`
+        : pods.selector === undefined
+          ? `nowhere (${pods.policy} has no spec.podOptIn)`
+          : `${pods.namespaces.join(', ') || 'no namespace'} (${pods.policy} spec.podOptIn: ${pods.selector}; pods labelled graphdata.io/inject=enabled)`,
+    ]);
   const inUse = r.policyInUse;
   if (inUse) {
     rows.push([
