@@ -22,6 +22,8 @@ import { ScaffoldGraphscopeCommand } from './scaffold-graphscope.js';
 import { ScaffoldPolicyCommand } from './scaffold-policy.js';
 import { ScaffoldSparkCommand } from './scaffold-spark.js';
 import { ScaffoldStarRocksClusterCommand } from './scaffold-starrocks-cluster.js';
+import { ScaffoldVelaAppCommand } from './scaffold-vela-app.js';
+import { ScaffoldVelaDefinitionsCommand } from './scaffold-vela-definitions.js';
 import { StatusCommand } from './status.js';
 import { UninstallCommand } from './uninstall.js';
 import { ValidateCommand } from './validate.js';
@@ -34,6 +36,8 @@ export const COMMANDS: CommandClass[] = [
   ScaffoldDatasetCommand,
   ScaffoldGraphscopeCommand,
   ScaffoldPolicyCommand,
+  ScaffoldVelaDefinitionsCommand,
+  ScaffoldVelaAppCommand,
   ValidateCommand,
   InjectCommand,
   ExplainCommand,
