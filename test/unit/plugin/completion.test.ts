@@ -20,12 +20,21 @@ describe('completion candidates', () => {
     for (const c of COMMANDS) expect(names).toContain(c.paths![0]![0]);
     expect(values(['sc'])).toEqual(['scaffold']);
     expect(complete([''], table).candidates.find((c) => c.value === 'scaffold')?.description).toMatch(
-      /^spark, cn, .*policy$/,
+      /^spark, cn, .*policy, vela-definitions, vela-app$/,
     );
   });
 
   it('complete scaffold kinds from the command classes, and completion shells as positionals', () => {
-    expect(SCAFFOLD_KINDS).toEqual(['spark', 'cn', 'starrocks-cluster', 'dataset', 'graphscope', 'policy']);
+    expect(SCAFFOLD_KINDS).toEqual([
+      'spark',
+      'cn',
+      'starrocks-cluster',
+      'dataset',
+      'graphscope',
+      'policy',
+      'vela-definitions',
+      'vela-app',
+    ]);
     expect(values(['scaffold', ''])).toEqual(SCAFFOLD_KINDS);
     expect(values(['scaffold', 'st'])).toEqual(['starrocks-cluster']);
     expect(complete(['scaffold', 'da'], table).candidates[0]?.description).toMatch(/Fluid Dataset/);
