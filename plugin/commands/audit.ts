@@ -81,7 +81,7 @@ export class AuditCommand extends GraphdataCommand {
       );
     });
     for (const n of selection.notes) note(n);
-    const runtimes = await this.fluidRuntimes(kc, cluster, only, scopes).catch((e) =>
+    const runtimes = await this.fluidRuntimes(kc, cluster, only, new Map([...scopes, ...podLevel])).catch((e) =>
       fail(e, 'cannot list alluxioruntimes'),
     );
     const scopeCache = new Map<string, import('../audit/scan.js').NamespaceScope | undefined>();
