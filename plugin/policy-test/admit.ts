@@ -5,7 +5,7 @@
 // operation. Nothing here decides anything of its own.
 import { isDeepStrictEqual } from 'node:util';
 import type { VALIDATED_POD_SUBRESOURCES } from '../../common/cluster-names.js';
-import { VALIDATED_RESOURCES } from '../cluster/registration.js';
+import { VALIDATED_RESOURCES } from '../webhook-objects/registration.js';
 import { admissionWarnings } from '../../policies/admission-warnings.js';
 import { formatDiagnostic } from '../../policies/diagnostics.js';
 import { inject, type InjectOptions } from '../../policies/engine.js';

@@ -7,7 +7,7 @@ import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { listPages, type ListPage } from '../../../plugin/audit/paging.js';
-import { selectPolicies } from '../../../plugin/cluster-policies.js';
+import { selectPolicies } from '../../../plugin/kube/cluster-policies.js';
 import { jsonWriter, progressLine, yamlWriter } from '../../../plugin/audit/report.js';
 import { audit, auditObject, type Violation } from '../../../plugin/audit/scan.js';
 import { loadPolicyFile } from '../../../common/policy-file.js';

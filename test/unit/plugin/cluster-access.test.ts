@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NO_KUBECONFIG } from '../../../plugin/kube.js';
+import { NO_KUBECONFIG } from '../../../plugin/kube/kubeconfig.js';
 import { writeKubeconfig } from '../../support/kubeconfig.js';
 import { runCli as cli } from './run-cli.js';
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../../plugin/commands/index.js';
+import { COMMANDS } from '../../../plugin/commands.js';
 import { commandTable, complete, Directive } from '../../../plugin/completion/complete.js';
 import { completionOutput } from '../../../plugin/completion/main.js';
 import { buildCli } from '../../../plugin/main.js';

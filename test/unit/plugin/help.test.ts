@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../../plugin/commands/index.js';
+import { COMMANDS } from '../../../plugin/commands.js';
 import { runCli } from './run-cli.js';
 
 // Every registered command, so a new one without examples fails here.

@@ -4,7 +4,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { createCA } from '../../../certs/pki.js';
-import { restoredConfiguration } from '../../../plugin/cluster/registration-rollback.js';
+import { restoredConfiguration } from '../../../plugin/install/registration-rollback.js';
 
 const b64 = (...pems: string[]) => Buffer.from(pems.join('')).toString('base64');
 const [oldCa, newCa, otherCa] = ['old', 'new', 'other'].map((n) => createCA({ commonName: n }).certPem) as [

@@ -6,7 +6,7 @@ import {
   validatedResources,
   validatingWebhookConfiguration,
   validationMatchConditions,
-} from '../../../plugin/cluster/registration.js';
+} from '../../../plugin/webhook-objects/registration.js';
 
 const config = () =>
   validatingWebhookConfiguration({

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchClusterVersions } from '../../../plugin/cluster/server-version.js';
-import { PLUGIN_VERSION } from '../../../plugin/version.js';
+import { fetchClusterVersions } from '../../../plugin/kube/server-version.js';
+import { PLUGIN_VERSION } from '../../../plugin/cli/plugin-version.js';
 import { writeKubeconfig as kubeconfig } from '../../support/kubeconfig.js';
 import { runCli } from './run-cli.js';
 
