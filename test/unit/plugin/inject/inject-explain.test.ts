@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { BUILT_IN_POLICY } from '../../../common/cluster-names.js';
-import { defaultPolicyPath, loadPolicyFile } from '../../../common/policy-file.js';
-import { inject, policyRef } from '../../../policies/engine.js';
-import { POD_TEMPLATE_KINDS } from '../../../policies/k8s.js';
-import { cli } from '../../support/run-cli.js';
-import { defaultPolicy } from '../../fixtures/policy.js';
+import { BUILT_IN_POLICY } from '../../../../common/cluster-names.js';
+import { defaultPolicyPath, loadPolicyFile } from '../../../../common/policy-file.js';
+import { inject, policyRef } from '../../../../policies/engine.js';
+import { POD_TEMPLATE_KINDS } from '../../../../policies/k8s.js';
+import { cli } from '../../../support/run-cli.js';
+import { defaultPolicy } from '../../../fixtures/policy.js';
 
-const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/manifests/${name}`, import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`../../../fixtures/manifests/${name}`, import.meta.url));
 const docs = (yaml: string) => parseAllDocuments(yaml).map((d) => d.toJS());
 
 describe('kubectl graphdata inject', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { installManifests, type ManifestObject } from '../../../plugin/webhook-objects/manifests.js';
-import { CA_SECRET, LEADER_LEASE, TLS_SECRET } from '../../../common/cluster-names.js';
+import { installManifests, type ManifestObject } from '../../../../plugin/webhook-objects/manifests.js';
+import { CA_SECRET, LEADER_LEASE, TLS_SECRET } from '../../../../common/cluster-names.js';
 
 const certs = { caCert: 'CA', caKey: 'CAKEY', tlsCert: 'CRT', tlsKey: 'KEY' };
 const bundle = installManifests({ caBundle: 'BUNDLE', certs });

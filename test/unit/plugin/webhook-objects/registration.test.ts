@@ -1,12 +1,12 @@
 // The validating registration: fail closed, opted-in namespaces only, never the system
 // namespaces or our own, no pod opt-out, resources and match conditions from the rules.
 import { describe, expect, it } from 'vitest';
-import { RULES } from '../../../policies/rules/index.js';
+import { RULES } from '../../../../policies/rules/index.js';
 import {
   validatedResources,
   validatingWebhookConfiguration,
   validationMatchConditions,
-} from '../../../plugin/webhook-objects/registration.js';
+} from '../../../../plugin/webhook-objects/registration.js';
 
 const config = () =>
   validatingWebhookConfiguration({

@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchClusterVersions } from '../../../plugin/kube/server-version.js';
-import { PLUGIN_VERSION } from '../../../plugin/cli/plugin-version.js';
-import { writeKubeconfig as kubeconfig } from '../../support/kubeconfig.js';
-import { runCli } from './run-cli.js';
+import { fetchClusterVersions } from '../../../../plugin/kube/server-version.js';
+import { PLUGIN_VERSION } from '../../../../plugin/cli/plugin-version.js';
+import { writeKubeconfig as kubeconfig } from '../../../support/kubeconfig.js';
+import { runCli } from '../run-cli.js';
 
 let apiserver: Server;
 let silent: Server;
@@ -85,7 +85,7 @@ describe('kubectl graphdata version', () => {
 describe('version constants', () => {
   it('match package.json', async () => {
     const { readFileSync } = await import('node:fs');
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as {
       version: string;
     };
     expect(PLUGIN_VERSION).toBe(pkg.version);

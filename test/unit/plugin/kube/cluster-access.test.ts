@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NO_KUBECONFIG } from '../../../plugin/kube/kubeconfig.js';
-import { writeKubeconfig } from '../../support/kubeconfig.js';
-import { runCli as cli } from './run-cli.js';
+import { NO_KUBECONFIG } from '../../../../plugin/kube/kubeconfig.js';
+import { writeKubeconfig } from '../../../support/kubeconfig.js';
+import { runCli as cli } from '../run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gd-cluster-access-'));
-const LEGACY = fileURLToPath(new URL('../../fixtures/manifests/legacy-cn.yaml', import.meta.url));
+const LEGACY = fileURLToPath(new URL('../../../fixtures/manifests/legacy-cn.yaml', import.meta.url));
 
 /** No $KUBECONFIG, a home without ~/.kube/config, not in a pod: nothing to connect with. */
 const NOTHING = { KUBECONFIG: '', HOME: mkdtempSync(join(tmpdir(), 'gd-home-')), KUBERNETES_SERVICE_HOST: '' };
@@ -104,7 +104,7 @@ describe('validate --server without a cluster', { timeout: 20_000 }, () => {
   });
 
   it('with -o json the report is complete and not valid, even when the offline checks pass', async () => {
-    const good = fileURLToPath(new URL('../../fixtures/manifests/spark-good.yaml', import.meta.url));
+    const good = fileURLToPath(new URL('../../../fixtures/manifests/spark-good.yaml', import.meta.url));
     const run = await cli(['validate', '-f', good, '--server', '--kubeconfig', down(), '-o', 'json']);
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout)).toMatchObject({ valid: false, summary: { errors: 0, documents: 1 } });

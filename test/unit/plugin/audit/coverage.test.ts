@@ -1,8 +1,8 @@
 // `audit` skips the webhook's own namespace wherever `install -n` put it: read from the
 // ValidatingWebhookConfiguration the registration builder writes, not from the default name.
 import { describe, expect, it } from 'vitest';
-import { SYSTEM_NAMESPACES, validatingWebhookConfiguration } from '../../../plugin/webhook-objects/registration.js';
-import { namespacesExcludedBy, neverAudited } from '../../../plugin/audit/coverage.js';
+import { SYSTEM_NAMESPACES, validatingWebhookConfiguration } from '../../../../plugin/webhook-objects/registration.js';
+import { namespacesExcludedBy, neverAudited } from '../../../../plugin/audit/coverage.js';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it, vi } from 'vitest';
-import { inspectCert, splitPemCerts, verifyChain } from '../../../certs/pki.js';
-import { renderChecks, selects } from '../../../plugin/output/checks.js';
-import { painter } from '../../../plugin/output/format.js';
-import { runCli } from './run-cli.js';
+import { inspectCert, splitPemCerts, verifyChain } from '../../../../certs/pki.js';
+import { renderChecks, selects } from '../../../../plugin/output/checks.js';
+import { painter } from '../../../../plugin/output/format.js';
+import { runCli } from '../run-cli.js';
 
 // RSA 3072 CA keys take seconds on a busy machine.
 vi.setConfig({ testTimeout: 60_000 });

@@ -3,8 +3,8 @@
 // the previous one after a wrong --ca-file or a change of endpoint.
 import type * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { createCA } from '../../../certs/pki.js';
-import { restoredConfiguration } from '../../../plugin/install/registration-rollback.js';
+import { createCA } from '../../../../certs/pki.js';
+import { restoredConfiguration } from '../../../../plugin/install/registration-rollback.js';
 
 const b64 = (...pems: string[]) => Buffer.from(pems.join('')).toString('base64');
 const [oldCa, newCa, otherCa] = ['old', 'new', 'other'].map((n) => createCA({ commonName: n }).certPem) as [

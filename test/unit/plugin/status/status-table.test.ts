@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { BUILT_IN_POLICY } from '../../../common/cluster-names.js';
-import type { StatusReport } from '../../../plugin/status/gather.js';
-import { splitTerminating } from '../../../plugin/status/gather.js';
-import { statusTable } from '../../../plugin/status/command.js';
+import { BUILT_IN_POLICY } from '../../../../common/cluster-names.js';
+import type { StatusReport } from '../../../../plugin/status/gather.js';
+import { splitTerminating } from '../../../../plugin/status/gather.js';
+import { statusTable } from '../../../../plugin/status/command.js';
 
 const plain = (_style: string, text: string) => text;
 const base: StatusReport = {

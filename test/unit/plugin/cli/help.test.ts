@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../../plugin/commands.js';
-import { runCli } from './run-cli.js';
+import { COMMANDS } from '../../../../plugin/commands.js';
+import { runCli } from '../run-cli.js';
 
 // Every registered command, so a new one without examples fails here.
 const paths = COMMANDS.flatMap((c) => c.paths ?? []).map((p) => p.join(' '));

@@ -3,11 +3,11 @@
 // knows nothing about are listed once as not checked, and fail the run with --strict.
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { KNOWN_APIS, checkApi } from '../../../policies/api-catalog.js';
-import type { Diagnostic } from '../../../policies/diagnostics.js';
-import { POD_TEMPLATE_API_VERSIONS } from '../../../policies/k8s.js';
-import { RESOURCE_SCHEMAS } from '../../../policies/resource-schemas/index.js';
-import { runCli as cli } from './run-cli.js';
+import { KNOWN_APIS, checkApi } from '../../../../policies/api-catalog.js';
+import type { Diagnostic } from '../../../../policies/diagnostics.js';
+import { POD_TEMPLATE_API_VERSIONS } from '../../../../policies/k8s.js';
+import { RESOURCE_SCHEMAS } from '../../../../policies/resource-schemas/index.js';
+import { runCli as cli } from '../run-cli.js';
 
 interface Report {
   valid: boolean;

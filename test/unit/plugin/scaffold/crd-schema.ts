@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse } from 'yaml';
 
-export const CRD_DIR = fileURLToPath(new URL('../../upstream-crds/', import.meta.url));
+export const CRD_DIR = fileURLToPath(new URL('../../../upstream-crds/', import.meta.url));
 
 type Schema = Record<string, unknown>;
 

@@ -3,8 +3,8 @@
 import { load as loadYaml11 } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { formatDiagnostics, formatObjects } from '../../../plugin/output/format.js';
-import { diagnostic } from '../../../policies/diagnostics.js';
+import { formatDiagnostics, formatObjects } from '../../../../plugin/output/format.js';
+import { diagnostic } from '../../../../policies/diagnostics.js';
 
 const TRICKY = ['on', 'off', 'y', 'n', 'yes', 'No', '12:30', '1_000', '0777', '2024-01-01', '~', 'true', '-Dx=1'];
 

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { type Diagnostic, formatDiagnostic } from '../../../policies/diagnostics.js';
-import { writeKubeconfig } from '../../support/kubeconfig.js';
-import { runCli as cli } from './run-cli.js';
-import { DEFAULT_POLICY_FILE } from '../../fixtures/policy.js';
+import { type Diagnostic, formatDiagnostic } from '../../../../policies/diagnostics.js';
+import { writeKubeconfig } from '../../../support/kubeconfig.js';
+import { runCli as cli } from '../run-cli.js';
+import { DEFAULT_POLICY_FILE } from '../../../fixtures/policy.js';
 
-const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/manifests/${name}`, import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`../../../fixtures/manifests/${name}`, import.meta.url));
 const LEGACY = fixture('legacy-cn.yaml');
 
 /** 1-based number of the first line containing `needle`. */
@@ -219,7 +219,7 @@ describe('kubectl graphdata validate', () => {
   });
 
   it('prints every warning inject prints for each fixture, at the same place, with the same words', async () => {
-    const dir = fileURLToPath(new URL('../../fixtures/manifests/', import.meta.url));
+    const dir = fileURLToPath(new URL('../../../fixtures/manifests/', import.meta.url));
     let seen = 0;
     for (const name of readdirSync(dir).filter((f) => f.endsWith('.yaml'))) {
       const injected = await cli(['inject', '-f', join(dir, name)]);

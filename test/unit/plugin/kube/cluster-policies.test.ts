@@ -5,10 +5,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterPolicies, selectPolicies, type PolicyFallback } from '../../../plugin/kube/cluster-policies.js';
-import { BUILT_IN_POLICY } from '../../../common/cluster-names.js';
-import { defaultPolicy } from '../../fixtures/policy.js';
-import { writeKubeconfig } from '../../support/kubeconfig.js';
+import { clusterPolicies, selectPolicies, type PolicyFallback } from '../../../../plugin/kube/cluster-policies.js';
+import { BUILT_IN_POLICY } from '../../../../common/cluster-names.js';
+import { defaultPolicy } from '../../../fixtures/policy.js';
+import { writeKubeconfig } from '../../../support/kubeconfig.js';
 
 const clusterObject = (name: string, created: string, spec: object = {}) => ({
   apiVersion: 'graphdata.io/v1alpha1',

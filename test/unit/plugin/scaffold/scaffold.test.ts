@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, visit } from 'yaml';
-import { parsePolicy } from '../../../policies/policy-loader.js';
+import { parsePolicy } from '../../../../policies/policy-loader.js';
 import { crdErrors, hasCrd } from './crd-schema.js';
-import { runCli } from './run-cli.js';
-import { CN_FLAGS, SCAFFOLDS } from '../../fixtures/scaffolds.js';
+import { runCli } from '../run-cli.js';
+import { CN_FLAGS, SCAFFOLDS } from '../../../fixtures/scaffolds.js';
 
 type Obj = {
   apiVersion: string;

@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import { load, loadAll } from 'js-yaml';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { packageRoot } from '../../../common/package-root.js';
-import { injectSources } from '../../../plugin/inject/sources.js';
-import { blockYaml, dumpYaml, manifestYaml } from '../../../plugin/output/manifests.js';
-import { formatManifests } from '../../support/manifests.js';
-import { POD_SHAPES } from '../../fixtures/pods.js';
-import { defaultPolicy } from '../../fixtures/policy.js';
-import { randomPod, rng } from '../../fixtures/random-pods.js';
-import { executorPodsYaml } from '../../fixtures/spark-executors.js';
+import { packageRoot } from '../../../../common/package-root.js';
+import { injectSources } from '../../../../plugin/inject/sources.js';
+import { blockYaml, dumpYaml, manifestYaml } from '../../../../plugin/output/manifests.js';
+import { formatManifests } from '../../../support/manifests.js';
+import { POD_SHAPES } from '../../../fixtures/pods.js';
+import { defaultPolicy } from '../../../fixtures/policy.js';
+import { randomPod, rng } from '../../../fixtures/random-pods.js';
+import { executorPodsYaml } from '../../../fixtures/spark-executors.js';
 
 const MANIFESTS = join(packageRoot(), 'test', 'fixtures', 'manifests');
 

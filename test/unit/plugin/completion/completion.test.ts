@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../../plugin/commands.js';
-import { commandTable, complete, Directive } from '../../../plugin/completion/complete.js';
-import { completionOutput } from '../../../plugin/completion/main.js';
-import { buildCli } from '../../../plugin/main.js';
-import { runCli } from './run-cli.js';
+import { COMMANDS } from '../../../../plugin/commands.js';
+import { commandTable, complete, Directive } from '../../../../plugin/completion/complete.js';
+import { completionOutput } from '../../../../plugin/completion/main.js';
+import { buildCli } from '../../../../plugin/main.js';
+import { runCli } from '../run-cli.js';
 
 const table = commandTable(buildCli(), COMMANDS);
 // The kinds are the second words of the `scaffold …` command classes: nothing else lists them.
@@ -78,7 +78,7 @@ describe('completion candidates', () => {
   });
 });
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const withBin = { ...process.env, PATH: `${root}bin:${process.env.PATH}` };
 
 describe('kubectl_complete-graphdata', () => {
