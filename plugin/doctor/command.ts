@@ -28,21 +28,26 @@ export class DoctorCommand extends GraphdataCommand {
   output = outputOption(['table', 'json', 'yaml'], 'Output format: table|json|yaml');
 
   async run(): Promise<number> {
-    const [{ DEFAULT_NAMESPACE }, { loadKubeConfig, apiErrorMessage }, cluster, { runDoctor }, { loadPolicyForCli }] =
-      await Promise.all([
-        import('../../common/cluster-names.js'),
-        import('../kube/kubeconfig.js'),
-        import('../install/steps.js'),
-        import('./run.js'),
-        import('../cli/policy-option.js'),
-      ]);
+    const [
+      { DEFAULT_NAMESPACE },
+      { loadKubeConfig, apiErrorMessage },
+      { makeClients },
+      { runDoctor },
+      { loadPolicyForCli },
+    ] = await Promise.all([
+      import('../../common/cluster-names.js'),
+      import('../kube/kubeconfig.js'),
+      import('../kube/clients.js'),
+      import('./run.js'),
+      import('../cli/policy-option.js'),
+    ]);
     const policy = await loadPolicyForCli(this.policy);
     const { k8s, kc } = await loadKubeConfig(this);
     let checks;
     try {
       const policies = await this.policies(kc, policy);
       for (const note of policies.notes) this.context.stderr.write(`note: ${note}\n`);
-      checks = await runDoctor(cluster.makeClients(k8s, kc), this.namespace ?? DEFAULT_NAMESPACE, policies);
+      checks = await runDoctor(makeClients(k8s, kc), this.namespace ?? DEFAULT_NAMESPACE, policies);
     } catch (error) {
       throw new UserError(`cannot read the cluster: ${apiErrorMessage(error)}`, 'check --kubeconfig and --context');
     }

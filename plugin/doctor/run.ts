@@ -3,7 +3,7 @@
 import type { PolicySelection } from '../kube/cluster-policies.js';
 import { apiErrorMessage } from '../kube/kubeconfig.js';
 import { type Check, daysLeft, fail, pass } from '../output/checks.js';
-import type { Clients } from '../install/steps.js';
+import type { Clients } from '../kube/clients.js';
 import { gatherStatus } from '../status/gather.js';
 import { fetchWebhookVersion } from '../kube/webhook-version.js';
 

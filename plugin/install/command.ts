@@ -162,11 +162,12 @@ export class InstallCommand extends GraphdataCommand {
     }
 
     const { loadKubeConfig } = await import('../kube/kubeconfig.js');
+    const { makeClients } = await import('../kube/clients.js');
     const cluster = await import('./steps.js');
     const { restoreRegistrations, snapshotRegistrations } = await import('./registration-rollback.js');
     const { webhookConfigurations } = await import('../webhook-objects/manifests.js');
     const { k8s, kc } = await loadKubeConfig(this);
-    const c = cluster.makeClients(k8s, kc);
+    const c = makeClients(k8s, kc);
     const server = dryRun === 'server';
 
     let objects;

@@ -6,7 +6,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { WEBHOOK_NAME } from '../../common/cluster-names.js';
 import { apiErrorMessage } from '../kube/kubeconfig.js';
-import type { Clients } from './steps.js';
+import type { Clients } from '../kube/clients.js';
 
 type Configuration = k8s.V1MutatingWebhookConfiguration | k8s.V1ValidatingWebhookConfiguration;
 

@@ -1,43 +1,17 @@
-// What `install` and `uninstall` do against a cluster: certificates, server-side apply,
+// What `install` does against a cluster: certificates, server-side apply,
 // waiting for the rollout, and the self-test that proves a pod gets injected.
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:tls';
 import type * as k8s from '@kubernetes/client-node';
 import { inspectCert } from '../../certs/pki.js';
 import { bundleTrusts, planRotation, type RotationPlan, type WebhookIdentity } from '../../certs/rollover.js';
-import { type CertClients, publishBundle, readClusterCerts } from '../../common/cluster-certs.js';
-import { type InstallOptions, installManifests, type ManifestObject } from '../webhook-objects/manifests.js';
-import {
-  APP_NAME,
-  FIELD_MANAGER,
-  HTTPS_PORT,
-  MANAGED_BY,
-  TLS_SECRET,
-  WEBHOOK_NAME,
-} from '../../common/cluster-names.js';
+import { publishBundle, readClusterCerts } from '../../common/cluster-certs.js';
+import type { ManifestObject } from '../webhook-objects/manifests.js';
+import { APP_NAME, FIELD_MANAGER, HTTPS_PORT, TLS_SECRET, WEBHOOK_NAME } from '../../common/cluster-names.js';
 import { ANNOTATION_INJECTED, LABEL_INJECT } from '../../policies/model.js';
+import type { Clients } from '../kube/clients.js';
 import { apiErrorMessage } from '../kube/kubeconfig.js';
+import { handshake } from '../kube/webhook-handshake.js';
 import { type Check, fail, pass, selects } from '../output/checks.js';
-
-export type K8s = typeof import('@kubernetes/client-node');
-
-export interface Clients extends CertClients {
-  k8s: K8s;
-  kc: k8s.KubeConfig;
-  objects: k8s.KubernetesObjectApi;
-  apps: k8s.AppsV1Api;
-}
-
-export function makeClients(k8sModule: K8s, kc: k8s.KubeConfig): Clients {
-  return {
-    k8s: k8sModule,
-    kc,
-    core: kc.makeApiClient(k8sModule.CoreV1Api),
-    admission: kc.makeApiClient(k8sModule.AdmissionregistrationV1Api),
-    apps: kc.makeApiClient(k8sModule.AppsV1Api),
-    objects: k8sModule.KubernetesObjectApi.makeApiClient(kc),
-  };
-}
 
 export const webhookIdentity = (namespace: string): WebhookIdentity => ({ service: APP_NAME, namespace });
 
@@ -393,129 +367,6 @@ async function serviceAccountCheck(c: Clients, namespace: string): Promise<Check
       'run as a user who may create SubjectAccessReviews',
     );
   }
-}
-
-/** TLS to host:port: does it answer, and does `ca` trust what it serves? */
-export function handshake(
-  host: string,
-  port: number,
-  ca: string,
-): Promise<{ connected: boolean; trusted: boolean; certPem?: string; error?: string }> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, ca: ca || undefined, rejectUnauthorized: false, servername: undefined });
-    socket.setTimeout(3000, () => socket.destroy(new Error('no answer within 3s')));
-    socket.once('secureConnect', () => {
-      const raw = socket.getPeerCertificate().raw;
-      const certPem = raw
-        ? `-----BEGIN CERTIFICATE-----\n${raw.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`
-        : undefined;
-      const trusted = Boolean(certPem && ca && bundleTrusts(ca, certPem));
-      socket.end();
-      resolve({
-        connected: true,
-        trusted,
-        ...(certPem ? { certPem } : {}),
-        ...(trusted ? {} : { error: socket.authorizationError?.toString() ?? 'not signed by a CA in the bundle' }),
-      });
-    });
-    socket.once('error', (error) => resolve({ connected: false, trusted: false, error: error.message }));
-  });
-}
-
-export interface UninstallStep {
-  what: string;
-  outcome: 'deleted' | 'absent' | 'kept' | 'terminating';
-  why?: string;
-}
-
-/**
- * Deletes what install creates, webhook configurations first (the apiserver must not call
- * a webhook that is going away), then the rest in reverse apply order. Only objects that
- * carry install's managed-by label; the policy CRDs only while no policy exists.
- */
-export async function uninstall(
-  c: Clients,
-  opts: Pick<InstallOptions, 'namespace'>,
-  dryRun: boolean,
-): Promise<UninstallStep[]> {
-  const objects = installManifests({
-    ...opts,
-    caBundle: '',
-    certs: { caCert: '', caKey: '', tlsCert: '', tlsKey: '' },
-  });
-  const hooks = objects.filter((o) => o.kind.endsWith('WebhookConfiguration'));
-  const rest = objects.filter((o) => !o.kind.endsWith('WebhookConfiguration')).reverse();
-  const steps: UninstallStep[] = [];
-  for (const obj of [...hooks, ...rest]) {
-    const what = `${obj.kind}/${obj.metadata.name}`;
-    let live: k8s.KubernetesObject;
-    try {
-      live = await c.objects.read({
-        apiVersion: obj.apiVersion,
-        kind: obj.kind,
-        metadata: { name: obj.metadata.name, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}) },
-      });
-    } catch (error) {
-      if (isGone(error)) {
-        steps.push({ what, outcome: 'absent' });
-        continue;
-      }
-      throw new Error(`${what}: ${apiErrorMessage(error)}`);
-    }
-    if (live.metadata?.deletionTimestamp) {
-      steps.push({ what, outcome: 'terminating' });
-      continue;
-    }
-    const managedBy = live.metadata?.labels?.['app.kubernetes.io/managed-by'];
-    if (managedBy !== MANAGED_BY['app.kubernetes.io/managed-by']) {
-      steps.push({ what, outcome: 'kept', why: 'not created by kubectl graphdata install' });
-      continue;
-    }
-    if (obj.kind === 'CustomResourceDefinition') {
-      const policies = await countCustomResources(c, live as k8s.V1CustomResourceDefinition);
-      if (policies > 0) {
-        steps.push({
-          what,
-          outcome: 'kept',
-          why: `${policies} policy object(s) still exist; delete them first (deleting the CRD would delete them)`,
-        });
-        continue;
-      }
-    }
-    try {
-      await c.objects.delete(live, undefined, dryRun ? 'All' : undefined, undefined, undefined, 'Background');
-      steps.push({ what, outcome: 'deleted' });
-    } catch (error) {
-      if (isGone(error)) steps.push({ what, outcome: 'absent' });
-      else throw new Error(`${what}: ${apiErrorMessage(error)}`);
-    }
-  }
-  return steps;
-}
-
-async function countCustomResources(c: Clients, crd: k8s.V1CustomResourceDefinition): Promise<number> {
-  const version = crd.spec.versions.find((v) => v.storage)?.name ?? crd.spec.versions[0]?.name;
-  const api = c.kc.makeApiClient(c.k8s.CustomObjectsApi);
-  // 429 here means the CRD's storage is still (re)initializing, e.g. right after install:
-  // the apiserver asks us to come back, so do, for up to about ten seconds.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const list = (await api.listClusterCustomObject({
-        group: crd.spec.group,
-        version: version!,
-        plural: crd.spec.names.plural,
-      })) as { items?: unknown[] };
-      return list.items?.length ?? 0;
-    } catch (error) {
-      if ((error as { code?: number }).code !== 429 || attempt >= 20) throw error;
-      await sleep(500);
-    }
-  }
-}
-
-function isGone(error: unknown): boolean {
-  const e = error as { code?: number; message?: string };
-  return e.code === 404 || /resource metadata|Unrecognized API version/.test(e.message ?? '');
 }
 
 export { publishBundle };

@@ -24,10 +24,10 @@ export class StatusCommand extends GraphdataCommand {
   output = outputOption(['table', 'json', 'yaml'], 'Output format: table|json|yaml');
 
   async run(): Promise<number> {
-    const [{ DEFAULT_NAMESPACE }, { loadKubeConfig }, cluster, { gatherStatus }] = await Promise.all([
+    const [{ DEFAULT_NAMESPACE }, { loadKubeConfig }, { makeClients }, { gatherStatus }] = await Promise.all([
       import('../../common/cluster-names.js'),
       import('../kube/kubeconfig.js'),
-      import('../install/steps.js'),
+      import('../kube/clients.js'),
       import('./gather.js'),
     ]);
     const { k8s, kc } = await loadKubeConfig(this);
@@ -35,7 +35,7 @@ export class StatusCommand extends GraphdataCommand {
     const { apiErrorMessage } = await import('../kube/kubeconfig.js');
     let report: StatusReport;
     try {
-      report = await gatherStatus(cluster.makeClients(k8s, kc), this.namespace ?? DEFAULT_NAMESPACE);
+      report = await gatherStatus(makeClients(k8s, kc), this.namespace ?? DEFAULT_NAMESPACE);
     } catch (error) {
       const message = apiErrorMessage(error);
       if ((error as { code?: number }).code === 403) {

@@ -7,7 +7,8 @@ import { APP_NAME, LEADER_LEASE, WEBHOOK_NAME } from '../../common/cluster-names
 import { GROUP, LABEL_INJECT } from '../../policies/model.js';
 import { apiErrorMessage } from '../kube/kubeconfig.js';
 import { daysLeft } from '../output/checks.js';
-import { type Clients, handshake } from '../install/steps.js';
+import type { Clients } from '../kube/clients.js';
+import { handshake } from '../kube/webhook-handshake.js';
 
 export interface StatusReport {
   installed: boolean;

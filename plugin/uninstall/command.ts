@@ -24,14 +24,15 @@ export class UninstallCommand extends GraphdataCommand {
 
   async run(): Promise<number> {
     const dryRun = dryRunMode(this.dryRun);
-    const [{ DEFAULT_NAMESPACE }, { loadKubeConfig }, cluster] = await Promise.all([
+    const [{ DEFAULT_NAMESPACE }, { loadKubeConfig }, { makeClients }, { uninstall }] = await Promise.all([
       import('../../common/cluster-names.js'),
       import('../kube/kubeconfig.js'),
-      import('../install/steps.js'),
+      import('../kube/clients.js'),
+      import('./uninstall.js'),
     ]);
     const namespace = this.namespace ?? DEFAULT_NAMESPACE;
     const { k8s, kc } = await loadKubeConfig(this);
-    const c = cluster.makeClients(k8s, kc);
+    const c = makeClients(k8s, kc);
     if (dryRun === 'client') {
       const { installManifests } = await import('../webhook-objects/manifests.js');
       const objects = installManifests({
@@ -47,7 +48,7 @@ export class UninstallCommand extends GraphdataCommand {
     }
     let steps;
     try {
-      steps = await cluster.uninstall(c, { namespace }, dryRun === 'server');
+      steps = await uninstall(c, { namespace }, dryRun === 'server');
     } catch (error) {
       throw new UserError(`uninstall failed: ${(error as Error).message}`, 'run it again: it resumes where it stopped');
     }
@@ -67,7 +68,7 @@ export class UninstallCommand extends GraphdataCommand {
   }
 
   /** The opt-in labels outlive the webhook: say which namespaces carry one, or remove them. */
-  private async reportLabels(c: import('../install/steps.js').Clients, dryRun: 'none' | 'server'): Promise<void> {
+  private async reportLabels(c: import('../kube/clients.js').Clients, dryRun: 'none' | 'server'): Promise<void> {
     const { LABEL_INJECT } = await import('../../policies/model.js');
     const { apiErrorMessage } = await import('../kube/kubeconfig.js');
     const out = this.context.stdout;

@@ -91,16 +91,16 @@ export class CertsInspectCommand extends GraphdataCommand {
         }
       }
     } else {
-      const [{ DEFAULT_NAMESPACE, TLS_SECRET, CA_SECRET }, { loadKubeConfig, apiErrorMessage }, cc, cluster] =
+      const [{ DEFAULT_NAMESPACE, TLS_SECRET, CA_SECRET }, { loadKubeConfig, apiErrorMessage }, cc, { makeClients }] =
         await Promise.all([
           import('../../../common/cluster-names.js'),
           import('../../kube/kubeconfig.js'),
           import('../../../common/cluster-certs.js'),
-          import('../../install/steps.js'),
+          import('../../kube/clients.js'),
         ]);
       const namespace = this.namespace ?? DEFAULT_NAMESPACE;
       const { k8s, kc } = await loadKubeConfig(this);
-      const c = cluster.makeClients(k8s, kc);
+      const c = makeClients(k8s, kc);
       let state;
       try {
         state = await cc.readClusterCerts(c, namespace);

@@ -83,13 +83,14 @@ export class CertsRotateCommand extends GraphdataCommand {
       return 0;
     }
 
-    const [{ loadKubeConfig, apiErrorMessage }, cluster, cc] = await Promise.all([
+    const [{ loadKubeConfig, apiErrorMessage }, { makeClients }, { handshake }, cc] = await Promise.all([
       import('../../kube/kubeconfig.js'),
-      import('../../install/steps.js'),
+      import('../../kube/clients.js'),
+      import('../../kube/webhook-handshake.js'),
       import('../../../common/cluster-certs.js'),
     ]);
     const { k8s, kc } = await loadKubeConfig(this);
-    const c = cluster.makeClients(k8s, kc);
+    const c = makeClients(k8s, kc);
     try {
       const state = await cc.readClusterCerts(c, namespace);
       if (!state.ca && !state.serving) {
@@ -100,7 +101,7 @@ export class CertsRotateCommand extends GraphdataCommand {
       const liveServing = url
         ? async () => {
             const u = new URL(url);
-            const served = await cluster.handshake(u.hostname, Number(u.port || 443), '');
+            const served = await handshake(u.hostname, Number(u.port || 443), '');
             return served.certPem ? [served.certPem] : [];
           }
         : undefined;
