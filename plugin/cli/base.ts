@@ -77,7 +77,8 @@ export const outputOption = <F extends OutputFormat>(
   });
 
 export const DRY_RUN_MODES = ['none', 'client', 'server'] as const;
-export type DryRun = (typeof DRY_RUN_MODES)[number];
+/** kubectl's --dry-run mode, as the plugin takes it (an AdmissionReview's `dryRun`, which the webhook reads, is a boolean). */
+export type DryRunMode = (typeof DRY_RUN_MODES)[number];
 
 /** kubectl's `--dry-run=none|client|server`; a bare `--dry-run` means client, as it did in kubectl. */
 export const dryRunOption = () =>
@@ -86,12 +87,12 @@ export const dryRunOption = () =>
     tolerateBoolean: true,
     validator: t.cascade(t.isOneOf([t.isLiteral(true), t.isEnum(DRY_RUN_MODES)]), []) as t.StrictValidator<
       unknown,
-      DryRun | true
+      DryRunMode | true
     >,
   });
 
 /** The mode a `dryRunOption()` value stands for. */
-export const dryRunMode = (value: DryRun | boolean): DryRun =>
+export const dryRunMode = (value: DryRunMode | boolean): DryRunMode =>
   value === true ? 'client' : value === false ? 'none' : value;
 
 /** Commands that may talk to a cluster: `--kubeconfig`, `--context` and `-n` as kubectl takes them. */

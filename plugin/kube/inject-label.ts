@@ -1,13 +1,9 @@
 // `enable` / `disable`: the namespace opt-in label, nothing else.
 import { LABEL_INJECT } from '../../policies/model.js';
-import { UserError } from '../cli/base.js';
+import { type DryRunMode, UserError } from '../cli/base.js';
 import { apiErrorMessage, type KubeFlags, loadKubeConfig } from './kubeconfig.js';
 
-export async function setInjectLabel(
-  flags: KubeFlags,
-  enabled: boolean,
-  dryRun: 'none' | 'client' | 'server',
-): Promise<string> {
+export async function setInjectLabel(flags: KubeFlags, enabled: boolean, dryRun: DryRunMode): Promise<string> {
   const namespace = flags.namespace;
   if (!namespace) throw new UserError('name the namespace with -n NAMESPACE', undefined, 2);
   const { k8s, kc } = await loadKubeConfig(flags);
