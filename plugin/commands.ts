@@ -15,7 +15,7 @@ import { EnableCommand } from './enable/command.js';
 import { ExplainCommand } from './explain/command.js';
 import { InjectCommand } from './inject/command.js';
 import { InstallCommand } from './install/command.js';
-import { PolicyTestCommand } from './policy-test/command.js';
+import { PolicyTestCommand } from './policy/test/command.js';
 import { ScaffoldCnCommand } from './scaffold/cn/command.js';
 import { ScaffoldDatasetCommand } from './scaffold/dataset/command.js';
 import { ScaffoldGraphscopeCommand } from './scaffold/graphscope/command.js';

@@ -4,7 +4,7 @@ import type { PolicySelection } from '../kube/cluster-policies.js';
 import { apiErrorMessage } from '../kube/kubeconfig.js';
 import { type Check, daysLeft, fail, pass } from '../output/checks.js';
 import type { Clients } from '../kube/clients.js';
-import { gatherStatus } from '../status/gather.js';
+import { gatherStatus } from '../webhook-objects/status.js';
 import { fetchWebhookVersion } from '../kube/webhook-version.js';
 
 const CRDS: { name: string; crds: string[]; hint: string }[] = [

@@ -59,7 +59,7 @@ export class ExplainCommand extends GraphdataCommand {
     if (this.target) explanations = [await explain.explainLivePod(this.target, this.livePolicy(policy), this)];
     else {
       explanations = await explain.explainFiles(
-        await (await import('../cli/input.js')).readInputs(this.files ?? [], this.context.stdin),
+        await (await import('../documents/input.js')).readInputs(this.files ?? [], this.context.stdin),
         policy,
         this.namespace ?? 'default',
         parseNamespaceLabels(this.namespaceLabels),

@@ -44,9 +44,9 @@ export class InjectCommand extends GraphdataCommand {
   async run(): Promise<number> {
     const [{ readInputs }, { loadPolicyForCli }, { injectDocuments, fluidRuntimes }, manifests, diffing] =
       await Promise.all([
-        import('../cli/input.js'),
+        import('../documents/input.js'),
         import('../cli/policy-option.js'),
-        import('./sources.js'),
+        import('../documents/inject.js'),
         import('../output/manifests.js'),
         this.diff ? import('./diff.js') : undefined,
       ]);

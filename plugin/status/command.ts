@@ -1,7 +1,7 @@
 import { Command } from 'clipanion';
 import { BUILT_IN_POLICY } from '../../common/cluster-names.js';
 import { GraphdataCommand, outputOption, webhookNamespaceOption } from '../cli/base.js';
-import type { StatusReport } from './gather.js';
+import type { StatusReport } from '../webhook-objects/status.js';
 import type { Paint } from '../output/format.js';
 
 export class StatusCommand extends GraphdataCommand {
@@ -28,7 +28,7 @@ export class StatusCommand extends GraphdataCommand {
       import('../../common/cluster-names.js'),
       import('../kube/kubeconfig.js'),
       import('../kube/clients.js'),
-      import('./gather.js'),
+      import('../webhook-objects/status.js'),
     ]);
     const { k8s, kc } = await loadKubeConfig(this);
     const { UserError } = await import('../cli/base.js');

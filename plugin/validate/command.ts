@@ -59,7 +59,7 @@ export class ValidateCommand extends GraphdataCommand {
 
   async run(): Promise<number> {
     const [{ readInputs }, { loadPolicyForCli }, { validateSources, sortDiagnostics }] = await Promise.all([
-      import('../cli/input.js'),
+      import('../documents/input.js'),
       import('../cli/policy-option.js'),
       import('./sources.js'),
     ]);

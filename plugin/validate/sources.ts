@@ -13,7 +13,7 @@ import { isRemovedApi } from '../../policies/rules/autoscaling.js';
 import { checkObject, type KubeObject, ruleContext } from '../../policies/rules/index.js';
 import { isObject } from '../../policies/rules/types.js';
 import { parseYamlSource, type SourceDocument } from '../../policies/yaml-source.js';
-import type { InputFile } from '../cli/input.js';
+import type { InputFile } from '../documents/input.js';
 
 export interface LocatedDocument {
   file: string;

@@ -4,7 +4,7 @@ import { applyPatch, createTwoFilesPatch } from 'diff';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { replaceSites } from '../../../policies/pod-sites.js';
-import { injectSources } from '../../../plugin/inject/sources.js';
+import { injectSources } from '../../../plugin/documents/inject.js';
 import { formatOne, ManifestPieces } from '../../../plugin/output/manifests.js';
 import { formatManifests, unifiedDiff } from '../../support/manifests.js';
 import { validateSources } from '../../../plugin/validate/sources.js';

@@ -7,7 +7,7 @@ import { load, loadAll } from 'js-yaml';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../../../common/package-root.js';
-import { injectSources } from '../../../../plugin/inject/sources.js';
+import { injectSources } from '../../../../plugin/documents/inject.js';
 import { blockYaml, dumpYaml, manifestYaml } from '../../../../plugin/output/manifests.js';
 import { formatManifests } from '../../../support/manifests.js';
 import { POD_SHAPES } from '../../../fixtures/pods.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUILT_IN_POLICY } from '../../../../common/cluster-names.js';
-import type { StatusReport } from '../../../../plugin/status/gather.js';
-import { splitTerminating } from '../../../../plugin/status/gather.js';
+import type { StatusReport } from '../../../../plugin/webhook-objects/status.js';
+import { splitTerminating } from '../../../../plugin/webhook-objects/status.js';
 import { statusTable } from '../../../../plugin/status/command.js';
 
 const plain = (_style: string, text: string) => text;

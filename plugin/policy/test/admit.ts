@@ -4,14 +4,14 @@
 // calls) on the patched object, when the registration sends it that object at that
 // operation. Nothing here decides anything of its own.
 import { isDeepStrictEqual } from 'node:util';
-import type { VALIDATED_POD_SUBRESOURCES } from '../../common/cluster-names.js';
-import { VALIDATED_RESOURCES } from '../webhook-objects/registration.js';
-import { admissionWarnings } from '../../policies/admission-warnings.js';
-import { formatDiagnostic } from '../../policies/diagnostics.js';
-import { inject, type InjectOptions } from '../../policies/engine.js';
-import { denialMessage, enforce } from '../../policies/enforcement.js';
-import type { Pod } from '../../policies/k8s.js';
-import { ANNOTATION_PROFILE, GROUP, type Policy } from '../../policies/model.js';
+import type { VALIDATED_POD_SUBRESOURCES } from '../../../common/cluster-names.js';
+import { VALIDATED_RESOURCES } from '../../webhook-objects/registration.js';
+import { admissionWarnings } from '../../../policies/admission-warnings.js';
+import { formatDiagnostic } from '../../../policies/diagnostics.js';
+import { inject, type InjectOptions } from '../../../policies/engine.js';
+import { denialMessage, enforce } from '../../../policies/enforcement.js';
+import type { Pod } from '../../../policies/k8s.js';
+import { ANNOTATION_PROFILE, GROUP, type Policy } from '../../../policies/model.js';
 
 export type VerdictName = 'allow' | 'warn' | 'deny';
 export type Operation = 'CREATE' | 'UPDATE';

@@ -1,6 +1,6 @@
 // Runs the expectations of a suite through admission and compares, result by result.
-import { containsMismatches, equalMismatches } from '../../policies/expectations.js';
-import type { Diagnostic } from '../../policies/diagnostics.js';
+import { containsMismatches, equalMismatches } from '../../../policies/expectations.js';
+import type { Diagnostic } from '../../../policies/diagnostics.js';
 import { admit, type Operation, type VerdictName } from './admit.js';
 import { type Expectation, namespaceLabelsFor, type Suite } from './suite.js';
 

@@ -3,23 +3,23 @@
 // in a suite is reported with its file, line and field path.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { PolicyFileError, loadPolicyFile } from '../../common/policy-file.js';
-import { diagnostic, joinPath, type Diagnostic, type Segments } from '../../policies/diagnostics.js';
-import { type RuntimeLookup, runtimeLookupFromDocuments } from '../../policies/fluid-runtime.js';
-import { isList } from '../../policies/k8s.js';
+import { PolicyFileError, loadPolicyFile } from '../../../common/policy-file.js';
+import { diagnostic, joinPath, type Diagnostic, type Segments } from '../../../policies/diagnostics.js';
+import { type RuntimeLookup, runtimeLookupFromDocuments } from '../../../policies/fluid-runtime.js';
+import { isList } from '../../../policies/k8s.js';
 import {
   applyNamespaceOverrides,
   checkLayering,
   effectivePolicy,
   namespacePolicyFromObject,
   type NamespacePolicy,
-} from '../../policies/layering.js';
-import { LABEL_INJECT, type Policy } from '../../policies/model.js';
-import { checkSchema } from '../../policies/schema-check.js';
-import { closest } from '../../policies/suggest.js';
-import { parseYamlSource, type SourceDocument } from '../../policies/yaml-source.js';
+} from '../../../policies/layering.js';
+import { LABEL_INJECT, type Policy } from '../../../policies/model.js';
+import { checkSchema } from '../../../policies/schema-check.js';
+import { closest } from '../../../policies/suggest.js';
+import { parseYamlSource, type SourceDocument } from '../../../policies/yaml-source.js';
 import type { Operation, PodSubresource, VerdictName } from './admit.js';
-import { VALIDATED_POD_SUBRESOURCES } from '../../common/cluster-names.js';
+import { VALIDATED_POD_SUBRESOURCES } from '../../../common/cluster-names.js';
 
 export const SUITE_FILE = 'graphdata-test.yaml';
 export const SUITE_API_VERSION = 'cli.graphdata.io/v1alpha1';

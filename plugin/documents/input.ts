@@ -2,7 +2,7 @@
 // .yml and .json files, sorted) or `-` for standard input.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { UserError } from './base.js';
+import { UserError } from '../cli/base.js';
 
 export interface InputFile {
   file: string;

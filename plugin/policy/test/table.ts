@@ -1,6 +1,6 @@
 // The human form of a policy test run: one row per expected result, and under a failed
 // row what did not match.
-import { alignColumns, type Paint } from '../output/format.js';
+import { alignColumns, type Paint } from '../../output/format.js';
 import type { SuiteReport } from './run.js';
 
 /** Long expected messages would push the RESULT column off the screen; -o json has them whole. */

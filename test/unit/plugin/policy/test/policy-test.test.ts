@@ -5,9 +5,9 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { containsMismatches, equalMismatches } from '../../../../policies/expectations.js';
-import { REPO_ROOT } from '../../../support/spawn-webhook.js';
-import { runCli as cli } from '../run-cli.js';
+import { containsMismatches, equalMismatches } from '../../../../../policies/expectations.js';
+import { REPO_ROOT } from '../../../../support/spawn-webhook.js';
+import { runCli as cli } from '../../run-cli.js';
 
 const EXAMPLES = join(REPO_ROOT, 'examples', 'policy-tests');
 const FAILING = join(REPO_ROOT, 'test', 'fixtures', 'policy-tests', 'failing');

@@ -1,9 +1,10 @@
-// `inject` over parsed files: every pod site through the engine, positions kept for warnings.
+// The engine over parsed files, for `inject` (streamed) and `explain` (collected): every
+// pod site through the engine, positions kept for warnings.
 import { prefixPath, splitPath, type Diagnostic } from '../../policies/diagnostics.js';
 import { inject, type InjectionResult } from '../../policies/engine.js';
 import type { Policy } from '../../policies/model.js';
 import { type SourceDocument, yamlDocuments } from '../../policies/yaml-source.js';
-import type { InputFile } from '../cli/input.js';
+import type { InputFile } from './input.js';
 import { isList, POD_TEMPLATE_KINDS } from '../../policies/k8s.js';
 import { namespaceOf, podSites, replaceSites, type PodSite, type SiteEdit } from '../../policies/pod-sites.js';
 import { checkApi } from '../../policies/api-catalog.js';

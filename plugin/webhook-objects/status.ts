@@ -1,5 +1,6 @@
-// `status`: what is installed and whether it works, read from the cluster. Every part
-// is reported even when another fails (a missing permission names itself).
+// What is installed and whether it works, read from the cluster: `status` prints it and
+// `doctor` checks it. Every part is reported even when another fails (a missing
+// permission names itself).
 import { inspectCert } from '../../certs/pki.js';
 import { bundleTrusts } from '../../certs/rollover.js';
 import { readServingSecret, readWebhookBundles } from '../../common/cluster-certs.js';

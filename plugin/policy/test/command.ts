@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { BaseCommand, UserError, outputOption } from '../cli/base.js';
+import { BaseCommand, UserError, outputOption } from '../../cli/base.js';
 
 export class PolicyTestCommand extends BaseCommand {
   static override paths = [['policy', 'test']];
@@ -63,11 +63,11 @@ export class PolicyTestCommand extends BaseCommand {
       this.context.stdout.write(
         this.output === 'json'
           ? `${JSON.stringify(body, null, 2)}\n`
-          : (await import('../output/yaml-stringify.js')).stringify(body),
+          : (await import('../../output/yaml-stringify.js')).stringify(body),
       );
       return passed ? 0 : 1;
     }
-    const { painter, formatDiagnostics } = await import('../output/format.js');
+    const { painter, formatDiagnostics } = await import('../../output/format.js');
     const { renderTable } = await import('./table.js');
     const out = this.context.stdout;
     const paint = painter(out);
