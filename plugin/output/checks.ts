@@ -1,5 +1,5 @@
 // A check result as `doctor`, `status` and install's self-test print it: ✓ or ✗, what
-// was found, and for ✗ a fix in plain words. Colour only where output.ts allows it.
+// was found, and for ✗ a fix in plain words. Colour only where format.ts allows it.
 import type { Paint } from './format.js';
 
 export interface Check {
