@@ -1,7 +1,7 @@
 // Entry point of `kubectl graphdata` (the kubectl-graphdata executable).
 import type { Writable } from 'node:stream';
 import { Cli, Command, type CommandClass, type Command as CommandInstance } from 'clipanion';
-import { COMMANDS } from './commands/index.js';
+import { COMMANDS } from './commands.js';
 import {
   commandHelp,
   commandInfos,
@@ -11,9 +11,9 @@ import {
   matchGroup,
   topLevelHelp,
   usageProblem,
-} from './help.js';
-import { painter } from './output.js';
-import { PLUGIN_VERSION } from './version.js';
+} from './cli/help.js';
+import { painter } from './output/format.js';
+import { PLUGIN_VERSION } from './cli/plugin-version.js';
 
 /** `kubectl graphdata --version`; no usage, so it stays out of the command list. */
 class VersionFlagCommand extends Command {

@@ -3,7 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { VALIDATED_RESOURCES } from '../cluster/registration.js';
+import { VALIDATED_RESOURCES } from '../webhook-objects/registration.js';
 import type { ListPage, PageFetcher } from './paging.js';
 
 /** An answer other than 2xx: status and the apiserver's message. */

@@ -1,7 +1,7 @@
 // Which namespaces `audit` may look at: those the validating webhook covers. Its own
 // namespace is never validated (so it can always restart), and it is wherever `install -n`
 // put it: read it from the registration, not from the default name. Pure.
-import { SYSTEM_NAMESPACES } from '../cluster/registration.js';
+import { SYSTEM_NAMESPACES } from '../webhook-objects/registration.js';
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
 

@@ -2,7 +2,7 @@
 // within each page, as kubectl get --chunk-size prints, or JSON/YAML streamed item by
 // item), so a cluster with 100,000 findings never becomes one string in memory.
 import type { Writable } from 'node:stream';
-import { alignColumns, type Paint } from '../output.js';
+import { alignColumns, type Paint } from '../output/format.js';
 import type { AuditSummary, Violation } from './scan.js';
 
 export interface ReportWriter {
@@ -71,7 +71,7 @@ export function jsonWriter(out: Writable): ReportWriter {
 }
 
 export async function yamlWriter(out: Writable): Promise<ReportWriter> {
-  const { stringify } = await import('../yaml-stringify.js');
+  const { stringify } = await import('../output/yaml-stringify.js');
   let first = true;
   return {
     violations(batch) {

@@ -4,7 +4,7 @@
 // Answers in cobra's `__complete` format, which kubectl (≥ 1.26) expects from
 // `kubectl_complete-<plugin>`.
 import type { Cli, CommandClass } from 'clipanion';
-import { commandInfos } from '../help.js';
+import { commandInfos } from '../cli/help.js';
 
 /** cobra's ShellCompDirective bits. */
 export const Directive = { Default: 0, Error: 1, NoSpace: 2, NoFileComp: 4 } as const;

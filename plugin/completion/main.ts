@@ -1,6 +1,6 @@
 // Entry of bin/kubectl_complete-graphdata: prints candidates for the words kubectl
 // passes (everything after `kubectl graphdata`, the last one being typed).
-import { COMMANDS } from '../commands/index.js';
+import { COMMANDS } from '../commands.js';
 import { buildCli } from '../main.js';
 import { commandTable, complete, formatCompletion } from './complete.js';
 

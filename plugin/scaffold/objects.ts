@@ -1,5 +1,5 @@
 // Small constructors and checks shared by the scaffold builders.
-import { UserError } from '../base.js';
+import { UserError } from '../cli/base.js';
 import type { Manifest } from './types.js';
 
 export const meta = (name: string, namespace?: string, labels?: Record<string, string>): Manifest['metadata'] => ({

@@ -10,8 +10,8 @@
 // annotations is a conflict KubeVela reports, never silently overwritten.
 import { ANNOTATION_DATASET, ANNOTATION_PROFILE, LABEL_INJECT, type Policy } from '../../policies/model.js';
 import { OPT_IN_VALUE } from '../../policies/pod-opt-in.js';
-import { UserError } from '../base.js';
-import { GRAPHSCOPE_VERSION } from './graphscope.js';
+import { UserError } from '../cli/base.js';
+import { GRAPHSCOPE_VERSION } from './graphscope/manifests.js';
 import { CN_IMAGE, FE_IMAGE } from './starrocks.js';
 import type { Manifest, ScaffoldResult } from './types.js';
 

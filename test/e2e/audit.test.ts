@@ -11,7 +11,7 @@ import type { Pod } from '../../policies/k8s.js';
 import { policyFromObject } from '../../policies/policy-loader.js';
 import { createCA } from '../../certs/pki.js';
 import { WEBHOOK_NAME } from '../../common/cluster-names.js';
-import { validatingWebhookConfiguration } from '../../plugin/cluster/registration.js';
+import { validatingWebhookConfiguration } from '../../plugin/webhook-objects/registration.js';
 import { cluster, createPod, ensureNamespace, kubeConfig } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { kubectl } from '../support/kubectl.js';

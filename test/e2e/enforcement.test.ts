@@ -1,11 +1,14 @@
 // Enforcement on the real control plane: the ValidatingWebhookConfiguration from
-// plugin/cluster/registration.ts, pods and policies created through kube-apiserver and kubectl.
+// plugin/webhook-objects/registration.ts, pods and policies created through kube-apiserver and kubectl.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from '../../plugin/cluster/registration.js';
+import {
+  mutatingWebhookConfiguration,
+  validatingWebhookConfiguration,
+} from '../../plugin/webhook-objects/registration.js';
 import type { Pod } from '../../policies/k8s.js';
 import { cluster, ensureNamespace, installPolicyCrds, kubeConfig, waitFor } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';

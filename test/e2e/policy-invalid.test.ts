@@ -6,7 +6,7 @@
 // Only the mutating webhook (failurePolicy Ignore) is registered here, so the object gets in.
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mutatingWebhookConfiguration } from '../../plugin/cluster/registration.js';
+import { mutatingWebhookConfiguration } from '../../plugin/webhook-objects/registration.js';
 import type { Pod } from '../../policies/k8s.js';
 import { cluster, ensureNamespace, installPolicyCrds, kubeConfig, waitFor } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';

@@ -3,9 +3,10 @@
 // way the HPA controller does, then applies the install bundle's Deployment again.
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installManifests, type ManifestObject } from '../../plugin/cluster/install-manifests.js';
+import { installManifests, type ManifestObject } from '../../plugin/webhook-objects/manifests.js';
 import { APP_NAME } from '../../common/cluster-names.js';
-import { applyAll, keepLiveReplicas, makeClients } from '../../plugin/cluster/install.js';
+import { applyAll, keepLiveReplicas } from '../../plugin/install/steps.js';
+import { makeClients } from '../../plugin/kube/clients.js';
 import { kubeConfig } from '../cluster/kube.js';
 
 const NS = 'gd-reinstall-e2e';

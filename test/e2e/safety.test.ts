@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mutatingWebhookConfiguration } from '../../plugin/cluster/registration.js';
+import { mutatingWebhookConfiguration } from '../../plugin/webhook-objects/registration.js';
 import { readInjectedAnnotation } from '../../policies/injected-annotation.js';
 import type { Pod } from '../../policies/k8s.js';
 import { ANNOTATION_INJECTED } from '../../policies/model.js';

@@ -11,7 +11,7 @@ import { inspectCert, issueCert, splitPemCerts, splitSans, verifyChain } from '.
 import { generateWebhookCerts, servingSans } from '../../certs/rollover.js';
 import { writeCaSecret, writeServingSecret } from '../../common/cluster-certs.js';
 import { LEADER_LEASE } from '../../common/cluster-names.js';
-import { mutatingWebhookConfiguration } from '../../plugin/cluster/registration.js';
+import { mutatingWebhookConfiguration } from '../../plugin/webhook-objects/registration.js';
 import { servedCert } from '../../webhook/self-managed.js';
 import { ANNOTATION_INJECTED } from '../../policies/model.js';
 import { cluster, kubeConfig } from '../cluster/kube.js';

@@ -8,7 +8,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertPair } from '../../certs/pki.js';
 import { inspectCert, localSans } from '../../certs/pki.js';
-import { mutatingWebhookConfiguration } from '../../plugin/cluster/registration.js';
+import { mutatingWebhookConfiguration } from '../../plugin/webhook-objects/registration.js';
 import type { Pod } from '../../policies/k8s.js';
 import { ANNOTATION_INJECTED } from '../../policies/model.js';
 import { kubeConfig } from '../cluster/kube.js';

@@ -5,7 +5,7 @@ import { createCA } from '../../certs/pki.js';
 import type { Pod } from '../../policies/k8s.js';
 import { ANNOTATION_INJECTED } from '../../policies/model.js';
 import { staticPolicyStore } from '../support/policy-store.js';
-import { mutatingWebhookConfiguration } from '../../plugin/cluster/registration.js';
+import { mutatingWebhookConfiguration } from '../../plugin/webhook-objects/registration.js';
 import { buildServer } from '../../webhook/server.js';
 import { cluster, createPod, ensureNamespace, kubeConfig, waitFor } from '../cluster/kube.js';
 import {

@@ -1,7 +1,7 @@
 // Test oracles for what `inject` prints: all the documents formatted at once, and the
 // unified diff of a whole file, against which the plugin's piece-by-piece output is held.
-import { FileDiff } from '../../plugin/diff.js';
-import { manifestYaml } from '../../plugin/manifests.js';
+import { FileDiff } from '../../plugin/inject/diff.js';
+import { manifestYaml } from '../../plugin/output/manifests.js';
 
 /** YAML documents separated by `---`, or JSON: the one object, or a List of them. */
 export function formatManifests(objects: readonly unknown[], format: 'yaml' | 'json'): string {

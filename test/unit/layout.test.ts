@@ -1,13 +1,15 @@
 // The layout rules of the repository, checked on the source files themselves:
 // policies/ is the pure core (no I/O, nothing from the shells), the plugin never
-// imports the webhook shell, common/ holds only what both shells import, and no
-// production module imports itself through others (an import circle).
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// imports the webhook shell, common/ holds only what both shells import, no production
+// module imports itself through others (an import circle), and the plugin has one folder
+// per command path with its shared code in a few named folders.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix, relative } from 'node:path';
 import dpdm from 'dpdm';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../common/package-root.js';
+import { COMMANDS } from '../../plugin/commands.js';
 
 const ROOT = packageRoot();
 
@@ -54,7 +56,7 @@ describe('import rules', () => {
       "import 'side-effect';",
     ].join('\n');
     expect(importSpecifiers(text)).toEqual(['../webhook/x.js', './y.js', '../../webhook/z.js', 'side-effect']);
-    expect(resolveSpecifier('plugin/commands/a.ts', '../../webhook/z.js')).toBe('webhook/z.js');
+    expect(resolveSpecifier('plugin/inject/command.ts', '../../webhook/z.js')).toBe('webhook/z.js');
   });
 
   it('the plugin never imports the webhook shell (shared code lives in common/)', () => {
@@ -141,4 +143,66 @@ describe('import circles', () => {
   it('production code has none', async () => {
     expect(await importCircles(ROOT, PRODUCTION)).toEqual([]);
   }, 60_000);
+});
+
+// The plugin, as the Kyverno CLI lays out its commands: `kubectl graphdata certs rotate`
+// is plugin/certs/rotate/command.ts, its logic beside it. What several commands use
+// lives in one shared folder each; plugin/ itself holds only the entry and the registry.
+const PLUGIN_SHARED = ['cli', 'documents', 'kube', 'output', 'webhook-objects'];
+const PLUGIN_ROOT_FILES = ['commands.ts', 'main.ts'];
+/** Imports a command folder may make beyond its own folder and the shared ones. */
+const PLUGIN_ENTRY_IMPORTS: Record<string, string[]> = {
+  // The shell-completion helper's entry answers from the registered commands.
+  'plugin/completion/main.ts': ['plugin/commands.js', 'plugin/main.js'],
+};
+
+const commandPaths = (): string[][] => COMMANDS.map((c) => c.paths?.[0] ?? []);
+
+describe('plugin layout: one folder per command path', () => {
+  it('every registered command class lives in plugin/<its path>/command.ts', async () => {
+    expect(COMMANDS.length).toBeGreaterThan(15);
+    for (const command of COMMANDS) {
+      const path = command.paths?.[0] ?? [];
+      expect(path.length, command.name).toBeGreaterThan(0);
+      const file = join(ROOT, 'plugin', ...path, 'command.ts');
+      expect(existsSync(file), `${path.join(' ')}: ${relative(ROOT, file)}`).toBe(true);
+      const module = (await import(file)) as Record<string, unknown>;
+      expect(Object.values(module), `${relative(ROOT, file)} exports ${command.name}`).toContain(command);
+    }
+  });
+
+  it('every command.ts is a registered command path', () => {
+    const registered = new Set(commandPaths().map((p) => ['plugin', ...p, 'command.ts'].join('/')));
+    const files = sources('plugin').filter((f) => f.endsWith('/command.ts'));
+    expect(files.filter((f) => !registered.has(f))).toEqual([]);
+  });
+
+  it('plugin/ holds the entry, the registry, the shared folders and one folder per command', () => {
+    const entries = readdirSync(join(ROOT, 'plugin'), { withFileTypes: true });
+    expect(entries.filter((e) => !e.isDirectory()).map((e) => e.name)).toEqual(PLUGIN_ROOT_FILES);
+    const commandFolders = new Set(commandPaths().map((p) => p[0]!));
+    const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+    expect(folders.filter((f) => !commandFolders.has(f) && !PLUGIN_SHARED.includes(f))).toEqual([]);
+    expect(PLUGIN_SHARED.filter((f) => !folders.includes(f) || commandFolders.has(f))).toEqual([]);
+  });
+
+  it("a command imports only its own folder and the shared ones, never another command's", () => {
+    const folderOf = (target: string): string | undefined => /^plugin\/([^/]+)\//.exec(target)?.[1];
+    const files = sources('plugin').filter((f) => !PLUGIN_ROOT_FILES.includes(f.slice('plugin/'.length)));
+    const crossing = files.flatMap((file) => {
+      const own = folderOf(file)!;
+      const shared = PLUGIN_SHARED.includes(own);
+      return importSpecifiers(readFileSync(join(ROOT, file), 'utf8'))
+        .map((s) => resolveSpecifier(file, s))
+        .filter((target) => target.startsWith('plugin/'))
+        .filter((target) => {
+          const folder = folderOf(target);
+          if (folder === undefined) return !PLUGIN_ENTRY_IMPORTS[file]?.includes(target);
+          if (PLUGIN_SHARED.includes(folder)) return false;
+          return shared || folder !== own;
+        })
+        .map((target) => `${file} imports ${target}`);
+    });
+    expect(crossing).toEqual([]);
+  });
 });

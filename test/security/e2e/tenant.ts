@@ -1,14 +1,17 @@
 // Shared by the tenant-escape e2e files: a hostile tenant as the issue defines one (a
 // client-cert user bound to the built-in `edit` role in their own opted-in namespace, the
 // bundle's policy roles aggregated into it), and a webhook registered the way the install
-// bundle registers it (plugin/cluster/registration.ts), with real caBundles.
+// bundle registers it (plugin/webhook-objects/registration.ts), with real caBundles.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { expect } from 'vitest';
-import { policyClusterRoles } from '../../../plugin/cluster/install-manifests.js';
-import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from '../../../plugin/cluster/registration.js';
+import { policyClusterRoles } from '../../../plugin/webhook-objects/manifests.js';
+import {
+  mutatingWebhookConfiguration,
+  validatingWebhookConfiguration,
+} from '../../../plugin/webhook-objects/registration.js';
 import type { Pod } from '../../../policies/k8s.js';
 import { cluster, ensureNamespace, installPolicyCrds, kubeConfig, waitFor } from '../../cluster/kube.js';
 import { type KubectlRun, kubectl } from '../../support/kubectl.js';

@@ -1,9 +1,9 @@
 import { Cli, Command, Option } from 'clipanion';
 import { describe, expect, it } from 'vitest';
-import { BaseCommand, dryRunMode, dryRunOption, GraphdataCommand, namespaceOption } from '../../../plugin/base.js';
-import { COMMANDS } from '../../../plugin/commands/index.js';
-import { commandInfos, groupHelp, topLevelHelp, usageProblem } from '../../../plugin/help.js';
-import { PLUGIN_VERSION } from '../../../plugin/version.js';
+import { BaseCommand, dryRunMode, dryRunOption, GraphdataCommand, namespaceOption } from '../../../plugin/cli/base.js';
+import { COMMANDS } from '../../../plugin/commands.js';
+import { commandInfos, groupHelp, topLevelHelp, usageProblem } from '../../../plugin/cli/help.js';
+import { PLUGIN_VERSION } from '../../../plugin/cli/plugin-version.js';
 import { runCli } from './run-cli.js';
 
 const paths = COMMANDS.flatMap((c) => c.paths ?? []).map((p) => p.join(' '));

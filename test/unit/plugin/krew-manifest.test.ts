@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { PLUGIN_VERSION } from '../../../plugin/version.js';
+import { PLUGIN_VERSION } from '../../../plugin/cli/plugin-version.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const manifest = parse(readFileSync(`${root}plugin.yaml`, 'utf8'));

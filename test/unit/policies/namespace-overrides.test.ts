@@ -3,7 +3,7 @@
 // namespace's own GraphDataPolicy, which may not loosen them.
 import { describe, expect, it } from 'vitest';
 import { BUILT_IN_POLICY } from '../../../common/cluster-names.js';
-import { selectPolicies, builtInFallback } from '../../../plugin/cluster-policies.js';
+import { selectPolicies, builtInFallback } from '../../../plugin/kube/cluster-policies.js';
 import { enforce } from '../../../policies/enforcement.js';
 import { applyNamespaceOverrides, checkNamespaceOverrides, LOOSENS_CODE } from '../../../policies/layering.js';
 import type { Policy } from '../../../policies/model.js';

@@ -1,0 +1,294 @@
+import { Command, Option } from 'clipanion';
+import * as t from 'typanion';
+import {
+  GraphdataCommand,
+  UserError,
+  dryRunMode,
+  usageError,
+  dryRunOption,
+  webhookNamespaceOption,
+} from '../cli/base.js';
+
+export class InstallCommand extends GraphdataCommand {
+  static override paths = [['install']];
+  override namespace = webhookNamespaceOption();
+  static override usage = Command.Usage({
+    category: 'Cluster',
+    description: 'Install the webhook in a cluster, wait for it, and prove that it injects',
+    details: `
+      Generates the certificates (or keeps the cluster's if they are still good), then server-side applies, with field manager \`kubectl-graphdata\`: the namespace (PodSecurity \`restricted\`), the policy CRDs, a ServiceAccount with least-privilege RBAC, the certificate Secrets, a Lease, the Service, a Deployment with a PodDisruptionBudget and an HPA, and the Mutating and Validating WebhookConfigurations (last).
+
+      It waits for the rollout, then creates a server-side dry-run pod in a temporary opted-in namespace: the pod must come back injected, or install says which of port, caBundle, selector or RBAC is wrong and exits 1.
+
+      \`--webhook-url\` registers a webhook running outside the cluster (development; clusters without nodes) with the CA from \`--ca-file\`: only the namespace, the policy CRDs and ClusterRoles and the two webhook configurations are applied.
+
+      \`--dry-run=client -o yaml --image IMAGE\` prints the whole bundle for GitOps (\`-o\` never applies; the image must be one you built from the Dockerfile and pushed); \`--dry-run=server\` has the apiserver check every object without storing it.
+    `,
+    examples: [
+      [
+        'Install with the defaults (2 replicas, failurePolicy Ignore)',
+        '$0 install --image registry.example.com/graphdata-webhook:0.1.0',
+      ],
+      [
+        'Print the bundle for a GitOps repository',
+        '$0 install --dry-run=client -o yaml --image registry.example.com/graphdata-webhook:0.1.0 > graphdata.yaml',
+      ],
+      [
+        'Register a webhook running on this machine',
+        '$0 install --webhook-url https://192.168.1.10:8443 --ca-file certs/dev/ca.crt',
+      ],
+    ],
+  });
+
+  image = Option.String('--image', {
+    description: 'Webhook image (default: graphdata-webhook:<version>, built from the Dockerfile)',
+  });
+  replicas = Option.String('--replicas', '2', {
+    description: 'Replicas (and the HPA minimum)',
+    validator: t.isNumber(),
+  });
+  failurePolicy = Option.String('--failure-policy', 'Ignore', {
+    description: 'Ignore|Fail: what the apiserver does when the webhook cannot be reached',
+    validator: t.isEnum(['Ignore', 'Fail'] as const),
+  });
+  webhookUrl = Option.String('--webhook-url', {
+    description: 'Register a webhook running outside the cluster at this https URL',
+  });
+  caFile = Option.String('--ca-file', {
+    description: 'With --webhook-url: PEM file of the CA that signed its certificate',
+  });
+  timeout = Option.String('--timeout', '300', {
+    description: 'Seconds to wait for the rollout',
+    validator: t.isNumber(),
+  });
+  skipSelfTest = Option.Boolean('--skip-self-test', false, { description: 'Do not create the dry-run test pod' });
+  dryRun = dryRunOption();
+  // No default: `-o` only prints, so install must know whether it was given.
+  output = Option.String('-o,--output', {
+    description: 'With --dry-run=client: print the bundle as yaml|json (nothing is applied)',
+    validator: t.isEnum(['yaml', 'json'] as const),
+  });
+
+  async run(): Promise<number> {
+    const dryRun = dryRunMode(this.dryRun);
+    if (this.output && dryRun !== 'client') {
+      // -o prints; it must never also install (kubectl's -o without --dry-run would apply).
+      throw usageError(
+        `-o ${this.output} prints the install bundle and applies nothing, so it needs --dry-run=client`,
+        `to print it: kubectl graphdata install --dry-run=client -o ${this.output} --image REGISTRY/graphdata-webhook:TAG; to install: drop -o`,
+      );
+    }
+    if (dryRun === 'client' && !this.webhookUrl && !this.image) {
+      throw usageError(
+        'the bundle needs --image: the default graphdata-webhook image is published in no registry, so its pods could never start',
+        'build and push the image from the Dockerfile (docker build -t REGISTRY/graphdata-webhook:TAG . && docker push REGISTRY/graphdata-webhook:TAG), then add --image REGISTRY/graphdata-webhook:TAG',
+      );
+    }
+    if (!Number.isInteger(this.replicas) || this.replicas < 1) {
+      throw new UserError(`--replicas must be a whole number ≥ 1, got ${this.replicas}`, undefined, 2);
+    }
+    if (this.webhookUrl && !/^https:\/\//.test(this.webhookUrl)) {
+      throw new UserError(
+        `--webhook-url must be an https:// URL, got ${this.webhookUrl}`,
+        'the apiserver calls webhooks over TLS only',
+        2,
+      );
+    }
+    if (this.webhookUrl && !this.caFile) {
+      throw new UserError(
+        '--webhook-url needs --ca-file: the CA that signed the certificate the webhook serves',
+        '`npm start` writes it to certs/dev/ca.crt',
+        2,
+      );
+    }
+    const [{ installManifests }, { DEFAULT_NAMESPACE }, { readFile }] = await Promise.all([
+      import('../webhook-objects/manifests.js'),
+      import('../../common/cluster-names.js'),
+      import('node:fs/promises'),
+    ]);
+    const namespace = this.namespace ?? DEFAULT_NAMESPACE;
+    let urlBundle: string | undefined;
+    if (this.caFile) {
+      try {
+        urlBundle = await readFile(this.caFile, 'utf8');
+        const { caBundle } = await import('../../certs/pki.js');
+        urlBundle = caBundle(urlBundle);
+      } catch (error) {
+        throw new UserError(
+          `--ca-file ${this.caFile}: ${(error as Error).message}`,
+          'give a PEM file with the CA certificate',
+        );
+      }
+    }
+    const base = {
+      namespace,
+      replicas: this.replicas,
+      failurePolicy: this.failurePolicy,
+      ...(this.image ? { image: this.image } : {}),
+      ...(this.webhookUrl ? { webhookUrl: this.webhookUrl } : {}),
+    };
+    const out = this.context.stdout;
+    const say = (line: string) => out.write(`${line}\n`);
+
+    if (dryRun === 'client') {
+      // Offline: fresh certificates, nothing read from or sent to a cluster.
+      let certs;
+      let bundle = urlBundle ?? '';
+      if (!this.webhookUrl) {
+        const { generateWebhookCerts } = await import('../../certs/rollover.js');
+        const { webhookIdentity } = await import('./steps.js');
+        const generated = generateWebhookCerts(webhookIdentity(namespace));
+        certs = {
+          caCert: generated.ca.certPem,
+          caKey: generated.ca.keyPem,
+          tlsCert: generated.serving.certPem,
+          tlsKey: generated.serving.keyPem,
+        };
+        bundle = generated.bundle;
+        this.context.stderr.write(
+          `note: the bundle holds two Secrets (graphdata-webhook-ca, graphdata-webhook-tls) with freshly generated private keys.\n` +
+            `  Keep them out of Git (create them once with kubectl, or seal them), and have your sync tool ignore their data\n` +
+            `  and the webhook configurations' caBundle: the webhook renews both before expiry.\n`,
+        );
+      }
+      const { formatObjects } = await import('../output/format.js');
+      out.write(
+        await formatObjects(
+          installManifests({ ...base, caBundle: bundle, ...(certs ? { certs } : {}) }),
+          this.output ?? 'yaml',
+        ),
+      );
+      return 0;
+    }
+
+    const { loadKubeConfig } = await import('../kube/kubeconfig.js');
+    const { makeClients } = await import('../kube/clients.js');
+    const cluster = await import('./steps.js');
+    const { restoreRegistrations, snapshotRegistrations } = await import('./registration-rollback.js');
+    const { webhookConfigurations } = await import('../webhook-objects/manifests.js');
+    const { k8s, kc } = await loadKubeConfig(this);
+    const c = makeClients(k8s, kc);
+    const server = dryRun === 'server';
+
+    let objects;
+    let unchecked = 0;
+    let finalOptions;
+    let previous;
+    try {
+      previous = server ? {} : await snapshotRegistrations(c);
+      if (this.webhookUrl) {
+        finalOptions = { ...base, caBundle: urlBundle! };
+      } else {
+        const plan = await cluster.plannedCerts(c, namespace);
+        say(
+          plan.reasons.length
+            ? `certificates: ${plan.reasons.join('; ')}`
+            : 'certificates: keeping the valid ones in the cluster',
+        );
+        // A new serving cert must never be stored before the caBundle that trusts it.
+        if (!server && plan.bundleChanged && plan.publishedBundles > 0) {
+          await cluster.publishBundle(c.admission, plan.bundle);
+          say('published the new caBundle first; waiting 5s for the apiserver to load it');
+          await cluster.sleep(5000);
+        }
+        finalOptions = {
+          ...base,
+          caBundle: plan.bundle,
+          certs: {
+            caCert: plan.ca.certPem,
+            caKey: plan.ca.keyPem,
+            tlsCert: plan.serving.certPem,
+            tlsKey: plan.serving.keyPem,
+          },
+        };
+      }
+      // A dry run checks what will be stored in the end; a real install registers staged
+      // (failurePolicy Ignore) until the self-test has passed.
+      objects = installManifests({ ...finalOptions, staged: !server });
+      if (server && !(await cluster.namespaceExists(c, namespace))) {
+        // Nothing is stored in a dry run, so objects in a namespace that does not exist yet cannot be checked.
+        unchecked = objects.filter((o) => o.metadata.namespace).length;
+        objects = objects.filter((o) => !o.metadata.namespace);
+        say(`namespace ${namespace} does not exist yet: ${unchecked} namespaced objects are not checked`);
+      }
+      objects = await cluster.keepLiveReplicas(c, objects, namespace);
+    } catch (error) {
+      throw new UserError(
+        `install failed: ${(error as Error).message}`,
+        'check that you may read and create cluster-scoped objects (CRDs, RBAC, webhook configurations); nothing was applied',
+      );
+    }
+
+    // From here on, any failure puts the webhook registration back as it was.
+    const before = previous;
+    const rollBack = async (error: UserError): Promise<never> => {
+      say('install failed: putting the webhook registration back as it was before this install');
+      for (const line of await restoreRegistrations(c, before)) say(`  ${line}`);
+      say(
+        `  the other objects this install applied stay for inspection (kubectl get all -n ${namespace}); ` +
+          '`kubectl graphdata uninstall` removes them',
+      );
+      throw error;
+    };
+    try {
+      await cluster.applyAll(c, objects, server, say);
+    } catch (error) {
+      const failed = new UserError(
+        `install failed: ${(error as Error).message}`,
+        'check that you may create cluster-scoped objects (CRDs, RBAC, webhook configurations)',
+      );
+      if (server) throw failed;
+      return rollBack(failed);
+    }
+    if (server) {
+      say(
+        unchecked
+          ? `dry run: the apiserver accepted the ${objects.length} objects it could check; the ${unchecked} in namespace ${namespace} were not checked; nothing was stored`
+          : 'dry run: the apiserver accepted every object; nothing was stored',
+      );
+      return 0;
+    }
+    if (!this.webhookUrl) {
+      const rollout = await cluster.waitForRollout(c, namespace, this.timeout * 1000, say);
+      if (!rollout.ok) {
+        return rollBack(
+          new UserError(
+            `the webhook did not become ready: ${rollout.detail}`,
+            `look at the pods: kubectl get pods -n ${namespace} -l app.kubernetes.io/name=graphdata; kubectl describe deploy -n ${namespace} graphdata-webhook`,
+          ),
+        );
+      }
+    }
+    if (this.skipSelfTest) {
+      say(
+        'installed (self-test skipped): the webhooks stay registered with failurePolicy Ignore, which never blocks a pod; ' +
+          'run install again without --skip-self-test to have enforcement fail closed',
+      );
+      return 0;
+    }
+    say('self-test: creating a dry-run pod in a temporary opted-in namespace');
+    const result = await cluster.selfTest(c, namespace);
+    if (!result.ok) {
+      const { renderChecks } = await import('../output/checks.js');
+      const { painter } = await import('../output/format.js');
+      this.context.stderr.write(renderChecks(result.checks, painter(this.context.stderr)));
+      return rollBack(
+        new UserError(
+          'self-test failed: the dry-run pod was not injected',
+          'fix the ✗ rows above, then run install again',
+        ),
+      );
+    }
+    say('self-test passed: the pod came back injected');
+    try {
+      await cluster.applyAll(c, webhookConfigurations(finalOptions), false, say);
+    } catch (error) {
+      return rollBack(new UserError(`install failed: ${(error as Error).message}`, 'run install again'));
+    }
+    say(
+      `registered: the validating webhook now fails closed (failurePolicy Fail), the mutating one ${finalOptions.failurePolicy === 'Fail' ? 'too' : 'fails open'}`,
+    );
+    say(`installed. Opt a namespace in with: kubectl graphdata enable -n NAMESPACE`);
+    return 0;
+  }
+}

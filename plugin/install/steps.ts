@@ -1,0 +1,374 @@
+// What `install` does against a cluster: certificates, server-side apply,
+// waiting for the rollout, and the self-test that proves a pod gets injected.
+import { randomBytes } from 'node:crypto';
+import type * as k8s from '@kubernetes/client-node';
+import { inspectCert } from '../../certs/pki.js';
+import { bundleTrusts, planRotation, type RotationPlan, type WebhookIdentity } from '../../certs/rollover.js';
+import { publishBundle, readClusterCerts } from '../../common/cluster-certs.js';
+import type { ManifestObject } from '../webhook-objects/manifests.js';
+import { APP_NAME, FIELD_MANAGER, HTTPS_PORT, TLS_SECRET, WEBHOOK_NAME } from '../../common/cluster-names.js';
+import { ANNOTATION_INJECTED, LABEL_INJECT } from '../../policies/model.js';
+import type { Clients } from '../kube/clients.js';
+import { apiErrorMessage } from '../kube/kubeconfig.js';
+import { handshake } from '../kube/webhook-handshake.js';
+import { type Check, fail, pass, selects } from '../output/checks.js';
+
+export const webhookIdentity = (namespace: string): WebhookIdentity => ({ service: APP_NAME, namespace });
+
+/**
+ * The certificates to install: what the cluster has if it is still good (a re-install
+ * must not rotate), new ones otherwise; the bundle keeps a still-valid old CA.
+ */
+export async function plannedCerts(
+  c: Clients,
+  namespace: string,
+): Promise<RotationPlan & { publishedBundles: number }> {
+  const state = await readClusterCerts(c, namespace);
+  const plan = planRotation(
+    { ca: state.ca, serving: state.serving, bundle: state.webhooks.map((w) => w.bundle).join('') },
+    webhookIdentity(namespace),
+  );
+  return { ...plan, publishedBundles: state.webhooks.length };
+}
+
+/** Server-side apply, one object at a time, in order. */
+export async function applyAll(
+  c: Clients,
+  objects: readonly ManifestObject[],
+  dryRun: boolean,
+  progress: (line: string) => void,
+): Promise<void> {
+  for (const obj of objects) {
+    const what = `${obj.kind}/${obj.metadata.name}`;
+    try {
+      await c.objects.patch(
+        obj as k8s.KubernetesObject,
+        undefined,
+        dryRun ? 'All' : undefined,
+        FIELD_MANAGER,
+        true,
+        c.k8s.PatchStrategy.ServerSideApply,
+      );
+    } catch (error) {
+      throw new Error(`${what}: ${apiErrorMessage(error)}`);
+    }
+    progress(`${dryRun ? 'checked' : 'applied'} ${what}`);
+  }
+}
+
+/**
+ * A re-install must not undo the HPA: it scales the Deployment through /scale, and
+ * applying our `replicas` again would reset it (and, with force, take the field back).
+ * So an existing Deployment is applied with the replicas it runs now, or the requested
+ * count if that is higher (the HPA's new minReplicas would raise it anyway).
+ */
+export async function keepLiveReplicas(
+  c: Clients,
+  objects: readonly ManifestObject[],
+  namespace: string,
+): Promise<ManifestObject[]> {
+  let live: number | undefined;
+  try {
+    live = (await c.apps.readNamespacedDeployment({ name: APP_NAME, namespace })).spec?.replicas;
+  } catch (error) {
+    if ((error as { code?: number }).code !== 404) throw error;
+  }
+  if (live === undefined) return [...objects];
+  return objects.map((o) => {
+    if (o.kind !== 'Deployment' || o.metadata.name !== APP_NAME) return o;
+    const spec = o.spec as { replicas?: number };
+    return { ...o, spec: { ...spec, replicas: Math.max(live, spec.replicas ?? 1) } };
+  });
+}
+
+export async function namespaceExists(c: Clients, name: string): Promise<boolean> {
+  try {
+    await c.core.readNamespace({ name });
+    return true;
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return false;
+    throw error;
+  }
+}
+
+/** Waits until every replica of the Deployment runs the new template and is available. */
+export async function waitForRollout(
+  c: Clients,
+  namespace: string,
+  timeoutMs: number,
+  progress: (line: string) => void,
+): Promise<{ ok: boolean; detail: string }> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const dep = await c.apps.readNamespacedDeployment({ name: APP_NAME, namespace });
+    const want = dep.spec?.replicas ?? 1;
+    const s = dep.status ?? {};
+    const fresh = (s.observedGeneration ?? 0) >= (dep.metadata?.generation ?? 0);
+    const line = `rollout: ${s.updatedReplicas ?? 0}/${want} updated, ${s.availableReplicas ?? 0}/${want} available`;
+    if (line !== last) progress(line);
+    last = line;
+    if (fresh && (s.updatedReplicas ?? 0) >= want && (s.availableReplicas ?? 0) >= want && !s.unavailableReplicas) {
+      return { ok: true, detail: line };
+    }
+    await sleep(2000);
+  }
+  return { ok: false, detail: `${last} after ${Math.round(timeoutMs / 1000)}s` };
+}
+
+/**
+ * A Spark executor as spark-submit makes it: the smallest pod the webhook always injects.
+ * It must pass what the platform's policy asks of any compliant pod, or install would fail
+ * its own self-test: cpu/memory requests and limits (requireResources), small enough for any
+ * executor cap, and an
+ * image under an allowed registry. It is created with dryRun=All, so the image is never pulled.
+ */
+export function probePod(namespace: string, allowedRegistries: readonly string[] = []): k8s.V1Pod {
+  const registry = allowedRegistries[0]?.replace(/\/+$/, '');
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { generateName: 'graphdata-self-test-', namespace, labels: { 'spark-role': 'executor' } },
+    spec: {
+      restartPolicy: 'Never',
+      containers: [
+        {
+          name: 'spark-kubernetes-executor',
+          image: registry ? `${registry}/apache/spark:3.5.1` : 'apache/spark:3.5.1',
+          args: ['executor'],
+          resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '100m', memory: '128Mi' } },
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * The registries every ClusterGraphDataPolicy allows (the first list when none is common):
+ * where the probe pod's image must come from. Empty when no policy limits them or the
+ * policies cannot be read (the self-test then says what denied the pod).
+ */
+async function allowedRegistries(c: Clients, namespace: string): Promise<string[]> {
+  const { readPolicyObjects } = await import('../kube/cluster-policies.js');
+  const { clusterObjects } = await readPolicyObjects(c.kc, { namespace, verb: 'self-tested' }).catch(() => ({
+    clusterObjects: [] as unknown[],
+  }));
+  const lists = clusterObjects
+    .map((o) => (o as { spec?: { limits?: { allowedRegistries?: unknown } } }).spec?.limits?.allowedRegistries)
+    .filter((l): l is string[] => Array.isArray(l) && l.length > 0 && l.every((e) => typeof e === 'string'));
+  if (lists.length === 0) return [];
+  const common = lists[0]!.filter((e) => lists.every((l) => l.includes(e)));
+  return common.length > 0 ? common : lists[0]!;
+}
+
+export interface SelfTestResult {
+  ok: boolean;
+  /** Why not, check by check; empty when ok. */
+  checks: Check[];
+}
+
+/**
+ * A server-side dry-run pod in a temporary opted-in namespace must come back with the
+ * injected annotation. If it does not, say which of port, caBundle, selector or RBAC is wrong.
+ */
+export async function selfTest(c: Clients, namespace: string, timeoutMs = 30_000): Promise<SelfTestResult> {
+  const testNs = `graphdata-self-test-${randomBytes(3).toString('hex')}`;
+  try {
+    await c.core.createNamespace({ body: { metadata: { name: testNs, labels: { [LABEL_INJECT]: 'enabled' } } } });
+  } catch (error) {
+    return { ok: false, checks: [rbacCheck(error, 'create a namespace')] };
+  }
+  try {
+    const registries = await allowedRegistries(c, testNs);
+    // The apiserver loads webhook configurations through an informer: allow it a moment.
+    const deadline = Date.now() + timeoutMs;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+      try {
+        const pod = await c.core.createNamespacedPod({
+          namespace: testNs,
+          body: probePod(testNs, registries),
+          dryRun: 'All',
+        });
+        if (pod.metadata?.annotations?.[ANNOTATION_INJECTED] !== undefined) return { ok: true, checks: [] };
+        lastError = undefined;
+      } catch (error) {
+        lastError = error;
+        if ((error as { code?: number }).code === 403 && /forbidden: User/.test(apiErrorMessage(error))) break;
+      }
+      await sleep(1000);
+    }
+    const checks = await diagnose(c, namespace, testNs);
+    if (lastError) {
+      const code = (lastError as { code?: number }).code;
+      checks.unshift(
+        code === 403 && /forbidden: User/.test(apiErrorMessage(lastError))
+          ? rbacCheck(lastError, 'create pods')
+          : fail('admission', apiErrorMessage(lastError), 'the webhook answered with an error: read its logs'),
+      );
+    }
+    if (checks.every((ch) => ch.ok)) {
+      checks.push(
+        fail(
+          'injection',
+          'the dry-run pod came back without the graphdata.io/injected annotation',
+          'read the webhook logs (kubectl logs -n NAMESPACE deploy/graphdata-webhook) for this request',
+        ),
+      );
+    }
+    return { ok: false, checks };
+  } finally {
+    await c.core.deleteNamespace({ name: testNs }).catch(() => undefined);
+  }
+}
+
+function rbacCheck(error: unknown, what: string): Check {
+  return fail(
+    'RBAC',
+    `you may not ${what}: ${apiErrorMessage(error)}`,
+    'run install as a cluster admin, or ask one for create/delete on namespaces and create on pods',
+  );
+}
+
+/** Port, caBundle, selector and RBAC, each checked on its own. */
+export async function diagnose(c: Clients, namespace: string, testNs?: string): Promise<Check[]> {
+  const checks: Check[] = [];
+  let config: k8s.V1MutatingWebhookConfiguration;
+  try {
+    config = await c.admission.readMutatingWebhookConfiguration({ name: WEBHOOK_NAME });
+  } catch (error) {
+    return [
+      fail(
+        'registration',
+        `MutatingWebhookConfiguration ${WEBHOOK_NAME}: ${apiErrorMessage(error)}`,
+        'run `kubectl graphdata install`',
+      ),
+    ];
+  }
+  const hook = config.webhooks?.[0];
+  const bundle = Buffer.from(hook?.clientConfig.caBundle ?? '', 'base64').toString();
+  // Selector: would a pod in an opted-in namespace reach the webhook?
+  const nsLabels = { [LABEL_INJECT]: 'enabled', 'kubernetes.io/metadata.name': testNs ?? 'tenant' };
+  checks.push(
+    selects(hook?.namespaceSelector as never, nsLabels)
+      ? pass('selector', `namespaces labelled ${LABEL_INJECT}=enabled are selected`)
+      : fail(
+          'selector',
+          `the namespaceSelector of ${WEBHOOK_NAME} does not select a namespace labelled ${LABEL_INJECT}=enabled`,
+          'run `kubectl graphdata install` again to restore the registration',
+        ),
+  );
+  const url = hook?.clientConfig.url;
+  if (url) {
+    const u = new URL(url);
+    const served = await handshake(u.hostname, Number(u.port || 443), bundle);
+    checks.push(
+      served.connected
+        ? pass('port', `${u.host} accepts TLS connections`)
+        : fail('port', `cannot connect to ${u.host}: ${served.error}`, 'start the webhook there, or fix --webhook-url'),
+    );
+    if (served.connected) {
+      checks.push(
+        served.trusted
+          ? pass('caBundle', `the certificate served at ${u.host} is trusted by the caBundle`)
+          : fail(
+              'caBundle',
+              `the certificate served at ${u.host} is not trusted by the caBundle: ${served.error}`,
+              'pass --ca-file with the CA that signed the webhook certificate',
+            ),
+      );
+    }
+    return checks;
+  }
+  // In the cluster: the Service must lead to ready pods on the right port.
+  try {
+    const svc = await c.core.readNamespacedService({ name: APP_NAME, namespace });
+    const port = svc.spec?.ports?.find((p) => p.port === (hook?.clientConfig.service?.port ?? 443));
+    const endpoints = await c.core.readNamespacedEndpoints({ name: APP_NAME, namespace }).catch(() => undefined);
+    const ready = (endpoints?.subsets ?? []).flatMap((s) => (s.addresses ?? []).map(() => s.ports ?? [])).flat();
+    if (!port) {
+      checks.push(fail('port', `Service ${APP_NAME} has no port 443`, 'run `kubectl graphdata install` again'));
+    } else if (ready.length === 0) {
+      checks.push(
+        fail(
+          'port',
+          `Service ${APP_NAME} has no ready endpoints`,
+          `check the pods: kubectl get pods -n ${namespace} -l app.kubernetes.io/name=graphdata`,
+        ),
+      );
+    } else if (!ready.some((p) => p.port === HTTPS_PORT)) {
+      checks.push(
+        fail(
+          'port',
+          `Service ${APP_NAME} does not lead to port ${HTTPS_PORT}`,
+          'run `kubectl graphdata install` again',
+        ),
+      );
+    } else checks.push(pass('port', `Service ${APP_NAME}:443 → ${ready.length} ready endpoint(s) on ${HTTPS_PORT}`));
+  } catch (error) {
+    checks.push(fail('port', `Service ${APP_NAME}: ${apiErrorMessage(error)}`, 'run `kubectl graphdata install`'));
+  }
+  try {
+    const secret = await c.core.readNamespacedSecret({ name: TLS_SECRET, namespace });
+    const cert = Buffer.from(secret.data?.['tls.crt'] ?? '', 'base64').toString();
+    const info = inspectCert(cert);
+    const host = `${APP_NAME}.${namespace}.svc`;
+    if (!bundleTrusts(bundle, cert))
+      checks.push(
+        fail(
+          'caBundle',
+          `the caBundle of ${WEBHOOK_NAME} does not trust the serving certificate in Secret ${TLS_SECRET}`,
+          'run `kubectl graphdata certs rotate` (it publishes the right caBundle first)',
+        ),
+      );
+    else if (!info.dnsNames.includes(host))
+      checks.push(
+        fail(
+          'caBundle',
+          `the serving certificate lacks the SAN ${host}`,
+          'run `kubectl graphdata certs rotate --force`',
+        ),
+      );
+    else checks.push(pass('caBundle', `trusts the serving certificate (${host})`));
+  } catch (error) {
+    checks.push(fail('caBundle', `Secret ${TLS_SECRET}: ${apiErrorMessage(error)}`, 'run `kubectl graphdata install`'));
+  }
+  checks.push(await serviceAccountCheck(c, namespace));
+  return checks;
+}
+
+/** Can the webhook's ServiceAccount read its Secret and hold its Lease? */
+async function serviceAccountCheck(c: Clients, namespace: string): Promise<Check> {
+  const auth = c.kc.makeApiClient(c.k8s.AuthorizationV1Api);
+  const user = `system:serviceaccount:${namespace}:${APP_NAME}`;
+  const asks = [
+    { resource: 'secrets', verb: 'get', name: TLS_SECRET, namespace },
+    { resource: 'leases', group: 'coordination.k8s.io', verb: 'update', name: 'graphdata-webhook-leader', namespace },
+    { resource: 'namespaces', verb: 'list' },
+  ];
+  try {
+    for (const a of asks) {
+      const review = await auth.createSubjectAccessReview({
+        body: { spec: { user, groups: ['system:serviceaccounts'], resourceAttributes: a } },
+      });
+      if (!review.status?.allowed) {
+        return fail(
+          'RBAC',
+          `ServiceAccount ${APP_NAME} may not ${a.verb} ${a.resource}${'name' in a ? ` ${a.name}` : ''}`,
+          'run `kubectl graphdata install` again to restore its Role and ClusterRole',
+        );
+      }
+    }
+    return pass('RBAC', `ServiceAccount ${APP_NAME} may read its Secret, hold its Lease and read namespaces`);
+  } catch (error) {
+    return fail(
+      'RBAC',
+      `cannot ask the apiserver: ${apiErrorMessage(error)}`,
+      'run as a user who may create SubjectAccessReviews',
+    );
+  }
+}
+
+export { publishBundle };
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,54 @@
+import { Command, Option } from 'clipanion';
+import { usageError } from '../../cli/base.js';
+import type { ScaffoldTarget } from '../types.js';
+import { ScaffoldCommand, countOption, splitList } from '../scaffold-command.js';
+
+export class ScaffoldPolicyCommand extends ScaffoldCommand {
+  static override paths = [['scaffold', 'policy']];
+  static override usage = Command.Usage({
+    category: 'Authoring',
+    description: 'Starter GraphDataPolicy, or ClusterGraphDataPolicy with --cluster',
+    details: `
+      Prints a GraphDataPolicy for the namespace (\`-n\`), or with \`--cluster\` a ClusterGraphDataPolicy that
+      spells out the injection settings of the built-in policy (or \`--policy FILE\`). The output is checked by
+      the same loader the webhook uses.
+    `,
+    examples: [
+      [
+        'Limits for one team',
+        '$0 scaffold policy team-a -n team-a --allowed-registries registry.internal,docker.io --max-executor-cores 4',
+      ],
+      [
+        'A cluster policy in Enforce mode',
+        '$0 scaffold policy default --cluster --mode Enforce --allowed-registries registry.internal,docker.io',
+      ],
+    ],
+  });
+
+  cluster = Option.Boolean('--cluster', false, {
+    description: 'Write a ClusterGraphDataPolicy instead of a namespaced GraphDataPolicy',
+  });
+  mode = Option.String('--mode', { description: 'Policy mode: Enforce|Audit (default Audit)' });
+  allowedRegistries = Option.String('--allowed-registries', {
+    description: 'Comma-separated registries images may come from',
+  });
+  maxExecutorCores = countOption('--max-executor-cores', 'Cap on cores per Spark executor');
+  maxExecutorMemory = Option.String('--max-executor-memory', {
+    description: 'Cap on memory per Spark executor, e.g. 16Gi',
+  });
+  maxCnReplicas = countOption('--max-cn-replicas', 'Cap on StarRocks CN replicas');
+  policy = Option.String('--policy', {
+    description: 'With --cluster: policy file whose injection settings are written (default: the built-in policy)',
+  });
+
+  protected async build(target: ScaffoldTarget) {
+    if (this.policy !== undefined && !this.cluster)
+      throw usageError('--policy only applies with --cluster', 'add --cluster, or drop --policy');
+    const { scaffoldPolicy } = await import('./manifests.js');
+    return scaffoldPolicy(
+      target,
+      { ...this, allowedRegistries: splitList(this.allowedRegistries) },
+      this.cluster ? await this.loadPolicy(this.policy) : undefined,
+    );
+  }
+}
