@@ -1,27 +1,29 @@
-// A policy document that asks for hard placement (`placement.mode: nodeSelector` or
-// `required`, in its spec or a profile) is admitted with a warning: its pods can run only
-// on nodes with the placement labels and stay Pending while none is schedulable, where
-// `preferred` lets them run elsewhere. `doctor` checks whether such nodes exist. Pure.
+// A policy document that asks for required placement (`placement.mode: required`, in its
+// spec or a profile) is admitted with a warning: its pods can run only on nodes with the
+// placement labels and stay Pending while none is schedulable, where `preferred` lets
+// them run elsewhere. `nodeSelector`, the built-in default that `scaffold policy
+// --cluster` spells out, is just as hard but is not warned about here (every default
+// policy would warn, and fail `validate --strict`); `doctor` checks the nodes for both. Pure.
 import { type Diagnostic, diagnostic } from './diagnostics.js';
 import { type Policy, resolveSpec } from './model.js';
 import { isObject } from './rules/types.js';
 
-const HARD = new Set(['nodeSelector', 'required']);
+const WARNED = new Set(['required']);
 
 const modeWritten = (settings: unknown): unknown =>
   isObject(settings) && isObject(settings.placement) ? settings.placement.mode : undefined;
 
 /**
- * One warning per place in `doc` (the raw object) that writes a hard placement mode, with
+ * One warning per place in `doc` (the raw object) that writes `placement.mode: required`, with
  * the labels in effect there; `policy` is the document loaded, or layered for a namespace.
  */
 export function requiredPlacementWarnings(doc: Record<string, unknown>, policy: Policy): Diagnostic[] {
   const spec = isObject(doc.spec) ? doc.spec : {};
   const places: { path: string; profile?: string }[] = [];
-  if (HARD.has(modeWritten(spec) as string)) places.push({ path: 'spec.placement.mode' });
+  if (WARNED.has(modeWritten(spec) as string)) places.push({ path: 'spec.placement.mode' });
   if (isObject(spec.profiles)) {
     for (const [profile, settings] of Object.entries(spec.profiles)) {
-      if (HARD.has(modeWritten(settings) as string) && Object.hasOwn(policy.profiles, profile))
+      if (WARNED.has(modeWritten(settings) as string) && Object.hasOwn(policy.profiles, profile))
         places.push({ path: `spec.profiles.${profile}.placement.mode`, profile });
     }
   }

@@ -1,5 +1,6 @@
-// A policy document that writes a hard placement mode is admitted with a warning that its
-// pods wait Pending without matching nodes; preferred, none and inherited modes are not.
+// A policy document that writes placement.mode required is admitted with a warning that
+// its pods wait Pending without matching nodes; nodeSelector (the built-in default),
+// preferred, none and inherited modes are not.
 import { describe, expect, it } from 'vitest';
 import { enforce } from '../../../policies/enforcement.js';
 import { policyWith } from '../../fixtures/policy.js';
@@ -16,9 +17,9 @@ const warnings = (object: unknown) =>
     .map((f) => [f.diagnostic.path, f.diagnostic.message]);
 
 describe('placement-required warnings on policy documents', () => {
-  it('spec.placement.mode nodeSelector and a required profile: one warning each, with the labels in effect', () => {
+  it('spec.placement.mode required and a required profile: one warning each, with the labels in effect', () => {
     const doc = clusterPolicy({
-      placement: { mode: 'nodeSelector', nodeLabels: { alluxio: 'true' } },
+      placement: { mode: 'required', nodeLabels: { alluxio: 'true' } },
       profiles: {
         pinned: { placement: { mode: 'required', nodeLabels: { pool: 'a' } } },
         soft: { placement: { mode: 'preferred', nodeLabels: { pool: 'b' } } },
@@ -29,7 +30,7 @@ describe('placement-required warnings on policy documents', () => {
     expect(warnings(doc)).toEqual([
       [
         'spec.placement.mode',
-        'injected pods wait Pending unless a node is labelled alluxio=true (placement.mode nodeSelector)',
+        'injected pods wait Pending unless a node is labelled alluxio=true (placement.mode required)',
       ],
       [
         'spec.profiles.pinned.placement.mode',
@@ -39,7 +40,10 @@ describe('placement-required warnings on policy documents', () => {
     ]);
   });
 
-  it('preferred, none, or a mode the document does not write: no warning', () => {
+  it('nodeSelector (the default, as scaffold spells it out), preferred, none, or an unwritten mode: no warning', () => {
+    expect(warnings(clusterPolicy({ placement: { mode: 'nodeSelector', nodeLabels: { alluxio: 'true' } } }))).toEqual(
+      [],
+    );
     expect(warnings(clusterPolicy({ placement: { mode: 'preferred', nodeLabels: { alluxio: 'true' } } }))).toEqual([]);
     expect(warnings(clusterPolicy({ placement: { mode: 'none' } }))).toEqual([]);
     expect(warnings(clusterPolicy({ placement: { nodeLabels: { pool: 'x' } } }))).toEqual([]);
