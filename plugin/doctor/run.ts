@@ -1,6 +1,7 @@
 // `doctor`: everything graphdata relies on in a cluster, each as ✓ or ✗ with a fix.
 // A check that cannot be made (no permission, API missing) is a ✗ that says so.
 import type { PolicySelection } from '../kube/cluster-policies.js';
+import { type PlacementMode, resolveSpec } from '../../policies/model.js';
 import { apiErrorMessage } from '../kube/kubeconfig.js';
 import { type Check, daysLeft, fail, pass } from '../output/checks.js';
 import type { Clients } from '../kube/clients.js';
@@ -29,6 +30,14 @@ const CRDS: { name: string; crds: string[]; hint: string }[] = [
     hint: 'run `kubectl graphdata install`',
   },
 ];
+
+/** Placement modes under which a pod can only run on the labelled nodes. */
+const HARD_PLACEMENT: readonly PlacementMode[] = ['nodeSelector', 'required'];
+
+const labelSelector = (labels: Record<string, string>): string =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 
 /**
  * `policies`: what the webhook would use (the cluster's policy objects, or --policy FILE):
@@ -75,23 +84,57 @@ export async function runDoctor(c: Clients, namespace: string, policies: PolicyS
     });
   }
 
-  const labels = policy.spec.placement.nodeLabels;
-  const selector = Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
+  const { mode, nodeLabels: labels } = policy.spec.placement;
+  const selector = labelSelector(labels);
   let cacheNodes: string[] = [];
   await guard('Alluxio nodes', 'you need list on nodes', async () => {
     const nodes = await c.core.listNode({ labelSelector: selector });
     cacheNodes = nodes.items.map((n) => n.metadata!.name!);
-    return cacheNodes.length
-      ? pass('Alluxio nodes', `${cacheNodes.length} node(s) labelled ${selector}`)
+    const hard = HARD_PLACEMENT.includes(mode);
+    if (cacheNodes.length) {
+      const only = hard ? `; placement.mode ${mode}: the webhook's pods run on these nodes only` : '';
+      return pass('Alluxio nodes', `${cacheNodes.length} node(s) labelled ${selector}${only}`);
+    }
+    const label = `label the nodes that run Alluxio workers: kubectl label node NODE ${selector}`;
+    return hard
+      ? fail(
+          'Alluxio nodes',
+          `no node is labelled ${selector} (placement.nodeLabels of ${policies.clusterName}): ` +
+            `placement.mode ${mode} keeps executors and CN pods placed by the webhook Pending`,
+          `${label}; or set placement.mode preferred, so that pods run elsewhere until then`,
+        )
       : fail(
           'Alluxio nodes',
           `no node is labelled ${selector} (placement.nodeLabels of ${policies.clusterName}): ` +
-            'executors and CN pods placed by the webhook cannot be scheduled',
-          `label the nodes that run Alluxio workers: kubectl label node NODE ${selector}`,
+            `pods still run (placement.mode ${mode}), but away from the cache`,
+          label,
         );
   });
+  // Profiles may ask for required placement on labels of their own: a pod picking one
+  // would wait Pending for nodes that do not exist.
+  const stranding = Object.keys(policy.profiles)
+    .map((profile) => ({ profile, placement: resolveSpec(policy, profile).placement }))
+    .filter(({ placement }) => HARD_PLACEMENT.includes(placement.mode) && Object.keys(placement.nodeLabels).length);
+  if (stranding.length) {
+    await guard('profile placement', 'you need list on nodes', async () => {
+      const stuck: string[] = [];
+      for (const { profile, placement } of stranding) {
+        const wanted = labelSelector(placement.nodeLabels);
+        const nodes = await c.core.listNode({ labelSelector: wanted });
+        if (nodes.items.length === 0) stuck.push(`${profile} (placement.mode ${placement.mode}, ${wanted})`);
+      }
+      return stuck.length
+        ? fail(
+            'profile placement',
+            `no node matches the required placement of profile ${stuck.join(', ')}: its pods stay Pending`,
+            "label nodes to match, or set the profile's placement.mode to preferred",
+          )
+        : pass(
+            'profile placement',
+            `the required placement of ${stranding.map((s) => s.profile).join(', ')} matches labelled nodes`,
+          );
+    });
+  }
   await guard('Alluxio workers', 'you need list on pods in all namespaces', async () => {
     const pods = await c.core.listPodForAllNamespaces({ labelSelector: 'role=alluxio-worker' });
     const running = pods.items.filter((p) => p.status?.phase === 'Running');

@@ -7,10 +7,12 @@ import {
   applyNamespaceOverrides,
   checkLayering,
   checkNamespaceOverrides,
+  effectivePolicy,
   NAMESPACE_NAME_LABEL,
   namespacePolicyFromObject,
 } from '../layering.js';
 import { API_VERSION, POLICY_KINDS } from '../model.js';
+import { requiredPlacementWarnings } from '../placement-warnings.js';
 import { policyFromObject } from '../policy-loader.js';
 import type { Rule } from './types.js';
 
@@ -27,7 +29,7 @@ export const policyDocumentRule: Rule = {
     if (found.some((d) => d.severity === 'error')) return found;
     if (obj.kind === 'ClusterGraphDataPolicy') {
       const { policy } = policyFromObject(obj);
-      return policy ? [...found, ...checkNamespaceOverrides(policy)] : found;
+      return policy ? [...found, ...checkNamespaceOverrides(policy), ...requiredPlacementWarnings(obj, policy)] : found;
     }
     // ctx.policy is the cluster policy as the GraphDataPolicy's namespace sees it (its namespaceOverrides applied).
     if (obj.kind !== 'GraphDataPolicy' || ctx.policy.kind !== 'ClusterGraphDataPolicy') return found;
@@ -40,6 +42,8 @@ export const policyDocumentRule: Rule = {
     const base = ctx.policy.overrides
       ? ctx.policy
       : applyNamespaceOverrides(ctx.policy, { [NAMESPACE_NAME_LABEL]: namespace }).policy;
-    return policy ? [...found, ...checkLayering(base, policy)] : found;
+    return policy
+      ? [...found, ...checkLayering(base, policy), ...requiredPlacementWarnings(obj, effectivePolicy(base, policy))]
+      : found;
   },
 };

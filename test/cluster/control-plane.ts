@@ -1,7 +1,7 @@
-// A real etcd + kube-apiserver on loopback for e2e tests, started the way
-// controller-runtime's envtest does it: no controller-manager, scheduler or kubelet,
-// except for one controller of kube-controller-manager, ClusterRole aggregation, so that
-// the built-in admin/edit/view roles hold what aggregated ClusterRoles add (RBAC e2e).
+// A real cluster on loopback for e2e tests: etcd, kube-apiserver, kube-controller-manager
+// (all its default controllers: Deployments, Jobs, namespaces, garbage collection, role
+// aggregation...), kube-scheduler, and kwok in place of kubelets, playing the fake Nodes of
+// fake-nodes.ts: pods bound there turn Running and Ready without any container running.
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
@@ -14,13 +14,16 @@ import * as k8s from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { createCA, issueCert, type CertPair } from '../../certs/pki.js';
 import { loadKubeConfig, type ClusterInfo, type ClusterUser } from './cluster-info.js';
+import { FAKE_NODES, KWOK_NODE_ANNOTATION } from './fake-nodes.js';
 import { ManagedProcess, onEmergency } from './process.js';
 
 export type { ClusterInfo, ClusterUser };
 
 export interface StartOptions {
-  /** Directory holding the `etcd`, `kube-apiserver` and `rbac-aggregation` binaries. */
+  /** Directory holding etcd, kube-apiserver, kube-controller-manager and kube-scheduler. */
   binDir: string;
+  /** Directory holding the `kwok` binary and its `stages.yaml` (see build.sh). */
+  kwokDir: string;
   /** Directory of CRD YAML files to install and wait for. */
   crdDir?: string;
   /** How long to wait for /readyz; it takes 6-11s on 2 idle cores, more under load. */
@@ -36,11 +39,14 @@ const OWNER_FILE = 'owner.pid';
 export class ControlPlane {
   private constructor(
     readonly info: ClusterInfo,
+    /** Milliseconds until etcd + kube-apiserver were ready, and then the rest of the cluster. */
+    readonly startupMs: { apiserver: number; controllersAndNodes: number },
     private readonly procs: ManagedProcess[],
     private readonly unregisterTmp: () => void,
   ) {}
 
   static async start(opts: StartOptions): Promise<ControlPlane> {
+    const t0 = Date.now();
     await sweepStaleDirs();
     const tmpDir = await mkdtemp(join(tmpdir(), TMP_PREFIX));
     await writeFile(join(tmpDir, OWNER_FILE), String(process.pid));
@@ -92,8 +98,9 @@ export class ControlPlane {
           `--service-account-issuer=${server}/`,
           '--authorization-mode=RBAC',
           '--service-cluster-ip-range=10.0.0.0/24',
-          // No controller-manager runs, so nothing creates the `default` ServiceAccount in a
-          // namespace; the ServiceAccount admission plugin would then reject every Pod.
+          // kube-controller-manager creates each namespace's `default` ServiceAccount, but only
+          // after the namespace exists: tests create a namespace and a pod at once, which this
+          // plugin would reject until then (as in any cluster). It stays off; see docs/testing.md.
           '--disable-admission-plugins=ServiceAccount',
           '--allow-privileged=true',
         ],
@@ -116,19 +123,12 @@ export class ControlPlane {
         tmpDir,
       };
       await writeKubeconfig(info, pki.users);
-      const aggregation = new ManagedProcess(
-        'rbac-aggregation',
-        join(opts.binDir, 'rbac-aggregation'),
-        [`--kubeconfig=${info.kubeconfig}`, `--context=${ADMIN}`],
-        join(tmpDir, 'rbac-aggregation.log'),
-      );
-      procs.push(aggregation);
-      // Ready once the built-in `edit` role holds the rules its aggregated parts bring.
-      const rbac = loadKubeConfig(info, 'admin').makeApiClient(k8s.RbacAuthorizationV1Api);
-      await waitFor(aggregation, 60_000, async () =>
-        Boolean((await rbac.readClusterRole({ name: 'edit' }).catch(() => undefined))?.rules?.length),
-      );
-      const cp = new ControlPlane(info, procs, unregisterTmp);
+      const kc = loadKubeConfig(info, 'admin');
+      const t1 = Date.now();
+      const started = await startWorkloadComponents(kc, opts, info.kubeconfig, pki, tmpDir);
+      procs.push(...started);
+      const startupMs = { apiserver: t1 - t0, controllersAndNodes: Date.now() - t1 };
+      const cp = new ControlPlane(info, startupMs, procs, unregisterTmp);
       if (opts.crdDir) await installCrds(cp.kubeConfig('admin'), opts.crdDir);
       return cp;
     } catch (err) {
@@ -146,7 +146,7 @@ export class ControlPlane {
     return loadKubeConfig(this.info, user);
   }
 
-  /** Stops both processes (SIGTERM, then SIGKILL) and removes the temp dir. Idempotent. */
+  /** Stops every process (SIGTERM, then SIGKILL) and removes the temp dir. Idempotent. */
   async stop(): Promise<void> {
     await stopAll(this.procs);
     await rm(this.info.tmpDir, { recursive: true, force: true });
@@ -155,7 +155,8 @@ export class ControlPlane {
 }
 
 async function stopAll(procs: ManagedProcess[]): Promise<void> {
-  // apiserver first: it would log etcd connection errors while shutting down.
+  // Last started first: controllers, then the apiserver (it would log etcd connection
+  // errors while shutting down), then etcd.
   for (const p of [...procs].reverse()) await p.stop(5_000);
 }
 
@@ -178,6 +179,103 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+// ---- controllers, scheduler, fake nodes ---------------------------------------------------
+
+/**
+ * Starts kube-controller-manager, kube-scheduler and kwok (all as the admin, no leader
+ * election, no serving port: nothing here needs their metrics, and fixed ports would
+ * clash between parallel runs), registers the fake Nodes, and waits until they work.
+ */
+async function startWorkloadComponents(
+  kc: k8s.KubeConfig,
+  opts: StartOptions,
+  kubeconfig: string,
+  pki: { caFile: string; saPrivate: string },
+  tmpDir: string,
+): Promise<ManagedProcess[]> {
+  const common = [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--secure-port=0'];
+  const kcm = new ManagedProcess(
+    'kube-controller-manager',
+    join(opts.binDir, 'kube-controller-manager'),
+    [
+      ...common,
+      // Signs the tokens of ServiceAccount token Secrets: the key the apiserver verifies with.
+      `--service-account-private-key-file=${pki.saPrivate}`,
+      `--root-ca-file=${pki.caFile}`,
+      '--controllers=*',
+    ],
+    join(tmpDir, 'kube-controller-manager.log'),
+  );
+  const scheduler = new ManagedProcess(
+    'kube-scheduler',
+    join(opts.binDir, 'kube-scheduler'),
+    common,
+    join(tmpDir, 'kube-scheduler.log'),
+  );
+  const [key, value] = Object.entries(KWOK_NODE_ANNOTATION)[0]!;
+  const kwok = new ManagedProcess(
+    'kwok',
+    join(opts.kwokDir, 'kwok'),
+    [
+      `--kubeconfig=${kubeconfig}`,
+      `--config=${join(opts.kwokDir, 'stages.yaml')}`,
+      '--manage-all-nodes=false',
+      `--manage-nodes-with-annotation-selector=${key}=${value}`,
+      // Pod IPs: any range apart from the Service range (10.0.0.0/24).
+      '--cidr=10.244.0.0/16',
+      // Renew each Node's Lease as a kubelet does (the flag's default, 0, keeps none), or
+      // the node lifecycle controller marks the Nodes unreachable, their pods not Ready.
+      '--node-lease-duration-seconds=40',
+    ],
+    join(tmpDir, 'kwok.log'),
+  );
+  const procs = [kcm, scheduler, kwok];
+  try {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    for (const node of FAKE_NODES) {
+      await core.createNode({
+        body: {
+          metadata: {
+            name: node.name,
+            annotations: { ...KWOK_NODE_ANNOTATION },
+            labels: { ...node.labels, 'kubernetes.io/hostname': node.name, 'kubernetes.io/os': 'linux' },
+          },
+        },
+      });
+    }
+    const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    await Promise.all([
+      // kube-controller-manager: the built-in `edit` role holds what its aggregated parts
+      // bring (RBAC e2e needs it), and namespaces get their `default` ServiceAccount.
+      waitFor(kcm, 90_000, async () =>
+        Boolean((await rbac.readClusterRole({ name: 'edit' }).catch(() => undefined))?.rules?.length),
+      ),
+      waitFor(kcm, 90_000, async () =>
+        Boolean(await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' }).catch(() => false)),
+      ),
+      // kwok: every fake Node reports Ready.
+      waitFor(kwok, 60_000, async () => {
+        const nodes = (await core.listNode()).items;
+        return FAKE_NODES.every((want) =>
+          nodes
+            .find((n) => n.metadata?.name === want.name)
+            ?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        );
+      }),
+    ]);
+    // kube-scheduler serves no port here to probe; it must at least still be alive.
+    if (!scheduler.running) {
+      throw new Error(
+        `kube-scheduler ${scheduler.exitStatus} (full log: ${scheduler.logFile}):\n${scheduler.logTail()}`,
+      );
+    }
+    return procs;
+  } catch (err) {
+    await stopAll(procs);
+    throw err;
   }
 }
 

@@ -1,6 +1,7 @@
-// Vitest globalSetup for the e2e project: builds the control-plane binaries if needed,
-// starts etcd + kube-apiserver with the upstream CRDs installed, and provides
-// `inject('cluster')` to tests. Teardown (and any abnormal exit) stops both processes.
+// Vitest globalSetup for the e2e project: builds the cluster binaries if needed, starts
+// etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (fake Nodes) with
+// the upstream CRDs installed, and provides `inject('cluster')` to tests. Teardown (and any
+// abnormal exit) stops every process.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -30,23 +31,34 @@ const repoRoot = resolve(here, '../..');
 // Upstream CRDs, committed as test data with their provenance (see its README).
 const crdDir = resolve(repoRoot, 'test', 'upstream-crds');
 
+const cacheDir = (): string => join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'graphdata');
+
 /** Same rule as build.sh: GRAPHDATA_K8S_BIN_DIR, else the per-user cache (shared by clones). */
 function binDir(): string {
-  const cache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return process.env.GRAPHDATA_K8S_BIN_DIR || join(cache, 'graphdata', `k8s-${K8S_VERSION}`);
+  return process.env.GRAPHDATA_K8S_BIN_DIR || join(cacheDir(), `k8s-${K8S_VERSION}`);
+}
+
+/** Same rule as build.sh: GRAPHDATA_KWOK_BIN_DIR, else kwok-<the version kwok/go.mod pins>. */
+function kwokDir(): string {
+  const pinned = /^\s*sigs\.k8s\.io\/kwok (v\S+)/m.exec(readFileSync(join(here, 'kwok', 'go.mod'), 'utf8'))?.[1];
+  if (!pinned) throw new Error('test/cluster/kwok/go.mod does not require sigs.k8s.io/kwok');
+  return process.env.GRAPHDATA_KWOK_BIN_DIR || join(cacheDir(), `kwok-${pinned}`);
 }
 
 // kubectl is built with the control plane, so the tests drive the kubectl of the same
 // version (kubectl supports one minor of skew; a machine's own may be older).
-const binaries = ['etcd', 'kube-apiserver', 'rbac-aggregation', 'kubectl'];
-const haveBinaries = (dir: string): boolean => binaries.every((name) => existsSync(join(dir, name)));
+const binaries = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'];
+const haveBinaries = (dir: string, kwok: string): boolean =>
+  binaries.every((name) => existsSync(join(dir, name))) &&
+  existsSync(join(kwok, 'kwok')) &&
+  existsSync(join(kwok, 'stages.yaml'));
 
 /** Runs build.sh with its output streamed to the terminal (a cold build takes minutes). */
-function build(dir: string): Promise<void> {
-  console.log(`[e2e] control-plane binaries missing in ${dir}; running test/cluster/build.sh`);
+function build(dir: string, kwok: string): Promise<void> {
+  console.log(`[e2e] cluster binaries missing in ${dir} or ${kwok}; running test/cluster/build.sh`);
   return new Promise((resolvePromise, reject) => {
     const child = spawn('bash', [join(here, 'build.sh'), K8S_VERSION], {
-      env: { ...process.env, GRAPHDATA_K8S_BIN_DIR: dir },
+      env: { ...process.env, GRAPHDATA_K8S_BIN_DIR: dir, GRAPHDATA_KWOK_BIN_DIR: kwok },
       // stdout carries only the result dir; keep the terminal for progress (stderr).
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -59,15 +71,19 @@ function build(dir: string): Promise<void> {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = binDir();
-  if (!haveBinaries(dir)) await build(dir);
+  const kwok = kwokDir();
+  if (!haveBinaries(dir, kwok)) await build(dir, kwok);
   // Test workers are forked after this and inherit PATH: they find the built kubectl first.
   process.env.PATH = `${dir}:${process.env.PATH}`;
   if (!existsSync(crdDir)) throw new Error(`upstream CRDs not found at ${crdDir}`);
 
   const started = Date.now();
-  const cp = await ControlPlane.start({ binDir: dir, crdDir });
+  const cp = await ControlPlane.start({ binDir: dir, kwokDir: kwok, crdDir });
+  const { apiserver, controllersAndNodes } = cp.startupMs;
   console.log(
-    `[e2e] control plane ready at ${cp.info.server} in ${((Date.now() - started) / 1000).toFixed(1)}s (${cp.info.tmpDir})`,
+    `[e2e] cluster ready at ${cp.info.server} in ${((Date.now() - started) / 1000).toFixed(1)}s ` +
+      `(apiserver ${(apiserver / 1000).toFixed(1)}s, then controllers, scheduler and kwok nodes ` +
+      `${(controllersAndNodes / 1000).toFixed(1)}s; ${cp.info.tmpDir})`,
   );
   project.provide('cluster', { ...cp.info, version: K8S_VERSION });
   return () => cp.stop();

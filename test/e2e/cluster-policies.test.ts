@@ -205,7 +205,7 @@ describe('audit and doctor read the same policy objects', () => {
     const checks = (JSON.parse(r.stdout) as { checks: { name: string; detail: string }[] }).checks;
     expect(checks.find((c) => c.name === 'Alluxio nodes')?.detail).toBe(
       `no node is labelled pool=cp-e2e-cache (placement.nodeLabels of ClusterGraphDataPolicy/${PLATFORM}): ` +
-        'executors and CN pods placed by the webhook cannot be scheduled',
+        'placement.mode nodeSelector keeps executors and CN pods placed by the webhook Pending',
     );
   });
 });

@@ -3,7 +3,7 @@
 // failure puts the webhook registration back as it was (or removes it when there was
 // none), so pods in opted-in namespaces keep being created. Each failure path on the
 // real control plane: unreachable URL, self-test denied by an admission policy, rollout
-// timeout, wrong CA over a working install;
+// timeout (a quota lets no pod be created), wrong CA over a working install;
 // and the self-test passing under a policy that requires resources.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANNOTATION_INJECTED } from '../../policies/model.js';
-import { cluster, kubeConfig, waitFor } from '../cluster/kube.js';
+import { cluster, ensureNamespace, kubeConfig, waitFor } from '../cluster/kube.js';
 import { graphdataAsync } from '../support/kubectl.js';
 import { type RunningWebhook, startWebhook } from '../support/spawn-webhook.js';
 
@@ -146,8 +146,19 @@ describe('a first install that fails removes what it registered', () => {
     }
   }, 120_000);
 
-  it('an in-cluster install whose rollout times out (no pod ever becomes ready): the same', async () => {
-    const run = await graphdata(['install', '-n', NS, '--timeout', '3']);
+  it('an in-cluster install whose rollout times out (a quota of 0 pods): the same', async () => {
+    // kwok would make the webhook's pods Ready at once; a quota lets no pod be created at all.
+    await ensureNamespace(NS);
+    await core().createNamespacedResourceQuota({
+      namespace: NS,
+      body: { metadata: { name: 'no-pods' }, spec: { hard: { pods: '0' } } },
+    });
+    let run: Awaited<ReturnType<typeof graphdata>>;
+    try {
+      run = await graphdata(['install', '-n', NS, '--timeout', '3']);
+    } finally {
+      await core().deleteNamespacedResourceQuota({ name: 'no-pods', namespace: NS });
+    }
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/error: the webhook did not become ready/);
     expect(run.stdout).toMatch(/ValidatingWebhookConfiguration\/graphdata: removed/);

@@ -173,6 +173,31 @@ describe('kubectl debug (pods/ephemeralcontainers) and in-place resize (pods/res
         limits: { cpu: '2', memory: '1Gi' },
       };
       const name = stored(executor, TEAM);
+      // kwok runs the pod, but its stages leave out what a kubelet able to resize in place
+      // reports: each running container's resources. Without them the apiserver refuses
+      // any resize itself ("node without support for resize"), so report them as it would.
+      const running = adminKubectl([
+        'wait',
+        `pod/${name}`,
+        '-n',
+        TEAM,
+        '--for=jsonpath={.status.phase}=Running',
+        '--timeout=60s',
+      ]);
+      expect(running.code, running.stderr).toBe(0);
+      const reported = adminKubectl([
+        'patch',
+        `pod/${name}`,
+        '-n',
+        TEAM,
+        '--subresource=status',
+        '--type=json',
+        '-p',
+        JSON.stringify([
+          { op: 'add', path: '/status/containerStatuses/0/resources', value: executor.spec!.containers[0]!.resources },
+        ]),
+      ]);
+      expect(reported.code, reported.stderr).toBe(0);
       const resize = (cpu: string) =>
         tenantKubectl([
           'patch',
