@@ -14,6 +14,7 @@ import { checkObject, type KubeObject, ruleContext } from '../policies/rules/ind
 import { isObject } from '../policies/rules/types.js';
 import { parseYamlSource, type SourceDocument } from '../policies/yaml-source.js';
 import type { InputFile } from './input.js';
+import { kubeSchemaFindings } from './validate-kube-schemas.js';
 
 export interface LocatedDocument {
   file: string;
@@ -71,9 +72,15 @@ export function validateSources(
       );
       continue;
     }
-    diagnostics.push(...checkObject(doc.source.value, ctx).map((d) => locate(d, doc)));
+    const kube = kubeSchemaFindings(doc);
+    // The apiserver's schema says it for built-in kinds; graphdata's own pod schema only repeats it.
+    const said = new Set(kube.diagnostics.map((d) => d.path));
+    const findings = checkObject(doc.source.value, ctx).filter(
+      (d) => !(d.code.startsWith('schema-') && said.has(d.path)),
+    );
+    diagnostics.push(...kube.diagnostics, ...findings.map((d) => locate(d, doc)));
     diagnostics.push(...engineWarnings(doc, policy, opts.namespace ?? 'default', runtimes));
-    noteUnchecked(doc.source.value, [], doc, unchecked);
+    noteUnchecked(doc.source.value, [], doc, unchecked, kube.covered);
   }
   for (const [group, u] of unchecked) diagnostics.push(notChecked(group, u));
   return { diagnostics, documents, objects: ctx.objects.length, files: inputs.length };
@@ -108,12 +115,19 @@ interface Unchecked {
   count: number;
 }
 
-function noteUnchecked(value: unknown, path: Segments, doc: LocatedDocument, into: Map<string, Unchecked>): void {
+function noteUnchecked(
+  value: unknown,
+  path: Segments,
+  doc: LocatedDocument,
+  into: Map<string, Unchecked>,
+  covered: ReadonlySet<string>,
+): void {
   if (!isObject(value)) return;
   if (isList(value)) {
-    for (const [i, item] of value.items.entries()) noteUnchecked(item, [...path, 'items', i], doc, into);
+    for (const [i, item] of value.items.entries()) noteUnchecked(item, [...path, 'items', i], doc, into, covered);
     return;
   }
+  if (covered.has(prefixPath(path, undefined))) return; // checked against the apiserver's schema
   const { apiVersion, kind } = value as KubeObject;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !apiVersion || !kind) return;
   if (isRemovedApi(apiVersion, kind)) return; // removed-api has said what to do
