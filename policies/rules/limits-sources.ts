@@ -29,7 +29,7 @@ export const registryRule: Rule = {
     if (!allowed?.length) return [];
     const out: Diagnostic[] = [];
     walkStrings(obj, (image, path, key) => {
-      if (typeof key !== 'string' || !/image$/i.test(key) || image === '' || findPlaceholder(image)) return;
+      if (typeof key !== 'string' || !/image$/i.test(key) || image === '' || findPlaceholder(image, 'image')) return;
       // The image as written is the one pulled: the webhook validates pods after it mutated
       // them, and rewrites mirrors only in pods it injects (not opted-out or plain pods, not
       // custom resources). Judging the mirrored image let any pod pull what a mirror maps.
