@@ -12,6 +12,7 @@ import { namespaceOf, podSites } from '../policies/pod-sites.js';
 import { isRemovedApi } from '../policies/rules/autoscaling.js';
 import { checkObject, type KubeObject, ruleContext } from '../policies/rules/index.js';
 import { isObject } from '../policies/rules/types.js';
+import { unrenderedTemplate } from '../policies/helm-template.js';
 import { parseYamlSource, type SourceDocument } from '../policies/yaml-source.js';
 import type { InputFile } from './input.js';
 import { kubeSchemaFindings } from './validate-kube-schemas.js';
@@ -44,6 +45,12 @@ export function validateSources(
   const documents: LocatedDocument[] = [];
   for (const input of inputs) {
     const parsed = parseYamlSource(input.text, input.file);
+    const template = unrenderedTemplate(input.text, input.file, parsed.diagnostics);
+    if (template) {
+      // What the parser made of the template is no object the user wrote.
+      diagnostics.push(template);
+      continue;
+    }
     diagnostics.push(...parsed.diagnostics);
     // `---` at the end of a file or between comments yields empty documents: not objects, not mistakes.
     for (const source of parsed.documents) if (source.value !== null) documents.push({ file: input.file, source });
