@@ -50,6 +50,7 @@ export class ScaffoldPolicyCommand extends ScaffoldCommand {
       target,
       { ...this, allowedRegistries: splitList(this.allowedRegistries) },
       this.cluster ? await this.loadPolicy(this.policy) : undefined,
+      this.cluster ? undefined : await this.loadPolicy(undefined),
     );
   }
 }

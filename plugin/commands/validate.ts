@@ -66,6 +66,9 @@ export class ValidateCommand extends GraphdataCommand {
     const inputs = await readInputs(this.files, this.context.stdin);
     const policy = await loadPolicyForCli(this.policy);
     const report = validateSources(inputs, policy, { namespace: this.namespace });
+    // The policy given must pass its own limits, or the webhook refuses the pods it injects.
+    if (this.policy)
+      report.diagnostics.push(...(await import('../policy-self-findings.js')).policySelfFindings(this.policy, policy));
     if (report.objects === 0 && report.diagnostics.length === 0) throw noObjects(this.files, inputs);
     let serverFailure: UserError | undefined;
     if (this.server) {

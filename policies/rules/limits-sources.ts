@@ -11,7 +11,7 @@ import { walkStrings } from './walk.js';
 const withFluid = (kind: string, apiVersion: string): boolean =>
   isWorkloadKind(kind, apiVersion) || groupOf(apiVersion) === FLUID_GROUP;
 
-function allowedImage(image: string, allowed: readonly string[]): boolean {
+export function allowedImage(image: string, allowed: readonly string[]): boolean {
   const ref = parseImage(image);
   const registry = registryOf(ref);
   return allowed.some((entry) => {

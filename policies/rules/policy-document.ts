@@ -7,11 +7,13 @@ import {
   applyNamespaceOverrides,
   checkLayering,
   checkNamespaceOverrides,
+  effectivePolicy,
   NAMESPACE_NAME_LABEL,
   namespacePolicyFromObject,
 } from '../layering.js';
 import { API_VERSION, POLICY_KINDS } from '../model.js';
 import { policyFromObject } from '../policy-loader.js';
+import { selfConflicts } from '../policy-self-check.js';
 import type { Rule } from './types.js';
 
 export const policyDocumentRule: Rule = {
@@ -27,7 +29,7 @@ export const policyDocumentRule: Rule = {
     if (found.some((d) => d.severity === 'error')) return found;
     if (obj.kind === 'ClusterGraphDataPolicy') {
       const { policy } = policyFromObject(obj);
-      return policy ? [...found, ...checkNamespaceOverrides(policy)] : found;
+      return policy ? [...found, ...checkNamespaceOverrides(policy), ...selfConflicts(policy)] : found;
     }
     // ctx.policy is the cluster policy as the GraphDataPolicy's namespace sees it (its namespaceOverrides applied).
     if (obj.kind !== 'GraphDataPolicy' || ctx.policy.kind !== 'ClusterGraphDataPolicy') return found;
@@ -40,6 +42,17 @@ export const policyDocumentRule: Rule = {
     const base = ctx.policy.overrides
       ? ctx.policy
       : applyNamespaceOverrides(ctx.policy, { [NAMESPACE_NAME_LABEL]: namespace }).policy;
-    return policy ? [...found, ...checkLayering(base, policy)] : found;
+    if (!policy) return found;
+    const loosens = checkLayering(base, policy);
+    if (loosens.length) return [...found, ...loosens];
+    // Its limits with the cluster's injection settings: the pods of this namespace get both.
+    // A conflict the cluster policy has on its own is the cluster policy's to report.
+    if (selfConflicts({ ...base, profiles: {} }).length) return found;
+    const conflicts = selfConflicts({ ...effectivePolicy(base, policy), profiles: {} }).map((d) => ({
+      ...d,
+      message: d.message.replace(/^this policy injects/, 'the cluster policy injects here'),
+      path: 'spec.limits.allowedRegistries',
+    }));
+    return [...found, ...conflicts];
   },
 };
