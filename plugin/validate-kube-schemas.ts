@@ -1,11 +1,17 @@
 // `validate`'s check of built-in kinds (Pod, Deployment, Service, ConfigMap, RBAC…)
 // against the apiserver's own schemas: a misspelt field is an error at its line.
-import { prefixPath, type Diagnostic, type Segments } from '../policies/diagnostics.js';
+import { prefixPath, splitPath, type Diagnostic, type Segments } from '../policies/diagnostics.js';
 import { isList } from '../policies/k8s.js';
 import { mayHaveKubeSchema } from '../policies/kube-schema.js';
 import { isObject } from '../policies/rules/types.js';
 import { kubeSchemaChecker } from './kube-schemas.js';
-import { locate, type LocatedDocument } from './validate-sources.js';
+import type { SourceDocument } from '../policies/yaml-source.js';
+
+/** A document of an input file (validate-sources.ts's LocatedDocument). */
+interface LocatedDocument {
+  file: string;
+  source: SourceDocument;
+}
 
 export interface KubeSchemaFindings {
   diagnostics: Diagnostic[];
@@ -29,5 +35,8 @@ function visit(value: unknown, path: Segments, doc: LocatedDocument, out: KubeSc
   const found = kubeSchemaChecker().check(value);
   if (!found) return;
   out.covered.add(prefixPath(path, undefined));
-  for (const d of found) out.diagnostics.push(locate({ ...d, path: prefixPath(path, d.path) }, doc));
+  for (const d of found) {
+    const at = prefixPath(path, d.path);
+    out.diagnostics.push({ ...d, path: at, file: doc.file, ...(doc.source.position(splitPath(at)) ?? {}) });
+  }
 }
