@@ -4,6 +4,7 @@
 import { splitPath, type Diagnostic } from '../policies/diagnostics.js';
 import type { Policy } from '../policies/model.js';
 import { checkApi } from '../policies/api-catalog.js';
+import { clusterDecided } from '../policies/cluster-decided.js';
 import { prefixPath, type Segments } from '../policies/diagnostics.js';
 import { inject } from '../policies/engine.js';
 import { type RuntimeLookup, runtimeLookupFromDocuments } from '../policies/fluid-runtime.js';
@@ -105,14 +106,23 @@ function engineWarnings(
   runtimes: RuntimeLookup,
 ): Diagnostic[] {
   const value = doc.source.value;
-  return podSites(value).flatMap((site) =>
-    inject(site.pod, policy, { namespace: namespaceOf(value, site, namespace), runtimes }).diagnostics.map((d) => {
+  return podSites(value).flatMap((site) => {
+    const ns = namespaceOf(value, site, namespace);
+    const found = inject(site.pod, policy, { namespace: ns, runtimes }).diagnostics;
+    const decided = clusterDecided(
+      site.pod,
+      policy,
+      ns,
+      runtimes,
+      found.map((d) => d.code),
+    );
+    return [...found, ...decided].map((d) => {
       // Engine paths are relative to the pod; a finding without one belongs to the pod as a whole.
       const path = d.path ? prefixPath(site.path, d.path) : undefined;
       const position = doc.source.position(path ? splitPath(path) : site.path);
       return { ...d, ...(path ? { path } : {}), file: doc.file, ...(position ?? {}) };
-    }),
-  );
+    });
+  });
 }
 
 /** Objects of one API group graphdata knows nothing about. */
