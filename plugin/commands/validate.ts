@@ -23,6 +23,12 @@ export class ValidateCommand extends GraphdataCommand {
       unknown profile, a floating image) is a finding here. graphdata's own policy
       documents are checked as --policy checks them.
 
+      Built-in kinds (Pods, workloads, Services, ConfigMaps, Secrets, RBAC, PDBs,
+      NetworkPolicies, HPAs…) are checked against the Kubernetes v1.37.2 OpenAPI schemas:
+      a misspelt field is an error with a did-you-mean. A Helm template gets one error
+      saying to run \`helm template\` first. What only the cluster decides (a Fluid
+      runtime's readiness) is an info finding, not silence.
+
       An apiVersion or kind that a group graphdata knows does not serve is an error
       (sparkoperator.k8s.io/v1beta1, a Pod in v2); objects of other API groups are
       listed once per group as not checked.
