@@ -26,7 +26,12 @@ export interface SchemaCheckOptions {
 export function checkSchema(schema: object, value: unknown, opts: SchemaCheckOptions = {}): Diagnostic[] {
   const validate = compile(schema);
   if (validate(value)) return [];
-  return (validate.errors ?? []).filter(notNoise).map((e) => toDiagnostic(e, opts));
+  return schemaDiagnostics(validate.errors ?? [], opts);
+}
+
+/** ajv errors (from a validator compiled with `verbose: true`) as diagnostics. */
+export function schemaDiagnostics(errors: readonly ErrorObject[], opts: SchemaCheckOptions = {}): Diagnostic[] {
+  return errors.filter(notNoise).map((e) => toDiagnostic(e, opts));
 }
 
 // `if`/`anyOf`/`propertyNames` wrappers repeat what their branches already said.

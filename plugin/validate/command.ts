@@ -23,6 +23,12 @@ export class ValidateCommand extends GraphdataCommand {
       unknown profile, a floating image) is a finding here. graphdata's own policy
       documents are checked as --policy checks them.
 
+      Built-in kinds (Pods, workloads, Services, ConfigMaps, Secrets, RBAC, PDBs,
+      NetworkPolicies, HPAs…) are checked against the Kubernetes v1.37.2 OpenAPI schemas:
+      a misspelt field is an error with a did-you-mean. A Helm template gets one error
+      saying to run \`helm template\` first. What only the cluster decides (a Fluid
+      runtime's readiness) is an info finding, not silence.
+
       An apiVersion or kind that a group graphdata knows does not serve is an error
       (sparkoperator.k8s.io/v1beta1, a Pod in v2); objects of other API groups are
       listed once per group as not checked.
@@ -66,6 +72,11 @@ export class ValidateCommand extends GraphdataCommand {
     const inputs = await readInputs(this.files, this.context.stdin);
     const policy = await loadPolicyForCli(this.policy);
     const report = validateSources(inputs, policy, { namespace: this.namespace });
+    // The policy given must pass its own limits, or the webhook refuses the pods it injects.
+    if (this.policy)
+      report.diagnostics.push(
+        ...(await import('../cli/policy-self-findings.js')).policySelfFindings(this.policy, policy),
+      );
     if (report.objects === 0 && report.diagnostics.length === 0) throw noObjects(this.files, inputs);
     let serverFailure: UserError | undefined;
     if (this.server) {

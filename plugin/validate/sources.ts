@@ -4,6 +4,7 @@
 import { splitPath, type Diagnostic } from '../../policies/diagnostics.js';
 import type { Policy } from '../../policies/model.js';
 import { checkApi } from '../../policies/api-catalog.js';
+import { clusterDecided } from '../../policies/cluster-decided.js';
 import { prefixPath, type Segments } from '../../policies/diagnostics.js';
 import { inject } from '../../policies/engine.js';
 import { type RuntimeLookup, runtimeLookupFromDocuments } from '../../policies/fluid-runtime.js';
@@ -12,8 +13,10 @@ import { namespaceOf, podSites } from '../../policies/pod-sites.js';
 import { isRemovedApi } from '../../policies/rules/autoscaling.js';
 import { checkObject, type KubeObject, ruleContext } from '../../policies/rules/index.js';
 import { isObject } from '../../policies/rules/types.js';
+import { unrenderedTemplate } from '../../policies/helm-template.js';
 import { parseYamlSource, type SourceDocument } from '../../policies/yaml-source.js';
 import type { InputFile } from '../documents/input.js';
+import { kubeSchemaFindings } from './kube-schema-findings.js';
 
 export interface LocatedDocument {
   file: string;
@@ -43,6 +46,12 @@ export function validateSources(
   const documents: LocatedDocument[] = [];
   for (const input of inputs) {
     const parsed = parseYamlSource(input.text, input.file);
+    const template = unrenderedTemplate(input.text, input.file, parsed.diagnostics);
+    if (template) {
+      // What the parser made of the template is no object the user wrote.
+      diagnostics.push(template);
+      continue;
+    }
     diagnostics.push(...parsed.diagnostics);
     // `---` at the end of a file or between comments yields empty documents: not objects, not mistakes.
     for (const source of parsed.documents) if (source.value !== null) documents.push({ file: input.file, source });
@@ -71,9 +80,15 @@ export function validateSources(
       );
       continue;
     }
-    diagnostics.push(...checkObject(doc.source.value, ctx).map((d) => locate(d, doc)));
+    const kube = kubeSchemaFindings(doc);
+    // The apiserver's schema says it for built-in kinds; graphdata's own pod schema only repeats it.
+    const said = new Set(kube.diagnostics.map((d) => d.path));
+    const findings = checkObject(doc.source.value, ctx).filter(
+      (d) => !(d.code.startsWith('schema-') && said.has(d.path)),
+    );
+    diagnostics.push(...kube.diagnostics, ...findings.map((d) => locate(d, doc)));
     diagnostics.push(...engineWarnings(doc, policy, opts.namespace ?? 'default', runtimes));
-    noteUnchecked(doc.source.value, [], doc, unchecked);
+    noteUnchecked(doc.source.value, [], doc, unchecked, kube.covered);
   }
   for (const [group, u] of unchecked) diagnostics.push(notChecked(group, u));
   return { diagnostics, documents, objects: ctx.objects.length, files: inputs.length };
@@ -91,14 +106,23 @@ function engineWarnings(
   runtimes: RuntimeLookup,
 ): Diagnostic[] {
   const value = doc.source.value;
-  return podSites(value).flatMap((site) =>
-    inject(site.pod, policy, { namespace: namespaceOf(value, site, namespace), runtimes }).diagnostics.map((d) => {
+  return podSites(value).flatMap((site) => {
+    const ns = namespaceOf(value, site, namespace);
+    const found = inject(site.pod, policy, { namespace: ns, runtimes }).diagnostics;
+    const decided = clusterDecided(
+      site.pod,
+      policy,
+      ns,
+      runtimes,
+      found.map((d) => d.code),
+    );
+    return [...found, ...decided].map((d) => {
       // Engine paths are relative to the pod; a finding without one belongs to the pod as a whole.
       const path = d.path ? prefixPath(site.path, d.path) : undefined;
       const position = doc.source.position(path ? splitPath(path) : site.path);
       return { ...d, ...(path ? { path } : {}), file: doc.file, ...(position ?? {}) };
-    }),
-  );
+    });
+  });
 }
 
 /** Objects of one API group graphdata knows nothing about. */
@@ -108,12 +132,19 @@ interface Unchecked {
   count: number;
 }
 
-function noteUnchecked(value: unknown, path: Segments, doc: LocatedDocument, into: Map<string, Unchecked>): void {
+function noteUnchecked(
+  value: unknown,
+  path: Segments,
+  doc: LocatedDocument,
+  into: Map<string, Unchecked>,
+  covered: ReadonlySet<string>,
+): void {
   if (!isObject(value)) return;
   if (isList(value)) {
-    for (const [i, item] of value.items.entries()) noteUnchecked(item, [...path, 'items', i], doc, into);
+    for (const [i, item] of value.items.entries()) noteUnchecked(item, [...path, 'items', i], doc, into, covered);
     return;
   }
+  if (covered.has(prefixPath(path, undefined))) return; // checked against the apiserver's schema
   const { apiVersion, kind } = value as KubeObject;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !apiVersion || !kind) return;
   if (isRemovedApi(apiVersion, kind)) return; // removed-api has said what to do

@@ -2,10 +2,20 @@
 // so first, at the field, with the spelling that would pass.
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { nameFormatFor, nameProblem, suggestName, type NameFormat } from '../object-names.js';
+import { findPlaceholder } from './placeholders.js';
 import type { Rule } from './types.js';
 
 function check(path: string, what: string, value: unknown, format: NameFormat): Diagnostic[] {
   if (typeof value !== 'string' || value === '') return [];
+  // `<your-namespace>`, `$NAMESPACE`: one finding that says what it is, not also why the name is invalid.
+  const placeholder = findPlaceholder(value, 'name');
+  if (placeholder)
+    return [
+      diagnostic('error', 'placeholder', `placeholder ${what} ${JSON.stringify(value)}`, {
+        path,
+        hint: `replace ${JSON.stringify(placeholder)} with the real ${what.replace(/^.* name$/, 'name')} before applying`,
+      }),
+    ];
   const problem = nameProblem(value, format);
   if (!problem) return [];
   const fixed = suggestName(value, format);

@@ -11,13 +11,32 @@ import { walkStrings } from './walk.js';
 const withFluid = (kind: string, apiVersion: string): boolean =>
   isWorkloadKind(kind, apiVersion) || groupOf(apiVersion) === FLUID_GROUP;
 
-function allowedImage(image: string, allowed: readonly string[]): boolean {
+export function allowedImage(image: string, allowed: readonly string[]): boolean {
   const ref = parseImage(image);
   const registry = registryOf(ref);
   return allowed.some((entry) => {
     const e = canonicalRegistry(entry.replace(/\/+$/, ''));
     return e === registry || `${registry}/${ref.path}`.startsWith(`${e}/`);
   });
+}
+
+const hostOf = (registry: string): string => registry.replace(/:\d+$/, '');
+
+/**
+ * A registry is host and port, as container runtimes (and Kyverno's `registry/*` image
+ * patterns) see it: `registry.internal` is that host on the default port only. When the
+ * image and an allowed entry differ by the port alone, say so rather than "not allowed".
+ */
+function portHint(image: string, allowed: readonly string[]): string | undefined {
+  const registry = registryOf(parseImage(image));
+  const sameHost = allowed.find((entry) => {
+    const e = canonicalRegistry(entry.replace(/\/+$/, '').split('/')[0]!);
+    return e !== registry && hostOf(e) === hostOf(registry);
+  });
+  if (!sameHost) return undefined;
+  return registry.includes(':')
+    ? `the policy allows ${sameHost}, which is the default port only, and this image comes from ${registry}: a port is part of a registry; add ${registry} to limits.allowedRegistries`
+    : `the policy allows ${sameHost}, that port only, and this image comes from ${registry} on the default port; add ${registry} to limits.allowedRegistries, or pull from ${sameHost}`;
 }
 
 export const registryRule: Rule = {
@@ -29,7 +48,7 @@ export const registryRule: Rule = {
     if (!allowed?.length) return [];
     const out: Diagnostic[] = [];
     walkStrings(obj, (image, path, key) => {
-      if (typeof key !== 'string' || !/image$/i.test(key) || image === '' || findPlaceholder(image)) return;
+      if (typeof key !== 'string' || !/image$/i.test(key) || image === '' || findPlaceholder(image, 'image')) return;
       // The image as written is the one pulled: the webhook validates pods after it mutated
       // them, and rewrites mirrors only in pods it injects (not opted-out or plain pods, not
       // custom resources). Judging the mirrored image let any pod pull what a mirror maps.
@@ -45,7 +64,7 @@ export const registryRule: Rule = {
             path: joinPath(path),
             hint: viaMirror
               ? `write the mirrored image ${mirrored} here: the policy mirror applies only to pods graphdata injects, at their creation`
-              : `pull it from one of ${allowed.join(', ')}`,
+              : (portHint(image, allowed) ?? `pull it from one of ${allowed.join(', ')}`),
           },
         ),
       );

@@ -14,6 +14,7 @@ import {
 import { API_VERSION, POLICY_KINDS } from '../model.js';
 import { requiredPlacementWarnings } from '../placement-warnings.js';
 import { policyFromObject } from '../policy-loader.js';
+import { selfConflicts } from '../policy-self-check.js';
 import type { Rule } from './types.js';
 
 export const policyDocumentRule: Rule = {
@@ -29,7 +30,14 @@ export const policyDocumentRule: Rule = {
     if (found.some((d) => d.severity === 'error')) return found;
     if (obj.kind === 'ClusterGraphDataPolicy') {
       const { policy } = policyFromObject(obj);
-      return policy ? [...found, ...checkNamespaceOverrides(policy), ...requiredPlacementWarnings(obj, policy)] : found;
+      return policy
+        ? [
+            ...found,
+            ...checkNamespaceOverrides(policy),
+            ...requiredPlacementWarnings(obj, policy),
+            ...selfConflicts(policy),
+          ]
+        : found;
     }
     // ctx.policy is the cluster policy as the GraphDataPolicy's namespace sees it (its namespaceOverrides applied).
     if (obj.kind !== 'GraphDataPolicy' || ctx.policy.kind !== 'ClusterGraphDataPolicy') return found;
@@ -42,8 +50,19 @@ export const policyDocumentRule: Rule = {
     const base = ctx.policy.overrides
       ? ctx.policy
       : applyNamespaceOverrides(ctx.policy, { [NAMESPACE_NAME_LABEL]: namespace }).policy;
-    return policy
-      ? [...found, ...checkLayering(base, policy), ...requiredPlacementWarnings(obj, effectivePolicy(base, policy))]
-      : found;
+    if (!policy) return found;
+    const loosens = checkLayering(base, policy);
+    if (loosens.length) return [...found, ...loosens];
+    const effective = effectivePolicy(base, policy);
+    const placement = requiredPlacementWarnings(obj, effective);
+    // Its limits with the cluster's injection settings: the pods of this namespace get both.
+    // A conflict the cluster policy has on its own is the cluster policy's to report.
+    if (selfConflicts({ ...base, profiles: {} }).length) return [...found, ...placement];
+    const conflicts = selfConflicts({ ...effective, profiles: {} }).map((d) => ({
+      ...d,
+      message: d.message.replace(/^this policy injects/, 'the cluster policy injects here'),
+      path: 'spec.limits.allowedRegistries',
+    }));
+    return [...found, ...placement, ...conflicts];
   },
 };

@@ -242,4 +242,16 @@ describe('policies from the apiserver, without a restart', () => {
       'the built-in policy to admit a quay.io image again',
     );
   });
+
+  it('a policy whose own registries refuse the client image it injects is admitted with a warning that says so', () => {
+    const blocking = {
+      ...clusterPolicy({ allowedRegistries: ['registry.internal'] }),
+      metadata: { name: 'store-self' },
+    };
+    const r = run(['create', '--dry-run=server', '-f', '-', '-o', 'name'], JSON.stringify(blocking));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      'Warning: graphdata policy-blocks-itself: this policy injects the Alluxio client image alluxio/alluxio:2.9.4 (from docker.io), which its own limits.allowedRegistries (registry.internal) refuse: every pod it injects is denied',
+    );
+  });
 });

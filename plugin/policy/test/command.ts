@@ -72,7 +72,9 @@ export class PolicyTestCommand extends BaseCommand {
     const out = this.context.stdout;
     const paint = painter(out);
     const malformed = reports.flatMap((r) => r.diagnostics);
-    if (malformed.length) out.write(await formatDiagnostics(malformed, 'table', paint));
+    const warned = reports.flatMap((r) => r.warnings);
+    if (malformed.length || warned.length)
+      out.write(await formatDiagnostics([...malformed, ...warned], 'table', paint));
     if (results.length) out.write(renderTable(reports, paint));
     const line =
       `${summary.results} result${summary.results === 1 ? '' : 's'} in ${summary.suites} suite${summary.suites === 1 ? '' : 's'}: ` +

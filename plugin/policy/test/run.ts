@@ -24,6 +24,8 @@ export interface SuiteReport {
   name: string;
   /** A malformed suite: these errors, and no results. */
   diagnostics: Diagnostic[];
+  /** Warnings about its policies (one that refuses what it injects); the results still count. */
+  warnings: Diagnostic[];
   results: ResultReport[];
 }
 
@@ -98,6 +100,7 @@ export function runSuite(suite: Suite): SuiteReport {
     file: suite.file,
     name: suite.name,
     diagnostics: suite.diagnostics,
+    warnings: suite.warnings,
     results: suite.diagnostics.length ? [] : suite.expectations.map((e) => runExpectation(e, suite)),
   };
 }

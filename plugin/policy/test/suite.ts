@@ -7,6 +7,8 @@ import { PolicyFileError, loadPolicyFile } from '../../../common/policy-file.js'
 import { diagnostic, joinPath, type Diagnostic, type Segments } from '../../../policies/diagnostics.js';
 import { type RuntimeLookup, runtimeLookupFromDocuments } from '../../../policies/fluid-runtime.js';
 import { isList } from '../../../policies/k8s.js';
+import { selfConflicts } from '../../../policies/policy-self-check.js';
+import { policySelfFindings } from '../../cli/policy-self-findings.js';
 import {
   applyNamespaceOverrides,
   checkLayering,
@@ -133,6 +135,8 @@ export interface Suite {
   expectations: Expectation[];
   /** Errors that make the suite unusable: nothing of it runs. */
   diagnostics: Diagnostic[];
+  /** Warnings that do not stop it: a policy whose own limits refuse what it injects. */
+  warnings: Diagnostic[];
 }
 
 /** Every suite file under `path` (a directory searched recursively, or a suite file), sorted. */
@@ -182,6 +186,7 @@ export async function loadSuite(file: string): Promise<Suite> {
     namespaceLabels: {},
     expectations: [],
     diagnostics: [],
+    warnings: [],
   };
   const fail = (d: Diagnostic[]): Suite => ({ ...suite, diagnostics: [...suite.diagnostics, ...d] });
   const text = readText(file);
@@ -238,6 +243,7 @@ export async function loadSuite(file: string): Promise<Suite> {
     } else policies.push(loaded.policy);
   }
   if (policies.length === 0) policies.push(await loadPolicyFile());
+  suite.warnings.push(...policyWarnings(dir, value.policies ?? [], policies, namespaced));
 
   // Resources: every object of every file, by KIND/NAME.
   const byKey = new Map<string, Located[]>();
@@ -485,4 +491,27 @@ function readPatched(
   const objects = parsed.documents.flatMap((d: SourceDocument) => objectsOf(d.value));
   const same = objects.find((o) => o.kind === resource.kind && nameOf(o) === nameOf(resource));
   return { value: same ?? (objects.length === 1 ? objects[0] : undefined) };
+}
+
+/** Each cluster policy of the suite, and each namespace policy over the first, checked against its own limits. */
+function policyWarnings(
+  dir: string,
+  names: readonly string[],
+  policies: readonly Policy[],
+  namespaced: ReadonlyMap<string, { policy: NamespacePolicy; index: number }>,
+): Diagnostic[] {
+  const clusterFiles = names.filter((_, i) => ![...namespaced.values()].some((n) => n.index === i));
+  const out = policies.flatMap((p, i) =>
+    clusterFiles[i] !== undefined ? policySelfFindings(join(dir, clusterFiles[i]), p) : selfConflicts(p),
+  );
+  for (const { policy, index } of namespaced.values())
+    out.push(
+      ...selfConflicts({ ...effectivePolicy(policies[0]!, policy), profiles: {} }).map((d) => ({
+        ...d,
+        file: join(dir, names[index]!),
+        message: d.message.replace(/^this policy injects/, `in ${policy.namespace}, the cluster policy injects`),
+        path: 'spec.limits.allowedRegistries',
+      })),
+    );
+  return out;
 }

@@ -16,11 +16,11 @@ export class ScaffoldPolicyCommand extends ScaffoldCommand {
     examples: [
       [
         'Limits for one team',
-        '$0 scaffold policy team-a -n team-a --allowed-registries registry.internal,docker.io --max-executor-cores 4',
+        '$0 scaffold policy team-a -n team-a --allowed-registries registry.internal:5000,docker.io --max-executor-cores 4',
       ],
       [
         'A cluster policy in Enforce mode',
-        '$0 scaffold policy default --cluster --mode Enforce --allowed-registries registry.internal,docker.io',
+        '$0 scaffold policy default --cluster --mode Enforce --allowed-registries registry.internal:5000,docker.io',
       ],
     ],
   });
@@ -30,7 +30,8 @@ export class ScaffoldPolicyCommand extends ScaffoldCommand {
   });
   mode = Option.String('--mode', { description: 'Policy mode: Enforce|Audit (default Audit)' });
   allowedRegistries = Option.String('--allowed-registries', {
-    description: 'Comma-separated registries images may come from',
+    description:
+      'Comma-separated registries images may come from; a port is part of a registry (registry.internal:5000)',
   });
   maxExecutorCores = countOption('--max-executor-cores', 'Cap on cores per Spark executor');
   maxExecutorMemory = Option.String('--max-executor-memory', {
@@ -49,6 +50,7 @@ export class ScaffoldPolicyCommand extends ScaffoldCommand {
       target,
       { ...this, allowedRegistries: splitList(this.allowedRegistries) },
       this.cluster ? await this.loadPolicy(this.policy) : undefined,
+      this.cluster ? undefined : await this.loadPolicy(undefined),
     );
   }
 }

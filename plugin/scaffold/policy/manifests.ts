@@ -2,7 +2,15 @@
 // ClusterGraphDataPolicy (cluster-wide defaults and limits), checked by the same loader
 // the webhook uses before it is printed.
 import { invalidPolicyMessage } from '../../../policies/diagnostics.js';
-import { API_VERSION, LABEL_INJECT, type Policy, type PolicyLimits } from '../../../policies/model.js';
+import { parseImage, registryOf, resolveImage } from '../../../policies/image-ref.js';
+import {
+  API_VERSION,
+  type ImageSettings,
+  LABEL_INJECT,
+  type Policy,
+  type PolicyLimits,
+} from '../../../policies/model.js';
+import { allowedImage } from '../../../policies/rules/limits-sources.js';
 import { policyFromObject } from '../../../policies/policy-loader.js';
 import { UserError } from '../../cli/base.js';
 import { meta } from '../objects.js';
@@ -23,6 +31,8 @@ export function scaffoldPolicy(
   { name, namespace }: ScaffoldTarget,
   flags: PolicyOptions,
   cluster?: Policy,
+  /** Without `cluster`: the cluster policy assumed in effect, for the self-check note. */
+  inheritedFrom?: Policy,
 ): ScaffoldResult {
   const mode = MODES.find((m) => m.toLowerCase() === (flags.mode ?? 'Audit').toLowerCase());
   if (!mode)
@@ -40,7 +50,8 @@ export function scaffoldPolicy(
   let object: Manifest;
   if (cluster) {
     // Cluster-wide: spell out the injection settings so operators see what to adjust.
-    const { cache, alluxio, placement, images } = cluster.spec;
+    const { cache, alluxio, placement } = cluster.spec;
+    const images = withClientMirror(cluster.spec.images, alluxio.image, limits.allowedRegistries);
     object = {
       apiVersion: API_VERSION,
       kind: 'ClusterGraphDataPolicy',
@@ -66,6 +77,7 @@ export function scaffoldPolicy(
     );
   }
   const scope = cluster ? 'cluster-wide' : `namespace ${namespace}`;
+  const selfNotes = selfCheckNotes(object, cluster, inheritedFrom, limits);
   const inherited = !cluster && flags.mode === undefined;
   const notes = [
     ...(cluster
@@ -83,5 +95,48 @@ export function scaffoldPolicy(
     `Applies in namespaces labelled ${LABEL_INJECT}=enabled. In a cluster the webhook reads the policy objects and ` +
       'applies each change without a restart; without one, it reads --policy FILE.',
   ];
-  return { objects: [object], notes };
+  return { objects: [object], notes: [...selfNotes, ...notes] };
+}
+
+/**
+ * Registries restricted and the Alluxio client image (which the policy injects) outside
+ * them: the policy would refuse the pods it injects. A mirror of the image's registry to
+ * the first allowed one fixes that (the image has to be copied there).
+ */
+function withClientMirror(images: ImageSettings, clientImage: string, allowed: string[] | undefined): ImageSettings {
+  if (!allowed?.length) return images;
+  if (allowedImage(resolveImage(clientImage, images).image, allowed)) return images;
+  const from = registryOf(parseImage(clientImage));
+  if (images.mirrors.some((m) => m.from === from)) return images;
+  return { ...images, mirrors: [...images.mirrors, { from, to: allowed[0]!.replace(/\/+$/, '') }] };
+}
+
+/** What the policy does to the client image it injects, said when the scaffold had to act or cannot. */
+function selfCheckNotes(
+  object: Manifest,
+  cluster: Policy | undefined,
+  inherited: Policy | undefined,
+  limits: PolicyLimits,
+): string[] {
+  const allowed = limits.allowedRegistries;
+  if (!allowed?.length) return [];
+  if (cluster) {
+    const spec = (object as unknown as { spec: { alluxio: { image: string }; images: ImageSettings } }).spec;
+    const added = spec.images.mirrors.find((m) => !cluster.spec.images.mirrors.includes(m));
+    if (!added) return [];
+    const mirrored = resolveImage(spec.alluxio.image, spec.images).image;
+    return [
+      `images.mirrors ${added.from} → ${added.to} added: the Alluxio client image this policy injects, ${spec.alluxio.image}, ` +
+        `is outside allowedRegistries, so the webhook would refuse every pod it injects. Copy the image to ${mirrored} ` +
+        `(e.g. crane copy ${spec.alluxio.image} ${mirrored}); the mirror rewrites every ${added.from} image of the pods it injects.`,
+    ];
+  }
+  if (!inherited) return [];
+  const image = resolveImage(inherited.spec.alluxio.image, inherited.spec.images).image;
+  if (allowedImage(image, allowed)) return [];
+  return [
+    `Under the built-in cluster policy, the Alluxio client image injected here, ${image}, is outside these registries and ` +
+      'every pod it injects would be refused: the ClusterGraphDataPolicy must mirror it into one of them ' +
+      '(scaffold policy --cluster with the same --allowed-registries adds the mirror).',
+  ];
 }

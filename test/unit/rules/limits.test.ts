@@ -69,6 +69,24 @@ describe('registry-not-allowed', () => {
     ]);
   });
 
+  it('takes a port as part of the registry, as runtimes and Kyverno do, and says so when only the port differs', () => {
+    const onPort = sparkApp({ spec: { image: 'registry.internal:5000/spark:3.5.1' } });
+    const [d] = run(onPort, limits({ allowedRegistries: ['registry.internal'] }, 'Enforce'), registryRule);
+    expect(d).toMatchObject({ severity: 'error', code: 'registry-not-allowed' });
+    expect(d!.hint).toBe(
+      'the policy allows registry.internal, which is the default port only, and this image comes from registry.internal:5000: a port is part of a registry; add registry.internal:5000 to limits.allowedRegistries',
+    );
+    expect(run(onPort, limits({ allowedRegistries: ['registry.internal:5000'] }), registryRule)).toEqual([]);
+    const noPort = sparkApp({ spec: { image: 'registry.internal/spark:3.5.1' } });
+    expect(run(noPort, limits({ allowedRegistries: ['registry.internal:5000'] }), registryRule)[0]!.hint).toContain(
+      'the policy allows registry.internal:5000, that port only',
+    );
+    // Another host keeps the plain hint.
+    expect(run(onPort, limits({ allowedRegistries: ['registry.corp'] }), registryRule)[0]!.hint).toBe(
+      'pull it from one of registry.corp',
+    );
+  });
+
   it('is off when the policy sets no list', () => {
     expect(run(sparkApp({ spec: { image: 'ghcr.io/acme/spark:3.5.1' } }), {}, registryRule)).toEqual([]);
   });

@@ -17,7 +17,12 @@ const CLUSTER = {
   apiVersion: 'graphdata.io/v1alpha1',
   kind: 'ClusterGraphDataPolicy',
   metadata: { name: 'platform', uid: 'c1', generation: 1, creationTimestamp: '2026-01-01T00:00:00Z' },
-  spec: { mode: 'Enforce', limits: { allowedRegistries: ['registry.internal'], maxExecutorCores: 8 } },
+  spec: {
+    mode: 'Enforce',
+    // The Alluxio client image it injects comes from its own registry, or it would refuse its own pods.
+    images: { mirrors: [{ from: 'docker.io', to: 'registry.internal' }] },
+    limits: { allowedRegistries: ['registry.internal'], maxExecutorCores: 8 },
+  },
 };
 const TEAM_A = {
   apiVersion: 'graphdata.io/v1alpha1',
@@ -114,7 +119,13 @@ describe('POST /validate on graphdata policies', () => {
 
   it('admits a tightening policy', async () => {
     const response = await answer(
-      policyReview(gdp('tight', 'team-b', { mode: 'Enforce', limits: { allowedRegistries: ['registry.internal/b'] } })),
+      policyReview(
+        gdp('tight', 'team-b', {
+          mode: 'Enforce',
+          // Narrower than the cluster's registry, and still holding the client image its mirror names.
+          limits: { allowedRegistries: ['registry.internal/b', 'registry.internal/alluxio'] },
+        }),
+      ),
     );
     expect(response).toMatchObject({ allowed: true });
     expect(response.warnings).toBeUndefined();
@@ -127,6 +138,25 @@ describe('POST /validate on graphdata policies', () => {
     const expected = policyFromObject(bad).diagnostics.map(formatDiagnostic);
     expect(expected.length).toBeGreaterThan(1);
     for (const line of expected) expect(response.status.message).toContain(line);
+  });
+
+  it('warns at creation of a policy whose own limits refuse the client image it injects, and admits it', async () => {
+    const { images: _mirrored, ...blocking } = CLUSTER.spec;
+    const response = await answer(policyReview({ ...CLUSTER, spec: blocking }, 'UPDATE'));
+    expect(response.allowed).toBe(true);
+    expect(response.warnings).toEqual([
+      expect.stringContaining(
+        'graphdata policy-blocks-itself: this policy injects the Alluxio client image alluxio/alluxio:2.9.4 (from docker.io), which its own limits.allowedRegistries (registry.internal) refuse: every pod it injects is denied',
+      ),
+    ]);
+    // A namespace policy that brings the conflict (its registries exclude the cluster's mirror) is told too.
+    const narrowed = await answer(
+      policyReview(gdp('narrow', 'team-b', { limits: { allowedRegistries: ['registry.internal/team-b'] } })),
+    );
+    expect(narrowed.allowed).toBe(true);
+    expect(narrowed.warnings).toEqual([
+      expect.stringContaining('graphdata policy-blocks-itself: the cluster policy injects here'),
+    ]);
   });
 
   it('warns that a second policy in a namespace or cluster will not be in effect', async () => {

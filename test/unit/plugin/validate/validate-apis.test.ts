@@ -193,18 +193,28 @@ describe('validate: groups graphdata knows nothing about', () => {
     expect(report.valid).toBe(false);
   });
 
-  it('core, apps, batch, autoscaling and the operators are never "not checked"', async () => {
+  it('core, apps, batch, autoscaling, policy, networking and RBAC are never "not checked"', async () => {
     const yaml = [
       object('v1', 'ConfigMap'),
-      object('apps/v1', 'Deployment'),
+      // A Deployment without spec is invalid (the apiserver's schema requires it).
+      object('apps/v1', 'Deployment', DEPLOYMENT_SPEC),
       object('batch/v1', 'Job'),
       object('rbac.authorization.k8s.io/v1', 'Role'),
+      object('policy/v1', 'PodDisruptionBudget'),
+      object('networking.k8s.io/v1', 'NetworkPolicy'),
     ].join('---\n');
     const { code, report } = await validate(yaml, '--strict');
     expect(report.diagnostics.map((d) => d.code)).not.toContain('not-checked');
     expect(code).toBe(0);
   });
 });
+
+const DEPLOYMENT_SPEC = `spec:
+  selector: {matchLabels: {app: x}}
+  template:
+    metadata: {labels: {app: x}}
+    spec: {containers: [{name: c, image: registry.internal/app:1.0}]}
+`;
 
 describe('inject: a Pod in an apiVersion nobody serves', () => {
   it('is not injected, and a warning says why', async () => {
