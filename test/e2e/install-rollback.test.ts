@@ -14,6 +14,7 @@ import { ANNOTATION_INJECTED } from '../../policies/model.js';
 import { cluster, kubeConfig, waitFor } from '../cluster/kube.js';
 import { graphdataAsync } from '../support/kubectl.js';
 import { type RunningWebhook, startWebhook } from '../support/spawn-webhook.js';
+import { httpsCall } from '../support/webhook-client.js';
 
 const NS = 'gd-rollback-system';
 const OPTED_IN = 'gd-rollback-tenant';
@@ -46,6 +47,14 @@ const registrations = async () => ({
     .readValidatingWebhookConfiguration({ name: 'graphdata' })
     .catch(() => undefined),
 });
+
+/** How many dry-run pods the webhook has mutated (its /metrics): one per self-test attempt. */
+async function dryRunMutations(): Promise<number> {
+  const metrics = (await httpsCall(`${webhook.url}/metrics`, webhook.ca)).body;
+  return [...metrics.matchAll(/^graphdata_admission_requests_total\{([^}]*)\} (\d+)$/gm)]
+    .filter(([, labels]) => labels!.includes('webhook="mutate"') && labels!.includes('dry_run="true"'))
+    .reduce((sum, [, , count]) => sum + Number(count), 0);
+}
 
 /** What `kubectl run x --image=nginx` does in an opted-in namespace: it must be admitted. */
 async function plainPodAdmitted(): Promise<void> {
@@ -119,6 +128,7 @@ describe('a first install that fails removes what it registered', () => {
             ),
         'the ValidatingAdmissionPolicy to deny Spark pods',
       );
+      const reviewsBefore = await dryRunMutations();
       const run = await graphdata([
         'install',
         '-n',
@@ -129,7 +139,10 @@ describe('a first install that fails removes what it registered', () => {
         join(certDir, 'ca.crt'),
       ]);
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/✗ admission: .*no Spark pods here/);
+      expect(run.stderr).toMatch(/✗ admission: .*not retried.*no Spark pods here/);
+      // A denial that will not change fails at once: the probe pod was sent once at most
+      // (none when the apiserver had not yet loaded the registration), not for 30 s.
+      expect((await dryRunMutations()) - reviewsBefore).toBeLessThanOrEqual(1);
       expect(run.stderr).toMatch(/error: self-test failed/);
       expect(run.stdout).toMatch(
         /ValidatingWebhookConfiguration\/graphdata: removed \(there was none before this install\)/,
