@@ -22,7 +22,7 @@ export class CertsInspectCommand extends GraphdataCommand {
     category: 'Cluster',
     description: 'Show the webhook certificates: subject, SANs, validity, days left, fingerprint',
     details: `
-      From a directory (\`--dir\`, as \`certs generate\` writes it), PEM files (\`-f\`, repeatable), or by default the live cluster: the Secrets graphdata-webhook-tls and graphdata-webhook-ca in the namespace (default graphdata-system) and the caBundle of each webhook configuration. Key material is never printed; a key file is reported only as matching its certificate or not.
+      From a directory (\`--dir\`, as \`certs generate\` writes it), PEM files (\`-f\`, repeatable), or by default the live cluster: the Secrets graphdata-webhook-tls and graphdata-webhook-ca in the namespace (default graphdata-system) and the caBundle of each webhook configuration; for a webhook registered with \`install --webhook-url\`, which has no Secrets, the certificate served at its URL. Key material is never printed; a key file is reported only as matching its certificate or not.
     `,
     examples: [
       ['The live certificates', '$0 certs inspect'],
@@ -116,6 +116,18 @@ export class CertsInspectCommand extends GraphdataCommand {
       describe(`secret/${CA_SECRET} ca.crt`, state.ca?.certPem, state.ca?.keyPem);
       describe(`secret/${TLS_SECRET} tls.crt`, state.serving?.certPem, state.serving?.keyPem);
       for (const w of state.webhooks) describe(`${w.kind}/${w.name} caBundle`, w.bundle || undefined);
+      // Outside the cluster (install --webhook-url) the certificate is the one served there.
+      const { registeredMode } = await import('../cluster/install-modes.js');
+      const registered = await registeredMode(c).catch(() => undefined);
+      if (registered?.url && !state.serving) {
+        const u = new URL(registered.url);
+        const served = await cluster.handshake(u.hostname, Number(u.port || 443), '');
+        if (served.certPem) describe(`served at ${u.host}`, served.certPem);
+        else rows.push({ source: `served at ${u.host}`, error: `cannot connect: ${served.error}` });
+        this.context.stderr.write(
+          `note: the webhook runs outside the cluster at ${registered.url} (install --webhook-url): its certificate and key are files where it runs, not Secrets in ${namespace}\n`,
+        );
+      }
     }
 
     if (this.output === 'json') this.context.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

@@ -12,6 +12,8 @@ export class CertsRotateCommand extends GraphdataCommand {
 
       In the cluster (the default) the order keeps every served certificate trusted: the caBundle of every webhook configuration gets the new CA next to the old one first, then the Secrets are updated. The old CA stays in the caBundle until every replica serves the new certificate: the webhook replica holding the Lease checks that and removes it; for a webhook outside the cluster this command checks its URL and removes it when it can.
 
+      A webhook registered with \`install --webhook-url\` has no certificate Secrets: rotate its files with \`--dir\` where it runs, then publish the CA with \`install --webhook-url URL --ca-file DIR/ca-bundle.crt\`.
+
       With \`--dir\` the files are renewed in place and \`ca-bundle.crt\` holds the bundle to publish (old and new CA during a rollover).
     `,
     examples: [
@@ -93,6 +95,13 @@ export class CertsRotateCommand extends GraphdataCommand {
     try {
       const state = await cc.readClusterCerts(c, namespace);
       if (!state.ca && !state.serving) {
+        const { registeredMode } = await import('../cluster/install-modes.js');
+        const registered = await registeredMode(c).catch(() => undefined);
+        if (registered?.url)
+          throw new UserError(
+            `the webhook runs outside the cluster at ${registered.url} (install --webhook-url): its certificates are files where it runs, not Secrets in ${namespace}, so there is nothing to rotate in the cluster`,
+            'renew the files there with `kubectl graphdata certs rotate --dir DIR` (`npm start` keeps its own in certs/dev/), restart the webhook, and after a CA rollover (--ca) publish DIR/ca-bundle.crt with `kubectl graphdata install --webhook-url URL --ca-file DIR/ca-bundle.crt`',
+          );
         throw new UserError(`no graphdata certificates in ${namespace}`, 'run `kubectl graphdata install`, or pass -n');
       }
       const url = (await c.admission.readMutatingWebhookConfiguration({ name: 'graphdata' }).catch(() => undefined))

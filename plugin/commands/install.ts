@@ -166,8 +166,16 @@ export class InstallCommand extends GraphdataCommand {
     let unchecked = 0;
     let finalOptions;
     let previous;
+    // Where an in-cluster webhook may be left from before: this namespace, and the one the
+    // registration points at now (cleaned only after a URL install's self-test passed).
+    const inClusterNamespaces = new Set([namespace]);
     try {
       previous = server ? {} : await snapshotRegistrations(c);
+      if (this.webhookUrl && !server) {
+        const { registeredMode } = await import('../cluster/install-modes.js');
+        const before = await registeredMode(c);
+        if (before.serviceNamespace) inClusterNamespaces.add(before.serviceNamespace);
+      }
       if (this.webhookUrl) {
         finalOptions = { ...base, caBundle: urlBundle! };
       } else {
@@ -256,6 +264,16 @@ export class InstallCommand extends GraphdataCommand {
         'installed (self-test skipped): the webhooks stay registered with failurePolicy Ignore, which never blocks a pod; ' +
           'run install again without --skip-self-test to have enforcement fail closed',
       );
+      if (this.webhookUrl) {
+        const { leftovers } = await import('../cluster/install-modes.js');
+        for (const ns of inClusterNamespaces) {
+          const left = (await leftovers(c, ns, 'url')).map((l) => l.what);
+          if (left.length)
+            say(
+              `left in place until a self-test passes: the in-cluster webhook's ${left.join(', ')} in ${ns} (this URL install does not use them)`,
+            );
+        }
+      }
       return 0;
     }
     say('self-test: creating a dry-run pod in a temporary opted-in namespace');
@@ -280,6 +298,11 @@ export class InstallCommand extends GraphdataCommand {
     say(
       `registered: the validating webhook now fails closed (failurePolicy Fail), the mutating one ${finalOptions.failurePolicy === 'Fail' ? 'too' : 'fails open'}`,
     );
+    if (this.webhookUrl) {
+      // The in-cluster webhook is no longer called: its objects go, now that the URL works.
+      const { removeInClusterLeftovers } = await import('../cluster/install-modes.js');
+      for (const ns of inClusterNamespaces) for (const line of await removeInClusterLeftovers(c, ns)) say(line);
+    }
     say(`installed. Opt a namespace in with: kubectl graphdata enable -n NAMESPACE`);
     return 0;
   }

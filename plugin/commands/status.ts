@@ -13,6 +13,8 @@ export class StatusCommand extends GraphdataCommand {
     details: `
       Ready replicas (and the replica holding the certificate Lease), the serving certificate's days left, whether the caBundle of every webhook configuration trusts it, the opted-in namespaces (a namespace being deleted is listed apart, as terminating), the policy the webhook uses (with its snapshot generation) and the policies with their generation and the Ready condition the webhook wrote back.
 
+      Objects install made that the registered mode does not use (the in-cluster Deployment, Service, Secrets, Lease, HPA, PDB and RBAC after a switch to \`--webhook-url\`, or everything when no webhook is registered) are listed as leftovers, and count as unhealthy.
+
       Exit code 0 when installed and healthy, 1 otherwise.
     `,
     examples: [
@@ -132,6 +134,17 @@ export function statusTable(r: StatusReport, paint: Paint): string {
         : `none in the cluster (the webhook uses ${BUILT_IN_POLICY}, or its --policy FILE)`
       : r.policies.error,
   ]);
+  if (r.leftovers?.length) {
+    rows.push([
+      'leftovers',
+      ok(
+        false,
+        w.mode === 'url'
+          ? `${r.leftovers.join(', ')} in ${r.namespace}: the in-cluster webhook's, unused since the registration points at ${w.url}; \`kubectl graphdata install --webhook-url URL --ca-file FILE\` removes them once its self-test passes`
+          : `${r.leftovers.join(', ')}: made by install, but no webhook is registered; \`kubectl graphdata uninstall\` removes them, \`install\` registers them again`,
+      ),
+    ]);
+  }
   return rows.map(([k, v]) => `${`${k}:`.padEnd(13)}${v}\n`).join('');
 }
 
