@@ -159,10 +159,10 @@ describe('kubectl graphdata audit', () => {
   it('prints a table of the violations, without colour under NO_COLOR, and a summary on stderr', () => {
     const run = audit('-n', AUDITED, '--chunk-size', '4');
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/^NAMESPACE +OBJECT +ACTION +RULE +MESSAGE$/m);
+    expect(run.stdout).toMatch(/^NAMESPACE +OBJECT +ACTION +RULE +POLICY +MESSAGE$/m);
     expect(run.stdout).toMatch(
       new RegExp(
-        `^${AUDITED} +SparkApplication/quay-job +deny +registry-not-allowed +image quay.io/acme/spark:3.5.1`,
+        `^${AUDITED} +SparkApplication/quay-job +deny +registry-not-allowed +ClusterGraphDataPolicy/audit-e2e +image quay.io/acme/spark:3.5.1`,
         'm',
       ),
     );
