@@ -1,5 +1,5 @@
 // Which namespaces `audit` may look at: those the validating webhook covers. Its own
-// namespace is never validated (so it can always restart), and it is wherever `install -n`
+// namespace is never validated (so it can always restart), and it is wherever `install --webhook-namespace`
 // put it: read it from the registration, not from the default name. Pure.
 import { SYSTEM_NAMESPACES } from '../cluster/registration.js';
 

@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { GraphdataCommand, UserError, outputOption, webhookNamespaceOption } from '../base.js';
+import { UserError, WebhookCommand, outputOption } from '../base.js';
 
 interface Row {
   source: string;
@@ -15,9 +15,8 @@ interface Row {
   error?: string;
 }
 
-export class CertsInspectCommand extends GraphdataCommand {
+export class CertsInspectCommand extends WebhookCommand {
   static override paths = [['certs', 'inspect']];
-  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Show the webhook certificates: subject, SANs, validity, days left, fingerprint',
@@ -91,14 +90,13 @@ export class CertsInspectCommand extends GraphdataCommand {
         }
       }
     } else {
-      const [{ DEFAULT_NAMESPACE, TLS_SECRET, CA_SECRET }, { loadKubeConfig, apiErrorMessage }, cc, cluster] =
-        await Promise.all([
-          import('../../common/cluster-names.js'),
-          import('../kube.js'),
-          import('../../common/cluster-certs.js'),
-          import('../cluster/install.js'),
-        ]);
-      const namespace = this.namespace ?? DEFAULT_NAMESPACE;
+      const [{ TLS_SECRET, CA_SECRET }, { loadKubeConfig, apiErrorMessage }, cc, cluster] = await Promise.all([
+        import('../../common/cluster-names.js'),
+        import('../kube.js'),
+        import('../../common/cluster-certs.js'),
+        import('../cluster/install.js'),
+      ]);
+      const namespace = this.webhookNamespaceOrDefault();
       const { k8s, kc } = await loadKubeConfig(this);
       const c = cluster.makeClients(k8s, kc);
       let state;
@@ -111,7 +109,10 @@ export class CertsInspectCommand extends GraphdataCommand {
         );
       }
       if (!state.ca && !state.serving && !state.webhooks.length) {
-        throw new UserError(`no graphdata certificates in ${namespace}`, 'run `kubectl graphdata install`, or pass -n');
+        throw new UserError(
+          `no graphdata certificates in ${namespace}`,
+          'run `kubectl graphdata install`, or pass --webhook-namespace',
+        );
       }
       describe(`secret/${CA_SECRET} ca.crt`, state.ca?.certPem, state.ca?.keyPem);
       describe(`secret/${TLS_SECRET} tls.crt`, state.serving?.certPem, state.serving?.keyPem);

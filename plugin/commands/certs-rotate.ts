@@ -1,9 +1,8 @@
 import { Command, Option } from 'clipanion';
-import { GraphdataCommand, UserError, webhookNamespaceOption } from '../base.js';
+import { UserError, WebhookCommand } from '../base.js';
 
-export class CertsRotateCommand extends GraphdataCommand {
+export class CertsRotateCommand extends WebhookCommand {
   static override paths = [['certs', 'rotate']];
-  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Renew the webhook certificates that are due (less than a third of their life left)',
@@ -31,12 +30,11 @@ export class CertsRotateCommand extends GraphdataCommand {
   ca = Option.Boolean('--ca', false, { description: 'Replace the CA too (a CA rollover)' });
 
   async run(): Promise<number> {
-    const [{ DEFAULT_NAMESPACE }, rollover, { inspectCert }] = await Promise.all([
-      import('../../common/cluster-names.js'),
+    const [rollover, { inspectCert }] = await Promise.all([
       import('../../certs/rollover.js'),
       import('../../certs/pki.js'),
     ]);
-    const namespace = this.namespace ?? DEFAULT_NAMESPACE;
+    const namespace = this.webhookNamespaceOrDefault();
     const say = (line: string) => this.context.stdout.write(`${line}\n`);
     const sansOf = (pem: string | undefined) => {
       try {
@@ -102,7 +100,10 @@ export class CertsRotateCommand extends GraphdataCommand {
             `the webhook runs outside the cluster at ${registered.url} (install --webhook-url): its certificates are files where it runs, not Secrets in ${namespace}, so there is nothing to rotate in the cluster`,
             'renew the files there with `kubectl graphdata certs rotate --dir DIR` (`npm start` keeps its own in certs/dev/), restart the webhook, and after a CA rollover (--ca) publish DIR/ca-bundle.crt with `kubectl graphdata install --webhook-url URL --ca-file DIR/ca-bundle.crt`',
           );
-        throw new UserError(`no graphdata certificates in ${namespace}`, 'run `kubectl graphdata install`, or pass -n');
+        throw new UserError(
+          `no graphdata certificates in ${namespace}`,
+          'run `kubectl graphdata install`, or pass --webhook-namespace',
+        );
       }
       const url = (await c.admission.readMutatingWebhookConfiguration({ name: 'graphdata' }).catch(() => undefined))
         ?.webhooks?.[0]?.clientConfig.url;

@@ -1,10 +1,9 @@
 import { Command, Option } from 'clipanion';
 import type { Policy } from '../../policies/model.js';
-import { GraphdataCommand, UserError, outputOption, webhookNamespaceOption } from '../base.js';
+import { UserError, WebhookCommand, outputOption } from '../base.js';
 
-export class DoctorCommand extends GraphdataCommand {
+export class DoctorCommand extends WebhookCommand {
   static override paths = [['doctor']];
-  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Check everything graphdata relies on in the cluster, with a fix for each problem',
@@ -28,21 +27,19 @@ export class DoctorCommand extends GraphdataCommand {
   output = outputOption(['table', 'json', 'yaml'], 'Output format: table|json|yaml');
 
   async run(): Promise<number> {
-    const [{ DEFAULT_NAMESPACE }, { loadKubeConfig, apiErrorMessage }, cluster, { runDoctor }, { loadPolicyForCli }] =
-      await Promise.all([
-        import('../../common/cluster-names.js'),
-        import('../kube.js'),
-        import('../cluster/install.js'),
-        import('../cluster/doctor.js'),
-        import('../policy-option.js'),
-      ]);
+    const [{ loadKubeConfig, apiErrorMessage }, cluster, { runDoctor }, { loadPolicyForCli }] = await Promise.all([
+      import('../kube.js'),
+      import('../cluster/install.js'),
+      import('../cluster/doctor.js'),
+      import('../policy-option.js'),
+    ]);
     const policy = await loadPolicyForCli(this.policy);
     const { k8s, kc } = await loadKubeConfig(this);
     let checks;
     try {
       const policies = await this.policies(kc, policy);
       for (const note of policies.notes) this.context.stderr.write(`note: ${note}\n`);
-      checks = await runDoctor(cluster.makeClients(k8s, kc), this.namespace ?? DEFAULT_NAMESPACE, policies);
+      checks = await runDoctor(cluster.makeClients(k8s, kc), this.webhookNamespaceOrDefault(), policies);
     } catch (error) {
       throw new UserError(`cannot read the cluster: ${apiErrorMessage(error)}`, 'check --kubeconfig and --context');
     }

@@ -1,10 +1,9 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import { GraphdataCommand, UserError, dryRunMode, usageError, dryRunOption, webhookNamespaceOption } from '../base.js';
+import { UserError, WebhookCommand, dryRunMode, dryRunOption, usageError } from '../base.js';
 
-export class InstallCommand extends GraphdataCommand {
+export class InstallCommand extends WebhookCommand {
   static override paths = [['install']];
-  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Install the webhook in a cluster, wait for it, and prove that it injects',
@@ -94,12 +93,11 @@ export class InstallCommand extends GraphdataCommand {
         2,
       );
     }
-    const [{ installManifests }, { DEFAULT_NAMESPACE }, { readFile }] = await Promise.all([
+    const [{ installManifests }, { readFile }] = await Promise.all([
       import('../cluster/install-manifests.js'),
-      import('../../common/cluster-names.js'),
       import('node:fs/promises'),
     ]);
-    const namespace = this.namespace ?? DEFAULT_NAMESPACE;
+    const namespace = this.webhookNamespaceOrDefault();
     let urlBundle: string | undefined;
     if (this.caFile) {
       try {

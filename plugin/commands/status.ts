@@ -1,12 +1,11 @@
 import { Command } from 'clipanion';
 import { BUILT_IN_POLICY } from '../../common/cluster-names.js';
-import { GraphdataCommand, outputOption, webhookNamespaceOption } from '../base.js';
+import { WebhookCommand, outputOption } from '../base.js';
 import type { StatusReport } from '../cluster/status.js';
 import type { Paint } from '../output.js';
 
-export class StatusCommand extends GraphdataCommand {
+export class StatusCommand extends WebhookCommand {
   static override paths = [['status']];
-  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Show whether the webhook is installed and working',
@@ -26,8 +25,7 @@ export class StatusCommand extends GraphdataCommand {
   output = outputOption(['table', 'json', 'yaml'], 'Output format: table|json|yaml');
 
   async run(): Promise<number> {
-    const [{ DEFAULT_NAMESPACE }, { loadKubeConfig }, cluster, { gatherStatus }] = await Promise.all([
-      import('../../common/cluster-names.js'),
+    const [{ loadKubeConfig }, cluster, { gatherStatus }] = await Promise.all([
       import('../kube.js'),
       import('../cluster/install.js'),
       import('../cluster/status.js'),
@@ -37,7 +35,7 @@ export class StatusCommand extends GraphdataCommand {
     const { apiErrorMessage } = await import('../kube.js');
     let report: StatusReport;
     try {
-      report = await gatherStatus(cluster.makeClients(k8s, kc), this.namespace ?? DEFAULT_NAMESPACE);
+      report = await gatherStatus(cluster.makeClients(k8s, kc), this.webhookNamespaceOrDefault());
     } catch (error) {
       const message = apiErrorMessage(error);
       if ((error as { code?: number }).code === 403) {

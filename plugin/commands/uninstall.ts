@@ -1,9 +1,8 @@
 import { Command, Option } from 'clipanion';
-import { GraphdataCommand, UserError, dryRunMode, dryRunOption, webhookNamespaceOption } from '../base.js';
+import { UserError, WebhookCommand, dryRunMode, dryRunOption } from '../base.js';
 
-export class UninstallCommand extends GraphdataCommand {
+export class UninstallCommand extends WebhookCommand {
   static override paths = [['uninstall']];
-  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Remove exactly what install created, webhook configurations first',
@@ -24,12 +23,8 @@ export class UninstallCommand extends GraphdataCommand {
 
   async run(): Promise<number> {
     const dryRun = dryRunMode(this.dryRun);
-    const [{ DEFAULT_NAMESPACE }, { loadKubeConfig }, cluster] = await Promise.all([
-      import('../../common/cluster-names.js'),
-      import('../kube.js'),
-      import('../cluster/install.js'),
-    ]);
-    const namespace = this.namespace ?? DEFAULT_NAMESPACE;
+    const [{ loadKubeConfig }, cluster] = await Promise.all([import('../kube.js'), import('../cluster/install.js')]);
+    const namespace = this.webhookNamespaceOrDefault();
     const { k8s, kc } = await loadKubeConfig(this);
     const c = cluster.makeClients(k8s, kc);
     if (dryRun === 'client') {

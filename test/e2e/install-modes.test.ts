@@ -60,7 +60,16 @@ async function inClusterObjectsLeft(): Promise<string[]> {
 }
 
 const urlInstall = (extra: string[] = []) =>
-  graphdata(['install', '-n', NS, '--webhook-url', webhook.url, '--ca-file', join(certDir, 'ca.crt'), ...extra]);
+  graphdata([
+    'install',
+    '--webhook-namespace',
+    NS,
+    '--webhook-url',
+    webhook.url,
+    '--ca-file',
+    join(certDir, 'ca.crt'),
+    ...extra,
+  ]);
 
 beforeAll(async () => {
   certDir = join(mkdtempSync(join(tmpdir(), 'gd-modes-')), 'certs');
@@ -68,7 +77,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await graphdata(['uninstall', '-n', NS]);
+  await graphdata(['uninstall', '--webhook-namespace', NS]);
   await webhook?.stop();
   await clients()
     .core.replaceNamespaceFinalize({ name: NS, body: { metadata: { name: NS }, spec: { finalizers: [] } } })
@@ -89,7 +98,7 @@ describe('from in-cluster to --webhook-url', () => {
         'PodDisruptionBudget/graphdata-webhook',
       ]),
     );
-    const status = JSON.parse((await graphdata(['status', '-n', NS, '-o', 'json'])).stdout);
+    const status = JSON.parse((await graphdata(['status', '--webhook-namespace', NS, '-o', 'json'])).stdout);
     expect(status.webhook.mode).toBe('in-cluster');
     expect(status.leftovers).toEqual([]);
   });
@@ -100,7 +109,7 @@ describe('from in-cluster to --webhook-url', () => {
     expect(run.stdout).toMatch(/left in place until a self-test passes: .*Deployment\/graphdata-webhook/);
     expect(await inClusterObjectsLeft()).toContain('Deployment/graphdata-webhook');
 
-    const json = await graphdata(['status', '-n', NS, '-o', 'json']);
+    const json = await graphdata(['status', '--webhook-namespace', NS, '-o', 'json']);
     expect(json.code).toBe(1);
     const status = JSON.parse(json.stdout);
     expect(status.webhook).toMatchObject({ mode: 'url', reachable: true });
@@ -108,7 +117,7 @@ describe('from in-cluster to --webhook-url', () => {
       expect.arrayContaining(['Deployment/graphdata-webhook', 'Secret/graphdata-webhook-tls']),
     );
     expect(status.healthy).toBe(false);
-    const table = (await graphdata(['status', '-n', NS])).stdout;
+    const table = (await graphdata(['status', '--webhook-namespace', NS])).stdout;
     expect(table).toMatch(
       /^leftovers: +✗ .*Deployment\/graphdata-webhook.*unused since the registration points at https:/m,
     );
@@ -117,7 +126,7 @@ describe('from in-cluster to --webhook-url', () => {
   it('a URL install whose self-test fails removes nothing', async () => {
     const run = await graphdata([
       'install',
-      '-n',
+      '--webhook-namespace',
       NS,
       '--webhook-url',
       'https://127.0.0.1:1',
@@ -146,19 +155,19 @@ describe('from in-cluster to --webhook-url', () => {
     expect(run.stdout.indexOf('deleted Deployment')).toBeGreaterThan(run.stdout.indexOf('registered:'));
     expect(await inClusterObjectsLeft()).toEqual([]);
 
-    const json = await graphdata(['status', '-n', NS, '-o', 'json']);
+    const json = await graphdata(['status', '--webhook-namespace', NS, '-o', 'json']);
     expect(json.code, json.stdout).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ healthy: true, leftovers: [], webhook: { mode: 'url' } });
   }, 120_000);
 
   it('certs rotate and inspect say what they do for a webhook outside the cluster', async () => {
-    const rotate = await graphdata(['certs', 'rotate', '-n', NS]);
+    const rotate = await graphdata(['certs', 'rotate', '--webhook-namespace', NS]);
     expect(rotate.code).toBe(1);
     expect(rotate.stderr).toMatch(/the webhook runs outside the cluster at https:.*not Secrets in gd-modes-system/);
     expect(rotate.stderr).toMatch(/certs rotate --dir DIR/);
     expect(rotate.stderr).not.toMatch(/run `kubectl graphdata install`, or pass -n/);
 
-    const inspect = await graphdata(['certs', 'inspect', '-n', NS]);
+    const inspect = await graphdata(['certs', 'inspect', '--webhook-namespace', NS]);
     expect(inspect.stderr).toMatch(/note: the webhook runs outside the cluster at https:/);
     expect(inspect.stdout).toMatch(/^served at 127\.0\.0\.1:\d+\n {2}subject: +CN=/m);
     expect(inspect.stdout).toMatch(/^MutatingWebhookConfiguration\/graphdata caBundle/m);

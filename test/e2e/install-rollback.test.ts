@@ -35,7 +35,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await graphdata(['uninstall', '-n', NS]);
+  await graphdata(['uninstall', '--webhook-namespace', NS]);
   await webhook?.stop();
 });
 
@@ -69,7 +69,7 @@ describe('a first install that fails removes what it registered', () => {
   it('an unreachable --webhook-url: exit 1, no configuration left, pods still created', async () => {
     const run = await graphdata([
       'install',
-      '-n',
+      '--webhook-namespace',
       NS,
       '--webhook-url',
       'https://127.0.0.1:1',
@@ -131,7 +131,7 @@ describe('a first install that fails removes what it registered', () => {
       const reviewsBefore = await dryRunMutations();
       const run = await graphdata([
         'install',
-        '-n',
+        '--webhook-namespace',
         NS,
         '--webhook-url',
         webhook.url,
@@ -160,20 +160,30 @@ describe('a first install that fails removes what it registered', () => {
   }, 120_000);
 
   it('an in-cluster install whose rollout times out (no pod ever becomes ready): the same', async () => {
-    const run = await graphdata(['install', '-n', NS, '--timeout', '3']);
+    const run = await graphdata(['install', '--webhook-namespace', NS, '--timeout', '3']);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/error: the webhook did not become ready/);
     expect(run.stdout).toMatch(/ValidatingWebhookConfiguration\/graphdata: removed/);
     expect(run.stdout).toMatch(/stay for inspection .*kubectl graphdata uninstall/);
     expect(await registrations()).toEqual({ mutating: undefined, validating: undefined });
     await plainPodAdmitted();
-    expect((await graphdata(['uninstall', '-n', NS])).code).toBe(0);
+    expect((await graphdata(['uninstall', '--webhook-namespace', NS])).code).toBe(0);
   }, 120_000);
 });
 
 describe('over a working install', () => {
   const install = (ca: string) =>
-    graphdata(['install', '-n', NS, '--webhook-url', webhook.url, '--ca-file', ca, '--failure-policy', 'Fail']);
+    graphdata([
+      'install',
+      '--webhook-namespace',
+      NS,
+      '--webhook-url',
+      webhook.url,
+      '--ca-file',
+      ca,
+      '--failure-policy',
+      'Fail',
+    ]);
 
   it('a passing install ends with the validating webhook failing closed, and says so', async () => {
     const run = await install(join(certDir, 'ca.crt'));
@@ -219,7 +229,7 @@ describe('over a working install', () => {
     try {
       const run = await graphdata([
         'install',
-        '-n',
+        '--webhook-namespace',
         NS,
         '--webhook-url',
         strict.url,
