@@ -54,9 +54,7 @@ function loadBundle(name, { useCache = true } = {}) {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   }
-  // The last line names the bundle's content; the caches made from it carry that name.
-  const bundleName = /\/\/# codeCache=([\w.-]+)\n$/.exec(source.slice(-100))?.[1];
-  const cacheFile = bundleName && join(dirname(file), `${bundleName}.${runtimeKey()}.cache`);
+  const cacheFile = cacheFileOf(file, source);
   let cachedData;
   if (useCache && cacheFile) {
     try {
@@ -78,4 +76,20 @@ function loadBundle(name, { useCache = true } = {}) {
   return { exports: module.exports, script, cacheFile, cache };
 }
 
-module.exports = { loadBundle };
+/** This runtime's cache file for a bundle: the last line names the bundle's content. */
+function cacheFileOf(file, source) {
+  const bundleName = /\/\/# codeCache=([\w.-]+)\n$/.exec(source.slice(-100))?.[1];
+  return bundleName && join(dirname(file), `${bundleName}.${runtimeKey()}.cache`);
+}
+
+/** The cache file this runtime reads for a bundle file; undefined when there is none to read. */
+function cacheFileFor(file) {
+  try {
+    return cacheFileOf(file, readFileSync(file, 'utf8'));
+  } catch (error) {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+module.exports = { loadBundle, cacheFileFor };

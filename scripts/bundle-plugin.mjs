@@ -9,15 +9,30 @@
 // What a command does not use stays cold: a module the code imports with import()
 // becomes a lazily run function in the bundle, V8 compiles a function only when it is
 // first called, and the cache holds what the commands below compiled.
+//
+// Nothing is redone while the bundles, this runtime's caches and the files they were made
+// from are unchanged (scripts/build-freshness.mjs): `npm start` builds before it starts.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { PassThrough, Readable } from 'node:stream';
 import { build } from 'esbuild';
+import { recordInputs, staleReason } from './build-freshness.mjs';
 
 const BUNDLES = { 'kubectl-graphdata': 'plugin/main.ts', 'kubectl_complete-graphdata': 'plugin/completion/main.ts' };
+const RECORD = 'dist/bundle/inputs.json';
+const { loadBundle, cacheFileFor } = createRequire(import.meta.url)('../bin/load-bundle.cjs');
 
-const { outputFiles } = await build({
+// The bundles and the caches this runtime reads; caches are named after the bundle's content.
+const outputs = Object.keys(BUNDLES).flatMap((name) => {
+  const bundle = `dist/bundle/${name}.cjs`;
+  const cache = cacheFileFor(bundle);
+  return cache ? [bundle, cache] : [bundle, `${bundle} (its code cache)`];
+});
+if (!process.argv.includes('--force') && staleReason(RECORD, outputs) === undefined) process.exit(0);
+
+const startedMs = Date.now();
+const { outputFiles, metafile } = await build({
   entryPoints: BUNDLES,
   outdir: 'dist/bundle',
   outExtension: { '.js': '.cjs' },
@@ -36,6 +51,7 @@ const { outputFiles } = await build({
   define: { 'import.meta.url': '__gdModuleUrl' },
   banner: { js: "const __gdModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
+  metafile: true,
 });
 
 // vm.Script gives import() no module loader, and one compiled from a code cache loses
@@ -75,7 +91,6 @@ for (const [path, contents] of written) writeFileSync(path, contents);
 
 // The cache holds the top level of each bundle and every function the commands below
 // ran: start-up, CLI set-up, option parsing, YAML in and out and the engine.
-const { loadBundle } = createRequire(import.meta.url)('../bin/load-bundle.cjs');
 const pod = readFileSync('test/fixtures/manifests/executor-pod.yaml', 'utf8');
 
 async function run(runCli, argv, stdin = '') {
@@ -102,3 +117,16 @@ function writeCache({ script, cacheFile }) {
   writeFileSync(`${cacheFile}.tmp`, script.createCachedData());
   renameSync(`${cacheFile}.tmp`, cacheFile);
 }
+
+// Dependencies count through the lockfile npm ci installs (their own file times are the
+// package's, not the install's); the rest are the modules the bundles hold and what made them.
+const sources = Object.keys(metafile.inputs).filter((file) => !/(^|\/)node_modules\//.test(file));
+recordInputs(RECORD, startedMs, [
+  ...sources,
+  'package-lock.json',
+  'node_modules/.package-lock.json',
+  'scripts/bundle-plugin.mjs',
+  'scripts/build-freshness.mjs',
+  'bin/load-bundle.cjs',
+  'test/fixtures/manifests/executor-pod.yaml',
+]);

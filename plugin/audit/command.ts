@@ -93,10 +93,17 @@ export class AuditCommand extends GraphdataCommand {
         scopeCache.set(
           ns,
           labels !== undefined
-            ? { policy: selection.policyFor(ns), ...(labels ? { labels } : {}), ...(runtimes ? { runtimes } : {}) }
+            ? {
+                policy: selection.policyFor(ns),
+                policyName: selection.policyName(ns),
+                ...(labels ? { labels } : {}),
+                ...(runtimes ? { runtimes } : {}),
+                ...(this.optInTimes.has(ns) ? { optedInAt: this.optInTimes.get(ns) } : {}),
+              }
             : podLabels !== undefined
               ? {
                   policy: selection.policyFor(ns),
+                  policyName: selection.policyName(ns),
                   labels: podLabels,
                   podLevel: podOptInScope(selection.policyFor(ns), ns, podLabels),
                   ...(runtimes ? { runtimes } : {}),
@@ -158,7 +165,17 @@ export class AuditCommand extends GraphdataCommand {
     writer.end({ ...summary, policy, namespaces });
     if (this.output === 'table') {
       const paint = painter(this.context.stderr);
-      const line = `${summary.scanned} objects in ${namespaces} namespace${namespaces === 1 ? '' : 's'} checked against ${policy}: ${summary.denied} denied (Enforce), ${summary.warned} warned (Audit)`;
+      // A namespace's GraphDataPolicy (or a namespaceOverride) decides there, not the cluster policy: name it.
+      const elsewhere = [...scopes.keys()]
+        .map((ns) => ({ ns, name: selection.policyName(ns) }))
+        .filter(({ name }) => name !== selection.clusterName);
+      const layered = elsewhere.length
+        ? `, and in ${elsewhere.length === 1 ? 'one namespace' : `${elsewhere.length} namespaces`} the policy laid over it (${elsewhere
+            .slice(0, 5)
+            .map(({ ns, name }) => `${name} in ${ns}`)
+            .join('; ')}${elsewhere.length > 5 ? '; …' : ''})`
+        : '';
+      const line = `${summary.scanned} objects in ${namespaces} namespace${namespaces === 1 ? '' : 's'} checked against ${policy}${layered}: ${summary.denied} denied (Enforce), ${summary.warned} warned (Audit)`;
       this.context.stderr.write(`${summary.denied ? paint('red', line) : paint('green', line)}\n`);
     }
     return summary.denied ? 1 : 0;
@@ -235,7 +252,10 @@ export class AuditCommand extends GraphdataCommand {
     only: string | undefined,
     note: (text: string) => void,
   ): Promise<{ scopes: Map<string, Record<string, string> | null>; podLevel: Map<string, Record<string, string>> }> {
-    const { LABEL_INJECT } = await import('../../policies/model.js');
+    const [{ LABEL_INJECT }, coverage] = await Promise.all([
+      import('../../policies/model.js'),
+      import('./coverage.js'),
+    ]);
     // A tenant auditing their own namespace may not read the registration: no note for them.
     const never = await this.neverAudited(kc, cluster, only === undefined ? note : () => undefined);
     const covered = (name: string, labels: Record<string, string>) =>
@@ -249,6 +269,7 @@ export class AuditCommand extends GraphdataCommand {
           metadata?: { labels?: Record<string, string> };
         };
         labels = ns.metadata?.labels ?? {};
+        this.noteOptInTime(only, ns, coverage, LABEL_INJECT);
       } catch (error) {
         if (error instanceof cluster.ApiError && error.status === 404)
           throw new UserError(`namespace ${only} not found`, 'check -n, or use -A for every opted-in namespace');
@@ -276,13 +297,28 @@ export class AuditCommand extends GraphdataCommand {
       for (const item of items as { metadata?: { name?: string; labels?: Record<string, string> } }[]) {
         const name = item.metadata?.name;
         const labels = item.metadata?.labels ?? {};
-        if (name && covered(name, labels)) scopes.set(name, labels);
-        else if (name && !never.has(name)) podLevel.set(name, labels);
+        if (name && covered(name, labels)) {
+          scopes.set(name, labels);
+          this.noteOptInTime(name, item, coverage, LABEL_INJECT);
+        } else if (name && !never.has(name)) podLevel.set(name, labels);
       }
     }
     if (scopes.size === 0)
       note(`no namespace is labelled ${LABEL_INJECT}=enabled: only pods labelled so are audited (pod-level opt-in)`);
     return { scopes, podLevel };
+  }
+
+  /** Namespace → when its opt-in label was last written (managedFields), for pods older than that. */
+  private readonly optInTimes = new Map<string, string>();
+
+  private noteOptInTime(
+    name: string,
+    namespace: unknown,
+    coverage: typeof import('./coverage.js'),
+    label: string,
+  ): void {
+    const at = coverage.labelWrittenAt(namespace, label);
+    if (at) this.optInTimes.set(name, at);
   }
 
   private async policies(

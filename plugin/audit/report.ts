@@ -11,7 +11,7 @@ export interface ReportWriter {
   end(summary: AuditSummary & Record<string, unknown>, error?: string): void;
 }
 
-const HEADER = ['NAMESPACE', 'OBJECT', 'ACTION', 'RULE', 'MESSAGE'];
+const HEADER = ['NAMESPACE', 'OBJECT', 'ACTION', 'RULE', 'POLICY', 'MESSAGE'];
 
 /** The table's message column is cut here; -o json and -o yaml carry the whole message and the hint. */
 const MESSAGE_MAX = 160;
@@ -29,6 +29,7 @@ export function tableWriter(out: Writable, paint: Paint, before: () => void = ()
         `${v.kind}/${v.name}`,
         v.action,
         v.rule,
+        v.policy ?? '',
         cut(`${v.message}${v.path ? ` (${v.path})` : ''}`),
       ]);
       const text = alignColumns(

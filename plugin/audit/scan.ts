@@ -4,8 +4,9 @@
 // only the findings and counters outlive a page.
 import { enforce } from '../../policies/enforcement.js';
 import type { RuntimeLookup } from '../../policies/fluid-runtime.js';
-import type { Policy } from '../../policies/model.js';
+import { LABEL_INJECT, type Policy } from '../../policies/model.js';
 import { hasOptInLabel, POD_OPT_IN_RULE, podOptInGate, type PodOptInScope } from '../../policies/pod-opt-in.js';
+import { NOT_INJECTED } from '../../policies/rule-codes.js';
 
 export type Action = 'deny' | 'warn';
 
@@ -13,6 +14,8 @@ export interface Violation {
   namespace: string;
   kind: string;
   name: string;
+  /** The policy that decides in the namespace (its GraphDataPolicy over the cluster's, when it has one). */
+  policy?: string;
   /** deny: an Enforce rule the object breaks (/validate would deny it); warn: an Audit finding or a warning. */
   action: Action;
   rule: string;
@@ -33,6 +36,10 @@ export interface NamespaceScope {
    * covered (the pod-level entry), judged as /validate/pod-opt-in judges them.
    */
   podLevel?: PodOptInScope;
+  /** The name of the policy that decides here, for users (PolicySelection.policyName). */
+  policyName?: string;
+  /** When the namespace's opt-in label was last written (RFC 3339), when known. */
+  optedInAt?: string;
 }
 
 export interface AuditSource {
@@ -93,23 +100,49 @@ export function auditObject(object: Record<string, unknown>, scope: NamespaceSco
     },
     scope.policy,
   );
-  const base = { namespace, kind: String(object.kind), name: typeof meta.name === 'string' ? meta.name : '' };
+  const base = {
+    namespace,
+    kind: String(object.kind),
+    name: typeof meta.name === 'string' ? meta.name : '',
+    ...(scope.policyName ? { policy: scope.policyName } : {}),
+  };
+  const beforeOptIn = createdBeforeOptIn(object, scope);
   const out: Violation[] = [];
   for (const [action, findings] of [
     ['deny', verdict.denials],
     ['warn', verdict.warnings],
   ] as const)
-    for (const { rule, diagnostic: d } of findings)
+    for (const { rule, diagnostic: d } of findings) {
+      const missed = d.code === NOT_INJECTED && beforeOptIn;
       out.push({
         ...base,
         action,
         rule,
         code: d.code,
-        message: d.message,
+        message: missed ? `${d.message}; created before opt-in` : d.message,
         ...(d.path ? { path: d.path } : {}),
-        ...(d.hint ? { hint: d.hint } : {}),
+        ...(missed ? { hint: beforeOptIn } : d.hint ? { hint: d.hint } : {}),
       });
+    }
   return out;
+}
+
+/**
+ * Why a pod was never injected when it is older than its namespace's opt-in: the webhook
+ * only sees pods created in an opted-in namespace, so it did not fail, it was never asked.
+ * Undefined when the pod is not older (or either time is unknown): then the webhook was
+ * down, timed out, or was not yet installed.
+ */
+function createdBeforeOptIn(object: Record<string, unknown>, scope: NamespaceScope): string | undefined {
+  const created = (object.metadata as { creationTimestamp?: unknown } | undefined)?.creationTimestamp;
+  if (object.kind !== 'Pod' || typeof created !== 'string' || !scope.optedInAt) return undefined;
+  const [pod, optIn] = [Date.parse(created), Date.parse(scope.optedInAt)];
+  if (!(pod < optIn)) return undefined;
+  return (
+    `created at ${created}, before the namespace's ${LABEL_INJECT}=enabled label was last written (${scope.optedInAt}, ` +
+    `its managedFields), so the webhook most likely never saw it: it sees only pods created in an opted-in namespace. Delete it so its controller creates it again, injected, ` +
+    `or opt it out with label ${LABEL_INJECT}=false`
+  );
 }
 
 export async function audit(sources: Iterable<AuditSource>, hooks: AuditHooks): Promise<AuditSummary> {

@@ -62,9 +62,15 @@ export const contextOption = () => Option.String('--context', { description: 'Na
 export const namespaceOption = (description = 'Namespace (default: the context namespace)') =>
   Option.String('-n,--namespace', { description });
 
-/** `-n` of the commands that work on the webhook's own objects, which live in graphdata-system unless told. */
+/**
+ * Where the webhook's own objects live (graphdata-system unless told). Its own flag: `-n`
+ * means, as in kubectl, the namespace a command acts on (`enable -n`, `audit -n`), and
+ * `install -n`, `status -n`… meant this one, so a reader could not tell which was meant.
+ */
 export const webhookNamespaceOption = () =>
-  namespaceOption(`Namespace of the webhook's objects (default: ${DEFAULT_NAMESPACE})`);
+  Option.String('--webhook-namespace', {
+    description: `Namespace of the webhook's own objects (default: ${DEFAULT_NAMESPACE})`,
+  });
 
 /** `-o FORMAT`; the description lists the formats as `a|b|c`, which shell completion offers. */
 export const outputOption = <F extends OutputFormat>(
@@ -100,4 +106,32 @@ export abstract class GraphdataCommand extends BaseCommand {
   kubeconfig = kubeconfigOption();
   kubeContext = contextOption();
   namespace = namespaceOption();
+}
+
+/**
+ * Commands about the webhook's own objects (install, uninstall, status, doctor, certs): its
+ * namespace is `--webhook-namespace`. They act on no other namespace, so `-n` (what these
+ * commands took for it before) is refused with the flag to use instead.
+ */
+export abstract class WebhookCommand extends GraphdataCommand {
+  override namespace = Option.String('-n,--namespace', { hidden: true });
+  webhookNamespace = webhookNamespaceOption();
+
+  override async execute(): Promise<number> {
+    if (this.namespace !== undefined) {
+      // Refused before anything runs: the command would act on the default namespace instead.
+      const command = `kubectl graphdata ${this.path.join(' ')}`;
+      this.printError(
+        `${command} takes the webhook's namespace as --webhook-namespace, not -n: -n names the namespace a command acts on, as in kubectl (enable -n, audit -n)`,
+        `${command} --webhook-namespace ${this.namespace}`,
+      );
+      return 2;
+    }
+    return super.execute();
+  }
+
+  /** `--webhook-namespace`, else graphdata-system. */
+  protected webhookNamespaceOrDefault(): string {
+    return this.webhookNamespace ?? DEFAULT_NAMESPACE;
+  }
 }

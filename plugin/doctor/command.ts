@@ -1,10 +1,9 @@
 import { Command, Option } from 'clipanion';
 import type { Policy } from '../../policies/model.js';
-import { GraphdataCommand, UserError, outputOption, webhookNamespaceOption } from '../cli/base.js';
+import { UserError, WebhookCommand, outputOption } from '../cli/base.js';
 
-export class DoctorCommand extends GraphdataCommand {
+export class DoctorCommand extends WebhookCommand {
   static override paths = [['doctor']];
-  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Check everything graphdata relies on in the cluster, with a fix for each problem',
@@ -28,26 +27,20 @@ export class DoctorCommand extends GraphdataCommand {
   output = outputOption(['table', 'json', 'yaml'], 'Output format: table|json|yaml');
 
   async run(): Promise<number> {
-    const [
-      { DEFAULT_NAMESPACE },
-      { loadKubeConfig, apiErrorMessage },
-      { makeClients },
-      { runDoctor },
-      { loadPolicyForCli },
-    ] = await Promise.all([
-      import('../../common/cluster-names.js'),
-      import('../kube/kubeconfig.js'),
-      import('../kube/clients.js'),
-      import('./run.js'),
-      import('../cli/policy-option.js'),
-    ]);
+    const [{ loadKubeConfig, apiErrorMessage }, { makeClients }, { runDoctor }, { loadPolicyForCli }] =
+      await Promise.all([
+        import('../kube/kubeconfig.js'),
+        import('../kube/clients.js'),
+        import('./run.js'),
+        import('../cli/policy-option.js'),
+      ]);
     const policy = await loadPolicyForCli(this.policy);
     const { k8s, kc } = await loadKubeConfig(this);
     let checks;
     try {
       const policies = await this.policies(kc, policy);
       for (const note of policies.notes) this.context.stderr.write(`note: ${note}\n`);
-      checks = await runDoctor(makeClients(k8s, kc), this.namespace ?? DEFAULT_NAMESPACE, policies);
+      checks = await runDoctor(makeClients(k8s, kc), this.webhookNamespaceOrDefault(), policies);
     } catch (error) {
       throw new UserError(`cannot read the cluster: ${apiErrorMessage(error)}`, 'check --kubeconfig and --context');
     }

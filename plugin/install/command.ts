@@ -1,17 +1,9 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import {
-  GraphdataCommand,
-  UserError,
-  dryRunMode,
-  usageError,
-  dryRunOption,
-  webhookNamespaceOption,
-} from '../cli/base.js';
+import { UserError, WebhookCommand, dryRunMode, dryRunOption, usageError } from '../cli/base.js';
 
-export class InstallCommand extends GraphdataCommand {
+export class InstallCommand extends WebhookCommand {
   static override paths = [['install']];
-  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Install the webhook in a cluster, wait for it, and prove that it injects',
@@ -101,12 +93,11 @@ export class InstallCommand extends GraphdataCommand {
         2,
       );
     }
-    const [{ installManifests }, { DEFAULT_NAMESPACE }, { readFile }] = await Promise.all([
+    const [{ installManifests }, { readFile }] = await Promise.all([
       import('../webhook-objects/manifests.js'),
-      import('../../common/cluster-names.js'),
       import('node:fs/promises'),
     ]);
-    const namespace = this.namespace ?? DEFAULT_NAMESPACE;
+    const namespace = this.webhookNamespaceOrDefault();
     let urlBundle: string | undefined;
     if (this.caFile) {
       try {
@@ -174,8 +165,16 @@ export class InstallCommand extends GraphdataCommand {
     let unchecked = 0;
     let finalOptions;
     let previous;
+    // Where an in-cluster webhook may be left from before: this namespace, and the one the
+    // registration points at now (cleaned only after a URL install's self-test passed).
+    const inClusterNamespaces = new Set([namespace]);
     try {
       previous = server ? {} : await snapshotRegistrations(c);
+      if (this.webhookUrl && !server) {
+        const { registeredMode } = await import('../webhook-objects/install-modes.js');
+        const before = await registeredMode(c);
+        if (before.serviceNamespace) inClusterNamespaces.add(before.serviceNamespace);
+      }
       if (this.webhookUrl) {
         finalOptions = { ...base, caBundle: urlBundle! };
       } else {
@@ -264,6 +263,16 @@ export class InstallCommand extends GraphdataCommand {
         'installed (self-test skipped): the webhooks stay registered with failurePolicy Ignore, which never blocks a pod; ' +
           'run install again without --skip-self-test to have enforcement fail closed',
       );
+      if (this.webhookUrl) {
+        const { leftovers } = await import('../webhook-objects/install-modes.js');
+        for (const ns of inClusterNamespaces) {
+          const left = (await leftovers(c, ns, 'url')).map((l) => l.what);
+          if (left.length)
+            say(
+              `left in place until a self-test passes: the in-cluster webhook's ${left.join(', ')} in ${ns} (this URL install does not use them)`,
+            );
+        }
+      }
       return 0;
     }
     say('self-test: creating a dry-run pod in a temporary opted-in namespace');
@@ -288,6 +297,11 @@ export class InstallCommand extends GraphdataCommand {
     say(
       `registered: the validating webhook now fails closed (failurePolicy Fail), the mutating one ${finalOptions.failurePolicy === 'Fail' ? 'too' : 'fails open'}`,
     );
+    if (this.webhookUrl) {
+      // The in-cluster webhook is no longer called: its objects go, now that the URL works.
+      const { removeInClusterLeftovers } = await import('../webhook-objects/install-modes.js');
+      for (const ns of inClusterNamespaces) for (const line of await removeInClusterLeftovers(c, ns)) say(line);
+    }
     say(`installed. Opt a namespace in with: kubectl graphdata enable -n NAMESPACE`);
     return 0;
   }

@@ -195,6 +195,7 @@ export async function selfTest(c: Clients, namespace: string, timeoutMs = 30_000
       } catch (error) {
         lastError = error;
         if ((error as { code?: number }).code === 403 && /forbidden: User/.test(apiErrorMessage(error))) break;
+        if (finalDenial(error)) break;
       }
       await sleep(1000);
     }
@@ -204,7 +205,13 @@ export async function selfTest(c: Clients, namespace: string, timeoutMs = 30_000
       checks.unshift(
         code === 403 && /forbidden: User/.test(apiErrorMessage(lastError))
           ? rbacCheck(lastError, 'create pods')
-          : fail('admission', apiErrorMessage(lastError), 'the webhook answered with an error: read its logs'),
+          : finalDenial(lastError)
+            ? fail(
+                'admission',
+                `the self-test pod was refused (not retried: the answer will not change): ${apiErrorMessage(lastError)}`,
+                'an admission policy or webhook refuses a compliant Spark executor pod: allow it, or install with --skip-self-test',
+              )
+            : fail('admission', apiErrorMessage(lastError), 'the webhook answered with an error: read its logs'),
       );
     }
     if (checks.every((ch) => ch.ok)) {
@@ -220,6 +227,19 @@ export async function selfTest(c: Clients, namespace: string, timeoutMs = 30_000
   } finally {
     await c.core.deleteNamespace({ name: testNs }).catch(() => undefined);
   }
+}
+
+/**
+ * A refusal that retrying will not change: the apiserver's admission (a
+ * ValidatingAdmissionPolicy, PodSecurity, a quota or limit range, a webhook) said no to the
+ * probe pod itself. Not final: a webhook that could not be called, and the safety net's "was
+ * not injected", which holds only until the apiserver has loaded the mutating registration.
+ */
+function finalDenial(error: unknown): boolean {
+  const code = (error as { code?: number }).code;
+  if (code !== 400 && code !== 403 && code !== 422) return false;
+  const message = apiErrorMessage(error);
+  return !/failed calling webhook|was not injected as|forbidden: User/.test(message);
 }
 
 function rbacCheck(error: unknown, what: string): Check {

@@ -1,17 +1,18 @@
 import { Command } from 'clipanion';
 import { BUILT_IN_POLICY } from '../../common/cluster-names.js';
-import { GraphdataCommand, outputOption, webhookNamespaceOption } from '../cli/base.js';
+import { WebhookCommand, outputOption } from '../cli/base.js';
 import type { StatusReport } from '../webhook-objects/status.js';
 import type { Paint } from '../output/format.js';
 
-export class StatusCommand extends GraphdataCommand {
+export class StatusCommand extends WebhookCommand {
   static override paths = [['status']];
-  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Show whether the webhook is installed and working',
     details: `
       Ready replicas (and the replica holding the certificate Lease), the serving certificate's days left, whether the caBundle of every webhook configuration trusts it, the opted-in namespaces (a namespace being deleted is listed apart, as terminating), the policy the webhook uses (with its snapshot generation) and the policies with their generation and the Ready condition the webhook wrote back.
+
+      Objects install made that the registered mode does not use (the in-cluster Deployment, Service, Secrets, Lease, HPA, PDB and RBAC after a switch to \`--webhook-url\`, or everything when no webhook is registered) are listed as leftovers, and count as unhealthy.
 
       Exit code 0 when installed and healthy, 1 otherwise.
     `,
@@ -24,8 +25,7 @@ export class StatusCommand extends GraphdataCommand {
   output = outputOption(['table', 'json', 'yaml'], 'Output format: table|json|yaml');
 
   async run(): Promise<number> {
-    const [{ DEFAULT_NAMESPACE }, { loadKubeConfig }, { makeClients }, { gatherStatus }] = await Promise.all([
-      import('../../common/cluster-names.js'),
+    const [{ loadKubeConfig }, { makeClients }, { gatherStatus }] = await Promise.all([
       import('../kube/kubeconfig.js'),
       import('../kube/clients.js'),
       import('../webhook-objects/status.js'),
@@ -35,7 +35,7 @@ export class StatusCommand extends GraphdataCommand {
     const { apiErrorMessage } = await import('../kube/kubeconfig.js');
     let report: StatusReport;
     try {
-      report = await gatherStatus(makeClients(k8s, kc), this.namespace ?? DEFAULT_NAMESPACE);
+      report = await gatherStatus(makeClients(k8s, kc), this.webhookNamespaceOrDefault());
     } catch (error) {
       const message = apiErrorMessage(error);
       if ((error as { code?: number }).code === 403) {
@@ -142,6 +142,17 @@ export function statusTable(r: StatusReport, paint: Paint): string {
         : `none in the cluster (the webhook uses ${BUILT_IN_POLICY}, or its --policy FILE)`
       : r.policies.error,
   ]);
+  if (r.leftovers?.length) {
+    rows.push([
+      'leftovers',
+      ok(
+        false,
+        w.mode === 'url'
+          ? `${r.leftovers.join(', ')} in ${r.namespace}: the in-cluster webhook's, unused since the registration points at ${w.url}; \`kubectl graphdata install --webhook-url URL --ca-file FILE\` removes them once its self-test passes`
+          : `${r.leftovers.join(', ')}: made by install, but no webhook is registered; \`kubectl graphdata uninstall\` removes them, \`install\` registers them again`,
+      ),
+    ]);
+  }
   return rows.map(([k, v]) => `${`${k}:`.padEnd(13)}${v}\n`).join('');
 }
 

@@ -1,9 +1,8 @@
 import { Command, Option } from 'clipanion';
-import { GraphdataCommand, UserError, dryRunMode, dryRunOption, webhookNamespaceOption } from '../cli/base.js';
+import { UserError, WebhookCommand, dryRunMode, dryRunOption } from '../cli/base.js';
 
-export class UninstallCommand extends GraphdataCommand {
+export class UninstallCommand extends WebhookCommand {
   static override paths = [['uninstall']];
-  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Remove exactly what install created, webhook configurations first',
@@ -24,13 +23,12 @@ export class UninstallCommand extends GraphdataCommand {
 
   async run(): Promise<number> {
     const dryRun = dryRunMode(this.dryRun);
-    const [{ DEFAULT_NAMESPACE }, { loadKubeConfig }, { makeClients }, { uninstall }] = await Promise.all([
-      import('../../common/cluster-names.js'),
+    const [{ loadKubeConfig }, { makeClients }, { uninstall }] = await Promise.all([
       import('../kube/kubeconfig.js'),
       import('../kube/clients.js'),
       import('./uninstall.js'),
     ]);
-    const namespace = this.namespace ?? DEFAULT_NAMESPACE;
+    const namespace = this.webhookNamespaceOrDefault();
     const { k8s, kc } = await loadKubeConfig(this);
     const c = makeClients(k8s, kc);
     if (dryRun === 'client') {

@@ -11,6 +11,7 @@ import { daysLeft } from '../output/checks.js';
 import type { Clients } from '../kube/clients.js';
 import { handshake } from '../kube/webhook-handshake.js';
 import { type PodOptInStatus, podOptInStatus } from './pod-opt-in-status.js';
+import { leftovers } from './install-modes.js';
 
 export interface StatusReport {
   installed: boolean;
@@ -39,6 +40,12 @@ export interface StatusReport {
         ready?: { status: string; reason?: string; observedGeneration?: number };
       }[]
     | { error: string };
+  /**
+   * Objects install made that the registered mode does not use (`Kind/name` in the
+   * namespace): the in-cluster webhook's after a switch to a URL, or everything when
+   * nothing is registered. Absent when they could not be read.
+   */
+  leftovers?: string[];
   healthy: boolean;
 }
 
@@ -182,6 +189,14 @@ export async function gatherStatus(c: Clients, namespace: string): Promise<Statu
     };
   }
 
+  let leftoverObjects: string[] | undefined;
+  try {
+    const mode = !mutating ? 'none' : url ? 'url' : 'in-cluster';
+    leftoverObjects = (await leftovers(c, namespace, mode)).map((l) => l.what);
+  } catch {
+    // A user who may not read them gets the rest of the report.
+  }
+
   const installed = webhook.mode !== 'none';
   let policyInUse: StatusReport['policyInUse'];
   if (installed) {
@@ -203,7 +218,8 @@ export async function gatherStatus(c: Clients, namespace: string): Promise<Statu
     caBundles.every((b) => b.trustsServingCert) &&
     certificate !== undefined &&
     !('error' in certificate) &&
-    certificate.daysLeft > 0;
+    certificate.daysLeft > 0 &&
+    !leftoverObjects?.length;
   return {
     installed,
     namespace,
@@ -215,6 +231,7 @@ export async function gatherStatus(c: Clients, namespace: string): Promise<Statu
     ...(terminatingNamespaces ? { terminatingNamespaces } : {}),
     ...(policyInUse ? { policyInUse } : {}),
     policies,
+    ...(leftoverObjects ? { leftovers: leftoverObjects } : {}),
     healthy,
   };
 }

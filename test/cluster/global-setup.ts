@@ -5,9 +5,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { packageRoot } from '../../common/package-root.js';
 import type { ClusterInfo } from './cluster-info.js';
 import { ControlPlane } from './control-plane.js';
 
@@ -17,7 +17,9 @@ declare module 'vitest' {
   }
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
+// From the repository, not this file's folder: `npm run cluster` runs this from dist/.
+const repoRoot = packageRoot();
+const here = join(repoRoot, 'test', 'cluster');
 const versions = JSON.parse(readFileSync(join(here, 'versions.json'), 'utf8')) as {
   default: string;
   supported: string[];
@@ -27,9 +29,8 @@ export const K8S_VERSION = process.env.GRAPHDATA_K8S_VERSION || versions.default
 if (!versions.supported.includes(K8S_VERSION)) {
   throw new Error(`GRAPHDATA_K8S_VERSION=${K8S_VERSION} is not one of ${versions.supported.join(', ')}`);
 }
-const repoRoot = resolve(here, '../..');
 // Upstream CRDs, committed as test data with their provenance (see its README).
-const crdDir = resolve(repoRoot, 'test', 'upstream-crds');
+export const crdDir = resolve(repoRoot, 'test', 'upstream-crds');
 
 const cacheDir = (): string => join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'graphdata');
 
@@ -69,10 +70,16 @@ function build(dir: string, kwok: string): Promise<void> {
   });
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+/** The folders of this version's binaries and kwok's, built first when one is missing (also `npm run cluster`). */
+export async function ensureBinaries(): Promise<{ dir: string; kwok: string }> {
   const dir = binDir();
   const kwok = kwokDir();
   if (!haveBinaries(dir, kwok)) await build(dir, kwok);
+  return { dir, kwok };
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const { dir, kwok } = await ensureBinaries();
   // Test workers are forked after this and inherit PATH: they find the built kubectl first.
   process.env.PATH = `${dir}:${process.env.PATH}`;
   if (!existsSync(crdDir)) throw new Error(`upstream CRDs not found at ${crdDir}`);

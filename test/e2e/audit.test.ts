@@ -19,7 +19,7 @@ import { kubectl } from '../support/kubectl.js';
 const AUDITED = 'audit-e2e';
 const CLEAN = 'audit-e2e-clean';
 const NOT_OPTED_IN = 'audit-e2e-plain';
-/** Opted in, with a bare executor: where a webhook installed with `install -n audit-e2e-hook` would run. */
+/** Opted in, with a bare executor: where a webhook installed with `install --webhook-namespace audit-e2e-hook` would run. */
 const HOOK = 'audit-e2e-hook';
 const OPT_IN = { 'graphdata.io/inject': 'enabled' };
 
@@ -159,10 +159,10 @@ describe('kubectl graphdata audit', () => {
   it('prints a table of the violations, without colour under NO_COLOR, and a summary on stderr', () => {
     const run = audit('-n', AUDITED, '--chunk-size', '4');
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/^NAMESPACE +OBJECT +ACTION +RULE +MESSAGE$/m);
+    expect(run.stdout).toMatch(/^NAMESPACE +OBJECT +ACTION +RULE +POLICY +MESSAGE$/m);
     expect(run.stdout).toMatch(
       new RegExp(
-        `^${AUDITED} +SparkApplication/quay-job +deny +registry-not-allowed +image quay.io/acme/spark:3.5.1`,
+        `^${AUDITED} +SparkApplication/quay-job +deny +registry-not-allowed +ClusterGraphDataPolicy/audit-e2e +image quay.io/acme/spark:3.5.1`,
         'm',
       ),
     );
@@ -192,7 +192,7 @@ describe('kubectl graphdata audit', () => {
     expect(flagged.code).toBe(0);
     expect(flagged.stderr).toContain(`namespace ${HOOK} is not covered by the validating webhook (never checked)`);
 
-    // A registration made as `install -n audit-e2e-hook` makes it, that the apiserver never calls here
+    // A registration made as `install --webhook-namespace audit-e2e-hook` makes it, that the apiserver never calls here
     // (an object selector nothing matches), so other files' pods are untouched.
     const api = kubeConfig('admin').makeApiClient(k8s.AdmissionregistrationV1Api);
     const before = await api.readValidatingWebhookConfiguration({ name: WEBHOOK_NAME }).catch(() => undefined);

@@ -286,7 +286,7 @@ describe('a policy that asks for required placement says so', () => {
   });
 
   it('doctor: the cache nodes are found, and the profile no node can take is a ✗ with a fix', async () => {
-    const run = await graphdata(['doctor', '-n', NS, '--policy', policyFile, '-o', 'json']);
+    const run = await graphdata(['doctor', '--webhook-namespace', NS, '--policy', policyFile, '-o', 'json']);
     const checks = (
       JSON.parse(run.stdout) as { checks: { name: string; ok: boolean; detail: string; hint?: string }[] }
     ).checks;
@@ -323,12 +323,12 @@ describe('install in the cluster, where kwok makes the webhook pods Ready withou
     );
   });
   afterAll(async () => {
-    await graphdata(['uninstall', '-n', INSTALL_NS]);
+    await graphdata(['uninstall', '--webhook-namespace', INSTALL_NS]);
   });
 
   it('the rollout wait sees both replicas available; the self-test then finds nobody serving and rolls back', async () => {
     expect(await registration()).toBeUndefined();
-    const run = await graphdata(['install', '-n', INSTALL_NS, '--timeout', '60']);
+    const run = await graphdata(['install', '--webhook-namespace', INSTALL_NS, '--timeout', '60']);
     // The rollout wait read the Deployment status the real deployment controller wrote.
     expect(run.stdout).toMatch(/^rollout: 2\/2 updated, 2\/2 available$/m);
     const pods = (await core().listNamespacedPod({ namespace: INSTALL_NS })).items;

@@ -14,6 +14,7 @@ import { ANNOTATION_INJECTED } from '../../policies/model.js';
 import { cluster, ensureNamespace, kubeConfig, waitFor } from '../cluster/kube.js';
 import { graphdataAsync } from '../support/kubectl.js';
 import { type RunningWebhook, startWebhook } from '../support/spawn-webhook.js';
+import { httpsCall } from '../support/webhook-client.js';
 
 const NS = 'gd-rollback-system';
 const OPTED_IN = 'gd-rollback-tenant';
@@ -34,7 +35,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await graphdata(['uninstall', '-n', NS]);
+  await graphdata(['uninstall', '--webhook-namespace', NS]);
   await webhook?.stop();
 });
 
@@ -46,6 +47,14 @@ const registrations = async () => ({
     .readValidatingWebhookConfiguration({ name: 'graphdata' })
     .catch(() => undefined),
 });
+
+/** How many dry-run pods the webhook has mutated (its /metrics): one per self-test attempt. */
+async function dryRunMutations(): Promise<number> {
+  const metrics = (await httpsCall(`${webhook.url}/metrics`, webhook.ca)).body;
+  return [...metrics.matchAll(/^graphdata_admission_requests_total\{([^}]*)\} (\d+)$/gm)]
+    .filter(([, labels]) => labels!.includes('webhook="mutate"') && labels!.includes('dry_run="true"'))
+    .reduce((sum, [, , count]) => sum + Number(count), 0);
+}
 
 /** What `kubectl run x --image=nginx` does in an opted-in namespace: it must be admitted. */
 async function plainPodAdmitted(): Promise<void> {
@@ -60,7 +69,7 @@ describe('a first install that fails removes what it registered', () => {
   it('an unreachable --webhook-url: exit 1, no configuration left, pods still created', async () => {
     const run = await graphdata([
       'install',
-      '-n',
+      '--webhook-namespace',
       NS,
       '--webhook-url',
       'https://127.0.0.1:1',
@@ -119,9 +128,10 @@ describe('a first install that fails removes what it registered', () => {
             ),
         'the ValidatingAdmissionPolicy to deny Spark pods',
       );
+      const reviewsBefore = await dryRunMutations();
       const run = await graphdata([
         'install',
-        '-n',
+        '--webhook-namespace',
         NS,
         '--webhook-url',
         webhook.url,
@@ -129,7 +139,10 @@ describe('a first install that fails removes what it registered', () => {
         join(certDir, 'ca.crt'),
       ]);
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/✗ admission: .*no Spark pods here/);
+      expect(run.stderr).toMatch(/✗ admission: .*not retried.*no Spark pods here/);
+      // A denial that will not change fails at once: the probe pod was sent once at most
+      // (none when the apiserver had not yet loaded the registration), not for 30 s.
+      expect((await dryRunMutations()) - reviewsBefore).toBeLessThanOrEqual(1);
       expect(run.stderr).toMatch(/error: self-test failed/);
       expect(run.stdout).toMatch(
         /ValidatingWebhookConfiguration\/graphdata: removed \(there was none before this install\)/,
@@ -155,7 +168,7 @@ describe('a first install that fails removes what it registered', () => {
     });
     let run: Awaited<ReturnType<typeof graphdata>>;
     try {
-      run = await graphdata(['install', '-n', NS, '--timeout', '3']);
+      run = await graphdata(['install', '--webhook-namespace', NS, '--timeout', '3']);
     } finally {
       await core().deleteNamespacedResourceQuota({ name: 'no-pods', namespace: NS });
     }
@@ -165,13 +178,23 @@ describe('a first install that fails removes what it registered', () => {
     expect(run.stdout).toMatch(/stay for inspection .*kubectl graphdata uninstall/);
     expect(await registrations()).toEqual({ mutating: undefined, validating: undefined });
     await plainPodAdmitted();
-    expect((await graphdata(['uninstall', '-n', NS])).code).toBe(0);
+    expect((await graphdata(['uninstall', '--webhook-namespace', NS])).code).toBe(0);
   }, 120_000);
 });
 
 describe('over a working install', () => {
   const install = (ca: string) =>
-    graphdata(['install', '-n', NS, '--webhook-url', webhook.url, '--ca-file', ca, '--failure-policy', 'Fail']);
+    graphdata([
+      'install',
+      '--webhook-namespace',
+      NS,
+      '--webhook-url',
+      webhook.url,
+      '--ca-file',
+      ca,
+      '--failure-policy',
+      'Fail',
+    ]);
 
   it('a passing install ends with the validating webhook failing closed, and says so', async () => {
     const run = await install(join(certDir, 'ca.crt'));
@@ -217,7 +240,7 @@ describe('over a working install', () => {
     try {
       const run = await graphdata([
         'install',
-        '-n',
+        '--webhook-namespace',
         NS,
         '--webhook-url',
         strict.url,

@@ -70,7 +70,7 @@ afterAll(async () => {
       name: POLICY,
     })
     .catch(() => undefined);
-  await graphdata(['uninstall', '-n', NS]);
+  await graphdata(['uninstall', '--webhook-namespace', NS]);
   await kubeConfig('admin')
     .makeApiClient(k8s.CoreV1Api)
     .replaceNamespaceFinalize({ name: NS, body: { metadata: { name: NS }, spec: { finalizers: [] } } })
@@ -80,7 +80,7 @@ afterAll(async () => {
 it('install passes its self-test under requireResources and allowedRegistries', async () => {
   const run = await graphdata([
     'install',
-    '-n',
+    '--webhook-namespace',
     NS,
     '--webhook-url',
     webhook.url,

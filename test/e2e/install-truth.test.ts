@@ -28,7 +28,7 @@ beforeAll(async () => {
     .catch(() => undefined);
   const run = await graphdata([
     'install',
-    '-n',
+    '--webhook-namespace',
     NS,
     '--webhook-url',
     webhook.url,
@@ -40,7 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await webhook?.stop();
-  await graphdata(['uninstall', '-n', NS]);
+  await graphdata(['uninstall', '--webhook-namespace', NS]);
   for (const name of [NS]) {
     await core()
       .replaceNamespaceFinalize({ name, body: { metadata: { name }, spec: { finalizers: [] } } })
@@ -62,7 +62,7 @@ describe('enable, status and uninstall tell the truth', () => {
   });
 
   it('install --dry-run=server into a namespace that does not exist claims only what it checked', async () => {
-    const run = await graphdata(['install', '-n', 'gd-truth-absent', '--dry-run=server']);
+    const run = await graphdata(['install', '--webhook-namespace', 'gd-truth-absent', '--dry-run=server']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(
       /namespace gd-truth-absent does not exist yet: (\d+) namespaced objects are not checked/,
@@ -75,7 +75,7 @@ describe('enable, status and uninstall tell the truth', () => {
   });
 
   it("a tenant's 403 on status is called a permission problem, not a kubeconfig one", async () => {
-    const run = await graphdata(['status', '-n', NS, '--context', cluster().tenantContext]);
+    const run = await graphdata(['status', '--webhook-namespace', NS, '--context', cluster().tenantContext]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/error: cannot read the cluster: permission denied for user \S+: .*\(403\)/);
     expect(run.stderr).toMatch(/hint: this is a permission problem, not a connection one: your user may not \w+ \S+/);
@@ -83,13 +83,13 @@ describe('enable, status and uninstall tell the truth', () => {
   });
 
   it('uninstall lists the opt-in labels it leaves; --remove-labels removes them', async () => {
-    const run = await graphdata(['uninstall', '-n', NS]);
+    const run = await graphdata(['uninstall', '--webhook-namespace', NS]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(
       new RegExp(`left the graphdata.io/inject label on \\d+ namespace\\(s\\): .*${TENANT}.*--remove-labels`),
     );
     expect((await core().readNamespace({ name: TENANT })).metadata?.labels?.['graphdata.io/inject']).toBe('enabled');
-    const remove = await graphdata(['uninstall', '-n', NS, '--remove-labels']);
+    const remove = await graphdata(['uninstall', '--webhook-namespace', NS, '--remove-labels']);
     expect(remove.code, remove.stderr).toBe(0);
     expect(remove.stdout).toMatch(new RegExp(`removed the graphdata.io/inject label from namespace ${TENANT}`));
     expect((await core().readNamespace({ name: TENANT })).metadata?.labels?.['graphdata.io/inject']).toBeUndefined();

@@ -64,13 +64,13 @@ async function createPod(namespace: string): Promise<Pod> {
 
 describe('on the bare cluster', () => {
   it('status says not installed, exit 1', async () => {
-    const run = await graphdata(['status', '-n', NS]);
+    const run = await graphdata(['status', '--webhook-namespace', NS]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/webhook:\s+✗ not installed .* run `kubectl graphdata install`/);
   });
 
   it('doctor: ✗ rows with a fix each; the CRDs the cluster has are ✓', async () => {
-    const run = await graphdata(['doctor', '-n', NS]);
+    const run = await graphdata(['doctor', '--webhook-namespace', NS]);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`✓ Kubernetes version: ${cluster().version} `);
     expect(run.stdout).toMatch(/^✓ Spark operator CRD: sparkapplications\.sparkoperator\.k8s\.io/m);
@@ -85,13 +85,13 @@ describe('on the bare cluster', () => {
     expect(run.stdout).toMatch(/^✗ custom metrics API: .*\n {4}fix: install prometheus-adapter/m);
     expect(run.stdout).toMatch(/^✗ webhook: not installed .*\n {4}fix: run `kubectl graphdata install`/m);
     expect(run.stdout).not.toContain(String.fromCharCode(27)); // NO_COLOR: no escape sequences
-    const json = JSON.parse((await graphdata(['doctor', '-n', NS, '-o', 'json'])).stdout) as {
+    const json = JSON.parse((await graphdata(['doctor', '--webhook-namespace', NS, '-o', 'json'])).stdout) as {
       ok: boolean;
       checks: { name: string; ok: boolean; hint?: string }[];
     };
     expect(json.ok).toBe(false);
     for (const check of json.checks.filter((c) => !c.ok)) expect(check.hint, check.name).toBeTruthy();
-    const yaml = await graphdata(['doctor', '-n', NS, '-o', 'yaml']);
+    const yaml = await graphdata(['doctor', '--webhook-namespace', NS, '-o', 'yaml']);
     expect(yaml.code).toBe(1);
     expect(parseYaml(yaml.stdout)).toEqual(json);
   });
@@ -99,7 +99,7 @@ describe('on the bare cluster', () => {
   it('install --dry-run=client -o yaml is accepted by kubectl apply --server-side --dry-run=server', async () => {
     const print = await graphdata([
       'install',
-      '-n',
+      '--webhook-namespace',
       NS,
       '--dry-run=client',
       '-o',
@@ -125,7 +125,7 @@ describe('on the bare cluster', () => {
   });
 
   it('install --dry-run=server checks every object and stores none', async () => {
-    const run = await graphdata(['install', '-n', NS, '--dry-run=server']);
+    const run = await graphdata(['install', '--webhook-namespace', NS, '--dry-run=server']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/checked Deployment\/graphdata-webhook/);
     await expect(admission().readMutatingWebhookConfiguration({ name: 'graphdata' })).rejects.toMatchObject({
@@ -138,7 +138,7 @@ describe('install --webhook-url, then pods are injected', () => {
   it('applies, self-tests and reports success', async () => {
     const run = await graphdata([
       'install',
-      '-n',
+      '--webhook-namespace',
       NS,
       '--webhook-url',
       webhook.url,
@@ -168,7 +168,7 @@ describe('install --webhook-url, then pods are injected', () => {
   });
 
   it('status: reachable, days left, caBundle trusts the cert, opted-in namespaces', async () => {
-    const run = await graphdata(['status', '-n', NS, '-o', 'json']);
+    const run = await graphdata(['status', '--webhook-namespace', NS, '-o', 'json']);
     expect(run.code, run.stdout).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({
@@ -195,14 +195,14 @@ describe('install --webhook-url, then pods are injected', () => {
       });
       await core().deleteNamespace({ name: DYING });
       expect((await core().readNamespace({ name: DYING })).status?.phase).toBe('Terminating');
-      const json = JSON.parse((await graphdata(['status', '-n', NS, '-o', 'json'])).stdout);
+      const json = JSON.parse((await graphdata(['status', '--webhook-namespace', NS, '-o', 'json'])).stdout);
       expect(json.optedInNamespaces).toContain(TENANT);
       expect(json.optedInNamespaces).not.toContain(DYING);
       expect(json.terminatingNamespaces).toContain(DYING);
-      const yaml = (await graphdata(['status', '-n', NS, '-o', 'yaml'])).stdout;
+      const yaml = (await graphdata(['status', '--webhook-namespace', NS, '-o', 'yaml'])).stdout;
       expect(parseYaml(yaml).terminatingNamespaces).toContain(DYING);
       expect(parseYaml(yaml).optedInNamespaces).not.toContain(DYING);
-      const table = (await graphdata(['status', '-n', NS])).stdout;
+      const table = (await graphdata(['status', '--webhook-namespace', NS])).stdout;
       expect(table).toMatch(new RegExp(`^namespaces: .*${TENANT}.*; terminating, not counted: .*${DYING}`, 'm'));
       expect(table.split('; terminating')[0]).not.toContain(DYING);
     } finally {
@@ -211,7 +211,7 @@ describe('install --webhook-url, then pods are injected', () => {
   });
 
   it('certs inspect shows the caBundle, never key material', async () => {
-    const run = await graphdata(['certs', 'inspect', '-n', NS]);
+    const run = await graphdata(['certs', 'inspect', '--webhook-namespace', NS]);
     expect(run.stdout).toMatch(
       /MutatingWebhookConfiguration\/graphdata caBundle\n {2}subject: {5}CN=graphdata-webhook-ca \(CA\)/,
     );
@@ -221,7 +221,7 @@ describe('install --webhook-url, then pods are injected', () => {
   it('--ca-file that is no CA is refused before anything is applied', async () => {
     const run = await graphdata([
       'install',
-      '-n',
+      '--webhook-namespace',
       NS,
       '--webhook-url',
       webhook.url,
@@ -237,7 +237,7 @@ describe('install --webhook-url, then pods are injected', () => {
     expect((await graphdata(['certs', 'generate', '--out', other])).code).toBe(0);
     const run = await graphdata([
       'install',
-      '-n',
+      '--webhook-namespace',
       NS,
       '--webhook-url',
       webhook.url,
@@ -254,7 +254,7 @@ describe('install --webhook-url, then pods are injected', () => {
 
 describe('uninstall', () => {
   it('removes the webhook configuration first and leaves nothing of graphdata behind; a second run is a no-op', async () => {
-    const run = await graphdata(['uninstall', '-n', NS]);
+    const run = await graphdata(['uninstall', '--webhook-namespace', NS]);
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines[0]).toBe('deleted MutatingWebhookConfiguration/graphdata');
@@ -276,7 +276,7 @@ describe('uninstall', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     expect((await ext.listCustomResourceDefinition()).items.filter((c) => c.spec.group === 'graphdata.io')).toEqual([]);
-    const again = await graphdata(['uninstall', '-n', NS]);
+    const again = await graphdata(['uninstall', '--webhook-namespace', NS]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).not.toMatch(/^deleted /m);
     expect(again.stdout).toMatch(/nothing to remove: graphdata is not installed/);

@@ -199,7 +199,7 @@ describe('self-managed certificates', () => {
     // Asynchronously, so pods keep being created while the command publishes and stores.
     const rotate = await execFileAsync(
       'kubectl',
-      ['graphdata', 'certs', 'rotate', '--ca', '-n', NS, '--kubeconfig', cluster().kubeconfig],
+      ['graphdata', 'certs', 'rotate', '--ca', '--webhook-namespace', NS, '--kubeconfig', cluster().kubeconfig],
       {
         env: { ...process.env, PATH: `${join(REPO_ROOT, 'bin')}:${process.env.PATH}`, NO_COLOR: '1' },
         encoding: 'utf8',

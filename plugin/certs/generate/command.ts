@@ -1,9 +1,8 @@
 import { Command, Option } from 'clipanion';
-import { GraphdataCommand, UserError, webhookNamespaceOption } from '../../cli/base.js';
+import { UserError, WebhookCommand } from '../../cli/base.js';
 
-export class CertsGenerateCommand extends GraphdataCommand {
+export class CertsGenerateCommand extends WebhookCommand {
   static override paths = [['certs', 'generate']];
-  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Generate a CA and a serving certificate for the webhook Service',
@@ -15,7 +14,7 @@ export class CertsGenerateCommand extends GraphdataCommand {
     examples: [
       [
         'For the default Service',
-        '$0 certs generate --service graphdata-webhook --namespace graphdata-system --out ./certs',
+        '$0 certs generate --service graphdata-webhook --webhook-namespace graphdata-system --out ./certs',
       ],
       ['Also usable on this machine', '$0 certs generate --out ./certs --extra-san localhost --extra-san 127.0.0.1'],
     ],
@@ -27,13 +26,12 @@ export class CertsGenerateCommand extends GraphdataCommand {
   force = Option.Boolean('--force', false, { description: 'Overwrite existing files' });
 
   async run(): Promise<number> {
-    const [{ DEFAULT_NAMESPACE }, { generateWebhookCerts, servingSans }, files, { join }] = await Promise.all([
-      import('../../../common/cluster-names.js'),
+    const [{ generateWebhookCerts, servingSans }, files, { join }] = await Promise.all([
       import('../../../certs/rollover.js'),
       import('../cert-files.js'),
       import('node:path'),
     ]);
-    const id = { service: this.service, namespace: this.namespace ?? DEFAULT_NAMESPACE, extraSans: this.extraSan };
+    const id = { service: this.service, namespace: this.webhookNamespaceOrDefault(), extraSans: this.extraSan };
     const existing = await files.readCertDir(this.out);
     const present = Object.entries(existing).filter(([, v]) => v !== undefined);
     if (present.length && !this.force) {

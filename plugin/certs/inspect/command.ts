@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { GraphdataCommand, UserError, outputOption, webhookNamespaceOption } from '../../cli/base.js';
+import { UserError, WebhookCommand, outputOption } from '../../cli/base.js';
 
 interface Row {
   source: string;
@@ -15,14 +15,13 @@ interface Row {
   error?: string;
 }
 
-export class CertsInspectCommand extends GraphdataCommand {
+export class CertsInspectCommand extends WebhookCommand {
   static override paths = [['certs', 'inspect']];
-  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Show the webhook certificates: subject, SANs, validity, days left, fingerprint',
     details: `
-      From a directory (\`--dir\`, as \`certs generate\` writes it), PEM files (\`-f\`, repeatable), or by default the live cluster: the Secrets graphdata-webhook-tls and graphdata-webhook-ca in the namespace (default graphdata-system) and the caBundle of each webhook configuration. Key material is never printed; a key file is reported only as matching its certificate or not.
+      From a directory (\`--dir\`, as \`certs generate\` writes it), PEM files (\`-f\`, repeatable), or by default the live cluster: the Secrets graphdata-webhook-tls and graphdata-webhook-ca in the namespace (default graphdata-system) and the caBundle of each webhook configuration; for a webhook registered with \`install --webhook-url\`, which has no Secrets, the certificate served at its URL. Key material is never printed; a key file is reported only as matching its certificate or not.
     `,
     examples: [
       ['The live certificates', '$0 certs inspect'],
@@ -91,14 +90,13 @@ export class CertsInspectCommand extends GraphdataCommand {
         }
       }
     } else {
-      const [{ DEFAULT_NAMESPACE, TLS_SECRET, CA_SECRET }, { loadKubeConfig, apiErrorMessage }, cc, { makeClients }] =
-        await Promise.all([
-          import('../../../common/cluster-names.js'),
-          import('../../kube/kubeconfig.js'),
-          import('../../../common/cluster-certs.js'),
-          import('../../kube/clients.js'),
-        ]);
-      const namespace = this.namespace ?? DEFAULT_NAMESPACE;
+      const [{ TLS_SECRET, CA_SECRET }, { loadKubeConfig, apiErrorMessage }, cc, { makeClients }] = await Promise.all([
+        import('../../../common/cluster-names.js'),
+        import('../../kube/kubeconfig.js'),
+        import('../../../common/cluster-certs.js'),
+        import('../../kube/clients.js'),
+      ]);
+      const namespace = this.webhookNamespaceOrDefault();
       const { k8s, kc } = await loadKubeConfig(this);
       const c = makeClients(k8s, kc);
       let state;
@@ -111,11 +109,27 @@ export class CertsInspectCommand extends GraphdataCommand {
         );
       }
       if (!state.ca && !state.serving && !state.webhooks.length) {
-        throw new UserError(`no graphdata certificates in ${namespace}`, 'run `kubectl graphdata install`, or pass -n');
+        throw new UserError(
+          `no graphdata certificates in ${namespace}`,
+          'run `kubectl graphdata install`, or pass --webhook-namespace',
+        );
       }
       describe(`secret/${CA_SECRET} ca.crt`, state.ca?.certPem, state.ca?.keyPem);
       describe(`secret/${TLS_SECRET} tls.crt`, state.serving?.certPem, state.serving?.keyPem);
       for (const w of state.webhooks) describe(`${w.kind}/${w.name} caBundle`, w.bundle || undefined);
+      // Outside the cluster (install --webhook-url) the certificate is the one served there.
+      const { registeredMode } = await import('../../webhook-objects/install-modes.js');
+      const registered = await registeredMode(c).catch(() => undefined);
+      if (registered?.url && !state.serving) {
+        const u = new URL(registered.url);
+        const { handshake } = await import('../../kube/webhook-handshake.js');
+        const served = await handshake(u.hostname, Number(u.port || 443), '');
+        if (served.certPem) describe(`served at ${u.host}`, served.certPem);
+        else rows.push({ source: `served at ${u.host}`, error: `cannot connect: ${served.error}` });
+        this.context.stderr.write(
+          `note: the webhook runs outside the cluster at ${registered.url} (install --webhook-url): its certificate and key are files where it runs, not Secrets in ${namespace}\n`,
+        );
+      }
     }
 
     if (this.output === 'json') this.context.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

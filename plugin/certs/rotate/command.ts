@@ -1,9 +1,8 @@
 import { Command, Option } from 'clipanion';
-import { GraphdataCommand, UserError, webhookNamespaceOption } from '../../cli/base.js';
+import { UserError, WebhookCommand } from '../../cli/base.js';
 
-export class CertsRotateCommand extends GraphdataCommand {
+export class CertsRotateCommand extends WebhookCommand {
   static override paths = [['certs', 'rotate']];
-  override namespace = webhookNamespaceOption();
   static override usage = Command.Usage({
     category: 'Cluster',
     description: 'Renew the webhook certificates that are due (less than a third of their life left)',
@@ -11,6 +10,8 @@ export class CertsRotateCommand extends GraphdataCommand {
       Issues a new serving certificate when less than a third of its lifetime remains (or with \`--force\`), and a new CA when the CA is in its last third (or with \`--ca\`).
 
       In the cluster (the default) the order keeps every served certificate trusted: the caBundle of every webhook configuration gets the new CA next to the old one first, then the Secrets are updated. The old CA stays in the caBundle until every replica serves the new certificate: the webhook replica holding the Lease checks that and removes it; for a webhook outside the cluster this command checks its URL and removes it when it can.
+
+      A webhook registered with \`install --webhook-url\` has no certificate Secrets: rotate its files with \`--dir\` where it runs, then publish the CA with \`install --webhook-url URL --ca-file DIR/ca-bundle.crt\`.
 
       With \`--dir\` the files are renewed in place and \`ca-bundle.crt\` holds the bundle to publish (old and new CA during a rollover).
     `,
@@ -29,12 +30,11 @@ export class CertsRotateCommand extends GraphdataCommand {
   ca = Option.Boolean('--ca', false, { description: 'Replace the CA too (a CA rollover)' });
 
   async run(): Promise<number> {
-    const [{ DEFAULT_NAMESPACE }, rollover, { inspectCert }] = await Promise.all([
-      import('../../../common/cluster-names.js'),
+    const [rollover, { inspectCert }] = await Promise.all([
       import('../../../certs/rollover.js'),
       import('../../../certs/pki.js'),
     ]);
-    const namespace = this.namespace ?? DEFAULT_NAMESPACE;
+    const namespace = this.webhookNamespaceOrDefault();
     const say = (line: string) => this.context.stdout.write(`${line}\n`);
     const sansOf = (pem: string | undefined) => {
       try {
@@ -94,7 +94,17 @@ export class CertsRotateCommand extends GraphdataCommand {
     try {
       const state = await cc.readClusterCerts(c, namespace);
       if (!state.ca && !state.serving) {
-        throw new UserError(`no graphdata certificates in ${namespace}`, 'run `kubectl graphdata install`, or pass -n');
+        const { registeredMode } = await import('../../webhook-objects/install-modes.js');
+        const registered = await registeredMode(c).catch(() => undefined);
+        if (registered?.url)
+          throw new UserError(
+            `the webhook runs outside the cluster at ${registered.url} (install --webhook-url): its certificates are files where it runs, not Secrets in ${namespace}, so there is nothing to rotate in the cluster`,
+            'renew the files there with `kubectl graphdata certs rotate --dir DIR` (`npm start` keeps its own in certs/dev/), restart the webhook, and after a CA rollover (--ca) publish DIR/ca-bundle.crt with `kubectl graphdata install --webhook-url URL --ca-file DIR/ca-bundle.crt`',
+          );
+        throw new UserError(
+          `no graphdata certificates in ${namespace}`,
+          'run `kubectl graphdata install`, or pass --webhook-namespace',
+        );
       }
       const url = (await c.admission.readMutatingWebhookConfiguration({ name: 'graphdata' }).catch(() => undefined))
         ?.webhooks?.[0]?.clientConfig.url;

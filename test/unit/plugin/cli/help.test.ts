@@ -44,19 +44,38 @@ describe('-n in each help says what the command does without it', () => {
     'certs rotate',
   ];
 
-  it.each(webhookCommands)("%s: the webhook's namespace, graphdata-system", async (command) => {
+  // -n is the namespace a command acts on, as in kubectl (enable -n, audit -n); the
+  // webhook's own namespace has its own flag, and the old `install -n X` is a usage error.
+  it.each(webhookCommands)('%s: --webhook-namespace, graphdata-system; no -n', async (command) => {
     const run = await runCli([...command.split(' '), '--help']);
     expect(run.stdout).toMatch(
-      /-n, --namespace NAMESPACE +Namespace of the webhook's objects \(default: graphdata-system\)/,
+      /--webhook-namespace NAMESPACE +Namespace of the webhook's own objects \(default: graphdata-system\)/,
     );
+    expect(run.stdout).not.toMatch(/-n, --namespace/);
   });
 
-  it('install without -n puts its namespaced objects in graphdata-system', async () => {
-    const run = await runCli(['install', '--dry-run=client', '-o', 'json', '--image', 'r.example/gd:1']);
-    expect(run.code).toBe(0);
-    const items = (JSON.parse(run.stdout) as { items: { metadata: { namespace?: string } }[] }).items;
-    const namespaces = new Set(items.map((o) => o.metadata.namespace).filter(Boolean));
-    expect([...namespaces]).toEqual(['graphdata-system']);
+  it.each(webhookCommands)('%s -n X: a usage error naming --webhook-namespace X', async (command) => {
+    // certs generate checks its required --out first.
+    const out = command === 'certs generate' ? ['--out', '/nonexistent/certs'] : [];
+    const run = await runCli([...command.split(' '), '-n', 'team-a', ...out]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `error: kubectl graphdata ${command} takes the webhook's namespace as --webhook-namespace, not -n: -n names the namespace a command acts on, as in kubectl`,
+    );
+    expect(run.stderr).toContain(`kubectl graphdata ${command} --webhook-namespace team-a`);
+  });
+
+  it('install without --webhook-namespace puts its namespaced objects in graphdata-system, with it there', async () => {
+    for (const [extra, want] of [
+      [[], 'graphdata-system'],
+      [['--webhook-namespace', 'gd-hooks'], 'gd-hooks'],
+    ] as const) {
+      const run = await runCli(['install', '--dry-run=client', '-o', 'json', '--image', 'r.example/gd:1', ...extra]);
+      expect(run.code).toBe(0);
+      const items = (JSON.parse(run.stdout) as { items: { metadata: { namespace?: string } }[] }).items;
+      const namespaces = new Set(items.map((o) => o.metadata.namespace).filter(Boolean));
+      expect([...namespaces]).toEqual([want]);
+    }
   });
 
   it.each(['enable', 'disable'])('%s: -n is required', async (command) => {

@@ -101,7 +101,7 @@ describe('install --dry-run=client', () => {
 describe('certs generate / inspect / rotate on files', () => {
   it('generate writes CA (RSA 3072, 5 y) and serving (RSA 2048, 1 y, four SANs), keys 0600, dir 0700', async () => {
     const out = join(tmp(), 'certs');
-    const run = await runCli(['certs', 'generate', '--service', 'wh', '--namespace', 'ns', '--out', out]);
+    const run = await runCli(['certs', 'generate', '--service', 'wh', '--webhook-namespace', 'ns', '--out', out]);
     expect(run.code, run.stderr).toBe(0);
     expect(statSync(out).mode & 0o777).toBe(0o700);
     expect(statSync(join(out, 'ca.key')).mode & 0o777).toBe(0o600);
@@ -128,14 +128,24 @@ describe('certs generate / inspect / rotate on files', () => {
 
     // Nothing due: nothing changes.
     const before = readFileSync(join(out, 'tls.crt'), 'utf8');
-    expect((await runCli(['certs', 'rotate', '--dir', out, '--service', 'wh', '-n', 'ns'])).stdout).toMatch(
-      /nothing to do/,
-    );
+    expect(
+      (await runCli(['certs', 'rotate', '--dir', out, '--service', 'wh', '--webhook-namespace', 'ns'])).stdout,
+    ).toMatch(/nothing to do/);
     expect(readFileSync(join(out, 'tls.crt'), 'utf8')).toBe(before);
 
     // CA rollover: new CA, new serving cert, a bundle with both.
     const oldCa = readFileSync(join(out, 'ca.crt'), 'utf8');
-    const rotate = await runCli(['certs', 'rotate', '--dir', out, '--service', 'wh', '-n', 'ns', '--ca']);
+    const rotate = await runCli([
+      'certs',
+      'rotate',
+      '--dir',
+      out,
+      '--service',
+      'wh',
+      '--webhook-namespace',
+      'ns',
+      '--ca',
+    ]);
     expect(rotate.code, rotate.stderr).toBe(0);
     expect(rotate.stdout).toMatch(/ca-bundle\.crt holds the old and the new CA/);
     const bundle = readFileSync(join(out, 'ca-bundle.crt'), 'utf8');
