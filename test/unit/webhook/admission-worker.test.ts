@@ -470,6 +470,8 @@ describe('peekHead', () => {
       namespace: 'ns',
       operation: 'UPDATE',
       isDryRun: 'unknown',
+      // Who asks, for the load guard's fair queue; not the object's uid nor an extra's.
+      username: 'u',
     });
     const small = JSON.stringify({ request: { object: { metadata: { uid: 'o' } }, dryRun: true, uid: 'u-2' } });
     expect(peekHead(Buffer.from(small))).toMatchObject({ uid: 'u-2', isDryRun: true, kind: '' });
