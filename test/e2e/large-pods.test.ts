@@ -5,9 +5,12 @@
 // 3 MiB the apiserver accepts from a client, which was the webhook's limit (413).
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installManifests } from '../../plugin/cluster/install-manifests.js';
-import { parseAllowFrom } from '../../plugin/cluster/network-policy.js';
-import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from '../../plugin/cluster/registration.js';
+import { installManifests } from '../../plugin/webhook-objects/manifests.js';
+import { parseAllowFrom } from '../../plugin/webhook-objects/network-policy.js';
+import {
+  mutatingWebhookConfiguration,
+  validatingWebhookConfiguration,
+} from '../../plugin/webhook-objects/registration.js';
 import type { Pod } from '../../policies/k8s.js';
 import { ANNOTATION_INJECTED } from '../../policies/model.js';
 import { cluster, createPod, ensureNamespace, kubeConfig, rawGet, waitFor } from '../cluster/kube.js';
