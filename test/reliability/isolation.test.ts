@@ -26,6 +26,7 @@ const LOADER = join(REPO_ROOT, 'dist', 'test', 'reliability', 'large-load.js');
 /** Resident memory of the webhook and its child processes (the admission worker), in MiB. */
 function treeRssMiB(pid: number): number {
   let total = rssMiB(pid);
+  if (Number.isNaN(total)) total = 0; // ended: no VmRSS line
   let children: string[] = [];
   try {
     children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
@@ -34,7 +35,7 @@ function treeRssMiB(pid: number): number {
   }
   for (const child of children) {
     try {
-      total += treeRssMiB(Number(child));
+      total += treeRssMiB(Number(child)) || 0;
     } catch {
       // ended meanwhile
     }

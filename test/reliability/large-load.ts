@@ -61,7 +61,7 @@ async function loop(index: number): Promise<void> {
         body,
       });
       const text = await res.body.text();
-      if (res.statusCode !== 200) count(`${path} ${res.statusCode}`);
+      if (res.statusCode !== 200) count(`${path} ${res.statusCode} ${text.slice(0, 100)}`);
       else {
         const response = JSON.parse(text).response as {
           allowed: boolean;
