@@ -270,6 +270,7 @@ export class AdmissionPool {
     });
     this.worker = worker;
     this.ready = false;
+
     // What it printed last says why it died (V8 prints its out-of-memory report there).
     let stderr = '';
     worker.stderr?.setEncoding('utf8');
