@@ -20,8 +20,8 @@
 // A worker that throws, exits, runs out of memory or passes the deadline is replaced, and
 // the review gets the answer an internal error gets on the event loop: /mutate admits the
 // pod unchanged with a warning, /validate denies. Before the worker has read the request's
-// uid there is no review to answer: that body gets a 400. The reviews queued behind it are
-// answered by the new worker.
+// uid, it is read from the body's first bytes (peekHead); a body without one there gets a
+// 400. The reviews queued behind it are answered by the new worker.
 //
 // The deadline counts from the request's arrival, not from the job reaching the worker:
 // the apiserver gives up after its timeout (5 s at most) and applies the failurePolicy
@@ -270,6 +270,7 @@ export class AdmissionPool {
     });
     this.worker = worker;
     this.ready = false;
+
     // What it printed last says why it died (V8 prints its out-of-memory report there).
     let stderr = '';
     worker.stderr?.setEncoding('utf8');
@@ -364,10 +365,11 @@ export class AdmissionPool {
 
   /**
    * The internal-error answer, as the event loop's path gives it. The uid is the worker's, or
-   * for a review never sent to it, read from the body's first bytes; without one, a 400.
+   * for a review it had not read yet (never sent to it, or lost while parsing it: a slow parse
+   * under load is no bad request), read from the body's first bytes; without one, a 400.
    */
   private settleFailed(job: Job, error: Error): void {
-    const head = job.ask?.head ?? (job.posted === undefined ? peekHead(job.body) : undefined);
+    const head = job.ask?.head ?? peekHead(job.body);
     if (!head) {
       job.reject(new MalformedReview(`the review could not be read: ${error.message}`));
       return;

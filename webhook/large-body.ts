@@ -13,6 +13,11 @@ export class LargeBody {
   constructor(readonly bytes: Buffer) {}
 }
 
+/** What peekHead reads: the head, and who asked (request.userInfo.username, written before the object). */
+export interface PeekedHead extends ValidationHead {
+  username?: string;
+}
+
 /** How much of a body peekHead reads: the apiserver writes the request's uid and names before the object. */
 export const PEEK_BYTES = 64 * 1024;
 
@@ -24,10 +29,10 @@ export const PEEK_BYTES = 64 * 1024;
  * then 'unknown' (absent from a request that closes within the prefix: false, as parseReview
  * reads it). Nothing here is checked; a malformed body gets whatever the prefix says.
  */
-export function peekHead(bytes: Uint8Array): ValidationHead | undefined {
+export function peekHead(bytes: Uint8Array): PeekedHead | undefined {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, PEEK_BYTES)).toString();
   const scanner = createScanner(text, true);
-  const head: Partial<ValidationHead> & Pick<ValidationHead, 'kind' | 'isDryRun'> = { kind: '', isDryRun: 'unknown' };
+  const head: Partial<PeekedHead> & Pick<ValidationHead, 'kind' | 'isDryRun'> = { kind: '', isDryRun: 'unknown' };
   // Depth 1 is the review, 2 the request, 3 request.kind; `path` holds the key of each open object.
   const path: (string | undefined)[] = [];
   let key: string | undefined;
@@ -47,7 +52,7 @@ export function peekHead(bytes: Uint8Array): ValidationHead | undefined {
         // The request object closed: everything it says has been read.
         if (path.length === 1 && head.uid) {
           if (head.isDryRun === 'unknown') head.isDryRun = false;
-          return head as ValidationHead;
+          return head as PeekedHead;
         }
         break;
       case SyntaxKind.CommaToken:
@@ -72,6 +77,8 @@ export function peekHead(bytes: Uint8Array): ValidationHead | undefined {
             head[key] = value;
           else if (typeof value === 'string' && key === 'operation') head.operation = value;
         } else if (at('', 'request', 'kind') && key === 'kind' && typeof value === 'string') head.kind = value;
+        else if (at('', 'request', 'userInfo') && key === 'username' && typeof value === 'string')
+          head.username = value;
         key = undefined;
         break;
       }
@@ -79,5 +86,5 @@ export function peekHead(bytes: Uint8Array): ValidationHead | undefined {
         key = undefined;
     }
   }
-  return head.uid ? (head as ValidationHead) : undefined;
+  return head.uid ? (head as PeekedHead) : undefined;
 }

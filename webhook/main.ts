@@ -25,10 +25,12 @@ import type { NamespaceInformer } from './namespace-index.js';
 import { type ClusterPolicyStore, filePolicyStore, type PolicyStore, watchPolicies } from './policy-store.js';
 import { type SelfManaged, startSelfManaged } from './self-managed.js';
 import { DEFAULT_LIMITS, type WebhookServer, buildServer } from './server.js';
+import { type MemoryPlan, MemoryLimitError, memoryPlan, parseMemoryLimit } from './memory-budget.js';
 
 const USAGE = `Usage: npm start -- [--port 8443] [--host 127.0.0.1] [--policy FILE] [--kubeconfig FILE] [--log-level info]
                     [--cert-dir DIR | --tls-cert FILE --tls-key FILE | --dev-cert-dir DIR | --self-managed]
                     [--drain 5s] [--shutdown-timeout 20s] [--max-connections ${DEFAULT_LIMITS.maxConnections}]
+                    [--memory-limit 512Mi]
 
 Serves the graphdata admission webhook over HTTPS:
   POST /mutate   AdmissionReview admission.k8s.io/v1 (pods, CREATE)
@@ -61,6 +63,11 @@ status (Ready, Invalid). While no ClusterGraphDataPolicy exists, the built-in po
 if a watch breaks later, the last good policies keep being served (stale in /readyz and
 graphdata_policy_store_synced 0). Fluid's AlluxioRuntimes and Datasets are watched
 for cache: fluid. Without a cluster, pods are injected from the policy alone.
+
+Memory: --memory-limit (else GRAPHDATA_MEMORY_LIMIT, which the Deployment sets from its
+container's limits.memory; else 512Mi) is shared out between the admission worker's heap
+and the review bodies held in flight; reviews beyond it wait or are answered unread
+(/mutate admits unchanged with a warning, /validate denies with 429: retry).
 
 Shutdown: on SIGTERM /readyz answers 503 at once, requests are still served for
 --drain, then the listener closes and in-flight requests finish; after
@@ -112,6 +119,8 @@ interface Flags {
   drainMs: number;
   shutdownMs: number;
   maxConnections: number;
+  /** --memory-limit or GRAPHDATA_MEMORY_LIMIT, shared out (memory-budget.ts). */
+  memory: MemoryPlan;
   /** Self-managed mode. */
   namespace?: string;
   peerUrls?: string[];
@@ -174,6 +183,7 @@ function parseFlags(): Flags | undefined {
         drain: { type: 'string', default: '5s' },
         'shutdown-timeout': { type: 'string', default: '20s' },
         'max-connections': { type: 'string', default: String(DEFAULT_LIMITS.maxConnections) },
+        'memory-limit': { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
         'self-managed': { type: 'boolean', default: false },
         namespace: { type: 'string' },
@@ -198,6 +208,16 @@ function parseFlags(): Flags | undefined {
     const drainMs = duration('drain', args.drain ?? '5s');
     const shutdownMs = duration('shutdown-timeout', args['shutdown-timeout'] ?? '20s');
     const mode = certMode(args);
+    const limit = args['memory-limit'] ?? process.env.GRAPHDATA_MEMORY_LIMIT;
+    let memory: MemoryPlan;
+    try {
+      memory = memoryPlan(
+        parseMemoryLimit(limit, args['memory-limit'] !== undefined ? '--memory-limit' : 'GRAPHDATA_MEMORY_LIMIT'),
+      );
+    } catch (error) {
+      if (error instanceof MemoryLimitError) throw new UsageError(error.message);
+      throw error;
+    }
     return {
       port,
       host: args.host ?? '127.0.0.1',
@@ -208,6 +228,7 @@ function parseFlags(): Flags | undefined {
       drainMs,
       shutdownMs,
       maxConnections,
+      memory,
       ...(args.namespace !== undefined ? { namespace: args.namespace } : {}),
       ...(args['peer-url'] ? { peerUrls: args['peer-url'] } : {}),
       extraSans: args['extra-san'] ?? [],
@@ -362,6 +383,7 @@ function startServer(
     ...(watches.namespaces ? { namespaces: watches.namespaces } : {}),
     ...(watches.fluid ? { runtimes: watches.fluid.lookup } : {}),
     limits: { maxConnections: flags.maxConnections },
+    memory: flags.memory,
     logger: { level: flags.logLevel },
     ...(certs.keyWarning ? { warnings: [certs.keyWarning] } : {}),
   });
@@ -463,6 +485,11 @@ function logServing(flags: Flags, server: WebhookServer, policies: PolicyStore, 
       certificates: 'selfManaged' in mode ? 'self-managed' : 'devDir' in mode ? 'development' : 'supplied',
       ...(files ? { certFile: files.cert, notAfter: first.notAfter } : {}),
       ...(files && first.caPem ? { caFile: files.ca } : {}),
+      memory: {
+        limitMiB: Math.round(flags.memory.limitBytes / 1048576),
+        workerHeapMiB: flags.memory.workerHeapMb,
+        maxBodyMiB: +(flags.memory.maxBodyBytes / 1048576).toFixed(1),
+      },
     },
     'graphdata webhook serving',
   );

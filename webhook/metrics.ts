@@ -5,7 +5,7 @@ export function createMetrics() {
   const registry = new Registry();
   const requests = new Counter({
     name: 'graphdata_admission_requests_total',
-    help: 'AdmissionReviews answered, by webhook and outcome (mutate: injected, unchanged; validate: allowed, warned, denied; both: ignored, error, bad_request)',
+    help: 'AdmissionReviews answered, by webhook and outcome (mutate: injected, unchanged; validate: allowed, warned, denied; both: ignored, error, shed (over the memory budget), bad_request)',
     labelNames: ['webhook', 'outcome', 'dry_run'] as const,
     registers: [registry],
   });

@@ -19,7 +19,8 @@ import {
   secondsSince,
 } from './review.js';
 
-export type MutationOutcome = 'injected' | 'unchanged' | 'ignored' | 'error';
+/** `shed`: answered without being read, the webhook being over its memory budget (load-guard.ts). */
+export type MutationOutcome = 'injected' | 'unchanged' | 'ignored' | 'error' | 'shed';
 
 export interface MutationResult {
   response: AdmissionResponse;

@@ -8,10 +8,12 @@ import type { AdmissionPool } from './admission-pool.js';
 import { POD_OPT_IN_MUTATE_PATH, POD_OPT_IN_VALIDATE_PATH } from '../common/cluster-names.js';
 import { type ClusterContext, injectOptionsFor, podOptInScopeFor } from './cluster-context.js';
 import { LargeBody } from './large-body.js';
+import type { LoadGuard } from './load-guard.js';
 import type { Metrics } from './metrics.js';
 import { answerMutation, type MutationRecord, recordMutation } from './mutation.js';
 import type { PolicyStore } from './policy-store.js';
-import { parseReview, sendReviewText } from './review.js';
+import { type AdmissionResponse, parseReview, sendReviewText } from './review.js';
+import { NOT_INJECTED } from '../policies/rule-codes.js';
 import {
   answerValidation,
   isPolicyObject,
@@ -30,6 +32,8 @@ export interface RouteOptions extends ClusterContext {
   worker: AdmissionPool;
   /** Found at start (a supplied key others can read): served in /version, for `doctor`. */
   warnings?: string[];
+  /** Knows whether /mutate recently admitted pods uninjected (fail open), for the safety net's denial. */
+  guard: Pick<LoadGuard, 'noteSkippedMutation' | 'recentlySkipped'>;
   /** True once shutdown has begun: /readyz answers 503. */
   isClosing: () => boolean;
 }
@@ -64,6 +68,7 @@ function registerAdmissionRoutes(app: FastifyInstance, opts: RouteOptions): void
         request.body instanceof LargeBody
           ? await worker.mutate(request.body, reply.elapsedTime, podOptIn)
           : mutateHere(request.body, podOptIn);
+      if (record.outcome === 'error') opts.guard.noteSkippedMutation();
       recordMutation(metrics, request.log, record);
       return sendReviewText(reply, record.reply);
     });
@@ -94,9 +99,23 @@ function registerAdmissionRoutes(app: FastifyInstance, opts: RouteOptions): void
           ? await worker.validate(request.body, reply.elapsedTime, podOptIn)
           : validateHere(request.body, podOptIn);
       recordValidation(metrics, request.log, record);
-      return sendReviewText(reply, record.reply);
+      const skipped = opts.guard.recentlySkipped();
+      return sendReviewText(reply, skipped > 0 ? withSkippedNote(record, skipped) : record.reply);
     });
   }
+}
+
+/**
+ * A `not-injected` denial while /mutate has been failing open (over its memory budget, or an
+ * internal error) says so: the pod may be one it admitted uninjected, and a retry injects it.
+ */
+function withSkippedNote(record: ValidationRecord, skipped: number): string {
+  if (!record.violations.some(([rule, action]) => rule === NOT_INJECTED && action === 'denied')) return record.reply;
+  const review = JSON.parse(record.reply) as { response: AdmissionResponse };
+  const status = review.response.status;
+  if (!status) return record.reply;
+  status.message = `${status.message ?? ''}\n(graphdata's /mutate admitted ${skipped} pod${skipped === 1 ? '' : 's'} uninjected in the last 30 s because it was overloaded or failed; if this pod was one of them, create it again)`;
+  return JSON.stringify(review);
 }
 
 function registerStatusRoutes(app: FastifyInstance, opts: RouteOptions): void {

@@ -9,15 +9,15 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { RuntimeLookup } from '../policies/fluid-runtime.js';
 import { AdmissionPool, type AdmissionPoolOptions } from './admission-pool.js';
 import { malformedReason, parseBody } from './body.js';
+import { ConnectionGuard } from './connection-guard.js';
 import { LARGE_BODY, LargeBody } from './large-body.js';
+import { LoadGuard, type LoadGuardOptions } from './load-guard.js';
+import { DEFAULT_MEMORY_LIMIT, type MemoryPlan, memoryPlan } from './memory-budget.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { NamespaceIndex } from './namespace-index.js';
 import type { PolicyStore } from './policy-store.js';
 import { MalformedReview } from './review.js';
 import { registerRoutes } from './routes.js';
-
-/** The apiserver caps request bodies near 3 MiB; anything bigger is not from it. */
-export const BODY_LIMIT = 3 * 1024 * 1024;
 
 /**
  * TLS 1.2 offers only forward-secret AEAD suites: ECDHE with AES-GCM or
@@ -58,7 +58,7 @@ export interface ServerLimits {
   keepAliveTimeoutMs: number;
   /** No bytes either way for this long closes the socket. */
   idleTimeoutMs: number;
-  /** Connections beyond this are dropped on accept (before TLS), instead of running out of file descriptors. */
+  /** Open connections at most: one more closes the oldest that has not begun a request (connection-guard.ts). */
   maxConnections: number;
 }
 
@@ -84,6 +84,10 @@ export interface ServerOptions {
   logger?: boolean | { level: string };
   /** The admission worker for large bodies (by default from LARGE_BODY bytes on). */
   largeBodies?: Partial<AdmissionPoolOptions>;
+  /** How the container's memory limit is shared out (memory-budget.ts); by default the Deployment's 512 MiB. */
+  memory?: MemoryPlan;
+  /** Tests: the load guard's waits and counts (load-guard.ts). */
+  loadGuard?: Partial<Omit<LoadGuardOptions, 'plan' | 'largeBodyBytes'>>;
   /** Found at start (a supplied key others can read): served in /version, for `doctor`. */
   warnings?: string[];
 }
@@ -113,6 +117,7 @@ export interface WebhookServer {
 export function buildServer(opts: ServerOptions): WebhookServer {
   const metrics = opts.metrics ?? createMetrics();
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const plan = opts.memory ?? memoryPlan(DEFAULT_MEMORY_LIMIT);
   const app = Fastify({
     https: {
       ...tlsOptions(opts.tls),
@@ -127,11 +132,12 @@ export function buildServer(opts: ServerOptions): WebhookServer {
     logger: opts.logger ?? { level: 'info' },
     // One structured line per admission (written below) instead of two generic ones per request.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: BODY_LIMIT,
+    bodyLimit: plan.maxBodyBytes,
     return503OnClosing: false,
   });
   const server = app.server as HttpsServer;
-  server.maxConnections = limits.maxConnections;
+  // Over the cap, the oldest connection that has not begun a request makes room (connection-guard.ts).
+  new ConnectionGuard(server, limits.maxConnections);
   // Every socket, including ones still in the TLS handshake, so the shutdown bound can end them.
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
@@ -145,26 +151,37 @@ export function buildServer(opts: ServerOptions): WebhookServer {
   setExpiry(opts.tls.cert);
 
   const largeBodyBytes = opts.largeBodies?.bytes ?? LARGE_BODY;
-  const worker = new AdmissionPool(opts, { ...opts.largeBodies, bytes: largeBodyBytes });
+  const worker = new AdmissionPool(opts, {
+    heap: { maxOldSpaceMb: plan.workerHeapMb, maxSemiSpaceMb: 4 },
+    ...opts.largeBodies,
+    bytes: largeBodyBytes,
+  });
   app.addHook('onClose', () => worker.close());
+  // Bodies are admitted into memory before they are read: within the plan, or answered unread.
+  const guard = new LoadGuard({ ...opts.loadGuard, plan, largeBodyBytes }, metrics);
+  app.addHook('preParsing', guard.preParsing);
 
   // Our own JSON parser: rejects invalid UTF-8 (JSON.parse would silently replace it)
   // and reports every parse failure as a 400 with the reason.
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
-    const buffer = body as Buffer;
-    // A huge body (a pod with 100k containers) is parsed and answered in the admission
-    // worker, off the event loop: /healthz and other requests are answered meanwhile.
-    if (buffer.length >= largeBodyBytes) {
-      done(null, new LargeBody(buffer));
-      return;
-    }
-    try {
-      done(null, parseBody(buffer));
-    } catch (error) {
-      done(Object.assign(new MalformedReview(malformedReason(error)), { statusCode: 400 }), undefined);
-    }
-  });
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit: plan.maxBodyBytes },
+    (_request, body, done) => {
+      const buffer = body as Buffer;
+      // A huge body (a pod with 100k containers) is parsed and answered in the admission
+      // worker, off the event loop: /healthz and other requests are answered meanwhile.
+      if (buffer.length >= largeBodyBytes) {
+        done(null, new LargeBody(buffer));
+        return;
+      }
+      try {
+        done(null, parseBody(buffer));
+      } catch (error) {
+        done(Object.assign(new MalformedReview(malformedReason(error)), { statusCode: 400 }), undefined);
+      }
+    },
+  );
 
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     const status = error instanceof MalformedReview ? 400 : (error.statusCode ?? 500);
@@ -179,7 +196,17 @@ export function buildServer(opts: ServerOptions): WebhookServer {
     if (webhook) metrics.requests.inc({ webhook, outcome: 'bad_request', dry_run: 'unknown' });
     if (status >= 500) request.log.error({ err: error }, 'unexpected error');
     else request.log.warn({ reason, status }, 'rejected request');
-    void reply.code(status).send({ error: STATUS_CODES[status] ?? 'Error', reason });
+    // Also a Kubernetes Status, which the apiserver shows as it is instead of "the server
+    // responded with the status code 413 but did not return more information".
+    void reply.code(status).send({
+      error: STATUS_CODES[status] ?? 'Error',
+      reason,
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      message: `graphdata: ${reason}`,
+      code: status,
+    });
   });
 
   registerRoutes(app, {
@@ -188,6 +215,7 @@ export function buildServer(opts: ServerOptions): WebhookServer {
     ...(opts.namespaces ? { namespaces: opts.namespaces } : {}),
     ...(opts.runtimes ? { runtimes: opts.runtimes } : {}),
     worker,
+    guard,
     ...(opts.warnings ? { warnings: opts.warnings } : {}),
     isClosing: () => closing,
   });

@@ -23,7 +23,7 @@ import {
   secondsSince,
 } from './review.js';
 
-export type ValidationOutcome = 'allowed' | 'warned' | 'denied' | 'ignored' | 'error';
+export type ValidationOutcome = 'allowed' | 'warned' | 'denied' | 'ignored' | 'error' | 'shed';
 
 export interface ValidationResult {
   response: AdmissionResponse;

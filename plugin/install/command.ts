@@ -12,6 +12,8 @@ export class InstallCommand extends WebhookCommand {
 
       It waits for the rollout, then creates a server-side dry-run pod in a temporary opted-in namespace: the pod must come back injected, or install says which of port, caBundle, selector or RBAC is wrong and exits 1.
 
+      \`--allow-from CIDR,...\` adds a NetworkPolicy that admits to the webhook's port only these addresses (the control plane's, where the apiserver's calls come from) and the webhook's own pods; it needs a network plugin that enforces NetworkPolicies.
+
       \`--webhook-url\` registers a webhook running outside the cluster (development; clusters without nodes) with the CA from \`--ca-file\`: only the namespace, the policy CRDs and ClusterRoles and the two webhook configurations are applied.
 
       \`--dry-run=client -o yaml --image IMAGE\` prints the whole bundle for GitOps (\`-o\` never applies; the image must be one you built from the Dockerfile and pushed); \`--dry-run=server\` has the apiserver check every object without storing it.
@@ -52,6 +54,10 @@ export class InstallCommand extends WebhookCommand {
   timeout = Option.String('--timeout', '300', {
     description: 'Seconds to wait for the rollout',
     validator: t.isNumber(),
+  });
+  allowFrom = Option.String('--allow-from', {
+    description:
+      "CIDR,...: add a NetworkPolicy that admits only these addresses (the control plane's) and the webhook's own pods to its port",
   });
   skipSelfTest = Option.Boolean('--skip-self-test', false, { description: 'Do not create the dry-run test pod' });
   dryRun = dryRunOption();
@@ -111,9 +117,21 @@ export class InstallCommand extends WebhookCommand {
         );
       }
     }
+    let allowFrom: string[] | undefined;
+    if (this.allowFrom !== undefined) {
+      const { parseAllowFrom } = await import('../webhook-objects/network-policy.js');
+      try {
+        allowFrom = parseAllowFrom(this.allowFrom);
+      } catch (error) {
+        throw new UserError((error as Error).message, "give the control plane's addresses, comma-separated");
+      }
+      if (this.webhookUrl)
+        throw new UserError('--allow-from protects a webhook run by install', 'drop --allow-from with --webhook-url');
+    }
     const base = {
       namespace,
       replicas: this.replicas,
+      ...(allowFrom ? { allowFrom } : {}),
       failurePolicy: this.failurePolicy,
       ...(this.image ? { image: this.image } : {}),
       ...(this.webhookUrl ? { webhookUrl: this.webhookUrl } : {}),

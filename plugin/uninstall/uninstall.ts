@@ -26,6 +26,8 @@ export async function uninstall(
     ...opts,
     caBundle: '',
     certs: { caCert: '', caKey: '', tlsCert: '', tlsKey: '' },
+    // Whether or not install was given --allow-from: its NetworkPolicy goes too.
+    allowFrom: ['0.0.0.0/0'],
   });
   const hooks = objects.filter((o) => o.kind.endsWith('WebhookConfiguration'));
   const rest = objects.filter((o) => !o.kind.endsWith('WebhookConfiguration')).reverse();

@@ -3,6 +3,7 @@
 // -o yaml`, deleted by `uninstall` and checked by `status`/`doctor`. Pure.
 import { policyCrds } from '../../policies/policy-crds.js';
 import { ENGINE_VERSION } from '../../policies/engine-version.js';
+import { webhookNetworkPolicy } from './network-policy.js';
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from './registration.js';
 import {
   APP_LABELS,
@@ -42,6 +43,11 @@ export interface InstallOptions {
    * lock opted-in namespaces (the validating one otherwise fails closed).
    */
   staged?: boolean;
+  /**
+   * With addresses (the control plane's CIDRs): a NetworkPolicy that admits only them, and the
+   * webhook's own pods, to its port (network-policy.ts). Without: no NetworkPolicy.
+   */
+  allowFrom?: readonly string[];
   /** The serving pair and CA for the Secrets; without it (URL mode) no Secrets are made. */
   certs?: { caCert: string; caKey: string; tlsCert: string; tlsKey: string };
 }
@@ -273,6 +279,7 @@ function inClusterObjects(
       },
     },
   );
+  if (o.allowFrom?.length) objects.push(webhookNetworkPolicy(meta(APP_NAME), selector, HTTPS_PORT, o.allowFrom));
   return objects;
 }
 
@@ -327,11 +334,17 @@ function deployment(
               env: [
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                // The one memory setting: the webhook shares this limit out between its worker's
+                // heap and the reviews in flight (webhook/memory-budget.ts, docs/webhook.md).
+                {
+                  name: 'GRAPHDATA_MEMORY_LIMIT',
+                  valueFrom: { resourceFieldRef: { containerName: 'webhook', resource: 'limits.memory' } },
+                },
               ],
               ports: [{ name: 'https', containerPort: HTTPS_PORT, protocol: 'TCP' }],
               livenessProbe: probe('/healthz', 10),
               readinessProbe: probe('/readyz', 5),
-              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,

@@ -4,10 +4,14 @@
 import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BODY_LIMIT } from '../../webhook/server.js';
+import { DEFAULT_MEMORY_LIMIT, memoryPlan } from '../../webhook/memory-budget.js';
+
 import { POD_SHAPES } from '../fixtures/pods.js';
 import { admissionReview } from '../support/webhook-client.js';
 import { FULL, inParallel, pool, scale, seeded, sleep, startSupplied, type Webhook } from './harness.js';
+
+/** The body limit the webhook runs with by default (the Deployment's memory limit). */
+const BODY_LIMIT = memoryPlan(DEFAULT_MEMORY_LIMIT).maxBodyBytes;
 
 interface Case {
   kind: string;
@@ -173,7 +177,7 @@ function generators(rand: () => number) {
         const over = rand() < 0.5;
         // Pad with JSON whitespace to exactly the limit, or one byte over it.
         const body = enc(text + ' '.repeat(BODY_LIMIT - Buffer.byteLength(text) + (over ? 1 : 0)));
-        return { kind: over ? 'body over 3 MiB' : 'body at 3 MiB', body, chunked: rand() < 0.3 };
+        return { kind: over ? 'body over the limit' : 'body at the limit', body, chunked: rand() < 0.3 };
       },
     ],
   ];
@@ -271,7 +275,7 @@ function judge(c: Case, status: number, text: string): string | undefined {
     if (json.error !== STATUS_CODES[status] || typeof json.reason !== 'string' || json.reason === '')
       return `status ${status} without error and reason: ${text.slice(0, 200)}`;
     if (c.kind === 'content type' && status !== 415) return `wrong content type answered ${status}`;
-    if (c.kind === 'body over 3 MiB' && status !== 413) return `oversized body answered ${status}`;
+    if (c.kind === 'body over the limit' && status !== 413) return `oversized body answered ${status}`;
     return undefined;
   }
   if (json.apiVersion !== 'admission.k8s.io/v1' || json.kind !== 'AdmissionReview') return 'not an AdmissionReview';
@@ -284,7 +288,7 @@ function judge(c: Case, status: number, text: string): string | undefined {
     const ops = JSON.parse(Buffer.from(json.response.patch, 'base64').toString('utf8'));
     if (!Array.isArray(ops)) return 'patch is not a JSON array';
   }
-  if (FULL && c.kind === 'body over 3 MiB') return 'oversized body answered 200';
+  if (FULL && c.kind === 'body over the limit') return 'oversized body answered 200';
   return undefined;
 }
 

@@ -9,10 +9,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Container, Pod } from '../../policies/k8s.js';
-import { BODY_LIMIT } from '../../webhook/server.js';
+import { DEFAULT_MEMORY_LIMIT, memoryPlan } from '../../webhook/memory-budget.js';
+
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { admissionReview, decodePatch } from '../support/webhook-client.js';
 import { sleep, startSupplied, type Webhook } from './harness.js';
+
+/** The body limit the webhook runs with by default (the Deployment's memory limit). */
+const BODY_LIMIT = memoryPlan(DEFAULT_MEMORY_LIMIT).maxBodyBytes;
 
 /** The bound for /healthz during hostile reviews. */
 const HEALTHZ_MS = 100;

@@ -132,15 +132,42 @@ describe('slow clients', { timeout: 60_000 }, () => {
     }
   });
 
-  it('connections over the cap are dropped on accept; the server recovers', async () => {
+  it('over the cap, the oldest connection that has not begun a request is closed to make room', async () => {
     const env = await start({ maxConnections: 5 });
     try {
       const held = await Promise.all(Array.from({ length: 5 }, () => openTls(env.port)));
-      await expect(openTls(env.port)).rejects.toThrow(/closed before the handshake/);
-      for (const { socket } of held) socket.destroy();
-      await Promise.all(held.map((h) => h.closed));
-      await new Promise((r) => setTimeout(r, 50));
+      // The sixth gets in; the oldest silent one goes.
+      const sixth = await openTls(env.port);
+      await held[0]!.closed;
+      expect(held.slice(1).every(({ socket }) => !socket.destroyed)).toBe(true);
+      for (const { socket } of [...held, sixth]) socket.destroy();
+      await Promise.all([...held, sixth].map((h) => h.closed));
       expect((await httpsCall(`${env.url}/healthz`, ca.certPem)).status).toBe(200);
+    } finally {
+      await env.server.shutdown({ timeoutMs: 1_000 });
+    }
+  });
+
+  it('a keep-alive connection that has served a request is never evicted by silent ones', async () => {
+    const env = await start({ maxConnections: 3 });
+    try {
+      const served = await openTls(env.port);
+      let answers = '';
+      served.socket.on('data', (chunk: Buffer) => (answers += chunk.toString()));
+      const ask = async (n: number) => {
+        served.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+        for (let i = 0; i < 100 && (answers.match(/HTTP\/1.1 200/g) ?? []).length < n; i++)
+          await new Promise((r) => setTimeout(r, 20));
+        expect((answers.match(/HTTP\/1.1 200/g) ?? []).length).toBe(n);
+      };
+      await ask(1);
+      // Ten silent connections against a cap of three: each evicts an older silent one.
+      const silent: Awaited<ReturnType<typeof openTls>>[] = [];
+      for (let i = 0; i < 10; i++) silent.push(await openTls(env.port));
+      expect(served.socket.destroyed).toBe(false);
+      await ask(2);
+      expect(silent.filter(({ socket }) => !socket.destroyed).length).toBeLessThanOrEqual(2);
+      for (const { socket } of [served, ...silent]) socket.destroy();
     } finally {
       await env.server.shutdown({ timeoutMs: 1_000 });
     }
@@ -165,9 +192,15 @@ describe('content types and metrics', () => {
       headers: type ? { 'content-type': type } : {},
     });
     expect(reply.status).toBe(415);
+    // Also a Kubernetes Status, so the apiserver shows the reason instead of the bare code.
     expect(reply.json()).toEqual({
       error: 'Unsupported Media Type',
       reason: expect.stringMatching(/^content-type must be application\/json, /),
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      message: expect.stringMatching(/^graphdata: content-type must be application\/json, /),
+      code: 415,
     });
     expect(reply.json().reason).toMatch(reason);
   });

@@ -5,6 +5,7 @@ import { applyPodPatch } from '../../support/pod-patch.js';
 import { ENGINE_VERSION } from '../../../policies/engine-version.js';
 import { staticPolicyStore } from '../../support/policy-store.js';
 import { buildServer, type WebhookServer } from '../../../webhook/server.js';
+import { DEFAULT_MEMORY_LIMIT, memoryPlan } from '../../../webhook/memory-budget.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
 import { defaultPolicy } from '../../fixtures/policy.js';
 import { admissionReview, decodePatch, httpsCall, postJson } from '../../support/webhook-client.js';
@@ -138,13 +139,37 @@ describe('bad requests get 4xx with a reason, never 5xx', () => {
     expect(reply.json().reason).toMatch(reason);
   });
 
-  it('a body over 3 MiB → 413', async () => {
+  it('a body over the limit (32 MiB at the default 512 MiB memory limit) → 413, said as a Status', async () => {
+    const limit = memoryPlan(DEFAULT_MEMORY_LIMIT).maxBodyBytes;
+    expect(limit).toBe(32 * 1024 * 1024);
     const reply = await httpsCall(`${base}/mutate`, ca, {
       method: 'POST',
-      body: Buffer.alloc(3 * 1024 * 1024 + 10, 0x20),
+      body: Buffer.alloc(limit + 10, 0x20),
       headers: { 'content-type': 'application/json' },
     });
     expect(reply.status).toBe(413);
+    expect(reply.json()).toMatchObject({ kind: 'Status', code: 413, message: expect.stringContaining('graphdata: ') });
+  });
+
+  it('a 5 MiB review (an env-heavy pod with its managedFields, over the old 3 MiB limit) is answered', async () => {
+    const pod = sparkExecutorPod();
+    const env = Array.from({ length: 60_000 }, (_, i) => ({ name: `E${i}`, value: 'v' }));
+    pod.spec!.containers[0]!.env = [...(pod.spec!.containers[0]!.env ?? []), ...env];
+    const managed: Record<string, unknown> = {};
+    for (let i = 0; i < env.length; i++) managed[`k:{"name":"E${i}"}`] = { '.': {}, 'f:name': {}, 'f:value': {} };
+    pod.metadata!.managedFields = [
+      { manager: 'kubectl', operation: 'Update', fieldsV1: { 'f:spec': { 'f:env': managed } } },
+    ];
+    const review = admissionReview(pod);
+    const body = JSON.stringify(review);
+    expect(Buffer.byteLength(body)).toBeGreaterThan(5 * 1024 * 1024);
+    const reply = await httpsCall(`${base}/mutate`, ca, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.json().response).toMatchObject({ uid: review.request.uid, allowed: true, patchType: 'JSONPatch' });
   });
 
   it('fuzzed AdmissionReviews never get a 5xx', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { installManifests, type ManifestObject } from '../../../../plugin/webhook-objects/manifests.js';
 import { CA_SECRET, LEADER_LEASE, TLS_SECRET } from '../../../../common/cluster-names.js';
+import { parseAllowFrom } from '../../../../plugin/webhook-objects/network-policy.js';
+import { DEFAULT_MEMORY_LIMIT, parseMemoryLimit } from '../../../../webhook/memory-budget.js';
 
 const certs = { caCert: 'CA', caKey: 'CAKEY', tlsCert: 'CRT', tlsKey: 'KEY' };
 const bundle = installManifests({ caBundle: 'BUNDLE', certs });
@@ -188,5 +190,57 @@ describe('installManifests', () => {
     expect(dep.spec.template.spec.containers[0].image).toBe('reg/gd:1');
     expect(find(objects, 'HorizontalPodAutoscaler')!.spec.minReplicas).toBe(3);
     expect(find(objects, 'ClusterRoleBinding')!.subjects[0].namespace).toBe('gd');
+  });
+});
+
+describe('memory: the one setting', () => {
+  it('the Deployment limit (512Mi) reaches the webhook as GRAPHDATA_MEMORY_LIMIT, its budget derived from it', () => {
+    const c = find(bundle, 'Deployment')!.spec.template.spec.containers[0];
+    expect(c.resources.limits.memory).toBe('512Mi');
+    expect(c.env).toContainEqual({
+      name: 'GRAPHDATA_MEMORY_LIMIT',
+      valueFrom: { resourceFieldRef: { containerName: c.name, resource: 'limits.memory' } },
+    });
+    expect(parseMemoryLimit(String(512 * 1024 * 1024), 'GRAPHDATA_MEMORY_LIMIT')).toBe(DEFAULT_MEMORY_LIMIT);
+  });
+});
+
+describe('install --allow-from', () => {
+  it('without it, no NetworkPolicy', () => {
+    expect(find(bundle, 'NetworkPolicy')).toBeUndefined();
+  });
+
+  it("admits only the given CIDRs and the webhook's own pods, to the webhook's port", () => {
+    const objects = installManifests({ caBundle: 'B', certs, allowFrom: parseAllowFrom('10.0.0.0/24, fd00::/64') });
+    const policy = find(objects, 'NetworkPolicy')!;
+    const pods = find(objects, 'Deployment')!.spec.template;
+    expect(policy.metadata).toMatchObject({ name: 'graphdata-webhook', namespace: 'graphdata-system' });
+    // It selects the webhook's pods, and only for ingress (the webhook's own calls out are untouched).
+    expect(pods.metadata.labels).toMatchObject(policy.spec.podSelector.matchLabels);
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    const port = pods.spec.containers[0].ports[0].containerPort;
+    expect(policy.spec.ingress).toEqual([
+      {
+        from: [
+          { ipBlock: { cidr: '10.0.0.0/24' } },
+          { ipBlock: { cidr: 'fd00::/64' } },
+          { podSelector: { matchLabels: policy.spec.podSelector.matchLabels } },
+        ],
+        ports: [{ protocol: 'TCP', port }],
+      },
+    ]);
+    // Before the webhook configurations, like every other object of the webhook.
+    const kinds = objects.map((o) => o.kind);
+    expect(kinds.indexOf('NetworkPolicy')).toBeLessThan(kinds.indexOf('MutatingWebhookConfiguration'));
+  });
+
+  it.each([
+    ['', /at least one CIDR/],
+    ['10.0.0.0', /"10.0.0.0" is not a CIDR/],
+    ['10.0.0.0/33', /"10.0.0.0\/33" is not a CIDR/],
+    ['apiserver/32', /"apiserver\/32" is not a CIDR/],
+    ['fd00::/129', /not a CIDR/],
+  ])('refuses %j, saying what to give', (text, reason) => {
+    expect(() => parseAllowFrom(text)).toThrow(reason);
   });
 });

@@ -1,0 +1,193 @@
+// One tenant cannot starve the others: with 32 large reviews (3 MiB each, every one on a
+// new connection, from a process of its own) kept in flight, small /mutate and /validate
+// keep their idle p99 within 2x, /healthz answers within 100 ms, and the webhook with its
+// admission worker stays under its memory limit. A pod /mutate skipped under that load is
+// denied by the safety net with a message that says so. The idle figures are measured in
+// the same run, just before, on the same machine.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'undici';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MEMORY_LIMIT } from '../../webhook/memory-budget.js';
+import { sparkExecutorPod } from '../fixtures/pods.js';
+import { REPO_ROOT } from '../support/spawn-webhook.js';
+import { admissionReview, httpsCall } from '../support/webhook-client.js';
+import { rssMiB, scale, sleep, startSupplied, type Webhook } from './harness.js';
+
+const LARGE_CONCURRENCY = 32;
+const LARGE_MIB = 3;
+const HEALTHZ_MS = 100;
+/** Small reviews timed in each phase, for each of /mutate and /validate. */
+const SAMPLES = scale(300, 1_500);
+
+const LOADER = join(REPO_ROOT, 'dist', 'test', 'reliability', 'large-load.js');
+
+/** Resident memory of the webhook and its child processes (the admission worker), in MiB. */
+function treeRssMiB(pid: number): number {
+  let total = rssMiB(pid);
+  if (Number.isNaN(total)) total = 0; // ended: no VmRSS line
+  let children: string[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  } catch {
+    // gone
+  }
+  for (const child of children) {
+    try {
+      total += treeRssMiB(Number(child)) || 0;
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return total;
+}
+
+const p99 = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]!;
+};
+
+/** `SAMPLES` small reviews to each endpoint, one after the other on a keep-alive connection each. */
+async function smallLatencies(webhook: Webhook): Promise<{ mutate: number[]; validate: number[] }> {
+  const clients = {
+    mutate: new Client(webhook.url, { connect: { ca: webhook.ca } }),
+    validate: new Client(webhook.url, { connect: { ca: webhook.ca } }),
+  };
+  const out = { mutate: [] as number[], validate: [] as number[] };
+  try {
+    for (let i = 0; i < SAMPLES; i++) {
+      for (const path of ['mutate', 'validate'] as const) {
+        const body = JSON.stringify(admissionReview(sparkExecutorPod(), { userInfo: { username: 'small-tenant' } }));
+        const started = performance.now();
+        const res = await clients[path].request({
+          path: `/${path}`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        const text = await res.body.text();
+        out[path].push(performance.now() - started);
+        expect(res.statusCode, text.slice(0, 200)).toBe(200);
+        if (path === 'mutate') expect(JSON.parse(text).response.patchType).toBe('JSONPatch');
+      }
+    }
+  } finally {
+    await clients.mutate.close();
+    await clients.validate.close();
+  }
+  return out;
+}
+
+/** /healthz on a connection of its own every 50 ms until `stop()`, each answer's time. */
+async function probeHealth(webhook: Webhook, stop: () => boolean): Promise<number[]> {
+  const client = new Client(webhook.url, { connect: { ca: webhook.ca } });
+  const times: number[] = [];
+  try {
+    while (!stop()) {
+      const started = performance.now();
+      const res = await client.request({ path: '/healthz', method: 'GET' });
+      await res.body.text();
+      times.push(res.statusCode === 200 ? performance.now() - started : Number.POSITIVE_INFINITY);
+      await sleep(50);
+    }
+  } finally {
+    await client.close();
+  }
+  return times;
+}
+
+interface Figures {
+  idle: { mutate: number; validate: number };
+  loaded: { mutate: number; validate: number };
+  healthzMaxMs: number;
+  peakMiB: number;
+  large: { bytes: number; counts: Record<string, number> };
+  /** The safety net's answer, after the load, for an uninjected pod. */
+  denial: { allowed: boolean; status?: { message?: string } };
+}
+
+/** Idle, then under the large reviews: the small reviews' latencies, /healthz, memory. */
+async function measure(): Promise<Figures> {
+  const webhook = await startSupplied(['--drain', '0s']);
+  const caFile = join(webhook.certDir, 'ca.crt');
+  try {
+    // Warm up (the worker starts on the first large review), then idle.
+    await smallLatencies(webhook);
+    let idleDone = false;
+    const idleHealth = probeHealth(webhook, () => idleDone);
+    const idle = await smallLatencies(webhook);
+    idleDone = true;
+    await idleHealth;
+
+    const loadMs = 8_000 + SAMPLES * 40;
+    let peakMiB = 0;
+    const memory = setInterval(() => {
+      peakMiB = Math.max(peakMiB, treeRssMiB(webhook.child.pid!));
+    }, 100);
+    const loader = new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [LOADER, webhook.url, caFile, String(LARGE_CONCURRENCY), String(loadMs), String(LARGE_MIB)],
+        { maxBuffer: 1 << 20, timeout: loadMs + 60_000 },
+        (error, stdout) => (error ? reject(error) : resolve(stdout)),
+      ),
+    );
+    // Let the large reviews fill every queue first.
+    await sleep(3_000);
+    let loadDone = false;
+    const loadHealth = probeHealth(webhook, () => loadDone);
+    const loaded = await smallLatencies(webhook);
+    loadDone = true;
+    const health = await loadHealth;
+    // A pod /mutate skipped under the load: the safety net's denial says why.
+    const uninjected = await httpsCall(`${webhook.url}/validate`, webhook.ca, {
+      method: 'POST',
+      body: JSON.stringify(admissionReview(sparkExecutorPod())),
+      headers: { 'content-type': 'application/json' },
+    });
+    const large = JSON.parse(await loader) as Figures['large'];
+    clearInterval(memory);
+    const figures: Figures = {
+      idle: { mutate: p99(idle.mutate), validate: p99(idle.validate) },
+      loaded: { mutate: p99(loaded.mutate), validate: p99(loaded.validate) },
+      healthzMaxMs: Math.max(...health),
+      peakMiB,
+      large,
+      denial: uninjected.json().response,
+    };
+    process.stdout.write(`isolation: ${JSON.stringify(figures)}\n`);
+    return figures;
+  } finally {
+    expect(await webhook.stop()).toBe(0);
+  }
+}
+
+describe(`isolation of large reviews: ${LARGE_CONCURRENCY} reviews of ${LARGE_MIB} MiB in flight`, () => {
+  let figures: Figures;
+  beforeAll(async () => {
+    figures = await measure();
+  }, 600_000);
+
+  it('memory stays under the limit; beyond the room reviews are shed, never a 4xx/5xx; the safety net says why', () => {
+    const { large } = figures;
+    expect(large.bytes).toBeGreaterThan(LARGE_MIB * 1024 * 1024 * 0.95);
+    // The load was real: large reviews were answered, and the ones beyond the room shed.
+    const answered = (large.counts['/mutate allowed'] ?? 0) + (large.counts['/validate denied'] ?? 0);
+    expect(answered, JSON.stringify(large.counts)).toBeGreaterThan(0);
+    expect((large.counts['/mutate shed'] ?? 0) + (large.counts['/validate shed'] ?? 0)).toBeGreaterThan(0);
+    // Nothing else: no 4xx or 5xx, no reset.
+    const other = Object.keys(large.counts).filter((k) => !/ (allowed|denied|shed)$/.test(k));
+    expect(other, JSON.stringify(large.counts)).toEqual([]);
+    expect(figures.peakMiB).toBeLessThan(DEFAULT_MEMORY_LIMIT / 1024 / 1024);
+    expect(figures.denial.allowed).toBe(false);
+    expect(figures.denial.status?.message).toMatch(/not-injected/);
+    expect(figures.denial.status?.message).toMatch(/\/mutate admitted \d+ pods? uninjected .*overloaded/);
+  });
+
+  it(`small /mutate and /validate p99 within 2x of idle, /healthz within ${HEALTHZ_MS} ms`, () => {
+    expect(figures.loaded.mutate, JSON.stringify(figures)).toBeLessThanOrEqual(2 * figures.idle.mutate);
+    expect(figures.loaded.validate, JSON.stringify(figures)).toBeLessThanOrEqual(2 * figures.idle.validate);
+    expect(figures.healthzMaxMs, JSON.stringify(figures)).toBeLessThanOrEqual(HEALTHZ_MS);
+  });
+});

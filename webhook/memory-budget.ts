@@ -1,0 +1,99 @@
+// The webhook's memory, planned from one number: its container's memory limit (the
+// Deployment passes it through the downward API as GRAPHDATA_MEMORY_LIMIT). Everything
+// that grows with load gets a share of it: the admission worker's heap, and the review
+// bodies held in flight. A body that does not fit waits for room (large ones, fairly per
+// user) or is answered at once without being read (see load-guard.ts), so the process
+// and its worker stay under the limit whatever is sent.
+
+const MiB = 1024 * 1024;
+
+/**
+ * The largest AdmissionReview read. The apiserver accepts client bodies up to 3 MiB, and
+ * stores pods that size (an executor with 98,000 env entries was stored by the e2e control
+ * plane). The review is JSON and carries the object with its managedFields and, on
+ * UPDATE, the old object too. managedFields hold a key per list entry (`k:{"name":"E1"}`):
+ * the issue measured them at 2.7 times an env-heavy pod, which makes 2 x (3 + 8) MiB at
+ * worst, and 32 MiB leaves room above that (a unit test answers a 17 MiB UPDATE review).
+ */
+export const MAX_REVIEW_BYTES = 32 * MiB;
+
+/** What the Deployment sets (plugin/cluster/install-manifests.ts) and `npm start` assumes without a limit given. */
+export const DEFAULT_MEMORY_LIMIT = 512 * MiB;
+
+/**
+ * The main process without bodies: code, TLS, the informers' caches, metrics, and the parse
+ * of one small review at a time (measured: 70-90 MiB resident under load).
+ */
+const MAIN_RESERVE = 128 * MiB;
+/** The worker process without its heap (Node itself, code): about 45 MiB resident. */
+const WORKER_BASE = 48 * MiB;
+/**
+ * A body in the main process is held about three times at its peak: the chunks as they
+ * arrive, their concatenation, and the copy serialised to the worker.
+ */
+export const HELD_FACTOR = 3;
+/**
+ * The worker's heap per review byte: the body as a string, and the parsed review (3.6 times
+ * the JSON for an env-heavy pod with its managedFields, measured). A review that needs more
+ * ends the worker alone (out of heap), and is answered as an internal error.
+ */
+const HEAP_FACTOR = 5;
+/** Kept for small reviews (under the large-body threshold) whatever the large ones take. */
+const SMALL_SHARE = 1 / 4;
+
+export interface MemoryPlan {
+  /** The container's limit this plan divides. */
+  limitBytes: number;
+  /** --max-old-space-size of the admission worker. */
+  workerHeapMb: number;
+  /** Bytes of small bodies (times HELD_FACTOR) in flight at once. */
+  smallBytes: number;
+  /** Bytes of large bodies (times HELD_FACTOR) in flight at once. */
+  largeBytes: number;
+  /** The body limit: the largest review that fits the worker's heap and the large share. */
+  maxBodyBytes: number;
+}
+
+export class MemoryLimitError extends Error {}
+
+/**
+ * Half of what the two processes leave goes to the worker's heap, half to bodies in flight
+ * (a quarter of those kept for small reviews). At the Deployment's 512 MiB: a 168 MiB worker
+ * heap, 42 MiB of small and 126 MiB of large bodies (times three), a 32 MiB body limit.
+ */
+export function memoryPlan(limitBytes: number): MemoryPlan {
+  const rest = limitBytes - MAIN_RESERVE - WORKER_BASE;
+  const workerHeap = Math.floor(rest / 2);
+  const bodies = rest - workerHeap;
+  const smallBytes = Math.floor(bodies * SMALL_SHARE);
+  const largeBytes = bodies - smallBytes;
+  const maxBodyBytes = Math.min(
+    MAX_REVIEW_BYTES,
+    Math.floor(workerHeap / HEAP_FACTOR),
+    Math.floor(largeBytes / HELD_FACTOR),
+  );
+  // Below this the apiserver's own 3 MiB client bodies could not be answered.
+  if (maxBodyBytes < 3 * MiB)
+    throw new MemoryLimitError(
+      `a memory limit of ${Math.floor(limitBytes / MiB)} MiB leaves room for reviews of ${(maxBodyBytes / MiB).toFixed(1)} MiB only; give the webhook at least ${Math.ceil(minimumLimit() / MiB)} MiB`,
+    );
+  return { limitBytes, workerHeapMb: Math.floor(workerHeap / MiB), smallBytes, largeBytes, maxBodyBytes };
+}
+
+/** The smallest limit with which a 3 MiB review fits: the heap share is the binding one. */
+function minimumLimit(): number {
+  return MAIN_RESERVE + WORKER_BASE + 2 * Math.max(3 * MiB * HEAP_FACTOR, (3 * MiB * HELD_FACTOR) / (1 - SMALL_SHARE));
+}
+
+/**
+ * The limit as the downward API writes it (`resourceFieldRef: limits.memory`, divisor 1:
+ * bytes) or as a flag may give it (`512Mi`, `1Gi`, bytes). Without one: DEFAULT_MEMORY_LIMIT.
+ */
+export function parseMemoryLimit(text: string | undefined, from: string): number {
+  if (text === undefined || text.trim() === '') return DEFAULT_MEMORY_LIMIT;
+  const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(text.trim());
+  if (!m)
+    throw new MemoryLimitError(`${from} must be bytes or a quantity like 512Mi or 1Gi, got ${JSON.stringify(text)}`);
+  const unit = m[2] === 'Ki' ? 1024 : m[2] === 'Mi' ? MiB : m[2] === 'Gi' ? 1024 * MiB : 1;
+  return Number(m[1]) * unit;
+}
