@@ -9,7 +9,7 @@ export class DoctorCommand extends GraphdataCommand {
     category: 'Cluster',
     description: 'Check everything graphdata relies on in the cluster, with a fix for each problem',
     details: `
-      Each check prints ✓ or ✗ and, for ✗, a fix in plain words: the Kubernetes version (HPA \`autoscaling/v2\` needs 1.23+), the Spark operator, StarRocks and Fluid CRDs, nodes labelled for Alluxio (the cluster policy's \`placement.nodeLabels\`) and Alluxio worker pods on them, the domain-socket PVC in each opted-in namespace whose policy uses one, metrics-server, the custom metrics API serving \`capacity_used_rate\`, the webhook reachable through its Service, and its certificates.
+      Each check prints ✓ or ✗ and, for ✗, a fix in plain words: the Kubernetes version (HPA \`autoscaling/v2\` needs 1.23+), whether the cluster serves image volumes (1.36+, or 1.35 with the ImageVolume gate on; a ✗ only when the policy asks for \`alluxio.clientJar.delivery: imageVolume\`), the Spark operator, StarRocks and Fluid CRDs, nodes labelled for Alluxio (the cluster policy's \`placement.nodeLabels\`) and Alluxio worker pods on them, the domain-socket PVC in each opted-in namespace whose policy uses one, metrics-server, the custom metrics API serving \`capacity_used_rate\`, the webhook reachable through its Service, and its certificates.
 
       The policy is --policy FILE, else the one the webhook uses: the cluster's ClusterGraphDataPolicy in effect, with each namespace's GraphDataPolicy laid over it, else the built-in policy.
 
