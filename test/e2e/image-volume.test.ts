@@ -1,0 +1,163 @@
+// The client jar as an image volume (alluxio.clientJar.delivery: imageVolume) on the real
+// apiserver of the version under test: the webhook finds out at start that the cluster
+// serves image volumes, the stored pod has the volume and its mount and no init container,
+// PodSecurity `restricted` admits it, and creating it again changes nothing. No kubelet
+// runs here: that the runtime mounts the jar is not shown, only what the apiserver stores.
+import { mkdtempSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, inject as provided, it } from 'vitest';
+import { mutatingWebhookConfiguration } from '../../plugin/cluster/registration.js';
+import type { Pod } from '../../policies/k8s.js';
+import { ANNOTATION_INJECTED } from '../../policies/model.js';
+import { cluster, createPod, ensureNamespace, kubeConfig, waitFor } from '../cluster/kube.js';
+import { sparkExecutorPod, starrocksCnPod } from '../fixtures/pods.js';
+import { kubectl } from '../support/kubectl.js';
+import { startWebhook, type RunningWebhook } from '../support/spawn-webhook.js';
+
+const NAME = 'graphdata-image-volume';
+const OPT_IN = { 'graphdata.io/inject': 'enabled' };
+const RESTRICTED = 'iv-restricted';
+const PROBE = 'iv-probe';
+const POLICY_FILE = join(import.meta.dirname, '..', 'fixtures', 'policies', 'image-volume.yaml');
+const admission = () => kubeConfig('admin').makeApiClient(k8s.AdmissionregistrationV1Api);
+
+let webhook: RunningWebhook;
+
+beforeAll(async () => {
+  await ensureNamespace(PROBE, OPT_IN);
+  await ensureNamespace(RESTRICTED, { ...OPT_IN, 'pod-security.kubernetes.io/enforce': 'restricted' });
+  const dir = mkdtempSync(join(tmpdir(), 'gd-image-volume-'));
+  webhook = await startWebhook([
+    '--port',
+    '0',
+    '--dev-cert-dir',
+    join(dir, 'certs'),
+    '--policy',
+    POLICY_FILE,
+    '--kubeconfig',
+    cluster().kubeconfig,
+  ]);
+  await admission()
+    .deleteMutatingWebhookConfiguration({ name: NAME })
+    .catch(() => undefined);
+  await admission().createMutatingWebhookConfiguration({
+    body: mutatingWebhookConfiguration({
+      name: NAME,
+      endpoint: { url: `${webhook.url}/mutate` },
+      caBundle: webhook.ca,
+      ownNamespace: 'graphdata-system',
+    }),
+  });
+  await waitFor(async () => {
+    const probe = await createPod(PROBE, sparkExecutorPod(), 'All');
+    return probe.metadata?.annotations?.[ANNOTATION_INJECTED] !== undefined;
+  }, `webhook ${NAME} to take effect`);
+});
+
+afterAll(async () => {
+  await admission()
+    .deleteMutatingWebhookConfiguration({ name: NAME })
+    .catch(() => undefined);
+  await webhook?.stop();
+});
+
+/** A pod that passes PodSecurity restricted on its own. */
+function restrictedCompliant(pod: Pod): Pod {
+  pod.spec!.securityContext = { runAsNonRoot: true, runAsUser: 185, seccompProfile: { type: 'RuntimeDefault' } };
+  for (const c of pod.spec!.containers)
+    c.securityContext = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+  return pod;
+}
+
+/** Created with the real kubectl as the admin, in the restricted namespace: the stored pod and the warnings. */
+function create(pod: Pod): { pod: Pod; stderr: string } {
+  pod.metadata = { ...pod.metadata, name: undefined, generateName: `${pod.metadata?.name ?? 'pod'}-` };
+  const run = kubectl(['create', '-n', RESTRICTED, '-o', 'json', '-f', '-'], {
+    kubeconfig: cluster().kubeconfig,
+    input: JSON.stringify(pod),
+  });
+  expect(run.code, run.stderr).toBe(0);
+  return { pod: JSON.parse(run.stdout) as Pod, stderr: run.stderr };
+}
+
+describe(`client jar as an image volume on ${provided('cluster').version ?? 'the default version'}`, () => {
+  it('the webhook finds that the cluster serves image volumes, and says why', async () => {
+    expect(webhook.logs()).toMatch(
+      /"supported":true,"reason":"v1\.3\d\.\d+: (image volumes are GA|the ImageVolume feature gate is on)"/,
+    );
+    const body = await new Promise<string>((resolve, reject) => {
+      https
+        .get(`${webhook.url}/version`, { ca: webhook.ca }, (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve(text));
+        })
+        .on('error', reject);
+    });
+    expect((JSON.parse(body) as { imageVolumes?: { supported: boolean } }).imageVolumes?.supported).toBe(true);
+  });
+
+  it('a Spark executor under PodSecurity restricted is stored with the image volume and its mount, no init container', () => {
+    const { pod } = create(restrictedCompliant(sparkExecutorPod()));
+    expect(pod.spec!.initContainers ?? []).toEqual([]);
+    const volume = pod.spec!.volumes!.find((v) => v.name === 'graphdata-alluxio-client')!;
+    expect(volume.emptyDir).toBeUndefined();
+    expect(volume.image?.reference).toBe('alluxio/alluxio:2.9.4');
+    // Defaulted by the apiserver, as for a container image with a tag.
+    expect(volume.image?.pullPolicy).toBe('IfNotPresent');
+    expect(pod.spec!.containers[0]!.volumeMounts).toContainEqual({
+      name: 'graphdata-alluxio-client',
+      mountPath: '/opt/graphdata/alluxio-client',
+      subPath: 'opt/alluxio/client',
+      readOnly: true,
+    });
+  });
+
+  it('a StarRocks CN pod under PodSecurity restricted gets the jar file mounted from the image', () => {
+    const { pod } = create(restrictedCompliant(starrocksCnPod()));
+    expect(pod.spec!.initContainers ?? []).toEqual([]);
+    expect(pod.spec!.containers[0]!.volumeMounts).toContainEqual({
+      name: 'graphdata-alluxio-client',
+      mountPath: '/opt/starrocks/cn/lib/hadoop/hdfs/alluxio-2.9.4-client.jar',
+      subPath: 'opt/alluxio/client/alluxio-2.9.4-client.jar',
+      readOnly: true,
+    });
+  });
+
+  it('creating the stored pod again changes nothing: the same volumes, mounts and containers', () => {
+    const created = create(restrictedCompliant(sparkExecutorPod()));
+    const first = created.pod;
+    const again: Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'again', labels: first.metadata!.labels! },
+      spec: structuredClone(first.spec!),
+    };
+    const second = create(again);
+    // The same warnings (the socket's hostPath, which restricted forbids), nothing about the jar.
+    expect(second.stderr).toBe(created.stderr);
+    expect(second.stderr).not.toContain('client-jar');
+    const shape = (p: Pod) => ({
+      volumes: p.spec!.volumes,
+      containers: p.spec!.containers,
+      initContainers: p.spec!.initContainers,
+      nodeSelector: p.spec!.nodeSelector,
+    });
+    expect(shape(second.pod)).toEqual(shape(first));
+  });
+
+  it('doctor says the cluster serves image volumes, for the policy that uses them', () => {
+    const run = kubectl(['graphdata', 'doctor', '-o', 'json', '--policy', POLICY_FILE], {
+      kubeconfig: cluster().kubeconfig,
+    });
+    const checks = (JSON.parse(run.stdout) as { checks: { name: string; ok: boolean; detail: string }[] }).checks;
+    expect(checks.find((c) => c.name === 'image volumes')).toEqual({
+      name: 'image volumes',
+      ok: true,
+      detail: expect.stringMatching(/^v1\.3\d\.\d+: .*; the client jar can be mounted from the Alluxio image$/),
+    });
+  });
+});
