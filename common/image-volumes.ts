@@ -4,8 +4,9 @@
 //
 // ImageVolume (policies/mutators/client-jar.ts): beta and off by default in 1.33 and 1.34,
 // on by default in 1.35 (an admin may still turn it off), GA and locked on from 1.36.
-// Where the gate can be off, the apiserver drops the image volume of a new pod and then
-// refuses the pod (no volume source): the injection would get a valid pod denied. So on
+// Where the gate is off, the apiserver silently drops the image volumes of a new pod and
+// their mounts (after mutating admission): the pod would start without the jar, and the
+// safety net would then deny it. So on
 // 1.33 to 1.35 the gate itself is read from the apiserver's `kubernetes_feature_enabled`
 // metric (get on the non-resource URL /metrics); unreadable counts as off.
 import http from 'node:http';

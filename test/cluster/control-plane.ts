@@ -25,6 +25,8 @@ export interface StartOptions {
   crdDir?: string;
   /** How long to wait for /readyz; it takes 6-11s on 2 idle cores, more under load. */
   readyTimeoutMs?: number;
+  /** More kube-apiserver flags (`--feature-gates=…` for a test of a gate turned off). */
+  apiserverArgs?: string[];
 }
 
 const ADMIN = 'graphdata-admin';
@@ -96,6 +98,7 @@ export class ControlPlane {
           // namespace; the ServiceAccount admission plugin would then reject every Pod.
           '--disable-admission-plugins=ServiceAccount',
           '--allow-privileged=true',
+          ...(opts.apiserverArgs ?? []),
         ],
         join(tmpDir, 'kube-apiserver.log'),
       );

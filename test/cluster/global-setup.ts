@@ -31,7 +31,7 @@ const repoRoot = resolve(here, '../..');
 const crdDir = resolve(repoRoot, 'test', 'upstream-crds');
 
 /** Same rule as build.sh: GRAPHDATA_K8S_BIN_DIR, else the per-user cache (shared by clones). */
-function binDir(): string {
+export function binDir(): string {
   const cache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return process.env.GRAPHDATA_K8S_BIN_DIR || join(cache, 'graphdata', `k8s-${K8S_VERSION}`);
 }

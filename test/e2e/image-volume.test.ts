@@ -9,9 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject as provided, it } from 'vitest';
+import { imageVolumeSupport } from '../../common/image-volumes.js';
 import { mutatingWebhookConfiguration } from '../../plugin/cluster/registration.js';
+import { policyCrds } from '../../policies/policy-crds.js';
 import type { Pod } from '../../policies/k8s.js';
 import { ANNOTATION_INJECTED } from '../../policies/model.js';
+import { ControlPlane } from '../cluster/control-plane.js';
+import { binDir } from '../cluster/global-setup.js';
 import { cluster, createPod, ensureNamespace, kubeConfig, waitFor } from '../cluster/kube.js';
 import { sparkExecutorPod, starrocksCnPod } from '../fixtures/pods.js';
 import { kubectl } from '../support/kubectl.js';
@@ -161,3 +165,93 @@ describe(`client jar as an image volume on ${provided('cluster').version ?? 'the
     });
   });
 });
+
+// Only 1.35 can turn the gate off (1.36 locks it on): there, a second apiserver of the
+// same build with ImageVolume=false, to show the fallback where it applies.
+if (provided('cluster').version?.startsWith('v1.35.')) {
+  describe('v1.35 with the ImageVolume feature gate turned off', () => {
+    let off: ControlPlane;
+    let offWebhook: RunningWebhook;
+    const offAdmin = () => off.kubeConfig('admin');
+    const offKubectl = (args: string[], input?: string) =>
+      kubectl([...args, '--kubeconfig', off.info.kubeconfig], input === undefined ? {} : { input });
+
+    beforeAll(async () => {
+      off = await ControlPlane.start({ binDir: binDir(), apiserverArgs: ['--feature-gates=ImageVolume=false'] });
+      const crds = offKubectl(
+        ['apply', '--server-side', '-f', '-'],
+        JSON.stringify({ apiVersion: 'v1', kind: 'List', items: policyCrds() }),
+      );
+      expect(crds.code, crds.stderr).toBe(0);
+      await offAdmin()
+        .makeApiClient(k8s.CoreV1Api)
+        .createNamespace({ body: { metadata: { name: 'iv-off', labels: OPT_IN } } });
+      const dir = mkdtempSync(join(tmpdir(), 'gd-image-volume-off-'));
+      offWebhook = await startWebhook([
+        '--port',
+        '0',
+        '--dev-cert-dir',
+        join(dir, 'certs'),
+        '--policy',
+        POLICY_FILE,
+        '--kubeconfig',
+        off.info.kubeconfig,
+      ]);
+      await offAdmin()
+        .makeApiClient(k8s.AdmissionregistrationV1Api)
+        .createMutatingWebhookConfiguration({
+          body: mutatingWebhookConfiguration({
+            name: NAME,
+            endpoint: { url: `${offWebhook.url}/mutate` },
+            caBundle: offWebhook.ca,
+            ownNamespace: 'graphdata-system',
+          }),
+        });
+    }, 180_000);
+
+    afterAll(async () => {
+      await offWebhook?.stop();
+      await off?.stop();
+    });
+
+    it('that apiserver silently drops an image volume and its mounts: why the webhook must know', () => {
+      const pod = sparkExecutorPod();
+      pod.metadata!.name = 'opted-out';
+      pod.metadata!.labels!['graphdata.io/inject'] = 'false';
+      pod.spec!.volumes!.push({ name: 'jar', image: { reference: 'alluxio/alluxio:2.9.4' } });
+      pod.spec!.containers[0]!.volumeMounts!.push({ name: 'jar', mountPath: '/opt/jar', readOnly: true });
+      const run = offKubectl(['create', '-n', 'iv-off', '-o', 'json', '-f', '-'], JSON.stringify(pod));
+      expect(run.code, run.stderr).toBe(0);
+      const stored = JSON.parse(run.stdout) as Pod;
+      expect(stored.spec!.volumes!.map((v) => v.name)).toEqual(['spark-local-dir-1']);
+      expect(stored.spec!.containers[0]!.volumeMounts!.map((m) => m.name)).not.toContain('jar');
+    });
+
+    it('doctor and the webhook read the gate as off from the apiserver metrics', async () => {
+      expect(await imageVolumeSupport(offAdmin())).toEqual({
+        supported: false,
+        reason: `${provided('cluster').version}: the ImageVolume feature gate is off`,
+      });
+      expect(offWebhook.logs()).toContain('"supported":false,"reason":"v1.35.');
+    });
+
+    it('an executor is injected with the init container instead, stored, and told why', async () => {
+      await waitFor(async () => {
+        const probe = (await offAdmin()
+          .makeApiClient(k8s.CoreV1Api)
+          .createNamespacedPod({
+            namespace: 'iv-off',
+            body: { ...sparkExecutorPod(), metadata: { ...sparkExecutorPod().metadata, name: 'probe' } } as k8s.V1Pod,
+            dryRun: 'All',
+          })) as Pod;
+        return probe.metadata?.annotations?.[ANNOTATION_INJECTED] !== undefined;
+      }, 'the webhook on the gate-off apiserver to take effect');
+      const run = offKubectl(['create', '-n', 'iv-off', '-o', 'json', '-f', '-'], JSON.stringify(sparkExecutorPod()));
+      expect(run.code, run.stderr).toBe(0);
+      const pod = JSON.parse(run.stdout) as Pod;
+      expect(pod.spec!.initContainers!.map((c) => c.name)).toEqual(['graphdata-alluxio-client']);
+      expect(pod.spec!.volumes).toContainEqual({ name: 'graphdata-alluxio-client', emptyDir: {} });
+      expect(run.stderr).toContain('does not serve image volumes');
+    });
+  });
+}
