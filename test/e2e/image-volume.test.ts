@@ -1,7 +1,7 @@
 // The client jar as an image volume (alluxio.clientJar.delivery: imageVolume) on the real
 // apiserver of the version under test: the webhook finds out at start that the cluster
 // serves image volumes, the stored pod has the volume and its mount and no init container,
-// PodSecurity `restricted` admits it, and creating it again changes nothing. No kubelet
+// PodSecurity `restricted` and the safety net admit it, and creating it again changes nothing. No kubelet
 // runs here: that the runtime mounts the jar is not shown, only what the apiserver stores.
 import { mkdtempSync } from 'node:fs';
 import https from 'node:https';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject as provided, it } from 'vitest';
 import { imageVolumeSupport } from '../../common/image-volumes.js';
-import { mutatingWebhookConfiguration } from '../../plugin/cluster/registration.js';
+import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from '../../plugin/cluster/registration.js';
 import { policyCrds } from '../../policies/policy-crds.js';
 import type { Pod } from '../../policies/k8s.js';
 import { ANNOTATION_INJECTED } from '../../policies/model.js';
@@ -20,6 +20,7 @@ import { cluster, createPod, ensureNamespace, kubeConfig, waitFor } from '../clu
 import { sparkExecutorPod, starrocksCnPod } from '../fixtures/pods.js';
 import { kubectl } from '../support/kubectl.js';
 import { startWebhook, type RunningWebhook } from '../support/spawn-webhook.js';
+import { answeredRequests } from '../support/webhook-requests.js';
 
 const NAME = 'graphdata-image-volume';
 const OPT_IN = { 'graphdata.io/inject': 'enabled' };
@@ -47,14 +48,18 @@ beforeAll(async () => {
   await admission()
     .deleteMutatingWebhookConfiguration({ name: NAME })
     .catch(() => undefined);
-  await admission().createMutatingWebhookConfiguration({
-    body: mutatingWebhookConfiguration({
-      name: NAME,
-      endpoint: { url: `${webhook.url}/mutate` },
-      caBundle: webhook.ca,
-      ownNamespace: 'graphdata-system',
-    }),
-  });
+  const registration = {
+    name: NAME,
+    endpoint: { url: webhook.url },
+    caBundle: webhook.ca,
+    ownNamespace: 'graphdata-system',
+  };
+  await admission().createMutatingWebhookConfiguration({ body: mutatingWebhookConfiguration(registration) });
+  // The safety net too (fails closed): every pod below must also pass it.
+  await admission()
+    .deleteValidatingWebhookConfiguration({ name: NAME })
+    .catch(() => undefined);
+  await admission().createValidatingWebhookConfiguration({ body: validatingWebhookConfiguration(registration) });
   await waitFor(async () => {
     const probe = await createPod(PROBE, sparkExecutorPod(), 'All');
     return probe.metadata?.annotations?.[ANNOTATION_INJECTED] !== undefined;
@@ -64,6 +69,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await admission()
     .deleteMutatingWebhookConfiguration({ name: NAME })
+    .catch(() => undefined);
+  await admission()
+    .deleteValidatingWebhookConfiguration({ name: NAME })
     .catch(() => undefined);
   await webhook?.stop();
 });
@@ -131,7 +139,8 @@ describe(`client jar as an image volume on ${provided('cluster').version ?? 'the
     });
   });
 
-  it('creating the stored pod again changes nothing: the same volumes, mounts and containers', () => {
+  it('creating the stored pod again changes nothing: the same volumes, mounts and containers', async () => {
+    const validatedBefore = await answeredRequests(webhook, 'validate');
     const created = create(restrictedCompliant(sparkExecutorPod()));
     const first = created.pod;
     const again: Pod = {
@@ -151,6 +160,8 @@ describe(`client jar as an image volume on ${provided('cluster').version ?? 'the
       nodeSelector: p.spec!.nodeSelector,
     });
     expect(shape(second.pod)).toEqual(shape(first));
+    // Both went through the safety net (fails closed), which took the image volume for the jar.
+    expect(await answeredRequests(webhook, 'validate')).toBe(validatedBefore + 2);
   });
 
   it('doctor says the cluster serves image volumes, for the policy that uses them', () => {
@@ -197,16 +208,15 @@ if (provided('cluster').version?.startsWith('v1.35.')) {
         '--kubeconfig',
         off.info.kubeconfig,
       ]);
-      await offAdmin()
-        .makeApiClient(k8s.AdmissionregistrationV1Api)
-        .createMutatingWebhookConfiguration({
-          body: mutatingWebhookConfiguration({
-            name: NAME,
-            endpoint: { url: `${offWebhook.url}/mutate` },
-            caBundle: offWebhook.ca,
-            ownNamespace: 'graphdata-system',
-          }),
-        });
+      const api = offAdmin().makeApiClient(k8s.AdmissionregistrationV1Api);
+      const registration = {
+        name: NAME,
+        endpoint: { url: offWebhook.url },
+        caBundle: offWebhook.ca,
+        ownNamespace: 'graphdata-system',
+      };
+      await api.createMutatingWebhookConfiguration({ body: mutatingWebhookConfiguration(registration) });
+      await api.createValidatingWebhookConfiguration({ body: validatingWebhookConfiguration(registration) });
     }, 180_000);
 
     afterAll(async () => {

@@ -2,7 +2,6 @@
 // their matchConditions at work (`npm run test:matrix` runs this on every version): every
 // field install sends comes back as sent, and what a matchCondition excludes never reaches
 // the webhook, counted by the webhook's own request metric.
-import https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject as provided, it } from 'vitest';
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from '../../plugin/cluster/registration.js';
@@ -11,6 +10,7 @@ import { ANNOTATION_INJECTED } from '../../policies/model.js';
 import { createPod, ensureNamespace, kubeConfig, waitFor } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { type RunningWebhook, startDevWebhook } from '../support/spawn-webhook.js';
+import { answeredRequests } from '../support/webhook-requests.js';
 
 const NAME = 'graphdata-regfields';
 const NAMESPACE = 'regfields';
@@ -51,23 +51,7 @@ afterAll(async () => {
   await webhook?.stop();
 });
 
-/** Requests the webhook has answered on one path, from its own Prometheus counter. */
-async function answered(webhookPath: 'mutate' | 'validate'): Promise<number> {
-  const text = await new Promise<string>((resolve, reject) => {
-    https
-      .get(`${webhook.url}/metrics`, { ca: webhook.ca }, (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-  let total = 0;
-  for (const m of text.matchAll(/^graphdata_admission_requests_total\{([^}]*)\} (\d+)/gm)) {
-    if (m[1]!.includes(`webhook="${webhookPath}"`)) total += Number(m[2]);
-  }
-  return total;
-}
+const answered = (path: 'mutate' | 'validate') => answeredRequests(webhook, path);
 
 describe(`registrations as stored on ${provided('cluster').version ?? 'the default version'}`, () => {
   it('the MutatingWebhookConfiguration comes back with every field as sent', async () => {
