@@ -67,6 +67,12 @@ export interface InjectOptions {
    * `runtimeInfo` reads it. Only ever asked about the pod's own namespace.
    */
   runtimes?: RuntimeLookup;
+  /**
+   * Whether the cluster serves `image` volumes (the webhook finds out at start): false
+   * makes `alluxio.clientJar.delivery: imageVolume` fall back to the init container.
+   * Undefined when unknown (no cluster): the policy's choice holds.
+   */
+  imageVolumes?: boolean;
 }
 
 /**
@@ -179,6 +185,7 @@ export function inject(pod: Pod, policy: Policy, opts: InjectOptions = {}): Inje
   if (fluid.unavailable) ctx.masterUnavailable = fluid.unavailable;
   if (namespace) ctx.namespace = namespace;
   if (opts.namespaceLabels) ctx.namespaceLabels = opts.namespaceLabels;
+  if (opts.imageVolumes !== undefined) ctx.imageVolumes = opts.imageVolumes;
   // klona's JSON clone: several times faster than structuredClone on a real-size pod (BENCHMARKS.md).
   let draft: Pod = opts.inPlace ? pod : klona(pod);
   const actions: Action[] = [];

@@ -16,12 +16,23 @@ export const ANNOTATION_INJECTED = 'graphdata.io/injected';
 export type EnforcementMode = 'Enforce' | 'Audit';
 export type PlacementMode = 'nodeSelector' | 'required' | 'preferred' | 'none';
 export type CacheMode = 'alluxio' | 'fluid';
+/**
+ * How the Alluxio client jar reaches the pod: an init container copies it out of the
+ * Alluxio image into an emptyDir, or the Alluxio image is mounted as an `image` volume
+ * (ImageVolume: Kubernetes 1.35+ by default) and nothing is copied or run.
+ */
+export const CLIENT_JAR_DELIVERIES = ['initContainer', 'imageVolume'] as const;
+export type ClientJarDelivery = (typeof CLIENT_JAR_DELIVERIES)[number];
 
 export interface AlluxioSettings {
   /** Alluxio version; names the client jar `alluxio-<version>-client.jar`. */
   version: string;
-  /** Image the client-jar init container copies the jar from. */
+  /** Image the client jar comes from (copied by the init container, or mounted as an image volume). */
   image: string;
+  clientJar: {
+    /** The webhook falls back to initContainer when the cluster does not serve image volumes. */
+    delivery: ClientJarDelivery;
+  };
   master: {
     hostname: string;
     rpcPort: number;

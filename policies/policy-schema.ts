@@ -1,6 +1,7 @@
 // OpenAPI v3 schema of a policy's spec: it validates policy files, and policy-crds.ts
 // makes the CRDs' openAPIV3Schema from it. Defaults live here, and so in the
 // ClusterGraphDataPolicy CRD, so a policy file only needs the fields it changes.
+import { CLIENT_JAR_DELIVERIES } from './model.js';
 import { POLICY_PATH_PATTERN } from './paths.js';
 import { RULE_CODES } from './rule-codes.js';
 
@@ -61,6 +62,10 @@ const cacheSettings = {
       default: '2.9.4',
     }),
     image: str({ minLength: 1, default: 'alluxio/alluxio:2.9.4' }),
+    clientJar: obj({
+      // imageVolume needs the ImageVolume feature (on by default since 1.35); the webhook falls back without it.
+      delivery: str({ enum: [...CLIENT_JAR_DELIVERIES], default: 'initContainer' }),
+    }),
     master: obj({
       hostname: str({ minLength: 1, default: 'alluxio-master-0.alluxio' }),
       rpcPort: { type: 'integer', minimum: 1, maximum: 65535, default: 19998 },

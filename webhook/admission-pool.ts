@@ -89,6 +89,7 @@ export interface ContextSources {
   policies: PolicyStore;
   namespaces?: NamespaceIndex;
   runtimes?: RuntimeLookup;
+  imageVolumes?: { supported: boolean };
 }
 
 interface Job {
@@ -402,6 +403,7 @@ export class AdmissionPool {
       this.sentPolicies.add(policyId);
       context.policy = policy;
     }
+    if (this.sources.imageVolumes) context.imageVolumes = this.sources.imageVolumes.supported;
     if (namespaces) {
       const labels = namespace ? namespaces.labels(namespace) : undefined;
       context.namespaceLabels = labels ? { labels } : {};

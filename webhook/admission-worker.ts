@@ -100,7 +100,11 @@ export function admissionWorker(send: (message: FromWorker) => void): (message: 
         const found = new Map<string, RuntimeInfo>(context.runtimes);
         runtimes = (ns, name) => (ns === namespace ? found.get(name) : undefined);
       }
-      const ctx = { ...(namespaces ? { namespaces } : {}), ...(runtimes ? { runtimes } : {}) };
+      const ctx = {
+        ...(namespaces ? { namespaces } : {}),
+        ...(runtimes ? { runtimes } : {}),
+        ...(context.imageVolumes !== undefined ? { imageVolumes: context.imageVolumes } : {}),
+      };
       const podOptIn = context.podOptIn;
       const record =
         job.webhook === 'mutate'
@@ -108,7 +112,7 @@ export function admissionWorker(send: (message: FromWorker) => void): (message: 
           : answerValidation(
               job.admission,
               policy,
-              injectOptionsFor(namespace, ctx.namespaces, ctx.runtimes),
+              injectOptionsFor(namespace, ctx.namespaces, ctx.runtimes, ctx.imageVolumes),
               context.extraWarnings,
               job.started,
               podOptIn,

@@ -1,5 +1,5 @@
-// What the engine is told about the cluster for one request: its namespace's labels and
-// Fluid runtimes. /mutate and /validate read the same, on the event loop and in the
+// What the engine is told about the cluster for one request: its namespace's labels,
+// Fluid runtimes, and whether the cluster serves image volumes. /mutate and /validate read the same, on the event loop and in the
 // admission worker.
 import type { InjectOptions } from '../policies/engine.js';
 import type { RuntimeLookup } from '../policies/fluid-runtime.js';
@@ -12,6 +12,8 @@ export interface ClusterContext {
   namespaces?: NamespaceIndex;
   /** Fluid mode: AlluxioRuntimes from an informer; absent without a cluster. */
   runtimes?: RuntimeLookup;
+  /** Whether the cluster serves image volumes, found at start; absent without a cluster. */
+  imageVolumes?: boolean;
 }
 
 /**
@@ -34,6 +36,7 @@ export function injectOptionsFor(
   namespace: string | undefined,
   namespaces?: NamespaceIndex,
   runtimes?: RuntimeLookup,
+  imageVolumes?: boolean,
 ): InjectOptions {
   const namespaceLabels = namespace ? namespaces?.labels(namespace) : undefined;
   // Without the request's namespace the engine would look runtimes up in the pod's own
@@ -42,5 +45,6 @@ export function injectOptionsFor(
     ...(namespace ? { namespace } : {}),
     ...(namespaceLabels ? { namespaceLabels } : {}),
     ...(runtimes && namespace ? { runtimes } : {}),
+    ...(imageVolumes !== undefined ? { imageVolumes } : {}),
   };
 }

@@ -1,6 +1,7 @@
 // `npm start`: the webhook on https://127.0.0.1:8443 with the built-in default policy
 // (or --policy FILE), and either generated development certificates or supplied ones.
 // main() at the bottom reads as the start's steps, each a function above it.
+import type { ImageVolumeSupport } from '../common/image-volumes.js';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -269,6 +270,12 @@ interface ClusterWatches {
   clusterPolicies?: ClusterPolicyStore;
   /** Fluid mode's AlluxioRuntimes (and Datasets, for the port Fluid picked); a cluster without Fluid only logs. */
   fluid?: FluidInformer;
+  /**
+   * Whether the cluster serves image volumes: found once at start, not watched (the gate
+   * changes only with an apiserver restart); without them, alluxio.clientJar.delivery:
+   * imageVolume falls back to the init container.
+   */
+  imageVolumes?: ImageVolumeSupport;
 }
 
 /** Starts the informers. Their errors are logged once the server's logger exists, not while stopping. */
@@ -307,7 +314,13 @@ async function startWatches(
       log.warn({ reason }, 'Fluid runtime watch failed; cache: fluid finds no AlluxioRuntime until it works; retrying');
     },
   });
-  return { namespaces, clusterPolicies, fluid };
+  const imageVolumes = await (await import('../common/image-volumes.js'))
+    .imageVolumeSupport(kubeConfig)
+    .catch((error: Error) => ({
+      supported: false,
+      reason: `the server version cannot be read (${error.message}); counted as no image volumes`,
+    }));
+  return { namespaces, clusterPolicies, fluid, imageVolumes };
 }
 
 /** The pair to serve first, and where later ones come from. */
@@ -382,12 +395,14 @@ function startServer(
     policies,
     ...(watches.namespaces ? { namespaces: watches.namespaces } : {}),
     ...(watches.fluid ? { runtimes: watches.fluid.lookup } : {}),
+    ...(watches.imageVolumes ? { imageVolumes: watches.imageVolumes } : {}),
     limits: { maxConnections: flags.maxConnections },
     memory: flags.memory,
     logger: { level: flags.logLevel },
     ...(certs.keyWarning ? { warnings: [certs.keyWarning] } : {}),
   });
   if (certs.keyWarning) server.app.log.warn({ key: certs.files?.key }, certs.keyWarning);
+  if (watches.imageVolumes) server.app.log.info(watches.imageVolumes, 'image volumes for the client jar');
   log.attach(server.app.log);
   return server;
 }

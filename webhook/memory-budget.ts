@@ -17,7 +17,7 @@ const MiB = 1024 * 1024;
  */
 export const MAX_REVIEW_BYTES = 32 * MiB;
 
-/** What the Deployment sets (plugin/cluster/install-manifests.ts) and `npm start` assumes without a limit given. */
+/** What the Deployment sets (plugin/webhook-objects/manifests.ts) and `npm start` assumes without a limit given. */
 export const DEFAULT_MEMORY_LIMIT = 512 * MiB;
 
 /**

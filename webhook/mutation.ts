@@ -56,7 +56,7 @@ export function mutate(request: AdmissionRequest, policy: Policy, ctx: MutateCon
     return { response: { uid, allowed: true, warnings: [podOptInWarning(ctx.podOptIn)] }, outcome: 'unchanged' };
   try {
     const injection = inject(pod as Pod, policy, {
-      ...injectOptionsFor(request.namespace, ctx.namespaces, ctx.runtimes),
+      ...injectOptionsFor(request.namespace, ctx.namespaces, ctx.runtimes, ctx.imageVolumes),
       inPlace: true,
     });
     // Capped by the pure core, so `policy test` shows the warnings kubectl would print.

@@ -3,6 +3,7 @@
 // GET /healthz, /readyz, /metrics, /version. The HTTP server around them (TLS, limits,
 // the body parser, errors, shutdown) is server.ts.
 import type { FastifyInstance } from 'fastify';
+import type { ImageVolumeSupport } from '../common/image-volumes.js';
 import { ENGINE_VERSION } from '../policies/engine-version.js';
 import type { AdmissionPool } from './admission-pool.js';
 import { POD_OPT_IN_MUTATE_PATH, POD_OPT_IN_VALIDATE_PATH } from '../common/cluster-names.js';
@@ -34,6 +35,8 @@ export interface RouteOptions extends ClusterContext {
   warnings?: string[];
   /** Knows whether /mutate recently admitted pods uninjected (fail open), for the safety net's denial. */
   guard: Pick<LoadGuard, 'noteSkippedMutation' | 'recentlySkipped'>;
+  /** Whether the cluster serves image volumes and why, found at start: served in /version. */
+  imageVolumeSupport?: ImageVolumeSupport;
   /** True once shutdown has begun: /readyz answers 503. */
   isClosing: () => boolean;
 }
@@ -50,6 +53,7 @@ function registerAdmissionRoutes(app: FastifyInstance, opts: RouteOptions): void
   const cluster: ClusterContext = {
     ...(opts.namespaces ? { namespaces: opts.namespaces } : {}),
     ...(opts.runtimes ? { runtimes: opts.runtimes } : {}),
+    ...(opts.imageVolumes !== undefined ? { imageVolumes: opts.imageVolumes } : {}),
   };
   // The pod-level entries (/mutate/pod-opt-in, /validate/pod-opt-in: labelled pods outside
   // opted-in namespaces) add whether the cluster policy allows pod-level opt-in there.
@@ -86,7 +90,7 @@ function registerAdmissionRoutes(app: FastifyInstance, opts: RouteOptions): void
     return answerValidation(
       admission,
       policy,
-      injectOptionsFor(admission.namespace, cluster.namespaces, cluster.runtimes),
+      injectOptionsFor(admission.namespace, cluster.namespaces, cluster.runtimes, cluster.imageVolumes),
       extra,
       started,
       podOptInFor(podOptIn, admission.namespace),
@@ -129,6 +133,7 @@ function registerStatusRoutes(app: FastifyInstance, opts: RouteOptions): void {
       version: ENGINE_VERSION,
       policy: policies.source,
       policyStore: { generation, synced, stale },
+      ...(opts.imageVolumeSupport ? { imageVolumes: opts.imageVolumeSupport } : {}),
       ...warnings,
     };
   });

@@ -1,5 +1,6 @@
 // The HTTPS admission server: TLS, connection limits, the body parser, the error handler
 // and graceful shutdown, around the endpoints routes.ts registers.
+import type { ImageVolumeSupport } from '../common/image-volumes.js';
 import { X509Certificate } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
@@ -78,6 +79,8 @@ export interface ServerOptions {
   namespaces?: NamespaceIndex;
   /** Fluid mode: AlluxioRuntimes from an informer; absent when the webhook runs without a cluster. */
   runtimes?: RuntimeLookup;
+  /** Whether the cluster serves image volumes (found at start); absent without a cluster. */
+  imageVolumes?: ImageVolumeSupport;
   metrics?: Metrics;
   limits?: Partial<ServerLimits>;
   /** fastify logger options; false silences it (tests). */
@@ -214,6 +217,7 @@ export function buildServer(opts: ServerOptions): WebhookServer {
     metrics,
     ...(opts.namespaces ? { namespaces: opts.namespaces } : {}),
     ...(opts.runtimes ? { runtimes: opts.runtimes } : {}),
+    ...(opts.imageVolumes ? { imageVolumes: opts.imageVolumes.supported, imageVolumeSupport: opts.imageVolumes } : {}),
     worker,
     guard,
     ...(opts.warnings ? { warnings: opts.warnings } : {}),

@@ -32,6 +32,8 @@ export interface WorkerContext {
   namespaceLabels?: { labels?: Readonly<Record<string, string>> };
   /** Present in Fluid mode (the main thread has a runtime lookup): the datasets asked about that exist. */
   runtimes?: [string, RuntimeInfo][];
+  /** Whether the cluster serves image volumes; absent without a cluster. */
+  imageVolumes?: boolean;
   /** Policy-object notices, added to the answer when the object is admitted. */
   extraWarnings: string[];
   /** A review of the pod-level entry: whether the cluster policy allows pod-level opt-in in head.namespace. */

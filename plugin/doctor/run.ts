@@ -66,6 +66,10 @@ export async function runDoctor(c: Clients, namespace: string, policies: PolicyS
         );
   });
 
+  await guard('image volumes', 'you need get on /version and /metrics', () =>
+    import('./image-volume-check.js').then((m) => m.imageVolumeCheck(c.kc, policy, policies.clusterName)),
+  );
+
   const ext = c.kc.makeApiClient(c.k8s.ApiextensionsV1Api);
   for (const group of CRDS) {
     await guard(group.name, 'you need get on customresourcedefinitions', async () => {

@@ -190,6 +190,8 @@ function inClusterObjects(
           resourceNames: [WEBHOOK_NAME],
           verbs: ['get', 'update', 'patch'],
         })),
+        // On 1.33-1.35 the ImageVolume gate is read from the apiserver's metrics (common/image-volumes.ts).
+        { nonResourceURLs: ['/metrics'], verbs: ['get'] },
       ],
     },
     {

@@ -20,6 +20,12 @@ export interface MutationContext {
    * webhook sends (a change made any other way would be missing from the patch).
    */
   edits: PodEdits;
+  /**
+   * Whether the cluster serves `image` volumes: false makes the client jar's imageVolume
+   * delivery fall back to the init container. Undefined when unknown (no cluster): the
+   * policy's choice holds.
+   */
+  imageVolumes?: boolean;
   /** Fluid mode without a usable runtime: the master is unknown, so no client config; why, and what to do. */
   masterUnavailable?: MasterUnavailable;
 }

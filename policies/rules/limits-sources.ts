@@ -48,7 +48,9 @@ export const registryRule: Rule = {
     if (!allowed?.length) return [];
     const out: Diagnostic[] = [];
     walkStrings(obj, (image, path, key) => {
-      if (typeof key !== 'string' || !/image$/i.test(key) || image === '' || findPlaceholder(image, 'image')) return;
+      if (typeof key !== 'string' || image === '' || findPlaceholder(image, 'image')) return;
+      // `…image` fields, and an image volume's `image.reference` (pulled like a container's image).
+      if (!/image$/i.test(key) && !(key === 'reference' && path[path.length - 2] === 'image')) return;
       // The image as written is the one pulled: the webhook validates pods after it mutated
       // them, and rewrites mirrors only in pods it injects (not opted-out or plain pods, not
       // custom resources). Judging the mirrored image let any pod pull what a mirror maps.

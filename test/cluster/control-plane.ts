@@ -28,6 +28,8 @@ export interface StartOptions {
   crdDir?: string;
   /** How long to wait for /readyz; it takes 6-11s on 2 idle cores, more under load. */
   readyTimeoutMs?: number;
+  /** More kube-apiserver flags (`--feature-gates=…` for a test of a gate turned off). */
+  apiserverArgs?: string[];
 }
 
 const ADMIN = 'graphdata-admin';
@@ -103,6 +105,7 @@ export class ControlPlane {
           // plugin would reject until then (as in any cluster). It stays off; see docs/testing.md.
           '--disable-admission-plugins=ServiceAccount',
           '--allow-privileged=true',
+          ...(opts.apiserverArgs ?? []),
         ],
         join(tmpDir, 'kube-apiserver.log'),
       );

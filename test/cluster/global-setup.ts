@@ -71,15 +71,15 @@ function build(dir: string, kwok: string): Promise<void> {
 }
 
 /** The folders of this version's binaries and kwok's, built first when one is missing (also `npm run cluster`). */
-export async function ensureBinaries(): Promise<{ dir: string; kwok: string }> {
+export async function ensureBinaries(): Promise<{ binDir: string; kwokDir: string }> {
   const dir = binDir();
   const kwok = kwokDir();
   if (!haveBinaries(dir, kwok)) await build(dir, kwok);
-  return { dir, kwok };
+  return { binDir: dir, kwokDir: kwok };
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const { dir, kwok } = await ensureBinaries();
+  const { binDir: dir, kwokDir: kwok } = await ensureBinaries();
   // Test workers are forked after this and inherit PATH: they find the built kubectl first.
   process.env.PATH = `${dir}:${process.env.PATH}`;
   if (!existsSync(crdDir)) throw new Error(`upstream CRDs not found at ${crdDir}`);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ControlPlane } from './control-plane.js';
 import { crdDir, ensureBinaries, K8S_VERSION } from './global-setup.js';
 
-const { dir: binDir, kwok: kwokDir } = await ensureBinaries();
+const { binDir, kwokDir } = await ensureBinaries();
 const cp = await ControlPlane.start({ binDir, kwokDir, crdDir });
 const { kubeconfig, server, tmpDir } = cp.info;
 const exports = `export KUBECONFIG=${kubeconfig} PATH="$PWD/bin:${binDir}:$PATH"`;

@@ -76,3 +76,24 @@ describe('mirrors do not widen allowedRegistries', () => {
     expect(registry?.diagnostic.hint).toContain('write the mirrored image registry.internal/acme/spark:1 here');
   });
 });
+
+describe('image volumes are judged like container images', () => {
+  it('a pod mounting an image from a registry the policy does not allow is denied', () => {
+    const pod = plainPod('docker.io/library/busybox:1.36');
+    pod.spec!.volumes = [{ name: 'loot', image: { reference: 'quay.io/attacker/tools:1' } }];
+    const v = admit(pod);
+    expect(v.allowed).toBe(false);
+    expect(v.denials[0]!.diagnostic.message).toContain('image quay.io/attacker/tools:1 comes from quay.io');
+    expect(v.denials[0]!.diagnostic.path).toBe('spec.volumes[0].image.reference');
+  });
+
+  it('the Alluxio image volume graphdata injects is admitted where its registry is allowed', () => {
+    const policy = {
+      ...CLUSTER,
+      spec: { ...CLUSTER.spec, alluxio: { ...CLUSTER.spec.alluxio, clientJar: { delivery: 'imageVolume' as const } } },
+    };
+    const injected = inject(sparkExecutorPod(), policy, OPT_IN).pod;
+    expect(injected.spec!.volumes!.some((v) => v.image?.reference === 'alluxio/alluxio:2.9.4')).toBe(true);
+    expect(admit(sparkExecutorPod(), policy).allowed).toBe(true);
+  });
+});

@@ -20,23 +20,25 @@ import { admissionReview, decodePatch } from '../support/webhook-client.js';
 
 const ROOT = packageRoot();
 const GOLDEN = join(ROOT, 'test', 'golden');
-const MANIFESTS = join(ROOT, 'test', 'fixtures', 'manifests');
 
-/** Each golden output beside the input `inject -f` read: pod shapes, then fixture manifests. */
-const cases = [
-  ...readdirSync(join(GOLDEN, 'pods'))
-    .filter((f) => f.endsWith('.injected.yaml'))
-    .map((f) => ({
-      input: join(GOLDEN, 'pods', f.replace(/\.injected\.yaml$/, '.yaml')),
-      output: join(GOLDEN, 'pods', f),
-    })),
-  ...readdirSync(join(GOLDEN, 'manifests'))
-    .filter((f) => f.endsWith('.injected.yaml'))
-    .map((f) => ({
-      input: join(MANIFESTS, f.replace(/\.injected\.yaml$/, '.yaml')),
-      output: join(GOLDEN, 'manifests', f),
-    })),
-].sort((a, b) => a.output.localeCompare(b.output));
+/**
+ * Each golden output with what `inject` read, from its first line
+ * (`# kubectl graphdata inject -f INPUT [--policy FILE]`): pod shapes, fixture manifests,
+ * and the same inputs under another policy.
+ */
+const cases = ['pods', 'manifests', 'image-volume']
+  .flatMap((dir) =>
+    readdirSync(join(GOLDEN, dir))
+      .filter((f) => f.endsWith('.injected.yaml'))
+      .map((f) => join(GOLDEN, dir, f)),
+  )
+  .map((output) => {
+    const head = readFileSync(output, 'utf8').split('\n', 1)[0]!;
+    const m = /^# kubectl graphdata inject -f (\S+)(?: --policy (\S+))?$/.exec(head);
+    if (!m) throw new Error(`${output}: first line is not the inject command: ${head}`);
+    return { input: join(ROOT, m[1]!), output, ...(m[2] ? { policy: join(ROOT, m[2]) } : {}) };
+  })
+  .sort((a, b) => a.output.localeCompare(b.output));
 
 const documents = (file: string): unknown[] =>
   parseAllDocuments(readFileSync(file, 'utf8'))
@@ -74,24 +76,29 @@ function goldenWarnings(file: string, sitePaths: string[]): string[] {
   });
 }
 
-let server: WebhookServer;
+/** One webhook per policy file; '' is the built-in policy, as `npm start` and `inject` without --policy use it. */
+const servers = new Map<string, WebhookServer>();
 
 beforeAll(async () => {
   const ca = createCA({ commonName: 'golden-ca' });
   const serving = issueCert({ ca, commonName: 'graphdata-webhook', dnsNames: ['localhost'], usage: 'server' });
-  // The built-in policy, as `npm start` and `inject` without --policy use it.
-  server = buildServer({
-    tls: { cert: serving.certPem, key: serving.keyPem },
-    policies: await filePolicyStore(),
-    logger: false,
-  });
-  await server.app.ready();
+  for (const policy of new Set(cases.map((c) => c.policy ?? ''))) {
+    const server = buildServer({
+      tls: { cert: serving.certPem, key: serving.keyPem },
+      policies: await filePolicyStore(policy || undefined),
+      logger: false,
+    });
+    await server.app.ready();
+    servers.set(policy, server);
+  }
 });
-afterAll(() => server.shutdown());
+afterAll(async () => {
+  for (const server of servers.values()) await server.shutdown();
+});
 
 /** /mutate's answer for `pod` created in `namespace`: the pod it makes, and its warnings. */
-async function mutate(pod: Pod, namespace: string): Promise<{ pod: Pod; warnings: string[] }> {
-  const reply = await server.app.inject({
+async function mutate(pod: Pod, namespace: string, policy = ''): Promise<{ pod: Pod; warnings: string[] }> {
+  const reply = await servers.get(policy)!.app.inject({
     method: 'POST',
     url: '/mutate',
     headers: { 'content-type': 'application/json' },
@@ -111,7 +118,7 @@ describe('golden files through /mutate and its patch', () => {
     for (const kind of ['Pod', 'StatefulSet']) expect(kinds).toContain(kind);
   });
 
-  for (const { input, output } of cases) {
+  for (const { input, output, policy } of cases) {
     it(relative(ROOT, output), async () => {
       const inputs = documents(input);
       const outputs = documents(output);
@@ -125,7 +132,7 @@ describe('golden files through /mutate and its patch', () => {
           const pod: Pod = site.isPod
             ? site.pod
             : { apiVersion: 'v1', kind: 'Pod', metadata: site.pod.metadata ?? {}, spec: site.pod.spec };
-          const result = await mutate(structuredClone(pod), namespaceOf(doc, site, 'default'));
+          const result = await mutate(structuredClone(pod), namespaceOf(doc, site, 'default'), policy);
           const golden = at(outputs[i], site.path);
           const where = `${relative(ROOT, output)} ${site.label}`;
           if (site.isPod) expect(result.pod, where).toEqual(golden);

@@ -8,6 +8,8 @@
 // test/golden/pods/NAME.yaml               a POD_SHAPES entry of test/fixtures/pods.ts
 // test/golden/pods/NAME.injected.yaml      `inject -f` of it: stdout, then stderr as comments
 // test/golden/manifests/NAME.injected.yaml `inject -f test/fixtures/manifests/NAME.yaml`
+// test/golden/image-volume/NAME.injected.yaml  the same inputs, with the client jar as an
+//                                          image volume (--policy IMAGE_VOLUME_POLICY)
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -42,12 +44,13 @@ function expectGolden(file: string, actual: string): void {
 }
 
 /** `inject -f FILE` as a golden file: the command, the manifests it prints, its warnings as comments. */
-async function injected(file: string): Promise<string> {
-  const run = await cli(['inject', '-f', file]);
+async function injected(file: string, policy?: string): Promise<string> {
+  const run = await cli(['inject', '-f', file, ...(policy ? ['--policy', policy] : [])]);
   const stderr = run.stderr.split(`${ROOT}/`).join('').trimEnd();
   expect(run.code, `inject -f ${rel(file)} failed:\n${stderr}`).toBe(0);
   const comments = stderr ? `# stderr:\n${stderr.replace(/^/gm, '#   ')}\n` : '';
-  return `# kubectl graphdata inject -f ${rel(file)}\n${run.stdout}${comments}`;
+  const command = `inject -f ${rel(file)}${policy ? ` --policy ${rel(policy)}` : ''}`;
+  return `# kubectl graphdata ${command}\n${run.stdout}${comments}`;
 }
 
 /** Fixture manifests that hold at least one pod or pod template. */
@@ -86,6 +89,33 @@ describe('golden files: the manifests of test/fixtures/manifests', () => {
     expected.add(output);
     it(name, async () => {
       expectGolden(output, await injected(join(MANIFESTS, name)));
+    });
+  }
+});
+
+/** `alluxio.clientJar.delivery: imageVolume`: golden-webhook.test.ts reads the policy from each file's first line. */
+const IMAGE_VOLUME_POLICY = join(ROOT, 'test', 'fixtures', 'policies', 'image-volume.yaml');
+const IMAGE_VOLUME_INPUTS = [
+  join(GOLDEN, 'pods', 'spark-executor.yaml'),
+  join(GOLDEN, 'pods', 'starrocks-cn-operator-v1.yaml'),
+  join(GOLDEN, 'pods', 'graphscope-engine.yaml'),
+  join(GOLDEN, 'pods', 'executor-with-native-sidecars.yaml'),
+  join(MANIFESTS, 'cn-statefulset.yaml'),
+];
+
+describe('golden files: the client jar as an image volume', () => {
+  for (const input of IMAGE_VOLUME_INPUTS) {
+    const output = join(
+      GOLDEN,
+      'image-volume',
+      input
+        .split('/')
+        .pop()!
+        .replace(/\.yaml$/, '.injected.yaml'),
+    );
+    expected.add(output);
+    it(rel(input), async () => {
+      expectGolden(output, await injected(input, IMAGE_VOLUME_POLICY));
     });
   }
 });

@@ -487,3 +487,20 @@ describe('peekHead', () => {
     expect(peekHead(Buffer.from('{"request": {"uid": '))).toBeUndefined();
   });
 });
+
+describe('what the webhook found about image volumes reaches the worker', () => {
+  it('a cluster without them: the jar is copied, on the event loop and in the worker alike', async () => {
+    const policy = policyWith({ alluxio: { clientJar: { delivery: 'imageVolume' } } });
+    const patchOf = (body: string) => JSON.parse(Buffer.from(JSON.parse(body).response.patch, 'base64').toString());
+    for (const supported of [false, true]) {
+      const both = pair({ policies: staticPolicyStore(policy), imageVolumes: { supported, reason: 'test' } });
+      const body = review(podRequest(sparkExecutorPod()));
+      const answers = [await post(both.here.server, '/mutate', body), await post(both.worker.server, '/mutate', body)];
+      for (const answer of answers) {
+        const ops = patchOf(answer.body) as { path: string; value: unknown }[];
+        const copies = ops.some((op) => op.path === '/spec/initContainers');
+        expect(copies, `imageVolumes.supported=${supported}`).toBe(!supported);
+      }
+    }
+  });
+});
