@@ -60,6 +60,11 @@ export class InstallCommand extends WebhookCommand {
       "CIDR,...: add a NetworkPolicy that admits only these addresses (the control plane's) and the webhook's own pods to its port",
   });
   skipSelfTest = Option.Boolean('--skip-self-test', false, { description: 'Do not create the dry-run test pod' });
+  selfTestTimeout = Option.String('--self-test-timeout', '30', {
+    description:
+      'Seconds the self-test retries while the apiserver cannot call the webhook yet (it loads new registrations and caBundles with a delay); a refusal that cannot change stops it at once',
+    validator: t.cascade(t.isNumber(), [t.isInteger(), t.isInInclusiveRange(1, 3600)]),
+  });
   dryRun = dryRunOption();
   // No default: `-o` only prints, so install must know whether it was given.
   output = Option.String('-o,--output', {
@@ -294,14 +299,14 @@ export class InstallCommand extends WebhookCommand {
       return 0;
     }
     say('self-test: creating a dry-run pod in a temporary opted-in namespace');
-    const result = await cluster.selfTest(c, namespace);
+    const result = await cluster.selfTest(c, namespace, this.selfTestTimeout * 1000);
     if (!result.ok) {
       const { renderChecks } = await import('../output/checks.js');
       const { painter } = await import('../output/format.js');
       this.context.stderr.write(renderChecks(result.checks, painter(this.context.stderr)));
       return rollBack(
         new UserError(
-          'self-test failed: the dry-run pod was not injected',
+          `self-test failed: the dry-run pod was not injected (retried for up to ${this.selfTestTimeout} s; --self-test-timeout sets how long)`,
           'fix the ✗ rows above, then run install again',
         ),
       );

@@ -183,7 +183,8 @@ export async function selfTest(c: Clients, namespace: string, timeoutMs = 30_000
     // The apiserver loads webhook configurations through an informer: allow it a moment.
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
-    while (Date.now() < deadline) {
+    // At least one attempt, however short the timeout.
+    for (let attempt = 0; attempt === 0 || Date.now() < deadline; attempt++) {
       try {
         const pod = await c.core.createNamespacedPod({
           namespace: testNs,
@@ -211,14 +212,18 @@ export async function selfTest(c: Clients, namespace: string, timeoutMs = 30_000
                 `the self-test pod was refused (not retried: the answer will not change): ${apiErrorMessage(lastError)}`,
                 'an admission policy or webhook refuses a compliant Spark executor pod: allow it, or install with --skip-self-test',
               )
-            : fail('admission', apiErrorMessage(lastError), 'the webhook answered with an error: read its logs'),
+            : fail(
+                'admission',
+                `${apiErrorMessage(lastError)}, still after ${Math.round(timeoutMs / 1000)} s of retries (install --self-test-timeout sets how long)`,
+                'the webhook answered with an error: read its logs',
+              ),
       );
     }
     if (checks.every((ch) => ch.ok)) {
       checks.push(
         fail(
           'injection',
-          'the dry-run pod came back without the graphdata.io/injected annotation',
+          `the dry-run pod came back without the graphdata.io/injected annotation, still after ${Math.round(timeoutMs / 1000)} s of retries (install --self-test-timeout sets how long)`,
           'read the webhook logs (kubectl logs -n NAMESPACE deploy/graphdata-webhook) for this request',
         ),
       );

@@ -328,7 +328,15 @@ describe('install in the cluster, where kwok makes the webhook pods Ready withou
 
   it('the rollout wait sees both replicas available; the self-test then finds nobody serving and rolls back', async () => {
     expect(await registration()).toBeUndefined();
-    const run = await graphdata(['install', '--webhook-namespace', INSTALL_NS, '--timeout', '60']);
+    const run = await graphdata([
+      'install',
+      '--webhook-namespace',
+      INSTALL_NS,
+      '--timeout',
+      '60',
+      '--self-test-timeout',
+      '5',
+    ]);
     // The rollout wait read the Deployment status the real deployment controller wrote.
     expect(run.stdout).toMatch(/^rollout: 2\/2 updated, 2\/2 available$/m);
     const pods = (await core().listNamespacedPod({ namespace: INSTALL_NS })).items;

@@ -133,6 +133,8 @@ describe('from in-cluster to --webhook-url', () => {
       'https://127.0.0.1:1',
       '--ca-file',
       join(certDir, 'ca.crt'),
+      '--self-test-timeout',
+      '5',
     ]);
     expect(run.code).toBe(1);
     expect(run.stdout).not.toMatch(/deleted/);

@@ -75,9 +75,12 @@ describe('a first install that fails removes what it registered', () => {
       'https://127.0.0.1:1',
       '--ca-file',
       join(certDir, 'ca.crt'),
+      '--self-test-timeout',
+      '5',
     ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/error: self-test failed/);
+    expect(run.stderr).toMatch(/retried for up to 5 s; --self-test-timeout sets how long/);
     expect(run.stdout).toMatch(
       /ValidatingWebhookConfiguration\/graphdata: removed \(there was none before this install\)/,
     );
@@ -183,7 +186,7 @@ describe('a first install that fails removes what it registered', () => {
 });
 
 describe('over a working install', () => {
-  const install = (ca: string) =>
+  const install = (ca: string, ...more: string[]) =>
     graphdata([
       'install',
       '--webhook-namespace',
@@ -194,6 +197,7 @@ describe('over a working install', () => {
       ca,
       '--failure-policy',
       'Fail',
+      ...more,
     ]);
 
   it('a passing install ends with the validating webhook failing closed, and says so', async () => {
@@ -209,7 +213,7 @@ describe('over a working install', () => {
     const before = await registrations();
     const other = join(certDir, '..', 'other');
     expect((await graphdata(['certs', 'generate', '--out', other])).code).toBe(0);
-    const run = await install(join(other, 'ca.crt'));
+    const run = await install(join(other, 'ca.crt'), '--self-test-timeout', '5');
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/ValidatingWebhookConfiguration\/graphdata: restored as it was before this install/);
     const after = await registrations();

@@ -243,6 +243,8 @@ describe('install --webhook-url, then pods are injected', () => {
       webhook.url,
       '--ca-file',
       join(other, 'ca.crt'),
+      '--self-test-timeout',
+      '5',
     ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
