@@ -1,9 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { e2eWorkers } from './test/cluster/e2e-workers.js';
 
 // Projects: fast pure unit/server tests, reliability, the pure half of the tenant-escape
 // suite (test/security/*.test.ts), and end-to-end tests that need the real kube-apiserver
-// + etcd started by test/cluster/global-setup.ts (test/e2e and test/security/e2e share it).
+// + etcd started by test/cluster/global-setup.ts (test/e2e and test/security/e2e share them).
+//
+// Scheduling. vitest runs a pool's single-fork files only after its parallel files, and
+// its forks pool defaults to cores - 1 workers (one, on two cores), so with every project
+// on `forks` the suite ran file after file. Now e2e has the `threads` pool to itself and
+// runs beside unit and security in `forks` (two workers), on one control plane per thread:
+// its time is mostly spent waiting on the apiserver and child processes. Reliability
+// loads the machine on purpose, so it runs alone, after both (sequence.groupOrder 1).
 // clipanion's ESM build imports a directory (`./platform`), which Node's ESM loader
 // refuses; Node itself loads its CommonJS build. Resolve to that build in tests too.
 const clipanionCjs = {
@@ -13,6 +21,10 @@ const clipanionCjs = {
 export default defineConfig({
   resolve: { alias: clipanionCjs },
   test: {
+    // Read by the one forks pool and the one threads pool all projects share (a project's
+    // own poolOptions cannot size them): two forks for unit and security, and one thread per
+    // e2e control plane (test/cluster/e2e-workers.ts).
+    poolOptions: { forks: { maxForks: 2, minForks: 1 }, threads: { maxThreads: e2eWorkers(), minThreads: 1 } },
     projects: [
       {
         extends: true,
@@ -44,9 +56,11 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 600_000,
           hookTimeout: 120_000,
-          // One file at a time: each loads the machine on purpose.
+          // One file at a time, after every other project: each loads the machine on purpose,
+          // and its latency bounds hold only on a machine it has to itself.
           pool: 'forks',
           poolOptions: { forks: { singleFork: true } },
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -58,9 +72,8 @@ export default defineConfig({
           globalSetup: ['test/cluster/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          // One fork: the e2e files share one control plane and one webhook port range.
-          pool: 'forks',
-          poolOptions: { forks: { singleFork: true } },
+          // Its own pool, so that it runs beside the forks; a control plane per thread.
+          pool: 'threads',
         },
       },
     ],

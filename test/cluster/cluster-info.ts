@@ -4,7 +4,7 @@ import * as k8s from '@kubernetes/client-node';
 
 export type ClusterUser = 'admin' | 'tenant';
 
-/** What tests get from `inject('cluster')`; plain data, it crosses into test workers. */
+/** One control plane, as tests get it from kube.ts's cluster(); plain data, it crosses into test workers. */
 export interface ClusterInfo {
   /** kubeconfig with an admin and a tenant context; admin is current. */
   kubeconfig: string;

@@ -1,6 +1,7 @@
 // Vitest globalSetup for the e2e project: builds the cluster binaries if needed, starts
 // etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (fake Nodes) with
-// the upstream CRDs installed, and provides `inject('cluster')` to tests. Teardown (and any
+// the upstream CRDs installed, one such control plane per e2e worker, and provides them as
+// `inject('clusters')` (tests call kube.ts's cluster()). Teardown (and any
 // abnormal exit) stops every process.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,10 +11,12 @@ import type { TestProject } from 'vitest/node';
 import { packageRoot } from '../../common/package-root.js';
 import type { ClusterInfo } from './cluster-info.js';
 import { ControlPlane } from './control-plane.js';
+import { e2eWorkers } from './e2e-workers.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    cluster: ClusterInfo;
+    /** One control plane per e2e worker (e2e-workers.ts); kube.ts's cluster() picks the worker's. */
+    clusters: ClusterInfo[];
   }
 }
 
@@ -85,13 +88,30 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!existsSync(crdDir)) throw new Error(`upstream CRDs not found at ${crdDir}`);
 
   const started = Date.now();
-  const cp = await ControlPlane.start({ binDir: dir, kwokDir: kwok, crdDir });
-  const { apiserver, controllersAndNodes } = cp.startupMs;
-  console.log(
-    `[e2e] cluster ready at ${cp.info.server} in ${((Date.now() - started) / 1000).toFixed(1)}s ` +
-      `(apiserver ${(apiserver / 1000).toFixed(1)}s, then controllers, scheduler and kwok nodes ` +
-      `${(controllersAndNodes / 1000).toFixed(1)}s; ${cp.info.tmpDir})`,
+  const count = e2eWorkers();
+  const starts = await Promise.allSettled(
+    Array.from({ length: count }, () => ControlPlane.start({ binDir: dir, kwokDir: kwok, crdDir })),
   );
-  project.provide('cluster', { ...cp.info, version: K8S_VERSION });
-  return () => cp.stop();
+  const planes = starts.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = starts.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  const stopAll = async () => {
+    await Promise.all(planes.map((cp) => cp.stop()));
+  };
+  if (failed) {
+    await stopAll();
+    throw failed.reason;
+  }
+  for (const cp of planes) {
+    const { apiserver, controllersAndNodes } = cp.startupMs;
+    console.log(
+      `[e2e] cluster ready at ${cp.info.server} in ${((Date.now() - started) / 1000).toFixed(1)}s ` +
+        `(apiserver ${(apiserver / 1000).toFixed(1)}s, then controllers, scheduler and kwok nodes ` +
+        `${(controllersAndNodes / 1000).toFixed(1)}s; ${cp.info.tmpDir})`,
+    );
+  }
+  project.provide(
+    'clusters',
+    planes.map((cp) => ({ ...cp.info, version: K8S_VERSION })),
+  );
+  return stopAll;
 }

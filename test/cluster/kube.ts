@@ -9,9 +9,16 @@ import { loadKubeConfig, type ClusterInfo, type ClusterUser } from './cluster-in
 
 export type { ClusterInfo, ClusterUser };
 
-/** The cluster provided by global-setup. */
+/**
+ * This worker's control plane. global-setup starts one per e2e worker, and vitest numbers
+ * the workers that run at the same time 1..N (VITEST_POOL_ID), so no two files share one.
+ */
 export function cluster(): ClusterInfo {
-  return inject('cluster');
+  const clusters = inject('clusters');
+  const worker = Number(process.env.VITEST_POOL_ID ?? '1');
+  const info = clusters[(worker - 1) % clusters.length];
+  if (!info) throw new Error('no control plane was provided: run e2e tests with `vitest --project e2e`');
+  return info;
 }
 
 /** A KubeConfig whose current context is the admin (system:masters) or the tenant. */

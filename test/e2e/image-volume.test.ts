@@ -8,7 +8,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, inject as provided, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageVolumeSupport } from '../../common/image-volumes.js';
 import {
   mutatingWebhookConfiguration,
@@ -98,7 +98,7 @@ function create(pod: Pod): { pod: Pod; stderr: string } {
   return { pod: JSON.parse(run.stdout) as Pod, stderr: run.stderr };
 }
 
-describe(`client jar as an image volume on ${provided('cluster').version ?? 'the default version'}`, () => {
+describe(`client jar as an image volume on ${cluster().version ?? 'the default version'}`, () => {
   it('the webhook finds that the cluster serves image volumes, and says why', async () => {
     expect(webhook.logs()).toMatch(
       /"supported":true,"reason":"v1\.3\d\.\d+: (image volumes are GA|the ImageVolume feature gate is on)"/,
@@ -182,7 +182,7 @@ describe(`client jar as an image volume on ${provided('cluster').version ?? 'the
 
 // Only 1.35 can turn the gate off (1.36 locks it on): there, a second apiserver of the
 // same build with ImageVolume=false, to show the fallback where it applies.
-if (provided('cluster').version?.startsWith('v1.35.')) {
+if (cluster().version?.startsWith('v1.35.')) {
   describe('v1.35 with the ImageVolume feature gate turned off', () => {
     let off: ControlPlane;
     let offWebhook: RunningWebhook;
@@ -246,7 +246,7 @@ if (provided('cluster').version?.startsWith('v1.35.')) {
     it('doctor and the webhook read the gate as off from the apiserver metrics', async () => {
       expect(await imageVolumeSupport(offAdmin())).toEqual({
         supported: false,
-        reason: `${provided('cluster').version}: the ImageVolume feature gate is off`,
+        reason: `${cluster().version}: the ImageVolume feature gate is off`,
       });
       expect(offWebhook.logs()).toContain('"supported":false,"reason":"v1.35.');
     });

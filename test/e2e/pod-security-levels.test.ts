@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, inject as provided, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mutatingWebhookConfiguration } from '../../plugin/webhook-objects/registration.js';
 import type { Pod } from '../../policies/k8s.js';
 import { ANNOTATION_INJECTED, ANNOTATION_PROFILE } from '../../policies/model.js';
@@ -95,7 +95,7 @@ const withProfile = (pod: Pod, profile: string | undefined): Pod => {
   return pod;
 };
 
-describe(`PodSecurity levels on ${provided('cluster').version ?? 'the default version'}`, () => {
+describe(`PodSecurity levels on ${cluster().version ?? 'the default version'}`, () => {
   for (const level of LEVELS) {
     for (const [workload, make] of WORKLOADS) {
       for (const delivery of ['initContainer', 'imageVolume'] as const) {

@@ -3,14 +3,14 @@
 // field install sends comes back as sent, and what a matchCondition excludes never reaches
 // the webhook, counted by the webhook's own request metric.
 import * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, inject as provided, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   mutatingWebhookConfiguration,
   validatingWebhookConfiguration,
 } from '../../plugin/webhook-objects/registration.js';
 import type { Pod } from '../../policies/k8s.js';
 import { ANNOTATION_INJECTED } from '../../policies/model.js';
-import { createPod, ensureNamespace, kubeConfig, waitFor } from '../cluster/kube.js';
+import { cluster, createPod, ensureNamespace, kubeConfig, waitFor } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { type RunningWebhook, startDevWebhook } from '../support/spawn-webhook.js';
 import { answeredRequests } from '../support/webhook-requests.js';
@@ -56,7 +56,7 @@ afterAll(async () => {
 
 const answered = (path: 'mutate' | 'validate') => answeredRequests(webhook, path);
 
-describe(`registrations as stored on ${provided('cluster').version ?? 'the default version'}`, () => {
+describe(`registrations as stored on ${cluster().version ?? 'the default version'}`, () => {
   it('the MutatingWebhookConfiguration comes back with every field as sent', async () => {
     const stored = await admission().readMutatingWebhookConfiguration({ name: NAME });
     expect(stored.webhooks).toHaveLength(mutating.webhooks!.length);

@@ -15,7 +15,8 @@ fi
 command -v go >/dev/null || { echo "build-cue.sh: 'go' not found on PATH" >&2; exit 1; }
 export GOTOOLCHAIN=local GOFLAGS="-buildvcs=false -mod=readonly" CGO_ENABLED=0
 mkdir -p "$(dirname "$out")"
-# A temp name, renamed when done: an interrupted build never leaves a half binary.
-(cd "$here/cue" && go build -trimpath -ldflags "-s -w" -o "$out.tmp" cuelang.org/go/cmd/cue)
-mv -f "$out.tmp" "$out"
+# A temp name per build, renamed when done: an interrupted build never leaves a half
+# binary, and two e2e workers building at once do not write the same file.
+(cd "$here/cue" && go build -trimpath -ldflags "-s -w" -o "$out.tmp.$$" cuelang.org/go/cmd/cue)
+mv -f "$out.tmp.$$" "$out"
 echo "$out"
