@@ -7,7 +7,7 @@
 // the pod is created from the template as the StatefulSet controller would create it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../policies/k8s.js';
-import { COMPONENT_TYPES } from '../../plugin/scaffold/vela.js';
+import { COMPONENT_TYPES } from '../../policies/vela/shipped-templates.js';
 import { waitFor } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { adminKubectl, type GuardedCluster, guardedCluster, podIn, tenantNamespaces } from '../security/e2e/tenant.js';

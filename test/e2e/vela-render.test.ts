@@ -1,10 +1,11 @@
-// The shipped KubeVela definitions (plugin/scaffold/vela.ts) evaluated by `cue` itself
+// The shipped KubeVela definitions (plugin/scaffold/vela.ts, templates in policies/vela/shipped-templates.ts) evaluated by `cue` itself
 // (cuelang.org/go v0.14.1, KubeVela's pin, built from its Go module): each component's
 // template renders the expected object for a table of properties, and the trait's patch,
 // unified with it as KubeVela does without patch strategies, adds graphdata's labels and
 // annotations on the pods and nothing else. In the e2e project because it needs the Go build.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { COMPONENT_TYPES, traitTemplate, velaDefinitions } from '../../plugin/scaffold/vela.js';
+import { velaDefinitions } from '../../plugin/scaffold/vela.js';
+import { COMPONENT_TYPES, traitTemplate } from '../../policies/vela/shipped-templates.js';
 import { defaultPolicy, policyWith } from '../fixtures/policy.js';
 import { type CueResult, ensureCue, evalTemplate, unify } from '../support/cue.js';
 
