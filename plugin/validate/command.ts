@@ -71,15 +71,32 @@ export class ValidateCommand extends GraphdataCommand {
     ]);
     const inputs = await readInputs(this.files, this.context.stdin);
     const policy = await loadPolicyForCli(this.policy);
-    const report = validateSources(inputs, policy, { namespace: this.namespace });
+    let serverFailure: UserError | undefined;
+    // KubeVela definitions from the cluster, where KubeVela looks: before the offline checks use them.
+    let velaDefinitions: import('./vela-applications.js').ClusterDefinitions | undefined;
+    if (this.server) {
+      const vela = await import('./vela-cluster-definitions.js');
+      if (vela.namesApplications(inputs))
+        velaDefinitions = await vela
+          .readClusterDefinitions(inputs, {
+            kubeconfig: this.kubeconfig,
+            kubeContext: this.kubeContext,
+            namespace: this.namespace,
+          })
+          .catch((error: unknown) => {
+            if (!(error instanceof UserError)) throw error;
+            serverFailure = error;
+            return undefined;
+          });
+    }
+    const report = validateSources(inputs, policy, { namespace: this.namespace, velaDefinitions });
     // The policy given must pass its own limits, or the webhook refuses the pods it injects.
     if (this.policy)
       report.diagnostics.push(
         ...(await import('../cli/policy-self-findings.js')).policySelfFindings(this.policy, policy),
       );
     if (report.objects === 0 && report.diagnostics.length === 0) throw noObjects(this.files, inputs);
-    let serverFailure: UserError | undefined;
-    if (this.server) {
+    if (this.server && !serverFailure) {
       const { serverDryRun } = await import('./server-dry-run.js');
       const dryRun = await serverDryRun(report.documents, {
         kubeconfig: this.kubeconfig,
@@ -92,7 +109,9 @@ export class ValidateCommand extends GraphdataCommand {
     // --strict: what graphdata could not check fails the run, like any warning.
     const diagnostics = sortDiagnostics(
       this.strict
-        ? report.diagnostics.map((d) => (d.code === 'not-checked' ? { ...d, severity: 'error' as const } : d))
+        ? report.diagnostics.map((d) =>
+            d.code === 'not-checked' || d.code === 'not-rendered' ? { ...d, severity: 'error' as const } : d,
+          )
         : report.diagnostics,
       inputs.map((i) => i.file),
     );

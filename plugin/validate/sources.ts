@@ -60,7 +60,7 @@ export function validateSources(
   const unchecked = new Map<string, Unchecked>();
   // KubeVela Applications: checked against the definitions; what graphdata's definitions
   // render joins the documents, so every rule (cross-document ones too) sees it.
-  const vela = velaApplications(documents, opts.velaDefinitions);
+  const vela = velaApplications(documents, opts.velaDefinitions, opts.namespace ?? 'default');
   diagnostics.push(...vela.diagnostics);
   const all: (LocatedDocument | RenderedDocument)[] = [...documents, ...vela.rendered];
   const runtimes = runtimeLookupFromDocuments(

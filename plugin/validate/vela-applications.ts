@@ -13,6 +13,9 @@ import {
 } from '../../policies/vela/application.js';
 import type { SourceDocument } from '../../policies/yaml-source.js';
 
+/** Where KubeVela keeps the definitions every namespace can use. */
+export const VELA_SYSTEM = 'vela-system';
+
 /** A document of an input file (sources.ts's LocatedDocument). */
 interface LocatedDocument {
   file: string;
@@ -32,23 +35,20 @@ export interface RenderedDocument extends LocatedDocument {
   relocate(d: Diagnostic): Diagnostic;
 }
 
-/** Definitions from the cluster (validate --server), and where they were looked for. */
+/** Definitions from the cluster (validate --server), by namespace, and where they were looked for. */
 export interface ClusterDefinitions {
-  definitions: VelaDefinition[];
+  byNamespace: ReadonlyMap<string, readonly VelaDefinition[]>;
   from: string;
 }
 
 export function velaApplications(
   documents: readonly LocatedDocument[],
   cluster: ClusterDefinitions | undefined,
+  namespace: string,
 ): VelaReport {
   const report: VelaReport = { diagnostics: [], rendered: [], read: new Set() };
-  const components = new Map<string, VelaDefinition>();
-  const traits = new Map<string, VelaDefinition>();
+  const given: VelaDefinition[] = [];
   const files = new Set<string>();
-  // The cluster's first: a definition given with -f is the one being changed, and wins.
-  for (const def of cluster?.definitions ?? [])
-    (def.kind === 'ComponentDefinition' ? components : traits).set(def.name, def);
   for (const doc of documents) {
     const value = doc.source.value;
     if (!isVelaDefinition(value)) continue;
@@ -60,13 +60,25 @@ export function velaApplications(
       templateAt ? `${doc.file}:${templateAt + line}` : `template line ${line}`,
     );
     if (!def) continue;
-    (def.kind === 'ComponentDefinition' ? components : traits).set(def.name, def);
+    given.push(def);
     files.add(doc.file);
   }
   const from = [files.size ? `-f ${[...files].join(', ')}` : '', cluster?.from ?? ''].filter(Boolean).join(' and ');
-  const known: KnownDefinitions = { components, traits, from: from || 'nowhere' };
+  /** What KubeVela would find for an Application in `ns`: vela-system's, its namespace's, then -f's (being changed, they win). */
+  const knownIn = (ns: string): KnownDefinitions => {
+    const components = new Map<string, VelaDefinition>();
+    const traits = new Map<string, VelaDefinition>();
+    const layers = [
+      cluster?.byNamespace.get(VELA_SYSTEM),
+      ns === VELA_SYSTEM ? [] : cluster?.byNamespace.get(ns),
+      given,
+    ];
+    for (const def of layers.flatMap((l) => l ?? []))
+      (def.kind === 'ComponentDefinition' ? components : traits).set(def.name, def);
+    return { components, traits, from };
+  };
   const applications = documents.filter((d) => isApplication(d.source.value));
-  if (applications.length && !components.size && !traits.size && !cluster) {
+  if (applications.length && !given.length && !cluster) {
     // Said once for the run, not once per component.
     report.diagnostics.push({
       ...locate({ path: 'spec.components' }, applications[0]!),
@@ -80,7 +92,9 @@ export function velaApplications(
   }
   for (const doc of applications) {
     report.read.add(doc);
-    const check = checkApplication(doc.source.value as Record<string, unknown>, known);
+    const app = doc.source.value as Record<string, unknown>;
+    const ns = (app.metadata as { namespace?: unknown } | undefined)?.namespace;
+    const check = checkApplication(app, knownIn(typeof ns === 'string' && ns ? ns : namespace));
     report.diagnostics.push(...check.diagnostics.map((d) => ({ ...d, ...locate(d, doc) })));
     for (const r of check.rendered)
       report.rendered.push({
