@@ -33,12 +33,24 @@ export class ValidateCommand extends GraphdataCommand {
       (sparkoperator.k8s.io/v1beta1, a Pod in v2); objects of other API groups are
       listed once per group as not checked.
 
+      KubeVela Applications (core.oam.dev/v1beta1): component and trait types are
+      checked against the ComponentDefinitions and TraitDefinitions given with -f, or
+      with --server read from the Application's namespace and vela-system; properties
+      against each definition's CUE \`parameter\` schema (unknown, missing, wrongly
+      typed, with a did-you-mean). The schema reader takes a subset of CUE (types,
+      defaults, enums, bounds, structs, lists, [string] patterns, #Definitions); a
+      definition using anything else has its properties reported not checked, never
+      guessed. Components of graphdata's own definitions (scaffold vela-definitions,
+      unedited) are rendered with the graphdata trait and checked as the
+      SparkApplication, StarRocksCluster or StatefulSet they make, at the Application's
+      lines; other components are not rendered (an info finding). See docs/kubevela.md.
+
       Each rule follows the policy's mode, or its own in spec.ruleModes. Enforce: the
       validating webhook denies what is an error here, with the same text. Audit: it
       admits it with a warning (and the policy's limits are warnings here too).
 
       Exit code 0 when there are no errors (with --strict: no warnings and nothing
-      left unchecked either), 1 otherwise
+      left unchecked or unrendered either), 1 otherwise
       (also when the input holds no objects at all), 2 for usage mistakes. --server also
       asks the cluster for a dry-run create of each object, so the apiserver, the CRDs
       and admission webhooks check it as well; when the cluster cannot be asked, the
@@ -49,6 +61,7 @@ export class ValidateCommand extends GraphdataCommand {
       ['Validate a directory, failing on warnings too', '$0 validate -f manifests/ --strict'],
       ['Check against a policy file and print JSON', '$0 validate -f spark.yaml --policy policy.yaml -o json'],
       ['Let the cluster dry-run the objects as well', '$0 validate -f spark.yaml --server -n analytics'],
+      ['Check a KubeVela Application against its definitions', '$0 validate -f app.yaml -f defs.yaml'],
       ['Validate what kubectl has', 'kubectl get sparkapplication wordcount -o yaml | $0 validate -f -'],
     ],
   });
@@ -59,7 +72,7 @@ export class ValidateCommand extends GraphdataCommand {
     description: 'Also dry-run create each object on the cluster (uses --kubeconfig, --context, -n)',
   });
   strict = Option.Boolean('--strict', false, {
-    description: 'Exit 1 on warnings too, and on objects of API groups graphdata does not check',
+    description: 'Exit 1 on warnings too, on objects of API groups graphdata does not check, and on components it cannot check or render',
   });
   output = outputOption(['table', 'json', 'yaml']);
 
