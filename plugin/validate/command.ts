@@ -72,7 +72,8 @@ export class ValidateCommand extends GraphdataCommand {
     description: 'Also dry-run create each object on the cluster (uses --kubeconfig, --context, -n)',
   });
   strict = Option.Boolean('--strict', false, {
-    description: 'Exit 1 on warnings too, on objects of API groups graphdata does not check, and on components it cannot check or render',
+    description:
+      'Exit 1 on warnings too, on objects of API groups graphdata does not check, and on components it cannot check or render',
   });
   output = outputOption(['table', 'json', 'yaml']);
 
