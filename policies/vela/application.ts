@@ -129,6 +129,10 @@ function checkComponent(
   const definition = lookUp(component.type, [...at, 'type'], known.components, known, 'component', out);
   const properties = checked(app, component.properties, [...at, 'properties'], at, definition, out);
 
+  if (component.traits !== undefined && !Array.isArray(component.traits))
+    out.diagnostics.push(
+      finding('error', 'vela-application', [...at, 'traits'], 'traits must be a list of {type, properties}'),
+    );
   const traits = Array.isArray(component.traits) ? component.traits : [];
   const traitParams: TraitUse[] = [];
   for (const [j, trait] of traits.entries()) {

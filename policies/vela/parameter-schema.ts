@@ -108,6 +108,11 @@ function tokenize(text: string): Token[] {
       if (text[j] !== '"') throw new UnsupportedError('unterminated string', line);
       const raw = text.slice(i, j + 1);
       if (raw.includes('\\(')) throw new UnsupportedError('string interpolation \\(…)', line);
+      try {
+        JSON.parse(raw); // CUE escapes beyond JSON's (\\', \\#) are not read
+      } catch {
+        throw new UnsupportedError(`string escape in ${raw}`, line);
+      }
       push('string', raw);
       i = j + 1;
     } else if (c === "'" || (c === '#' && text[i + 1] === '"')) {
@@ -131,11 +136,13 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
+const MAX_DEPTH = 64;
 const SEPARATORS = new Set(['\n', ',']);
 const OPEN: Record<string, string> = { '{': '}', '[': ']', '(': ')' };
 
 class Parser {
   private pos = 0;
+  private depth = 0;
   private readonly definitions = new Map<string, number>();
   private readonly resolving = new Set<string>();
   private readonly resolved = new Map<string, Schema>();
@@ -222,6 +229,16 @@ class Parser {
 
   private disjunction(): Schema {
     const line = this.peek().line;
+    // A template is input too: nesting deep enough to exhaust the stack is refused, not a crash.
+    if (++this.depth > MAX_DEPTH) throw new UnsupportedError(`nesting deeper than ${MAX_DEPTH}`, line);
+    try {
+      return this.disjunctionAt(line);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private disjunctionAt(line: number): Schema {
     const alternatives: Constraint[][] = [];
     const defaults: Constraint[][] = [];
     do {

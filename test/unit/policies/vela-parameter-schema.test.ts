@@ -149,6 +149,13 @@ describe('never guesses outside the subset', () => {
       'parameter declared inside a comprehension (line 1)',
       2,
     ],
+    ['an escape JSON does not have', 'parameter: {a: *"it\\\'s" | string}', 'string escape in "it\\\'s"', 1],
+    [
+      'nesting past the limit',
+      `parameter: {a: ${'('.repeat(5000)}int${')'.repeat(5000)}}`,
+      'nesting deeper than 64',
+      1,
+    ],
   ])('%s', (_name, template, construct, line) => {
     expect(unsupported(readParameterSchema(template))).toEqual({ construct, line });
   });

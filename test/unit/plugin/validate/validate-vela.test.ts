@@ -244,6 +244,33 @@ describe('validate: KubeVela Applications', () => {
   });
 });
 
+it('an Application of the wrong shape gets errors, not a crash', async () => {
+  const shapes = [
+    ['spec: {components: {}}', 'spec', 'an Application needs spec.components, a list'],
+    ['spec: {components: [3]}', 'spec.components[0]', 'a component must be a mapping with name and type'],
+    ['spec: {components: [{name: a, type: 7}]}', 'spec.components[0].type', 'the component has no type'],
+    [
+      'spec: {components: [{name: a, type: graphdata-spark-job, properties: "x"}]}',
+      'spec.components[0].properties',
+      'spec.components[0].properties is string "x", the definition wants a struct',
+    ],
+    [
+      'spec: {components: [{name: a, type: graphdata-spark-job, properties: {mainFile: x}, traits: {type: graphdata}}]}',
+      'spec.components[0].traits',
+      'traits must be a list of {type, properties}',
+    ],
+  ];
+  for (const [spec, path, message] of shapes) {
+    const app = file(
+      'shape.yaml',
+      `apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: a}\n${spec}\n`,
+    );
+    const run = await validate('-f', app, '-f', defs);
+    expect(run.code).toBe(1);
+    expect(run.diagnostics).toContainEqual(expect.objectContaining({ severity: 'error', path, message }));
+  }
+});
+
 describe('validate: foreign definitions (upstream KubeVela)', () => {
   const app = (component: string, traits: string) => `apiVersion: core.oam.dev/v1beta1
 kind: Application
