@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { load, loadAll } from 'js-yaml';
+import { loadAll } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../policies/k8s.js';
 import { cluster, waitFor } from '../cluster/kube.js';
@@ -24,7 +24,6 @@ import { REPO_ROOT } from '../support/spawn-webhook.js';
 const HOOK = 'e2e-vela-walkthrough';
 const PROBE = 'e2e-vela-walkthrough-probe';
 const APPS = 'vela-apps';
-const examples = (name: string) => join(REPO_ROOT, 'examples', 'vela', name);
 
 const dir = mkdtempSync(join(tmpdir(), 'gd-vela-walkthrough-'));
 const kubeconfig = join(dir, 'kubeconfig');
@@ -62,12 +61,17 @@ beforeAll(async () => {
   symlinkSync(join(REPO_ROOT, 'examples'), join(dir, 'examples'));
   // KubeVela's install: its CRDs (in the e2e cluster already) and vela-system.
   adminKubectl(['create', 'namespace', 'vela-system']);
-  // graphdata installed: this checkout's webhook, registered, under the README's policy.
-  const policy = load(readFileSync(examples('platform-policy.yaml'), 'utf8')) as object;
+  // graphdata installed: this checkout's webhook, registered. Its file policy only serves
+  // until the README applies its ClusterGraphDataPolicy (the injected annotation names it).
   await tenantNamespaces([PROBE]);
   guarded = await guardedCluster({
     name: HOOK,
-    clusterPolicy: policy,
+    clusterPolicy: {
+      apiVersion: 'graphdata.io/v1alpha1',
+      kind: 'ClusterGraphDataPolicy',
+      metadata: { name: HOOK },
+      spec: { mode: 'Enforce', limits: { allowedRegistries: ['docker.io'] } },
+    },
     deniedProbe: podIn(
       { ...sparkDriverPod(), spec: { containers: [{ name: 'x', image: 'quay.io/probe/x:1' }] } },
       PROBE,
@@ -142,6 +146,8 @@ describe('README: KubeVela, a Spark job from an Application', () => {
     }, 'the driver pod injected');
 
     for (const line of check!) run(line);
+    const pod = JSON.parse(adminKubectl(['get', 'pod', driver.metadata!.name!, '-n', APPS, '-o', 'json']).stdout);
+    expect(pod.metadata.annotations['graphdata.io/injected']).toContain('ClusterGraphDataPolicy/platform');
     // By the pod's own label: the namespace is not opted in.
     const ns = adminKubectl(['get', 'namespace', APPS, '-o', 'json']);
     expect(JSON.parse(ns.stdout).metadata.labels?.['graphdata.io/inject']).toBeUndefined();
