@@ -101,6 +101,18 @@ export function checkApplication(app: Record<string, unknown>, known: KnownDefin
     );
     return out;
   }
+  // What KubeVela does with them is its controller's: said, not silently passed.
+  const unread = ['policies', 'workflow'].filter((k) => isObject(spec) && spec[k] !== undefined);
+  if (unread.length)
+    out.diagnostics.push(
+      finding(
+        'info',
+        'not-checked',
+        ['spec', unread[0]!],
+        `spec.${unread.join(' and spec.')} not checked: graphdata reads the components and their traits only`,
+        'KubeVela checks them when the Application is applied',
+      ),
+    );
   const metadata = isObject(app.metadata) ? app.metadata : {};
   const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : undefined;
   for (const [i, component] of components.entries()) {

@@ -171,6 +171,19 @@ describe('validate: KubeVela Applications', () => {
     });
   });
 
+  it('spec.policies and spec.workflow: said to be not checked, once', async () => {
+    const app = file('workflow.yaml', `${APP}  policies: [{name: topo, type: topology}]\n  workflow: {steps: []}\n`);
+    const run = await validate('-f', app, '-f', defs);
+    expect(run.diagnostics.filter((d) => d.code === 'not-checked')).toEqual([
+      expect.objectContaining({
+        severity: 'info',
+        path: 'spec.policies',
+        message: 'spec.policies and spec.workflow not checked: graphdata reads the components and their traits only',
+      }),
+    ]);
+    expect(run.code).toBe(0);
+  });
+
   it('without definitions: one info for the run, saying how to pass them', async () => {
     const a = file('a.yaml', APP);
     const b = file('b.yaml', APP.replace('name: wordcount\n  namespace', 'name: other\n  namespace'));
