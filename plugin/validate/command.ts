@@ -38,7 +38,8 @@ export class ValidateCommand extends GraphdataCommand {
       with --server read from the Application's namespace and vela-system; properties
       against each definition's CUE \`parameter\` schema (unknown, missing, wrongly
       typed, with a did-you-mean). The schema reader takes a subset of CUE (types,
-      defaults, enums, bounds, structs, lists, [string] patterns, #Definitions); a
+      defaults, enums, bounds, structs, lists, [string] patterns, #Definitions,
+      fields under if FIELD == value); a
       definition using anything else has its properties reported not checked, never
       guessed. Components of graphdata's own definitions (scaffold vela-definitions,
       unedited) are rendered with the graphdata trait and checked as the

@@ -76,9 +76,10 @@ function checkStruct(
   at: Segments,
 ): PropertyFinding[] {
   const out: PropertyFinding[] = [];
-  const names = c.fields.map((f) => f.name);
+  const fields = activeFields(c.fields, value);
+  const names = fields.map((f) => f.name);
   for (const [key, v] of Object.entries(value)) {
-    const field = c.fields.find((f) => f.name === key);
+    const field = fields.find((f) => f.name === key);
     if (field) out.push(...(v === undefined ? [] : check(v, field.schema, [...at, key])));
     else if (c.pattern) out.push(...check(v, c.pattern, [...at, key]));
     else if (!c.open) {
@@ -93,7 +94,7 @@ function checkStruct(
       });
     }
   }
-  for (const f of c.fields)
+  for (const f of fields)
     if (value[f.name] === undefined && needsValue(f))
       out.push({
         code: 'vela-missing-property',
@@ -102,6 +103,16 @@ function checkStruct(
         hint: `set ${f.name}${f.usage ? ` (${f.usage})` : ''}: the definition gives it no default`,
       });
   return out;
+}
+
+/** The fields present for this value: the plain ones, and those whose `if` holds on the sibling (given, else its default). */
+function activeFields(fields: readonly Field[], value: Record<string, unknown>): Field[] {
+  return fields.filter((f) => {
+    if (!f.when) return true;
+    const sibling = fields.find((g) => g.name === f.when!.field && !g.when);
+    const v = value[f.when.field] ?? sibling?.schema.default?.value;
+    return v !== undefined && equal(v, f.when.value) === f.when.equals;
+  });
 }
 
 /** A regular field with no default, and no struct whose own fields all default: CUE leaves it incomplete. */
@@ -197,7 +208,7 @@ export function withDefaults(value: unknown, schema: Schema): unknown {
   if (!struct || (value !== undefined && !isObject(value))) return value;
   const given = (value ?? {}) as Record<string, unknown>;
   const out: Record<string, unknown> = { ...given };
-  for (const f of struct.fields) {
+  for (const f of activeFields(struct.fields, given)) {
     if (f.optional && given[f.name] === undefined) continue;
     const filled = withDefaults(given[f.name], f.schema);
     if (filled !== undefined) out[f.name] = filled;

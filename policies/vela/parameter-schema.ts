@@ -12,8 +12,9 @@
 //   `string` `int` `number` `bool` `null` `_`; literals; `*default | …` disjunctions;
 //   `T & U` with bounds `>=n` `<=n` `>n` `<n` and `!=literal`; structs, `{...}` open
 //   structs, `[string]: T` patterns; lists `[...T]`, `[...]`, list literals; `(T)`;
-//   references to `#Name: …` declared at the template's top level;
-//   `// +usage=` comments. Not in it: `if`/`for`/`let` comprehensions, `=~` regexps,
+//   references to `#Name: …` declared at the template's top level; fields under
+//   `if FIELD == LITERAL { … }` (or `!=`) on a field beside them;
+//   `// +usage=` comments. Not in it: other `if`s, `for`/`let` comprehensions, `=~` regexps,
 //   calls (`strings.MinRunes(1)`, `close()`), references to other fields, `float`,
 //   interpolation and multi-line strings, a default that is no concrete literal.
 
@@ -45,6 +46,8 @@ export interface Field {
   schema: Schema;
   line: number;
   usage?: string;
+  /** Declared inside `if SIBLING == LITERAL { … }` (or `!=`): present only when that holds. */
+  when?: { field: string; equals: boolean; value: Literal };
 }
 
 /** Why a template's parameters cannot be read: the construct and its line in the template. */
@@ -363,6 +366,7 @@ class Parser {
         pattern = this.fieldValue();
         continue;
       }
+      if (this.conditional(fields)) continue;
       const label = this.labelAt(0);
       if (!label || !this.is(':', label.width)) {
         if (t.type === 'ident' && ['if', 'for', 'let'].includes(t.text))
@@ -370,7 +374,7 @@ class Parser {
         throw new UnsupportedError(t.type === 'ident' ? `embedded \`${t.text}\`` : describeToken(t), t.line);
       }
       this.pos += label.width + 1;
-      if (fields.some((f) => f.name === label.name))
+      if (fields.some((f) => f.name === label.name && !f.when))
         throw new UnsupportedError(`field ${label.name} declared twice`, t.line);
       const schema = this.fieldValue();
       fields.push({
@@ -382,7 +386,47 @@ class Parser {
         ...(t.usage !== undefined ? { usage: t.usage } : {}),
       });
     }
+    for (const f of fields) {
+      const on = f.when && fields.find((g) => g.name === f.when!.field && !g.when);
+      if (f.when && !on) throw new UnsupportedError(`if on ${f.when.field}, which is no field beside it`, f.line);
+      if (!f.when && fields.some((g) => g.when && g.name === f.name))
+        throw new UnsupportedError(`field ${f.name} declared both plainly and under an if`, f.line);
+    }
     return { k: 'struct', fields, open, ...(pattern ? { pattern } : {}) };
+  }
+
+  /**
+   * `if SIBLING == LITERAL { fields }` (or `!=`), the one comprehension KubeVela schemas
+   * use to vary a struct by a field's value (worker's volumes): its fields, marked with
+   * the condition. Any other `if` stays unsupported.
+   */
+  private conditional(fields: Field[]): boolean {
+    const [cond, field, op, literal, open] = [0, 1, 2, 3, 4].map((k) => this.peek(k));
+    if (!(cond!.type === 'ident' && cond!.text === 'if')) return false;
+    const simple =
+      field!.type === 'ident' &&
+      !field!.text.startsWith('#') &&
+      (op!.text === '==' || op!.text === '!=') &&
+      (literal!.type === 'string' || literal!.type === 'number' || ['true', 'false'].includes(literal!.text)) &&
+      open!.text === '{';
+    if (!simple) throw new UnsupportedError('`if` comprehension (other than if FIELD == LITERAL)', cond!.line);
+    this.pos += 5;
+    const value: Literal =
+      literal!.type === 'string'
+        ? (JSON.parse(literal!.text) as string)
+        : literal!.type === 'number'
+          ? numberOf(literal!)
+          : literal!.text === 'true';
+    const inner = this.struct();
+    if (inner.k !== 'struct' || inner.open || inner.pattern || inner.fields.some((f) => f.when))
+      throw new UnsupportedError('an `if` body other than plain fields', cond!.line);
+    const when = { field: field!.text, equals: op!.text === '==', value };
+    for (const f of inner.fields) {
+      if (fields.some((g) => g.name === f.name && g.when && JSON.stringify(g.when) === JSON.stringify(when)))
+        throw new UnsupportedError(`field ${f.name} declared twice`, f.line);
+      fields.push({ ...f, when });
+    }
+    return true;
   }
 
   /** `a: b: T` is `a: {b: T}`, and `a: [string]: T` is `a: {[string]: T}`. */

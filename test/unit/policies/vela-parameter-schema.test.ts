@@ -109,14 +109,24 @@ parameter: {
     expect(usage.k === 'struct' && usage.fields[0]).toMatchObject({ name: 'name', required: true, usage: 'A name' });
   });
 
-  it.each([
-    ['worker', '`if` comprehension'],
-    ['webservice', '`if` comprehension'],
-  ])('upstream %s: stops at %s, with its template line', (name, construct) => {
-    const template = upstream(name);
-    const found = unsupported(readParameterSchema(template));
-    expect(found?.construct).toBe(construct);
-    expect(template.split('\n')[found!.line - 1]).toMatch(/^\s*if type == "pvc" \{$/);
+  it('upstream worker and webservice: fields under `if type == "pvc"` count only for that type', () => {
+    for (const name of ['worker', 'webservice']) {
+      const template = upstream(name);
+      expect(unsupported(readParameterSchema(template)), name).toBeUndefined();
+      const volume = (v: object) =>
+        codes({ image: 'nginx:1.27', volumes: [{ name: 'v', mountPath: '/v', ...v }] }, template);
+      expect(volume({ type: 'pvc', claimName: 'data' })).toEqual([]);
+      expect(volume({ type: 'pvc' })).toEqual(['vela-missing-property properties.volumes.0']);
+      // The default type is emptyDir: medium is its field, claimName is not.
+      expect(volume({ medium: 'Memory' })).toEqual([]);
+      expect(volume({ claimName: 'data' })).toEqual(['vela-unknown-property properties.volumes.0.claimName']);
+      expect(volume({ type: 'nfs' })).toEqual(['vela-property-type properties.volumes.0.type']);
+      expect(codes({ image: 'nginx:1.27', livenessProbe: { httpGet: { path: '/', port: '80' } } }, template)).toEqual([
+        'vela-property-type properties.livenessProbe.httpGet.port',
+      ]);
+    }
+    const s = schemaOf(upstream('worker'));
+    expect(withDefaults({ image: 'x', volumes: [{ name: 'v', mountPath: '/v' }] }, s)).toMatchObject({ image: 'x' });
   });
 
   it('upstream scaler and labels are read and checked', () => {
@@ -138,6 +148,19 @@ describe('never guesses outside the subset', () => {
     ['a float', 'parameter: {a: *0.5 | number}', 'float 0.5 (a float is no int in CUE)', 1],
     ['a float type', 'parameter: {a: float}', '`float`', 1],
     ['a comprehension', 'parameter: {\n\tfor k, v in x {}\n}', '`for` comprehension', 2],
+    [
+      'an if on no literal',
+      'parameter: {\n\ta: int\n\tif a > 1 {b: int}\n}',
+      '`if` comprehension (other than if FIELD == LITERAL)',
+      3,
+    ],
+    [
+      'an if on a reference',
+      'parameter: {\n\tif parameter.a != _|_ {b: int}\n}',
+      '`if` comprehension (other than if FIELD == LITERAL)',
+      2,
+    ],
+    ['an if on no sibling', 'parameter: {\n\tif kind == "x" {b: int}\n}', 'if on kind, which is no field beside it', 2],
     ['a non-concrete default', 'parameter: {a: *string | int}', 'a default (*) that is no concrete value', 1],
     ['a regexp pattern', 'parameter: {[=~"^a"]: string}', 'pattern constraint [`=~`…]', 1],
     ['interpolation', 'parameter: {a: *"\\(x)" | string}', 'string interpolation \\(…)', 1],

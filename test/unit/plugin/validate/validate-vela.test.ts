@@ -330,16 +330,61 @@ ${traits}
     );
   });
 
-  it("a construct outside the subset: info not-checked naming it and the definition's line", async () => {
+  it('upstream worker: a pvc volume without claimName is a missing property at the volume', async () => {
     const a = file(
       'worker.yaml',
-      app('      type: worker\n      properties: {image: nginx:1.27, imag: x}', '        []'),
+      app(
+        '      type: worker\n      properties:\n        image: nginx:1.27\n        volumes:\n          - {name: data, mountPath: /data, type: pvc}',
+        '        []',
+      ),
     );
     const run = await validate('-f', a, '-f', upstream('worker'));
+    expect(run.diagnostics).toContainEqual(
+      expect.objectContaining({
+        code: 'vela-missing-property',
+        message: 'missing required property spec.components[0].properties.volumes[0].claimName',
+        path: 'spec.components[0].properties.volumes[0]',
+        line: lineOf(a, '- {name: data'),
+      }),
+    );
+    const ok = file('worker-ok.yaml', readFileSync(a, 'utf8').replace('type: pvc}', 'type: pvc, claimName: data}'));
+    const fixed = await validate('-f', ok, '-f', upstream('worker'));
+    expect(fixed.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(fixed.diagnostics).toContainEqual(
+      expect.objectContaining({
+        code: 'not-rendered',
+        message: expect.stringContaining('worker is not one of graphdata'),
+      }),
+    );
+  });
+
+  it("a construct outside the subset: info not-checked naming it and the definition's line", async () => {
+    const foreign = file(
+      'foreign.yaml',
+      `apiVersion: core.oam.dev/v1beta1
+kind: ComponentDefinition
+metadata: {name: cron, namespace: vela-system}
+spec:
+  workload: {definition: {apiVersion: batch/v1, kind: CronJob}}
+  schematic:
+    cue:
+      template: |
+        output: {apiVersion: "batch/v1", kind: "CronJob"}
+        parameter: {
+        	schedule: =~"^[0-9*/ ,-]+$"
+        }
+`,
+    );
+    const a = file(
+      'cron.yaml',
+      app('      type: cron\n      properties: {schedule: "* * * * *", imag: x}', '        []'),
+    );
+    const run = await validate('-f', a, '-f', foreign);
     const info = run.diagnostics.find((d) => d.code === 'not-checked');
-    const cueLine = lineOf(upstream('worker'), '        \t\tif type == "pvc" {');
     expect(info).toMatchObject({ severity: 'info', path: 'spec.components[0].properties' });
-    expect(info!.message).toContain(`uses \`if\` comprehension at ${upstream('worker')}:${cueLine}`);
+    expect(info!.message).toBe(
+      `properties not checked: ComponentDefinition cron (${foreign}:1) uses \`=~\` at ${foreign}:${lineOf(foreign, 'schedule: =~')}, which graphdata's reader of parameter schemas does not take`,
+    );
     expect(run.diagnostics.map((d) => d.code)).not.toContain('vela-unknown-property');
   });
 });
