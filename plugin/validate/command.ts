@@ -33,12 +33,25 @@ export class ValidateCommand extends GraphdataCommand {
       (sparkoperator.k8s.io/v1beta1, a Pod in v2); objects of other API groups are
       listed once per group as not checked.
 
+      KubeVela Applications (core.oam.dev/v1beta1): component and trait types are
+      checked against the ComponentDefinitions and TraitDefinitions given with -f, or
+      with --server read from the Application's namespace and vela-system; properties
+      against each definition's CUE \`parameter\` schema (unknown, missing, wrongly
+      typed, with a did-you-mean). The schema reader takes a subset of CUE (types,
+      defaults, enums, bounds, structs, lists, [string] patterns, #Definitions,
+      fields under if FIELD == value); a
+      definition using anything else has its properties reported not checked, never
+      guessed. Components of graphdata's own definitions (scaffold vela-definitions,
+      unedited) are rendered with the graphdata trait and checked as the
+      SparkApplication, StarRocksCluster or StatefulSet they make, at the Application's
+      lines; other components are not rendered (an info finding). See docs/kubevela.md.
+
       Each rule follows the policy's mode, or its own in spec.ruleModes. Enforce: the
       validating webhook denies what is an error here, with the same text. Audit: it
       admits it with a warning (and the policy's limits are warnings here too).
 
       Exit code 0 when there are no errors (with --strict: no warnings and nothing
-      left unchecked either), 1 otherwise
+      left unchecked or unrendered either), 1 otherwise
       (also when the input holds no objects at all), 2 for usage mistakes. --server also
       asks the cluster for a dry-run create of each object, so the apiserver, the CRDs
       and admission webhooks check it as well; when the cluster cannot be asked, the
@@ -49,6 +62,7 @@ export class ValidateCommand extends GraphdataCommand {
       ['Validate a directory, failing on warnings too', '$0 validate -f manifests/ --strict'],
       ['Check against a policy file and print JSON', '$0 validate -f spark.yaml --policy policy.yaml -o json'],
       ['Let the cluster dry-run the objects as well', '$0 validate -f spark.yaml --server -n analytics'],
+      ['Check a KubeVela Application against its definitions', '$0 validate -f app.yaml -f defs.yaml'],
       ['Validate what kubectl has', 'kubectl get sparkapplication wordcount -o yaml | $0 validate -f -'],
     ],
   });
@@ -59,7 +73,8 @@ export class ValidateCommand extends GraphdataCommand {
     description: 'Also dry-run create each object on the cluster (uses --kubeconfig, --context, -n)',
   });
   strict = Option.Boolean('--strict', false, {
-    description: 'Exit 1 on warnings too, and on objects of API groups graphdata does not check',
+    description:
+      'Exit 1 on warnings too, on objects of API groups graphdata does not check, and on components it cannot check or render',
   });
   output = outputOption(['table', 'json', 'yaml']);
 
@@ -71,15 +86,32 @@ export class ValidateCommand extends GraphdataCommand {
     ]);
     const inputs = await readInputs(this.files, this.context.stdin);
     const policy = await loadPolicyForCli(this.policy);
-    const report = validateSources(inputs, policy, { namespace: this.namespace });
+    let serverFailure: UserError | undefined;
+    // KubeVela definitions from the cluster, where KubeVela looks: before the offline checks use them.
+    let velaDefinitions: import('./vela-applications.js').ClusterDefinitions | undefined;
+    if (this.server) {
+      const vela = await import('./vela-cluster-definitions.js');
+      if (vela.namesApplications(inputs))
+        velaDefinitions = await vela
+          .readClusterDefinitions(inputs, {
+            kubeconfig: this.kubeconfig,
+            kubeContext: this.kubeContext,
+            namespace: this.namespace,
+          })
+          .catch((error: unknown) => {
+            if (!(error instanceof UserError)) throw error;
+            serverFailure = error;
+            return undefined;
+          });
+    }
+    const report = validateSources(inputs, policy, { namespace: this.namespace, velaDefinitions });
     // The policy given must pass its own limits, or the webhook refuses the pods it injects.
     if (this.policy)
       report.diagnostics.push(
         ...(await import('../cli/policy-self-findings.js')).policySelfFindings(this.policy, policy),
       );
     if (report.objects === 0 && report.diagnostics.length === 0) throw noObjects(this.files, inputs);
-    let serverFailure: UserError | undefined;
-    if (this.server) {
+    if (this.server && !serverFailure) {
       const { serverDryRun } = await import('./server-dry-run.js');
       const dryRun = await serverDryRun(report.documents, {
         kubeconfig: this.kubeconfig,
@@ -92,7 +124,9 @@ export class ValidateCommand extends GraphdataCommand {
     // --strict: what graphdata could not check fails the run, like any warning.
     const diagnostics = sortDiagnostics(
       this.strict
-        ? report.diagnostics.map((d) => (d.code === 'not-checked' ? { ...d, severity: 'error' as const } : d))
+        ? report.diagnostics.map((d) =>
+            d.code === 'not-checked' || d.code === 'not-rendered' ? { ...d, severity: 'error' as const } : d,
+          )
         : report.diagnostics,
       inputs.map((i) => i.file),
     );

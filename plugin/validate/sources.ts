@@ -17,6 +17,7 @@ import { unrenderedTemplate } from '../../policies/helm-template.js';
 import { parseYamlSource, type SourceDocument } from '../../policies/yaml-source.js';
 import type { InputFile } from '../documents/input.js';
 import { kubeSchemaFindings } from './kube-schema-findings.js';
+import { type ClusterDefinitions, type RenderedDocument, velaApplications } from './vela-applications.js';
 
 export interface LocatedDocument {
   file: string;
@@ -40,7 +41,7 @@ export function locate(d: Diagnostic, doc: LocatedDocument): Diagnostic {
 export function validateSources(
   inputs: readonly InputFile[],
   policy: Policy,
-  opts: { namespace?: string | undefined } = {},
+  opts: { namespace?: string | undefined; velaDefinitions?: ClusterDefinitions | undefined } = {},
 ): ValidationReport {
   const diagnostics: Diagnostic[] = [];
   const documents: LocatedDocument[] = [];
@@ -57,15 +58,20 @@ export function validateSources(
     for (const source of parsed.documents) if (source.value !== null) documents.push({ file: input.file, source });
   }
   const unchecked = new Map<string, Unchecked>();
+  // KubeVela Applications: checked against the definitions; what graphdata's definitions
+  // render joins the documents, so every rule (cross-document ones too) sees it.
+  const vela = velaApplications(documents, opts.velaDefinitions, opts.namespace ?? 'default');
+  diagnostics.push(...vela.diagnostics);
+  const all: (LocatedDocument | RenderedDocument)[] = [...documents, ...vela.rendered];
   const runtimes = runtimeLookupFromDocuments(
-    documents.map((d) => d.source.value),
+    all.map((d) => d.source.value),
     opts.namespace ?? 'default',
   );
   const ctx = ruleContext(
     policy,
-    documents.map((d) => d.source.value),
+    all.map((d) => d.source.value),
   );
-  for (const doc of documents) {
+  for (const doc of all) {
     if (typeof doc.source.value !== 'object' || Array.isArray(doc.source.value)) {
       diagnostics.push(
         locate(
@@ -86,12 +92,20 @@ export function validateSources(
     const findings = checkObject(doc.source.value, ctx).filter(
       (d) => !(d.code.startsWith('schema-') && said.has(d.path)),
     );
-    diagnostics.push(...kube.diagnostics, ...findings.map((d) => locate(d, doc)));
-    diagnostics.push(...engineWarnings(doc, policy, opts.namespace ?? 'default', runtimes));
-    noteUnchecked(doc.source.value, [], doc, unchecked, kube.covered);
+    const found = [
+      ...kube.diagnostics,
+      ...findings.map((d) => locate(d, doc)),
+      ...engineWarnings(doc, policy, opts.namespace ?? 'default', runtimes),
+    ];
+    if ('relocate' in doc) {
+      diagnostics.push(...found.map(doc.relocate));
+      continue;
+    }
+    diagnostics.push(...found);
+    if (!vela.read.has(doc)) noteUnchecked(doc.source.value, [], doc, unchecked, kube.covered);
   }
   for (const [group, u] of unchecked) diagnostics.push(notChecked(group, u));
-  return { diagnostics, documents, objects: ctx.objects.length, files: inputs.length };
+  return { diagnostics, documents, objects: ctx.objects.length - vela.rendered.length, files: inputs.length };
 }
 
 /**

@@ -11,32 +11,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readmeSectionBlocks } from '../support/readme-section.js';
 import { REPO_ROOT } from '../support/spawn-webhook.js';
-
-interface Line {
-  command: string;
-  comment: string;
-}
-
-/** The section's `sh` blocks, each a list of lines with their trailing comments. */
-function sectionBlocks(): Line[][] {
-  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf('\n## Try the cluster half without a cluster');
-  expect(start, 'README.md has no "## Try the cluster half without a cluster" section').toBeGreaterThan(0);
-  const end = readme.indexOf('\n## ', start + 1);
-  const section = readme.slice(start, end < 0 ? undefined : end);
-  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) =>
-    m[1]!
-      .split('\n')
-      .filter((line) => line.trim() !== '' && !line.startsWith('#'))
-      .map((line) => {
-        const hash = line.indexOf('   #');
-        return hash < 0
-          ? { command: line.trim(), comment: '' }
-          : { command: line.slice(0, hash).trim(), comment: line.slice(hash).replace(/^\s*#\s*/, '') };
-      }),
-  );
-}
 
 function freePort(): Promise<number> {
   const server = createServer();
@@ -100,9 +76,9 @@ afterAll(() => {
 describe('README: try the cluster half without a cluster', () => {
   it('runs end to end from `npm run cluster`, and Ctrl-C leaves nothing behind', { timeout: 600_000 }, async () => {
     const port = String(await freePort());
-    const [clusterBlock, webhookBlock, commandBlock] = sectionBlocks().map((block) =>
-      block.map((line) => ({ ...line, command: line.command.replaceAll('8443', port) })),
-    );
+    const [clusterBlock, webhookBlock, commandBlock] = readmeSectionBlocks(
+      '## Try the cluster half without a cluster',
+    ).map((block) => block.map((line) => ({ ...line, command: line.command.replaceAll('8443', port) })));
     expect(clusterBlock?.map((l) => l.command)).toEqual(['npm run cluster']);
     expect(webhookBlock?.[0]?.command).toMatch(/^export KUBECONFIG=/);
     expect(commandBlock?.[0]?.command).toBe(webhookBlock?.[0]?.command);

@@ -7,10 +7,17 @@
 // the pod is created from the template as the StatefulSet controller would create it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../policies/k8s.js';
-import { COMPONENT_TYPES } from '../../plugin/scaffold/vela.js';
+import { COMPONENT_TYPES } from '../../policies/vela/shipped-templates.js';
 import { waitFor } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
-import { adminKubectl, type GuardedCluster, guardedCluster, podIn, tenantNamespaces } from '../security/e2e/tenant.js';
+import {
+  adminKubectl,
+  type GuardedCluster,
+  guardedCluster,
+  podIn,
+  tenantKubectl,
+  tenantNamespaces,
+} from '../security/e2e/tenant.js';
 import { ensureCue, evalTemplate, unify } from '../support/cue.js';
 import { kubectl } from '../support/kubectl.js';
 
@@ -114,6 +121,43 @@ describe('KubeVela definitions on the real control plane', () => {
       type: COMPONENT_TYPES.spark,
       traits: [{ type: 'graphdata' }],
     });
+  });
+
+  it('validate --server reads the definitions from vela-system: a misspelt property is an error at its line', () => {
+    const app = `apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: wordcount, namespace: ${APPS}}
+spec:
+  components:
+    - name: wordcount
+      type: ${COMPONENT_TYPES.spark}
+      properties:
+        mainFile: local:///app.jar
+        executor: {instances: 2, memroy: 2g}
+      traits:
+        - type: graphdata
+`;
+    const run = adminKubectl(['graphdata', 'validate', '--server', '-f', '-', '-o', 'json'], app);
+    expect(run.code, run.stderr).toBe(1);
+    const { diagnostics } = JSON.parse(run.stdout) as { diagnostics: { code: string; path?: string; line?: number }[] };
+    expect(diagnostics).toContainEqual(
+      expect.objectContaining({
+        code: 'vela-unknown-property',
+        path: 'spec.components[0].properties.executor.memroy',
+        line: 10,
+      }),
+    );
+    const fixed = adminKubectl(['graphdata', 'validate', '--server', '-f', '-'], app.replace('memroy', 'memory'));
+    expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
+    // A tenant may not read vela-system's definitions: the error names the RBAC it needs.
+    const tenant = tenantKubectl(['graphdata', 'validate', '--server', '-f', '-'], app.replace('memroy', 'memory'));
+    expect(tenant.code).toBe(1);
+    expect(tenant.stderr).toMatch(
+      /cannot list componentdefinitions\.core\.oam\.dev in namespace vela-system \(forbidden\)/,
+    );
+    expect(tenant.stderr).toContain(
+      'get and list on componentdefinitions and traitdefinitions (API group core.oam.dev)',
+    );
   });
 
   it('what they render passes the SparkApplication, StarRocksCluster and StatefulSet schemas', () => {

@@ -1,10 +1,12 @@
-// The shipped KubeVela definitions (plugin/scaffold/vela.ts) evaluated by `cue` itself
+// The shipped KubeVela definitions (plugin/scaffold/vela.ts, templates in policies/vela/shipped-templates.ts) evaluated by `cue` itself
 // (cuelang.org/go v0.14.1, KubeVela's pin, built from its Go module): each component's
 // template renders the expected object for a table of properties, and the trait's patch,
 // unified with it as KubeVela does without patch strategies, adds graphdata's labels and
 // annotations on the pods and nothing else. In the e2e project because it needs the Go build.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { COMPONENT_TYPES, traitTemplate, velaDefinitions } from '../../plugin/scaffold/vela.js';
+import { velaDefinitions } from '../../plugin/scaffold/vela.js';
+import { checkApplication, velaDefinition } from '../../policies/vela/application.js';
+import { COMPONENT_TYPES, traitTemplate } from '../../policies/vela/shipped-templates.js';
 import { defaultPolicy, policyWith } from '../fixtures/policy.js';
 import { type CueResult, ensureCue, evalTemplate, unify } from '../support/cue.js';
 
@@ -195,5 +197,83 @@ describe('the graphdata trait', () => {
     });
     expect(() => velaDefinitions(policy, { profile: 'nvme' })).toThrow(/not a profile of the policy/);
     for (const t of [traitTemplate(), ...Object.values(templates())]) expect(t).not.toMatch(/\+patch(Key|Strategy)=/);
+  });
+});
+
+// `validate` renders graphdata's definitions in TypeScript (policies/vela/shipped-render.ts):
+// for each row, the object it checks is the one `cue` makes from the same template, with
+// the trait's patch unified in.
+describe("validate's TypeScript renderer gives what cue gives", () => {
+  const application = (type: string, properties: object, trait: object) => ({
+    apiVersion: 'core.oam.dev/v1beta1',
+    kind: 'Application',
+    metadata: { name: 'app', namespace: ctx.namespace },
+    spec: { components: [{ name: ctx.name, type, properties, traits: [{ type: 'graphdata', properties: trait }] }] },
+  });
+
+  it.each([
+    ['spark, defaults', COMPONENT_TYPES.spark, { mainFile: 'local:///app.jar' }, {}, {}],
+    [
+      'spark, every property, inject false',
+      COMPONENT_TYPES.spark,
+      {
+        image: 'registry.internal/etl:1.4.0',
+        type: 'Java',
+        sparkVersion: '3.4.0',
+        mainFile: 'local:///etl.jar',
+        mainClass: 'com.acme.Etl',
+        args: ['alluxio:///in', 'alluxio:///out'],
+        serviceAccount: 'etl',
+        driver: { cores: 2 },
+        executor: { instances: 8, memory: '8g' },
+      },
+      { inject: false },
+      {},
+    ],
+    [
+      'spark, mirrored images',
+      COMPONENT_TYPES.spark,
+      { mainFile: 'x' },
+      { dataset: 'sales' },
+      { registry: 'mirror.internal/hub' },
+    ],
+    [
+      'starrocks cn',
+      COMPONENT_TYPES['starrocks-cn'],
+      { replicas: 3, cpu: '8', memory: '16Gi' },
+      { profile: 'ssd' },
+      {},
+    ],
+    ['starrocks cn, defaults', COMPONENT_TYPES['starrocks-cn'], {}, {}, { registry: 'registry.internal' }],
+    [
+      'graphscope',
+      COMPONENT_TYPES.graphscope,
+      { workers: 4, image: 'registry.internal/gs:1' },
+      { profile: 'ssd', dataset: 'g' },
+      {},
+    ],
+    ['graphscope, default profile', COMPONENT_TYPES.graphscope, {}, {}, { profile: 'ssd' }],
+  ])('%s', (_name, type, properties, trait, opts) => {
+    const policy = policyWith({}, { ssd: {} });
+    const objects = velaDefinitions(policy, opts).objects;
+    const known = (kind: string) =>
+      new Map(
+        objects
+          .filter((o) => o.kind === kind)
+          .map((o) => [o.metadata.name, velaDefinition(o as Record<string, unknown>, 'defs.yaml')!]),
+      );
+    const check = checkApplication(application(type, properties, trait), {
+      components: known('ComponentDefinition'),
+      traits: known('TraitDefinition'),
+      from: 'defs.yaml',
+    });
+    expect(check.diagnostics).toEqual([]);
+    const ours = structuredClone(check.rendered[0]!.object) as { metadata: Record<string, unknown> };
+    expect(ours.metadata.namespace).toBe(ctx.namespace); // KubeVela's, not the template's
+    delete ours.metadata.namespace;
+    const t = templates(policy, opts);
+    const output = value(render(type, properties, t));
+    const theirs = value(unify(output, value(patch(output, trait, t.graphdata))));
+    expect(ours).toEqual(theirs);
   });
 });

@@ -1,5 +1,7 @@
 // One object through graphdata's admission, as the apiserver would send it at CREATE (or
-// UPDATE, of the object or of a pod subresource) in an opted-in namespace: the mutating webhook's engine for pods at CREATE, then
+// UPDATE, of the object or of a pod subresource) in an opted-in namespace, or through the
+// pod-level entries elsewhere (labelled pods, under the cluster policy's spec.podOptIn,
+// with /validate/pod-opt-in's gate first): the mutating webhook's engine for pods at CREATE, then
 // the validating webhook's decision (policies/enforcement.ts `enforce`, what POST /validate
 // calls) on the patched object, when the registration sends it that object at that
 // operation. Nothing here decides anything of its own.
@@ -11,7 +13,15 @@ import { formatDiagnostic } from '../../../policies/diagnostics.js';
 import { inject, type InjectOptions } from '../../../policies/engine.js';
 import { denialMessage, enforce } from '../../../policies/enforcement.js';
 import type { Pod } from '../../../policies/k8s.js';
+import { detectWorkload } from '../../../policies/workloads.js';
 import { ANNOTATION_PROFILE, GROUP, type Policy } from '../../../policies/model.js';
+import {
+  hasOptInLabel,
+  POD_OPT_IN_RULE,
+  podOptInGate,
+  type PodOptInScope,
+  podOptInWarning,
+} from '../../../policies/pod-opt-in.js';
 
 export type VerdictName = 'allow' | 'warn' | 'deny';
 export type Operation = 'CREATE' | 'UPDATE';
@@ -78,23 +88,45 @@ export interface AdmitOptions extends InjectOptions {
   operation?: Operation;
   /** On UPDATE, the stored object: what it already broke is not denied again. */
   oldObject?: Record<string, unknown>;
+  /**
+   * The namespace is not opted in: only the pod-level entries serve it (labelled pods),
+   * and this says whether the cluster policy's spec.podOptIn allows that there.
+   */
+  podOptIn?: PodOptInScope;
   /** On UPDATE of a pod: the subresource written (`ephemeralcontainers`, `resize`), else the pod itself. */
   subresource?: PodSubresource;
 }
 
 export function admit(object: Record<string, unknown>, policy: Policy, opts: AdmitOptions = {}): Admission {
-  const { mutatingWebhookDown, operation = 'CREATE', oldObject, subresource, ...injectOptions } = opts;
+  const { mutatingWebhookDown, operation = 'CREATE', oldObject, subresource, podOptIn, ...injectOptions } = opts;
   const kind = typeof object.kind === 'string' ? object.kind : '';
   const apiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : '';
   const webhooks: Admission['webhooks'] = [];
   const warnings: string[] = [];
   let patched: unknown = object;
-  if (kind === 'Pod' && apiVersion === 'v1' && operation === 'CREATE' && !mutatingWebhookDown) {
+  const isPod = kind === 'Pod' && apiVersion === 'v1';
+  // Outside opted-in namespaces the pod-level entries see pods labelled (now or before) only.
+  if (podOptIn && !(isPod && (hasOptInLabel(object) || (operation === 'UPDATE' && hasOptInLabel(oldObject)))))
+    return { patched, verdict: 'allow', warnings, webhooks };
+  if (isPod && operation === 'CREATE' && !mutatingWebhookDown && (!podOptIn || hasOptInLabel(object))) {
     webhooks.push('mutate');
-    const injection = inject(object as Pod, policy, injectOptions);
-    patched = injection.pod;
-    // Capped as /mutate caps them: kubectl would print no more.
-    warnings.push(...admissionWarnings(injection.diagnostics));
+    // The entry's match condition sends workload pods only: only they are warned.
+    if (podOptIn && !podOptIn.allowed)
+      warnings.push(...(detectWorkload(object as Pod) ? [podOptInWarning(podOptIn)] : []));
+    else {
+      const injection = inject(object as Pod, policy, injectOptions);
+      patched = injection.pod;
+      // Capped as /mutate caps them: kubectl would print no more.
+      warnings.push(...admissionWarnings(injection.diagnostics));
+    }
+  }
+  // /validate/pod-opt-in's gate comes before the rules: it also sees an UPDATE that only changes the label.
+  const gate = podOptIn ? podOptInGate(podOptIn, operation, object, oldObject) : 'judge';
+  if (gate === 'skip') return { patched, verdict: warnings.length ? 'warn' : 'allow', warnings, webhooks };
+  if (gate !== 'judge') {
+    webhooks.push('validate');
+    const denial = denialMessage([{ rule: POD_OPT_IN_RULE, diagnostic: gate }], formatDiagnostic);
+    return { patched, verdict: 'deny', denial, warnings, webhooks };
   }
   if (!validatedAt(kind, apiVersion, operation, object, oldObject, subresource))
     return { patched, verdict: warnings.length ? 'warn' : 'allow', warnings, webhooks };

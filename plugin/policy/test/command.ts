@@ -12,10 +12,10 @@ export class PolicyTestCommand extends BaseCommand {
 
       - policies: policy files; a ClusterGraphDataPolicy is what a result runs under (none: the built-in policy), a GraphDataPolicy is laid over it in its namespace
       - resources: files with the objects to admit
-      - namespaceLabels: NAMESPACE → labels, as the webhook reads them (PodSecurity level, profile selectors)
+      - namespaceLabels: NAMESPACE → labels, as the webhook reads them (PodSecurity level, profile selectors); a graphdata.io/inject value other than enabled makes the namespace not opted in, so only pods labelled graphdata.io/inject=enabled are served, under the cluster policy's spec.podOptIn
       - results: per resource (KIND/NAME, with namespace when ambiguous, policy NAME when there are several cluster policies): verdict allow (no warnings), warn or deny; message, a part of a warning or of the denial; injected, fields the patched resource must contain (list elements in order); patchedResource, a file with the whole patched resource; mutatingWebhookDown: true to run the validating webhook alone (the safety net); operation: UPDATE with oldResource KIND/NAME, the stored object (default: CREATE)
 
-      Each resource is admitted as at CREATE (or the result's operation) in an opted-in namespace:
+      Each resource is admitted as at CREATE (or the result's operation) in an opted-in namespace (else through the pod-level entries):
       pods through the mutating webhook's engine, then every kind the validating webhook receives
       through its decision on the patched object. At UPDATE pods reach neither webhook, other kinds
       reach the validating one only when spec changed, and what oldResource already broke only warns.

@@ -2,6 +2,8 @@
 import { containsMismatches, equalMismatches } from '../../../policies/expectations.js';
 import type { Diagnostic } from '../../../policies/diagnostics.js';
 import { admit, type Operation, type VerdictName } from './admit.js';
+import { LABEL_INJECT } from '../../../policies/model.js';
+import { OPT_IN_VALUE, podOptInScope } from '../../../policies/pod-opt-in.js';
 import { type Expectation, namespaceLabelsFor, type Suite } from './suite.js';
 
 export interface ResultReport {
@@ -45,9 +47,13 @@ function describeExpected(e: Expectation): string {
 const MAX_MISMATCHES = 8;
 
 export function runExpectation(e: Expectation, suite: Pick<Suite, 'namespaceLabels' | 'runtimes'>): ResultReport {
+  const namespaceLabels = namespaceLabelsFor(e.namespace, suite.namespaceLabels);
+  // A namespace that is not opted in: only the pod-level entries serve it.
+  const optedIn = e.clusterScoped || namespaceLabels[LABEL_INJECT] === OPT_IN_VALUE;
   const admission = admit(e.object, e.policy, {
     namespace: e.namespace,
-    namespaceLabels: namespaceLabelsFor(e.namespace, suite.namespaceLabels),
+    namespaceLabels,
+    ...(optedIn ? {} : { podOptIn: podOptInScope(e.clusterPolicy, e.namespace, namespaceLabels) }),
     ...(suite.runtimes ? { runtimes: suite.runtimes } : {}),
     mutatingWebhookDown: e.mutatingWebhookDown,
     operation: e.operation,

@@ -27,7 +27,11 @@ export const SUITE_FILE = 'graphdata-test.yaml';
 export const SUITE_API_VERSION = 'cli.graphdata.io/v1alpha1';
 export const SUITE_KIND = 'PolicyTest';
 
-/** What the apiserver tells the webhook about a namespace it has labelled as opted in. */
+/**
+ * What the apiserver tells the webhook about a namespace: opted in unless the suite's
+ * namespaceLabels give it another graphdata.io/inject value (then pods may opt in by
+ * their own label, where the cluster policy's spec.podOptIn allows it).
+ */
 export const namespaceLabelsFor = (
   namespace: string,
   given: Record<string, Record<string, string>>,
@@ -116,6 +120,8 @@ export interface Expectation {
   /** On UPDATE of a pod: the subresource written (`subresource`). */
   subresource?: PodSubresource;
   policy: Policy;
+  /** The cluster policy it was made from: where pods may opt in by their own label. */
+  clusterPolicy: Policy;
   /** How the policy is made, for the report: `ClusterGraphDataPolicy/c + GraphDataPolicy/team-a`. */
   policyName: string;
   mutatingWebhookDown: boolean;
@@ -384,6 +390,8 @@ export async function loadSuite(file: string): Promise<Suite> {
       );
     } else policy = policies[0];
     if (!policy) continue;
+    // spec.podOptIn is the cluster policy's alone, as the webhook reads it.
+    const clusterPolicy = policy;
     let policyName = `${policy.kind}/${policy.name}`;
     const admittedIn = namespaceOf(object) ?? r.namespace ?? 'default';
     // The cluster policy's namespaceOverrides selecting the namespace by its labels, as the webhook applies them.
@@ -445,6 +453,7 @@ export async function loadSuite(file: string): Promise<Suite> {
       ...(oldObject ? { oldObject, oldResource: r.oldResource! } : {}),
       ...(r.subresource ? { subresource: r.subresource } : {}),
       policy,
+      clusterPolicy,
       policyName,
       mutatingWebhookDown: r.mutatingWebhookDown ?? false,
       ...(r.verdict ? { verdict: r.verdict } : {}),

@@ -22,6 +22,10 @@ export class ScaffoldPolicyCommand extends ScaffoldCommand {
         'A cluster policy in Enforce mode',
         '$0 scaffold policy default --cluster --mode Enforce --allowed-registries registry.internal:5000,docker.io',
       ],
+      [
+        'Pods of KubeVela apps may opt in by their own label in labelled namespaces',
+        '$0 scaffold policy platform --cluster --pod-opt-in-namespaces platform.example/vela-apps=true',
+      ],
     ],
   });
 
@@ -38,6 +42,10 @@ export class ScaffoldPolicyCommand extends ScaffoldCommand {
     description: 'Cap on memory per Spark executor, e.g. 16Gi',
   });
   maxCnReplicas = countOption('--max-cn-replicas', 'Cap on StarRocks CN replicas');
+  podOptInNamespaces = Option.String('--pod-opt-in-namespaces', {
+    description:
+      'With --cluster: let pods opt in by their own graphdata.io/inject=enabled label in namespaces with these labels (KEY=VALUE,…), as spec.podOptIn',
+  });
   policy = Option.String('--policy', {
     description: 'With --cluster: policy file whose injection settings are written (default: the built-in policy)',
   });
@@ -45,10 +53,19 @@ export class ScaffoldPolicyCommand extends ScaffoldCommand {
   protected async build(target: ScaffoldTarget) {
     if (this.policy !== undefined && !this.cluster)
       throw usageError('--policy only applies with --cluster', 'add --cluster, or drop --policy');
+    if (this.podOptInNamespaces !== undefined && !this.cluster)
+      throw usageError(
+        '--pod-opt-in-namespaces only applies with --cluster',
+        "pod-level opt-in is the platform's decision: a GraphDataPolicy may not set it; add --cluster",
+      );
     const { scaffoldPolicy } = await import('./manifests.js');
     return scaffoldPolicy(
       target,
-      { ...this, allowedRegistries: splitList(this.allowedRegistries) },
+      {
+        ...this,
+        allowedRegistries: splitList(this.allowedRegistries),
+        podOptInNamespaces: splitList(this.podOptInNamespaces),
+      },
       this.cluster ? await this.loadPolicy(this.policy) : undefined,
       this.cluster ? undefined : await this.loadPolicy(undefined),
     );

@@ -11,6 +11,7 @@ import {
   type PolicyLimits,
 } from '../../../policies/model.js';
 import { allowedImage } from '../../../policies/rules/limits-sources.js';
+import { nameProblem } from '../../../policies/object-names.js';
 import { policyFromObject } from '../../../policies/policy-loader.js';
 import { UserError } from '../../cli/base.js';
 import { meta } from '../objects.js';
@@ -24,6 +25,8 @@ export interface PolicyOptions {
   maxExecutorCores?: number | undefined;
   maxExecutorMemory?: string | undefined;
   maxCnReplicas?: number | undefined;
+  /** Cluster only: `KEY=VALUE` labels of the namespaces where pods may opt in by their own label. */
+  podOptInNamespaces?: string[] | undefined;
 }
 
 /** With `cluster` (whose injection settings it spells out) a ClusterGraphDataPolicy, else a GraphDataPolicy. */
@@ -52,11 +55,14 @@ export function scaffoldPolicy(
     // Cluster-wide: spell out the injection settings so operators see what to adjust.
     const { cache, alluxio, placement } = cluster.spec;
     const images = withClientMirror(cluster.spec.images, alluxio.image, limits.allowedRegistries);
+    const podOptIn = flags.podOptInNamespaces?.length
+      ? { podOptIn: { namespaceSelector: { matchLabels: matchLabels(flags.podOptInNamespaces) } } }
+      : {};
     object = {
       apiVersion: API_VERSION,
       kind: 'ClusterGraphDataPolicy',
       metadata: meta(name),
-      spec: { mode, cache, alluxio, placement, images, limits },
+      spec: { mode, cache, alluxio, placement, images, limits, ...podOptIn },
     };
   } else {
     object = {
@@ -94,8 +100,41 @@ export function scaffoldPolicy(
       'test DIR; find what a live cluster already breaks: kubectl graphdata audit -A --policy POLICY.yaml',
     `Applies in namespaces labelled ${LABEL_INJECT}=enabled. In a cluster the webhook reads the policy objects and ` +
       'applies each change without a restart; without one, it reads --policy FILE.',
+    ...(flags.podOptInNamespaces?.length && cluster
+      ? [
+          `Pods labelled ${LABEL_INJECT}=enabled are also served in namespaces labelled ${flags.podOptInNamespaces.join(',')} ` +
+            '(spec.podOptIn; elsewhere such pods are denied). Tenants cannot label namespaces, so they cannot widen it.',
+        ]
+      : []),
   ];
   return { objects: [object], notes: [...selfNotes, ...notes] };
+}
+
+const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
+
+/** `KEY=VALUE` pairs as a matchLabels, each key and value in Kubernetes label syntax. */
+function matchLabels(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const key = pair.slice(0, Math.max(eq, 0));
+    const value = pair.slice(eq + 1);
+    const slash = key.lastIndexOf('/');
+    const prefix = slash < 0 ? undefined : key.slice(0, slash);
+    const ok =
+      eq > 0 &&
+      LABEL_NAME.test(key.slice(slash + 1)) &&
+      (prefix === undefined || nameProblem(prefix, 'dns1123-subdomain') === undefined) &&
+      (value === '' || LABEL_NAME.test(value));
+    if (!ok)
+      throw new UserError(
+        `--pod-opt-in-namespaces ${JSON.stringify(pair)} is not a namespace label KEY=VALUE`,
+        'a label key is [prefix/]name and a value at most 63 letters, digits, -, _ or .; e.g. --pod-opt-in-namespaces platform.example/vela-apps=true',
+        2,
+      );
+    out[key] = value;
+  }
+  return out;
 }
 
 /**

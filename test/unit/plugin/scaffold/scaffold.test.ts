@@ -411,6 +411,31 @@ describe('scaffold policy', () => {
     expect(policy!.spec.alluxio.domainSocket).toEqual({ hostPath: '/tmp/alluxio-domain', mountPath: '/opt/domain' });
   });
 
+  it('--pod-opt-in-namespaces writes spec.podOptIn, for --cluster only, in label syntax', async () => {
+    const run = await runCli([
+      'scaffold',
+      'policy',
+      'platform',
+      '--cluster',
+      '--pod-opt-in-namespaces',
+      'platform.example/vela-apps=true,tier=gold',
+    ]);
+    const { policy, diagnostics } = parsePolicy(run.stdout);
+    expect(diagnostics).toEqual([]);
+    expect(policy!.spec.podOptIn).toEqual({
+      namespaceSelector: { matchLabels: { 'platform.example/vela-apps': 'true', tier: 'gold' } },
+    });
+    expect(run.stdout).toContain('also served in namespaces labelled platform.example/vela-apps=true,tier=gold');
+    expect((await runCli(['scaffold', 'policy', 'platform', '--cluster'])).stdout).not.toContain('podOptIn');
+    const namespaced = await runCli(['scaffold', 'policy', 'p', '-n', 'a', '--pod-opt-in-namespaces', 'a=b']);
+    expect(namespaced.code).toBe(2);
+    expect(namespaced.stderr).toContain('--pod-opt-in-namespaces only applies with --cluster');
+    for (const bad of ['novalue', '=x', 'bad key=x', 'a=b c', 'Bad_Prefix!/x=y'])
+      expect((await runCli(['scaffold', 'policy', 'p', '--cluster', '--pod-opt-in-namespaces', bad])).code, bad).toBe(
+        2,
+      );
+  });
+
   it('refuses values the policy schema would reject', async () => {
     expect((await runCli(['scaffold', 'policy', 'p', '--mode', 'Strict'])).code).toBe(2);
     const run = await runCli(['scaffold', 'policy', 'p', '--max-executor-memory', 'lots']);

@@ -457,3 +457,75 @@ describe('expectation matching', () => {
     ]);
   });
 });
+
+describe('policy test: pod-level opt-in (a namespace not labelled graphdata.io/inject=enabled)', () => {
+  const CLUSTER = `apiVersion: graphdata.io/v1alpha1
+kind: ClusterGraphDataPolicy
+metadata: {name: platform}
+spec:
+  mode: Enforce
+  podOptIn:
+    namespaceSelector:
+      matchLabels: {platform.example/vela-apps: "true"}
+`;
+  const pod = (name: string, namespace: string, labels: string) => `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: ${namespace}, labels: {spark-role: executor${labels}}}
+spec:
+  containers: [{name: spark-kubernetes-executor, image: apache/spark:3.5.1, args: [executor]}]
+`;
+  const UNLABELLED_EDIT = pod('labelled', 'apps', '').replace('name: labelled', 'name: unlabelled-edit');
+
+  it('injects a labelled pod where podOptIn allows it, denies it elsewhere, and leaves unlabelled pods alone', async () => {
+    const dir = suiteDir({
+      'policy.yaml': CLUSTER,
+      'pods.yaml': [
+        pod('labelled', 'apps', ', graphdata.io/inject: enabled'),
+        pod('plain', 'apps', ''),
+        pod('labelled', 'other', ', graphdata.io/inject: enabled'),
+        UNLABELLED_EDIT,
+      ].join('---\n'),
+      'graphdata-test.yaml': `apiVersion: cli.graphdata.io/v1alpha1
+kind: PolicyTest
+metadata: {name: pod-level}
+policies: [policy.yaml]
+resources: [pods.yaml]
+namespaceLabels:
+  apps: {graphdata.io/inject: "false", platform.example/vela-apps: "true"}
+  other: {graphdata.io/inject: "false"}
+results:
+  - resource: Pod/labelled
+    namespace: apps
+    verdict: allow
+    injected: {spec: {nodeSelector: {alluxio: "true"}}}
+  - resource: Pod/plain
+    namespace: apps
+    verdict: allow
+  - resource: Pod/labelled
+    namespace: other
+    verdict: deny
+    message: "pod-opt-in-not-allowed: pod-level opt-in is not allowed here: ClusterGraphDataPolicy platform allows pod-level opt-in only in namespaces matching platform.example/vela-apps=true"
+  - resource: Pod/unlabelled-edit
+    namespace: apps
+    operation: UPDATE
+    oldResource: Pod/labelled
+    verdict: deny
+    message: pod-opt-in-label-removed
+`,
+    });
+    const { code, report } = await json([dir]);
+    const results = report.suites[0]!.results;
+    expect(report.suites[0]!.diagnostics).toEqual([]);
+    expect(results.map((r) => [r.resource, r.passed, r.mismatches])).toEqual([
+      ['Pod/labelled', true, []],
+      ['Pod/plain', true, []],
+      ['Pod/labelled', true, []],
+      ['Pod/unlabelled-edit', true, []],
+    ]);
+    expect(code).toBe(0);
+    // The unlabelled pod reached no webhook; the one not allowed was warned by /mutate, denied by /validate.
+    expect(results[1]!.actual.webhooks).toEqual([]);
+    expect(results[2]!.actual.webhooks).toEqual(['mutate', 'validate']);
+    expect(results[2]!.actual.warnings[0]).toContain('the pod was not injected: pod-level opt-in is not allowed here');
+  });
+});
