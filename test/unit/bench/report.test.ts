@@ -191,6 +191,29 @@ describe('the line under the table', () => {
   });
 });
 
+describe('the plugin start-up rows', () => {
+  it("judge each Node release by the median of its rounds' own ratios", () => {
+    const r = mainRun();
+    r.plugin = {
+      ...r.plugin,
+      injectRatio: 1.4,
+      versionRatio: 1.3,
+      node: 'v20.20.2',
+      otherNodes: [
+        { runs: 11, floorMs: 25, injectMs: 45, versionMs: 30, injectRatio: 1.9, versionRatio: 1.2, node: 'v24.22.3' },
+      ],
+    };
+    const table = renderSummaryTable(r);
+    expect(table).toMatch(
+      /\| `inject -f pod\.yaml` start-up, Node v20\.20\.2 +\| 150\.0 ms +\| 127\.7 ms `node -e 0` +\| 1\.40× +\| ≤ 1\.5× +\|/,
+    );
+    expect(table).toMatch(
+      /\| `inject -f pod\.yaml` start-up, Node v24\.22\.3 +\| 45\.0 ms .*\| 1\.90× +\| ≤ 1\.5× \(missed\) +\|/,
+    );
+    expect(table).toMatch(/\| `version --client` start-up, Node v24\.22\.3 +\| 30\.0 ms .*\| 1\.20× +\| ≤ 1\.5× +\|/);
+  });
+});
+
 describe('the offline rows', () => {
   it('show inject --diff at 10k only when the run had it at 10k only, and no 20k-beside-10k row for it', () => {
     const table = renderSummaryTable(mainRun());
