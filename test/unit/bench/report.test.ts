@@ -333,6 +333,21 @@ describe('the controller-runtime peer', () => {
     expect(renderBenchmarks(r)).toContain('`npm run bench` exits 1 for this.');
   });
 
+  it('shows graphdata served by several processes beside the one process, and judges only the one', () => {
+    const r = withPeer(40);
+    r.webhook[0] = {
+      ...r.webhook[0]!,
+      processes: figures(2, 12, 5000, 700),
+      serveProcesses: 2,
+      rssMiB: { ...r.webhook[0]!.rssMiB!, processes: 210 },
+    };
+    const text = renderBenchmarks(r);
+    expect(text).toContain(
+      '| 64 | graphdata, 2 serving processes (node:cluster; not how it ships) | 2.00 ms | 12.0 ms | 5000 | 700 µs | 210.0 MiB |',
+    );
+    expect(peerShortfalls(r)).toEqual([]);
+  });
+
   it('results without the peer judge nothing and say it did not run', () => {
     expect(peerShortfalls(mainRun())).toEqual([]);
     expect(renderBenchmarks(mainRun())).toContain('The controller-runtime peer did not run in these results.');
