@@ -93,18 +93,42 @@ function loadBundle(name, { useCache = true } = {}) {
   return { exports: module.exports, script, cacheFile, cache };
 }
 
+/** The user's cache home: $XDG_CACHE_HOME, else ~/.cache; undefined when there is none. */
+function userCacheHome() {
+  try {
+    const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+    return base.startsWith('/') ? base : undefined;
+  } catch {
+    return undefined; // no home directory
+  }
+}
+
 /** Where this user keeps the caches of runtimes the build made none for. */
-function userCacheDir() {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'graphdata', 'code-cache');
+function userCacheDir(home) {
+  return join(home, 'graphdata', 'code-cache');
 }
 
 /** The user's cache file standing for the build's `cacheFile` (same name), or undefined without a usable home. */
 function userCacheFile(cacheFile) {
-  if (typeof process.getuid !== 'function') return undefined;
-  const name = cacheFile.slice(dirname(cacheFile).length + 1);
-  const dir = userCacheDir();
-  return dir.startsWith('/') ? join(dir, name) : undefined;
+  const home = userCacheHome();
+  if (typeof process.getuid !== 'function' || !home) return undefined;
+  return join(userCacheDir(home), cacheFile.slice(dirname(cacheFile).length + 1));
+}
+
+/**
+ * Whether this user may create the cache directory: their cache home is theirs (or, while
+ * it does not exist, the directory it would go in is). `sudo` keeps HOME: root must not
+ * leave files the user cannot remove in the user's home.
+ */
+function cacheHomeIsOwn(home) {
+  for (let dir = home; dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      return lstatSync(dir).uid === process.getuid();
+    } catch (error) {
+      if (error.code !== 'ENOENT') return false;
+    }
+  }
+  return false;
 }
 
 /** True for a directory or file of this user's that no one else can write (not a symlink for lstat). */
@@ -138,7 +162,7 @@ function saveUserCache(loaded) {
   if (loaded.cache === 'used' || !loaded.cacheFile) return;
   try {
     const file = userCacheFile(loaded.cacheFile);
-    if (!file) return;
+    if (!file || !cacheHomeIsOwn(userCacheHome())) return;
     const dir = dirname(file);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!ownedPrivately(lstatSync(dir)) || !lstatSync(dir).isDirectory()) return;

@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  chownSync,
   cpSync,
   existsSync,
   mkdirSync,
@@ -188,6 +189,23 @@ describe('without a usable code cache', () => {
     writeFileSync(`${cacheFile}.real`, written, { mode: 0o600 });
     symlinkSync(`${cacheFile}.real`, cacheFile!);
     expect(loaded(copy, 'kubectl-graphdata').cache).toBe('none');
+  });
+
+  it("writes nothing into a cache home that is another user's (sudo keeps HOME)", () => {
+    for (const file of cacheFiles()) rmSync(file);
+    // Another user's directory: one handed to nobody when the tests run as root, else /usr's.
+    const own = xdgCacheHome;
+    if (process.getuid!() === 0) chownSync(xdgCacheHome, 65534, 65534);
+    else xdgCacheHome = join('/usr', 'graphdata-no-such-cache-home');
+    try {
+      expectSameRuns(copy);
+      const { cache, cacheFile } = loaded(copy, 'kubectl-graphdata');
+      expect(cache).toBe('none');
+      expect(existsSync(join(xdgCacheHome, 'graphdata'))).toBe(false);
+      expect(existsSync(cacheFile!)).toBe(false);
+    } finally {
+      xdgCacheHome = own;
+    }
   });
 
   it('a cache home that cannot hold a directory changes nothing but the start-up time', () => {
