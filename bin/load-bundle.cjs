@@ -18,8 +18,19 @@
 // later runs read it. A code cache is code, so one is read from there only if the file
 // and its directory belong to this user and nobody else can write them; any other file,
 // or any error, is ignored, and a damaged one (V8 rejects it) is replaced.
-const { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, constants } =
-  require('node:fs');
+const {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} = require('node:fs');
 const { createRequire } = require('node:module');
 const { homedir } = require('node:os');
 const { dirname, join } = require('node:path');
@@ -170,6 +181,7 @@ function saveUserCache(loaded) {
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, loaded.script.createCachedData(), { mode: 0o600, flag: 'wx' });
     renameSync(tmp, file);
+    pruneUserCaches(dir, file);
   } catch {
     // no cache next time either: only start-up is slower
   }
@@ -189,6 +201,19 @@ function cacheFileFor(file) {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   }
+}
+
+/** Caches of one bundle kept per user: a few plugin versions and runtimes, not every one ever used. */
+const KEPT_PER_BUNDLE = 4;
+
+/** Removes all but the newest KEPT_PER_BUNDLE caches of the bundle `file` was made for. */
+function pruneUserCaches(dir, file) {
+  const bundle = file.slice(dir.length + 1).split('.')[0];
+  const caches = readdirSync(dir)
+    .filter((name) => name.startsWith(`${bundle}.`) && name.endsWith('.cache'))
+    .map((name) => ({ path: join(dir, name), mtimeMs: lstatSync(join(dir, name)).mtimeMs }))
+    .sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const old of caches.slice(KEPT_PER_BUNDLE)) rmSync(old.path, { force: true });
 }
 
 module.exports = { loadBundle, cacheFileFor, saveUserCache };

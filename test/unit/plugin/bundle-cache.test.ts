@@ -17,6 +17,7 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -157,6 +158,24 @@ describe('without a usable code cache', () => {
     expectSameRuns(copy);
   });
 
+  it("keeps the user's newest 4 caches of a bundle, so old versions and runtimes do not pile up", () => {
+    for (const file of cacheFiles()) rmSync(file);
+    mkdirSync(userCacheDir(), { recursive: true, mode: 0o700 });
+    const old = Array.from({ length: 6 }, (_, i) =>
+      join(userCacheDir(), `kubectl-graphdata.${i}0000000000000000.0000000${i}.cache`),
+    );
+    old.forEach((file, i) => {
+      writeFileSync(file, 'old', { mode: 0o600 });
+      utimesSync(file, 1_000_000 + i, 1_000_000 + i);
+    });
+    const other = join(userCacheDir(), 'kubectl_complete-graphdata.0000000000000000.00000000.cache');
+    writeFileSync(other, 'old', { mode: 0o600 });
+    expect(plugin(copy, COMMANDS[0]!)).toEqual(expected[0]);
+    const { cacheFile } = loaded(copy, 'kubectl-graphdata');
+    const left = readdirSync(userCacheDir()).map((f) => join(userCacheDir(), f));
+    expect(left.sort()).toEqual([cacheFile!, ...old.slice(3), other].sort());
+  });
+
   it("a damaged cache in the user's directory is rejected, the command runs as usual and it is replaced", () => {
     for (const file of cacheFiles()) rmSync(file);
     expect(plugin(copy, COMMANDS[0]!)).toEqual(expected[0]);
@@ -222,7 +241,10 @@ describe('without a usable code cache', () => {
     for (const file of cacheFiles()) rmSync(file);
     expect(loaded(copy, 'kubectl-graphdata').cache).toBe('none');
     expectSameRuns(copy);
-    const completion = spawnSync(join(copy, 'bin', 'kubectl_complete-graphdata'), ['inj'], { encoding: 'utf8' });
+    const completion = spawnSync(join(copy, 'bin', 'kubectl_complete-graphdata'), ['inj'], {
+      encoding: 'utf8',
+      env: { ...process.env, XDG_CACHE_HOME: xdgCacheHome },
+    });
     expect(completion.stdout).toMatch(/^inject\t.+\n:4\n$/);
   });
 });
