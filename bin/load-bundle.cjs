@@ -10,8 +10,29 @@
 // is not enough to rely on: which flags it counts changes between releases (Node 20 rejects
 // a cache made without --max-old-space-size=300, Node 24 takes it), and it checks the
 // source's length, not its content. A cache it rejects anyway (damaged) is reported.
-const { readFileSync } = require('node:fs');
+//
+// `npm run build` writes the cache of the Node that built it beside the bundle. A user
+// whose Node differs (or who installed a copy without it) would compile the whole bundle
+// on every start: for them the first run writes this runtime's cache into their own
+// cache directory ($XDG_CACHE_HOME or ~/.cache, graphdata/code-cache, mode 0700) and
+// later runs read it. A code cache is code, so one is read from there only if the file
+// and its directory belong to this user and nobody else can write them; any other file,
+// or any error, is ignored, and a damaged one (V8 rejects it) is replaced.
+const {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} = require('node:fs');
 const { createRequire } = require('node:module');
+const { homedir } = require('node:os');
 const { dirname, join } = require('node:path');
 const { Script } = require('node:vm');
 const { cachedDataVersionTag } = require('node:v8');
@@ -54,13 +75,20 @@ function loadBundle(name, { useCache = true } = {}) {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   }
-  const cacheFile = cacheFileOf(file, source);
+  let cacheFile = cacheFileOf(file, source);
   let cachedData;
   if (useCache && cacheFile) {
-    try {
-      cachedData = readFileSync(cacheFile);
-    } catch {
-      // no cache: compile
+    // The user's own first: there is one only where the build's was missing or rejected.
+    const own = userCacheFile(cacheFile);
+    cachedData = own && readOwnFile(own);
+    if (cachedData) cacheFile = own;
+    else {
+      try {
+        cachedData = readFileSync(cacheFile);
+      } catch {
+        // none: compile, and leave this runtime's cache in the user's directory afterwards
+        if (own) cacheFile = own;
+      }
     }
   }
   // One line, like Node's own module wrapper: line numbers in stack traces stay right.
@@ -74,6 +102,89 @@ function loadBundle(name, { useCache = true } = {}) {
     .call(module.exports, module.exports, createRequire(file), module, file, dirname(file), load);
   const cache = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
   return { exports: module.exports, script, cacheFile, cache };
+}
+
+/** The user's cache home: $XDG_CACHE_HOME, else ~/.cache; undefined when there is none. */
+function userCacheHome() {
+  try {
+    const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+    return base.startsWith('/') ? base : undefined;
+  } catch {
+    return undefined; // no home directory
+  }
+}
+
+/** Where this user keeps the caches of runtimes the build made none for. */
+function userCacheDir(home) {
+  return join(home, 'graphdata', 'code-cache');
+}
+
+/** The user's cache file standing for the build's `cacheFile` (same name), or undefined without a usable home. */
+function userCacheFile(cacheFile) {
+  const home = userCacheHome();
+  if (typeof process.getuid !== 'function' || !home) return undefined;
+  return join(userCacheDir(home), cacheFile.slice(dirname(cacheFile).length + 1));
+}
+
+/**
+ * Whether this user may create the cache directory: their cache home is theirs (or, while
+ * it does not exist, the directory it would go in is). `sudo` keeps HOME: root must not
+ * leave files the user cannot remove in the user's home.
+ */
+function cacheHomeIsOwn(home) {
+  for (let dir = home; dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      return lstatSync(dir).uid === process.getuid();
+    } catch (error) {
+      if (error.code !== 'ENOENT') return false;
+    }
+  }
+  return false;
+}
+
+/** True for a directory or file of this user's that no one else can write (not a symlink for lstat). */
+function ownedPrivately(stat) {
+  return stat.uid === process.getuid() && (stat.mode & 0o022) === 0;
+}
+
+/** The user's cache file, if it and its directory are theirs alone; undefined otherwise. */
+function readOwnFile(file) {
+  let fd;
+  try {
+    const dir = lstatSync(dirname(file));
+    if (!dir.isDirectory() || !ownedPrivately(dir)) return undefined;
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || !ownedPrivately(stat)) return undefined;
+    return readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * After a command ran from the source (no cache for this runtime, or a rejected one): writes
+ * this runtime's cache into the user's cache directory, with what the command compiled.
+ * Never fails the command: a directory that is not the user's alone, or any error, skips it.
+ */
+function saveUserCache(loaded) {
+  if (loaded.cache === 'used' || !loaded.cacheFile) return;
+  try {
+    const file = userCacheFile(loaded.cacheFile);
+    if (!file || !cacheHomeIsOwn(userCacheHome())) return;
+    const dir = dirname(file);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!ownedPrivately(lstatSync(dir)) || !lstatSync(dir).isDirectory()) return;
+    // Written whole under a name of its own, then renamed: no reader sees half a file.
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, loaded.script.createCachedData(), { mode: 0o600, flag: 'wx' });
+    renameSync(tmp, file);
+    pruneUserCaches(dir, file);
+  } catch {
+    // no cache next time either: only start-up is slower
+  }
 }
 
 /** This runtime's cache file for a bundle: the last line names the bundle's content. */
@@ -92,4 +203,17 @@ function cacheFileFor(file) {
   }
 }
 
-module.exports = { loadBundle, cacheFileFor };
+/** Caches of one bundle kept per user: a few plugin versions and runtimes, not every one ever used. */
+const KEPT_PER_BUNDLE = 4;
+
+/** Removes all but the newest KEPT_PER_BUNDLE caches of the bundle `file` was made for. */
+function pruneUserCaches(dir, file) {
+  const bundle = file.slice(dir.length + 1).split('.')[0];
+  const caches = readdirSync(dir)
+    .filter((name) => name.startsWith(`${bundle}.`) && name.endsWith('.cache'))
+    .map((name) => ({ path: join(dir, name), mtimeMs: lstatSync(join(dir, name)).mtimeMs }))
+    .sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const old of caches.slice(KEPT_PER_BUNDLE)) rmSync(old.path, { force: true });
+}
+
+module.exports = { loadBundle, cacheFileFor, saveUserCache };

@@ -51,7 +51,7 @@ const loadPlans: LoadPlan[] = quick
 const peer = await phase('peer build', 'the controller-runtime webhook from test/bench/peer (cached)', buildPeer);
 const { cases: webhook, rssAfter10kMiB } = await phase(
   'webhook load',
-  '/mutate beside bare fastify and the controller-runtime peer, realistic and small reviews, 8 and 64 connections',
+  '/mutate beside bare fastify, the controller-runtime peer and 2 serving processes, realistic and small reviews, 8 and 64 connections',
   () => benchWebhookLoad(loadPlans, peer),
 );
 const policyScale = await phase(
@@ -61,7 +61,7 @@ const policyScale = await phase(
   // moved the 200-beside-1 ratio between 0.5x and 2.7x from run to run on the idle machine.
   () => benchPolicyScaleApart({ rounds: quick ? 3 : 9, requests: quick ? 200 : 1_500 }),
 );
-const plugin = await phase('plugin start', 'inject and version --client beside node -e 0', () =>
+const plugin = await phase('plugin start', 'inject and version --client beside node -e 0, on each fetched Node', () =>
   benchPluginStart(quick ? 5 : 11),
 );
 const offline = await phase('offline', 'inject and validate on streams of executor pods beside a js-yaml parse', () =>

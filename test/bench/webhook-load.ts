@@ -40,8 +40,12 @@ export interface WebhookCase {
   seconds?: number;
   /** The controller-runtime peer, in the same rounds (realistic review only). */
   peer?: LoadFigures;
+  /** graphdata served by SERVE_PROCESSES processes (node:cluster), in the same rounds (realistic review only). */
+  processes?: LoadFigures;
+  /** How many processes served `processes`. */
+  serveProcesses?: number;
   /** Resident memory of each server (with its children) after this case's rounds. */
-  rssMiB?: { graphdata: number; floor: number; peer?: number };
+  rssMiB?: { graphdata: number; floor: number; peer?: number; processes?: number };
 }
 
 /** The two bodies: a real-size Kyuubi-submitted Spark executor and the small unit-test fixture. */
@@ -85,9 +89,11 @@ interface Servers {
   graphdataUrl: string;
   /** Only when startServers was given the peer's binary. */
   peerUrl?: string;
+  /** Only when startServers was asked for several serving processes. */
+  processesUrl?: string;
   /** Resident memory of the graphdata process now, from /proc (Linux). */
   graphdataRssMiB(): number;
-  pids: { floor: number; graphdata: number; peer?: number };
+  pids: { floor: number; graphdata: number; peer?: number; processes?: number };
   stop(): Promise<void>;
 }
 
@@ -100,7 +106,9 @@ const rssMiB = (pid: number): number => {
  * Starts `npm start`'s entry point (built-in policy, logging on) and the floor, with one certificate;
  * `nodeArgs` go to both (the profile run's --cpu-prof).
  */
-export async function startServers(opts: { nodeArgs?: string[]; peer?: string } = {}): Promise<Servers> {
+export async function startServers(
+  opts: { nodeArgs?: string[]; peer?: string; processes?: number } = {},
+): Promise<Servers> {
   const nodeArgs = opts.nodeArgs ?? [];
   const dir = mkdtempSync(join(tmpdir(), 'graphdata-bench-'));
   const ca = createCA({ commonName: 'graphdata-bench-ca' });
@@ -128,6 +136,25 @@ export async function startServers(opts: { nodeArgs?: string[]; peer?: string } 
   );
   const urls = { floorUrl: `https://127.0.0.1:${floorPort}`, graphdataUrl: `https://127.0.0.1:${port}` };
   await waitReady(`${urls.graphdataUrl}/readyz`, ca.certPem, graphdata);
+  const processesPort = opts.processes ? await freePort() : 0;
+  const processes = opts.processes
+    ? spawn(
+        process.execPath,
+        [
+          join(REPO_ROOT, 'dist/test/bench/serve-processes.js'),
+          String(opts.processes),
+          '--port',
+          String(processesPort),
+          '--cert-dir',
+          dir,
+          '--drain',
+          '0s',
+        ],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
+      )
+    : undefined;
+  const processesUrl = processes ? `https://127.0.0.1:${processesPort}` : undefined;
+  if (processes && processesUrl) await waitReady(`${processesUrl}/readyz`, ca.certPem, processes);
   const peerPort = opts.peer ? await freePort() : 0;
   // Go's http server logs every handshake a round's end cuts short; keep that out of the terminal.
   const peerLog = join(dir, 'peer.log');
@@ -146,10 +173,11 @@ export async function startServers(opts: { nodeArgs?: string[]; peer?: string } 
     ca: ca.certPem,
     ...urls,
     peerUrl,
+    processesUrl,
     graphdataRssMiB: () => rssMiB(graphdata.pid!),
-    pids: { floor: floor.pid!, graphdata: graphdata.pid!, peer: peer?.pid },
+    pids: { floor: floor.pid!, graphdata: graphdata.pid!, peer: peer?.pid, processes: processes?.pid },
     async stop() {
-      for (const child of [floor, graphdata, ...(peer ? [peer] : [])]) {
+      for (const child of [floor, graphdata, ...(peer ? [peer] : []), ...(processes ? [processes] : [])]) {
         child.kill('SIGTERM');
         if (child.exitCode === null) await once(child, 'exit');
       }
@@ -196,10 +224,20 @@ export interface LoadPlan {
   seconds: number;
 }
 
-/** Each body at each connection count of `plans`; the realistic one also on the peer at `peer`. */
+/**
+ * How many processes serve graphdata in the comparison row: this machine's cores, as a pod
+ * given that many CPUs would have. The load generator runs on the same cores (see
+ * docs/benchmarks.md).
+ */
+const SERVE_PROCESSES = 2;
+
+/**
+ * Each body at each connection count of `plans`; the realistic one also on the peer at `peer`
+ * and on graphdata served by SERVE_PROCESSES processes.
+ */
 export async function benchWebhookLoad(plans: LoadPlan[], peer: string) {
   const bodies = reviewBodies();
-  const servers = await startServers({ peer });
+  const servers = await startServers({ peer, processes: SERVE_PROCESSES });
   const { pids } = servers;
   const cases: WebhookCase[] = [];
   let rssAfter10kMiB = 0;
@@ -210,13 +248,16 @@ export async function benchWebhookLoad(plans: LoadPlan[], peer: string) {
     for (const [name, body] of Object.entries(bodies) as [WebhookCase['body'], string][]) {
       for (const { connections, rounds, seconds } of plans) {
         const peerUrl = name === 'realistic' ? servers.peerUrl : undefined;
+        const processesUrl = name === 'realistic' ? servers.processesUrl : undefined;
         // Warm each (JIT, TLS session setup) before anything is counted.
         await round(servers.floorUrl, servers.ca, body, connections, 1);
         await round(servers.graphdataUrl, servers.ca, body, connections, 1);
         if (peerUrl) await round(peerUrl, servers.ca, body, connections, 1);
+        if (processesUrl) await round(processesUrl, servers.ca, body, connections, 1);
         const floor: LoadFigures[] = [];
         const ours: LoadFigures[] = [];
         const theirs: LoadFigures[] = [];
+        const several: LoadFigures[] = [];
         let errors = 0;
         for (let i = 0; i < rounds; i++) {
           const f = await round(servers.floorUrl, servers.ca, body, connections, seconds, undefined, pids.floor);
@@ -237,6 +278,11 @@ export async function benchWebhookLoad(plans: LoadPlan[], peer: string) {
             theirs.push(p);
             errors += p.errors;
           }
+          if (processesUrl) {
+            const s = await round(processesUrl, servers.ca, body, connections, seconds, undefined, pids.processes);
+            several.push(s);
+            errors += s.errors;
+          }
         }
         const pick = (rows: LoadFigures[]): LoadFigures => ({
           p50Ms: median(rows.map((r) => r.p50Ms ?? 0)),
@@ -250,6 +296,7 @@ export async function benchWebhookLoad(plans: LoadPlan[], peer: string) {
           graphdata: treeRssMiB(pids.graphdata),
           floor: treeRssMiB(pids.floor),
           ...(peerUrl && pids.peer ? { peer: treeRssMiB(pids.peer) } : {}),
+          ...(processesUrl && pids.processes ? { processes: treeRssMiB(pids.processes) } : {}),
         };
         cases.push({
           body: name,
@@ -263,6 +310,7 @@ export async function benchWebhookLoad(plans: LoadPlan[], peer: string) {
           rounds,
           seconds,
           ...(theirs.length ? { peer: pick(theirs) } : {}),
+          ...(several.length ? { processes: pick(several), serveProcesses: SERVE_PROCESSES } : {}),
           rssMiB: rss,
         });
       }

@@ -191,6 +191,29 @@ describe('the line under the table', () => {
   });
 });
 
+describe('the plugin start-up rows', () => {
+  it("judge each Node release by the median of its rounds' own ratios", () => {
+    const r = mainRun();
+    r.plugin = {
+      ...r.plugin,
+      injectRatio: 1.4,
+      versionRatio: 1.3,
+      node: 'v20.20.2',
+      otherNodes: [
+        { runs: 11, floorMs: 25, injectMs: 45, versionMs: 30, injectRatio: 1.9, versionRatio: 1.2, node: 'v24.22.3' },
+      ],
+    };
+    const table = renderSummaryTable(r);
+    expect(table).toMatch(
+      /\| `inject -f pod\.yaml` start-up, Node v20\.20\.2 +\| 150\.0 ms +\| 127\.7 ms `node -e 0` +\| 1\.40× +\| ≤ 1\.5× +\|/,
+    );
+    expect(table).toMatch(
+      /\| `inject -f pod\.yaml` start-up, Node v24\.22\.3 +\| 45\.0 ms .*\| 1\.90× +\| ≤ 1\.5× \(missed\) +\|/,
+    );
+    expect(table).toMatch(/\| `version --client` start-up, Node v24\.22\.3 +\| 30\.0 ms .*\| 1\.20× +\| ≤ 1\.5× +\|/);
+  });
+});
+
 describe('the offline rows', () => {
   it('show inject --diff at 10k only when the run had it at 10k only, and no 20k-beside-10k row for it', () => {
     const table = renderSummaryTable(mainRun());
@@ -308,6 +331,21 @@ describe('the controller-runtime peer', () => {
       'resident memory at 64 connections: 95.0 MiB against 40.0 MiB',
     ]);
     expect(renderBenchmarks(r)).toContain('`npm run bench` exits 1 for this.');
+  });
+
+  it('shows graphdata served by several processes beside the one process, and judges only the one', () => {
+    const r = withPeer(40);
+    r.webhook[0] = {
+      ...r.webhook[0]!,
+      processes: figures(2, 12, 5000, 700),
+      serveProcesses: 2,
+      rssMiB: { ...r.webhook[0]!.rssMiB!, processes: 210 },
+    };
+    const text = renderBenchmarks(r);
+    expect(text).toContain(
+      '| 64 | graphdata, 2 serving processes (node:cluster; not how it ships) | 2.00 ms | 12.0 ms | 5000 | 700 µs | 210.0 MiB |',
+    );
+    expect(peerShortfalls(r)).toEqual([]);
   });
 
   it('results without the peer judge nothing and say it did not run', () => {

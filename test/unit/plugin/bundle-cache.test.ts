@@ -2,21 +2,27 @@
 // wrote beside it (scripts/bundle-plugin.mjs, bin/load-bundle.cjs). A cache is used only
 // by the runtime that made it (Node release, V8 flags); without a usable cache (none, a
 // damaged one, one from another Node or other flags) it compiles the source instead: the
-// same output and exit codes, only a slower start.
+// same output and exit codes, only a slower start, and leaves this runtime's cache in the
+// user's own cache directory ($XDG_CACHE_HOME/graphdata/code-cache) for the next start.
 import { spawnSync } from 'node:child_process';
 import {
+  chmodSync,
+  chownSync,
   cpSync,
   existsSync,
+  mkdirSync,
+  statSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../support/spawn-webhook.js';
 
 const POD = join(REPO_ROOT, 'test', 'fixtures', 'manifests', 'executor-pod.yaml');
@@ -30,6 +36,11 @@ const COMMANDS = [
   ['version', '--kubeconfig', join(REPO_ROOT, 'no-such-kubeconfig')],
 ];
 
+/** The user's cache directory the runs below see: a fresh one per test that sets it. */
+let xdgCacheHome = mkdtempSync(join(tmpdir(), 'graphdata-xdg-'));
+const userCacheDir = () => join(xdgCacheHome, 'graphdata', 'code-cache');
+afterAll(() => rmSync(xdgCacheHome, { recursive: true, force: true }));
+
 interface Run {
   code: number | null;
   stdout: string;
@@ -41,7 +52,7 @@ function plugin(root: string, args: string[], nodeFlags: string[] = [], cwd = tm
     cwd,
     encoding: 'utf8',
     input: '',
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: xdgCacheHome },
   });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -50,7 +61,10 @@ function plugin(root: string, args: string[], nodeFlags: string[] = [], cwd = tm
 function loaded(root: string, name: string, nodeFlags: string[] = []): { cache: string; cacheFile?: string } {
   const script = `const b = require(${JSON.stringify(join(root, 'bin', 'load-bundle.cjs'))}).loadBundle(${JSON.stringify(name)});
 process.stdout.write(JSON.stringify({ cache: b.cache, cacheFile: b.cacheFile }));`;
-  const run = spawnSync(process.execPath, [...nodeFlags, '-e', script], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [...nodeFlags, '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, XDG_CACHE_HOME: xdgCacheHome },
+  });
   expect(run.status, run.stderr).toBe(0);
   return JSON.parse(run.stdout);
 }
@@ -92,6 +106,10 @@ describe('without a usable code cache', () => {
     expected = COMMANDS.map((args) => plugin(REPO_ROOT, args));
   });
   afterAll(() => rmSync(copy, { recursive: true, force: true }));
+  beforeEach(() => {
+    rmSync(xdgCacheHome, { recursive: true, force: true });
+    xdgCacheHome = mkdtempSync(join(tmpdir(), 'graphdata-xdg-'));
+  });
 
   const cacheFiles = () =>
     readdirSync(join(copy, 'dist', 'bundle'))
@@ -127,11 +145,106 @@ describe('without a usable code cache', () => {
     expectSameRuns(copy);
   });
 
+  it("with none beside the bundle, the first run leaves this runtime's cache in the user's directory", () => {
+    for (const file of cacheFiles()) rmSync(file);
+    const first = loaded(copy, 'kubectl-graphdata');
+    expect(first.cache).toBe('none');
+    expect(first.cacheFile!.startsWith(`${userCacheDir()}/`)).toBe(true);
+    expect(plugin(copy, COMMANDS[1]!)).toEqual(expected[1]);
+    // Only this user can read or replace it: a code cache is code.
+    expect(statSync(userCacheDir()).mode & 0o777).toBe(0o700);
+    expect(statSync(first.cacheFile!).mode & 0o777).toBe(0o600);
+    expect(loaded(copy, 'kubectl-graphdata')).toEqual({ cache: 'used', cacheFile: first.cacheFile });
+    expectSameRuns(copy);
+  });
+
+  it("keeps the user's newest 4 caches of a bundle, so old versions and runtimes do not pile up", () => {
+    for (const file of cacheFiles()) rmSync(file);
+    mkdirSync(userCacheDir(), { recursive: true, mode: 0o700 });
+    const old = Array.from({ length: 6 }, (_, i) =>
+      join(userCacheDir(), `kubectl-graphdata.${i}0000000000000000.0000000${i}.cache`),
+    );
+    old.forEach((file, i) => {
+      writeFileSync(file, 'old', { mode: 0o600 });
+      utimesSync(file, 1_000_000 + i, 1_000_000 + i);
+    });
+    const other = join(userCacheDir(), 'kubectl_complete-graphdata.0000000000000000.00000000.cache');
+    writeFileSync(other, 'old', { mode: 0o600 });
+    expect(plugin(copy, COMMANDS[0]!)).toEqual(expected[0]);
+    const { cacheFile } = loaded(copy, 'kubectl-graphdata');
+    const left = readdirSync(userCacheDir()).map((f) => join(userCacheDir(), f));
+    expect(left.sort()).toEqual([cacheFile!, ...old.slice(3), other].sort());
+  });
+
+  it("a damaged cache in the user's directory is rejected, the command runs as usual and it is replaced", () => {
+    for (const file of cacheFiles()) rmSync(file);
+    expect(plugin(copy, COMMANDS[0]!)).toEqual(expected[0]);
+    const { cacheFile } = loaded(copy, 'kubectl-graphdata');
+    writeFileSync(cacheFile!, Buffer.alloc(4096, 7));
+    expect(loaded(copy, 'kubectl-graphdata').cache).toBe('rejected');
+    expect(plugin(copy, COMMANDS[1]!)).toEqual(expected[1]);
+    expect(loaded(copy, 'kubectl-graphdata').cache).toBe('used');
+    // Cut short (a write that never finished elsewhere): rejected too, never a crash.
+    writeFileSync(cacheFile!, readFileSync(cacheFile!).subarray(0, 1000));
+    expectSameRuns(copy);
+    expect(loaded(copy, 'kubectl-graphdata').cache).toBe('used');
+  });
+
+  it('a cache directory or file others can write is neither read nor written', () => {
+    for (const file of cacheFiles()) rmSync(file);
+    expect(plugin(copy, COMMANDS[0]!)).toEqual(expected[0]);
+    const { cacheFile } = loaded(copy, 'kubectl-graphdata');
+    const written = readFileSync(cacheFile!);
+    chmodSync(cacheFile!, 0o666);
+    expect(loaded(copy, 'kubectl-graphdata').cache).toBe('none');
+    chmodSync(cacheFile!, 0o600);
+    chmodSync(userCacheDir(), 0o777);
+    expect(loaded(copy, 'kubectl-graphdata').cache).toBe('none');
+    rmSync(cacheFile!);
+    expectSameRuns(copy);
+    expect(existsSync(cacheFile!)).toBe(false);
+    // Nor through a symlink, even to a good cache of this user's.
+    chmodSync(userCacheDir(), 0o700);
+    writeFileSync(`${cacheFile}.real`, written, { mode: 0o600 });
+    symlinkSync(`${cacheFile}.real`, cacheFile!);
+    expect(loaded(copy, 'kubectl-graphdata').cache).toBe('none');
+  });
+
+  it("writes nothing into a cache home that is another user's (sudo keeps HOME)", () => {
+    for (const file of cacheFiles()) rmSync(file);
+    // Another user's directory: one handed to nobody when the tests run as root, else /usr's.
+    const own = xdgCacheHome;
+    if (process.getuid!() === 0) chownSync(xdgCacheHome, 65534, 65534);
+    else xdgCacheHome = join('/usr', 'graphdata-no-such-cache-home');
+    try {
+      expectSameRuns(copy);
+      const { cache, cacheFile } = loaded(copy, 'kubectl-graphdata');
+      expect(cache).toBe('none');
+      expect(existsSync(join(xdgCacheHome, 'graphdata'))).toBe(false);
+      expect(existsSync(cacheFile!)).toBe(false);
+    } finally {
+      xdgCacheHome = own;
+    }
+  });
+
+  it('a cache home that cannot hold a directory changes nothing but the start-up time', () => {
+    for (const file of cacheFiles()) rmSync(file);
+    rmSync(xdgCacheHome, { recursive: true, force: true });
+    writeFileSync(xdgCacheHome, 'not a directory');
+    expectSameRuns(copy);
+    mkdirSync(`${xdgCacheHome}.d`);
+    rmSync(xdgCacheHome);
+    xdgCacheHome = `${xdgCacheHome}.d`;
+  });
+
   it('with no cache, it compiles the source', () => {
     for (const file of cacheFiles()) rmSync(file);
     expect(loaded(copy, 'kubectl-graphdata').cache).toBe('none');
     expectSameRuns(copy);
-    const completion = spawnSync(join(copy, 'bin', 'kubectl_complete-graphdata'), ['inj'], { encoding: 'utf8' });
+    const completion = spawnSync(join(copy, 'bin', 'kubectl_complete-graphdata'), ['inj'], {
+      encoding: 'utf8',
+      env: { ...process.env, XDG_CACHE_HOME: xdgCacheHome },
+    });
     expect(completion.stdout).toMatch(/^inject\t.+\n:4\n$/);
   });
 });
