@@ -11,7 +11,8 @@ import { e2eWorkers } from './test/cluster/e2e-workers.js';
 // on `forks` the suite ran file after file. Now e2e has the `threads` pool to itself and
 // runs beside unit and security in `forks` (two workers), on one control plane per thread:
 // its time is mostly spent waiting on the apiserver and child processes. Reliability
-// loads the machine on purpose, so it runs alone, after both (sequence.groupOrder 1).
+// loads the machine on purpose, so it runs alone: `npm run test:slow` (CI runs it after
+// `npm test`), and last when a bare `vitest run` runs every project (sequence.groupOrder 1).
 // clipanion's ESM build imports a directory (`./platform`), which Node's ESM loader
 // refuses; Node itself loads its CommonJS build. Resolve to that build in tests too.
 const clipanionCjs = {
@@ -23,8 +24,14 @@ export default defineConfig({
   test: {
     // Read by the one forks pool and the one threads pool all projects share (a project's
     // own poolOptions cannot size them): two forks for unit and security, and one thread per
-    // e2e control plane (test/cluster/e2e-workers.ts).
-    poolOptions: { forks: { maxForks: 2, minForks: 1 }, threads: { maxThreads: e2eWorkers(), minThreads: 1 } },
+    // e2e control plane (test/cluster/e2e-workers.ts). Not isolated: a worker loads the
+    // modules once for all its files (isolated, loading them again per file cost 110 s of
+    // CPU per run). So a file that changes shared state (a module's, process.env) puts it
+    // back in afterAll, as a file that spawns processes stops them.
+    poolOptions: {
+      forks: { maxForks: 2, minForks: 1, isolate: false },
+      threads: { maxThreads: e2eWorkers(), minThreads: 1, isolate: false },
+    },
     projects: [
       {
         extends: true,
@@ -50,7 +57,7 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          // Bounded under `npm test`; `npm run test:reliability` runs the full counts.
+          // Bounded under `npm run test:slow`; `npm run test:reliability` runs the full counts.
           name: 'reliability',
           include: ['test/reliability/**/*.test.ts'],
           environment: 'node',

@@ -1,4 +1,8 @@
-// `yaml`'s stringify behind a module of ours. Commands import() this, not the package:
+// `yaml`'s stringify behind a module of ours: every YAML the plugin prints except `inject`'s
+// manifests (manifests.ts, js-yaml, for speed on large inputs). Why two writers: js-yaml
+// writes a multi-line string holding tabs (the CUE templates of the KubeVela definitions)
+// as one double-quoted line of `\n\t` escapes, where `yaml` writes a readable block.
+// Commands import() this, not the package:
 // the plugin bundle makes each dynamic import a chunk of its own, and the chunk of a
 // CommonJS package (as `yaml` is for Node) keeps only its default export there.
 import { stringify as yamlStringify } from 'yaml';

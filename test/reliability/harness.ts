@@ -12,7 +12,7 @@ import { newCA, servingPair } from '../support/cert-dirs.js';
 import { type RunningWebhook, WEBHOOK_MAIN, WEBHOOK_NODE_FLAGS } from '../support/spawn-webhook.js';
 import { httpsCall } from '../support/webhook-client.js';
 
-/** `npm run test:reliability` sets GRAPHDATA_RELIABILITY=full; `npm test` runs the bounded form. */
+/** `npm run test:reliability` sets GRAPHDATA_RELIABILITY=full; `npm run test:slow` runs the bounded form. */
 export const FULL = process.env.GRAPHDATA_RELIABILITY === 'full';
 export const scale = (bounded: number, full: number): number => (FULL ? full : bounded);
 
