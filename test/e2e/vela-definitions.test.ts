@@ -3,8 +3,9 @@
 // objects they render (cue v0.14.1, trait unified in) pass the SparkApplication,
 // StarRocksCluster and StatefulSet schemas, and a pod made from the rendered engine
 // template, in a namespace where only pod-level opt-in is allowed, comes back injected.
-// No KubeVela controller and no controller-manager run here: the rendering is cue's, and
-// the pod is created from the template as the StatefulSet controller would create it.
+// No KubeVela controller runs here: the rendering is cue's. The pod is created from the
+// template directly, as the StatefulSet controller would create it (cluster-workloads
+// shows the controllers' own pods injected).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../policies/k8s.js';
 import { COMPONENT_TYPES } from '../../policies/vela/shipped-templates.js';
