@@ -304,7 +304,8 @@ export async function benchWebhookLoad(plans: LoadPlan[], peer: string) {
           connections,
           floor: f,
           graphdata: g,
-          p99Ratio: g.p99Ms / Math.max(f.p99Ms, 1e-9),
+          // autocannon reports whole milliseconds: a floor under 1 ms counts as 1 ms.
+          p99Ratio: g.p99Ms / Math.max(f.p99Ms, 1),
           rpsRatio: g.rps / f.rps,
           errors,
           rounds,

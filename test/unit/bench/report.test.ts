@@ -191,6 +191,20 @@ describe('the line under the table', () => {
   });
 });
 
+describe("a floor under autocannon's 1 ms resolution", () => {
+  it('is shown as < 1 ms, divided as 1 ms, and the ratio as a lower bound', () => {
+    const r = mainRun();
+    r.webhook[0]!.floor = { ...r.webhook[0]!.floor, p99Ms: 0 };
+    r.webhook[0]!.graphdata = { ...r.webhook[0]!.graphdata, p99Ms: 2.5 };
+    const table = renderSummaryTable(r);
+    const row = table.split('\n').find((l) => l.includes('64 connections: p99'))!;
+    expect(row).toContain('< 1 ms bare fastify (autocannon counts whole ms)');
+    expect(row).toContain('≥ 2.50×');
+    expect(row).toContain('(missed)');
+    expect(table).not.toMatch(/\d{6,}\.\d\d×/);
+  });
+});
+
 describe('the plugin start-up rows', () => {
   it("judge each Node release by the median of its rounds' own ratios", () => {
     const r = mainRun();
