@@ -238,7 +238,13 @@ describe('a failing admission worker', () => {
       tls,
       policies: staticPolicyStore(policyWith({})),
       logger: false,
-      largeBodies: { bytes: 1, deadlineMs, worker: hookedWorker(), heap: { maxOldSpaceMb: 48, maxSemiSpaceMb: 1 } },
+      largeBodies: {
+        bytes: 1,
+        deadlineMs,
+        stuckAfterMs: 500,
+        worker: hookedWorker(),
+        heap: { maxOldSpaceMb: 48, maxSemiSpaceMb: 1 },
+      },
     });
   const server = failing(1_500);
   // Running out of heap takes seconds of garbage collection on a busy machine: the
@@ -438,9 +444,9 @@ describe('admission worker deadlines count from the request’s arrival', () => 
     },
   );
 
-  it('a review that hangs the worker past its deadline: the later one queued behind it gets its own time', async () => {
+  it('a review that hangs the worker: answered at its deadline, the worker replaced once stuck, the next one answered', async () => {
     let now = 0;
-    const { p } = pool({ deadlineMs: 300, now: () => now });
+    const { p } = pool({ deadlineMs: 300, stuckAfterMs: 100, now: () => now });
     await p.mutate(body('warm')); // the worker is up: `hung` goes straight to it
     const hung = p.mutate(body('worker-test:hang'));
     now = 200;
@@ -448,8 +454,21 @@ describe('admission worker deadlines count from the request’s arrival', () => 
     now = 300; // the hung review's time is up when its timer fires; `next` has 200 ms left on this clock
     expect(answer(await hung).warnings[0]).toMatch(failedOpen);
     expect(answer(await hung).warnings[0]).not.toContain('waiting');
+    expect(p.started).toBe(1); // slow or stuck: not known yet
+    now = 400; // stuck: replaced, and `next` (100 ms left) goes to the new worker
     expect(answer(await next).patch).toBeTruthy();
     expect(p.started).toBe(2);
+  });
+
+  it('a review that is slow, not stuck: answered at its deadline, and the worker kept for the next', async () => {
+    const { p, open } = pool({ deadlineMs: 300, stuckAfterMs: 60_000 });
+    await p.mutate(body('warm'));
+    const slow = answer(await p.mutate(body('worker-test:wait')));
+    expect(slow).toMatchObject({ uid: 'worker-test:wait', allowed: true });
+    expect(slow.warnings[0]).toMatch(failedOpen);
+    open();
+    expect(answer(await p.mutate(body('after'))).patch).toBeTruthy();
+    expect(p.started).toBe(1);
   });
 });
 
@@ -483,6 +502,14 @@ describe('peekHead', () => {
     });
     const small = JSON.stringify({ request: { object: { metadata: { uid: 'o' } }, dryRun: true, uid: 'u-2' } });
     expect(peekHead(Buffer.from(small))).toMatchObject({ uid: 'u-2', isDryRun: true, kind: '' });
+    // Not read past request.object once the uid and username are known, as the apiserver writes them.
+    const after = { uid: 'u-4', userInfo: { username: 'u' }, object: {}, dryRun: true, name: 'late' };
+    expect(peekHead(Buffer.from(JSON.stringify({ request: after })))).toEqual({
+      uid: 'u-4',
+      username: 'u',
+      kind: '',
+      isDryRun: 'unknown',
+    });
     // A request read to its end without dryRun: false, as parseReview reads it.
     expect(peekHead(Buffer.from(JSON.stringify({ request: { uid: 'u-3' } })))).toMatchObject({ isDryRun: false });
   });
