@@ -22,7 +22,7 @@ import { POD_OPT_IN_MUTATE_PATH, POD_OPT_IN_VALIDATE_PATH } from '../common/clus
 import { failedMutation, mutationRecord, recordMutation } from './mutation.js';
 import { sendReviewText } from './review.js';
 import { PEEK_BYTES, type PeekedHead, peekHead } from './large-body.js';
-import { HELD_FACTOR, type MemoryPlan } from './memory-budget.js';
+import { HELD_FACTOR, type MemoryPlan } from '../common/memory-budget.js';
 import type { Metrics } from './metrics.js';
 import { recordValidation, validationRecord } from './validation.js';
 

@@ -26,12 +26,23 @@ import type { NamespaceInformer } from './namespace-index.js';
 import { type ClusterPolicyStore, filePolicyStore, type PolicyStore, watchPolicies } from './policy-store.js';
 import { type SelfManaged, startSelfManaged } from './self-managed.js';
 import { DEFAULT_LIMITS, type WebhookServer, buildServer } from './server.js';
-import { type MemoryPlan, MemoryLimitError, memoryPlan, parseMemoryLimit } from './memory-budget.js';
+import {
+  type MemoryPlan,
+  MemoryLimitError,
+  parseCpuLimit,
+  parseMemoryLimit,
+  ServingProcessesError,
+  servingProcesses,
+} from '../common/memory-budget.js';
+import { createMetrics } from './metrics.js';
+import { clusterMetricsSource, processIndex, reportServing, runPrimary } from './serving-processes.js';
+import cluster from 'node:cluster';
+import { hostname } from 'node:os';
 
 const USAGE = `Usage: npm start -- [--port 8443] [--host 127.0.0.1] [--policy FILE] [--kubeconfig FILE] [--log-level info]
                     [--cert-dir DIR | --tls-cert FILE --tls-key FILE | --dev-cert-dir DIR | --self-managed]
                     [--drain 5s] [--shutdown-timeout 20s] [--max-connections ${DEFAULT_LIMITS.maxConnections}]
-                    [--memory-limit 512Mi]
+                    [--memory-limit 512Mi] [--processes auto]
 
 Serves the graphdata admission webhook over HTTPS:
   POST /mutate   AdmissionReview admission.k8s.io/v1 (pods, CREATE)
@@ -69,6 +80,12 @@ Memory: --memory-limit (else GRAPHDATA_MEMORY_LIMIT, which the Deployment sets f
 container's limits.memory; else 512Mi) is shared out between the admission worker's heap
 and the review bodies held in flight; reviews beyond it wait or are answered unread
 (/mutate admits unchanged with a warning, /validate denies with 429: retry).
+
+Processes: --processes auto (the default) serves from one process per whole CPU of
+GRAPHDATA_CPU_LIMIT (millicores; the Deployment sets it from limits.cpu), as many as the memory
+limit gives each a full share (2 need about 1.1 GiB), and from one without a CPU limit;
+--processes N asks for N. With more than one, a primary hands connections to them,
+replaces one that dies and sums their /metrics; each has its own share of the memory.
 
 Shutdown: on SIGTERM /readyz answers 503 at once, requests are still served for
 --drain, then the listener closes and in-flight requests finish; after
@@ -120,8 +137,11 @@ interface Flags {
   drainMs: number;
   shutdownMs: number;
   maxConnections: number;
-  /** --memory-limit or GRAPHDATA_MEMORY_LIMIT, shared out (memory-budget.ts). */
+  /** --memory-limit or GRAPHDATA_MEMORY_LIMIT, shared out (memory-budget.ts): one serving process's plan. */
   memory: MemoryPlan;
+  /** Serving processes (serving-processes.ts), and why that many. */
+  processes: number;
+  processesReason: string;
   /** Self-managed mode. */
   namespace?: string;
   peerUrls?: string[];
@@ -185,6 +205,7 @@ function parseFlags(): Flags | undefined {
         'shutdown-timeout': { type: 'string', default: '20s' },
         'max-connections': { type: 'string', default: String(DEFAULT_LIMITS.maxConnections) },
         'memory-limit': { type: 'string' },
+        processes: { type: 'string', default: 'auto' },
         'log-level': { type: 'string', default: 'info' },
         'self-managed': { type: 'boolean', default: false },
         namespace: { type: 'string' },
@@ -210,13 +231,16 @@ function parseFlags(): Flags | undefined {
     const shutdownMs = duration('shutdown-timeout', args['shutdown-timeout'] ?? '20s');
     const mode = certMode(args);
     const limit = args['memory-limit'] ?? process.env.GRAPHDATA_MEMORY_LIMIT;
-    let memory: MemoryPlan;
+    let serving: ReturnType<typeof servingProcesses>;
     try {
-      memory = memoryPlan(
-        parseMemoryLimit(limit, args['memory-limit'] !== undefined ? '--memory-limit' : 'GRAPHDATA_MEMORY_LIMIT'),
+      const limitBytes = parseMemoryLimit(
+        limit,
+        args['memory-limit'] !== undefined ? '--memory-limit' : 'GRAPHDATA_MEMORY_LIMIT',
       );
+      serving = servingProcesses(args.processes ?? 'auto', parseCpuLimit(process.env.GRAPHDATA_CPU_LIMIT), limitBytes);
     } catch (error) {
-      if (error instanceof MemoryLimitError) throw new UsageError(error.message);
+      if (error instanceof MemoryLimitError || error instanceof ServingProcessesError)
+        throw new UsageError(error.message);
       throw error;
     }
     return {
@@ -229,7 +253,9 @@ function parseFlags(): Flags | undefined {
       drainMs,
       shutdownMs,
       maxConnections,
-      memory,
+      memory: serving.memory,
+      processes: serving.count,
+      processesReason: serving.reason,
       ...(args.namespace !== undefined ? { namespace: args.namespace } : {}),
       ...(args['peer-url'] ? { peerUrls: args['peer-url'] } : {}),
       extraSans: args['extra-san'] ?? [],
@@ -351,6 +377,14 @@ async function loadCertificates(
       );
     const managed = await startSelfManaged({
       kc: kubeConfig,
+      // Each serving process takes part in the Lease under a name of its own.
+      ...(cluster.isWorker
+        ? {
+            identity: `${process.env.POD_NAME ?? hostname()}/${processIndex()}`,
+            // Round-robin is not exact under other traffic: three turns of the cycle per peer.
+            connectionsPerPeer: 3 * flags.processes,
+          }
+        : {}),
       namespace: flags.namespace ?? process.env.POD_NAMESPACE ?? DEFAULT_NAMESPACE,
       extraSans: flags.extraSans,
       ...(flags.peerUrls ? { peerUrls: flags.peerUrls } : {}),
@@ -390,9 +424,13 @@ function startServer(
   certs: Certificates,
   log: WebhookLog,
 ): WebhookServer {
+  const metrics = createMetrics();
+  const clusterMetrics = clusterMetricsSource(metrics.registry);
   const server = buildServer({
     tls: { cert: certs.first.certPem, key: certs.first.keyPem },
     policies,
+    metrics,
+    ...(clusterMetrics ? { clusterMetrics } : {}),
     ...(watches.namespaces ? { namespaces: watches.namespaces } : {}),
     ...(watches.fluid ? { runtimes: watches.fluid.lookup } : {}),
     ...(watches.imageVolumes ? { imageVolumes: watches.imageVolumes } : {}),
@@ -500,6 +538,7 @@ function logServing(flags: Flags, server: WebhookServer, policies: PolicyStore, 
       certificates: 'selfManaged' in mode ? 'self-managed' : 'devDir' in mode ? 'development' : 'supplied',
       ...(files ? { certFile: files.cert, notAfter: first.notAfter } : {}),
       ...(files && first.caPem ? { caFile: files.ca } : {}),
+      ...(cluster.isWorker ? { process: processIndex(), processes: flags.processes } : {}),
       memory: {
         limitMiB: Math.round(flags.memory.limitBytes / 1048576),
         workerHeapMiB: flags.memory.workerHeapMb,
@@ -510,12 +549,31 @@ function logServing(flags: Flags, server: WebhookServer, policies: PolicyStore, 
   );
 }
 
+/**
+ * More than one serving process: this one starts them and serves nothing itself. Development
+ * certificates are made here first, so the processes do not race to write them.
+ */
+async function startPrimary(flags: Flags, log: WebhookLog): Promise<number> {
+  if ('devDir' in flags.mode)
+    await ensureDevCerts(flags.mode.devDir, { sans: localSans, commonName: 'graphdata-webhook' });
+  log.info(
+    {
+      processes: flags.processes,
+      reason: flags.processesReason,
+      memoryPerProcessMiB: Math.round(flags.memory.limitBytes / 1048576),
+    },
+    'starting serving processes',
+  );
+  return runPrimary(flags.processes, flags.shutdownMs, log);
+}
+
 /** Starts the webhook; the exit code on failure or --help, -1 once it is serving. */
 async function main(): Promise<number> {
   try {
     const flags = parseFlags();
     if (!flags) return 0;
     const log = new WebhookLog();
+    if (flags.processes > 1 && cluster.isPrimary) return await startPrimary(flags, log);
     const filePolicies = await loadFilePolicies(flags.policyFile);
     const kubeConfig = await loadKubeConfig(flags.kubeconfig);
     const watches = await startWatches(kubeConfig, filePolicies, log);
@@ -534,6 +592,7 @@ async function main(): Promise<number> {
     handleSignals(flags, server, watches, certs, certWatcher, log);
     await listen(flags, server);
     logServing(flags, server, policies, certs);
+    reportServing();
     return -1; // keep running
   } catch (error) {
     if (!(error instanceof StartFailure)) throw error;

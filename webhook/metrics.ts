@@ -1,8 +1,16 @@
 // Prometheus metrics on a private registry (several servers can live in one test process).
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** What the policy gauges report, read when the metrics are collected. */
+export interface PolicyHealth {
+  generation: number;
+  synced: boolean;
+  stale: boolean;
+}
+
 export function createMetrics() {
   const registry = new Registry();
+  let health: (() => PolicyHealth) | undefined;
   const requests = new Counter({
     name: 'graphdata_admission_requests_total',
     help: 'AdmissionReviews answered, by webhook and outcome (mutate: injected, unchanged; validate: allowed, warned, denied; both: ignored, error, shed (over the memory budget), bad_request)',
@@ -34,6 +42,8 @@ export function createMetrics() {
     name: 'graphdata_certificate_expiry_seconds',
     help: 'When the serving certificate in use expires, as Unix time in seconds',
     registers: [registry],
+    // Several serving processes: the earliest (serving-processes.ts).
+    aggregator: 'min',
   });
   const violations = new Counter({
     name: 'graphdata_policy_violations_total',
@@ -45,11 +55,21 @@ export function createMetrics() {
     name: 'graphdata_policy_snapshot_generation',
     help: 'The policy snapshot in use: counts the snapshots compiled since start (1 with a policy file)',
     registers: [registry],
+    aggregator: 'max',
+    collect() {
+      if (health) this.set(health().generation);
+    },
   });
   const policyStoreSynced = new Gauge({
     name: 'graphdata_policy_store_synced',
     help: '1 while the policy objects are listed and watched; 0 before the first list or while a watch is broken (the last good snapshot is served)',
     registers: [registry],
+    // 0 if any serving process has a broken watch.
+    aggregator: 'min',
+    collect() {
+      const h = health?.();
+      if (h) this.set(h.synced && !h.stale ? 1 : 0);
+    },
   });
   return {
     registry,
@@ -61,6 +81,10 @@ export function createMetrics() {
     violations,
     policySnapshotGeneration,
     policyStoreSynced,
+    /** Where the policy gauges read from when collected. */
+    reportPolicyHealth(source: () => PolicyHealth): void {
+      health = source;
+    },
   };
 }
 

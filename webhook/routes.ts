@@ -39,6 +39,8 @@ export interface RouteOptions extends ClusterContext {
   imageVolumeSupport?: ImageVolumeSupport;
   /** True once shutdown has begun: /readyz answers 503. */
   isClosing: () => boolean;
+  /** Under a primary (serving-processes.ts): the metrics of every serving process, summed. */
+  clusterMetrics?: () => Promise<string>;
 }
 
 export function registerRoutes(app: FastifyInstance, opts: RouteOptions): void {
@@ -146,10 +148,10 @@ function registerStatusRoutes(app: FastifyInstance, opts: RouteOptions): void {
     if (!policyStore.synced) return reply.code(503).send({ status: 'policies not synced', policyStore });
     return { status: 'ready', policy: policies.source, policyStore };
   });
+  metrics.reportPolicyHealth(() => policies.health());
   app.get('/metrics', async (_req, reply) => {
-    const health = policies.health();
-    metrics.policySnapshotGeneration.set(health.generation);
-    metrics.policyStoreSynced.set(health.synced && !health.stale ? 1 : 0);
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    // Under a primary: every serving process's, summed there (serving-processes.ts).
+    const text = opts.clusterMetrics ? await opts.clusterMetrics() : await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
   });
 }

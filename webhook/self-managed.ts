@@ -31,6 +31,12 @@ export interface SelfManagedOptions {
    * of the Deployment, at their pod IP.
    */
   peerUrls?: readonly string[];
+  /**
+   * TLS connections made to each peer when checking what it serves: a pod of several serving
+   * processes (serving-processes.ts) hands each new connection to the next one, so one
+   * connection would see one process of it.
+   */
+  connectionsPerPeer?: number;
   leaseDurationSeconds?: number;
   /** How often the Lease is renewed or tried. */
   leaseRetryMs?: number;
@@ -156,7 +162,13 @@ export async function startSelfManaged(opts: SelfManagedOptions): Promise<SelfMa
       ?.map((u) => new URL(u))
       .map((u) => ({ host: u.hostname, port: Number(u.port || 443) }));
     const peers = targets ?? (await podTargets());
-    const certs = await Promise.all(peers.map((p) => servedCert(p.host, p.port).catch(() => undefined)));
+    const each = async (p: { host: string; port: number }) => {
+      const seen: (string | undefined)[] = [];
+      for (let i = 0; i < (opts.connectionsPerPeer ?? 1); i++)
+        seen.push(await servedCert(p.host, p.port).catch(() => undefined));
+      return seen;
+    };
+    const certs = (await Promise.all(peers.map(each))).flat();
     // A peer that does not answer cannot be proven to serve the new cert: keep the old CA.
     if (certs.some((c) => c === undefined)) return [];
     return certs as string[];

@@ -13,7 +13,7 @@ import { malformedReason, parseBody } from './body.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { LARGE_BODY, LargeBody } from './large-body.js';
 import { LoadGuard, type LoadGuardOptions } from './load-guard.js';
-import { DEFAULT_MEMORY_LIMIT, type MemoryPlan, memoryPlan } from './memory-budget.js';
+import { DEFAULT_MEMORY_LIMIT, type MemoryPlan, memoryPlan } from '../common/memory-budget.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import type { NamespaceIndex } from './namespace-index.js';
 import type { PolicyStore } from './policy-store.js';
@@ -82,6 +82,8 @@ export interface ServerOptions {
   /** Whether the cluster serves image volumes (found at start); absent without a cluster. */
   imageVolumes?: ImageVolumeSupport;
   metrics?: Metrics;
+  /** Under a primary (serving-processes.ts): /metrics answers every serving process's, summed. */
+  clusterMetrics?: () => Promise<string>;
   limits?: Partial<ServerLimits>;
   /** fastify logger options; false silences it (tests). */
   logger?: boolean | { level: string };
@@ -222,6 +224,7 @@ export function buildServer(opts: ServerOptions): WebhookServer {
     guard,
     ...(opts.warnings ? { warnings: opts.warnings } : {}),
     isClosing: () => closing,
+    ...(opts.clusterMetrics ? { clusterMetrics: opts.clusterMetrics } : {}),
   });
 
   return {

@@ -1,6 +1,8 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { UserError, WebhookCommand, dryRunMode, dryRunOption, usageError } from '../cli/base.js';
+import { DEFAULT_CPU_LIMIT, DEFAULT_MEMORY_QUANTITY } from '../../common/memory-budget.js';
+import { containerLimits } from './container-limits.js';
 
 export class InstallCommand extends WebhookCommand {
   static override paths = [['install']];
@@ -40,6 +42,14 @@ export class InstallCommand extends WebhookCommand {
   replicas = Option.String('--replicas', '2', {
     description: 'Replicas (and the HPA minimum)',
     validator: t.isNumber(),
+  });
+  cpu = Option.String('--cpu', DEFAULT_CPU_LIMIT, {
+    description:
+      'CPU limit of each webhook pod (e.g. 2): it serves from one process per whole CPU, as far as --memory holds them',
+  });
+  memory = Option.String('--memory', DEFAULT_MEMORY_QUANTITY, {
+    description:
+      'Memory limit of each webhook pod (e.g. 1100Mi): shared out between its processes and the reviews in flight',
   });
   failurePolicy = Option.String('--failure-policy', 'Ignore', {
     description: 'Ignore|Fail: what the apiserver does when the webhook cannot be reached',
@@ -133,9 +143,12 @@ export class InstallCommand extends WebhookCommand {
       if (this.webhookUrl)
         throw new UserError('--allow-from protects a webhook run by install', 'drop --allow-from with --webhook-url');
     }
+    const limits = containerLimits(this.cpu, this.memory);
     const base = {
       namespace,
       replicas: this.replicas,
+      cpuLimit: this.cpu,
+      memoryLimit: this.memory,
       ...(allowFrom ? { allowFrom } : {}),
       failurePolicy: this.failurePolicy,
       ...(this.image ? { image: this.image } : {}),
@@ -143,6 +156,7 @@ export class InstallCommand extends WebhookCommand {
     };
     const out = this.context.stdout;
     const say = (line: string) => out.write(`${line}\n`);
+    if (limits.note && !this.output) this.context.stderr.write(`warning: ${limits.note}\n`);
 
     if (dryRun === 'client') {
       // Offline: fresh certificates, nothing read from or sent to a cluster.

@@ -1,6 +1,7 @@
 // Everything `kubectl graphdata install` puts in a cluster, as objects built in code
 // (never hand-kept YAML): applied by `install`, printed by `install --dry-run=client
 // -o yaml`, deleted by `uninstall` and checked by `status`/`doctor`. Pure.
+import { DEFAULT_CPU_LIMIT, DEFAULT_MEMORY_QUANTITY } from '../../common/memory-budget.js';
 import { policyCrds } from '../../policies/policy-crds.js';
 import { ENGINE_VERSION } from '../../policies/engine-version.js';
 import { webhookNetworkPolicy } from './network-policy.js';
@@ -31,6 +32,9 @@ export interface InstallOptions {
   namespace?: string;
   image?: string;
   replicas?: number;
+  /** The webhook container's limits (default 1 CPU, 512Mi): it plans its memory and serving processes from them. */
+  cpuLimit?: string;
+  memoryLimit?: string;
   /** Of the mutating webhook (the validating one always fails closed). */
   failurePolicy?: FailurePolicy;
   /** A webhook running outside the cluster: only the namespace, CRDs and webhook configurations. */
@@ -337,16 +341,24 @@ function deployment(
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 // The one memory setting: the webhook shares this limit out between its worker's
-                // heap and the reviews in flight (webhook/memory-budget.ts, docs/webhook.md).
+                // heap and the reviews in flight (common/memory-budget.ts, docs/webhook.md).
                 {
                   name: 'GRAPHDATA_MEMORY_LIMIT',
                   valueFrom: { resourceFieldRef: { containerName: 'webhook', resource: 'limits.memory' } },
+                },
+                // One serving process per whole CPU, as far as the memory holds them (same file).
+                {
+                  name: 'GRAPHDATA_CPU_LIMIT',
+                  valueFrom: { resourceFieldRef: { containerName: 'webhook', resource: 'limits.cpu', divisor: '1m' } },
                 },
               ],
               ports: [{ name: 'https', containerPort: HTTPS_PORT, protocol: 'TCP' }],
               livenessProbe: probe('/healthz', 10),
               readinessProbe: probe('/readyz', 5),
-              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+              resources: {
+                requests: { cpu: '100m', memory: '128Mi' },
+                limits: { cpu: o.cpuLimit ?? DEFAULT_CPU_LIMIT, memory: o.memoryLimit ?? DEFAULT_MEMORY_QUANTITY },
+              },
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,

@@ -2,6 +2,7 @@
 // realistic review, beside the peer (a Go controller-runtime webhook, test/bench/peer/),
 // each in its own process, driven by autocannon from this one. They alternate round by
 // round so all see the same machine noise; only medians of rounds and ratios count.
+import { memoryFor } from '../../common/memory-budget.js';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -141,8 +142,13 @@ export async function startServers(
     ? spawn(
         process.execPath,
         [
-          join(REPO_ROOT, 'dist/test/bench/serve-processes.js'),
+          ...WEBHOOK_NODE_FLAGS,
+          WEBHOOK_MAIN,
+          '--processes',
           String(opts.processes),
+          // The least memory that gives each process the full plan, as `install --memory` would.
+          '--memory-limit',
+          String(memoryFor(opts.processes)),
           '--port',
           String(processesPort),
           '--cert-dir',

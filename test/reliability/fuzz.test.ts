@@ -4,7 +4,7 @@
 import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MEMORY_LIMIT, memoryPlan } from '../../webhook/memory-budget.js';
+import { DEFAULT_MEMORY_LIMIT, memoryPlan } from '../../common/memory-budget.js';
 
 import { POD_SHAPES } from '../fixtures/pods.js';
 import { admissionReview } from '../support/webhook-client.js';

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Container, Pod } from '../../policies/k8s.js';
-import { DEFAULT_MEMORY_LIMIT, memoryPlan } from '../../webhook/memory-budget.js';
+import { DEFAULT_MEMORY_LIMIT, memoryPlan } from '../../common/memory-budget.js';
 
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { admissionReview, decodePatch } from '../support/webhook-client.js';

@@ -10,7 +10,7 @@ import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'undici';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MEMORY_LIMIT } from '../../webhook/memory-budget.js';
+import { DEFAULT_MEMORY_LIMIT } from '../../common/memory-budget.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { REPO_ROOT } from '../support/spawn-webhook.js';
 import { admissionReview, httpsCall } from '../support/webhook-client.js';

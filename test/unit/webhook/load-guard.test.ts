@@ -13,7 +13,7 @@ import {
   MemoryLimitError,
   memoryPlan,
   parseMemoryLimit,
-} from '../../../webhook/memory-budget.js';
+} from '../../../common/memory-budget.js';
 import { buildServer, type ServerOptions, type WebhookServer } from '../../../webhook/server.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
 import { defaultPolicy } from '../../fixtures/policy.js';

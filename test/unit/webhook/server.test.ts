@@ -5,7 +5,7 @@ import { applyPodPatch } from '../../support/pod-patch.js';
 import { ENGINE_VERSION } from '../../../policies/engine-version.js';
 import { staticPolicyStore } from '../../support/policy-store.js';
 import { buildServer, type WebhookServer } from '../../../webhook/server.js';
-import { DEFAULT_MEMORY_LIMIT, memoryPlan } from '../../../webhook/memory-budget.js';
+import { DEFAULT_MEMORY_LIMIT, memoryPlan } from '../../../common/memory-budget.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
 import { defaultPolicy } from '../../fixtures/policy.js';
 import { admissionReview, decodePatch, httpsCall, postJson } from '../../support/webhook-client.js';

@@ -43,6 +43,25 @@ describe('install --dry-run=client', () => {
     expect(run.stderr).toMatch(/note: .*graphdata-webhook-tls.*Keep them out of Git/s);
   });
 
+  it("--cpu and --memory set the webhook container's limits; CPUs the memory cannot hold are named", async () => {
+    const install = (...extra: string[]) =>
+      runCli(['install', '--dry-run=client', '--kubeconfig', '/nonexistent', '--image', 'r/i:1', ...extra]);
+    const run = await install('-o', 'yaml', '--cpu', '2', '--memory', '1100Mi');
+    expect(run.code, run.stderr).toBe(0);
+    const deployment = parseAllDocuments(run.stdout)
+      .map((d) => d.toJS())
+      .find((d) => d.kind === 'Deployment');
+    expect(deployment.spec.template.spec.containers[0].resources.limits).toEqual({ cpu: '2', memory: '1100Mi' });
+    const short = await install('--cpu', '2');
+    expect(short.code, short.stderr).toBe(0);
+    expect(short.stderr).toMatch(
+      /warning: --cpu 2 asks for 2 serving processes per pod, but --memory 512Mi holds 1; give --memory 1056Mi for 2/,
+    );
+    const tooSmall = await install('--memory', '200Mi');
+    expect(tooSmall.code).toBe(2);
+    expect(tooSmall.stderr).toMatch(/error: --memory 200Mi: a memory limit of 200 MiB leaves room for reviews of/);
+  });
+
   it('-o json gives a List', async () => {
     const dir = join(tmp(), 'certs');
     expect((await runCli(['certs', 'generate', '--out', dir])).code).toBe(0);

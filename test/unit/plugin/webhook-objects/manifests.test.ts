@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { installManifests, type ManifestObject } from '../../../../plugin/webhook-objects/manifests.js';
 import { CA_SECRET, LEADER_LEASE, TLS_SECRET } from '../../../../common/cluster-names.js';
 import { parseAllowFrom } from '../../../../plugin/webhook-objects/network-policy.js';
-import { DEFAULT_MEMORY_LIMIT, parseMemoryLimit } from '../../../../webhook/memory-budget.js';
+import {
+  DEFAULT_MEMORY_LIMIT,
+  parseCpuLimit,
+  parseMemoryLimit,
+  servingProcesses,
+} from '../../../../common/memory-budget.js';
 
 const certs = { caCert: 'CA', caKey: 'CAKEY', tlsCert: 'CRT', tlsKey: 'KEY' };
 const bundle = installManifests({ caBundle: 'BUNDLE', certs });
@@ -202,6 +207,23 @@ describe('memory: the one setting', () => {
       valueFrom: { resourceFieldRef: { containerName: c.name, resource: 'limits.memory' } },
     });
     expect(parseMemoryLimit(String(512 * 1024 * 1024), 'GRAPHDATA_MEMORY_LIMIT')).toBe(DEFAULT_MEMORY_LIMIT);
+  });
+
+  it('the CPU limit reaches it as GRAPHDATA_CPU_LIMIT in millicores; install --cpu --memory set both limits', () => {
+    const c = find(bundle, 'Deployment')!.spec.template.spec.containers[0];
+    expect(c.resources.limits.cpu).toBe('1');
+    expect(c.env).toContainEqual({
+      name: 'GRAPHDATA_CPU_LIMIT',
+      valueFrom: { resourceFieldRef: { containerName: c.name, resource: 'limits.cpu', divisor: '1m' } },
+    });
+    // What the downward API writes for limits.cpu 1 with divisor 1m: one serving process.
+    expect(servingProcesses('auto', parseCpuLimit('1000'), DEFAULT_MEMORY_LIMIT).count).toBe(1);
+    const two = installManifests({ caBundle: 'B', certs, cpuLimit: '2', memoryLimit: '1100Mi' });
+    expect(find(two, 'Deployment')!.spec.template.spec.containers[0].resources).toEqual({
+      requests: { cpu: '100m', memory: '128Mi' },
+      limits: { cpu: '2', memory: '1100Mi' },
+    });
+    expect(servingProcesses('auto', parseCpuLimit('2000'), 1100 * 1024 * 1024).count).toBe(2);
   });
 });
 

@@ -1,7 +1,9 @@
 // The webhook's memory, planned from one number: its container's memory limit (the
-// Deployment passes it through the downward API as GRAPHDATA_MEMORY_LIMIT). Everything
-// that grows with load gets a share of it: the admission worker's heap, and the review
-// bodies held in flight. A body that does not fit waits for room (large ones, fairly per
+// Deployment passes it through the downward API as GRAPHDATA_MEMORY_LIMIT), and how many
+// serving processes share it (webhook/serving-processes.ts), from its CPU limit. Used by the
+// webhook to plan and by `install` to check the limits it is given. Everything that grows
+// with load gets a share of it: the admission worker's heap, and the review bodies held in
+// flight. A body that does not fit waits for room (large ones, fairly per
 // user) or is answered at once without being read (see load-guard.ts), so the process
 // and its worker stay under the limit whatever is sent.
 
@@ -19,6 +21,9 @@ export const MAX_REVIEW_BYTES = 32 * MiB;
 
 /** What the Deployment sets (plugin/webhook-objects/manifests.ts) and `npm start` assumes without a limit given. */
 export const DEFAULT_MEMORY_LIMIT = 512 * MiB;
+/** The same as `install` writes it, and the Deployment's CPU limit: one serving process. */
+export const DEFAULT_MEMORY_QUANTITY = '512Mi';
+export const DEFAULT_CPU_LIMIT = '1';
 
 /**
  * The main process without bodies: code, TLS, the informers' caches, metrics, and the parse
@@ -96,4 +101,81 @@ export function parseMemoryLimit(text: string | undefined, from: string): number
     throw new MemoryLimitError(`${from} must be bytes or a quantity like 512Mi or 1Gi, got ${JSON.stringify(text)}`);
   const unit = m[2] === 'Ki' ? 1024 : m[2] === 'Mi' ? MiB : m[2] === 'Gi' ? 1024 * MiB : 1;
   return Number(m[1]) * unit;
+}
+
+// --- serving processes: one per whole CPU of the limit, as far as the memory holds them ---
+
+/** A --processes or GRAPHDATA_CPU_LIMIT the webhook cannot start with. */
+export class ServingProcessesError extends Error {}
+
+/** The primary's own memory: Node, the cluster module, the metrics it sums (measured ~45 MiB). */
+export const PRIMARY_RESERVE = 64 * MiB;
+
+export interface ServingProcesses {
+  count: number;
+  /** Each serving process's plan, from its share of the limit. */
+  memory: MemoryPlan;
+  /** Why this count, for the start log. */
+  reason: string;
+}
+
+/** The limit each of `count` serving processes plans with: the primary's reserve comes off first. */
+function share(limitBytes: number, count: number): number {
+  return count === 1 ? limitBytes : Math.floor((limitBytes - PRIMARY_RESERVE) / count);
+}
+
+/** Whether `count` processes each still answer the largest review (MAX_REVIEW_BYTES). */
+function fits(limitBytes: number, count: number): boolean {
+  try {
+    return memoryPlan(share(limitBytes, count)).maxBodyBytes >= MAX_REVIEW_BYTES;
+  } catch {
+    return false;
+  }
+}
+
+/** The smallest memory limit with which `count` processes each answer the largest review. */
+export function memoryFor(count: number): number {
+  let limit = 256 * MiB;
+  while (!fits(limit, count)) limit += 16 * MiB;
+  return limit;
+}
+
+/**
+ * GRAPHDATA_CPU_LIMIT in CPUs: the Deployment writes the container's limits.cpu there in
+ * millicores (downward API, divisor 1m); undefined without one.
+ */
+export function parseCpuLimit(text: string | undefined): number | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  if (!/^\d+$/.test(text.trim()))
+    throw new ServingProcessesError(
+      `GRAPHDATA_CPU_LIMIT must be whole millicores (2000 for 2 CPUs), got ${JSON.stringify(text)}`,
+    );
+  return Number(text.trim()) / 1000;
+}
+
+/**
+ * `--processes N` as asked (an error if the memory limit cannot hold them), or `auto`: one
+ * per whole CPU of the limit, fewer if the memory limit does not hold that many, one
+ * without a CPU limit.
+ */
+export function servingProcesses(flag: string, cpus: number | undefined, limitBytes: number): ServingProcesses {
+  if (flag !== 'auto') {
+    const count = Number(flag);
+    if (!Number.isInteger(count) || count < 1 || count > 64)
+      throw new ServingProcessesError(`--processes must be auto or a whole number from 1 to 64, got ${flag}`);
+    if (count > 1 && !fits(limitBytes, count))
+      throw new ServingProcessesError(
+        `${count} serving processes need a memory limit of at least ${Math.ceil(memoryFor(count) / MiB)} MiB to each answer a ${MAX_REVIEW_BYTES / MiB} MiB review; raise the limit or lower --processes`,
+      );
+    return { count, memory: memoryPlan(share(limitBytes, count)), reason: '--processes' };
+  }
+  if (cpus === undefined) return { count: 1, memory: memoryPlan(limitBytes), reason: 'no CPU limit given' };
+  let count = Math.max(1, Math.floor(cpus));
+  const byCpu = count;
+  while (count > 1 && !fits(limitBytes, count)) count--;
+  const reason =
+    count < byCpu
+      ? `CPU limit ${cpus}, but the memory limit holds ${count} (${Math.ceil(memoryFor(byCpu) / MiB)} MiB would hold ${byCpu})`
+      : `CPU limit ${cpus}`;
+  return { count, memory: memoryPlan(share(limitBytes, count)), reason };
 }
