@@ -12,12 +12,38 @@
 //
 // Nothing is redone while the bundles, this runtime's caches and the files they were made
 // from are unchanged (scripts/build-freshness.mjs): `npm start` builds before it starts.
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { build } from 'esbuild';
 import { recordInputs, staleReason } from './build-freshness.mjs';
+
+// clipanion sets Cli.defaultContext when it loads: it creates process.stdin (a file, pipe
+// or terminal handle, about 1 ms of CPU on Node 22) and loads `tty` (with `net`) to ask for a
+// colour depth. The plugin passes its own stdin to every run (plugin/main.ts), creating
+// process.stdin only when a command reads it, and sets enableColors, so neither default is
+// used: the bundle's clipanion leaves stdin out of the default and takes the platform module
+// clipanion ships for browsers (colour depth 1; no output capture, which the plugin never
+// enables). The build fails if clipanion's source no longer reads as expected.
+const clipanionWithoutLoadTimeStdio = {
+  name: 'clipanion-without-load-time-stdio',
+  setup(build) {
+    const advanced = /[\\/]node_modules[\\/]clipanion[\\/]lib[\\/]advanced[\\/]Cli\.js$/;
+    build.onResolve({ filter: /^\.\.\/platform$/ }, ({ importer, resolveDir }) =>
+      advanced.test(importer) ? { path: join(resolveDir, '..', 'platform', 'browser.js') } : undefined,
+    );
+    build.onLoad({ filter: advanced }, ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      const defaultStdin = '\n    stdin: process.stdin,\n';
+      if (source.split(defaultStdin).length !== 2 || !source.includes("require('../platform')"))
+        throw new Error(`${path}: clipanion's default context changed; review clipanionWithoutLoadTimeStdio`);
+      return { contents: source.replace(defaultStdin, '\n    stdin: undefined,\n'), loader: 'js' };
+    });
+  },
+};
 
 const BUNDLES = { 'kubectl-graphdata': 'plugin/main.ts', 'kubectl_complete-graphdata': 'plugin/completion/main.ts' };
 const RECORD = 'dist/bundle/inputs.json';
@@ -52,6 +78,7 @@ const { outputFiles, metafile } = await build({
   banner: { js: "const __gdModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
   metafile: true,
+  plugins: [clipanionWithoutLoadTimeStdio],
 });
 
 // vm.Script gives import() no module loader, and one compiled from a code cache loses
@@ -67,6 +94,9 @@ for (const out of outputFiles) {
   }
   let code = out.text.replace(leftImport, '__gdImport($1)');
   if (/\bimport\(/.test(code)) throw new Error(`${out.path}: an import() the build cannot route through __gdImport`);
+  // bin/load-bundle.cjs reads an ASCII bundle as Latin-1, a third of the CPU of UTF-8 on
+  // Node 22 (esbuild escapes non-ASCII characters unless told otherwise).
+  if (!isAscii(Buffer.from(code))) throw new Error(`${out.path}: not ASCII`);
   // V8 checks a cache against the source's length only: its caches are named after the
   // content (and the runtime, bin/load-bundle.cjs), so one made from other code is never found.
   const name = out.path.replace(/^.*\/(.*)\.cjs$/, '$1');
