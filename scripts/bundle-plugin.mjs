@@ -47,7 +47,7 @@ const clipanionWithoutLoadTimeStdio = {
 
 const BUNDLES = { 'kubectl-graphdata': 'plugin/main.ts', 'kubectl_complete-graphdata': 'plugin/completion/main.ts' };
 const RECORD = 'dist/bundle/inputs.json';
-const { loadBundle, cacheFileFor } = createRequire(import.meta.url)('../bin/load-bundle.cjs');
+const { BUNDLE_HEAD, loadBundle, cacheFileFor } = createRequire(import.meta.url)('../bin/load-bundle.cjs');
 
 // The bundles and the caches this runtime reads; caches are named after the bundle's content.
 const outputs = Object.keys(BUNDLES).flatMap((name) => {
@@ -72,6 +72,9 @@ const { outputFiles, metafile } = await build({
   target: 'node20',
   minifySyntax: true,
   minifyWhitespace: true,
+  // Local names shortened: a quarter less text to read at start-up (stack traces name
+  // minified functions; files and lines stay right).
+  minifyIdentifiers: true,
   legalComments: 'linked',
   // common/package-root.ts finds the package from its own location.
   define: { 'import.meta.url': '__gdModuleUrl' },
@@ -100,6 +103,7 @@ for (const out of outputFiles) {
   // V8 checks a cache against the source's length only: its caches are named after the
   // content (and the runtime, bin/load-bundle.cjs), so one made from other code is never found.
   const name = out.path.replace(/^.*\/(.*)\.cjs$/, '$1');
+  code = `${BUNDLE_HEAD}${code}\n})\n`;
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
   code += `//# codeCache=${name}.${hash}\n`;
   written.set(out.path, code);
