@@ -1,8 +1,9 @@
 // Part of `npm run build`: bundles the plugin (and its completion helper) with esbuild
-// into one CommonJS script each under dist/bundle/, and writes beside each a V8 code
-// cache, which bin/load-bundle.cjs hands to vm.Script so a command starts without
-// parsing and compiling the bundle (BENCHMARKS.md). Node 20 has no compile cache for ES
-// modules (module.enableCompileCache needs 22.1); vm.Script takes one for a script.
+// into one CommonJS module each under dist/bundle/, written inside its module function
+// (bin/load-bundle.cjs's BUNDLE_HEAD), and writes beside each a V8 code cache, which
+// bin/load-bundle.cjs hands to vm.Script so a command starts without parsing and
+// compiling the bundle (docs/benchmarks.md). Node 20 has no compile cache for ES modules
+// (module.enableCompileCache needs 22.1); vm.Script takes one for a script.
 // The cache is this Node's: run this script again under another Node (npm run test:node
 // does) and that one's cache is added beside it.
 //
