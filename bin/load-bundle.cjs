@@ -5,11 +5,13 @@
 // source as usual; only start-up is slower.
 //
 // A cache is used only by the runtime that made it. Its file is named after the bundle's
-// content and after runtimeKey(): the Node release, the CPU, V8's own version tag (its
-// version, flag hash and CPU features) and the flags Node was started with. V8's own check
-// is not enough to rely on: which flags it counts changes between releases (Node 20 rejects
-// a cache made without --max-old-space-size=300, Node 24 takes it), and it checks the
-// source's length, not its content. A cache it rejects anyway (damaged) is reported.
+// content and after runtimeKey(): the Node release, the CPU architecture, the V8 version
+// and the flags Node was started with (not V8's cachedDataVersionTag(): loading node:v8
+// loads the stream modules too, about 1 ms of start-up, and V8 checks the flag hash its
+// tag adds itself). V8's own check is not enough to rely on: which flags it counts changes
+// between releases (Node 20 rejects a cache made without --max-old-space-size=300, Node 24
+// takes it), and it checks the source's length, not its content. A cache it rejects anyway
+// (damaged, or flags it counts that the name does not) is reported and replaced.
 //
 // `npm run build` writes the cache of the Node that built it beside the bundle. A user
 // whose Node differs (or who installed a copy without it) would compile the whole bundle
@@ -31,11 +33,19 @@ const {
   rmSync,
   writeFileSync,
 } = require('node:fs');
+const { isAscii } = require('node:buffer');
 const { createRequire } = require('node:module');
-const { homedir } = require('node:os');
 const { dirname, join } = require('node:path');
 const { Script } = require('node:vm');
-const { cachedDataVersionTag } = require('node:v8');
+
+/**
+ * How every bundle the build writes starts: its code is the body of this function, which
+ * loadBundle calls as Node calls a CommonJS module's wrapper. On one line, like Node's own
+ * wrapper, so line numbers in stack traces stay right. The build writes it (the bundle ends
+ * `})`) rather than the loader adding it: V8 then compiles the text as read, without a
+ * 1 MB copy into a new string.
+ */
+const BUNDLE_HEAD = '(function (exports, require, module, __filename, __dirname, __gdImport) {';
 
 /** The flags Node was started with; not the code given with -e or -p. */
 function nodeFlags() {
@@ -53,7 +63,7 @@ function runtimeKey() {
   const runtime = [
     process.version,
     process.arch,
-    cachedDataVersionTag(),
+    process.versions.v8,
     nodeFlags(),
     process.env.NODE_OPTIONS ?? '',
   ].join('\n');
@@ -68,13 +78,17 @@ function runtimeKey() {
  */
 function loadBundle(name, { useCache = true } = {}) {
   const file = join(__dirname, '..', 'dist', 'bundle', `${name}.cjs`);
-  let source;
+  let bytes;
   try {
-    source = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (error) {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   }
+  // The build writes ASCII: read as Latin-1 (the same text) it costs a third of the CPU of UTF-8.
+  const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+  // Written by a build from before BUNDLE_HEAD: as good as not built.
+  if (!source.startsWith(BUNDLE_HEAD)) return undefined;
   let cacheFile = cacheFileOf(file, source);
   let cachedData;
   if (useCache && cacheFile) {
@@ -91,9 +105,7 @@ function loadBundle(name, { useCache = true } = {}) {
       }
     }
   }
-  // One line, like Node's own module wrapper: line numbers in stack traces stay right.
-  const wrapped = `(function (exports, require, module, __filename, __dirname, __gdImport) {${source}\n})`;
-  const script = new Script(wrapped, { filename: file, cachedData });
+  const script = new Script(source, { filename: file, cachedData });
   const module = { exports: {} };
   // import() from this file has Node's module loader; the bundle's has none (see the build).
   const load = (specifier) => import(specifier);
@@ -107,7 +119,7 @@ function loadBundle(name, { useCache = true } = {}) {
 /** The user's cache home: $XDG_CACHE_HOME, else ~/.cache; undefined when there is none. */
 function userCacheHome() {
   try {
-    const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+    const base = process.env.XDG_CACHE_HOME || join(process.env.HOME || require('node:os').homedir(), '.cache');
     return base.startsWith('/') ? base : undefined;
   } catch {
     return undefined; // no home directory
@@ -216,4 +228,4 @@ function pruneUserCaches(dir, file) {
   for (const old of caches.slice(KEPT_PER_BUNDLE)) rmSync(old.path, { force: true });
 }
 
-module.exports = { loadBundle, cacheFileFor, saveUserCache };
+module.exports = { BUNDLE_HEAD, loadBundle, cacheFileFor, saveUserCache };

@@ -1,5 +1,5 @@
 // Entry point of `kubectl graphdata` (the kubectl-graphdata executable).
-import type { Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { Cli, Command, type CommandClass, type Command as CommandInstance } from 'clipanion';
 import { COMMANDS } from './commands.js';
 import {
@@ -46,7 +46,21 @@ export interface CliStreams {
 export function main(argv: string[]): Promise<number> {
   endQuietlyOnClosedPipe(process.stdout);
   endQuietlyOnClosedPipe(process.stderr);
-  return runCli(argv, process);
+  return runCli(argv, { stdin: stdinWhenRead(), stdout: process.stdout, stderr: process.stderr });
+}
+
+/**
+ * Standard input, opened when a command first reads it: creating process.stdin (a file,
+ * pipe or terminal handle) costs about 1 ms of a short command's start-up, and most
+ * commands never read it.
+ */
+function stdinWhenRead(): NodeJS.ReadableStream {
+  return Readable.from(
+    (async function* () {
+      yield* process.stdin;
+    })(),
+    { objectMode: false },
+  );
 }
 
 /**

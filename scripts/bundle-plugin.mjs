@@ -1,8 +1,9 @@
 // Part of `npm run build`: bundles the plugin (and its completion helper) with esbuild
-// into one CommonJS script each under dist/bundle/, and writes beside each a V8 code
-// cache, which bin/load-bundle.cjs hands to vm.Script so a command starts without
-// parsing and compiling the bundle (BENCHMARKS.md). Node 20 has no compile cache for ES
-// modules (module.enableCompileCache needs 22.1); vm.Script takes one for a script.
+// into one CommonJS module each under dist/bundle/, written inside its module function
+// (bin/load-bundle.cjs's BUNDLE_HEAD), and writes beside each a V8 code cache, which
+// bin/load-bundle.cjs hands to vm.Script so a command starts without parsing and
+// compiling the bundle (docs/benchmarks.md). Node 20 has no compile cache for ES modules
+// (module.enableCompileCache needs 22.1); vm.Script takes one for a script.
 // The cache is this Node's: run this script again under another Node (npm run test:node
 // does) and that one's cache is added beside it.
 //
@@ -12,16 +13,42 @@
 //
 // Nothing is redone while the bundles, this runtime's caches and the files they were made
 // from are unchanged (scripts/build-freshness.mjs): `npm start` builds before it starts.
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { build } from 'esbuild';
 import { recordInputs, staleReason } from './build-freshness.mjs';
 
+// clipanion sets Cli.defaultContext when it loads: it creates process.stdin (a file, pipe
+// or terminal handle, about 1 ms of CPU on Node 22) and loads `tty` (with `net`) to ask for a
+// colour depth. The plugin passes its own stdin to every run (plugin/main.ts), creating
+// process.stdin only when a command reads it, and sets enableColors, so neither default is
+// used: the bundle's clipanion leaves stdin out of the default and takes the platform module
+// clipanion ships for browsers (colour depth 1; no output capture, which the plugin never
+// enables). The build fails if clipanion's source no longer reads as expected.
+const clipanionWithoutLoadTimeStdio = {
+  name: 'clipanion-without-load-time-stdio',
+  setup(build) {
+    const advanced = /[\\/]node_modules[\\/]clipanion[\\/]lib[\\/]advanced[\\/]Cli\.js$/;
+    build.onResolve({ filter: /^\.\.\/platform$/ }, ({ importer, resolveDir }) =>
+      advanced.test(importer) ? { path: join(resolveDir, '..', 'platform', 'browser.js') } : undefined,
+    );
+    build.onLoad({ filter: advanced }, ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      const defaultStdin = '\n    stdin: process.stdin,\n';
+      if (source.split(defaultStdin).length !== 2 || !source.includes("require('../platform')"))
+        throw new Error(`${path}: clipanion's default context changed; review clipanionWithoutLoadTimeStdio`);
+      return { contents: source.replace(defaultStdin, '\n    stdin: undefined,\n'), loader: 'js' };
+    });
+  },
+};
+
 const BUNDLES = { 'kubectl-graphdata': 'plugin/main.ts', 'kubectl_complete-graphdata': 'plugin/completion/main.ts' };
 const RECORD = 'dist/bundle/inputs.json';
-const { loadBundle, cacheFileFor } = createRequire(import.meta.url)('../bin/load-bundle.cjs');
+const { BUNDLE_HEAD, loadBundle, cacheFileFor } = createRequire(import.meta.url)('../bin/load-bundle.cjs');
 
 // The bundles and the caches this runtime reads; caches are named after the bundle's content.
 const outputs = Object.keys(BUNDLES).flatMap((name) => {
@@ -46,12 +73,16 @@ const { outputFiles, metafile } = await build({
   target: 'node20',
   minifySyntax: true,
   minifyWhitespace: true,
+  // Local names shortened: a quarter less text to read at start-up (stack traces name
+  // minified functions; files and lines stay right).
+  minifyIdentifiers: true,
   legalComments: 'linked',
   // common/package-root.ts finds the package from its own location.
   define: { 'import.meta.url': '__gdModuleUrl' },
   banner: { js: "const __gdModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
   metafile: true,
+  plugins: [clipanionWithoutLoadTimeStdio],
 });
 
 // vm.Script gives import() no module loader, and one compiled from a code cache loses
@@ -67,9 +98,13 @@ for (const out of outputFiles) {
   }
   let code = out.text.replace(leftImport, '__gdImport($1)');
   if (/\bimport\(/.test(code)) throw new Error(`${out.path}: an import() the build cannot route through __gdImport`);
+  // bin/load-bundle.cjs reads an ASCII bundle as Latin-1, a third of the CPU of UTF-8 on
+  // Node 22 (esbuild escapes non-ASCII characters unless told otherwise).
+  if (!isAscii(Buffer.from(code))) throw new Error(`${out.path}: not ASCII`);
   // V8 checks a cache against the source's length only: its caches are named after the
   // content (and the runtime, bin/load-bundle.cjs), so one made from other code is never found.
   const name = out.path.replace(/^.*\/(.*)\.cjs$/, '$1');
+  code = `${BUNDLE_HEAD}${code}\n})\n`;
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
   code += `//# codeCache=${name}.${hash}\n`;
   written.set(out.path, code);

@@ -279,4 +279,19 @@ describe('bin/kubectl-graphdata', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('says how to build when the bundle is one an older build wrote, without its module wrapper', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'graphdata-old-build-'));
+    try {
+      cpSync(join(REPO_ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
+      mkdirSync(join(dir, 'dist', 'bundle'), { recursive: true });
+      const bundle = readFileSync(join(REPO_ROOT, 'dist', 'bundle', 'kubectl-graphdata.cjs'), 'latin1');
+      const body = bundle.slice(bundle.indexOf('{') + 1).replace(/\n\}\)\n(\/\/# codeCache=.*\n)$/, '\n$1');
+      writeFileSync(join(dir, 'dist', 'bundle', 'kubectl-graphdata.cjs'), body, 'latin1');
+      const run = spawnSync(join(dir, 'bin', 'kubectl-graphdata'), ['version', '--client'], { encoding: 'utf8' });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toBe('error: graphdata is not built\n  hint: run `npm run build` in the graphdata checkout\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,0 +1,80 @@
+// What a command does not do while it starts (docs/benchmarks.md, "Why start-up is fast"):
+// it does not open standard input unless it reads it (clipanion's default context would,
+// scripts/bundle-plugin.mjs), and loads neither `tty` nor `node:v8` (bin/load-bundle.cjs).
+// Run through bin/ on the Node running the tests: `npm run test:node` runs them on 22 and 24.
+import { spawnSync } from 'node:child_process';
+import { isAscii } from 'node:buffer';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../support/spawn-webhook.js';
+
+const PLUGIN = join(REPO_ROOT, 'bin', 'kubectl-graphdata');
+const POD = join(REPO_ROOT, 'test', 'fixtures', 'manifests', 'executor-pod.yaml');
+const work = mkdtempSync(join(tmpdir(), 'graphdata-start-up-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+// Preloaded with -r: notes whether anything asks for process.stdin, and which built-in
+// modules the process loaded, into the file $START_UP_REPORT when it exits.
+const WATCH = join(work, 'watch.cjs');
+writeFileSync(
+  WATCH,
+  `const { writeFileSync } = require('node:fs');
+const stdin = Object.getOwnPropertyDescriptor(process, 'stdin');
+let stdinOpened = false;
+Object.defineProperty(process, 'stdin', { ...stdin, get() { stdinOpened = true; return stdin.get.call(process); } });
+process.on('exit', () => writeFileSync(process.env.START_UP_REPORT, JSON.stringify({ stdinOpened, modules: process.moduleLoadList })));
+`,
+);
+
+interface Report {
+  code: number | null;
+  stdout: string;
+  stdinOpened: boolean;
+  modules: string[];
+}
+
+let runs = 0;
+function watched(args: string[], input = ''): Report {
+  const report = join(work, `report-${runs++}.json`);
+  const run = spawnSync(process.execPath, ['-r', WATCH, PLUGIN, ...args], {
+    cwd: work,
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, START_UP_REPORT: report, XDG_CACHE_HOME: work },
+  });
+  expect(run.stderr).toBe('');
+  return { code: run.status, stdout: run.stdout, ...JSON.parse(readFileSync(report, 'utf8')) };
+}
+
+describe('plugin start-up', () => {
+  it.each([[['version', '--client']], [['inject', '-f', POD]]])('%j opens no stdin, loads no tty or v8', (args) => {
+    const run = watched(args);
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toBe('');
+    expect(run.stdinOpened).toBe(false);
+    // Standard output and error are pipes here, never terminals: nothing needs `tty`.
+    expect(run.modules).not.toContain('NativeModule tty');
+    expect(run.modules).not.toContain('NativeModule v8');
+  });
+
+  it('a command that reads stdin still gets all of it', () => {
+    const pod = readFileSync(POD, 'utf8');
+    const run = watched(['inject', '-f', '-'], pod);
+    expect(run.code).toBe(0);
+    expect(run.stdinOpened).toBe(true);
+    expect(run.stdout).toBe(watched(['inject', '-f', POD]).stdout);
+    expect(run.stdout).toContain('graphdata.io/injected');
+  });
+
+  it('the bundle is ASCII and carries its own module wrapper, as the loader reads it', () => {
+    const { BUNDLE_HEAD } = createRequire(import.meta.url)(join(REPO_ROOT, 'bin', 'load-bundle.cjs'));
+    for (const name of ['kubectl-graphdata', 'kubectl_complete-graphdata']) {
+      const bytes = readFileSync(join(REPO_ROOT, 'dist', 'bundle', `${name}.cjs`));
+      expect(isAscii(bytes)).toBe(true);
+      expect(bytes.toString('latin1').startsWith(BUNDLE_HEAD)).toBe(true);
+    }
+  });
+});
