@@ -25,7 +25,7 @@
 // and under 32 large reviews in flight it was replaced 44 times in 20 s. Before the worker
 // has read the request's uid, it is read from the body's first bytes (peekHead); a body
 // without one there gets a 400. The reviews queued behind a replaced worker are answered by
-// the new one. The worker runs at a lower priority (WORKER_NICE) than this process.
+// the new one.
 //
 // The deadline counts from the request's arrival, not from the job reaching the worker:
 // the apiserver gives up after its timeout (5 s at most) and applies the failurePolicy
@@ -33,7 +33,6 @@
 // internal-error answer (its uid read from the body's first bytes, peekHead), never sent on.
 import { podOptInScopeFor } from './cluster-context.js';
 import { type ChildProcess, fork } from 'node:child_process';
-import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../common/package-root.js';
@@ -131,11 +130,6 @@ function defaultWorkerFile(): string {
 
 const POLICY_CACHE = 32;
 
-/**
- * The worker's niceness: large reviews get the CPU small ones and /healthz leave. Any
- * process may lower its children's priority; no capability is needed.
- */
-const WORKER_NICE = 10;
 
 /** Why a worker process ended, for the review's warning and the log. */
 function exitError(code: number | null, signal: NodeJS.Signals | null, stderr: string, heapMb: number): Error {
@@ -299,13 +293,6 @@ export class AdmissionPool {
     });
     this.worker = worker;
     this.ready = false;
-    if (worker.pid !== undefined) {
-      try {
-        setPriority(worker.pid, WORKER_NICE);
-      } catch {
-        // Exited already: noticed by its 'close'.
-      }
-    }
 
     // What it printed last says why it died (V8 prints its out-of-memory report there).
     let stderr = '';

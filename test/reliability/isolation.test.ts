@@ -2,8 +2,8 @@
 // new connection, from a process of its own) kept in flight, small /mutate and /validate
 // keep their p99 within 2x of idle, /healthz answers within 100 ms, and the webhook with its
 // admission worker stays under its memory limit. A pod /mutate skipped under that load is
-// denied by the safety net with a message that says so. The idle figures are measured in
-// the same run, just before, on the same machine.
+// denied by the safety net with a message that says so. Each loaded phase follows an idle
+// one on the same machine, three rounds.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
@@ -20,7 +20,9 @@ const LARGE_CONCURRENCY = 32;
 const LARGE_MIB = 3;
 const HEALTHZ_MS = 100;
 /** Small reviews timed in each phase, for each of /mutate and /validate. */
-const SAMPLES = scale(500, 1_500);
+const SAMPLES = scale(300, 1_000);
+/** Idle and loaded phases, back to back. */
+const ROUNDS = 3;
 
 const LOADER = join(REPO_ROOT, 'dist', 'test', 'reliability', 'large-load.js');
 
@@ -98,9 +100,17 @@ async function probeHealth(webhook: Webhook, stop: () => boolean): Promise<numbe
   return times;
 }
 
+/** Small reviews' p99 by endpoint, in milliseconds. */
+interface P99s {
+  mutate: number;
+  validate: number;
+}
+
 interface Figures {
-  idle: { mutate: number; validate: number };
-  loaded: { mutate: number; validate: number };
+  /** Each round: idle, then under the large reviews, one right after the other. */
+  rounds: { idle: P99s; loaded: P99s }[];
+  /** The median over the rounds of each round's loaded p99 over its idle p99. */
+  ratio: P99s;
   healthzMaxMs: number;
   peakMiB: number;
   large: { bytes: number; counts: Record<string, number> };
@@ -108,65 +118,94 @@ interface Figures {
   denial: { allowed: boolean; status?: { message?: string } };
 }
 
-/** Idle, then under the large reviews: the small reviews' latencies, /healthz, memory. */
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** One loader process for `ms`, at the lowest priority; its output is the answers' counts. */
+function startLoader(webhook: Webhook, ms: number): { done: Promise<Figures['large']>; running: () => boolean } {
+  let running = true;
+  const child = execFile(
+    process.execPath,
+    [LOADER, webhook.url, join(webhook.certDir, 'ca.crt'), String(LARGE_CONCURRENCY), String(ms), String(LARGE_MIB)],
+    { maxBuffer: 1 << 20, timeout: ms + 60_000 },
+  );
+  let stdout = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  const done = new Promise<Figures['large']>((resolve, reject) =>
+    child.once('exit', (code) => {
+      running = false;
+      if (code === 0) resolve(JSON.parse(stdout) as Figures['large']);
+      else reject(new Error(`the loader exited with ${code}`));
+    }),
+  );
+  // The senders of large reviews run elsewhere in a cluster (the apiserver, tenants'
+  // clients); on this machine they share the webhook's cores, and at equal priority the
+  // figures measured how the machine splits its CPU, not how the webhook isolates them.
+  setPriority(child.pid!, 19);
+  return { done, running: () => running };
+}
+
+/**
+ * Rounds of idle, then under the large reviews: the small reviews' latencies, /healthz,
+ * memory. A round's idle and loaded phases are measured back to back, and the ratio is the
+ * median over the rounds, so a burst of other work on the machine counts in one round only.
+ */
 async function measure(): Promise<Figures> {
   const webhook = await startSupplied(['--drain', '0s']);
-  const caFile = join(webhook.certDir, 'ca.crt');
+  const rounds: Figures['rounds'] = [];
+  const health: number[] = [];
+  const counts: Record<string, number> = {};
+  let bytes = 0;
+  let peakMiB = 0;
+  const memory = setInterval(() => {
+    peakMiB = Math.max(peakMiB, treeRssMiB(webhook.child.pid!));
+  }, 100);
+  let denial: Figures['denial'] | undefined;
   try {
-    // Warm up (the worker starts on the first large review), then idle.
-    await smallLatencies(webhook);
-    let idleDone = false;
-    const idleHealth = probeHealth(webhook, () => idleDone);
-    const idle = await smallLatencies(webhook);
-    idleDone = true;
-    await idleHealth;
-
-    const loadMs = 8_000 + SAMPLES * 40;
-    let peakMiB = 0;
-    const memory = setInterval(() => {
-      peakMiB = Math.max(peakMiB, treeRssMiB(webhook.child.pid!));
-    }, 100);
-    let loaderChild: ReturnType<typeof execFile> | undefined;
-    const loader = new Promise<string>((resolve, reject) => {
-      loaderChild = execFile(
-        process.execPath,
-        [LOADER, webhook.url, caFile, String(LARGE_CONCURRENCY), String(loadMs), String(LARGE_MIB)],
-        { maxBuffer: 1 << 20, timeout: loadMs + 60_000 },
-        (error, stdout) => (error ? reject(error) : resolve(stdout)),
-      );
-    });
-    // The senders of large reviews run elsewhere in a cluster (the apiserver, tenants'
-    // clients); on this machine they share the webhook's cores, and at equal priority the
-    // figures measured how the machine splits its CPU, not how the webhook isolates them.
-    setPriority(loaderChild!.pid!, 19);
-    // Let the large reviews fill every queue first.
-    await sleep(3_000);
-    let loadDone = false;
-    const loadHealth = probeHealth(webhook, () => loadDone);
-    const loaded = await smallLatencies(webhook);
-    loadDone = true;
-    const health = await loadHealth;
-    // A pod /mutate skipped under the load: the safety net's denial says why.
-    const uninjected = await httpsCall(`${webhook.url}/validate`, webhook.ca, {
-      method: 'POST',
-      body: JSON.stringify(admissionReview(sparkExecutorPod())),
-      headers: { 'content-type': 'application/json' },
-    });
-    const large = JSON.parse(await loader) as Figures['large'];
-    clearInterval(memory);
-    const figures: Figures = {
-      idle: { mutate: p99(idle.mutate), validate: p99(idle.validate) },
-      loaded: { mutate: p99(loaded.mutate), validate: p99(loaded.validate) },
-      healthzMaxMs: Math.max(...health),
-      peakMiB,
-      large,
-      denial: uninjected.json().response,
-    };
-    process.stdout.write(`isolation: ${JSON.stringify(figures)}\n`);
-    return figures;
+    await smallLatencies(webhook); // warm up
+    for (let round = 0; round < ROUNDS; round++) {
+      const idle = await smallLatencies(webhook);
+      const loader = startLoader(webhook, 6_000 + SAMPLES * 30);
+      // Let the large reviews fill every queue first.
+      await sleep(3_000);
+      let loadDone = false;
+      const loadHealth = probeHealth(webhook, () => loadDone);
+      const loaded = await smallLatencies(webhook);
+      // Every loaded sample was taken with the large reviews still in flight.
+      expect(loader.running(), 'the loader ran until the loaded phase ended').toBe(true);
+      loadDone = true;
+      health.push(...(await loadHealth));
+      if (round === ROUNDS - 1) {
+        // A pod /mutate skipped under the load: the safety net's denial says why.
+        const uninjected = await httpsCall(`${webhook.url}/validate`, webhook.ca, {
+          method: 'POST',
+          body: JSON.stringify(admissionReview(sparkExecutorPod())),
+          headers: { 'content-type': 'application/json' },
+        });
+        denial = uninjected.json().response;
+      }
+      const large = await loader.done;
+      bytes = large.bytes;
+      for (const [k, n] of Object.entries(large.counts)) counts[k] = (counts[k] ?? 0) + n;
+      rounds.push({
+        idle: { mutate: p99(idle.mutate), validate: p99(idle.validate) },
+        loaded: { mutate: p99(loaded.mutate), validate: p99(loaded.validate) },
+      });
+    }
   } finally {
+    clearInterval(memory);
     expect(await webhook.stop()).toBe(0);
   }
+  const ratio = (path: keyof P99s) => median(rounds.map((r) => r.loaded[path] / r.idle[path]));
+  const figures: Figures = {
+    rounds,
+    ratio: { mutate: ratio('mutate'), validate: ratio('validate') },
+    healthzMaxMs: Math.max(...health),
+    peakMiB,
+    large: { bytes, counts },
+    denial: denial!,
+  };
+  process.stdout.write(`isolation: ${JSON.stringify(figures)}\n`);
+  return figures;
 }
 
 describe(`isolation of large reviews: ${LARGE_CONCURRENCY} reviews of ${LARGE_MIB} MiB in flight`, () => {
@@ -196,8 +235,8 @@ describe(`isolation of large reviews: ${LARGE_CONCURRENCY} reviews of ${LARGE_MI
   // replaced 44 times in 20 s for passing deadlines, and the event loop scanned the first
   // 64 KiB of every large review. admission-pool.ts and large-body.ts say what changed.
   it('small /mutate and /validate p99 within 2x of idle, /healthz within 100 ms', () => {
-    expect(figures.loaded.mutate, JSON.stringify(figures)).toBeLessThanOrEqual(2 * figures.idle.mutate);
-    expect(figures.loaded.validate, JSON.stringify(figures)).toBeLessThanOrEqual(2 * figures.idle.validate);
+    expect(figures.ratio.mutate, JSON.stringify(figures)).toBeLessThanOrEqual(2);
+    expect(figures.ratio.validate, JSON.stringify(figures)).toBeLessThanOrEqual(2);
     expect(figures.healthzMaxMs, JSON.stringify(figures)).toBeLessThanOrEqual(HEALTHZ_MS);
   });
 });
