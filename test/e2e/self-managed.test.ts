@@ -1,6 +1,7 @@
-// Self-managed certificates on the real apiserver: two webhook processes elect one
-// leader through the Lease; a CA rollover and a leader-driven renewal happen while pods
-// are created through the apiserver with failurePolicy Fail, and not one admission fails.
+// Self-managed certificates on the real apiserver: two webhook replicas, the second of two
+// serving processes (--processes 2), elect one leader through the Lease; a CA rollover and a
+// leader-driven renewal happen while pods are created through the apiserver with
+// failurePolicy Fail, and not one admission fails.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -45,7 +46,8 @@ function freePort(): Promise<number> {
   });
 }
 
-function startReplica(port: number, peers: number[]): Promise<Replica> {
+/** `processes` serving processes (more than one: a primary hands them connections in turn). */
+function startReplica(port: number, peers: number[], processes = 1): Promise<Replica> {
   const child = spawn(
     process.execPath,
     [
@@ -66,6 +68,7 @@ function startReplica(port: number, peers: number[]): Promise<Replica> {
       '1',
       '--reload-interval',
       '1',
+      ...(processes > 1 ? ['--processes', String(processes), '--memory-limit', '1100Mi'] : []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -74,7 +77,7 @@ function startReplica(port: number, peers: number[]): Promise<Replica> {
     const timer = setTimeout(() => reject(new Error(`replica on ${port} did not start:\n${output}`)), 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('graphdata webhook serving')) {
+      if (output.split('graphdata webhook serving').length - 1 >= processes) {
         clearTimeout(timer);
         resolve({ child, port, logs: () => output });
       }
@@ -104,6 +107,18 @@ const bundleOf = async () =>
     'base64',
   ).toString();
 const fingerprint = (pem: string) => inspectCert(pem).fingerprintSha256;
+
+/** What each replica serves, over four connections each: both processes of the second one. */
+const servedByAll = async () =>
+  (
+    await Promise.all(
+      replicas.map(async (r) => {
+        const seen: string[] = [];
+        for (let i = 0; i < 4; i++) seen.push(await servedCert('127.0.0.1', r.port));
+        return seen;
+      }),
+    )
+  ).flat();
 
 /** Creates dry-run pods through the apiserver until stopped; every one must come back injected. */
 function admitContinuously() {
@@ -150,7 +165,8 @@ beforeAll(async () => {
     .catch(() => undefined);
   const [a, b] = [await freePort(), await freePort()];
   const config = mutatingWebhookConfiguration({
-    endpoint: { url: `https://127.0.0.1:${a}/mutate` },
+    // The apiserver calls the replica of two processes: each must serve a trusted pair.
+    endpoint: { url: `https://127.0.0.1:${b}/mutate` },
     caBundle: certs.bundle,
     ownNamespace: NS,
   });
@@ -160,7 +176,7 @@ beforeAll(async () => {
     .deleteMutatingWebhookConfiguration({ name: 'graphdata' })
     .catch(() => undefined);
   await admission().createMutatingWebhookConfiguration({ body: config });
-  replicas = await Promise.all([startReplica(a, [a, b]), startReplica(b, [a, b])]);
+  replicas = await Promise.all([startReplica(a, [a, b]), startReplica(b, [a, b], 2)]);
 }, 120_000);
 
 afterAll(async () => {
@@ -188,7 +204,10 @@ describe('self-managed certificates', () => {
       );
     });
     expect(holder).toBeTruthy();
-    const leaders = replicas.filter((r) => r.logs().includes('became the certificate leader'));
+    // Of the three serving processes, each in the Lease under its own name.
+    const leaders = replicas
+      .flatMap((r) => r.logs().split('\n'))
+      .filter((l) => l.includes('became the certificate leader'));
     expect(leaders).toHaveLength(1);
   });
 
@@ -213,7 +232,7 @@ describe('self-managed certificates', () => {
     expect(fingerprint(newCaPem)).not.toBe(fingerprint(oldCa));
     // Both replicas reload the new serving cert…
     await waitFor('both replicas to serve a cert from the new CA', async () => {
-      const served = await Promise.all(replicas.map((r) => servedCert('127.0.0.1', r.port)));
+      const served = await servedByAll();
       return served.every((pem) => verifyChain(pem, newCaPem).valid) || undefined;
     });
     // …and only then the leader drops the old CA.
@@ -255,7 +274,7 @@ describe('self-managed certificates', () => {
     expect(managers).toContain('graphdata-webhook');
     expect(Math.round((inspectCert(renewed).notAfter.getTime() - Date.now()) / 86_400_000)).toBe(365);
     await waitFor('both replicas to serve the renewed cert', async () => {
-      const served = await Promise.all(replicas.map((r) => servedCert('127.0.0.1', r.port)));
+      const served = await servedByAll();
       return served.every((pem) => fingerprint(pem) === fingerprint(renewed)) || undefined;
     });
     const results = await admissions.stop();
