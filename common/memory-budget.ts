@@ -33,8 +33,10 @@ const MAIN_RESERVE = 128 * MiB;
 /** The worker process without its heap (Node itself, code): about 45 MiB resident. */
 const WORKER_BASE = 48 * MiB;
 /**
- * A body in the main process is held about three times at its peak: the chunks as they
- * arrive, their concatenation, and the copy serialised to the worker.
+ * A body in the main process is counted three times: held twice at its peak (the chunks as
+ * they arrive and their concatenation: a small body's parse, or a large one's bytes, which
+ * the body pipe writes to the worker as they are), and once more for copies the collector
+ * has not freed yet under load.
  */
 export const HELD_FACTOR = 3;
 /**

@@ -1,7 +1,7 @@
 // The main thread's side of the admission worker (admission-worker.ts; the messages are in
-// worker-protocol.ts): large bodies go to one worker process as bytes and come back as a
-// reply string plus what the metrics and the log line need, so the event loop never
-// parses, checks or serialises them.
+// worker-protocol.ts): large bodies go to one worker process as bytes, on a pipe of their
+// own, and come back as a reply string plus what the metrics and the log line need, so the
+// event loop never parses, checks or serialises them.
 //
 // A child process, not a worker thread: a thread's resourceLimits are not a boundary. Node
 // enforces them from V8's near-heap-limit callback, which grants 16 MB more and asks the
@@ -33,6 +33,7 @@
 // internal-error answer (its uid read from the body's first bytes, peekHead), never sent on.
 import { podOptInScopeFor } from './cluster-context.js';
 import { type ChildProcess, fork } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../common/package-root.js';
@@ -51,7 +52,14 @@ import {
   type ValidationRecord,
   validationRecord,
 } from './validation.js';
-import type { AdmissionWebhook, FromWorker, ToWorker, WorkerAsk, WorkerContext } from './worker-protocol.js';
+import {
+  type AdmissionWebhook,
+  BODY_FD,
+  type FromWorker,
+  type ToWorker,
+  type WorkerAsk,
+  type WorkerContext,
+} from './worker-protocol.js';
 
 export interface AdmissionPoolOptions {
   /** Bodies of this many bytes or more are answered in the worker. */
@@ -129,7 +137,6 @@ function defaultWorkerFile(): string {
 }
 
 const POLICY_CACHE = 32;
-
 
 /** Why a worker process ended, for the review's warning and the log. */
 function exitError(code: number | null, signal: NodeJS.Signals | null, stderr: string, heapMb: number): Error {
@@ -268,8 +275,10 @@ export class AdmissionPool {
     const job = this.queue.shift()!;
     this.current = job;
     job.posted = this.opts.now();
-    const message: ToWorker = { type: 'job', id: job.id, webhook: job.webhook, body: job.body };
+    const message: ToWorker = { type: 'job', id: job.id, webhook: job.webhook, bytes: job.body.byteLength };
     this.post(this.worker, message);
+    // Written from the request's own buffer; a worker gone meanwhile is noticed by its exit.
+    (this.worker.stdio[BODY_FD] as Writable).write(job.body);
   }
 
   /** A worker that died since its last message is noticed here or by its exit, whichever comes first. */
@@ -289,7 +298,8 @@ export class AdmissionPool {
       execArgv: [`--max-old-space-size=${maxOldSpaceMb}`, `--max-semi-space-size=${maxSemiSpaceMb}`],
       // Structured clone over the channel: bodies as bytes, errors as errors.
       serialization: 'advanced',
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // The body pipe last: its fd in the worker is BODY_FD.
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'],
     });
     this.worker = worker;
     this.ready = false;
@@ -304,6 +314,10 @@ export class AdmissionPool {
     worker.unref();
     worker.channel?.unref();
     (worker.stderr as { unref?: () => void } | null)?.unref?.();
+    const bodies = worker.stdio[BODY_FD] as (Writable & { unref?: () => void }) | null;
+    bodies?.unref?.();
+    // EPIPE once the worker is gone: its exit answers the review.
+    bodies?.on('error', () => {});
     // A worker that hangs while starting is replaced (the reviews waiting for it are bounded
     // by their own deadlines); one that exits while starting fails the first review waiting.
     this.starting = setTimeout(() => this.replace(worker), this.opts.deadlineMs * 3);

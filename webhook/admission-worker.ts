@@ -11,7 +11,8 @@ import { answerMutation, mutationHead } from './mutation.js';
 import type { NamespaceIndex } from './namespace-index.js';
 import { type AdmissionRequest, MalformedReview, parseReview } from './review.js';
 import { answerValidation, isPolicyObject, nextClusterPolicy, validationHead } from './validation.js';
-import type { AdmissionWebhook, FromWorker, ToWorker, WorkerAsk, WorkerContext } from './worker-protocol.js';
+import type { Readable } from 'node:stream';
+import type { AdmissionWebhook, FromWorker, ToWorker, WorkerAsk, WorkerContext, WorkerJob } from './worker-protocol.js';
 
 interface Waiting {
   id: number;
@@ -44,7 +45,9 @@ function datasetsOf(admission: AdmissionRequest): string[] {
  * The worker's side of the protocol: returns the handler of the main thread's messages,
  * which answers through `send`. Not bound to a process, so a test entry can wrap it.
  */
-export function admissionWorker(send: (message: FromWorker) => void): (message: ToWorker) => void {
+export function admissionWorker(
+  send: (message: FromWorker) => void,
+): (message: WorkerJob | Exclude<ToWorker, { type: 'job' }>) => void {
   const policies = new Map<number, Policy>();
   let waiting: Waiting | undefined;
 
@@ -126,5 +129,46 @@ export function admissionWorker(send: (message: FromWorker) => void): (message: 
   return (message) => {
     if (message.type === 'job') onJob(message.id, message.webhook, message.body);
     else onContext(message.id, message.context);
+  };
+}
+
+/**
+ * The channel's messages with each job's body joined from the body pipe, in order: the pool
+ * sends one job at a time and writes its bytes after the message, so the pipe's bytes are
+ * the jobs' bodies back to back.
+ */
+export function withBodies(
+  pipe: Readable,
+  handle: (message: WorkerJob | Exclude<ToWorker, { type: 'job' }>) => void,
+): (message: ToWorker) => void {
+  const chunks: Buffer[] = [];
+  let buffered = 0;
+  const queue: ToWorker[] = [];
+  const drain = () => {
+    while (queue.length > 0) {
+      const next = queue[0]!;
+      if (next.type !== 'job') {
+        queue.shift();
+        handle(next);
+        continue;
+      }
+      if (buffered < next.bytes) return;
+      const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, buffered);
+      const body = all.subarray(0, next.bytes);
+      chunks.length = 0;
+      buffered -= next.bytes;
+      if (buffered > 0) chunks.push(all.subarray(next.bytes));
+      queue.shift();
+      handle({ type: 'job', id: next.id, webhook: next.webhook, body });
+    }
+  };
+  pipe.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    buffered += chunk.length;
+    drain();
+  });
+  return (message) => {
+    queue.push(message);
+    drain();
   };
 }

@@ -40,9 +40,20 @@ export interface WorkerContext {
   podOptIn?: PodOptInScope;
 }
 
+/**
+ * A job's body does not travel on the IPC channel: its `bytes` follow on the body pipe (the
+ * worker's fd BODY_FD), written from the webhook's own buffer. The channel would copy it
+ * twice more (v8 serialisation, then a length prefix), megabytes a job.
+ */
 export type ToWorker =
-  | { type: 'job'; id: number; webhook: AdmissionWebhook; body: Uint8Array }
+  | { type: 'job'; id: number; webhook: AdmissionWebhook; bytes: number }
   | { type: 'context'; id: number; context: WorkerContext };
+
+/** The job as the worker handles it: its body read from the pipe. */
+export type WorkerJob = { type: 'job'; id: number; webhook: AdmissionWebhook; body: Uint8Array };
+
+/** The worker's file descriptor of the body pipe: stdio 0-2, the IPC channel (3), then it. */
+export const BODY_FD = 4;
 
 export type FromWorker =
   | { type: 'ready' }

@@ -6,8 +6,9 @@
 // reports; the others end the worker or stall it. Started by the pool through
 // `hookedWorker()` (worker-hooks.ts); its first argument is the gate file of `wait`.
 import { existsSync } from 'node:fs';
-import { admissionWorker } from '../../webhook/admission-worker.js';
-import type { FromWorker, ToWorker } from '../../webhook/worker-protocol.js';
+import { Socket } from 'node:net';
+import { admissionWorker, withBodies } from '../../webhook/admission-worker.js';
+import { BODY_FD, type FromWorker } from '../../webhook/worker-protocol.js';
 
 const gate = process.argv[2];
 const PREFIX = 'worker-test:';
@@ -59,13 +60,14 @@ const handle = admissionWorker((message) => {
   send(message);
 });
 
-process.on('message', (message: ToWorker) => {
+const withFaults = (message: Parameters<typeof handle>[0]) => {
   if (message.type === 'context' && asked?.id === message.id) {
     const fault = faultAt(asked.uid, 'context');
     if (fault === 'throw') throwing = message.id;
     else if (fault) act(fault);
   }
   handle(message);
-});
+};
+process.on('message', withBodies(new Socket({ fd: BODY_FD, readable: true, writable: false }), withFaults));
 process.on('disconnect', () => process.exit(0));
 send({ type: 'ready' });

@@ -5,7 +5,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { withBodies } from '../../../webhook/admission-worker.js';
 import { createCA, issueCert } from '../../../certs/pki.js';
 import { staticNamespaceIndex } from '../../support/namespace-index.js';
 import { inject } from '../../../policies/engine.js';
@@ -469,6 +471,33 @@ describe('admission worker deadlines count from the request’s arrival', () => 
     open();
     expect(answer(await p.mutate(body('after'))).patch).toBeTruthy();
     expect(p.started).toBe(1);
+  });
+});
+
+describe('the body pipe', () => {
+  it('joins each job with its bytes, in order, however the pipe splits them and whichever comes first', async () => {
+    const pipe = new PassThrough();
+    const seen: string[] = [];
+    const handle = withBodies(pipe, (message) =>
+      seen.push(
+        message.type === 'job' ? `job ${message.id}: ${Buffer.from(message.body).toString()}` : `context ${message.id}`,
+      ),
+    );
+    const flush = () => new Promise((r) => setImmediate(r));
+    // Bytes before the message, split across writes, two bodies in one chunk, an empty body.
+    pipe.write('hel');
+    await flush();
+    handle({ type: 'job', id: 1, webhook: 'mutate', bytes: 5 });
+    expect(seen).toEqual([]);
+    pipe.write('lowor');
+    await flush();
+    handle({ type: 'context', id: 1, context: { policyId: 1, extraWarnings: [] } });
+    handle({ type: 'job', id: 2, webhook: 'validate', bytes: 5 });
+    handle({ type: 'job', id: 3, webhook: 'mutate', bytes: 0 });
+    handle({ type: 'job', id: 4, webhook: 'mutate', bytes: 3 });
+    pipe.write('ld!ab');
+    await flush();
+    expect(seen).toEqual(['job 1: hello', 'context 1', 'job 2: world', 'job 3: ', 'job 4: !ab']);
   });
 });
 
