@@ -1,5 +1,5 @@
 // Entry point of `kubectl graphdata` (the kubectl-graphdata executable).
-import { Readable, type Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { Cli, Command, type CommandClass, type Command as CommandInstance } from 'clipanion';
 import { COMMANDS } from './commands.js';
 import {
@@ -12,6 +12,7 @@ import {
   topLevelHelp,
   usageProblem,
 } from './cli/help.js';
+import { fdWriter, type OutputWriter } from './output/fd-writer.js';
 import { painter } from './output/format.js';
 import { PLUGIN_VERSION } from './cli/plugin-version.js';
 
@@ -37,43 +38,36 @@ export function buildCli(commands: readonly CommandClass[] = COMMANDS): Cli {
 }
 
 export interface CliStreams {
-  stdin: NodeJS.ReadableStream;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
+  stdin: AsyncIterable<string | Buffer>;
+  stdout: NodeJS.WritableStream | OutputWriter;
+  stderr: NodeJS.WritableStream | OutputWriter;
 }
 
 /** Runs the executable: process streams in, exit code out. */
 export function main(argv: string[]): Promise<number> {
-  endQuietlyOnClosedPipe(process.stdout);
-  endQuietlyOnClosedPipe(process.stderr);
-  return runCli(argv, { stdin: stdinWhenRead(), stdout: process.stdout, stderr: process.stderr });
+  return runCli(argv, {
+    stdin: stdinWhenRead(),
+    stdout: fdWriter(1, endOnClosedPipe),
+    stderr: fdWriter(2, endOnClosedPipe),
+  });
 }
 
 /**
  * Standard input, opened when a command first reads it: creating process.stdin (a file,
- * pipe or terminal handle) costs about 1 ms of a short command's start-up, and most
- * commands never read it.
+ * pipe or terminal handle, with Node's stream modules) costs about 1 ms of a short
+ * command's start-up, and most commands never read it. Commands only iterate it.
  */
-function stdinWhenRead(): NodeJS.ReadableStream {
-  return Readable.from(
-    (async function* () {
-      yield* process.stdin;
-    })(),
-    { objectMode: false },
-  );
+function stdinWhenRead(): AsyncIterable<string | Buffer> {
+  return { [Symbol.asyncIterator]: () => process.stdin[Symbol.asyncIterator]() };
 }
 
 /**
  * `kubectl graphdata … | head -1`: once the reader has gone, nothing more can be said, so
  * the command ends at once and quietly, with 141 (128 + SIGPIPE), the status a shell
- * reports for kubectl itself (Go programs die of SIGPIPE there). Without a listener the
- * stream's EPIPE error would crash the process with a stack trace.
+ * reports for kubectl itself (Go programs die of SIGPIPE there).
  */
-function endQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(141);
-    throw error;
-  });
+function endOnClosedPipe(): never {
+  process.exit(141);
 }
 
 const isHelpFlag = (a: string): boolean => a === '--help' || a === '-h';

@@ -22,13 +22,14 @@ import { PassThrough, Readable } from 'node:stream';
 import { build } from 'esbuild';
 import { recordInputs, staleReason } from './build-freshness.mjs';
 
-// clipanion sets Cli.defaultContext when it loads: it creates process.stdin (a file, pipe
-// or terminal handle, about 1 ms of CPU on Node 22) and loads `tty` (with `net`) to ask for a
-// colour depth. The plugin passes its own stdin to every run (plugin/main.ts), creating
-// process.stdin only when a command reads it, and sets enableColors, so neither default is
-// used: the bundle's clipanion leaves stdin out of the default and takes the platform module
-// clipanion ships for browsers (colour depth 1; no output capture, which the plugin never
-// enables). The build fails if clipanion's source no longer reads as expected.
+// clipanion sets Cli.defaultContext when it loads: it creates process.stdin, process.stdout
+// and process.stderr (file, pipe or terminal handles with Node's stream modules, about 3 ms
+// of CPU on Node 22) and loads `tty` (with `net`) to ask for a colour depth. The plugin
+// passes its own stdin, stdout and stderr to every run (plugin/main.ts: stdin created only
+// when a command reads it, output written on the descriptors) and sets enableColors, so no
+// default is used: the bundle's clipanion leaves the three out of the default and takes the
+// platform module clipanion ships for browsers (colour depth 1; no output capture, which the
+// plugin never enables). The build fails if clipanion's source no longer reads as expected.
 const clipanionWithoutLoadTimeStdio = {
   name: 'clipanion-without-load-time-stdio',
   setup(build) {
@@ -38,10 +39,11 @@ const clipanionWithoutLoadTimeStdio = {
     );
     build.onLoad({ filter: advanced }, ({ path }) => {
       const source = readFileSync(path, 'utf8');
-      const defaultStdin = '\n    stdin: process.stdin,\n';
-      if (source.split(defaultStdin).length !== 2 || !source.includes("require('../platform')"))
+      const defaultStdio = '\n    stdin: process.stdin,\n    stdout: process.stdout,\n    stderr: process.stderr,\n';
+      if (source.split(defaultStdio).length !== 2 || !source.includes("require('../platform')"))
         throw new Error(`${path}: clipanion's default context changed; review clipanionWithoutLoadTimeStdio`);
-      return { contents: source.replace(defaultStdin, '\n    stdin: undefined,\n'), loader: 'js' };
+      const noStdio = '\n    stdin: undefined,\n    stdout: undefined,\n    stderr: undefined,\n';
+      return { contents: source.replace(defaultStdio, noStdio), loader: 'js' };
     });
   },
 };

@@ -11,7 +11,10 @@ export interface InputFile {
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
-export async function readInputs(paths: readonly string[], stdin: NodeJS.ReadableStream): Promise<InputFile[]> {
+export async function readInputs(
+  paths: readonly string[],
+  stdin: AsyncIterable<string | Buffer>,
+): Promise<InputFile[]> {
   if (paths.length === 0)
     throw new UserError('no input given', 'pass -f FILE, -f DIR or -f - to read standard input', 2);
   const out: InputFile[] = [];
@@ -39,8 +42,8 @@ function readPath(path: string): InputFile[] {
     });
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+async function readAll(stream: AsyncIterable<string | Buffer>): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,6 +1,7 @@
 // What a command does not do while it starts (docs/benchmarks.md, "Why start-up is fast"):
 // it does not open standard input unless it reads it (clipanion's default context would,
-// scripts/bundle-plugin.mjs), and loads neither `tty` nor `node:v8` (bin/load-bundle.cjs).
+// scripts/bundle-plugin.mjs), and loads neither `tty` nor `node:v8` (bin/load-bundle.cjs)
+// nor the stream modules (plugin/output/fd-writer.ts).
 // Run through bin/ on the Node running the tests: `npm run test:node` runs them on 22 and 24.
 import { spawnSync } from 'node:child_process';
 import { isAscii } from 'node:buffer';
@@ -50,15 +51,22 @@ function watched(args: string[], input = ''): Report {
 }
 
 describe('plugin start-up', () => {
-  it.each([[['version', '--client']], [['inject', '-f', POD]]])('%j opens no stdin, loads no tty or v8', (args) => {
-    const run = watched(args);
-    expect(run.code).toBe(0);
-    expect(run.stdout).not.toBe('');
-    expect(run.stdinOpened).toBe(false);
-    // Standard output and error are pipes here, never terminals: nothing needs `tty`.
-    expect(run.modules).not.toContain('NativeModule tty');
-    expect(run.modules).not.toContain('NativeModule v8');
-  });
+  it.each([[['version', '--client']], [['inject', '-f', POD]]])(
+    '%j opens no stdin, loads no tty, v8 or streams',
+    (args) => {
+      const run = watched(args);
+      expect(run.code).toBe(0);
+      expect(run.stdout).not.toBe('');
+      expect(run.stdinOpened).toBe(false);
+      // Standard output and error are pipes here, never terminals: nothing needs `tty`.
+      expect(run.modules).not.toContain('NativeModule tty');
+      expect(run.modules).not.toContain('NativeModule v8');
+      // Output is written on the descriptors (plugin/output/fd-writer.ts), not through
+      // process.stdout and process.stderr, which load Node's stream modules.
+      for (const module of ['stream', 'internal/streams/writable', 'internal/fs/sync_write_stream', 'net'])
+        expect(run.modules).not.toContain(`NativeModule ${module}`);
+    },
+  );
 
   it('a command that reads stdin still gets all of it', () => {
     const pod = readFileSync(POD, 'utf8');
