@@ -58,8 +58,14 @@ function plugin(root: string, args: string[], nodeFlags: string[] = [], cwd = tm
 }
 
 /** What loadBundle reports in a fresh Node (the cache it looks for depends on the process's flags). */
-function loaded(root: string, name: string, nodeFlags: string[] = []): { cache: string; cacheFile?: string } {
-  const script = `const b = require(${JSON.stringify(join(root, 'bin', 'load-bundle.cjs'))}).loadBundle(${JSON.stringify(name)});
+function loaded(
+  root: string,
+  name: string,
+  nodeFlags: string[] = [],
+  argv: string[] = [],
+): { cache: string; cacheFile?: string } {
+  const load = `loadBundle(${JSON.stringify(name)}, { argv: ${JSON.stringify(argv)} })`;
+  const script = `const b = require(${JSON.stringify(join(root, 'bin', 'load-bundle.cjs'))}).${load};
 process.stdout.write(JSON.stringify({ cache: b.cache, cacheFile: b.cacheFile }));`;
   const run = spawnSync(process.execPath, [...nodeFlags, '-e', script], {
     encoding: 'utf8',
@@ -85,10 +91,24 @@ describe('the code cache npm run build writes', () => {
       const own = caches.filter((f) => f.startsWith(`${name}.`));
       // One per runtime that built it (npm run test:node adds its releases' beside this one's).
       expect(own.length).toBeGreaterThanOrEqual(1);
+      // validate's own (bin/load-bundle.cjs, OWN_CACHE_COMMANDS) beside the shared one.
       for (const file of own)
-        expect(file).toMatch(new RegExp(`^${bundle!.replace('.', '\\.')}\\.[0-9a-f]{8}\\.cache$`));
+        expect(file).toMatch(new RegExp(`^${bundle!.replace('.', '\\.')}(\\.validate)?\\.[0-9a-f]{8}\\.cache$`));
       expect(own).toContain(basename(loaded(REPO_ROOT, name).cacheFile!));
     }
+  });
+
+  it('validate reads a cache of its own, holding its schema validators; other commands the shared one', () => {
+    const shared = loaded(REPO_ROOT, 'kubectl-graphdata', [], ['inject', '-f', POD]);
+    const validate = loaded(REPO_ROOT, 'kubectl-graphdata', [], ['validate', '-f', POD]);
+    expect(shared.cache).toBe('used');
+    expect(validate.cache).toBe('used');
+    expect(basename(validate.cacheFile!)).toBe(
+      basename(shared.cacheFile!).replace(/(\.[0-9a-f]{8}\.cache)$/, '.validate$1'),
+    );
+    // What validate compiled besides what version and inject did: the shared one leaves it out.
+    expect(statSync(validate.cacheFile!).size).toBeGreaterThan(statSync(shared.cacheFile!).size + 100_000);
+    expect(loaded(REPO_ROOT, 'kubectl-graphdata', [], ['explain', '-f', POD]).cacheFile).toBe(shared.cacheFile);
   });
 });
 
@@ -174,6 +194,28 @@ describe('without a usable code cache', () => {
     const { cacheFile } = loaded(copy, 'kubectl-graphdata');
     const left = readdirSync(userCacheDir()).map((f) => join(userCacheDir(), f));
     expect(left.sort()).toEqual([cacheFile!, ...old.slice(3), other].sort());
+  });
+
+  it("keeps 4 of validate's own caches apart from the shared ones, and makes validate's on its first run", () => {
+    for (const file of cacheFiles()) rmSync(file);
+    mkdirSync(userCacheDir(), { recursive: true, mode: 0o700 });
+    const shared = Array.from({ length: 4 }, (_, i) =>
+      join(userCacheDir(), `kubectl-graphdata.${i}0000000000000000.0000000${i}.cache`),
+    );
+    const own = Array.from({ length: 5 }, (_, i) =>
+      join(userCacheDir(), `kubectl-graphdata.${i}0000000000000000.validate.0000000${i}.cache`),
+    );
+    [...shared, ...own].forEach((file, i) => {
+      writeFileSync(file, 'old', { mode: 0o600 });
+      utimesSync(file, 1_000_000 + i, 1_000_000 + i);
+    });
+    expect(plugin(copy, COMMANDS[3]!)).toEqual(expected[3]);
+    const made = loaded(copy, 'kubectl-graphdata', [], ['validate']);
+    expect(made.cache).toBe('used');
+    expect(basename(made.cacheFile!)).toMatch(/\.validate\.[0-9a-f]{8}\.cache$/);
+    const left = readdirSync(userCacheDir()).map((f) => join(userCacheDir(), f));
+    expect(left.sort()).toEqual([...shared, made.cacheFile!, ...own.slice(2)].sort());
+    expect(loaded(copy, 'kubectl-graphdata').cache).toBe('none');
   });
 
   it("a damaged cache in the user's directory is rejected, the command runs as usual and it is replaced", () => {
