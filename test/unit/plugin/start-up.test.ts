@@ -1,7 +1,7 @@
 // What a command does not do while it starts (docs/benchmarks.md, "Why start-up is fast"):
 // it does not open standard input unless it reads it (clipanion's default context would,
 // scripts/bundle-plugin.mjs), and loads neither `tty` nor `node:v8` (bin/load-bundle.cjs)
-// nor the stream modules (plugin/output/fd-writer.ts).
+// nor the stream modules (plugin/output/fd-writer.ts) nor `node:module`.
 // Run through bin/ on the Node running the tests: `npm run test:node` runs them on 22 and 24.
 import { spawnSync } from 'node:child_process';
 import { isAscii } from 'node:buffer';
@@ -65,6 +65,9 @@ describe('plugin start-up', () => {
       // process.stdout and process.stderr, which load Node's stream modules.
       for (const module of ['stream', 'internal/streams/writable', 'internal/fs/sync_write_stream', 'net'])
         expect(run.modules).not.toContain(`NativeModule ${module}`);
+      // Nor `node:module`, which loads the ES module loader (bin/load-bundle.cjs, policies/yaml-source.ts).
+      expect(run.modules).not.toContain('NativeModule module');
+      expect(run.modules).not.toContain('NativeModule internal/modules/esm/loader');
     },
   );
 
