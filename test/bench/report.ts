@@ -285,7 +285,7 @@ function renderPeerTable(r: BenchResults): string {
     // Not judged against the peer: the image runs one serving process (docs/benchmarks.md).
     if (c.processes && c.rssMiB?.processes !== undefined)
       servers.splice(1, 0, [
-        `graphdata, ${c.serveProcesses} serving processes (node:cluster; not how it ships)`,
+        `graphdata, --processes ${c.serveProcesses} (a pod given ${c.serveProcesses} CPUs; not judged)`,
         c.processes,
         c.rssMiB.processes,
       ]);
