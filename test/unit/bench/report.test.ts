@@ -357,7 +357,7 @@ describe('the controller-runtime peer', () => {
     };
     const text = renderBenchmarks(r);
     expect(text).toContain(
-      '| 64 | graphdata, 2 serving processes (node:cluster; not how it ships) | 2.00 ms | 12.0 ms | 5000 | 700 µs | 210.0 MiB |',
+      '| 64 | graphdata, --processes 2 (a pod given 2 CPUs; not judged) | 2.00 ms | 12.0 ms | 5000 | 700 µs | 210.0 MiB |',
     );
     expect(peerShortfalls(r)).toEqual([]);
   });
