@@ -106,9 +106,10 @@ export function runPrimary(count: number, shutdownMs: number, log: PrimaryLog): 
           { index, pid: worker.process.pid, code, signal, restartInMs: delay },
           'a serving process exited; replacing it',
         );
+        // Not unref'd: with every process gone, this timer is what keeps the primary running.
         setTimeout(() => {
           if (!stopping) start(index);
-        }, delay).unref();
+        }, delay);
       });
     };
     for (let index = 0; index < count; index++) start(index);
