@@ -95,7 +95,8 @@ process exits 0. SIGINT (Ctrl-C) skips the drain; a second signal ends it early.
 Examples:
   npm start
   npm start -- --port 18443 --policy my-policy.yaml
-  npm start -- --cert-dir /etc/graphdata/tls --host 0.0.0.0`;
+  npm start -- --cert-dir /etc/graphdata/tls --host 0.0.0.0
+  npm start -- --processes 2 --memory-limit 1100Mi`;
 
 class UsageError extends Error {}
 

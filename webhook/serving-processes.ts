@@ -9,7 +9,7 @@
 // limit); the primary forwards signals, replaces a process that dies, and sums the
 // processes' metrics for /metrics (prom-client's AggregatorRegistry).
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry } from 'prom-client';
+import { AggregatorRegistry, type Registry } from 'prom-client';
 
 /** What a serving process tells the primary, and what it answers. */
 type ToPrimary = { type: 'graphdata:serving' } | { type: 'graphdata:metrics'; id: number };
@@ -33,7 +33,7 @@ const pendingMetrics = new Map<number, (answer: FromPrimary) => void>();
  * primary; undefined in a webhook of one process. `registry` is this process's own, which
  * the primary asks for.
  */
-export function clusterMetricsSource(registry: import('prom-client').Registry): (() => Promise<string>) | undefined {
+export function clusterMetricsSource(registry: Registry): (() => Promise<string>) | undefined {
   if (!cluster.isWorker) return undefined;
   AggregatorRegistry.setRegistries([registry]);
   // Its constructor makes this process answer the primary's requests for its metrics.

@@ -16,6 +16,8 @@ export class InstallCommand extends WebhookCommand {
 
       \`--allow-from CIDR,...\` adds a NetworkPolicy that admits to the webhook's port only these addresses (the control plane's, where the apiserver's calls come from) and the webhook's own pods; it needs a network plugin that enforces NetworkPolicies.
 
+      \`--cpu\` and \`--memory\` set each webhook pod's limits: it serves from one process per whole CPU, as far as the memory gives each its full share (2 processes need 1088Mi); install refuses a memory limit the webhook could not start with.
+
       \`--webhook-url\` registers a webhook running outside the cluster (development; clusters without nodes) with the CA from \`--ca-file\`: only the namespace, the policy CRDs and ClusterRoles and the two webhook configurations are applied.
 
       \`--dry-run=client -o yaml --image IMAGE\` prints the whole bundle for GitOps (\`-o\` never applies; the image must be one you built from the Dockerfile and pushed); \`--dry-run=server\` has the apiserver check every object without storing it.
@@ -24,6 +26,10 @@ export class InstallCommand extends WebhookCommand {
       [
         'Install with the defaults (2 replicas, failurePolicy Ignore)',
         '$0 install --image registry.example.com/graphdata-webhook:0.1.0',
+      ],
+      [
+        'Webhook pods of 2 CPUs, each serving from 2 processes',
+        '$0 install --image registry.example.com/graphdata-webhook:0.1.0 --cpu 2 --memory 1100Mi',
       ],
       [
         'Print the bundle for a GitOps repository',
