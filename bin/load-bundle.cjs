@@ -75,24 +75,24 @@ function runtimeKey() {
 }
 
 /**
- * Commands with a code cache of their own (written by the build after the shared one, so it
- * holds what the shared one does and theirs): `validate` runs about 400 KB of compiled
- * schema validators that no other command runs, and every start of every other command
- * would deserialise them (about 1 ms on Node 22, 2 ms on 24; docs/benchmarks.md).
+ * Commands with a bundle of their own, holding that command alone (scripts/bundle-plugin.mjs):
+ * a start of `inject` or `version` reads, deserialises and runs about a third of what the
+ * whole plugin's bundle and code cache hold (docs/benchmarks.md), and `validate`'s cache
+ * holds its schema validators, which every other command would deserialise. Help and usage
+ * errors need every command: the bundle leaves them to the whole plugin's (bin/kubectl-graphdata).
  */
-const OWN_CACHE_COMMANDS = ['validate'];
+const COMMAND_BUNDLES = ['inject', 'validate', 'version'];
 
-/** Which cache a command line reads: its command's own, or undefined for the shared one. */
-function cacheVariantOf(argv) {
-  return OWN_CACHE_COMMANDS.find((command) => argv[0] === command);
+/** The bundle of the command `argv` names, when it has one of its own; undefined otherwise. */
+function commandBundleOf(argv) {
+  return COMMAND_BUNDLES.includes(argv[0]) ? `kubectl-graphdata-${argv[0]}` : undefined;
 }
 
 /**
- * The bundle's exports, its vm.Script, the cache file for this runtime (and for the command
- * `argv` names, see OWN_CACHE_COMMANDS) and what became of it (`used`, `rejected` by V8, or
- * `none` found); undefined when the plugin is not built.
+ * The bundle's exports, its vm.Script, the cache file for this runtime and what became of it
+ * (`used`, `rejected` by V8, or `none` found); undefined when the bundle is not built.
  */
-function loadBundle(name, { useCache = true, argv = [] } = {}) {
+function loadBundle(name, { useCache = true } = {}) {
   const file = join(__dirname, '..', 'dist', 'bundle', `${name}.cjs`);
   let bytes;
   try {
@@ -105,7 +105,7 @@ function loadBundle(name, { useCache = true, argv = [] } = {}) {
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   // Written by a build from before BUNDLE_HEAD: as good as not built.
   if (!source.startsWith(BUNDLE_HEAD)) return undefined;
-  let cacheFile = cacheFileOf(file, source, cacheVariantOf(argv));
+  let cacheFile = cacheFileOf(file, source);
   let cachedData;
   if (useCache && cacheFile) {
     // The user's own first: there is one only where the build's was missing or rejected.
@@ -215,32 +215,31 @@ function saveUserCache(loaded) {
   }
 }
 
-/** This runtime's cache file for a bundle (and variant): the last line names the bundle's content. */
-function cacheFileOf(file, source, variant) {
+/** This runtime's cache file for a bundle: the last line names the bundle's content. */
+function cacheFileOf(file, source) {
   const bundleName = /\/\/# codeCache=([\w.-]+)\n$/.exec(source.slice(-100))?.[1];
-  return bundleName && join(dirname(file), `${bundleName}${variant ? `.${variant}` : ''}.${runtimeKey()}.cache`);
+  return bundleName && join(dirname(file), `${bundleName}.${runtimeKey()}.cache`);
 }
 
-/** The cache file this runtime reads for a bundle file (and variant); undefined when there is none to read. */
-function cacheFileFor(file, variant) {
+/** The cache file this runtime reads for a bundle file; undefined when there is none to read. */
+function cacheFileFor(file) {
   try {
-    return cacheFileOf(file, readFileSync(file, 'utf8'), variant);
+    return cacheFileOf(file, readFileSync(file, 'utf8'));
   } catch (error) {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   }
 }
 
-/** Caches of one bundle (and variant) kept per user: a few plugin versions and runtimes, not every one ever used. */
+/** Caches of one bundle kept per user: a few plugin versions and runtimes, not every one ever used. */
 const KEPT_PER_BUNDLE = 4;
 
-/** NAME.HASH[.VARIANT].RUNTIME.cache: the bundle's name and the variant. */
+/** NAME.HASH.RUNTIME.cache: the bundle's name. */
 function cacheKind(fileName) {
-  const parts = fileName.split('.');
-  return `${parts[0]}.${parts.length === 5 ? parts[2] : ''}`;
+  return fileName.split('.')[0];
 }
 
-/** Removes all but the newest KEPT_PER_BUNDLE caches of the bundle and variant `file` was made for. */
+/** Removes all but the newest KEPT_PER_BUNDLE caches of the bundle `file` was made for. */
 function pruneUserCaches(dir, file) {
   const kind = cacheKind(file.slice(dir.length + 1));
   const caches = readdirSync(dir)
@@ -250,4 +249,4 @@ function pruneUserCaches(dir, file) {
   for (const old of caches.slice(KEPT_PER_BUNDLE)) rmSync(old.path, { force: true });
 }
 
-module.exports = { BUNDLE_HEAD, OWN_CACHE_COMMANDS, loadBundle, cacheFileFor, saveUserCache };
+module.exports = { BUNDLE_HEAD, COMMAND_BUNDLES, commandBundleOf, loadBundle, cacheFileFor, saveUserCache };

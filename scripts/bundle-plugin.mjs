@@ -52,21 +52,44 @@ const clipanionWithoutLoadTimeStdio = {
   },
 };
 
-const BUNDLES = { 'kubectl-graphdata': 'plugin/main.ts', 'kubectl_complete-graphdata': 'plugin/completion/main.ts' };
-const RECORD = 'dist/bundle/inputs.json';
-const { BUNDLE_HEAD, OWN_CACHE_COMMANDS, loadBundle, cacheFileFor } = createRequire(import.meta.url)(
+const { BUNDLE_HEAD, COMMAND_BUNDLES, commandBundleOf, loadBundle, cacheFileFor } = createRequire(import.meta.url)(
   '../bin/load-bundle.cjs',
 );
 
+// A bundle that holds one command (bin/load-bundle.cjs, COMMAND_BUNDLES) starts from a module
+// written here: the command's plugin/<command>/command.ts and plugin/cli/run-command.ts's
+// commandBundle, which gives the bundle its `main` and `run`.
+const COMMAND_ENTRY = 'graphdata-command-bundle:';
+const commandBundleEntries = {
+  name: 'command-bundle-entries',
+  setup(build) {
+    build.onResolve({ filter: new RegExp(`^${COMMAND_ENTRY}`) }, ({ path }) => ({
+      path: path.slice(COMMAND_ENTRY.length),
+      namespace: 'command-bundle',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'command-bundle' }, ({ path: command }) => ({
+      contents: [
+        `import * as command from './${command}/command.ts';`,
+        "import { commandBundle } from './cli/run-command.ts';",
+        'export const { main, run } = commandBundle(command);',
+      ].join('\n'),
+      resolveDir: join(process.cwd(), 'plugin'),
+      loader: 'js',
+    }));
+  },
+};
+
+const BUNDLES = {
+  'kubectl-graphdata': 'plugin/main.ts',
+  'kubectl_complete-graphdata': 'plugin/completion/main.ts',
+  ...Object.fromEntries(COMMAND_BUNDLES.map((command) => [commandBundleOf([command]), `${COMMAND_ENTRY}${command}`])),
+};
+const RECORD = 'dist/bundle/inputs.json';
+
 // The bundles and the caches this runtime reads; caches are named after the bundle's content.
-// The plugin has one more cache per command in OWN_CACHE_COMMANDS (validate).
-const VARIANTS = { 'kubectl-graphdata': [undefined, ...OWN_CACHE_COMMANDS], 'kubectl_complete-graphdata': [undefined] };
 const outputs = Object.keys(BUNDLES).flatMap((name) => {
   const bundle = `dist/bundle/${name}.cjs`;
-  return [
-    bundle,
-    ...VARIANTS[name].map((variant) => cacheFileFor(bundle, variant) ?? `${bundle} (its ${variant ?? ''} code cache)`),
-  ];
+  return [bundle, cacheFileFor(bundle) ?? `${bundle} (its code cache)`];
 });
 if (!process.argv.includes('--force') && staleReason(RECORD, outputs) === undefined) process.exit(0);
 
@@ -94,7 +117,7 @@ const { outputFiles, metafile } = await build({
   banner: { js: "const __gdModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
   metafile: true,
-  plugins: [clipanionWithoutLoadTimeStdio],
+  plugins: [clipanionWithoutLoadTimeStdio, commandBundleEntries],
 });
 
 // vm.Script gives import() no module loader, and one compiled from a code cache loses
@@ -130,17 +153,18 @@ const bundleNames = [...written.values()]
   .map((code) => /\/\/# codeCache=([\w.-]+)\n$/.exec(code)[1]);
 for (const file of readdirSync('dist/bundle')) {
   const current = bundleNames.some(
-    (name) => file.startsWith(`${name}.`) && /^(\.[a-z]+)?\.[0-9a-f]{8}\.cache$/.test(file.slice(name.length)),
+    (name) => file.startsWith(`${name}.`) && /^\.[0-9a-f]{8}\.cache$/.test(file.slice(name.length)),
   );
   if (!current) rmSync(`dist/bundle/${file}`, { recursive: true, force: true });
 }
 for (const [path, contents] of written) writeFileSync(path, contents);
 
 // The cache holds the top level of each bundle and every function the commands below
-// ran: start-up, CLI set-up, option parsing, YAML in and out and the engine. validate's
-// own cache (bin/load-bundle.cjs, OWN_CACHE_COMMANDS) is made after it ran as well: it holds
-// the schema validators, which would cost every other command 1-2 ms to deserialise.
+// ran: start-up, CLI set-up, option parsing, YAML in and out and the engine. A command's own
+// bundle is trained by that command: `validate`'s cache holds its schema validators, which
+// would cost every other command 1-2 ms to deserialise.
 const pod = readFileSync('test/fixtures/manifests/executor-pod.yaml', 'utf8');
+const TRAINING = { inject: ['inject', '-f', '-'], validate: ['validate', '-f', '-'], version: ['version', '--client'] };
 
 async function run(runCli, argv, stdin = '') {
   const [stdout, stderr] = [new PassThrough(), new PassThrough()];
@@ -152,19 +176,21 @@ async function run(runCli, argv, stdin = '') {
 }
 
 const plugin = loadBundle('kubectl-graphdata', { useCache: false });
-await run(plugin.exports.runCli, ['version', '--client']);
-await run(plugin.exports.runCli, ['inject', '-f', '-'], pod);
+await run(plugin.exports.runCli, TRAINING.version);
+await run(plugin.exports.runCli, TRAINING.inject, pod);
 writeCache(plugin);
-if (OWN_CACHE_COMMANDS.join() !== 'validate')
-  throw new Error('bundle-plugin.mjs: make a cache for each own-cache command');
-await run(plugin.exports.runCli, ['validate', '-f', '-'], pod);
-writeCache(plugin, cacheFileFor('dist/bundle/kubectl-graphdata.cjs', 'validate'));
+for (const command of COMMAND_BUNDLES) {
+  if (!TRAINING[command]) throw new Error(`bundle-plugin.mjs: say what trains ${command}'s bundle (TRAINING)`);
+  const bundle = loadBundle(commandBundleOf([command]), { useCache: false });
+  await run(bundle.exports.run, TRAINING[command], pod);
+  writeCache(bundle);
+}
 
 const completion = loadBundle('kubectl_complete-graphdata', { useCache: false });
 completion.exports.completionOutput(['inject', '-']);
 writeCache(completion);
 
-function writeCache({ script, cacheFile: shared }, cacheFile = shared) {
+function writeCache({ script, cacheFile }) {
   // Written whole, then renamed: a half-written cache is never read.
   writeFileSync(`${cacheFile}.tmp`, script.createCachedData());
   renameSync(`${cacheFile}.tmp`, cacheFile);
@@ -172,7 +198,9 @@ function writeCache({ script, cacheFile: shared }, cacheFile = shared) {
 
 // Dependencies count through the lockfile npm ci installs (their own file times are the
 // package's, not the install's); the rest are the modules the bundles hold and what made them.
-const sources = Object.keys(metafile.inputs).filter((file) => !/(^|\/)node_modules\//.test(file));
+const sources = Object.keys(metafile.inputs).filter(
+  (file) => !/(^|\/)node_modules\//.test(file) && !file.startsWith('command-bundle:'),
+);
 recordInputs(RECORD, startedMs, [
   ...sources,
   'package-lock.json',

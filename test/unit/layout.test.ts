@@ -153,7 +153,7 @@ const PLUGIN_ROOT_FILES = ['commands.ts', 'main.ts'];
 /** Imports a command folder may make beyond its own folder and the shared ones. */
 const PLUGIN_ENTRY_IMPORTS: Record<string, string[]> = {
   // The shell-completion helper's entry answers from the registered commands.
-  'plugin/completion/main.ts': ['plugin/commands.js', 'plugin/main.js'],
+  'plugin/completion/main.ts': ['plugin/commands.js'],
 };
 
 const commandPaths = (): string[][] => COMMANDS.map((c) => c.paths?.[0] ?? []);

@@ -20,6 +20,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -58,13 +59,8 @@ function plugin(root: string, args: string[], nodeFlags: string[] = [], cwd = tm
 }
 
 /** What loadBundle reports in a fresh Node (the cache it looks for depends on the process's flags). */
-function loaded(
-  root: string,
-  name: string,
-  nodeFlags: string[] = [],
-  argv: string[] = [],
-): { cache: string; cacheFile?: string } {
-  const load = `loadBundle(${JSON.stringify(name)}, { argv: ${JSON.stringify(argv)} })`;
+function loaded(root: string, name: string, nodeFlags: string[] = []): { cache: string; cacheFile?: string } {
+  const load = `loadBundle(${JSON.stringify(name)})`;
   const script = `const b = require(${JSON.stringify(join(root, 'bin', 'load-bundle.cjs'))}).${load};
 process.stdout.write(JSON.stringify({ cache: b.cache, cacheFile: b.cacheFile }));`;
   const run = spawnSync(process.execPath, [...nodeFlags, '-e', script], {
@@ -75,8 +71,17 @@ process.stdout.write(JSON.stringify({ cache: b.cache, cacheFile: b.cacheFile }))
   return JSON.parse(run.stdout);
 }
 
+const { COMMAND_BUNDLES, commandBundleOf } = createRequire(import.meta.url)(join(REPO_ROOT, 'bin', 'load-bundle.cjs'));
+/** The bundle a command line starts from: its command's own, else the whole plugin's. */
+const bundleOf = (args: string[]): string => commandBundleOf(args) ?? 'kubectl-graphdata';
+const BUNDLES = [
+  'kubectl-graphdata',
+  'kubectl_complete-graphdata',
+  ...COMMAND_BUNDLES.map((c: string) => bundleOf([c])),
+];
+
 describe('the code cache npm run build writes', () => {
-  it.each(['kubectl-graphdata', 'kubectl_complete-graphdata'])('is accepted for %s by this Node', (name) => {
+  it.each(BUNDLES)('is accepted for %s by this Node', (name) => {
     const { cache, cacheFile } = loaded(REPO_ROOT, name);
     expect(cacheFile && existsSync(cacheFile)).toBe(true);
     expect(cache).toBe('used');
@@ -85,30 +90,37 @@ describe('the code cache npm run build writes', () => {
   it('is named after the exact bundle it was made from and the runtime that made it', () => {
     const dir = join(REPO_ROOT, 'dist', 'bundle');
     const caches = readdirSync(dir).filter((f) => f.endsWith('.cache'));
-    for (const name of ['kubectl-graphdata', 'kubectl_complete-graphdata']) {
+    for (const name of BUNDLES) {
       const bundle = /\/\/# codeCache=(.+)\n$/.exec(readFileSync(join(dir, `${name}.cjs`), 'utf8'))?.[1];
       expect(bundle).toMatch(new RegExp(`^${name}\\.[0-9a-f]{16}$`));
       const own = caches.filter((f) => f.startsWith(`${name}.`));
       // One per runtime that built it (npm run test:node adds its releases' beside this one's).
       expect(own.length).toBeGreaterThanOrEqual(1);
-      // validate's own (bin/load-bundle.cjs, OWN_CACHE_COMMANDS) beside the shared one.
       for (const file of own)
-        expect(file).toMatch(new RegExp(`^${bundle!.replace('.', '\\.')}(\\.validate)?\\.[0-9a-f]{8}\\.cache$`));
+        expect(file).toMatch(new RegExp(`^${bundle!.replace('.', '\\.')}\\.[0-9a-f]{8}\\.cache$`));
       expect(own).toContain(basename(loaded(REPO_ROOT, name).cacheFile!));
     }
   });
 
-  it('validate reads a cache of its own, holding its schema validators; other commands the shared one', () => {
-    const shared = loaded(REPO_ROOT, 'kubectl-graphdata', [], ['inject', '-f', POD]);
-    const validate = loaded(REPO_ROOT, 'kubectl-graphdata', [], ['validate', '-f', POD]);
-    expect(shared.cache).toBe('used');
-    expect(validate.cache).toBe('used');
-    expect(basename(validate.cacheFile!)).toBe(
-      basename(shared.cacheFile!).replace(/(\.[0-9a-f]{8}\.cache)$/, '.validate$1'),
+  it('inject, validate and version start from bundles of their own; other commands from the whole plugin', () => {
+    expect(COMMAND_BUNDLES).toEqual(['inject', 'validate', 'version']);
+    const size = (name: string) => statSync(join(REPO_ROOT, 'dist', 'bundle', `${name}.cjs`)).size;
+    const cacheSize = (name: string) => statSync(loaded(REPO_ROOT, name).cacheFile!).size;
+    // inject and version hold their command alone: no installer, certificates or scaffolds.
+    for (const command of ['inject', 'version']) {
+      expect(size(bundleOf([command]))).toBeLessThan(size('kubectl-graphdata') / 2);
+      expect(cacheSize(bundleOf([command]))).toBeLessThan(cacheSize('kubectl-graphdata'));
+      expect(readFileSync(join(REPO_ROOT, 'dist', 'bundle', `${bundleOf([command])}.cjs`), 'latin1')).not.toContain(
+        'Generate a CA and a serving certificate',
+      );
+    }
+    expect(readFileSync(join(REPO_ROOT, 'dist', 'bundle', 'kubectl-graphdata.cjs'), 'latin1')).toContain(
+      'Generate a CA and a serving certificate',
     );
-    // What validate compiled besides what version and inject did: the shared one leaves it out.
-    expect(statSync(validate.cacheFile!).size).toBeGreaterThan(statSync(shared.cacheFile!).size + 100_000);
-    expect(loaded(REPO_ROOT, 'kubectl-graphdata', [], ['explain', '-f', POD]).cacheFile).toBe(shared.cacheFile);
+    // What validate compiled (its schema validators) is in its cache and in no other.
+    expect(cacheSize(bundleOf(['validate']))).toBeGreaterThan(cacheSize(bundleOf(['inject'])) + 100_000);
+    expect(bundleOf(['explain', '-f', POD])).toBe('kubectl-graphdata');
+    expect(bundleOf(['--version'])).toBe('kubectl-graphdata');
   });
 });
 
@@ -167,14 +179,14 @@ describe('without a usable code cache', () => {
 
   it("with none beside the bundle, the first run leaves this runtime's cache in the user's directory", () => {
     for (const file of cacheFiles()) rmSync(file);
-    const first = loaded(copy, 'kubectl-graphdata');
+    const first = loaded(copy, bundleOf(COMMANDS[1]!));
     expect(first.cache).toBe('none');
     expect(first.cacheFile!.startsWith(`${userCacheDir()}/`)).toBe(true);
     expect(plugin(copy, COMMANDS[1]!)).toEqual(expected[1]);
     // Only this user can read or replace it: a code cache is code.
     expect(statSync(userCacheDir()).mode & 0o777).toBe(0o700);
     expect(statSync(first.cacheFile!).mode & 0o777).toBe(0o600);
-    expect(loaded(copy, 'kubectl-graphdata')).toEqual({ cache: 'used', cacheFile: first.cacheFile });
+    expect(loaded(copy, bundleOf(COMMANDS[1]!))).toEqual({ cache: 'used', cacheFile: first.cacheFile });
     expectSameRuns(copy);
   });
 
@@ -190,58 +202,60 @@ describe('without a usable code cache', () => {
     });
     const other = join(userCacheDir(), 'kubectl_complete-graphdata.0000000000000000.00000000.cache');
     writeFileSync(other, 'old', { mode: 0o600 });
-    expect(plugin(copy, COMMANDS[0]!)).toEqual(expected[0]);
+    // inject's bundle leaves help to the whole plugin's: both leave a cache.
+    expect(plugin(copy, COMMANDS[2]!)).toEqual(expected[2]);
     const { cacheFile } = loaded(copy, 'kubectl-graphdata');
+    const injects = loaded(copy, bundleOf(['inject'])).cacheFile!;
     const left = readdirSync(userCacheDir()).map((f) => join(userCacheDir(), f));
-    expect(left.sort()).toEqual([cacheFile!, ...old.slice(3), other].sort());
+    expect(left.sort()).toEqual([cacheFile!, injects, ...old.slice(3), other].sort());
   });
 
-  it("keeps 4 of validate's own caches apart from the shared ones, and makes validate's on its first run", () => {
+  it("keeps 4 caches of a command's own bundle apart from the whole plugin's, and makes it on its first run", () => {
     for (const file of cacheFiles()) rmSync(file);
     mkdirSync(userCacheDir(), { recursive: true, mode: 0o700 });
-    const shared = Array.from({ length: 4 }, (_, i) =>
+    const whole = Array.from({ length: 4 }, (_, i) =>
       join(userCacheDir(), `kubectl-graphdata.${i}0000000000000000.0000000${i}.cache`),
     );
     const own = Array.from({ length: 5 }, (_, i) =>
-      join(userCacheDir(), `kubectl-graphdata.${i}0000000000000000.validate.0000000${i}.cache`),
+      join(userCacheDir(), `kubectl-graphdata-validate.${i}0000000000000000.0000000${i}.cache`),
     );
-    [...shared, ...own].forEach((file, i) => {
+    [...whole, ...own].forEach((file, i) => {
       writeFileSync(file, 'old', { mode: 0o600 });
       utimesSync(file, 1_000_000 + i, 1_000_000 + i);
     });
     expect(plugin(copy, COMMANDS[3]!)).toEqual(expected[3]);
-    const made = loaded(copy, 'kubectl-graphdata', [], ['validate']);
+    const made = loaded(copy, bundleOf(COMMANDS[3]!));
     expect(made.cache).toBe('used');
-    expect(basename(made.cacheFile!)).toMatch(/\.validate\.[0-9a-f]{8}\.cache$/);
+    expect(basename(made.cacheFile!)).toMatch(/^kubectl-graphdata-validate\.[0-9a-f]{16}\.[0-9a-f]{8}\.cache$/);
     const left = readdirSync(userCacheDir()).map((f) => join(userCacheDir(), f));
-    expect(left.sort()).toEqual([...shared, made.cacheFile!, ...own.slice(2)].sort());
+    expect(left.sort()).toEqual([...whole, made.cacheFile!, ...own.slice(2)].sort());
     expect(loaded(copy, 'kubectl-graphdata').cache).toBe('none');
   });
 
   it("a damaged cache in the user's directory is rejected, the command runs as usual and it is replaced", () => {
     for (const file of cacheFiles()) rmSync(file);
     expect(plugin(copy, COMMANDS[0]!)).toEqual(expected[0]);
-    const { cacheFile } = loaded(copy, 'kubectl-graphdata');
+    const { cacheFile } = loaded(copy, bundleOf(COMMANDS[0]!));
     writeFileSync(cacheFile!, Buffer.alloc(4096, 7));
-    expect(loaded(copy, 'kubectl-graphdata').cache).toBe('rejected');
-    expect(plugin(copy, COMMANDS[1]!)).toEqual(expected[1]);
-    expect(loaded(copy, 'kubectl-graphdata').cache).toBe('used');
+    expect(loaded(copy, bundleOf(COMMANDS[0]!)).cache).toBe('rejected');
+    expect(plugin(copy, COMMANDS[0]!)).toEqual(expected[0]);
+    expect(loaded(copy, bundleOf(COMMANDS[0]!)).cache).toBe('used');
     // Cut short (a write that never finished elsewhere): rejected too, never a crash.
     writeFileSync(cacheFile!, readFileSync(cacheFile!).subarray(0, 1000));
     expectSameRuns(copy);
-    expect(loaded(copy, 'kubectl-graphdata').cache).toBe('used');
+    expect(loaded(copy, bundleOf(COMMANDS[0]!)).cache).toBe('used');
   });
 
   it('a cache directory or file others can write is neither read nor written', () => {
     for (const file of cacheFiles()) rmSync(file);
     expect(plugin(copy, COMMANDS[0]!)).toEqual(expected[0]);
-    const { cacheFile } = loaded(copy, 'kubectl-graphdata');
+    const { cacheFile } = loaded(copy, bundleOf(COMMANDS[0]!));
     const written = readFileSync(cacheFile!);
     chmodSync(cacheFile!, 0o666);
-    expect(loaded(copy, 'kubectl-graphdata').cache).toBe('none');
+    expect(loaded(copy, bundleOf(COMMANDS[0]!)).cache).toBe('none');
     chmodSync(cacheFile!, 0o600);
     chmodSync(userCacheDir(), 0o777);
-    expect(loaded(copy, 'kubectl-graphdata').cache).toBe('none');
+    expect(loaded(copy, bundleOf(COMMANDS[0]!)).cache).toBe('none');
     rmSync(cacheFile!);
     expectSameRuns(copy);
     expect(existsSync(cacheFile!)).toBe(false);
@@ -249,7 +263,7 @@ describe('without a usable code cache', () => {
     chmodSync(userCacheDir(), 0o700);
     writeFileSync(`${cacheFile}.real`, written, { mode: 0o600 });
     symlinkSync(`${cacheFile}.real`, cacheFile!);
-    expect(loaded(copy, 'kubectl-graphdata').cache).toBe('none');
+    expect(loaded(copy, bundleOf(COMMANDS[0]!)).cache).toBe('none');
   });
 
   it("writes nothing into a cache home that is another user's (sudo keeps HOME)", () => {

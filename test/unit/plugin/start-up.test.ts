@@ -99,8 +99,11 @@ describe('plugin start-up', () => {
   });
 
   it('the bundle is ASCII and carries its own module wrapper, as the loader reads it', () => {
-    const { BUNDLE_HEAD } = createRequire(import.meta.url)(join(REPO_ROOT, 'bin', 'load-bundle.cjs'));
-    for (const name of ['kubectl-graphdata', 'kubectl_complete-graphdata']) {
+    const { BUNDLE_HEAD, COMMAND_BUNDLES, commandBundleOf } = createRequire(import.meta.url)(
+      join(REPO_ROOT, 'bin', 'load-bundle.cjs'),
+    );
+    const commandBundles = COMMAND_BUNDLES.map((command: string) => commandBundleOf([command]));
+    for (const name of ['kubectl-graphdata', 'kubectl_complete-graphdata', ...commandBundles]) {
       const bytes = readFileSync(join(REPO_ROOT, 'dist', 'bundle', `${name}.cjs`));
       expect(isAscii(bytes)).toBe(true);
       expect(bytes.toString('latin1').startsWith(BUNDLE_HEAD)).toBe(true);

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../../plugin/commands.js';
 import { commandTable, complete, Directive } from '../../../../plugin/completion/complete.js';
 import { completionOutput } from '../../../../plugin/completion/main.js';
-import { buildCli } from '../../../../plugin/main.js';
+import { buildCli } from '../../../../plugin/cli/run-command.js';
 import { runCli } from '../run-cli.js';
 
-const table = commandTable(buildCli(), COMMANDS);
+const table = commandTable(buildCli(COMMANDS), COMMANDS);
 // The kinds are the second words of the `scaffold …` command classes: nothing else lists them.
 const SCAFFOLD_KINDS = COMMANDS.flatMap((c) => c.paths ?? [])
   .filter((p) => p[0] === 'scaffold')
