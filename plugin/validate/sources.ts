@@ -102,7 +102,7 @@ export function validateSources(
       continue;
     }
     diagnostics.push(...found);
-    if (!vela.read.has(doc)) noteUnchecked(doc.source.value, [], doc, unchecked, kube.covered);
+    noteUnchecked(doc.source.value, [], doc, unchecked, kube.covered, vela.read);
   }
   for (const [group, u] of unchecked) diagnostics.push(notChecked(group, u));
   return { diagnostics, documents, objects: ctx.objects.length - vela.rendered.length, files: inputs.length };
@@ -152,10 +152,12 @@ function noteUnchecked(
   doc: LocatedDocument,
   into: Map<string, Unchecked>,
   covered: ReadonlySet<string>,
+  checkedAsVela: ReadonlySet<unknown>,
 ): void {
-  if (!isObject(value)) return;
+  if (!isObject(value) || checkedAsVela.has(value)) return;
   if (isList(value)) {
-    for (const [i, item] of value.items.entries()) noteUnchecked(item, [...path, 'items', i], doc, into, covered);
+    for (const [i, item] of value.items.entries())
+      noteUnchecked(item, [...path, 'items', i], doc, into, covered, checkedAsVela);
     return;
   }
   if (covered.has(prefixPath(path, undefined))) return; // checked against the apiserver's schema

@@ -1,6 +1,7 @@
 // `validate --server`: the KubeVela ComponentDefinitions and TraitDefinitions an
 // Application can use, read from the cluster where KubeVela looks for them: the
 // Application's namespace, then `vela-system`.
+import { isList } from '../../policies/k8s.js';
 import { isApplication, type VelaDefinition, velaDefinition } from '../../policies/vela/application.js';
 import { parseYamlSource } from '../../policies/yaml-source.js';
 import type { InputFile } from '../documents/input.js';
@@ -24,11 +25,14 @@ export async function readClusterDefinitions(
 ): Promise<ClusterDefinitions> {
   const { k8s, kc, namespace: fallback } = await loadKubeConfig(flags);
   const namespaces = inputs.flatMap((input) =>
-    parseYamlSource(input.text, input.file).documents.flatMap((d) => {
-      if (!isApplication(d.value)) return [];
-      const ns = (d.value.metadata as { namespace?: unknown } | undefined)?.namespace;
-      return [typeof ns === 'string' && ns ? ns : fallback];
-    }),
+    // A List's items too, as validate checks them (vela-applications.ts).
+    parseYamlSource(input.text, input.file).documents.flatMap((d) =>
+      (isList(d.value) ? d.value.items : [d.value]).flatMap((value) => {
+        if (!isApplication(value)) return [];
+        const ns = (value.metadata as { namespace?: unknown } | undefined)?.namespace;
+        return [typeof ns === 'string' && ns ? ns : fallback];
+      }),
+    ),
   );
   const api = kc.makeApiClient(k8s.CustomObjectsApi);
   const where = [VELA_SYSTEM, ...new Set(namespaces.filter((n) => n !== VELA_SYSTEM))];

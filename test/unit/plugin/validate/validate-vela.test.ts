@@ -219,6 +219,79 @@ describe('validate: KubeVela Applications', () => {
     expect(run.diagnostics.some((d) => d.code === 'not-rendered')).toBe(false);
   });
 
+  describe('in a List (kubectl creates its items one by one)', () => {
+    /** `objects` as the items of one List document, each indented under `items:`. */
+    const asList = (...objects: string[]) =>
+      `apiVersion: v1\nkind: List\nitems:\n${objects
+        .map((o) =>
+          o
+            .trimEnd()
+            .split('\n')
+            .map((l, i) => `${i === 0 ? '  - ' : '    '}${l}`)
+            .join('\n'),
+        )
+        .join('\n')}\n`;
+    const CONFIG_MAP = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n';
+
+    it('an Application item is checked: a misspelt property at its line, the path from the List', async () => {
+      const list = file('list-typo.yaml', asList(CONFIG_MAP, APP.replace('memory: 2g', 'memroy: 2g')));
+      const run = await validate('-f', list, '-f', defs);
+      expect(run.code).toBe(1);
+      expect(run.diagnostics).toContainEqual(
+        expect.objectContaining({
+          code: 'vela-unknown-property',
+          path: 'items[1].spec.components[0].properties.executor.memroy',
+          file: list,
+          line: lineOf(list, 'memroy'),
+        }),
+      );
+      // Read as an Application: not also "of an unknown API group".
+      expect(run.diagnostics.filter((d) => d.code === 'not-checked')).toEqual([]);
+    });
+
+    it('definitions given in a List are used, and rendered findings point into the List', async () => {
+      const defsList = file(
+        'defs-list.yaml',
+        asList(
+          ...readFileSync(defs, 'utf8')
+            .split(/^---\n/m)
+            .filter((d) => d.trim()),
+        ),
+      );
+      const good = file('list-good.yaml', asList(APP));
+      expect((await validate('-f', good, '-f', defsList)).code).toBe(0);
+      const list = file(
+        'list-render.yaml',
+        asList(APP.replace('mainClass:', 'image: quay.io/acme/spark:3.5.1\n        mainClass:')),
+      );
+      const run = await validate('-f', list, '-f', defsList, '--policy', file('policy.yaml', REGISTRY_POLICY));
+      expect(run.diagnostics).toContainEqual(
+        expect.objectContaining({
+          code: 'registry-not-allowed',
+          path: 'items[0].spec.components[0].properties.image',
+          file: list,
+          line: lineOf(list, 'image: quay.io'),
+        }),
+      );
+    });
+
+    it('an unknown component type in a List fails the run; without definitions it is said once', async () => {
+      const list = file(
+        'list-type.yaml',
+        asList(APP.replace('type: graphdata-spark-job', 'type: graphdata-spark-jobb')),
+      );
+      const run = await validate('-f', list, '-f', defs);
+      expect(run.code).toBe(1);
+      expect(run.diagnostics).toContainEqual(
+        expect.objectContaining({ code: 'vela-unknown-type', path: 'items[0].spec.components[0].type' }),
+      );
+      const alone = await validate('-f', list);
+      expect(alone.diagnostics.filter((d) => d.code === 'not-checked')).toEqual([
+        expect.objectContaining({ message: expect.stringMatching(/^1 KubeVela Application not checked/) }),
+      ]);
+    });
+  });
+
   it('a field the Application left to its default points at the component', async () => {
     const app = file('default.yaml', APP);
     const run = await validate('-f', app, '-f', defs, '--policy', file('policy.yaml', REGISTRY_POLICY));
