@@ -32,6 +32,7 @@ function startBackground(command: string, ready: RegExp, timeoutMs: number) {
   const child = spawn(file, args, { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const signalled = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_, signal) => resolve(signal)));
   const started = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`\`${command}\` not ready in ${timeoutMs} ms:\n${output}`)),
@@ -51,7 +52,7 @@ function startBackground(command: string, ready: RegExp, timeoutMs: number) {
       reject(new Error(`\`${command}\` exited with ${code}:\n${output}`));
     });
   });
-  return { child, started, exited, output: () => output };
+  return { child, started, exited, signalled, output: () => output };
 }
 
 /** Processes whose command line names `text` (this run's temp folder). */
@@ -117,7 +118,15 @@ describe('README: try the cluster half without a cluster', () => {
     await webhook.exited;
     // Ctrl-C: the terminal signals the whole foreground process group.
     process.kill(-cluster.child.pid!, 'SIGINT');
-    expect(await cluster.exited).toBe(0);
+    // npm itself exits 0 (the script's status) or, when the script ended before npm handled
+    // the SIGINT it got too, dies of it, as after any Ctrl-C at a terminal (npm's signal
+    // forwarding is installed only while the script runs): seen once in about ten runs.
+    // Either way the script stopped what it started, which the lines below hold.
+    const [code, signal] = await Promise.all([cluster.exited, cluster.signalled]);
+    expect({ code, signal }).toSatisfy(
+      (exit: { code: number | null; signal: string | null }) =>
+        (exit.code === 0 && exit.signal === null) || (exit.code === null && exit.signal === 'SIGINT'),
+    );
     expect(cluster.output()).toMatch(/control plane stopped/);
     expect(existsSync(tmpDir)).toBe(false);
     expect(processesNaming(tmpDir)).toEqual([]);
