@@ -81,6 +81,7 @@ afterAll(async () => {
   await guarded?.stop();
   adminKubectl(['delete', 'clustergraphdatapolicy', HOOK, '--ignore-not-found']);
   adminKubectl(['delete', 'componentdefinitions,traitdefinitions', '-n', 'vela-system', '--all']);
+  adminKubectl(['delete', 'componentdefinitions', '-n', APPS, '--all']);
   adminKubectl(['delete', 'pods', '--all', '-n', APPS, '--wait=false']);
 });
 
@@ -158,6 +159,39 @@ spec:
     );
     expect(tenant.stderr).toContain(
       'get and list on componentdefinitions and traitdefinitions (API group core.oam.dev)',
+    );
+  });
+
+  it("validate --server on an Application in a List reads its namespace's definitions as well", () => {
+    // A definition only the Application's namespace has: found only if that namespace is read.
+    const shipped = definitions.find((d) => d.metadata.name === COMPONENT_TYPES.spark)!;
+    const own = { ...shipped, metadata: { name: 'team-spark-job', namespace: APPS } };
+    const applied = adminKubectl(['apply', '-f', '-'], JSON.stringify(own));
+    expect(applied.code, applied.stderr).toBe(0);
+    const list = `apiVersion: v1
+kind: List
+items:
+  - apiVersion: core.oam.dev/v1beta1
+    kind: Application
+    metadata: {name: wordcount, namespace: ${APPS}}
+    spec:
+      components:
+        - name: wordcount
+          type: team-spark-job
+          properties:
+            mainFile: local:///app.jar
+            executor: {instances: 2, memroy: 2g}
+`;
+    const run = adminKubectl(['graphdata', 'validate', '--server', '-f', '-', '-o', 'json'], list);
+    expect(run.code, run.stderr).toBe(1);
+    const { diagnostics } = JSON.parse(run.stdout) as { diagnostics: { code: string; path?: string; line?: number }[] };
+    expect(diagnostics.map((d) => d.code)).not.toContain('vela-unknown-type');
+    expect(diagnostics).toContainEqual(
+      expect.objectContaining({
+        code: 'vela-unknown-property',
+        path: 'items[0].spec.components[0].properties.executor.memroy',
+        line: 13,
+      }),
     );
   });
 
