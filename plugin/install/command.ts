@@ -331,7 +331,7 @@ export class InstallCommand extends WebhookCommand {
         ),
       );
     }
-    say('self-test passed: the pod came back injected');
+    say('self-test passed: the pod came back injected, with what the engine computes for it');
     try {
       await cluster.applyAll(c, webhookConfigurations(finalOptions), false, say);
     } catch (error) {

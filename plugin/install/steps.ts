@@ -7,7 +7,9 @@ import { bundleTrusts, planRotation, type RotationPlan, type WebhookIdentity } f
 import { publishBundle, readClusterCerts } from '../../common/cluster-certs.js';
 import type { ManifestObject } from '../webhook-objects/manifests.js';
 import { APP_NAME, FIELD_MANAGER, HTTPS_PORT, TLS_SECRET, WEBHOOK_NAME } from '../../common/cluster-names.js';
-import { ANNOTATION_INJECTED, LABEL_INJECT } from '../../policies/model.js';
+import type { Pod } from '../../policies/k8s.js';
+import { ANNOTATION_INJECTED, LABEL_INJECT, type Policy } from '../../policies/model.js';
+import { type ProbeProof, proveInjected } from './probe-proof.js';
 import type { Clients } from '../kube/clients.js';
 import { apiErrorMessage } from '../kube/kubeconfig.js';
 import { handshake } from '../kube/webhook-handshake.js';
@@ -168,30 +170,95 @@ export interface SelfTestResult {
 }
 
 /**
- * A server-side dry-run pod in a temporary opted-in namespace must come back with the
- * injected annotation. If it does not, say which of port, caBundle, selector or RBAC is wrong.
+ * The policy the webhook injects with in the probe's namespace: the cluster's policy
+ * objects compiled as its policy store compiles them, else the built-in policy.
+ */
+async function probePolicy(c: Clients, testNs: string): Promise<Policy> {
+  const [{ builtInFallback, clusterPolicies }, { loadPolicyFile }] = await Promise.all([
+    import('../kube/cluster-policies.js'),
+    import('../../common/policy-file.js'),
+  ]);
+  const selection = await clusterPolicies(c.kc, builtInFallback(await loadPolicyFile()), {
+    namespace: testNs,
+    verb: 'self-tested',
+  });
+  return selection.policyFor(testNs);
+}
+
+const MAX_SHOWN = 6;
+
+/** The injection check when the pod came back without our injection: what it lacks, and why that may be. */
+function injectionCheck(proof: ProbeProof | undefined, timeoutMs: number): Check {
+  const retried = `still after ${Math.round(timeoutMs / 1000)} s of retries (install --self-test-timeout sets how long)`;
+  if (!proof?.foreignAnnotation) {
+    const lacks = proof?.missing.length
+      ? `: it lacks ${proof.missing.slice(0, MAX_SHOWN).join('; ')}${proof.missing.length > MAX_SHOWN ? '; …' : ''}`
+      : '';
+    return fail(
+      'injection',
+      `the dry-run pod came back without the ${ANNOTATION_INJECTED} annotation, ${retried}${lacks}`,
+      'read the webhook logs (kubectl logs -n NAMESPACE deploy/graphdata-webhook) for this request',
+    );
+  }
+  const shown = proof.missing.slice(0, MAX_SHOWN).join('; ');
+  return fail(
+    'injection',
+    `the dry-run pod came back with the ${ANNOTATION_INJECTED} annotation but without what graphdata injects for it, ${retried}: ` +
+      `${shown}${proof.missing.length > MAX_SHOWN ? `; and ${proof.missing.length - MAX_SHOWN} more` : ''}`,
+    'something other than this graphdata webhook wrote the annotation: look for another mutating webhook that matches ' +
+      'Spark executor pods (kubectl get mutatingwebhookconfigurations) and for what answers at the registered endpoint; ' +
+      'if it is graphdata of another version, install the image that matches this plugin (kubectl graphdata version)',
+  );
+}
+
+/**
+ * A server-side dry-run pod in a temporary opted-in namespace must come back carrying
+ * what our engine injects for it (probe-proof.ts says why the annotation alone is no
+ * proof). If it does not, say what it lacks, and which of port, caBundle, selector or RBAC
+ * is wrong.
  */
 export async function selfTest(c: Clients, namespace: string, timeoutMs = 30_000): Promise<SelfTestResult> {
   const testNs = `graphdata-self-test-${randomBytes(3).toString('hex')}`;
+  const nsLabels = { [LABEL_INJECT]: 'enabled' };
   try {
-    await c.core.createNamespace({ body: { metadata: { name: testNs, labels: { [LABEL_INJECT]: 'enabled' } } } });
+    await c.core.createNamespace({ body: { metadata: { name: testNs, labels: nsLabels } } });
   } catch (error) {
     return { ok: false, checks: [rbacCheck(error, 'create a namespace')] };
   }
   try {
     const registries = await allowedRegistries(c, testNs);
+    let policy: Policy;
+    try {
+      policy = await probePolicy(c, testNs);
+    } catch (error) {
+      return {
+        ok: false,
+        checks: [
+          fail(
+            'policy',
+            `cannot read the graphdata policies, so cannot tell what the webhook must inject: ${apiErrorMessage(error)}`,
+            'run install as a cluster admin, or ask one for list on clustergraphdatapolicies and graphdatapolicies (graphdata.io)',
+          ),
+        ],
+      };
+    }
+    const probe = probePod(testNs, registries);
+    const injectOptions = {
+      namespace: testNs,
+      namespaceLabels: { ...nsLabels, 'kubernetes.io/metadata.name': testNs },
+      // A namespace made a moment ago holds no AlluxioRuntime: as the webhook sees it.
+      runtimes: () => undefined,
+    };
     // The apiserver loads webhook configurations through an informer: allow it a moment.
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
+    let lastProof: ProbeProof | undefined;
     // At least one attempt, however short the timeout.
     for (let attempt = 0; attempt === 0 || Date.now() < deadline; attempt++) {
       try {
-        const pod = await c.core.createNamespacedPod({
-          namespace: testNs,
-          body: probePod(testNs, registries),
-          dryRun: 'All',
-        });
-        if (pod.metadata?.annotations?.[ANNOTATION_INJECTED] !== undefined) return { ok: true, checks: [] };
+        const pod = await c.core.createNamespacedPod({ namespace: testNs, body: probe, dryRun: 'All' });
+        lastProof = proveInjected(probe as Pod, pod as Pod, policy, injectOptions);
+        if (lastProof.ok) return { ok: true, checks: [] };
         lastError = undefined;
       } catch (error) {
         lastError = error;
@@ -218,15 +285,9 @@ export async function selfTest(c: Clients, namespace: string, timeoutMs = 30_000
                 'the webhook answered with an error: read its logs',
               ),
       );
-    }
-    if (checks.every((ch) => ch.ok)) {
-      checks.push(
-        fail(
-          'injection',
-          `the dry-run pod came back without the graphdata.io/injected annotation, still after ${Math.round(timeoutMs / 1000)} s of retries (install --self-test-timeout sets how long)`,
-          'read the webhook logs (kubectl logs -n NAMESPACE deploy/graphdata-webhook) for this request',
-        ),
-      );
+    } else if (lastProof?.foreignAnnotation || checks.every((ch) => ch.ok)) {
+      // An annotation someone else wrote is worth saying even beside a ✗ that explains why ours did not run.
+      checks.push(injectionCheck(lastProof, timeoutMs));
     }
     return { ok: false, checks };
   } finally {
