@@ -6,7 +6,15 @@ import { inspectCert } from '../../certs/pki.js';
 import { bundleTrusts, planRotation, type RotationPlan, type WebhookIdentity } from '../../certs/rollover.js';
 import { publishBundle, readClusterCerts } from '../../common/cluster-certs.js';
 import type { ManifestObject } from '../webhook-objects/manifests.js';
-import { APP_NAME, FIELD_MANAGER, HTTPS_PORT, TLS_SECRET, WEBHOOK_NAME } from '../../common/cluster-names.js';
+import {
+  APP_NAME,
+  BUILT_IN_POLICY,
+  FIELD_MANAGER,
+  HTTPS_PORT,
+  TLS_SECRET,
+  WEBHOOK_NAME,
+} from '../../common/cluster-names.js';
+import { ENGINE_VERSION } from '../../policies/engine-version.js';
 import type { Pod } from '../../policies/k8s.js';
 import { ANNOTATION_INJECTED, LABEL_INJECT, type Policy } from '../../policies/model.js';
 import { type ProbeProof, proveInjected } from './probe-proof.js';
@@ -169,26 +177,65 @@ export interface SelfTestResult {
   checks: Check[];
 }
 
+/** What the webhook must have injected into the probe: with which policy, and what it knows of the cluster. */
+export interface ProbeExpectation {
+  policy: Policy;
+  imageVolumes?: boolean;
+  /** The webhook's engine version, when it differs from this plugin's. */
+  otherEngine?: string;
+}
+
+/** A policy file given to install: the one a webhook at --webhook-url runs with (its --policy). */
+export interface GivenPolicy {
+  policy: Policy;
+  file: string;
+}
+
 /**
- * The policy the webhook injects with in the probe's namespace: the cluster's policy
- * objects compiled as its policy store compiles them, else the built-in policy.
+ * The policy the webhook injects with in the probe's namespace, as its GET /version names
+ * it: the built-in one or its --policy file alone (a webhook without cluster access), or
+ * the cluster's policy objects compiled as its policy store compiles them over that
+ * fallback. A webhook that cannot be asked is taken to read the cluster, as an installed
+ * one does. A policy file the plugin was not given cannot be checked against: an error.
  */
-async function probePolicy(c: Clients, testNs: string): Promise<Policy> {
-  const [{ builtInFallback, clusterPolicies }, { loadPolicyFile }] = await Promise.all([
+async function probeExpectation(
+  c: Clients,
+  testNs: string,
+  given: GivenPolicy | undefined,
+): Promise<ProbeExpectation | { error: string; hint: string }> {
+  const [{ builtInFallback, clusterPolicies }, { loadPolicyFile }, { fetchWebhookVersion }] = await Promise.all([
     import('../kube/cluster-policies.js'),
     import('../../common/policy-file.js'),
+    import('../kube/webhook-version.js'),
   ]);
-  const selection = await clusterPolicies(c.kc, builtInFallback(await loadPolicyFile()), {
-    namespace: testNs,
-    verb: 'self-tested',
-  });
-  return selection.policyFor(testNs);
+  const answer = await fetchWebhookVersion(c.k8s, c.kc);
+  const source = answer.found ? answer.policy : undefined;
+  const readsCluster = source === undefined || source.startsWith('cluster (');
+  const fallbackSource = source?.replace(/^cluster \((.*)\)$/, '$1');
+  if (fallbackSource !== undefined && fallbackSource !== BUILT_IN_POLICY && !given) {
+    return {
+      error: `the webhook injects with the policy file ${fallbackSource} (its --policy), which install was not given, so it cannot tell what the webhook must inject`,
+      hint: `pass the same file: install --policy ${fallbackSource}`,
+    };
+  }
+  const fallback = given && fallbackSource !== BUILT_IN_POLICY ? given.policy : await loadPolicyFile();
+  const policy = readsCluster
+    ? (await clusterPolicies(c.kc, builtInFallback(fallback), { namespace: testNs, verb: 'self-tested' })).policyFor(
+        testNs,
+      )
+    : fallback;
+  const supported = answer.found ? answer.imageVolumes?.supported : undefined;
+  return {
+    policy,
+    ...(typeof supported === 'boolean' ? { imageVolumes: supported } : {}),
+    ...(answer.found && answer.version !== ENGINE_VERSION ? { otherEngine: answer.version } : {}),
+  };
 }
 
 const MAX_SHOWN = 6;
 
 /** The injection check when the pod came back without our injection: what it lacks, and why that may be. */
-function injectionCheck(proof: ProbeProof | undefined, timeoutMs: number): Check {
+function injectionCheck(proof: ProbeProof | undefined, timeoutMs: number, otherEngine?: string): Check {
   const retried = `still after ${Math.round(timeoutMs / 1000)} s of retries (install --self-test-timeout sets how long)`;
   if (!proof?.foreignAnnotation) {
     const lacks = proof?.missing.length
@@ -201,6 +248,12 @@ function injectionCheck(proof: ProbeProof | undefined, timeoutMs: number): Check
     );
   }
   const shown = proof.missing.slice(0, MAX_SHOWN).join('; ');
+  if (otherEngine)
+    return fail(
+      'injection',
+      `the dry-run pod came back injected differently than this plugin's engine (${ENGINE_VERSION}) injects it: the webhook runs ${otherEngine}, ${retried}: ${shown}`,
+      `install the webhook image of this plugin's version (--image …:${ENGINE_VERSION}), or use the plugin of the webhook's version`,
+    );
   return fail(
     'injection',
     `the dry-run pod came back with the ${ANNOTATION_INJECTED} annotation but without what graphdata injects for it, ${retried}: ` +
@@ -217,7 +270,12 @@ function injectionCheck(proof: ProbeProof | undefined, timeoutMs: number): Check
  * proof). If it does not, say what it lacks, and which of port, caBundle, selector or RBAC
  * is wrong.
  */
-export async function selfTest(c: Clients, namespace: string, timeoutMs = 30_000): Promise<SelfTestResult> {
+export async function selfTest(
+  c: Clients,
+  namespace: string,
+  timeoutMs = 30_000,
+  given?: GivenPolicy,
+): Promise<SelfTestResult> {
   const testNs = `graphdata-self-test-${randomBytes(3).toString('hex')}`;
   const nsLabels = { [LABEL_INJECT]: 'enabled' };
   try {
@@ -226,28 +284,25 @@ export async function selfTest(c: Clients, namespace: string, timeoutMs = 30_000
     return { ok: false, checks: [rbacCheck(error, 'create a namespace')] };
   }
   try {
-    const registries = await allowedRegistries(c, testNs);
-    let policy: Policy;
+    const registries = given ? (given.policy.spec.limits.allowedRegistries ?? []) : await allowedRegistries(c, testNs);
+    let expectation: Awaited<ReturnType<typeof probeExpectation>>;
     try {
-      policy = await probePolicy(c, testNs);
+      expectation = await probeExpectation(c, testNs, given);
     } catch (error) {
-      return {
-        ok: false,
-        checks: [
-          fail(
-            'policy',
-            `cannot read the graphdata policies, so cannot tell what the webhook must inject: ${apiErrorMessage(error)}`,
-            'run install as a cluster admin, or ask one for list on clustergraphdatapolicies and graphdatapolicies (graphdata.io)',
-          ),
-        ],
+      expectation = {
+        error: `cannot read the graphdata policies, so cannot tell what the webhook must inject: ${apiErrorMessage(error)}`,
+        hint: 'run install as a cluster admin, or ask one for list on clustergraphdatapolicies and graphdatapolicies (graphdata.io)',
       };
     }
+    if ('error' in expectation) return { ok: false, checks: [fail('policy', expectation.error, expectation.hint)] };
+    const { policy } = expectation;
     const probe = probePod(testNs, registries);
     const injectOptions = {
       namespace: testNs,
       namespaceLabels: { ...nsLabels, 'kubernetes.io/metadata.name': testNs },
       // A namespace made a moment ago holds no AlluxioRuntime: as the webhook sees it.
       runtimes: () => undefined,
+      ...(expectation.imageVolumes !== undefined ? { imageVolumes: expectation.imageVolumes } : {}),
     };
     // The apiserver loads webhook configurations through an informer: allow it a moment.
     const deadline = Date.now() + timeoutMs;
@@ -287,7 +342,7 @@ export async function selfTest(c: Clients, namespace: string, timeoutMs = 30_000
       );
     } else if (lastProof?.foreignAnnotation || checks.every((ch) => ch.ok)) {
       // An annotation someone else wrote is worth saying even beside a ✗ that explains why ours did not run.
-      checks.push(injectionCheck(lastProof, timeoutMs));
+      checks.push(injectionCheck(lastProof, timeoutMs, expectation.otherEngine));
     }
     return { ok: false, checks };
   } finally {

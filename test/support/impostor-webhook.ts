@@ -39,6 +39,12 @@ export async function startImpostor(): Promise<Impostor> {
       body += chunk;
     });
     req.on('end', () => {
+      // Not graphdata: no /version, /readyz or anything else a GET asks for.
+      if (req.method !== 'POST') {
+        res.statusCode = 404;
+        res.end();
+        return;
+      }
       calls++;
       const review = JSON.parse(body) as {
         request: { uid: string; object?: { metadata?: { annotations?: Record<string, string> } } };
