@@ -15,6 +15,7 @@
 // back to an init container when not). The generation in the annotation is not compared:
 // a webhook a moment behind a policy edit is retried by the caller, and the content
 // comparison already catches a different policy.
+import { BUILT_IN_POLICY } from '../../common/cluster-names.js';
 import { type InjectOptions, inject, policyRef } from '../../policies/engine.js';
 import { containsMismatches } from '../../policies/expectations.js';
 import { readInjectedAnnotation } from '../../policies/injected-annotation.js';
@@ -71,4 +72,20 @@ export function proveInjected(sent: Pod, returned: Pod, policy: Policy, base: In
   const best = tries.reduce((a, b) => (b.length < a.length ? b : a));
   const annotated = returned.metadata?.annotations?.[ANNOTATION_INJECTED] !== undefined;
   return { ok: best.length === 0, missing: best, foreignAnnotation: best.length > 0 && annotated };
+}
+
+/**
+ * Where the webhook's policy comes from, from the `policy` of its GET /version:
+ * `cluster (…)` reads the cluster's policy objects (inside: the one in effect,
+ * `ClusterGraphDataPolicy NAME`, or the fallback when none is); anything else is its
+ * fallback alone, a webhook without cluster access. The fallback is the built-in policy
+ * or a `--policy` file, named by its path. A webhook that was not asked (undefined) is
+ * taken to read the cluster, as an installed one does.
+ */
+export function webhookPolicySource(source: string | undefined): { readsCluster: boolean; file?: string } {
+  if (source === undefined) return { readsCluster: true };
+  const cluster = /^cluster \((.*)\)$/s.exec(source);
+  const inner = cluster ? cluster[1]! : source;
+  const file = inner === BUILT_IN_POLICY || inner.startsWith('ClusterGraphDataPolicy ') ? undefined : inner;
+  return { readsCluster: cluster !== null, ...(file !== undefined ? { file } : {}) };
 }

@@ -6,18 +6,11 @@ import { inspectCert } from '../../certs/pki.js';
 import { bundleTrusts, planRotation, type RotationPlan, type WebhookIdentity } from '../../certs/rollover.js';
 import { publishBundle, readClusterCerts } from '../../common/cluster-certs.js';
 import type { ManifestObject } from '../webhook-objects/manifests.js';
-import {
-  APP_NAME,
-  BUILT_IN_POLICY,
-  FIELD_MANAGER,
-  HTTPS_PORT,
-  TLS_SECRET,
-  WEBHOOK_NAME,
-} from '../../common/cluster-names.js';
+import { APP_NAME, FIELD_MANAGER, HTTPS_PORT, TLS_SECRET, WEBHOOK_NAME } from '../../common/cluster-names.js';
 import { ENGINE_VERSION } from '../../policies/engine-version.js';
 import type { Pod } from '../../policies/k8s.js';
 import { ANNOTATION_INJECTED, LABEL_INJECT, type Policy } from '../../policies/model.js';
-import { type ProbeProof, proveInjected } from './probe-proof.js';
+import { type ProbeProof, proveInjected, webhookPolicySource } from './probe-proof.js';
 import type { Clients } from '../kube/clients.js';
 import { apiErrorMessage } from '../kube/kubeconfig.js';
 import { handshake } from '../kube/webhook-handshake.js';
@@ -209,16 +202,14 @@ async function probeExpectation(
     import('../kube/webhook-version.js'),
   ]);
   const answer = await fetchWebhookVersion(c.k8s, c.kc);
-  const source = answer.found ? answer.policy : undefined;
-  const readsCluster = source === undefined || source.startsWith('cluster (');
-  const fallbackSource = source?.replace(/^cluster \((.*)\)$/, '$1');
-  if (fallbackSource !== undefined && fallbackSource !== BUILT_IN_POLICY && !given) {
+  const { readsCluster, file } = webhookPolicySource(answer.found ? answer.policy : undefined);
+  if (file !== undefined && !given) {
     return {
-      error: `the webhook injects with the policy file ${fallbackSource} (its --policy), which install was not given, so it cannot tell what the webhook must inject`,
-      hint: `pass the same file: install --policy ${fallbackSource}`,
+      error: `the webhook injects with the policy file ${file} (its --policy), which install was not given, so it cannot tell what the webhook must inject`,
+      hint: `pass the same file: install --policy ${file}`,
     };
   }
-  const fallback = given && fallbackSource !== BUILT_IN_POLICY ? given.policy : await loadPolicyFile();
+  const fallback = file !== undefined && given ? given.policy : await loadPolicyFile();
   const policy = readsCluster
     ? (await clusterPolicies(c.kc, builtInFallback(fallback), { namespace: testNs, verb: 'self-tested' })).policyFor(
         testNs,

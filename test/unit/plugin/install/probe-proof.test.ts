@@ -5,7 +5,7 @@ import { inject } from '../../../../policies/engine.js';
 import type { Pod } from '../../../../policies/k8s.js';
 import { ANNOTATION_INJECTED, type Policy } from '../../../../policies/model.js';
 import { probePod } from '../../../../plugin/install/steps.js';
-import { proveInjected } from '../../../../plugin/install/probe-proof.js';
+import { proveInjected, webhookPolicySource } from '../../../../plugin/install/probe-proof.js';
 import { defaultPolicy } from '../../../fixtures/policy.js';
 
 const NS = 'graphdata-self-test-abc123';
@@ -85,5 +85,18 @@ describe('proveInjected', () => {
     }
     // The two differ, so each is checked for real.
     expect(injectedBy(policy, { imageVolumes: true })).not.toEqual(injectedBy(policy, { imageVolumes: false }));
+  });
+});
+
+describe('webhookPolicySource: which policy the webhook says it injects with', () => {
+  it.each([
+    [undefined, { readsCluster: true }],
+    ['ClusterGraphDataPolicy/default (built-in)', { readsCluster: false }],
+    ['dev/strict.yaml', { readsCluster: false, file: 'dev/strict.yaml' }],
+    ['cluster (ClusterGraphDataPolicy/default (built-in))', { readsCluster: true }],
+    ['cluster (ClusterGraphDataPolicy platform)', { readsCluster: true }],
+    ['cluster (/etc/graphdata/policy.yaml)', { readsCluster: true, file: '/etc/graphdata/policy.yaml' }],
+  ])('%s', (source, expected) => {
+    expect(webhookPolicySource(source)).toEqual(expected);
   });
 });
