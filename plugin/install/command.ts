@@ -12,7 +12,7 @@ export class InstallCommand extends WebhookCommand {
     details: `
       Generates the certificates (or keeps the cluster's if they are still good), then server-side applies, with field manager \`kubectl-graphdata\`: the namespace (PodSecurity \`restricted\`), the policy CRDs, a ServiceAccount with least-privilege RBAC, the certificate Secrets, a Lease, the Service, a Deployment with a PodDisruptionBudget and an HPA, and the Mutating and Validating WebhookConfigurations (last).
 
-      It waits for the rollout, then creates a server-side dry-run pod in a temporary opted-in namespace: the pod must come back carrying what graphdata's engine injects into it under the policy the webhook uses (the \`graphdata.io/injected\` annotation alone proves nothing: any webhook can write it), or install says what the pod lacks and which of port, caBundle, selector or RBAC is wrong, and exits 1.
+      It waits for the rollout, then creates a server-side dry-run pod in a temporary opted-in namespace: the pod must come back carrying what graphdata's engine injects into it under the policy the webhook uses (the \`graphdata.io/injected\` annotation alone proves nothing: any webhook can write it), or install says what the pod lacks and which of port, caBundle, selector or RBAC is wrong, and exits 1. Where the cluster policy's \`spec.podOptIn\` allows pod-level opt-in, a pod labelled \`graphdata.io/inject=enabled\` in a temporary namespace that selector selects (not opted in) must come back injected too; install says when it could not test that.
 
       \`--allow-from CIDR,...\` adds a NetworkPolicy that admits to the webhook's port only these addresses (the control plane's, where the apiserver's calls come from) and the webhook's own pods; it needs a network plugin that enforces NetworkPolicies.
 
@@ -347,6 +347,7 @@ export class InstallCommand extends WebhookCommand {
       );
     }
     say('self-test passed: the pod came back injected, with what the engine computes for it');
+    for (const note of result.notes) say(`self-test: ${note}`);
     try {
       await cluster.applyAll(c, webhookConfigurations(finalOptions), false, say);
     } catch (error) {

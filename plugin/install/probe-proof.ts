@@ -20,7 +20,9 @@ import { type InjectOptions, inject, policyRef } from '../../policies/engine.js'
 import { containsMismatches } from '../../policies/expectations.js';
 import { readInjectedAnnotation } from '../../policies/injected-annotation.js';
 import type { Pod } from '../../policies/k8s.js';
-import { ANNOTATION_INJECTED, type Policy } from '../../policies/model.js';
+import { matchesSelector } from '../../policies/label-selector.js';
+import { ANNOTATION_INJECTED, LABEL_INJECT, type LabelSelector, type Policy } from '../../policies/model.js';
+import { OPT_IN_VALUE } from '../../policies/pod-opt-in.js';
 
 export interface ProbeProof {
   ok: boolean;
@@ -88,4 +90,50 @@ export function webhookPolicySource(source: string | undefined): { readsCluster:
   const inner = cluster ? cluster[1]! : source;
   const file = inner === BUILT_IN_POLICY || inner.startsWith('ClusterGraphDataPolicy ') ? undefined : inner;
   return { readsCluster: cluster !== null, ...(file !== undefined ? { file } : {}) };
+}
+
+const NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/**
+ * Labels for a fresh namespace `name` that the cluster policy's podOptIn selector selects
+ * and that is not opted in (the pod-level entries serve only those): where the self-test
+ * proves a labelled pod is injected. Undefined, with the reason, when no such labels
+ * exist (contradictory terms) or the selector names namespaces (a fresh namespace cannot
+ * take a name a tenant may own).
+ */
+export function podOptInProbeLabels(
+  selector: LabelSelector,
+  name: string,
+): { labels: Record<string, string> } | { reason: string } {
+  const terms = [
+    ...Object.entries(selector.matchLabels ?? {}).map(([key, v]) => ({ key, operator: 'In' as const, values: [v] })),
+    ...(selector.matchExpressions ?? []),
+  ];
+  const keys = [...new Set(terms.map((t) => t.key))];
+  const labels: Record<string, string> = {};
+  for (const key of keys) {
+    const own = terms.filter((t) => t.key === key);
+    const allowed = own
+      .filter((t) => t.operator === 'In')
+      .reduce<string[] | undefined>(
+        (acc, t) => (acc ? acc.filter((v) => t.values?.includes(v)) : [...(t.values ?? [])]),
+        undefined,
+      );
+    const refused = new Set(own.filter((t) => t.operator === 'NotIn').flatMap((t) => t.values ?? []));
+    // The namespace must not be opted in: the pod-level entries skip those.
+    if (key === LABEL_INJECT) refused.add(OPT_IN_VALUE);
+    const needed = allowed !== undefined || own.some((t) => t.operator === 'Exists');
+    if (!needed) continue;
+    if (key === NAME_LABEL) return { reason: `its selector names namespaces (${NAME_LABEL})` };
+    if (own.some((t) => t.operator === 'DoesNotExist'))
+      return { reason: `its selector both requires and forbids the label ${key}` };
+    const value = (allowed ?? ['graphdata-self-test']).find((v) => !refused.has(v));
+    if (value === undefined)
+      return { reason: `no value of the label ${key} meets its selector and leaves the namespace not opted in` };
+    labels[key] = value;
+  }
+  // Checked as the webhook checks it, with the name label the apiserver adds.
+  if (!matchesSelector(selector, { ...labels, [NAME_LABEL]: name }))
+    return { reason: 'no labels of a new namespace meet its selector' };
+  return { labels };
 }

@@ -140,8 +140,62 @@ describe('doctor checks the pod-level registration entries', () => {
 
     const again = await install();
     expect(again.code, again.stdout + again.stderr).toBe(0);
+    // With podOptIn on, install's self-test proves the pod-level entries too.
+    expect(again.stdout).toContain(
+      `self-test: pod-level opt-in: a pod labelled graphdata.io/inject=enabled in a namespace that is not opted in and that spec.podOptIn of ClusterGraphDataPolicy/${POLICY} selects came back injected too`,
+    );
     expect((await registrationRow()).ok).toBe(true);
     await waitFor(labelledPodInjected, 'the labelled pod to be injected again');
+  }, 120_000);
+
+  it('install fails its self-test when a labelled pod in a podOptIn namespace is refused, and rolls back', async () => {
+    // A ValidatingAdmissionPolicy (in the apiserver) refusing pod-level opt-in in install's probe namespaces.
+    const vap = 'gd-doctor-reg-deny-pod-level';
+    await admission().createValidatingAdmissionPolicy({
+      body: {
+        metadata: { name: vap },
+        spec: {
+          failurePolicy: 'Fail',
+          matchConstraints: {
+            resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }],
+          },
+          validations: [
+            {
+              expression:
+                "!request.namespace.startsWith('graphdata-self-test-pods-') || !has(object.metadata.labels) || !('graphdata.io/inject' in object.metadata.labels)",
+              message: 'no pod-level opt-in here',
+            },
+          ],
+        },
+      },
+    });
+    await admission().createValidatingAdmissionPolicyBinding({
+      body: { metadata: { name: vap }, spec: { policyName: vap, validationActions: ['Deny'] } },
+    });
+    try {
+      // Give the apiserver's informer time to load the policy: its deny is final, so one try each.
+      let run = await install();
+      for (let i = 0; i < 10 && run.code === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        run = await install();
+      }
+      expect(run.code, run.stdout).toBe(1);
+      expect(run.stderr).toMatch(/✗ pod-level injection: the self-test pod was refused .*no pod-level opt-in here/);
+      expect(run.stderr).toMatch(/kubectl graphdata doctor` names a missing or edited pod-level entry/);
+      expect(run.stdout).toMatch(/putting the webhook registration back as it was/);
+      // The namespace-level probe passed first, and its namespace is gone like the pod-level one.
+      const left = (await core().listNamespace()).items.filter(
+        (n) => n.metadata?.name?.startsWith('graphdata-self-test-') && !n.metadata.deletionTimestamp,
+      );
+      expect(left.map((n) => n.metadata?.name)).toEqual([]);
+    } finally {
+      await admission()
+        .deleteValidatingAdmissionPolicyBinding({ name: vap })
+        .catch(() => undefined);
+      await admission()
+        .deleteValidatingAdmissionPolicy({ name: vap })
+        .catch(() => undefined);
+    }
   }, 120_000);
 
   it('names a pod-level validating entry edited to fail open and to skip the label', async () => {

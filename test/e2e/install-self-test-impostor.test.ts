@@ -174,6 +174,10 @@ describe('the self-test proves graphdata injected the pod', () => {
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/self-test passed: the pod came back injected/);
+      // This webhook reads no cluster: the built-in policy allows pod-level opt-in nowhere.
+      expect(run.stdout).toContain(
+        'self-test: pod-level opt-in not tested: ClusterGraphDataPolicy/default (built-in) allows it in no namespace (spec.podOptIn)',
+      );
     } finally {
       await unregisterImpostor();
     }

@@ -5,7 +5,7 @@ import { inject } from '../../../../policies/engine.js';
 import type { Pod } from '../../../../policies/k8s.js';
 import { ANNOTATION_INJECTED, type Policy } from '../../../../policies/model.js';
 import { probePod } from '../../../../plugin/install/steps.js';
-import { proveInjected, webhookPolicySource } from '../../../../plugin/install/probe-proof.js';
+import { podOptInProbeLabels, proveInjected, webhookPolicySource } from '../../../../plugin/install/probe-proof.js';
 import { defaultPolicy } from '../../../fixtures/policy.js';
 
 const NS = 'graphdata-self-test-abc123';
@@ -98,5 +98,62 @@ describe('webhookPolicySource: which policy the webhook says it injects with', (
     ['cluster (/etc/graphdata/policy.yaml)', { readsCluster: true, file: '/etc/graphdata/policy.yaml' }],
   ])('%s', (source, expected) => {
     expect(webhookPolicySource(source)).toEqual(expected);
+  });
+});
+
+describe('podOptInProbeLabels: a new namespace podOptIn selects, not opted in', () => {
+  const name = 'graphdata-self-test-pods-abc123';
+  it.each([
+    [{ matchLabels: { team: 'data' } }, { team: 'data' }],
+    [
+      {
+        matchExpressions: [
+          { key: 'tier', operator: 'In' as const, values: ['a', 'b'] },
+          { key: 'tier', operator: 'NotIn' as const, values: ['a'] },
+        ],
+      },
+      { tier: 'b' },
+    ],
+    [
+      {
+        matchExpressions: [
+          { key: 'kubevela', operator: 'Exists' as const },
+          { key: 'legacy', operator: 'DoesNotExist' as const },
+        ],
+      },
+      { kubevela: 'graphdata-self-test' },
+    ],
+    [
+      { matchExpressions: [{ key: 'graphdata.io/inject', operator: 'Exists' as const }] },
+      { 'graphdata.io/inject': 'graphdata-self-test' },
+    ],
+    [{ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn' as const, values: ['prod'] }] }, {}],
+    [{}, {}],
+  ])('%j → %j', (selector, labels) => {
+    expect(podOptInProbeLabels(selector, name)).toEqual({ labels });
+  });
+
+  it.each([
+    [
+      { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In' as const, values: ['team-a'] }] },
+      /names namespaces/,
+    ],
+    [
+      { matchLabels: { x: '1' }, matchExpressions: [{ key: 'x', operator: 'DoesNotExist' as const }] },
+      /requires and forbids the label x/,
+    ],
+    [{ matchLabels: { 'graphdata.io/inject': 'enabled' } }, /no value of the label graphdata.io\/inject/],
+    [
+      {
+        matchExpressions: [
+          { key: 't', operator: 'In' as const, values: ['a'] },
+          { key: 't', operator: 'In' as const, values: ['b'] },
+        ],
+      },
+      /no value of the label t/,
+    ],
+  ])('%j: none', (selector, reason) => {
+    const result = podOptInProbeLabels(selector, name);
+    expect('reason' in result && result.reason).toMatch(reason);
   });
 });
