@@ -5,7 +5,10 @@ import { type PlacementMode, resolveSpec } from '../../policies/model.js';
 import { apiErrorMessage } from '../kube/kubeconfig.js';
 import { type Check, daysLeft, fail, pass } from '../output/checks.js';
 import type { Clients } from '../kube/clients.js';
-import { gatherStatus } from '../webhook-objects/status.js';
+import { gatherStatus, type StatusReport } from '../webhook-objects/status.js';
+import { registrationFindings } from '../webhook-objects/registration-check.js';
+import { WEBHOOK_NAME } from '../../common/cluster-names.js';
+import { LABEL_INJECT } from '../../policies/model.js';
 import { fetchWebhookVersion } from '../kube/webhook-version.js';
 
 const CRDS: { name: string; crds: string[]; hint: string }[] = [
@@ -265,6 +268,11 @@ export async function runDoctor(c: Clients, namespace: string, policies: PolicyS
   }
 
   if (w.mode !== 'none') {
+    await guard(
+      'registration',
+      'you need get on mutatingwebhookconfigurations and validatingwebhookconfigurations',
+      () => registrationCheck(c, namespace, status.podOptIn),
+    );
     // The webhook says what it found wrong with what it serves (a supplied key others can read).
     const version = await fetchWebhookVersion(c.k8s, c.kc);
     for (const warning of version.found ? (version.warnings ?? []) : []) {
@@ -301,4 +309,54 @@ export async function runDoctor(c: Clients, namespace: string, policies: PolicyS
     );
   }
   return checks;
+}
+
+/**
+ * Every entry of both webhook configurations as install registers them: the
+ * namespace-level ones and the pod-level ones (pods labelled for injection outside
+ * opted-in namespaces, where the cluster policy's podOptIn allows it).
+ */
+async function registrationCheck(c: Clients, namespace: string, podOptIn: StatusReport['podOptIn']): Promise<Check> {
+  const read = <T>(p: Promise<T>) =>
+    p.catch((error: unknown) => {
+      if ((error as { code?: number }).code === 404) return undefined;
+      throw error;
+    });
+  const [mutating, validating] = await Promise.all([
+    read(c.admission.readMutatingWebhookConfiguration({ name: WEBHOOK_NAME })),
+    read(c.admission.readValidatingWebhookConfiguration({ name: WEBHOOK_NAME })),
+  ]);
+  const hint =
+    'run `kubectl graphdata install` again (with the same --webhook-url for a webhook outside the cluster); ' +
+    'if a GitOps tool applies the configurations, update its copy from `install --dry-run=client -o yaml`';
+  if (!validating)
+    return fail('registration', `no ValidatingWebhookConfiguration ${WEBHOOK_NAME}: nothing is enforced`, hint);
+  const findings = registrationFindings({ ...(mutating ? { mutating } : {}), validating }, namespace);
+  const entries = (mutating?.webhooks?.length ?? 0) + (validating.webhooks?.length ?? 0);
+  if (findings.length === 0)
+    return pass(
+      'registration',
+      `the ${entries} entries of both webhook configurations are as install registers them, the pod-level ones included`,
+    );
+  const listed = findings.map((f) => `${f.configuration} ${WEBHOOK_NAME} entry ${f.entry}: ${f.problem}`).join('; ');
+  let effect = '';
+  const podLevel = findings.filter((f) => f.podLevel);
+  if (podLevel.length) {
+    // The mutating entry injects them; the validating one checks them (its safety net
+    // denies a labelled pod that came without injection, while not-injected is enforced).
+    const what = [
+      ...(podLevel.some((f) => f.configuration === 'MutatingWebhookConfiguration')
+        ? ['not injected (the safety net denies them while it enforces not-injected)']
+        : []),
+      ...(podLevel.some((f) => f.configuration === 'ValidatingWebhookConfiguration')
+        ? ['not checked against the policy']
+        : []),
+    ].join(' and ');
+    if (!podOptIn || 'error' in podOptIn)
+      effect = `; pods labelled ${LABEL_INJECT}=enabled outside opted-in namespaces are ${what}`;
+    else if (podOptIn.namespaces.length)
+      effect = `; pods labelled ${LABEL_INJECT}=enabled in ${podOptIn.namespaces.join(', ')} (podOptIn of ${podOptIn.policy}) are ${what}`;
+    else effect = `; no namespace allows pod-level opt-in now (${podOptIn.policy}), so no pod depends on it yet`;
+  }
+  return fail('registration', `${listed}${effect}`, hint);
 }

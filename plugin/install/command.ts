@@ -12,13 +12,13 @@ export class InstallCommand extends WebhookCommand {
     details: `
       Generates the certificates (or keeps the cluster's if they are still good), then server-side applies, with field manager \`kubectl-graphdata\`: the namespace (PodSecurity \`restricted\`), the policy CRDs, a ServiceAccount with least-privilege RBAC, the certificate Secrets, a Lease, the Service, a Deployment with a PodDisruptionBudget and an HPA, and the Mutating and Validating WebhookConfigurations (last).
 
-      It waits for the rollout, then creates a server-side dry-run pod in a temporary opted-in namespace: the pod must come back injected, or install says which of port, caBundle, selector or RBAC is wrong and exits 1.
+      It waits for the rollout, then creates a server-side dry-run pod in a temporary opted-in namespace: the pod must come back carrying what graphdata's engine injects into it under the policy the webhook uses (the \`graphdata.io/injected\` annotation alone proves nothing: any webhook can write it), or install says what the pod lacks and which of port, caBundle, selector or RBAC is wrong, and exits 1. Where the cluster policy's \`spec.podOptIn\` allows pod-level opt-in, a pod labelled \`graphdata.io/inject=enabled\` in a temporary namespace that selector selects (not opted in) must come back injected too; install says when it could not test that.
 
       \`--allow-from CIDR,...\` adds a NetworkPolicy that admits to the webhook's port only these addresses (the control plane's, where the apiserver's calls come from) and the webhook's own pods; it needs a network plugin that enforces NetworkPolicies.
 
       \`--cpu\` and \`--memory\` set each webhook pod's limits: it serves from one process per whole CPU, as far as the memory gives each its full share (2 processes need 1088Mi); install refuses a memory limit the webhook could not start with.
 
-      \`--webhook-url\` registers a webhook running outside the cluster (development; clusters without nodes) with the CA from \`--ca-file\`: only the namespace, the policy CRDs and ClusterRoles and the two webhook configurations are applied.
+      \`--webhook-url\` registers a webhook running outside the cluster (development; clusters without nodes) with the CA from \`--ca-file\`: only the namespace, the policy CRDs and ClusterRoles and the two webhook configurations are applied. If that webhook runs with \`--policy FILE\`, give install the same \`--policy FILE\` so the self-test knows what it injects.
 
       \`--dry-run=client -o yaml --image IMAGE\` prints the whole bundle for GitOps (\`-o\` never applies; the image must be one you built from the Dockerfile and pushed); \`--dry-run=server\` has the apiserver check every object without storing it.
     `,
@@ -75,6 +75,10 @@ export class InstallCommand extends WebhookCommand {
     description:
       "CIDR,...: add a NetworkPolicy that admits only these addresses (the control plane's) and the webhook's own pods to its port",
   });
+  policy = Option.String('--policy', {
+    description:
+      'With --webhook-url: the policy file that webhook runs with (its --policy), so the self-test knows what it must inject',
+  });
   skipSelfTest = Option.Boolean('--skip-self-test', false, { description: 'Do not create the dry-run test pod' });
   selfTestTimeout = Option.String('--self-test-timeout', '30', {
     description:
@@ -111,6 +115,12 @@ export class InstallCommand extends WebhookCommand {
         `--webhook-url must be an https:// URL, got ${this.webhookUrl}`,
         'the apiserver calls webhooks over TLS only',
         2,
+      );
+    }
+    if (this.policy && !this.webhookUrl) {
+      throw usageError(
+        '--policy names the policy file of a webhook at --webhook-url; an installed webhook reads the cluster policy objects',
+        'drop --policy, or add --webhook-url',
       );
     }
     if (this.webhookUrl && !this.caFile) {
@@ -319,7 +329,12 @@ export class InstallCommand extends WebhookCommand {
       return 0;
     }
     say('self-test: creating a dry-run pod in a temporary opted-in namespace');
-    const result = await cluster.selfTest(c, namespace, this.selfTestTimeout * 1000);
+    let given;
+    if (this.policy) {
+      const { loadPolicyForCli } = await import('../cli/policy-option.js');
+      given = { policy: await loadPolicyForCli(this.policy), file: this.policy };
+    }
+    const result = await cluster.selfTest(c, namespace, this.selfTestTimeout * 1000, given);
     if (!result.ok) {
       const { renderChecks } = await import('../output/checks.js');
       const { painter } = await import('../output/format.js');
@@ -331,7 +346,8 @@ export class InstallCommand extends WebhookCommand {
         ),
       );
     }
-    say('self-test passed: the pod came back injected');
+    say('self-test passed: the pod came back injected, with what the engine computes for it');
+    for (const note of result.notes) say(`self-test: ${note}`);
     try {
       await cluster.applyAll(c, webhookConfigurations(finalOptions), false, say);
     } catch (error) {

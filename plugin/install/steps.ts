@@ -7,7 +7,14 @@ import { bundleTrusts, planRotation, type RotationPlan, type WebhookIdentity } f
 import { publishBundle, readClusterCerts } from '../../common/cluster-certs.js';
 import type { ManifestObject } from '../webhook-objects/manifests.js';
 import { APP_NAME, FIELD_MANAGER, HTTPS_PORT, TLS_SECRET, WEBHOOK_NAME } from '../../common/cluster-names.js';
-import { ANNOTATION_INJECTED, LABEL_INJECT } from '../../policies/model.js';
+import { ENGINE_VERSION } from '../../policies/engine-version.js';
+import type { Pod } from '../../policies/k8s.js';
+import { ANNOTATION_INJECTED, LABEL_INJECT, type Policy } from '../../policies/model.js';
+import type { InjectOptions } from '../../policies/engine.js';
+import { OPT_IN_VALUE } from '../../policies/pod-opt-in.js';
+import { type ProbeProof, podOptInProbeLabels, proveInjected, webhookPolicySource } from './probe-proof.js';
+
+const NAME_LABEL = 'kubernetes.io/metadata.name';
 import type { Clients } from '../kube/clients.js';
 import { apiErrorMessage } from '../kube/kubeconfig.js';
 import { handshake } from '../kube/webhook-handshake.js';
@@ -165,72 +172,287 @@ export interface SelfTestResult {
   ok: boolean;
   /** Why not, check by check; empty when ok. */
   checks: Check[];
+  /** What was proved beyond the namespace-level probe, or why it was not tested. */
+  notes: string[];
+}
+
+/** What the webhook must have injected into the probes: with which policy, and what it knows of the cluster. */
+export interface ProbeExpectation {
+  /** The policy in effect in a namespace with these labels, as the webhook's policy store compiles it. */
+  policyFor(namespace: string, labels: Readonly<Record<string, string>>): Policy;
+  /** The cluster policy in effect: its spec.podOptIn says where pods may opt in. */
+  cluster: Policy;
+  clusterName: string;
+  /** Whether the webhook reads the cluster (without, it knows no namespace's labels: no pod-level opt-in). */
+  readsCluster: boolean;
+  imageVolumes?: boolean;
+  /** The webhook's engine version, when it differs from this plugin's. */
+  otherEngine?: string;
+}
+
+/** A policy file given to install: the one a webhook at --webhook-url runs with (its --policy). */
+export interface GivenPolicy {
+  policy: Policy;
+  file: string;
 }
 
 /**
- * A server-side dry-run pod in a temporary opted-in namespace must come back with the
- * injected annotation. If it does not, say which of port, caBundle, selector or RBAC is wrong.
+ * The policy the webhook injects with in the probe's namespace, as its GET /version names
+ * it: the built-in one or its --policy file alone (a webhook without cluster access), or
+ * the cluster's policy objects compiled as its policy store compiles them over that
+ * fallback. A webhook that cannot be asked is taken to read the cluster, as an installed
+ * one does. A policy file the plugin was not given cannot be checked against: an error.
  */
-export async function selfTest(c: Clients, namespace: string, timeoutMs = 30_000): Promise<SelfTestResult> {
-  const testNs = `graphdata-self-test-${randomBytes(3).toString('hex')}`;
-  try {
-    await c.core.createNamespace({ body: { metadata: { name: testNs, labels: { [LABEL_INJECT]: 'enabled' } } } });
-  } catch (error) {
-    return { ok: false, checks: [rbacCheck(error, 'create a namespace')] };
+async function probeExpectation(
+  c: Clients,
+  testNs: string,
+  given: GivenPolicy | undefined,
+): Promise<ProbeExpectation | { error: string; hint: string }> {
+  const [{ builtInFallback, readPolicyObjects, selectPolicies }, { loadPolicyFile }, { fetchWebhookVersion }] =
+    await Promise.all([
+      import('../kube/cluster-policies.js'),
+      import('../../common/policy-file.js'),
+      import('../kube/webhook-version.js'),
+    ]);
+  const answer = await fetchWebhookVersion(c.k8s, c.kc);
+  const { readsCluster, file } = webhookPolicySource(answer.found ? answer.policy : undefined);
+  if (file !== undefined && !given) {
+    return {
+      error: `the webhook injects with the policy file ${file} (its --policy), which install was not given, so it cannot tell what the webhook must inject`,
+      hint: `pass the same file: install --policy ${file}`,
+    };
   }
+  const fallback = builtInFallback(file !== undefined && given ? given.policy : await loadPolicyFile());
+  // The probe namespaces are new: only the cluster policies and their own GraphDataPolicies (none) count.
+  const objects = readsCluster ? await readPolicyObjects(c.kc, { namespace: testNs, verb: 'self-tested' }) : undefined;
+  const select = (labels?: (ns: string) => Readonly<Record<string, string>> | undefined) =>
+    selectPolicies(objects?.clusterObjects ?? [], objects?.namespaceObjects ?? [], fallback, [], labels);
+  const supported = answer.found ? answer.imageVolumes?.supported : undefined;
+  const { cluster, clusterName } = select();
+  return {
+    policyFor: (namespace, labels) => select((ns) => (ns === namespace ? labels : undefined)).policyFor(namespace),
+    cluster,
+    clusterName,
+    readsCluster,
+    ...(typeof supported === 'boolean' ? { imageVolumes: supported } : {}),
+    ...(answer.found && answer.version !== ENGINE_VERSION ? { otherEngine: answer.version } : {}),
+  };
+}
+
+const MAX_SHOWN = 6;
+
+/** The injection check when the pod came back without our injection: what it lacks, and why that may be. */
+function injectionCheck(proof: ProbeProof | undefined, timeoutMs: number, otherEngine?: string): Check {
+  const retried = `still after ${Math.round(timeoutMs / 1000)} s of retries (install --self-test-timeout sets how long)`;
+  if (!proof?.foreignAnnotation) {
+    const lacks = proof?.missing.length
+      ? `: it lacks ${proof.missing.slice(0, MAX_SHOWN).join('; ')}${proof.missing.length > MAX_SHOWN ? '; …' : ''}`
+      : '';
+    return fail(
+      'injection',
+      `the dry-run pod came back without the ${ANNOTATION_INJECTED} annotation, ${retried}${lacks}`,
+      'read the webhook logs (kubectl logs -n NAMESPACE deploy/graphdata-webhook) for this request',
+    );
+  }
+  const shown = proof.missing.slice(0, MAX_SHOWN).join('; ');
+  if (otherEngine)
+    return fail(
+      'injection',
+      `the dry-run pod came back injected differently than this plugin's engine (${ENGINE_VERSION}) injects it: the webhook runs ${otherEngine}, ${retried}: ${shown}`,
+      `install the webhook image of this plugin's version (--image …:${ENGINE_VERSION}), or use the plugin of the webhook's version`,
+    );
+  return fail(
+    'injection',
+    `the dry-run pod came back with the ${ANNOTATION_INJECTED} annotation but without what graphdata injects for it, ${retried}: ` +
+      `${shown}${proof.missing.length > MAX_SHOWN ? `; and ${proof.missing.length - MAX_SHOWN} more` : ''}`,
+    'something other than this graphdata webhook wrote the annotation: look for another mutating webhook that matches ' +
+      'Spark executor pods (kubectl get mutatingwebhookconfigurations) and for what answers at the registered endpoint; ' +
+      'if it is graphdata of another version, install the image that matches this plugin (kubectl graphdata version)',
+  );
+}
+
+type ProbeOutcome = { ok: true } | { ok: false; lastError?: unknown; lastProof?: ProbeProof };
+
+/**
+ * Creates the probe pod (dry run) until it comes back with our injection or the time is
+ * up; a refusal that will not change stops it at once. `retryable`: refusals that may
+ * change (the pod-level one, until the webhook knows the new namespace's labels).
+ */
+async function runProbe(
+  c: Clients,
+  probe: k8s.V1Pod,
+  policy: Policy,
+  opts: InjectOptions,
+  timeoutMs: number,
+  retryable?: RegExp,
+): Promise<ProbeOutcome> {
+  // The apiserver loads webhook configurations through an informer: allow it a moment.
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  let lastProof: ProbeProof | undefined;
+  // At least one attempt, however short the timeout.
+  for (let attempt = 0; attempt === 0 || Date.now() < deadline; attempt++) {
+    try {
+      const pod = await c.core.createNamespacedPod({ namespace: opts.namespace!, body: probe, dryRun: 'All' });
+      lastProof = proveInjected(probe as Pod, pod as Pod, policy, opts);
+      if (lastProof.ok) return { ok: true };
+      lastError = undefined;
+    } catch (error) {
+      lastError = error;
+      if (isRbacRefusal(error)) break;
+      if (finalDenial(error) && !retryable?.test(apiErrorMessage(error))) break;
+    }
+    await sleep(1000);
+  }
+  return { ok: false, lastError, lastProof };
+}
+
+const isRbacRefusal = (error: unknown): boolean =>
+  (error as { code?: number }).code === 403 && /forbidden: User/.test(apiErrorMessage(error));
+
+function admissionCheck(error: unknown, timeoutMs: number, name = 'admission'): Check {
+  return isRbacRefusal(error)
+    ? rbacCheck(error, 'create pods')
+    : finalDenial(error)
+      ? fail(
+          name,
+          `the self-test pod was refused (not retried: the answer will not change): ${apiErrorMessage(error)}`,
+          'an admission policy or webhook refuses a compliant Spark executor pod: allow it, or install with --skip-self-test',
+        )
+      : fail(
+          name,
+          `${apiErrorMessage(error)}, still after ${Math.round(timeoutMs / 1000)} s of retries (install --self-test-timeout sets how long)`,
+          'the webhook answered with an error: read its logs',
+        );
+}
+
+/**
+ * A server-side dry-run pod in a temporary opted-in namespace must come back carrying
+ * what our engine injects for it (probe-proof.ts says why the annotation alone is no
+ * proof). If it does not, say what it lacks, and which of port, caBundle, selector or RBAC
+ * is wrong. Then, where the cluster policy's spec.podOptIn allows pod-level opt-in, a
+ * labelled pod in a temporary namespace it selects (not opted in) must come back injected
+ * the same way: the proof that the pod-level entries work.
+ */
+export async function selfTest(
+  c: Clients,
+  namespace: string,
+  timeoutMs = 30_000,
+  given?: GivenPolicy,
+): Promise<SelfTestResult> {
+  const suffix = randomBytes(3).toString('hex');
+  const testNs = `graphdata-self-test-${suffix}`;
+  const nsLabels = { [LABEL_INJECT]: OPT_IN_VALUE };
   try {
-    const registries = await allowedRegistries(c, testNs);
-    // The apiserver loads webhook configurations through an informer: allow it a moment.
-    const deadline = Date.now() + timeoutMs;
-    let lastError: unknown;
-    // At least one attempt, however short the timeout.
-    for (let attempt = 0; attempt === 0 || Date.now() < deadline; attempt++) {
-      try {
-        const pod = await c.core.createNamespacedPod({
-          namespace: testNs,
-          body: probePod(testNs, registries),
-          dryRun: 'All',
-        });
-        if (pod.metadata?.annotations?.[ANNOTATION_INJECTED] !== undefined) return { ok: true, checks: [] };
-        lastError = undefined;
-      } catch (error) {
-        lastError = error;
-        if ((error as { code?: number }).code === 403 && /forbidden: User/.test(apiErrorMessage(error))) break;
-        if (finalDenial(error)) break;
+    await c.core.createNamespace({ body: { metadata: { name: testNs, labels: nsLabels } } });
+  } catch (error) {
+    return { ok: false, checks: [rbacCheck(error, 'create a namespace')], notes: [] };
+  }
+  let expectation: Awaited<ReturnType<typeof probeExpectation>>;
+  let known: ProbeExpectation;
+  let registries: readonly string[];
+  try {
+    registries = given ? (given.policy.spec.limits.allowedRegistries ?? []) : await allowedRegistries(c, testNs);
+    try {
+      expectation = await probeExpectation(c, testNs, given);
+    } catch (error) {
+      expectation = {
+        error: `cannot read the graphdata policies, so cannot tell what the webhook must inject: ${apiErrorMessage(error)}`,
+        hint: 'run install as a cluster admin, or ask one for list on clustergraphdatapolicies and graphdatapolicies (graphdata.io)',
+      };
+    }
+    if ('error' in expectation)
+      return { ok: false, checks: [fail('policy', expectation.error, expectation.hint)], notes: [] };
+    known = expectation;
+    const optsFor = (ns: string, labels: Record<string, string>): InjectOptions => ({
+      namespace: ns,
+      namespaceLabels: { ...labels, [NAME_LABEL]: ns },
+      // A namespace made a moment ago holds no AlluxioRuntime: as the webhook sees it.
+      runtimes: () => undefined,
+      ...(known.imageVolumes !== undefined ? { imageVolumes: known.imageVolumes } : {}),
+    });
+    const outcome = await runProbe(
+      c,
+      probePod(testNs, registries),
+      expectation.policyFor(testNs, { ...nsLabels, [NAME_LABEL]: testNs }),
+      optsFor(testNs, nsLabels),
+      timeoutMs,
+    );
+    if (!outcome.ok) {
+      const checks = await diagnose(c, namespace, testNs);
+      if (outcome.lastError) checks.unshift(admissionCheck(outcome.lastError, timeoutMs));
+      else if (outcome.lastProof?.foreignAnnotation || checks.every((ch) => ch.ok)) {
+        // An annotation someone else wrote is worth saying even beside a ✗ that explains why ours did not run.
+        checks.push(injectionCheck(outcome.lastProof, timeoutMs, expectation.otherEngine));
       }
-      await sleep(1000);
+      return { ok: false, checks, notes: [] };
     }
-    const checks = await diagnose(c, namespace, testNs);
-    if (lastError) {
-      const code = (lastError as { code?: number }).code;
-      checks.unshift(
-        code === 403 && /forbidden: User/.test(apiErrorMessage(lastError))
-          ? rbacCheck(lastError, 'create pods')
-          : finalDenial(lastError)
-            ? fail(
-                'admission',
-                `the self-test pod was refused (not retried: the answer will not change): ${apiErrorMessage(lastError)}`,
-                'an admission policy or webhook refuses a compliant Spark executor pod: allow it, or install with --skip-self-test',
-              )
-            : fail(
-                'admission',
-                `${apiErrorMessage(lastError)}, still after ${Math.round(timeoutMs / 1000)} s of retries (install --self-test-timeout sets how long)`,
-                'the webhook answered with an error: read its logs',
-              ),
-      );
-    }
-    if (checks.every((ch) => ch.ok)) {
-      checks.push(
-        fail(
-          'injection',
-          `the dry-run pod came back without the graphdata.io/injected annotation, still after ${Math.round(timeoutMs / 1000)} s of retries (install --self-test-timeout sets how long)`,
-          'read the webhook logs (kubectl logs -n NAMESPACE deploy/graphdata-webhook) for this request',
-        ),
-      );
-    }
-    return { ok: false, checks };
   } finally {
     await c.core.deleteNamespace({ name: testNs }).catch(() => undefined);
+  }
+  return podLevelSelfTest(c, `graphdata-self-test-pods-${suffix}`, known, registries, timeoutMs);
+}
+
+/** The pod-level half of the self-test, where the cluster policy allows pod-level opt-in. */
+async function podLevelSelfTest(
+  c: Clients,
+  podNs: string,
+  expectation: ProbeExpectation,
+  registries: readonly string[],
+  timeoutMs: number,
+): Promise<SelfTestResult> {
+  const untested = (why: string): SelfTestResult => ({
+    ok: true,
+    checks: [],
+    notes: [`pod-level opt-in not tested: ${why}`],
+  });
+  const selector = expectation.cluster.spec.podOptIn?.namespaceSelector;
+  if (!selector) return untested(`${expectation.clusterName} allows it in no namespace (spec.podOptIn)`);
+  if (!expectation.readsCluster)
+    return untested('the webhook does not read the cluster, so it knows no namespace labels and allows it nowhere');
+  const made = podOptInProbeLabels(selector, podNs);
+  if ('reason' in made)
+    return untested(
+      `no new namespace can meet the spec.podOptIn selector of ${expectation.clusterName}: ${made.reason}`,
+    );
+  try {
+    await c.core.createNamespace({ body: { metadata: { name: podNs, labels: made.labels } } });
+  } catch (error) {
+    return { ok: false, checks: [rbacCheck(error, 'create a namespace')], notes: [] };
+  }
+  try {
+    const probe = probePod(podNs, registries);
+    probe.metadata!.labels = { ...probe.metadata!.labels, [LABEL_INJECT]: OPT_IN_VALUE };
+    const labels = { ...made.labels, [NAME_LABEL]: podNs };
+    const opts: InjectOptions = {
+      namespace: podNs,
+      namespaceLabels: labels,
+      runtimes: () => undefined,
+      ...(expectation.imageVolumes !== undefined ? { imageVolumes: expectation.imageVolumes } : {}),
+    };
+    // Until the webhook's namespace informer has the new namespace, it refuses pod-level opt-in there.
+    const outcome = await runProbe(
+      c,
+      probe,
+      expectation.policyFor(podNs, labels),
+      opts,
+      timeoutMs,
+      /pod-opt-in-not-allowed/,
+    );
+    const where = `a pod labelled ${LABEL_INJECT}=${OPT_IN_VALUE} in a namespace that is not opted in and that spec.podOptIn of ${expectation.clusterName} selects`;
+    if (outcome.ok) return { ok: true, checks: [], notes: [`pod-level opt-in: ${where} came back injected too`] };
+    const hint =
+      'the namespace-level probe passed, so the webhook works: `kubectl graphdata doctor` names a missing or edited pod-level entry (inject-pods, validate-pods)';
+    const check = outcome.lastError
+      ? { ...admissionCheck(outcome.lastError, timeoutMs, 'pod-level injection'), hint }
+      : fail(
+          'pod-level injection',
+          `${where} came back ${outcome.lastProof?.foreignAnnotation ? 'with the annotation but ' : ''}without what graphdata injects for it: ${(outcome.lastProof?.missing ?? []).slice(0, MAX_SHOWN).join('; ')}`,
+          hint,
+        );
+    return { ok: false, checks: [check], notes: [] };
+  } finally {
+    await c.core.deleteNamespace({ name: podNs }).catch(() => undefined);
   }
 }
 

@@ -20,6 +20,8 @@ export type WebhookVersion =
       policyStore?: WebhookPolicyStore;
       /** What the webhook found wrong at start (a supplied key others can read); absent from older webhooks. */
       warnings?: string[];
+      /** Whether it found the cluster serving image volumes; absent without a cluster. */
+      imageVolumes?: { supported: boolean };
       endpoint: string;
     }
   | { found: false; reason: string };

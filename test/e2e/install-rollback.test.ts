@@ -242,6 +242,19 @@ describe('over a working install', () => {
     );
     const strict = await startWebhook(['--port', '0', '--dev-cert-dir', certDir, '--policy', policyFile], 60_000);
     try {
+      // Not told the webhook's policy file, install cannot know what it injects: it says so.
+      const blind = await graphdata([
+        'install',
+        '--webhook-namespace',
+        NS,
+        '--webhook-url',
+        strict.url,
+        '--ca-file',
+        join(certDir, 'ca.crt'),
+      ]);
+      expect(blind.code).toBe(1);
+      expect(blind.stderr).toContain(`✗ policy: the webhook injects with the policy file ${policyFile} (its --policy)`);
+      expect(blind.stderr).toContain(`fix: pass the same file: install --policy ${policyFile}`);
       const run = await graphdata([
         'install',
         '--webhook-namespace',
@@ -250,6 +263,9 @@ describe('over a working install', () => {
         strict.url,
         '--ca-file',
         join(certDir, 'ca.crt'),
+        // What the webhook injects with: the self-test checks the pod against it.
+        '--policy',
+        policyFile,
       ]);
       expect(run.code, run.stdout + run.stderr).toBe(0);
       expect(run.stdout).toMatch(/self-test passed/);
