@@ -1,11 +1,12 @@
 // Pod-level opt-in (issue 21): a pod labelled graphdata.io/inject=enabled in a namespace
 // that is not opted in is served by the pod-level registration entries, where the cluster
 // policy's spec.podOptIn allows it. Tried as the tenant: setting the label where it is not
-// allowed, allowing it by labelling the namespace, dodging enforcement with it, and taking
-// it off a running pod. Each case fails on a webhook without the pod-level gate.
+// allowed, allowing it by labelling the namespace, dodging enforcement with it, taking it
+// off a running pod, padding the pod so the admission worker answers it, and `kubectl
+// debug` on a labelled pod. Each case fails on a webhook without the pod-level gate.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../../policies/k8s.js';
-import { waitFor } from '../../cluster/kube.js';
+import { cluster, waitFor } from '../../cluster/kube.js';
 import { sparkExecutorPod } from '../../fixtures/pods.js';
 import {
   adminKubectl,
@@ -46,6 +47,16 @@ const executor = (label: string | null = 'enabled', image = 'docker.io/apache/sp
   return pod;
 };
 const QUAY = 'quay.io/acme/spark:3.5.1';
+
+/** The executor padded past the webhook's large-body threshold (256 KiB), so its admission worker answers it. */
+const padded = (pod: Pod): Pod => {
+  const main = pod.spec!.containers[0]!;
+  main.env = [
+    ...(main.env ?? []),
+    ...Array.from({ length: 3_000 }, (_, i) => ({ name: `PAD_${i}`, value: 'abcdefghij'.repeat(10) })),
+  ];
+  return pod;
+};
 
 const clusterReady = async () => {
   const run = adminKubectl(['get', 'clustergraphdatapolicy', HOOK, '-o', 'json']);
@@ -138,5 +149,55 @@ describe('pod-level opt-in, as the tenant', () => {
     }
     const after = tenantKubectl(['get', 'pod', name, '-n', ALLOWED, '-o', 'json']);
     expect(JSON.parse(after.stdout).metadata.labels['graphdata.io/inject']).toBe('enabled');
+  });
+
+  it('a pod padded past the large-body threshold gets the same denials, from the admission worker', () => {
+    expect(JSON.stringify(padded(executor())).length).toBeGreaterThan(256 * 1024);
+    deniedByPodEntry(tenantCreate(podIn(padded(executor()), NOT_ALLOWED)), 'pod-opt-in-not-allowed');
+    deniedByPodEntry(tenantCreate(podIn(padded(executor('enabled', QUAY)), ALLOWED)), 'registry-not-allowed');
+    const run = tenantCreate(podIn(padded(executor()), ALLOWED));
+    expect(run.code, run.stderr).toBe(0);
+    expect(initContainers(JSON.parse(run.stdout) as Pod)).toEqual(['graphdata-alluxio-client']);
+  });
+
+  describe('once the platform grants pods/ephemeralcontainers (a common debugging role)', () => {
+    beforeAll(() => {
+      const role = adminKubectl([
+        'create',
+        'role',
+        'tenant-debug',
+        '-n',
+        ALLOWED,
+        '--verb=get,patch,update',
+        '--resource=pods/ephemeralcontainers',
+      ]);
+      expect(role.code, role.stderr).toBe(0);
+      const binding = adminKubectl([
+        'create',
+        'rolebinding',
+        'tenant-debug',
+        '-n',
+        ALLOWED,
+        '--role=tenant-debug',
+        `--user=${cluster().tenantUser}`,
+      ]);
+      expect(binding.code, binding.stderr).toBe(0);
+    });
+    afterAll(() => {
+      adminKubectl(['delete', 'rolebinding,role', 'tenant-debug', '-n', ALLOWED, '--ignore-not-found']);
+    });
+
+    it('kubectl debug on a pod that opted in by its label is judged: a forbidden registry is denied', () => {
+      const created = tenantCreate(podIn(executor(), ALLOWED));
+      expect(created.code, created.stderr).toBe(0);
+      const name = (JSON.parse(created.stdout) as Pod).metadata!.name!;
+      const debug = (image: string, container: string) =>
+        tenantKubectl(['debug', `pod/${name}`, '-n', ALLOWED, `--image=${image}`, `--container=${container}`]);
+      const denied = debug('ghcr.io/attacker/miner:1', 'miner');
+      deniedByPodEntry(denied, 'registry-not-allowed');
+      expect(denied.stderr).toContain('spec.ephemeralContainers[0].image');
+      const added = debug('docker.io/library/busybox:1.36', 'dbg');
+      expect(added.code, added.stderr).toBe(0);
+    });
   });
 });

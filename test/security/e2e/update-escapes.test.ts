@@ -127,6 +127,28 @@ describe('kubectl debug (pods/ephemeralcontainers) and in-place resize (pods/res
       );
   });
 
+  it('nor the subresources the webhook is not sent: status (nodeName, phase) and binding (placement)', () => {
+    // Placement is injected as node affinity; a binding of the tenant's own would bypass it.
+    for (const [verb, sub] of [
+      ['patch', 'status'],
+      ['update', 'status'],
+      ['create', 'binding'],
+    ] as const)
+      expect(
+        tenantKubectl(['auth', 'can-i', verb, 'pods', `--subresource=${sub}`, '-n', TEAM]).stdout.trim(),
+        `${verb} pods/${sub}`,
+      ).toBe('no');
+    const name = stored(plainPod(), TEAM);
+    const bound = tenantKubectl(['create', '--raw', `/api/v1/namespaces/${TEAM}/pods/${name}/binding`, '-f', '-'], {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name },
+      target: { apiVersion: 'v1', kind: 'Node', name: 'anywhere' },
+    });
+    expect(bound.code).toBe(1);
+    expect(bound.stderr).toMatch(/forbidden/i);
+  });
+
   describe('once the platform grants them (a common debugging role)', () => {
     beforeAll(() => {
       const role = adminKubectl([
