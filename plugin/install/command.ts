@@ -39,6 +39,10 @@ export class InstallCommand extends WebhookCommand {
         'Register a webhook running on this machine',
         '$0 install --webhook-url https://192.168.1.10:8443 --ca-file certs/dev/ca.crt',
       ],
+      [
+        'Register one that runs with its own policy file (npm start -- --policy my-policy.yaml)',
+        '$0 install --webhook-url https://192.168.1.10:8443 --ca-file certs/dev/ca.crt --policy my-policy.yaml',
+      ],
     ],
   });
 

@@ -20,6 +20,7 @@ import { type InjectOptions, inject, policyRef } from '../../policies/engine.js'
 import { containsMismatches } from '../../policies/expectations.js';
 import { readInjectedAnnotation } from '../../policies/injected-annotation.js';
 import type { Pod } from '../../policies/k8s.js';
+import { NAMESPACE_NAME_LABEL } from '../../policies/layering.js';
 import { matchesSelector } from '../../policies/label-selector.js';
 import { ANNOTATION_INJECTED, LABEL_INJECT, type LabelSelector, type Policy } from '../../policies/model.js';
 import { OPT_IN_VALUE } from '../../policies/pod-opt-in.js';
@@ -92,8 +93,6 @@ export function webhookPolicySource(source: string | undefined): { readsCluster:
   return { readsCluster: cluster !== null, ...(file !== undefined ? { file } : {}) };
 }
 
-const NAME_LABEL = 'kubernetes.io/metadata.name';
-
 /**
  * Labels for a fresh namespace `name` that the cluster policy's podOptIn selector selects
  * and that is not opted in (the pod-level entries serve only those): where the self-test
@@ -124,7 +123,7 @@ export function podOptInProbeLabels(
     if (key === LABEL_INJECT) refused.add(OPT_IN_VALUE);
     const needed = allowed !== undefined || own.some((t) => t.operator === 'Exists');
     if (!needed) continue;
-    if (key === NAME_LABEL) return { reason: `its selector names namespaces (${NAME_LABEL})` };
+    if (key === NAMESPACE_NAME_LABEL) return { reason: `its selector names namespaces (${NAMESPACE_NAME_LABEL})` };
     if (own.some((t) => t.operator === 'DoesNotExist'))
       return { reason: `its selector both requires and forbids the label ${key}` };
     const value = (allowed ?? ['graphdata-self-test']).find((v) => !refused.has(v));
@@ -133,7 +132,7 @@ export function podOptInProbeLabels(
     labels[key] = value;
   }
   // Checked as the webhook checks it, with the name label the apiserver adds.
-  if (!matchesSelector(selector, { ...labels, [NAME_LABEL]: name }))
+  if (!matchesSelector(selector, { ...labels, [NAMESPACE_NAME_LABEL]: name }))
     return { reason: 'no labels of a new namespace meet its selector' };
   return { labels };
 }

@@ -11,10 +11,9 @@ import { ENGINE_VERSION } from '../../policies/engine-version.js';
 import type { Pod } from '../../policies/k8s.js';
 import { ANNOTATION_INJECTED, LABEL_INJECT, type Policy } from '../../policies/model.js';
 import type { InjectOptions } from '../../policies/engine.js';
+import { NAMESPACE_NAME_LABEL } from '../../policies/layering.js';
 import { OPT_IN_VALUE } from '../../policies/pod-opt-in.js';
 import { type ProbeProof, podOptInProbeLabels, proveInjected, webhookPolicySource } from './probe-proof.js';
-
-const NAME_LABEL = 'kubernetes.io/metadata.name';
 import type { Clients } from '../kube/clients.js';
 import { apiErrorMessage } from '../kube/kubeconfig.js';
 import { handshake } from '../kube/webhook-handshake.js';
@@ -150,24 +149,6 @@ export function probePod(namespace: string, allowedRegistries: readonly string[]
   };
 }
 
-/**
- * The registries every ClusterGraphDataPolicy allows (the first list when none is common):
- * where the probe pod's image must come from. Empty when no policy limits them or the
- * policies cannot be read (the self-test then says what denied the pod).
- */
-async function allowedRegistries(c: Clients, namespace: string): Promise<string[]> {
-  const { readPolicyObjects } = await import('../kube/cluster-policies.js');
-  const { clusterObjects } = await readPolicyObjects(c.kc, { namespace, verb: 'self-tested' }).catch(() => ({
-    clusterObjects: [] as unknown[],
-  }));
-  const lists = clusterObjects
-    .map((o) => (o as { spec?: { limits?: { allowedRegistries?: unknown } } }).spec?.limits?.allowedRegistries)
-    .filter((l): l is string[] => Array.isArray(l) && l.length > 0 && l.every((e) => typeof e === 'string'));
-  if (lists.length === 0) return [];
-  const common = lists[0]!.filter((e) => lists.every((l) => l.includes(e)));
-  return common.length > 0 ? common : lists[0]!;
-}
-
 export interface SelfTestResult {
   ok: boolean;
   /** Why not, check by check; empty when ok. */
@@ -189,6 +170,32 @@ export interface ProbeExpectation {
   /** The webhook's engine version, when it differs from this plugin's. */
   otherEngine?: string;
 }
+
+/** What a probe in `namespace` (with these labels) must come back with: the policy there and what the webhook knows. */
+function probeTarget(
+  expectation: ProbeExpectation,
+  namespace: string,
+  labels: Readonly<Record<string, string>>,
+): { policy: Policy; opts: InjectOptions } {
+  const namespaceLabels = { ...labels, [NAMESPACE_NAME_LABEL]: namespace };
+  return {
+    policy: expectation.policyFor(namespace, namespaceLabels),
+    opts: {
+      namespace,
+      namespaceLabels,
+      // A namespace made a moment ago holds no AlluxioRuntime: as the webhook sees it.
+      runtimes: () => undefined,
+      ...(expectation.imageVolumes !== undefined ? { imageVolumes: expectation.imageVolumes } : {}),
+    },
+  };
+}
+
+/**
+ * The probe pod for a target: its image from a registry the policy there allows, so only
+ * the injection can be missing from what comes back.
+ */
+const probeFor = (target: { policy: Policy; opts: InjectOptions }): k8s.V1Pod =>
+  probePod(target.opts.namespace!, target.policy.spec.limits.allowedRegistries ?? []);
 
 /** A policy file given to install: the one a webhook at --webhook-url runs with (its --policy). */
 export interface GivenPolicy {
@@ -350,9 +357,7 @@ export async function selfTest(
   }
   let expectation: Awaited<ReturnType<typeof probeExpectation>>;
   let known: ProbeExpectation;
-  let registries: readonly string[];
   try {
-    registries = given ? (given.policy.spec.limits.allowedRegistries ?? []) : await allowedRegistries(c, testNs);
     try {
       expectation = await probeExpectation(c, testNs, given);
     } catch (error) {
@@ -364,20 +369,8 @@ export async function selfTest(
     if ('error' in expectation)
       return { ok: false, checks: [fail('policy', expectation.error, expectation.hint)], notes: [] };
     known = expectation;
-    const optsFor = (ns: string, labels: Record<string, string>): InjectOptions => ({
-      namespace: ns,
-      namespaceLabels: { ...labels, [NAME_LABEL]: ns },
-      // A namespace made a moment ago holds no AlluxioRuntime: as the webhook sees it.
-      runtimes: () => undefined,
-      ...(known.imageVolumes !== undefined ? { imageVolumes: known.imageVolumes } : {}),
-    });
-    const outcome = await runProbe(
-      c,
-      probePod(testNs, registries),
-      expectation.policyFor(testNs, { ...nsLabels, [NAME_LABEL]: testNs }),
-      optsFor(testNs, nsLabels),
-      timeoutMs,
-    );
+    const target = probeTarget(known, testNs, nsLabels);
+    const outcome = await runProbe(c, probeFor(target), target.policy, target.opts, timeoutMs);
     if (!outcome.ok) {
       const checks = await diagnose(c, namespace, testNs);
       if (outcome.lastError) checks.unshift(admissionCheck(outcome.lastError, timeoutMs));
@@ -390,7 +383,7 @@ export async function selfTest(
   } finally {
     await c.core.deleteNamespace({ name: testNs }).catch(() => undefined);
   }
-  return podLevelSelfTest(c, `graphdata-self-test-pods-${suffix}`, known, registries, timeoutMs);
+  return podLevelSelfTest(c, `graphdata-self-test-pods-${suffix}`, known, timeoutMs);
 }
 
 /** The pod-level half of the self-test, where the cluster policy allows pod-level opt-in. */
@@ -398,7 +391,6 @@ async function podLevelSelfTest(
   c: Clients,
   podNs: string,
   expectation: ProbeExpectation,
-  registries: readonly string[],
   timeoutMs: number,
 ): Promise<SelfTestResult> {
   const untested = (why: string): SelfTestResult => ({
@@ -421,24 +413,11 @@ async function podLevelSelfTest(
     return { ok: false, checks: [rbacCheck(error, 'create a namespace')], notes: [] };
   }
   try {
-    const probe = probePod(podNs, registries);
+    const target = probeTarget(expectation, podNs, made.labels);
+    const probe = probeFor(target);
     probe.metadata!.labels = { ...probe.metadata!.labels, [LABEL_INJECT]: OPT_IN_VALUE };
-    const labels = { ...made.labels, [NAME_LABEL]: podNs };
-    const opts: InjectOptions = {
-      namespace: podNs,
-      namespaceLabels: labels,
-      runtimes: () => undefined,
-      ...(expectation.imageVolumes !== undefined ? { imageVolumes: expectation.imageVolumes } : {}),
-    };
     // Until the webhook's namespace informer has the new namespace, it refuses pod-level opt-in there.
-    const outcome = await runProbe(
-      c,
-      probe,
-      expectation.policyFor(podNs, labels),
-      opts,
-      timeoutMs,
-      /pod-opt-in-not-allowed/,
-    );
+    const outcome = await runProbe(c, probe, target.policy, target.opts, timeoutMs, /pod-opt-in-not-allowed/);
     const where = `a pod labelled ${LABEL_INJECT}=${OPT_IN_VALUE} in a namespace that is not opted in and that spec.podOptIn of ${expectation.clusterName} selects`;
     if (outcome.ok) return { ok: true, checks: [], notes: [`pod-level opt-in: ${where} came back injected too`] };
     const hint =
