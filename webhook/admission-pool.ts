@@ -33,6 +33,7 @@
 // internal-error answer (its uid read from the body's first bytes, peekHead), never sent on.
 import { podOptInScopeFor } from './cluster-context.js';
 import { type ChildProcess, fork } from 'node:child_process';
+import { getPriority, setPriority } from 'node:os';
 import type { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -303,6 +304,7 @@ export class AdmissionPool {
     });
     this.worker = worker;
     this.ready = false;
+    lowerPriority(worker);
 
     // What it printed last says why it died (V8 prints its out-of-memory report there).
     let stderr = '';
@@ -456,3 +458,20 @@ export class AdmissionPool {
     return context;
   }
 }
+
+/**
+ * The worker runs below the event loop's priority (nice +10: about a tenth of a core's
+ * share when both want it), so that a large body's parse and checks take only the CPU the
+ * small reviews and /healthz leave; within a container's CPU limit the kernel splits the
+ * quota by the same weights. Raising one's own child's nice value needs no privilege.
+ */
+function lowerPriority(worker: ChildProcess): void {
+  if (worker.pid === undefined) return;
+  try {
+    setPriority(worker.pid, Math.min(19, getPriority() + WORKER_NICE));
+  } catch {
+    // Gone already, or a platform without nice values: it runs at ours.
+  }
+}
+
+const WORKER_NICE = 10;

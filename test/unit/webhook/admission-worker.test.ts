@@ -2,8 +2,8 @@
 // one byte sends every review there: each answer must be the event loop's, byte for byte,
 // with the same status, metrics and log line; and a worker that fails in any way must not
 // take the server down or answer 5xx.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -376,6 +376,27 @@ describe('admission worker deadlines count from the request’s arrival', () => 
     expect(answer(await slow).patch).toBeTruthy();
     expect(answer(await p.mutate(body('after'))).patch).toBeTruthy();
     expect(p.started).toBe(1);
+  });
+
+  it('the worker runs below the event loop’s priority: its parse takes only the CPU small reviews leave', async () => {
+    const { p } = pool();
+    await p.mutate(body('warm'));
+    // Our own children running the worker's entry: this pool's and any other test's still up.
+    const workers = readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((pid) => {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+          return (
+            ppid === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('admission-worker-hooks')
+          );
+        } catch {
+          return false; // ended meanwhile
+        }
+      });
+    expect(workers.length).toBeGreaterThan(0);
+    for (const pid of workers) expect(getPriority(Number(pid))).toBe(Math.min(19, getPriority() + 10));
   });
 
   it('a review whose time is up when the worker frees is answered without being sent to it', async () => {
