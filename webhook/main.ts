@@ -35,6 +35,7 @@ import {
   servingProcesses,
 } from '../common/memory-budget.js';
 import { createMetrics } from './metrics.js';
+import { tuneGarbageCollection } from './gc-tuning.js';
 import { clusterMetricsSource, processIndex, reportServing, runPrimary } from './serving-processes.js';
 import cluster from 'node:cluster';
 import { hostname } from 'node:os';
@@ -575,6 +576,7 @@ async function main(): Promise<number> {
     if (!flags) return 0;
     const log = new WebhookLog();
     if (flags.processes > 1 && cluster.isPrimary) return await startPrimary(flags, log);
+    tuneGarbageCollection();
     const filePolicies = await loadFilePolicies(flags.policyFile);
     const kubeConfig = await loadKubeConfig(flags.kubeconfig);
     const watches = await startWatches(kubeConfig, filePolicies, log);
