@@ -33,10 +33,10 @@ const MAIN_RESERVE = 128 * MiB;
 /** The worker process without its heap (Node itself, code): about 45 MiB resident. */
 const WORKER_BASE = 48 * MiB;
 /**
- * A body in the main process is counted three times: held twice at its peak (the chunks as
- * they arrive and their concatenation: a small body's parse, or a large one's bytes, which
- * the body pipe writes to the worker as they are), and once more for copies the collector
- * has not freed yet under load.
+ * A body in the main process is counted three times: held twice at its peak (a small body's
+ * chunks as they arrive and their concatenation for its parse), and once more for copies the
+ * collector has not freed yet under load. A large body's chunks are written to the worker as
+ * they are, never joined here, so it holds less than that: the same factor keeps room.
  */
 export const HELD_FACTOR = 3;
 /**

@@ -40,7 +40,7 @@ import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../common/package-root.js';
 import type { RuntimeInfo, RuntimeLookup } from '../policies/fluid-runtime.js';
 import type { Policy } from '../policies/model.js';
-import { type LargeBody, peekHead } from './large-body.js';
+import { type LargeBody, PEEK_BYTES, peekHead } from './large-body.js';
 import { failedMutation, type MutationRecord, mutationRecord } from './mutation.js';
 import type { NamespaceIndex } from './namespace-index.js';
 import type { PolicyStore } from './policy-store.js';
@@ -117,7 +117,7 @@ interface Job {
   webhook: AdmissionWebhook;
   /** Came through the pod-level entry (/mutate/pod-opt-in, /validate/pod-opt-in). */
   podOptIn: boolean;
-  body: Uint8Array;
+  body: LargeBody;
   ask?: WorkerAsk;
   /** On opts.now: when the request arrived, when its time is up, when it was sent to the worker. */
   arrived: number;
@@ -197,7 +197,7 @@ export class AdmissionPool {
 
   private run(
     webhook: AdmissionWebhook,
-    { bytes: body }: LargeBody,
+    body: LargeBody,
     elapsedMs: number,
     podOptIn: boolean,
   ): Promise<MutationRecord | ValidationRecord> {
@@ -278,8 +278,11 @@ export class AdmissionPool {
     job.posted = this.opts.now();
     const message: ToWorker = { type: 'job', id: job.id, webhook: job.webhook, bytes: job.body.byteLength };
     this.post(this.worker, message);
-    // Written from the request's own buffer; a worker gone meanwhile is noticed by its exit.
-    (this.worker.stdio[BODY_FD] as Writable).write(job.body);
+    // Written from the chunks the request was read in; a worker gone meanwhile is noticed by its exit.
+    const pipe = this.worker.stdio[BODY_FD] as Writable;
+    pipe.cork();
+    for (const chunk of job.body.chunks) pipe.write(chunk);
+    pipe.uncork();
   }
 
   /** A worker that died since its last message is noticed here or by its exit, whichever comes first. */
@@ -408,7 +411,7 @@ export class AdmissionPool {
    * under load is no bad request), read from the body's first bytes; without one, a 400.
    */
   private settleFailed(job: Job, error: Error): void {
-    const head = job.ask?.head ?? peekHead(job.body);
+    const head = job.ask?.head ?? peekHead(job.body.head(PEEK_BYTES));
     if (!head) {
       job.reject(new MalformedReview(`the review could not be read: ${error.message}`));
       return;

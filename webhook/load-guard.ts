@@ -15,13 +15,14 @@
 // the overload (fail open, as for any internal error); /validate denies with 429 and a
 // message saying the object was not checked and to retry. Without a uid to answer (not in
 // the first 64 KiB, or no room even for that), a 429 Status the apiserver shows as it is.
+import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { Readable as ReadableStream } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { POD_OPT_IN_MUTATE_PATH, POD_OPT_IN_VALIDATE_PATH } from '../common/cluster-names.js';
 import { failedMutation, mutationRecord, recordMutation } from './mutation.js';
 import { sendReviewText } from './review.js';
-import { PEEK_BYTES, type PeekedHead, peekHead } from './large-body.js';
+import { LargeBody, PEEK_BYTES, type PeekedHead, peekHead } from './large-body.js';
 import { HELD_FACTOR, type MemoryPlan } from '../common/memory-budget.js';
 import type { Metrics } from './metrics.js';
 import { recordValidation, validationRecord } from './validation.js';
@@ -71,6 +72,8 @@ export class LoadGuard {
   /** Waiting large bodies, oldest first; the one granted is the oldest of the least-served user. */
   private readonly waiting: Waiter[] = [];
   private readonly skips: number[] = [];
+  /** Large bodies read whole by admitLarge, until the body parser takes them. */
+  private readonly largeBodies = new WeakMap<IncomingMessage, LargeBody>();
   /** Reviews answered unread, by webhook: for tests and the log. */
   readonly shed = { mutate: 0, validate: 0 };
 
@@ -202,7 +205,30 @@ export class LoadGuard {
       throw new Error('the client closed the connection while its review waited');
     }
     reply.raw.once('close', () => this.release(user, need));
-    return ReadableStream.from(replay(chunks, ended ? undefined : source), { objectMode: false });
+    // The rest, kept in the chunks it arrives in: the parser hands them on unjoined
+    // (large-body.ts says why), and fastify is given an empty stream of the same length.
+    let length = read;
+    try {
+      for (let next = ended ? undefined : await source.next(); next && !next.done; next = await source.next()) {
+        length += next.value.length;
+        // Only a body without a Content-Length gets here (fastify refuses a longer header).
+        if (length > this.opts.plan.maxBodyBytes)
+          throw Object.assign(new Error('Request body is too large'), { statusCode: 413 });
+        chunks.push(next.value);
+      }
+    } catch (error) {
+      // A client that went away mid-body is a bad request, as fastify's own reader says.
+      throw Object.assign(error as Error, { statusCode: (error as { statusCode?: number }).statusCode ?? 400 });
+    }
+    this.largeBodies.set(request.raw, new LargeBody(chunks));
+    return Object.assign(ReadableStream.from([], { objectMode: false }), { receivedEncodedLength: length });
+  }
+
+  /** The large body admitLarge read for this request, once: the body parser's, in place of fastify's joined copy. */
+  takeLargeBody(request: FastifyRequest): LargeBody | undefined {
+    const body = this.largeBodies.get(request.raw);
+    this.largeBodies.delete(request.raw);
+    return body;
   }
 
   private fits(need: number): boolean {
@@ -344,12 +370,6 @@ export class LoadGuard {
       code: 429,
     });
   }
-}
-
-async function* replay(chunks: Buffer[], rest: AsyncIterator<Buffer> | undefined): AsyncGenerator<Buffer> {
-  yield* chunks;
-  if (!rest) return;
-  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
 async function drain(source: AsyncIterator<Buffer>): Promise<void> {

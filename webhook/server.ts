@@ -172,10 +172,16 @@ export function buildServer(opts: ServerOptions): WebhookServer {
   app.addContentTypeParser(
     'application/json',
     { parseAs: 'buffer', bodyLimit: plan.maxBodyBytes },
-    (_request, body, done) => {
+    (request, body, done) => {
       const buffer = body as Buffer;
       // A huge body (a pod with 100k containers) is parsed and answered in the admission
       // worker, off the event loop: /healthz and other requests are answered meanwhile.
+      // The load guard has read it already, in its chunks (fastify's `body` is then empty).
+      const large = guard.takeLargeBody(request);
+      if (large) {
+        done(null, large);
+        return;
+      }
       if (buffer.length >= largeBodyBytes) {
         done(null, new LargeBody(buffer));
         return;

@@ -5,7 +5,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCA, issueCert } from '../../../certs/pki.js';
 import {
   DEFAULT_MEMORY_LIMIT,
@@ -186,6 +186,31 @@ describe('the largest review the apiserver can send', () => {
     // Judged, not failed: no internal error, no shedding.
     expect(response.status?.code ?? 200, JSON.stringify(response.status)).not.toBe(500);
     expect(response.status?.code ?? 200).not.toBe(429);
+  });
+});
+
+describe('a large body on the event loop', () => {
+  it('reaches the worker in the chunks it was read in: never joined into one 3 MiB Buffer', async () => {
+    const url = await serve({ largeBodies: { bytes: 256 * 1024, deadlineMs: 60_000 } });
+    const pod = sparkExecutorPod();
+    pod.spec!.containers[0]!.env = Array.from({ length: 60_000 }, (_, i) => ({ name: `E${i}`, value: 'v' }));
+    const body = JSON.stringify(admissionReview(pod));
+    expect(Buffer.byteLength(body)).toBeGreaterThan(MiB);
+    const concat = vi.spyOn(Buffer, 'concat');
+    try {
+      const reply = await httpsCall(`${url}/mutate`, authority.certPem, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(reply.status).toBe(200);
+      expect(reply.json().response.patch, JSON.stringify(reply.json().response.warnings)).toBeTruthy();
+      // The client joins its small answer, and the guard the first 64 KiB: nothing near the body's size.
+      const largest = Math.max(0, ...concat.mock.results.map((r) => (r.value as Buffer).length));
+      expect(largest).toBeLessThan(256 * 1024);
+    } finally {
+      concat.mockRestore();
+    }
   });
 });
 
