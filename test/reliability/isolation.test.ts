@@ -1,6 +1,6 @@
 // One tenant cannot starve the others: with 32 large reviews (3 MiB each, every one on a
 // new connection, from a process of its own) kept in flight, small /mutate and /validate
-// keep their p99 within 3x of idle or 10 ms (the target is 2x: see the test), /healthz
+// keep their p99 within 3x of idle or 10 ms (the target is 2x, met in most runs: see the test), /healthz
 // answers within 100 ms, and the webhook with its admission worker stays under its memory
 // limit. A pod /mutate skipped under that load is denied by the safety net with a message
 // that says so. Each loaded phase follows an idle one on the same machine, three rounds.
@@ -23,7 +23,7 @@ const HEALTHZ_MS = 100;
 const HELD_RATIO = 3;
 const HELD_MS = 10;
 /** Small reviews timed in each phase, for each of /mutate and /validate. */
-const SAMPLES = scale(300, 1_000);
+const SAMPLES = scale(1_000, 2_000);
 /** Idle and loaded phases, back to back. */
 const ROUNDS = 3;
 
@@ -123,8 +123,11 @@ interface Figures {
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-/** One loader process for `ms`, at the lowest priority; its output is the answers' counts. */
-function startLoader(webhook: Webhook, ms: number): { done: Promise<Figures['large']>; running: () => boolean } {
+/** One loader process for `ms` at most, at the lowest priority; its output is the answers' counts. */
+function startLoader(
+  webhook: Webhook,
+  ms: number,
+): { done: Promise<Figures['large']>; running: () => boolean; stop: () => void } {
   let running = true;
   const child = execFile(
     process.execPath,
@@ -144,7 +147,7 @@ function startLoader(webhook: Webhook, ms: number): { done: Promise<Figures['lar
   // clients); on this machine they share the webhook's cores, and at equal priority the
   // figures measured how the machine splits its CPU, not how the webhook isolates them.
   setPriority(child.pid!, 19);
-  return { done, running: () => running };
+  return { done, running: () => running, stop: () => child.kill('SIGTERM') };
 }
 
 /**
@@ -176,6 +179,7 @@ async function measure(): Promise<Figures> {
     await smallLatencies(webhook); // warm up
     for (let round = 0; round < ROUNDS; round++) {
       const idle = await smallLatencies(webhook);
+      // Stopped once the loaded samples are in; the bound is for a machine far slower than expected.
       const loader = startLoader(webhook, 6_000 + SAMPLES * 30);
       // Let the large reviews fill every queue first.
       await sleep(3_000);
@@ -195,6 +199,7 @@ async function measure(): Promise<Figures> {
         });
         denial = uninjected.json().response;
       }
+      loader.stop();
       const large = await loader.done;
       bytes = large.bytes;
       for (const [k, n] of Object.entries(large.counts)) counts[k] = (counts[k] ?? 0) + n;
@@ -256,10 +261,13 @@ describe(`isolation of large reviews: ${LARGE_CONCURRENCY} reviews of ${LARGE_MI
   // it at nice +10 (admission-pool.ts), quiet: Node 20 1.5/1.3x and 1.6/0.9x (/mutate,
   // /validate), Node 24 1.4/1.9x, 2.3/1.5x and 1.7/2.3x. Node 24's event loop then paused
   // for about 60 full garbage collections in 15 s, 5 ms each, set off by the megabytes of
-  // Buffers it reads; webhook/gc-tuning.ts halves them: Node 24 1.1/1.4x, 2.0/0.8x,
-  // 1.3/2.4x. Idle p99 itself ranges 1.4-6 ms from run to run on this 2-core machine, and
-  // the ratio with it. The test holds loaded p99 within 3x of idle or within 10 ms,
-  // whichever is larger.
+  // Buffers it reads; webhook/gc-tuning.ts and handing the worker the chunks unjoined
+  // (large-body.ts) took that to about 30. With 300 samples an idle p99 was the third
+  // slowest answer and ranged 1.4-6 ms from run to run; now 1,000 per endpoint and phase,
+  // the loader stopped once they are in. Quiet, five runs each: Node 20 medians 1.0-1.8x
+  // but one 2.6x (/mutate), Node 24 1.0-1.8x but one 2.4x (/validate). So the 2x target
+  // holds in most runs, not all, and the test holds loaded p99 within 3x of idle or within
+  // 10 ms, whichever is larger.
   it(`small /mutate and /validate p99 within ${HELD_RATIO}x of idle or ${HELD_MS} ms, /healthz within ${HEALTHZ_MS} ms`, () => {
     for (const path of ['mutate', 'validate'] as const) {
       // Each round's own bound, then the median over the rounds, as for the ratio.

@@ -2,7 +2,7 @@
 // each: an env-heavy executor with its managedFields) in flight against the webhook, each
 // on its own connection, alternating /mutate and /validate, until `ms` have passed. Run
 // apart from the test so that encrypting megabytes does not delay the test's own timings.
-// Prints one JSON line: answers by status and outcome.
+// Prints one JSON line: answers by status and outcome. SIGTERM ends it early.
 // Usage: node large-load.js URL CA_FILE CONCURRENCY MS MIB
 import { readFileSync } from 'node:fs';
 import { Client } from 'undici';
@@ -41,7 +41,11 @@ function largeReview(bytes: number, uid: string): string {
 }
 
 const body = largeReview(Number(mib) * 1024 * 1024, 'large-load');
-const stopAt = Date.now() + Number(ms);
+let stopAt = Date.now() + Number(ms);
+// SIGTERM: stop sending; each loop finishes the review it has in flight, then the counts are printed.
+process.once('SIGTERM', () => {
+  stopAt = 0;
+});
 const counts: Record<string, number> = {};
 const count = (key: string) => {
   counts[key] = (counts[key] ?? 0) + 1;
