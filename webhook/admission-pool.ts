@@ -325,7 +325,10 @@ export class AdmissionPool {
     bodies?.on('error', () => {});
     // A worker that hangs while starting is replaced (the reviews waiting for it are bounded
     // by their own deadlines); one that exits while starting fails the first review waiting.
-    this.starting = setTimeout(() => this.replace(worker), this.opts.deadlineMs * 3);
+    // Starting takes a few hundred ms of CPU at the worker's lower priority: on a busy machine
+    // with no cgroup of its own (a test run) three short deadlines (0.9 s) were not enough, and
+    // one worker after another was replaced while it started (13 in one test).
+    this.starting = setTimeout(() => this.replace(worker), Math.max(this.opts.deadlineMs * 3, MIN_START_MS));
     worker.on('message', (message) => this.onMessage(worker, message as FromWorker));
     worker.on('error', (error) => this.onExit(worker, error));
     // 'close', not 'exit': by then all it wrote to stderr has been read.
@@ -465,8 +468,10 @@ export class AdmissionPool {
 /**
  * The worker runs below the event loop's priority (nice +10: about a tenth of a core's
  * share when both want it), so that a large body's parse and checks take only the CPU the
- * small reviews and /healthz leave; within a container's CPU limit the kernel splits the
- * quota by the same weights. Raising one's own child's nice value needs no privilege.
+ * small reviews and /healthz leave. In a pod the kernel weighs it only against the webhook's
+ * own process (the container's cgroup), and splits the CPU limit by the same weights; outside
+ * one it yields to every process on the machine, hence MIN_START_MS. Raising one's own
+ * child's nice value needs no privilege.
  */
 function lowerPriority(worker: ChildProcess): void {
   if (worker.pid === undefined) return;
@@ -478,3 +483,6 @@ function lowerPriority(worker: ChildProcess): void {
 }
 
 const WORKER_NICE = 10;
+
+/** The least time a worker is given to start before it is taken for hung. */
+const MIN_START_MS = 10_000;
