@@ -38,24 +38,4 @@ export function namespacesExcludedBy(configuration: unknown): string[] | undefin
 /** The system namespaces and the webhook's own (or those its registration excludes): never audited. */
 export const neverAudited = (excluded: readonly string[]): Set<string> => new Set([...SYSTEM_NAMESPACES, ...excluded]);
 
-interface ManagedFieldsEntry {
-  time?: string;
-  fieldsV1?: { 'f:metadata'?: { 'f:labels'?: Record<string, unknown> } };
-}
-
-/**
- * When a namespace's `label` was last written, from its managedFields: the latest time of
- * a field manager that owns the label (a manager's time is that of its last write, so this
- * is at or after the label was set). Undefined when no entry owns it.
- */
-export function labelWrittenAt(namespace: unknown, label: string): string | undefined {
-  const entries = (namespace as { metadata?: { managedFields?: ManagedFieldsEntry[] } } | undefined)?.metadata
-    ?.managedFields;
-  let latest: string | undefined;
-  for (const entry of Array.isArray(entries) ? entries : []) {
-    const owns = entry.fieldsV1?.['f:metadata']?.['f:labels']?.[`f:${label}`] !== undefined;
-    if (owns && typeof entry.time === 'string' && (!latest || Date.parse(entry.time) > Date.parse(latest)))
-      latest = entry.time;
-  }
-  return latest;
-}
+export { labelWrittenAt } from '../kube/managed-fields.js';

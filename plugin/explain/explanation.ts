@@ -13,6 +13,7 @@ import { UserError } from '../cli/base.js';
 import type { InputFile } from '../documents/input.js';
 import { injectSources } from '../documents/inject.js';
 import { apiErrorMessage, httpStatusOf, loadKubeConfig, serverOf, type KubeFlags } from '../kube/kubeconfig.js';
+import { labelWrittenAt } from '../kube/managed-fields.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Paint } from '../output/format.js';
 
@@ -202,7 +203,7 @@ export async function explainLivePod(target: string, choose: LivePolicy, flags: 
   }
   const reason =
     optIn && (optIn.kind === 'pod' || optIn.kind === 'pod-not-allowed')
-      ? `${optIn.text}${optIn.kind === 'pod' ? '; not injected at creation' : ', so the webhook never injected this pod'}; ${e.reason}`
+      ? `${optIn.text}${optIn.kind === 'pod' ? `; not injected at creation${labelledLater(pod)}` : ', so the webhook never injected this pod'}; ${e.reason}`
       : namespaceOptedIn === false
         ? `namespace ${namespace} is not labelled ${LABEL_INJECT}=enabled, so the webhook never saw this pod; ${e.reason}`
         : `not injected at creation; ${e.reason}`;
@@ -212,6 +213,19 @@ export async function explainLivePod(target: string, choose: LivePolicy, flags: 
     ...(namespaceOptedIn !== undefined ? { namespaceOptedIn } : {}),
     ...(optIn ? { optIn } : {}),
   };
+}
+
+/**
+ * Whether the pod's opt-in label was written after the pod was created (its managedFields):
+ * the webhook injects pods only when they are created, so such a label changed nothing.
+ */
+function labelledLater(pod: Pod): string {
+  const written = labelWrittenAt(pod, LABEL_INJECT);
+  // A string in raw JSON, a Date as @kubernetes/client-node decodes it.
+  const created = pod.metadata?.creationTimestamp as string | Date | undefined;
+  if (!written || !created || !(Date.parse(written) > new Date(created).getTime())) return '';
+  const at = new Date(created).toISOString().replace('.000Z', 'Z');
+  return ` (its label ${LABEL_INJECT} was written at ${written}, after the pod was created at ${at}, and the webhook injects pods only when they are created: delete the pod so that its controller creates it again, injected)`;
 }
 
 /** What to do depends on what failed: no answer from the cluster, or an answer saying no. */

@@ -96,6 +96,30 @@ describe('pod-level opt-in through the apiserver', () => {
     expect(JSON.parse(run.stdout).optIn).toMatchObject({ kind: 'pod' });
   });
 
+  it('explain says when the label came after the pod was created: the webhook never saw it', async () => {
+    const run = adminCreate(podIn(sparkExecutorPod(), ALLOWED));
+    expect(run.code, run.stderr).toBe(0);
+    const name = (JSON.parse(run.stdout) as Pod).metadata!.name!;
+    // managedFields times are whole seconds: the label's write must fall in a later one.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const label = adminKubectl(['label', 'pod', name, '-n', ALLOWED, 'graphdata.io/inject=enabled']);
+    expect(label.code, label.stderr).toBe(0);
+    const explained = graphdata('explain', `pod/${name}`, '-n', ALLOWED, '-o', 'json');
+    expect(explained.code, explained.stderr).toBe(0);
+    const e = JSON.parse(explained.stdout);
+    expect(e.optIn).toMatchObject({ kind: 'pod' });
+    expect(e.reason).toMatch(
+      /not injected at creation \(its label graphdata\.io\/inject was written at \S+Z, after the pod was created at \S+Z/,
+    );
+    expect(e.reason).toContain('delete the pod so that its controller creates it again');
+    // The pod created labelled: no such words.
+    const injected = graphdata('explain', `pod/${injectedPod.metadata!.name}`, '-n', ALLOWED, '-o', 'json');
+    expect(JSON.parse(injected.stdout).reason).not.toContain('was written at');
+    // Gone before the audit below, which would find it uninjected.
+    const deleted = adminKubectl(['delete', 'pod', name, '-n', ALLOWED, '--grace-period=0', '--force']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+  });
+
   it('status lists where pod-level opt-in is allowed, from the policy in effect', () => {
     const run = graphdata('status', '-o', 'json');
     const report = JSON.parse(run.stdout);
