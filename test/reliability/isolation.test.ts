@@ -2,8 +2,9 @@
 // new connection, from a process of its own) kept in flight, small /mutate and /validate
 // keep their p99 within 3x of idle or 10 ms (the target is 2x, met in most runs: see the
 // test), /healthz answers within 100 ms, and the webhook with its admission worker stays
-// under its memory limit. A pod /mutate skipped under that load is denied by the safety net with a message
-// that says so. Each loaded phase follows an idle one on the same machine, three rounds.
+// under its memory limit. A pod /mutate skipped under that load is denied by the safety
+// net with a message that says so. Each loaded phase follows an idle one on the same
+// machine, three rounds.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
