@@ -19,7 +19,7 @@ describe('garbage collection tuning', () => {
     expect(hasExternalMemoryFlag('13.6.233.17-node.63')).toBe(true);
   });
 
-  it('a webhook started on this Node prints no flag error', () => {
+  it('tuneGarbageCollection prints no flag error on this Node', () => {
     const run = (code: string) =>
       spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', cwd: REPO_ROOT });
     const tuned = run("const m = await import('./dist/webhook/gc-tuning.js'); m.tuneGarbageCollection();");
