@@ -8,6 +8,7 @@ import type {
   V1ValidatingWebhookConfiguration,
   AdmissionregistrationV1WebhookClientConfig as WebhookClientConfig,
 } from '@kubernetes/client-node';
+import { POD_OPT_IN_MUTATE_PATH, POD_OPT_IN_VALIDATE_PATH } from '../../common/cluster-names.js';
 import { mutatingWebhookConfiguration, type WebhookEndpoint, validatingWebhookConfiguration } from './registration.js';
 
 export interface EntryFinding {
@@ -70,9 +71,11 @@ const FIELDS: [string, (e: Entry) => string][] = [
   ['matchConditions', (e) => conditions(e.matchConditions)],
 ];
 
-const isPodLevel = (name: string): boolean => /^(inject|validate)-pods\./.test(name);
-/** The namespace-level entry a pod-level one mirrors: its failure policy must be the same. */
-const siblingOf = (name: string): string => name.replace(/^(inject|validate)-pods\./, '$1.');
+/** A pod-level entry is known by the path it calls, as the webhook knows it. */
+const NAMESPACE_PATH_OF_POD_LEVEL = new Map([
+  [POD_OPT_IN_MUTATE_PATH, '/mutate'],
+  [POD_OPT_IN_VALIDATE_PATH, '/validate'],
+]);
 
 function compare(
   configuration: EntryFinding['configuration'],
@@ -82,14 +85,17 @@ function compare(
   const findings: EntryFinding[] = [];
   const byName = new Map(live.map((e) => [e.name, e]));
   for (const want of expected) {
-    const at = { configuration, entry: want.name, podLevel: isPodLevel(want.name) };
+    const namespacePath = NAMESPACE_PATH_OF_POD_LEVEL.get(pathOf(want.clientConfig));
+    const at = { configuration, entry: want.name, podLevel: namespacePath !== undefined };
     const got = byName.get(want.name);
     if (!got) {
       findings.push({ ...at, problem: 'missing' });
       continue;
     }
     const differ = FIELDS.filter(([, read]) => read(want) !== read(got)).map(([field]) => field);
-    const sibling = at.podLevel ? byName.get(siblingOf(want.name)) : undefined;
+    // The namespace-level entry a pod-level one mirrors: its failure policy must be the same.
+    const siblingName = expected.find((e) => pathOf(e.clientConfig) === namespacePath)?.name;
+    const sibling = siblingName === undefined ? undefined : byName.get(siblingName);
     if (sibling && sibling.failurePolicy !== got.failurePolicy)
       differ.push(`failurePolicy (${got.failurePolicy}, while ${sibling.name} has ${sibling.failurePolicy})`);
     if (differ.length) findings.push({ ...at, problem: `differs from what install registers in ${differ.join(', ')}` });
