@@ -225,7 +225,7 @@ function labelledLater(pod: Pod): string {
   const created = pod.metadata?.creationTimestamp as string | Date | undefined;
   if (!written || !created || !(Date.parse(written) > new Date(created).getTime())) return '';
   const at = new Date(created).toISOString().replace('.000Z', 'Z');
-  return ` (its label ${LABEL_INJECT} was written at ${written}, after the pod was created at ${at}, and the webhook injects pods only when they are created: delete the pod so that its controller creates it again, injected)`;
+  return ` (its label ${LABEL_INJECT} was written at ${written}, after the pod was created at ${at}, and the webhook injects pods only when they are created: delete the pod so that its controller creates it again, injected, or create a pod of your own again)`;
 }
 
 /** What to do depends on what failed: no answer from the cluster, or an answer saying no. */
