@@ -177,7 +177,7 @@ export function buildServer(opts: ServerOptions): WebhookServer {
       // A huge body (a pod with 100k containers) is parsed and answered in the admission
       // worker, off the event loop: /healthz and other requests are answered meanwhile.
       // The load guard has read it already, in its chunks (fastify's `body` is then empty).
-      const large = guard.takeLargeBody(request);
+      const large = buffer.length === 0 ? guard.takeLargeBody(request) : undefined;
       if (large) {
         done(null, large);
         return;

@@ -13,7 +13,7 @@ import { UserError } from '../cli/base.js';
 import type { InputFile } from '../documents/input.js';
 import { injectSources } from '../documents/inject.js';
 import { apiErrorMessage, httpStatusOf, loadKubeConfig, serverOf, type KubeFlags } from '../kube/kubeconfig.js';
-import { labelWrittenAt } from '../kube/managed-fields.js';
+import { labelWrittenAt, rfc3339 } from '../kube/managed-fields.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Paint } from '../output/format.js';
 
@@ -224,8 +224,7 @@ function labelledLater(pod: Pod): string {
   // A string in raw JSON, a Date as @kubernetes/client-node decodes it.
   const created = pod.metadata?.creationTimestamp as string | Date | undefined;
   if (!written || !created || !(Date.parse(written) > new Date(created).getTime())) return '';
-  const at = new Date(created).toISOString().replace('.000Z', 'Z');
-  return ` (its label ${LABEL_INJECT} was written at ${written}, after the pod was created at ${at}, and the webhook injects pods only when they are created: delete the pod so that its controller creates it again, injected, or create a pod of your own again)`;
+  return ` (its label ${LABEL_INJECT} was written at ${written}, after the pod was created at ${rfc3339(created)}, and the webhook injects pods only when they are created: delete the pod so that its controller creates it again, injected, or create a pod of your own again)`;
 }
 
 /** What to do depends on what failed: no answer from the cluster, or an answer saying no. */

@@ -17,8 +17,11 @@ export function labelWrittenAt(object: unknown, label: string): string | undefin
   let latest: string | undefined;
   for (const entry of Array.isArray(entries) ? entries : []) {
     const owns = entry.fieldsV1?.['f:metadata']?.['f:labels']?.[`f:${label}`] !== undefined;
-    const time = entry.time instanceof Date ? entry.time.toISOString().replace('.000Z', 'Z') : entry.time;
+    const time = entry.time instanceof Date ? rfc3339(entry.time) : entry.time;
     if (owns && typeof time === 'string' && (!latest || Date.parse(time) > Date.parse(latest))) latest = time;
   }
   return latest;
 }
+
+/** A time as the apiserver writes it (whole seconds): for a Date that client-node decoded. */
+export const rfc3339 = (time: string | Date): string => new Date(time).toISOString().replace(/\.\d{3}Z$/, 'Z');
