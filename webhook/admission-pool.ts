@@ -77,6 +77,15 @@ export interface AdmissionPoolOptions {
   heap: WorkerHeap;
   /** An idle worker is ended after this long (its heap is not kept for the next large body). */
   idleMs: number;
+  /**
+   * How far below this process the worker runs (nice), so that a large body's parse takes
+   * only the CPU the small reviews and /healthz leave. In a pod the kernel weighs it only
+   * against the webhook's own process (the container's cgroup) and splits the CPU limit by
+   * the same weights; outside one it yields to every process on the machine. The served
+   * webhook asks for WORKER_NICE (main.ts); a server built in a test process, sharing a busy
+   * machine, keeps 0 unless it asks.
+   */
+  niceBelow: number;
   /** The module the worker process runs, and its arguments; by default admission-worker-main.js (built). */
   worker?: WorkerEntry;
   /** Milliseconds on a monotonic clock: arrival and deadlines are counted on it (tests inject one). */
@@ -95,8 +104,12 @@ export const DEFAULT_POOL_OPTIONS: Omit<AdmissionPoolOptions, 'bytes'> = {
   stuckAfterMs: 5_000,
   heap: { maxOldSpaceMb: 256, maxSemiSpaceMb: 4 },
   idleMs: 30_000,
+  niceBelow: 0,
   now: () => performance.now(),
 };
+
+/** nice +10 below the event loop: about a tenth of a core's share when both want it. */
+export const WORKER_NICE = 10;
 
 /** A module for the worker process to run: it answers the protocol of worker-protocol.ts. */
 export interface WorkerEntry {
@@ -307,7 +320,7 @@ export class AdmissionPool {
     });
     this.worker = worker;
     this.ready = false;
-    lowerPriority(worker);
+    if (this.opts.niceBelow > 0) lowerPriority(worker, this.opts.niceBelow);
 
     // What it printed last says why it died (V8 prints its out-of-memory report there).
     let stderr = '';
@@ -325,9 +338,9 @@ export class AdmissionPool {
     bodies?.on('error', () => {});
     // A worker that hangs while starting is replaced (the reviews waiting for it are bounded
     // by their own deadlines); one that exits while starting fails the first review waiting.
-    // Starting takes a few hundred ms of CPU at the worker's lower priority: on a busy machine
-    // with no cgroup of its own (a test run) three short deadlines (0.9 s) were not enough, and
-    // one worker after another was replaced while it started (13 in one test).
+    // Starting takes a few hundred ms of CPU, at a lower priority if niceBelow: on a busy
+    // machine with no cgroup of its own three short deadlines (0.9 s) were not enough, and one
+    // worker after another was replaced while it started (13 in one test).
     this.starting = setTimeout(() => this.replace(worker), Math.max(this.opts.deadlineMs * 3, MIN_START_MS));
     worker.on('message', (message) => this.onMessage(worker, message as FromWorker));
     worker.on('error', (error) => this.onExit(worker, error));
@@ -465,24 +478,15 @@ export class AdmissionPool {
   }
 }
 
-/**
- * The worker runs below the event loop's priority (nice +10: about a tenth of a core's
- * share when both want it), so that a large body's parse and checks take only the CPU the
- * small reviews and /healthz leave. In a pod the kernel weighs it only against the webhook's
- * own process (the container's cgroup), and splits the CPU limit by the same weights; outside
- * one it yields to every process on the machine, hence MIN_START_MS. Raising one's own
- * child's nice value needs no privilege.
- */
-function lowerPriority(worker: ChildProcess): void {
+/** Sets the worker `by` below this process's priority; raising one's own child's nice value needs no privilege. */
+function lowerPriority(worker: ChildProcess, by: number): void {
   if (worker.pid === undefined) return;
   try {
-    setPriority(worker.pid, Math.min(19, getPriority() + WORKER_NICE));
+    setPriority(worker.pid, Math.min(19, getPriority() + by));
   } catch {
     // Gone already, or a platform without nice values: it runs at ours.
   }
 }
-
-const WORKER_NICE = 10;
 
 /** The least time a worker is given to start before it is taken for hung. */
 const MIN_START_MS = 10_000;

@@ -36,6 +36,7 @@ import {
 } from '../common/memory-budget.js';
 import { createMetrics } from './metrics.js';
 import { tuneGarbageCollection } from './gc-tuning.js';
+import { WORKER_NICE } from './admission-pool.js';
 import { clusterMetricsSource, processIndex, reportServing, runPrimary } from './serving-processes.js';
 import cluster from 'node:cluster';
 import { hostname } from 'node:os';
@@ -438,6 +439,7 @@ function startServer(
     ...(watches.imageVolumes ? { imageVolumes: watches.imageVolumes } : {}),
     limits: { maxConnections: flags.maxConnections },
     memory: flags.memory,
+    largeBodies: { niceBelow: WORKER_NICE },
     logger: { level: flags.logLevel },
     ...(certs.keyWarning ? { warnings: [certs.keyWarning] } : {}),
   });

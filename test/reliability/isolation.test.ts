@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Client } from 'undici';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MEMORY_LIMIT } from '../../common/memory-budget.js';
+import { WORKER_NICE } from '../../webhook/admission-pool.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { REPO_ROOT } from '../support/spawn-webhook.js';
 import { admissionReview, httpsCall } from '../support/webhook-client.js';
@@ -48,6 +49,12 @@ function treeRssMiB(pid: number): number {
     }
   }
   return total;
+}
+
+/** How far below the webhook its admission worker (its child process) runs. */
+function workerNiceBelow(pid: number): number | undefined {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  return children.length === 1 ? getPriority(Number(children[0])) - getPriority(pid) : undefined;
 }
 
 const p99 = (values: number[]): number => {
@@ -118,6 +125,8 @@ interface Figures {
   healthzMaxMs: number;
   peakMiB: number;
   large: { bytes: number; counts: Record<string, number> };
+  /** The served webhook's admission worker: its nice value over the webhook's, read under load. */
+  workerNiceBelow?: number;
   /** The safety net's answer, after the load, for an uninjected pod. */
   denial: { allowed: boolean; status?: { message?: string } };
 }
@@ -176,6 +185,7 @@ async function measure(): Promise<Figures> {
     peakMiB = Math.max(peakMiB, treeRssMiB(webhook.child.pid!));
   }, 100);
   let denial: Figures['denial'] | undefined;
+  let niceBelow: number | undefined;
   try {
     await smallLatencies(webhook); // warm up
     for (let round = 0; round < ROUNDS; round++) {
@@ -187,6 +197,7 @@ async function measure(): Promise<Figures> {
       let loadDone = false;
       const loadHealth = probeHealth(webhook, () => loadDone);
       const loaded = await smallLatencies(webhook);
+      if (round === 0) niceBelow = workerNiceBelow(webhook.child.pid!);
       // Every loaded sample was taken with the large reviews still in flight.
       expect(loader.running(), 'the loader ran until the loaded phase ended').toBe(true);
       loadDone = true;
@@ -226,6 +237,7 @@ async function measure(): Promise<Figures> {
     peakMiB,
     large: { bytes, counts },
     denial: denial!,
+    ...(niceBelow === undefined ? {} : { workerNiceBelow: niceBelow }),
   };
   process.stdout.write(`isolation: ${JSON.stringify(figures)}\n`);
   return figures;
@@ -248,6 +260,8 @@ describe(`isolation of large reviews: ${LARGE_CONCURRENCY} reviews of ${LARGE_MI
     const other = Object.keys(large.counts).filter((k) => !/ (allowed|denied|shed)$/.test(k));
     expect(other, JSON.stringify(large.counts)).toEqual([]);
     expect(figures.peakMiB).toBeLessThan(DEFAULT_MEMORY_LIMIT / 1024 / 1024);
+    // The served webhook runs its worker below itself (main.ts), which is what keeps small reviews first.
+    expect(figures.workerNiceBelow).toBe(WORKER_NICE);
     expect(figures.denial.allowed).toBe(false);
     expect(figures.denial.status?.message).toMatch(/not-injected/);
     expect(figures.denial.status?.message).toMatch(/\/mutate admitted \d+ pods? uninjected .*overloaded/);

@@ -15,7 +15,7 @@ import { runtimeLookupFrom } from '../../../policies/fluid-runtime.js';
 import type { Pod } from '../../../policies/k8s.js';
 import type { PolicyStore } from '../../../webhook/policy-store.js';
 import { staticPolicyStore } from '../../support/policy-store.js';
-import { AdmissionPool, type AdmissionPoolOptions } from '../../../webhook/admission-pool.js';
+import { AdmissionPool, type AdmissionPoolOptions, WORKER_NICE } from '../../../webhook/admission-pool.js';
 import { recordMutation } from '../../../webhook/mutation.js';
 import { LargeBody, PEEK_BYTES, peekHead } from '../../../webhook/large-body.js';
 import { createMetrics } from '../../../webhook/metrics.js';
@@ -398,25 +398,30 @@ describe('admission worker deadlines count from the request’s arrival', () => 
     expect(fromPieces).toEqual(fromWhole);
   });
 
-  it('the worker runs below the event loop’s priority: its parse takes only the CPU small reviews leave', async () => {
-    const { p } = pool();
-    await p.mutate(body('warm'));
-    // Our own children running the worker's entry: this pool's and any other test's still up.
-    const workers = readdirSync('/proc')
-      .filter((entry) => /^\d+$/.test(entry))
-      .filter((pid) => {
-        try {
-          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-          const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-          return (
-            ppid === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('admission-worker-hooks')
-          );
-        } catch {
-          return false; // ended meanwhile
-        }
-      });
-    expect(workers.length).toBeGreaterThan(0);
-    for (const pid of workers) expect(getPriority(Number(pid))).toBe(Math.min(19, getPriority() + 10));
+  it('a pool asked for niceBelow runs its worker that far below this process; by default at its priority', async () => {
+    // Our own children running the worker's entry (other tests' pools may still have theirs up).
+    const workerPids = () =>
+      readdirSync('/proc')
+        .filter((entry) => /^\d+$/.test(entry))
+        .filter((pid) => {
+          try {
+            const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+            const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+            const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+            return ppid === process.pid && cmdline.includes('admission-worker-hooks');
+          } catch {
+            return false; // ended meanwhile
+          }
+        });
+    const startedBy = async (opts: Partial<AdmissionPoolOptions>): Promise<number> => {
+      const before = new Set(workerPids());
+      await pool(opts).p.mutate(body('warm'));
+      const added = workerPids().filter((pid) => !before.has(pid));
+      expect(added).toHaveLength(1);
+      return getPriority(Number(added[0]));
+    };
+    expect(await startedBy({ niceBelow: WORKER_NICE })).toBe(Math.min(19, getPriority() + WORKER_NICE));
+    expect(await startedBy({})).toBe(getPriority());
   });
 
   it('a review whose time is up when the worker frees is answered without being sent to it', async () => {
