@@ -18,6 +18,7 @@ import type { Clients } from '../kube/clients.js';
 import { apiErrorMessage } from '../kube/kubeconfig.js';
 import { handshake } from '../kube/webhook-handshake.js';
 import { type Check, fail, pass, selects } from '../output/checks.js';
+import { pathOf } from '../webhook-objects/registration-check.js';
 
 export const webhookIdentity = (namespace: string): WebhookIdentity => ({ service: APP_NAME, namespace });
 
@@ -471,7 +472,8 @@ export async function diagnose(c: Clients, namespace: string, testNs?: string): 
       ),
     ];
   }
-  const hook = config.webhooks?.[0];
+  // The namespace-level entry, found by the path it calls: the one a probe in an opted-in namespace reaches.
+  const hook = config.webhooks?.find((entry) => pathOf(entry.clientConfig) === '/mutate') ?? config.webhooks?.[0];
   const bundle = Buffer.from(hook?.clientConfig.caBundle ?? '', 'base64').toString();
   // Selector: would a pod in an opted-in namespace reach the webhook?
   const nsLabels = { [LABEL_INJECT]: 'enabled', 'kubernetes.io/metadata.name': testNs ?? 'tenant' };

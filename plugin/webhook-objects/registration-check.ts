@@ -32,7 +32,8 @@ interface Entry {
 }
 
 /** The webhook path an entry calls, whether by URL or Service. */
-const pathOf = (c: WebhookClientConfig): string => (c.url ? new URL(c.url).pathname : (c.service?.path ?? '/'));
+/** The path an entry calls, from its URL or its Service reference. */
+export const pathOf = (c: WebhookClientConfig): string => (c.url ? new URL(c.url).pathname : (c.service?.path ?? '/'));
 
 /** The endpoint of the live registration, so the expected entries point at it too. */
 const endpointOf = (c: WebhookClientConfig | undefined): WebhookEndpoint | undefined => {
