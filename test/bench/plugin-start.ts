@@ -8,10 +8,11 @@
 // The ratio is the median of the rounds' own ratios (each round's command over the floor
 // beside it), not the ratio of two medians: a round the machine slowed counts once.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/spawn-webhook.js';
+import { fetchedNodes } from './node-releases.js';
 import { median } from './stats.js';
 
 export interface PluginStartFigures {
@@ -26,15 +27,6 @@ export interface PluginStartFigures {
   node?: string;
   /** The same on the other releases `npm run test:node` tests, where fetched. */
   otherNodes?: PluginStartFigures[];
-}
-
-/** The binaries of test/node/versions.json that test/node/run.mjs has fetched into its cache. */
-function fetchedNodes(): string[] {
-  const { versions } = JSON.parse(readFileSync(join(REPO_ROOT, 'test', 'node', 'versions.json'), 'utf8')) as {
-    versions: string[];
-  };
-  const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'graphdata');
-  return versions.map((v) => join(cache, `node-${v}`, 'bin', 'node')).filter((bin) => existsSync(bin));
 }
 
 function onNode(node: string, rounds: number): PluginStartFigures {

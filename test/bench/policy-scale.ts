@@ -202,12 +202,16 @@ export async function benchPolicyScale(opts: { rounds: number; requests: number;
   return cases;
 }
 
-/** `benchPolicyScale` in a fresh process with the webhook's V8 flags (policy-scale-main.ts says why). */
-export function benchPolicyScaleApart(opts: { rounds: number; requests: number }): Promise<PolicyScaleCase[]> {
+/** `benchPolicyScale` in a fresh process on `node` with the webhook's V8 flags (policy-scale-main.ts says why). */
+export function benchPolicyScaleApart(opts: {
+  rounds: number;
+  requests: number;
+  node: string;
+}): Promise<PolicyScaleCase[]> {
   const main = join(REPO_ROOT, 'dist/test/bench/policy-scale-main.js');
   const args = [...WEBHOOK_NODE_FLAGS, main, String(opts.rounds), String(opts.requests)];
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+    execFile(opts.node, args, { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`the policy-count phase failed: ${stderr || error.message}`));
       else resolve(JSON.parse(stdout) as PolicyScaleCase[]);
     });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { attribute, type CpuProfile, type ProfileFigures } from './cpu-profile.js';
 import { currentCommit, readResults, withProfile, writeReports, writeResults } from './results.js';
 import { round, reviewBodies, startServers } from './webhook-load.js';
+import { serverNode } from './node-releases.js';
 
 const CONNECTIONS = 8;
 // Every millisecond: still 10,000 samples or more per server and body, and fewer to process than at 100 µs.
@@ -28,10 +29,13 @@ readResults(); // refuse a results file that cannot be merged with before the ru
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const date = new Date().toISOString();
 const cases: ProfileFigures['cases'] = [];
+// The servers run on the image's Node release where it is at hand; the figures name it.
+const server = serverNode();
 for (const [body, text] of Object.entries(reviewBodies())) {
   const dir = mkdtempSync(join(tmpdir(), 'graphdata-profile-'));
   try {
     const servers = await startServers({
+      node: server.path,
       nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${INTERVAL_US}`],
     });
     const requests = { floor: 0, graphdata: 0 };
@@ -82,7 +86,7 @@ for (const [body, text] of Object.entries(reviewBodies())) {
 const profile: ProfileFigures = {
   date,
   commit: currentCommit(),
-  node: process.version,
+  node: server.version,
   connections: CONNECTIONS,
   intervalUs: INTERVAL_US,
   seconds: 1 + ROUNDS * ROUND_SECONDS,

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { benchOffline } from './offline.js';
 import { buildPeer } from './peer.js';
 import { benchPluginStart } from './plugin-start.js';
+import { serverNode } from './node-releases.js';
 import { benchPolicyScaleApart } from './policy-scale.js';
 import { type BenchDurations, type BenchResults, duration, peerShortfalls, renderSummaryTable } from './report.js';
 import { currentCommit, readResults, withMainRun, writeReports, writeResults } from './results.js';
@@ -48,18 +49,20 @@ const loadPlans: LoadPlan[] = quick
       { connections: 64, rounds: 3, seconds: 5 },
     ];
 // Cached by a hash of its sources: a second run takes well under a second.
+// The webhook and its floor are served on the image's Node release where it is at hand.
+const server = serverNode();
 const peer = await phase('peer build', 'the controller-runtime webhook from test/bench/peer (cached)', buildPeer);
 const { cases: webhook, rssAfter10kMiB } = await phase(
   'webhook load',
   '/mutate beside bare fastify, the controller-runtime peer and 2 serving processes, realistic and small reviews, 8 and 64 connections',
-  () => benchWebhookLoad(loadPlans, peer),
+  () => benchWebhookLoad(loadPlans, peer, server.path),
 );
 const policyScale = await phase(
   'policy count',
   '/mutate and /validate with 200 policy objects beside 1, in a process of their own',
   // 1,500 a block: with 300, p99 was the third-slowest request, and one GC pause in a block
   // moved the 200-beside-1 ratio between 0.5x and 2.7x from run to run on the idle machine.
-  () => benchPolicyScaleApart({ rounds: quick ? 3 : 9, requests: quick ? 200 : 1_500 }),
+  () => benchPolicyScaleApart({ rounds: quick ? 3 : 9, requests: quick ? 200 : 1_500, node: server.path }),
 );
 const plugin = await phase('plugin start', 'inject and version --client beside node -e 0, on each fetched Node', () =>
   benchPluginStart(quick ? 5 : 11),
@@ -76,6 +79,7 @@ const results: BenchResults = {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
   },
   node: process.version,
+  serverNode: { version: server.version, image: server.image },
   commit: currentCommit(),
   quick,
   webhook,

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { duration, SOAK_TARGET_REQUESTS, type SoakFigures } from './report.js';
 import { currentCommit, readResults, withSoak, writeReports, writeResults } from './results.js';
 import { round, reviewBodies, startServers } from './webhook-load.js';
+import { serverNode } from './node-releases.js';
 
 const BASELINE = 10_000;
 const arg = process.argv.indexOf('--requests');
@@ -20,7 +21,9 @@ const block = Math.min(100_000, total);
 const body = reviewBodies().realistic;
 const date = new Date().toISOString();
 const start = performance.now();
-const servers = await startServers();
+// On the image's Node release where it is at hand; the figures name it.
+const server = serverNode();
+const servers = await startServers({ node: server.path });
 const say = (line: string) => process.stdout.write(`${line}\n`);
 let soak: SoakFigures;
 try {
@@ -42,7 +45,7 @@ try {
   soak = {
     date,
     commit: currentCommit(),
-    node: process.version,
+    node: server.version,
     requests: sent,
     errors,
     rssAfter10kMiB: baseline,

@@ -15,6 +15,7 @@ import { parse } from 'yaml';
 import { createCA, issueCert, localSans, splitSans } from '../../certs/pki.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { REPO_ROOT, WEBHOOK_MAIN, WEBHOOK_NODE_FLAGS } from '../support/spawn-webhook.js';
+import { serverNode } from './node-releases.js';
 import { admissionReview } from '../support/webhook-client.js';
 import { cpuSeconds, treeRssMiB } from './peer.js';
 import { median } from './stats.js';
@@ -104,13 +105,15 @@ const rssMiB = (pid: number): number => {
 };
 
 /**
- * Starts `npm start`'s entry point (built-in policy, logging on) and the floor, with one certificate;
- * `nodeArgs` go to both (the profile run's --cpu-prof).
+ * Starts `npm start`'s entry point (built-in policy, logging on) and the floor, with one certificate,
+ * on `node` (the image's release where fetched: node-releases.ts); `nodeArgs` go to both (the
+ * profile run's --cpu-prof).
  */
 export async function startServers(
-  opts: { nodeArgs?: string[]; peer?: string; processes?: number } = {},
+  opts: { nodeArgs?: string[]; peer?: string; processes?: number; node?: string } = {},
 ): Promise<Servers> {
   const nodeArgs = opts.nodeArgs ?? [];
+  const node = opts.node ?? serverNode().path;
   const dir = mkdtempSync(join(tmpdir(), 'graphdata-bench-'));
   const ca = createCA({ commonName: 'graphdata-bench-ca' });
   const leaf = issueCert({ ca, commonName: 'graphdata-webhook', ...splitSans(localSans), usage: 'server' });
@@ -118,7 +121,7 @@ export async function startServers(
   for (const [name, pem] of Object.entries(files)) writeFileSync(join(dir, name), pem, { mode: 0o600 });
 
   const floor = spawn(
-    process.execPath,
+    node,
     [...nodeArgs, join(REPO_ROOT, 'dist/test/bench/floor-server.js'), join(dir, 'tls.crt'), join(dir, 'tls.key')],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -129,7 +132,7 @@ export async function startServers(
   const port = await freePort();
   // Logs go to /dev/null but are still written: the per-admission line is part of the cost.
   const graphdata = spawn(
-    process.execPath,
+    node,
     [...WEBHOOK_NODE_FLAGS, ...nodeArgs, WEBHOOK_MAIN, '--port', String(port), '--cert-dir', dir, '--drain', '0s'],
     {
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -140,7 +143,7 @@ export async function startServers(
   const processesPort = opts.processes ? await freePort() : 0;
   const processes = opts.processes
     ? spawn(
-        process.execPath,
+        node,
         [
           ...WEBHOOK_NODE_FLAGS,
           WEBHOOK_MAIN,
@@ -241,9 +244,9 @@ const SERVE_PROCESSES = 2;
  * Each body at each connection count of `plans`; the realistic one also on the peer at `peer`
  * and on graphdata served by SERVE_PROCESSES processes.
  */
-export async function benchWebhookLoad(plans: LoadPlan[], peer: string) {
+export async function benchWebhookLoad(plans: LoadPlan[], peer: string, node: string) {
   const bodies = reviewBodies();
-  const servers = await startServers({ peer, processes: SERVE_PROCESSES });
+  const servers = await startServers({ peer, processes: SERVE_PROCESSES, node });
   const { pids } = servers;
   const cases: WebhookCase[] = [];
   let rssAfter10kMiB = 0;

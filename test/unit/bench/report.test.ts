@@ -21,6 +21,8 @@ import {
   writeReports,
   writeResults,
 } from '../../bench/results.js';
+import { imageNodeMajor } from '../../bench/node-releases.js';
+import { REPO_ROOT } from '../../support/spawn-webhook.js';
 
 const run = (size: number) => ({ seconds: size / 1000, cpuSeconds: size / 900, peakRssMiB: size / 40 });
 
@@ -365,5 +367,36 @@ describe('the controller-runtime peer', () => {
   it('results without the peer judge nothing and say it did not run', () => {
     expect(peerShortfalls(mainRun())).toEqual([]);
     expect(renderBenchmarks(mainRun())).toContain('The controller-runtime peer did not run in these results.');
+  });
+});
+
+describe('the Node the webhook was served on', () => {
+  it("says when the servers ran on the image's release, beside the bench process's own", () => {
+    const r = mainRun({ serverNode: { version: 'v24.22.3', image: true } });
+    expect(renderBenchmarks(r)).toContain(
+      "- Webhook and floor on Node v24.22.3 (the image's release; the bench process on v20.20.2), commit aaaaaaa",
+    );
+    expect(renderSummaryTable(r)).toContain(
+      "_2 cores, Node v24.22.3 (the image's release; the bench process on v20.20.2)",
+    );
+  });
+
+  it("says when they did not, and how to fetch the image's release", () => {
+    const r = mainRun({ serverNode: { version: 'v20.20.2', image: false } });
+    expect(renderBenchmarks(r)).toContain(
+      "- Webhook and floor on Node v20.20.2 (not the image's release, which `npm run test:node` fetches), commit",
+    );
+  });
+
+  it('results from before it was recorded name the one Node', () => {
+    expect(renderBenchmarks(mainRun())).toContain('- Webhook and floor on Node v20.20.2, commit aaaaaaa');
+  });
+
+  it("reads the image's major release from the Dockerfile", () => {
+    expect(imageNodeMajor('# a comment\nFROM node:24-bookworm-slim AS build\nFROM node:22\n')).toBe(24);
+    // What `npm run test:node` fetches holds the image's release, so the bench finds it there.
+    const { versions } = JSON.parse(readFileSync(join(REPO_ROOT, 'test/node/versions.json'), 'utf8'));
+    expect(versions.map((v: string) => Number(v.split('.')[0]))).toContain(imageNodeMajor());
+    expect(() => imageNodeMajor('FROM debian:12\n')).toThrow('the Dockerfile has no FROM node:N line');
   });
 });
