@@ -17,13 +17,7 @@ import {
   splitSans,
   verifyChain,
 } from './pki.js';
-
-export interface CertPaths {
-  caCert: string;
-  caKey: string;
-  cert: string;
-  key: string;
-}
+import { type CertPaths, type ServingFiles, certPaths } from './cert-paths.js';
 
 export interface EnsureDevCertsOptions {
   /** DNS names and IPs the serving cert must carry, e.g. [...webhookSans(svc, ns), ...localSans]. */
@@ -52,15 +46,6 @@ export interface EnsureDevCertsResult {
 const KEY_MODE = 0o600;
 const CERT_MODE = 0o644;
 const DIR_MODE = 0o700;
-
-export function certPaths(dir: string): CertPaths {
-  return {
-    caCert: join(dir, 'ca.crt'),
-    caKey: join(dir, 'ca.key'),
-    cert: join(dir, 'tls.crt'),
-    key: join(dir, 'tls.key'),
-  };
-}
 
 export async function ensureDevCerts(dir: string, opts: EnsureDevCertsOptions): Promise<EnsureDevCertsResult> {
   const { sans, now = new Date(), renewBefore } = opts;
@@ -119,14 +104,6 @@ export async function ensureDevCerts(dir: string, opts: EnsureDevCertsOptions): 
   };
 }
 
-/** Certificate files an operator supplied (`--cert-dir`, or `--tls-cert`/`--tls-key`). */
-export interface ServingFiles {
-  cert: string;
-  key: string;
-  /** Optional: read for the log and for clients, never required by the server. */
-  ca?: string;
-}
-
 /**
  * A warning when a supplied private key is readable (or writable) by its group or by
  * others: it is served all the same (the operator chose the file), but said at start and
@@ -160,12 +137,6 @@ export class CertificateFileError extends Error {
   ) {
     super(`${file}: ${reason}`);
   }
-}
-
-/** The Secret layout: tls.crt, tls.key and (if present) ca.crt in one folder. */
-export function servingFiles(dir: string): ServingFiles {
-  const paths = certPaths(dir);
-  return { cert: paths.cert, key: paths.key, ca: paths.caCert };
 }
 
 /**

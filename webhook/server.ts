@@ -19,6 +19,7 @@ import type { NamespaceIndex } from './namespace-index.js';
 import type { PolicyStore } from './policy-store.js';
 import { MalformedReview } from './review.js';
 import { registerRoutes } from './routes.js';
+import { DEFAULT_LIMITS, type ServerLimits } from './server-limits.js';
 
 /**
  * TLS 1.2 offers only forward-secret AEAD suites: ECDHE with AES-GCM or
@@ -44,33 +45,6 @@ const tlsOptions = (pair: { cert: string; key: string }): SecureContextOptions =
   ciphers: TLS_CIPHERS,
   honorCipherOrder: true,
 });
-
-/**
- * Connection limits. The apiserver gives a webhook at most `timeoutSeconds` (5 s in
- * our registration) from dialling to the answer, so a connection that has not
- * finished its handshake, headers or body within 5 s serves no admission; it only
- * holds a file descriptor. Idle keep-alive connections get as long as Node's default.
- */
-export interface ServerLimits {
-  handshakeTimeoutMs: number;
-  headersTimeoutMs: number;
-  /** Whole request, first byte to last. */
-  requestTimeoutMs: number;
-  keepAliveTimeoutMs: number;
-  /** No bytes either way for this long closes the socket. */
-  idleTimeoutMs: number;
-  /** Open connections at most: one more closes the oldest that has not begun a request (connection-guard.ts). */
-  maxConnections: number;
-}
-
-export const DEFAULT_LIMITS: ServerLimits = {
-  handshakeTimeoutMs: 5_000,
-  headersTimeoutMs: 5_000,
-  requestTimeoutMs: 5_000,
-  keepAliveTimeoutMs: 5_000,
-  idleTimeoutMs: 10_000,
-  maxConnections: 1_024,
-};
 
 export interface ServerOptions {
   tls: { cert: string; key: string };
