@@ -3,7 +3,7 @@
 // written by another tool) must not be diagnosed from the pod-level entry's selector.
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { diagnose } from '../../../../plugin/install/steps.js';
+import { diagnose } from '../../../../plugin/install/diagnose.js';
 import type { Clients } from '../../../../plugin/kube/clients.js';
 import { mutatingWebhookConfiguration } from '../../../../plugin/webhook-objects/registration.js';
 
