@@ -2,8 +2,8 @@
 // Deployment passes it through the downward API as GRAPHDATA_MEMORY_LIMIT), and how many
 // serving processes share it (webhook/serving-processes.ts), from its CPU limit. Used by the
 // webhook to plan and by `install` to check the limits it is given. Everything that grows
-// with load gets a share of it: the admission worker's heap, and the review bodies held in
-// flight. A body that does not fit waits for room (large ones, fairly per
+// with load gets a share of it: the main process's connections, the admission worker's heap,
+// and the review bodies held in flight. A body that does not fit waits for room (large ones, fairly per
 // user) or is answered at once without being read (see load-guard.ts), so the process
 // and its worker stay under the limit whatever is sent.
 
@@ -26,12 +26,32 @@ export const DEFAULT_MEMORY_QUANTITY = '512Mi';
 export const DEFAULT_CPU_LIMIT = '1';
 
 /**
- * The main process without bodies: code, TLS, the informers' caches, metrics, and the parse
- * of one small review at a time. Measured after 10,000 realistic reviews at 8 connections:
- * 85 MiB on Node 20, 112-119 on Node 24. Busy connections are not counted: on Node 24 it
- * reached 150-160 MiB at 64 of them and 270-365 at 1,000 (docs/webhook.md says so).
+ * The main process: code, TLS contexts, the informers' caches, metrics, the parse of one
+ * small review at a time, and the garbage of the reviews it answers as fast as it can, with
+ * its heap held to MAIN_HEAP_MB. Measured resident on Node 24 (the image's), realistic
+ * reviews on a quiet machine: 112-120 MiB with 16 busy connections, 136-146 with 64 (Node
+ * 20: 96 with 64). The growth is garbage awaiting collection, which follows throughput more
+ * than connections.
  */
-const MAIN_RESERVE = 128 * MiB;
+const MAIN_BASE = 160 * MiB;
+/**
+ * The main process's --max-old-space-size (the image's ENTRYPOINT and `npm start`; the start
+ * log warns without it). Its live heap stays near 20 MB under load; uncapped, V8 let it grow
+ * to 90 MB between full collections, with the connections' request objects (main process on
+ * Node 24 with 256 busy connections: 187-221 MiB resident uncapped, 137-140 MiB capped).
+ */
+export const MAIN_HEAP_MB = 96;
+/**
+ * Each open connection with a review in flight, in the main process: its TLS state and
+ * buffers, socket and request objects. Measured resident with the heap capped, Node 24: 144-158
+ * MiB with 96 busy connections on a quiet machine; on a loaded one 128-141 at 128, 133-144 at
+ * 192, 159 at 512, 174-190 at 1,000 (Node 20: 110 at 192). Counting each at 160 KiB on
+ * MAIN_BASE holds every one of those.
+ */
+export const CONNECTION_BYTES = 160 * 1024;
+/** The connection slots a plan gives: what the memory holds, in steps of 32, within these. */
+const CONNECTION_STEP = 32;
+const MAX_CONNECTIONS = 1024;
 /** The worker process without its heap (Node itself, code): about 45 MiB resident. */
 const WORKER_BASE = 48 * MiB;
 /**
@@ -49,6 +69,11 @@ export const HELD_FACTOR = 3;
 const HEAP_FACTOR = 5;
 /** Kept for small reviews (under the large-body threshold) whatever the large ones take. */
 const SMALL_SHARE = 1 / 4;
+/**
+ * The bodies' share per byte of the largest review: HELD_FACTOR of large bodies, which are
+ * 1 - SMALL_SHARE of it. With HEAP_FACTOR for the worker's heap, both bind at once.
+ */
+const BODY_FACTOR = HELD_FACTOR / (1 - SMALL_SHARE);
 
 export interface MemoryPlan {
   /** The container's limit this plan divides. */
@@ -61,18 +86,39 @@ export interface MemoryPlan {
   largeBytes: number;
   /** The body limit: the largest review that fits the worker's heap and the large share. */
   maxBodyBytes: number;
+  /** Open connections at most (connection-guard.ts), each counted CONNECTION_BYTES in the main process. */
+  maxConnections: number;
 }
 
 export class MemoryLimitError extends Error {}
 
 /**
- * Half of what the two processes leave goes to the worker's heap, half to bodies in flight
- * (a quarter of those kept for small reviews). At the Deployment's 512 MiB: a 168 MiB worker
- * heap, 42 MiB of small and 126 MiB of large bodies (times three), a 32 MiB body limit.
+ * The main process takes MAIN_BASE and CONNECTION_BYTES per connection slot. What it and the
+ * worker's base leave goes 5:4 to the worker's heap and to bodies in flight (a quarter of
+ * those kept for small reviews), so that both hold the same largest review. Without
+ * `connections` (--max-connections), the most slots, up to 1,024, that still leave a 32 MiB
+ * body limit, and at least 32. At the Deployment's 512 MiB: 96 connections (a 175 MiB main
+ * process), a 160 MiB worker heap, 32 MiB of small and 96 MiB of large bodies (times three),
+ * a 32 MiB body limit.
  */
-export function memoryPlan(limitBytes: number): MemoryPlan {
-  const rest = limitBytes - MAIN_RESERVE - WORKER_BASE;
-  const workerHeap = Math.floor(rest / 2);
+export function memoryPlan(limitBytes: number, connections?: number): MemoryPlan {
+  if (connections !== undefined) return planWith(limitBytes, connections, 'asked');
+  for (let slots = MAX_CONNECTIONS; slots > CONNECTION_STEP; slots -= CONNECTION_STEP) {
+    const plan = planWith(limitBytes, slots, 'unchecked');
+    if (plan.maxBodyBytes >= MAX_REVIEW_BYTES) return plan;
+  }
+  return planWith(limitBytes, CONNECTION_STEP, 'fewest');
+}
+
+/** The main process's share: its base and its connection slots. */
+export function mainProcessBytes(plan: Pick<MemoryPlan, 'maxConnections'>): number {
+  return MAIN_BASE + plan.maxConnections * CONNECTION_BYTES;
+}
+
+/** `asked`: the connections were asked for (--max-connections), and the error names them. */
+function planWith(limitBytes: number, maxConnections: number, check: 'asked' | 'fewest' | 'unchecked'): MemoryPlan {
+  const rest = limitBytes - mainProcessBytes({ maxConnections }) - WORKER_BASE;
+  const workerHeap = Math.floor((rest * HEAP_FACTOR) / (HEAP_FACTOR + BODY_FACTOR));
   const bodies = rest - workerHeap;
   const smallBytes = Math.floor(bodies * SMALL_SHARE);
   const largeBytes = bodies - smallBytes;
@@ -82,16 +128,23 @@ export function memoryPlan(limitBytes: number): MemoryPlan {
     Math.floor(largeBytes / HELD_FACTOR),
   );
   // Below this the apiserver's own 3 MiB client bodies could not be answered.
-  if (maxBodyBytes < 3 * MiB)
+  if (check !== 'unchecked' && maxBodyBytes < 3 * MiB)
     throw new MemoryLimitError(
-      `a memory limit of ${Math.floor(limitBytes / MiB)} MiB leaves room for reviews of ${(maxBodyBytes / MiB).toFixed(1)} MiB only; give the webhook at least ${Math.ceil(minimumLimit() / MiB)} MiB`,
+      `a memory limit of ${Math.floor(limitBytes / MiB)} MiB${check === 'asked' ? ` with ${maxConnections} connections` : ''} leaves room for reviews of ${Math.max(0, maxBodyBytes / MiB).toFixed(1)} MiB only; give the webhook at least ${Math.ceil(minimumLimit(maxConnections) / MiB)} MiB`,
     );
-  return { limitBytes, workerHeapMb: Math.floor(workerHeap / MiB), smallBytes, largeBytes, maxBodyBytes };
+  return {
+    limitBytes,
+    workerHeapMb: Math.floor(workerHeap / MiB),
+    smallBytes,
+    largeBytes,
+    maxBodyBytes,
+    maxConnections,
+  };
 }
 
 /** The smallest limit with which a 3 MiB review fits: the heap share is the binding one. */
-function minimumLimit(): number {
-  return MAIN_RESERVE + WORKER_BASE + 2 * Math.max(3 * MiB * HEAP_FACTOR, (3 * MiB * HELD_FACTOR) / (1 - SMALL_SHARE));
+function minimumLimit(connections: number): number {
+  return MAIN_BASE + connections * CONNECTION_BYTES + WORKER_BASE + 3 * MiB * (HEAP_FACTOR + BODY_FACTOR);
 }
 
 /**
@@ -134,18 +187,18 @@ function share(limitBytes: number, count: number): number {
 }
 
 /** Whether `count` processes each still answer the largest review (MAX_REVIEW_BYTES). */
-function fits(limitBytes: number, count: number): boolean {
+function fits(limitBytes: number, count: number, connections?: number): boolean {
   try {
-    return memoryPlan(share(limitBytes, count)).maxBodyBytes >= MAX_REVIEW_BYTES;
+    return memoryPlan(share(limitBytes, count), connections).maxBodyBytes >= MAX_REVIEW_BYTES;
   } catch {
     return false;
   }
 }
 
 /** The smallest memory limit with which `count` processes each answer the largest review. */
-export function memoryFor(count: number): number {
+export function memoryFor(count: number, connections?: number): number {
   let limit = 256 * MiB;
-  while (!fits(limit, count)) limit += 16 * MiB;
+  while (!fits(limit, count, connections)) limit += 16 * MiB;
   return limit;
 }
 
@@ -167,24 +220,30 @@ export function parseCpuLimit(text: string | undefined): number | undefined {
  * per whole CPU of the limit, fewer if the memory limit does not hold that many, one
  * without a CPU limit.
  */
-export function servingProcesses(flag: string, cpus: number | undefined, limitBytes: number): ServingProcesses {
+export function servingProcesses(
+  flag: string,
+  cpus: number | undefined,
+  limitBytes: number,
+  connections?: number,
+): ServingProcesses {
   if (flag !== 'auto') {
     const count = Number(flag);
     if (!Number.isInteger(count) || count < 1 || count > 64)
       throw new ServingProcessesError(`--processes must be auto or a whole number from 1 to 64, got ${flag}`);
-    if (count > 1 && !fits(limitBytes, count))
+    if (count > 1 && !fits(limitBytes, count, connections))
       throw new ServingProcessesError(
-        `${count} serving processes need a memory limit of at least ${Math.ceil(memoryFor(count) / MiB)} MiB to each answer a ${MAX_REVIEW_BYTES / MiB} MiB review; raise the limit or lower --processes`,
+        `${count} serving processes need a memory limit of at least ${Math.ceil(memoryFor(count, connections) / MiB)} MiB to each answer a ${MAX_REVIEW_BYTES / MiB} MiB review; raise the limit or lower --processes`,
       );
-    return { count, memory: memoryPlan(share(limitBytes, count)), reason: '--processes' };
+    return { count, memory: memoryPlan(share(limitBytes, count), connections), reason: '--processes' };
   }
-  if (cpus === undefined) return { count: 1, memory: memoryPlan(limitBytes), reason: 'no CPU limit given' };
+  if (cpus === undefined)
+    return { count: 1, memory: memoryPlan(limitBytes, connections), reason: 'no CPU limit given' };
   let count = Math.max(1, Math.floor(cpus));
   const byCpu = count;
-  while (count > 1 && !fits(limitBytes, count)) count--;
+  while (count > 1 && !fits(limitBytes, count, connections)) count--;
   const reason =
     count < byCpu
-      ? `CPU limit ${cpus}, but the memory limit holds ${count} (${Math.ceil(memoryFor(byCpu) / MiB)} MiB would hold ${byCpu})`
+      ? `CPU limit ${cpus}, but the memory limit holds ${count} (${Math.ceil(memoryFor(byCpu, connections) / MiB)} MiB would hold ${byCpu})`
       : `CPU limit ${cpus}`;
-  return { count, memory: memoryPlan(share(limitBytes, count)), reason };
+  return { count, memory: memoryPlan(share(limitBytes, count), connections), reason };
 }

@@ -31,7 +31,7 @@ export interface RouteOptions extends ClusterContext {
   metrics: Metrics;
   /** Answers the bodies the parser left unparsed (LARGE_BODY and more), off the event loop. */
   worker: AdmissionPool;
-  /** Found at start (a supplied key others can read): served in /version, for `doctor`. */
+  /** Found at start (a supplied key others can read, a heap without its limit): served in /version, for `doctor`. */
   warnings?: string[];
   /** Knows whether /mutate recently admitted pods uninjected (fail open), for the safety net's denial. */
   guard: Pick<LoadGuard, 'noteSkippedMutation' | 'recentlySkipped'>;

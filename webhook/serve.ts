@@ -3,6 +3,7 @@
 // in a process that serves, so a primary of several processes holds none of it.
 import cluster from 'node:cluster';
 import { hostname } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ServingFiles } from '../certs/cert-paths.js';
 import { type CertPair, localSans } from '../certs/pki.js';
@@ -21,7 +22,7 @@ import { POLICY_FILE_HINT, PolicyFileError } from '../common/policy-file.js';
 import { WORKER_NICE } from './admission-pool.js';
 import { webhookKubeConfig } from './cluster-config.js';
 import type { FluidInformer } from './fluid-index.js';
-import { tuneGarbageCollection } from './gc-tuning.js';
+import { mainHeapWarning, tuneGarbageCollection } from './gc-tuning.js';
 import { createMetrics } from './metrics.js';
 import type { NamespaceInformer } from './namespace-index.js';
 import { type ClusterPolicyStore, filePolicyStore, type PolicyStore, watchPolicies } from './policy-store.js';
@@ -190,6 +191,8 @@ function startServer(
 ): WebhookServer {
   const metrics = createMetrics();
   const clusterMetrics = clusterMetricsSource(metrics.registry);
+  const heapWarning = mainHeapWarning();
+  const warnings = [certs.keyWarning, heapWarning].filter((w) => w !== undefined);
   const server = buildServer({
     tls: { cert: certs.first.certPem, key: certs.first.keyPem },
     policies,
@@ -198,13 +201,14 @@ function startServer(
     ...(watches.namespaces ? { namespaces: watches.namespaces } : {}),
     ...(watches.fluid ? { runtimes: watches.fluid.lookup } : {}),
     ...(watches.imageVolumes ? { imageVolumes: watches.imageVolumes } : {}),
-    limits: { maxConnections: flags.maxConnections },
     memory: flags.memory,
     largeBodies: { niceBelow: WORKER_NICE },
     logger: { level: flags.logLevel },
-    ...(certs.keyWarning ? { warnings: [certs.keyWarning] } : {}),
+    ...(warnings.length ? { warnings } : {}),
   });
   if (certs.keyWarning) server.app.log.warn({ key: certs.files?.key }, certs.keyWarning);
+  if (heapWarning)
+    server.app.log.warn({ heapLimitMiB: Math.round(getHeapStatistics().heap_size_limit / 1048576) }, heapWarning);
   if (watches.imageVolumes) server.app.log.info(watches.imageVolumes, 'image volumes for the client jar');
   log.attach(server.app.log);
   return server;
@@ -308,6 +312,7 @@ function logServing(flags: Flags, server: WebhookServer, policies: PolicyStore, 
         limitMiB: Math.round(flags.memory.limitBytes / 1048576),
         workerHeapMiB: flags.memory.workerHeapMb,
         maxBodyMiB: +(flags.memory.maxBodyBytes / 1048576).toFixed(1),
+        maxConnections: flags.memory.maxConnections,
       },
     },
     'graphdata webhook serving',

@@ -14,8 +14,11 @@ export interface ServerLimits {
   keepAliveTimeoutMs: number;
   /** No bytes either way for this long closes the socket. */
   idleTimeoutMs: number;
-  /** Open connections at most: one more closes the oldest that has not begun a request (connection-guard.ts). */
-  maxConnections: number;
+  /**
+   * Open connections at most: one more closes the oldest that has not begun a request
+   * (connection-guard.ts). By default the memory plan's, which counts each one.
+   */
+  maxConnections?: number;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -24,5 +27,4 @@ export const DEFAULT_LIMITS: ServerLimits = {
   requestTimeoutMs: 5_000,
   keepAliveTimeoutMs: 5_000,
   idleTimeoutMs: 10_000,
-  maxConnections: 1_024,
 };

@@ -67,7 +67,7 @@ export interface ServerOptions {
   memory?: MemoryPlan;
   /** Tests: the load guard's waits and counts (load-guard.ts). */
   loadGuard?: Partial<Omit<LoadGuardOptions, 'plan' | 'largeBodyBytes'>>;
-  /** Found at start (a supplied key others can read): served in /version, for `doctor`. */
+  /** Found at start (a supplied key others can read, a heap without its limit): served in /version, for `doctor`. */
   warnings?: string[];
 }
 
@@ -116,7 +116,7 @@ export function buildServer(opts: ServerOptions): WebhookServer {
   });
   const server = app.server as HttpsServer;
   // Over the cap, the oldest connection that has not begun a request makes room (connection-guard.ts).
-  new ConnectionGuard(server, limits.maxConnections);
+  new ConnectionGuard(server, limits.maxConnections ?? plan.maxConnections);
   // Every socket, including ones still in the TLS handshake, so the shutdown bound can end them.
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {

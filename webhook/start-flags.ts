@@ -12,11 +12,10 @@ import {
   servingProcesses,
 } from '../common/memory-budget.js';
 import { packageRoot } from '../common/package-root.js';
-import { DEFAULT_LIMITS } from './server-limits.js';
 
 const USAGE = `Usage: npm start -- [--port 8443] [--host 127.0.0.1] [--policy FILE] [--kubeconfig FILE] [--log-level info]
                     [--cert-dir DIR | --tls-cert FILE --tls-key FILE | --dev-cert-dir DIR | --self-managed]
-                    [--drain 5s] [--shutdown-timeout 20s] [--max-connections ${DEFAULT_LIMITS.maxConnections}]
+                    [--drain 5s] [--shutdown-timeout 20s] [--max-connections auto]
                     [--memory-limit 512Mi] [--processes auto]
 
 Serves the graphdata admission webhook over HTTPS:
@@ -52,9 +51,11 @@ graphdata_policy_store_synced 0). Fluid's AlluxioRuntimes and Datasets are watch
 for cache: fluid. Without a cluster, pods are injected from the policy alone.
 
 Memory: --memory-limit (else GRAPHDATA_MEMORY_LIMIT, which the Deployment sets from its
-container's limits.memory; else 512Mi) is shared out between the admission worker's heap
-and the review bodies held in flight; reviews beyond it wait or are answered unread
-(/mutate admits unchanged with a warning, /validate denies with 429: retry).
+container's limits.memory; else 512Mi) is shared out between the connections, the admission
+worker's heap and the review bodies held in flight; reviews beyond it wait or are answered
+unread (/mutate admits unchanged with a warning, /validate denies with 429: retry).
+--max-connections auto gives as many connection slots as the limit holds with a 32 MiB body
+limit, 64 to 1,024 (192 at 512Mi); a number asks for that many, and the rest shrinks.
 
 Processes: --processes auto (the default) serves from one process per whole CPU of
 GRAPHDATA_CPU_LIMIT (millicores; the Deployment sets it from limits.cpu), as many as the memory
@@ -112,7 +113,6 @@ export interface Flags {
   mode: ReturnType<typeof certMode>;
   drainMs: number;
   shutdownMs: number;
-  maxConnections: number;
   /** --memory-limit or GRAPHDATA_MEMORY_LIMIT, shared out (memory-budget.ts): one serving process's plan. */
   memory: MemoryPlan;
   /** Serving processes (serving-processes.ts), and why that many. */
@@ -151,7 +151,7 @@ export function parseFlags(): Flags | undefined {
         kubeconfig: { type: 'string' },
         drain: { type: 'string', default: '5s' },
         'shutdown-timeout': { type: 'string', default: '20s' },
-        'max-connections': { type: 'string', default: String(DEFAULT_LIMITS.maxConnections) },
+        'max-connections': { type: 'string', default: 'auto' },
         'memory-limit': { type: 'string' },
         processes: { type: 'string', default: 'auto' },
         'log-level': { type: 'string', default: 'info' },
@@ -172,9 +172,10 @@ export function parseFlags(): Flags | undefined {
     const port = Number(args.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new UsageError(`--port must be a number from 0 to 65535, got ${args.port}`);
-    const maxConnections = Number(args['max-connections']);
-    if (!Number.isInteger(maxConnections) || maxConnections < 1)
-      throw new UsageError(`--max-connections must be a positive whole number, got ${args['max-connections']}`);
+    const connectionsFlag = args['max-connections'] ?? 'auto';
+    const maxConnections = connectionsFlag === 'auto' ? undefined : Number(connectionsFlag);
+    if (maxConnections !== undefined && (!Number.isInteger(maxConnections) || maxConnections < 1))
+      throw new UsageError(`--max-connections must be auto or a positive whole number, got ${connectionsFlag}`);
     const drainMs = duration('drain', args.drain ?? '5s');
     const shutdownMs = duration('shutdown-timeout', args['shutdown-timeout'] ?? '20s');
     const mode = certMode(args);
@@ -185,7 +186,12 @@ export function parseFlags(): Flags | undefined {
         limit,
         args['memory-limit'] !== undefined ? '--memory-limit' : 'GRAPHDATA_MEMORY_LIMIT',
       );
-      serving = servingProcesses(args.processes ?? 'auto', parseCpuLimit(process.env.GRAPHDATA_CPU_LIMIT), limitBytes);
+      serving = servingProcesses(
+        args.processes ?? 'auto',
+        parseCpuLimit(process.env.GRAPHDATA_CPU_LIMIT),
+        limitBytes,
+        maxConnections,
+      );
     } catch (error) {
       if (error instanceof MemoryLimitError || error instanceof ServingProcessesError)
         throw new UsageError(error.message);
@@ -200,7 +206,6 @@ export function parseFlags(): Flags | undefined {
       mode,
       drainMs,
       shutdownMs,
-      maxConnections,
       memory: serving.memory,
       processes: serving.count,
       processesReason: serving.reason,

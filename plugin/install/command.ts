@@ -16,7 +16,7 @@ export class InstallCommand extends WebhookCommand {
 
       \`--allow-from CIDR,...\` adds a NetworkPolicy that admits to the webhook's port only these addresses (the control plane's, where the apiserver's calls come from) and the webhook's own pods; it needs a network plugin that enforces NetworkPolicies.
 
-      \`--cpu\` and \`--memory\` set each webhook pod's limits: it serves from one process per whole CPU, as far as the memory gives each its full share (2 processes need 1072Mi); install refuses a memory limit the webhook could not start with.
+      \`--cpu\` and \`--memory\` set each webhook pod's limits: it serves from one process per whole CPU, as far as the memory gives each its full share (2 processes need 1088Mi); install refuses a memory limit the webhook could not start with.
 
       \`--webhook-url\` registers a webhook running outside the cluster (development; clusters without nodes) with the CA from \`--ca-file\`: only the namespace, the policy CRDs and ClusterRoles and the two webhook configurations are applied. If that webhook runs with \`--policy FILE\`, give install the same \`--policy FILE\` so the self-test knows what it injects.
 

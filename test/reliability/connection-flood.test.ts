@@ -1,10 +1,12 @@
-// A connection flood: raw TCP connections at 400/s that never speak would fill the 1,024
-// slots within 2.6 s (each holds its slot for the 5 s handshake timeout), and new
-// connections were then reset. Now the oldest silent connection makes room: every new
-// /validate connection, opened every 100 ms through the flood, is answered.
+// A connection flood: raw TCP connections at 400/s that never speak fill the connection
+// slots (1,024 when the issue found it, 96 now at the Deployment's 512 MiB) within
+// seconds, each holding its slot for the 5 s handshake timeout, and new connections were
+// then reset. Now the oldest silent connection makes room: every new /validate connection,
+// opened every 100 ms through the flood, is answered.
 import { connect, type Socket } from 'node:net';
 import { Client } from 'undici';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_MEMORY_LIMIT, memoryPlan } from '../../common/memory-budget.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { admissionReview } from '../support/webhook-client.js';
 import { scale, sleep, startSupplied } from './harness.js';
@@ -67,7 +69,7 @@ describe('connection flood', () => {
       expect(await webhook.stop()).toBe(0);
     }
     // The flood filled the slots: the server closed silent connections early to make room.
-    expect(peakOpen).toBeGreaterThanOrEqual(1_000);
+    expect(peakOpen).toBeGreaterThanOrEqual(memoryPlan(DEFAULT_MEMORY_LIMIT).maxConnections);
     expect(evicted).toBeGreaterThan(1_000);
     expect(failures).toEqual([]);
     expect(answered.length).toBeGreaterThan((FLOOD_MS - 3_000) / 1_000);

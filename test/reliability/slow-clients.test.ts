@@ -5,9 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpsCall } from '../support/webhook-client.js';
 import { inParallel, scale, sleep, startSupplied, type Webhook } from './harness.js';
 
+const each = scale(100, 500);
 let webhook: Webhook;
 beforeAll(async () => {
-  webhook = await startSupplied(['--drain', '0s']);
+  // A slot for every slow connection, so that only the timeouts end them: beyond its slots the
+  // webhook closes the oldest silent one (connection-flood.test.ts), as these are.
+  webhook = await startSupplied(['--drain', '0s', '--max-connections', String(each * 2 + 32)]);
 });
 afterAll(async () => {
   expect(await webhook?.stop()).toBe(0);
@@ -32,7 +35,6 @@ function openSlow(kind: 'header' | 'body'): Promise<{ socket: TLSSocket; kind: s
 }
 
 describe('slow clients', () => {
-  const each = scale(100, 500);
   it(`${each} slow-header and ${each} slow-body connections are closed by the timeouts; /healthz answers`, async () => {
     const slow = await inParallel(each * 2, 25, (i) => openSlow(i % 2 === 0 ? 'header' : 'body'));
     // A byte a second each: never idle, so only the header and request deadlines can end them.

@@ -8,9 +8,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createCA, issueCert } from '../../../certs/pki.js';
 import {
+  CONNECTION_BYTES,
   DEFAULT_MEMORY_LIMIT,
   type MemoryPlan,
   MemoryLimitError,
+  mainProcessBytes,
   memoryPlan,
   parseMemoryLimit,
 } from '../../../common/memory-budget.js';
@@ -26,24 +28,42 @@ const authority = createCA({ commonName: 'test-ca' });
 const leaf = issueCert({ ca: authority, commonName: 'webhook', ipAddresses: ['127.0.0.1'], usage: 'server' });
 
 describe('the memory plan', () => {
-  it('shares the Deployment limit (512 MiB) out: worker heap, small and large bodies, a 32 MiB body limit', () => {
+  it('shares the Deployment limit (512 MiB) out: connections, worker heap, small and large bodies, a 32 MiB body limit', () => {
     expect(DEFAULT_MEMORY_LIMIT).toBe(512 * MiB);
     const plan = memoryPlan(512 * MiB);
-    expect(plan).toEqual({
+    expect(plan).toMatchObject({
       limitBytes: 512 * MiB,
-      workerHeapMb: 168,
-      smallBytes: 42 * MiB,
-      largeBytes: 126 * MiB,
+      workerHeapMb: 160,
       maxBodyBytes: 32 * MiB,
+      maxConnections: 96,
     });
-    // Everything that grows with load fits under the limit, with the two processes' base.
-    expect(plan.workerHeapMb * MiB + plan.smallBytes + plan.largeBytes + 176 * MiB).toBe(512 * MiB);
+    expect(Math.round(plan.smallBytes / MiB)).toBe(32);
+    expect(Math.round(plan.largeBytes / MiB)).toBe(96);
+    // Everything fits under the limit: the main process's base and its connections, the
+    // worker's base and heap, the bodies (a worker heap rounded down to whole MB leaves less than 1 MiB).
+    const main = 160 * MiB + plan.maxConnections * CONNECTION_BYTES;
+    expect(mainProcessBytes(plan)).toBe(main);
+    const planned = main + 48 * MiB + plan.workerHeapMb * MiB + plan.smallBytes + plan.largeBytes;
+    expect(planned).toBeLessThanOrEqual(512 * MiB);
+    expect(512 * MiB - planned).toBeLessThan(MiB);
+  });
+
+  it('gives as many connection slots as keep a 32 MiB body limit, up to 1,024; more asked for shrink the rest', () => {
+    expect(memoryPlan(640 * MiB).maxConnections).toBe(896);
+    expect(memoryPlan(1024 * MiB).maxConnections).toBe(1024);
+    expect(memoryPlan(1024 * MiB).maxBodyBytes).toBe(32 * MiB);
+    // --max-connections 1024 at 512 MiB: room for smaller reviews only, said at start.
+    const asked = memoryPlan(512 * MiB, 1024);
+    expect(asked.maxConnections).toBe(1024);
+    expect(asked.maxBodyBytes).toBeLessThan(20 * MiB);
+    expect(() => memoryPlan(512 * MiB, 3000)).toThrow(/512 MiB with 3000 connections .* at least \d+ MiB/);
   });
 
   it('a smaller limit answers smaller bodies; one too small for a 3 MiB review is refused with the minimum', () => {
-    expect(memoryPlan(256 * MiB).maxBodyBytes).toBe(8 * MiB);
+    expect(Math.floor(memoryPlan(256 * MiB).maxBodyBytes / 1024)).toBe(4_892); // 4.8 MiB
+    expect(memoryPlan(256 * MiB).maxConnections).toBe(32);
     expect(() => memoryPlan(200 * MiB)).toThrow(MemoryLimitError);
-    expect(() => memoryPlan(200 * MiB)).toThrow(/at least 206 MiB/);
+    expect(() => memoryPlan(200 * MiB)).toThrow(/at least 240 MiB/);
   });
 
   it('reads the limit as the downward API writes it (bytes) or as a quantity', () => {

@@ -151,6 +151,51 @@ describe('webhook process', { timeout: 60_000 }, () => {
     expect(run.stderr).toContain('hint:');
   });
 
+  it('plans its connection slots from the memory limit, and warns when its heap is not held as the plan counts on', async () => {
+    const servingLine = (webhook: { logs(): string }) =>
+      JSON.parse(
+        webhook
+          .logs()
+          .split('\n')
+          .find((l) => l.includes('graphdata webhook serving'))!,
+      );
+    const certDir = join(mkdtempSync(join(tmpdir(), 'gd-heap-')), 'dev');
+    // As the image and `npm start` run it: 96 slots at 512 MiB, no warning.
+    const planned = await startWebhook(['--port', '0', '--dev-cert-dir', certDir, '--drain', '0s']);
+    try {
+      expect(servingLine(planned).memory).toMatchObject({ limitMiB: 512, maxConnections: 96, maxBodyMiB: 32 });
+      expect((await httpsCall(`${planned.url}/version`, planned.ca)).json().warnings).toBeUndefined();
+    } finally {
+      expect(await planned.stop('SIGTERM')).toBe(0);
+    }
+    // Plain `node dist/webhook/main.js`: V8's own heap limit, said in the log and in /version
+    // (which `doctor` reads); --max-connections asked for is planned with.
+    const plain = await startWebhook(
+      ['--port', '0', '--dev-cert-dir', certDir, '--drain', '0s', '--max-connections', '200', '--memory-limit', '1Gi'],
+      30_000,
+      [],
+    );
+    try {
+      expect(servingLine(plain).memory).toMatchObject({ limitMiB: 1024, maxConnections: 200, maxBodyMiB: 32 });
+      const warnings: string[] = (await httpsCall(`${plain.url}/version`, plain.ca)).json().warnings;
+      expect(warnings).toEqual([expect.stringMatching(/heap is not limited to 96 MB.*--max-old-space-size=96/)]);
+      expect(plain.logs()).toMatch(/"level":40.*heap is not limited to 96 MB/);
+    } finally {
+      expect(await plain.stop('SIGTERM')).toBe(0);
+    }
+  });
+
+  it('refuses --max-connections the memory limit cannot hold, saying how much memory would', () => {
+    const run = spawnSync(process.execPath, [WEBHOOK_MAIN, '--max-connections', '3000', '--port', '0'], {
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/a memory limit of 512 MiB with 3000 connections .* give the webhook at least \d+ MiB/);
+    const word = spawnSync(process.execPath, [WEBHOOK_MAIN, '--max-connections', 'many'], { encoding: 'utf8' });
+    expect(word.status).toBe(2);
+    expect(word.stderr).toContain('--max-connections must be auto or a positive whole number, got many');
+  });
+
   it('rejects unknown flags with usage (exit 2)', () => {
     const run = spawnSync(process.execPath, [WEBHOOK_MAIN, '--prot', '1'], { encoding: 'utf8' });
     expect(run.status).toBe(2);

@@ -55,7 +55,7 @@ describe('install --dry-run=client', () => {
     const short = await install('--cpu', '2');
     expect(short.code, short.stderr).toBe(0);
     expect(short.stderr).toMatch(
-      /warning: --cpu 2 asks for 2 serving processes per pod, but --memory 512Mi holds 1; give --memory 1072Mi for 2/,
+      /warning: --cpu 2 asks for 2 serving processes per pod, but --memory 512Mi holds 1; give --memory 1088Mi for 2/,
     );
     const tooSmall = await install('--memory', '200Mi');
     expect(tooSmall.code).toBe(2);
