@@ -73,6 +73,24 @@ function build(dir: string, kwok: string): Promise<void> {
   });
 }
 
+/**
+ * The `cue` command the KubeVela tests evaluate templates with (test/support/cue.ts), built
+ * here when missing. In a test file it was built synchronously, about 3 minutes on a fresh
+ * machine, and a worker blocked that long misses vitest's 60 s reply to its task updates:
+ * the first `npm test` on a new machine lost the results of every later file on that worker.
+ */
+function buildCue(): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('bash', [join(repoRoot, 'test', 'vela', 'build-cue.sh')], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      code === 0 ? resolvePromise() : reject(new Error(`test/vela/build-cue.sh failed (${signal ?? `exit ${code}`})`)),
+    );
+  });
+}
+
 /** The folders of this version's binaries and kwok's, built first when one is missing (also `npm run cluster`). */
 export async function ensureBinaries(): Promise<{ binDir: string; kwokDir: string }> {
   const dir = binDir();
@@ -82,7 +100,7 @@ export async function ensureBinaries(): Promise<{ binDir: string; kwokDir: strin
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const { binDir: dir, kwokDir: kwok } = await ensureBinaries();
+  const [{ binDir: dir, kwokDir: kwok }] = await Promise.all([ensureBinaries(), buildCue()]);
   // Test workers are forked after this and inherit PATH: they find the built kubectl first.
   process.env.PATH = `${dir}:${process.env.PATH}`;
   if (!existsSync(crdDir)) throw new Error(`upstream CRDs not found at ${crdDir}`);

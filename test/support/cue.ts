@@ -9,7 +9,10 @@ import { REPO_ROOT } from './spawn-webhook.js';
 
 let cueBin: string | undefined;
 
-/** Builds the binary once (about 3 minutes on two idle cores), then reuses it. */
+/**
+ * The binary's path. The e2e global setup has built it (test/cluster/global-setup.ts), so
+ * build-cue.sh only finds it; run outside that setup, it builds it (about 3 minutes on two idle cores).
+ */
 export function ensureCue(): string {
   cueBin ??= execFileSync(join(REPO_ROOT, 'test', 'vela', 'build-cue.sh'), { encoding: 'utf8', timeout: 900_000 })
     .trim()
