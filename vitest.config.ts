@@ -22,6 +22,8 @@ const clipanionCjs = {
 export default defineConfig({
   resolve: { alias: clipanionCjs },
   test: {
+    // Every project: a worker goes back to its event loop between tests (the file says why).
+    setupFiles: ['test/support/yield-between-tests.ts'],
     // Read by the one forks pool and the one threads pool all projects share (a project's
     // own poolOptions cannot size them): two forks for unit and security, and one thread per
     // e2e control plane (test/cluster/e2e-workers.ts). Not isolated: a worker loads the

@@ -6,12 +6,13 @@
 // port instead of 8443 (every 8443 of the section is replaced), and Ctrl-C is a SIGINT to
 // `npm run cluster`'s process group, as a terminal sends it. Afterwards no etcd or
 // kube-apiserver of that run is left and its folder is gone.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readmeSectionBlocks } from '../support/readme-section.js';
+import { shell } from '../support/shell.js';
 import { REPO_ROOT } from '../support/spawn-webhook.js';
 
 function freePort(): Promise<number> {
@@ -103,11 +104,10 @@ describe('README: try the cluster half without a cluster', () => {
     await webhook.started;
 
     for (const { command, comment } of commandBlock!.slice(1)) {
-      const run = spawnSync('sh', ['-c', `${exportLine}\n${command}`], {
+      const run = await shell(`${exportLine}\n${command}`, {
         cwd: REPO_ROOT,
-        encoding: 'utf8',
         env: { ...process.env, NO_COLOR: '1' },
-        timeout: 180_000,
+        timeoutMs: 180_000,
       });
       expect({ command, code: run.status, stderr: run.stderr }).toMatchObject({ command, code: 0 });
       const prints = /^prints (.*)$/.exec(comment)?.[1];

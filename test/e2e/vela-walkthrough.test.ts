@@ -19,6 +19,7 @@ import { sparkDriverPod } from '../fixtures/pods.js';
 import { adminKubectl, type GuardedCluster, guardedCluster, podIn, tenantNamespaces } from '../security/e2e/tenant.js';
 import { ensureCue, evalTemplate, unify } from '../support/cue.js';
 import { promised, type ReadmeLine, readmeSectionBlocks } from '../support/readme-section.js';
+import { shell } from '../support/shell.js';
 import { REPO_ROOT } from '../support/spawn-webhook.js';
 
 const HOOK = 'e2e-vela-walkthrough';
@@ -30,17 +31,16 @@ const kubeconfig = join(dir, 'kubeconfig');
 let guarded: GuardedCluster;
 let defined: string[] = [];
 
-function run({ command, comment }: ReadmeLine): void {
-  const done = spawnSync('sh', ['-c', command], {
+async function run({ command, comment }: ReadmeLine): Promise<void> {
+  const done = await shell(command, {
     cwd: dir,
-    encoding: 'utf8',
     env: {
       ...process.env,
       KUBECONFIG: kubeconfig,
       PATH: `${join(REPO_ROOT, 'bin')}:${process.env.PATH}`,
       NO_COLOR: '1',
     },
-    timeout: 120_000,
+    timeoutMs: 120_000,
   });
   const want = promised(comment);
   expect({ command, code: done.status, stderr: done.stderr }).toMatchObject({ command, code: want.code });
@@ -94,14 +94,14 @@ describe('README: KubeVela, a Spark job from an Application', () => {
     expect(user?.some((l) => /exits 1, prints .*vela-unknown-property/.test(l.comment))).toBe(true);
     expect(check).toHaveLength(1);
 
-    for (const line of platform!) run(line);
+    for (const line of platform!) await run(line);
     const definitions = loadAll(readFileSync(join(dir, 'defs.yaml'), 'utf8')) as {
       kind: string;
       metadata: { name: string };
       spec: { schematic: { cue: { template: string } } };
     }[];
     defined = definitions.map((d) => `${d.kind.toLowerCase()}/${d.metadata.name}`);
-    for (const line of user!) run(line);
+    for (const line of user!) await run(line);
 
     // KubeVela's part: the stored Application's component, rendered with the applied definitions.
     const stored = adminKubectl(['get', 'application', 'wordcount', '-n', APPS, '-o', 'json']);
@@ -145,7 +145,7 @@ describe('README: KubeVela, a Spark job from an Application', () => {
       return false;
     }, 'the driver pod injected');
 
-    for (const line of check!) run(line);
+    for (const line of check!) await run(line);
     const pod = JSON.parse(adminKubectl(['get', 'pod', driver.metadata!.name!, '-n', APPS, '-o', 'json']).stdout);
     expect(pod.metadata.annotations['graphdata.io/injected']).toContain('ClusterGraphDataPolicy/platform');
     // By the pod's own label: the namespace is not opted in.
