@@ -4,6 +4,7 @@ import type { OfflineFigures } from './offline.js';
 import type { PluginStartFigures } from './plugin-start.js';
 import type { PolicyScaleCase } from './policy-scale.js';
 import type { LoadFigures, WebhookCase } from './webhook-load.js';
+import { WEBHOOK_NODE_FLAGS } from '../support/spawn-webhook.js';
 
 export interface BenchResults {
   date: string;
@@ -387,7 +388,7 @@ export function renderBenchmarks(r: BenchResults): string {
     renderPeerTable(r),
     '## How it is measured',
     '',
-    '- **Webhook:** `node --max-semi-space-size=4 dist/webhook/main.js` as the image runs it (the built-in',
+    `- **Webhook:** \`node ${WEBHOOK_NODE_FLAGS.join(' ')} dist/webhook/main.js\` as the image runs it (the built-in`,
     '  policy, logging on) and a bare fastify HTTPS server that parses the body and answers a constant',
     '  allowed review, each in its own process with the same certificate, on the Node release of the image',
     "  (the Dockerfile's `FROM node:N`) where this Node is of it or `npm run test:node` has fetched it, else",
@@ -515,7 +516,8 @@ export function renderBenchmarks(r: BenchResults): string {
     '  cold caches between requests are the likely cause); the log line and the metrics about 18 µs.',
     '  The engine in the running server is where most of the remaining gap to the targets is.',
     "- **Webhook memory:** V8's young generation grows to 16 MB semi-spaces under load; the image,",
-    '  `npm start` and the benchmark run the webhook with `--max-semi-space-size=4`. At f51a0c7 on the',
+    '  `npm start` and the benchmark run the webhook with `--max-semi-space-size=4` (and its heap held to',
+    '  `--max-old-space-size=96`, which the memory plan counts on: docs/webhook.md). At f51a0c7 on the',
     '  idle machine (fresh process, 10,000 realistic reviews at 8 connections, three runs each), 2 / 4 / 8',
     '  MB gave 77 / 83 / 90 MiB, and server CPU per request (the method of the piece-by-piece bullet)',
     '  183 / 169 / 161 µs on the realistic review and 114 / 105 / 104 µs on the small one, 164 / 105 µs',
