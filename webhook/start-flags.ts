@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type ServingFiles, servingFiles } from '../certs/cert-paths.js';
 import {
+  DEFAULT_MEMORY_LIMIT,
   type MemoryPlan,
   MemoryLimitError,
+  memoryPlan,
   parseCpuLimit,
   parseMemoryLimit,
   ServingProcessesError,
@@ -55,7 +57,7 @@ container's limits.memory; else 512Mi) is shared out between the connections, th
 worker's heap and the review bodies held in flight; reviews beyond it wait or are answered
 unread (/mutate admits unchanged with a warning, /validate denies with 429: retry).
 --max-connections auto gives as many connection slots as the limit holds with a 32 MiB body
-limit, 64 to 1,024 (192 at 512Mi); a number asks for that many, and the rest shrinks.
+limit, 32 to 1,024 (${memoryPlan(DEFAULT_MEMORY_LIMIT).maxConnections} at 512Mi); a number asks for that many, and the rest shrinks.
 
 Processes: --processes auto (the default) serves from one process per whole CPU of
 GRAPHDATA_CPU_LIMIT (millicores; the Deployment sets it from limits.cpu), as many as the memory
