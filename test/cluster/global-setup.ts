@@ -57,39 +57,35 @@ const haveBinaries = (dir: string, kwok: string): boolean =>
   existsSync(join(kwok, 'kwok')) &&
   existsSync(join(kwok, 'stages.yaml'));
 
-/** Runs build.sh with its output streamed to the terminal (a cold build takes minutes). */
-function build(dir: string, kwok: string): Promise<void> {
-  console.log(`[e2e] cluster binaries missing in ${dir} or ${kwok}; running test/cluster/build.sh`);
+/**
+ * Runs a build script of the checkout with its progress (stderr) streamed to the terminal; its
+ * stdout carries only the result's path. A cold build takes minutes.
+ */
+function runBuild(script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<void> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('bash', [join(here, 'build.sh'), K8S_VERSION], {
-      env: { ...process.env, GRAPHDATA_K8S_BIN_DIR: dir, GRAPHDATA_KWOK_BIN_DIR: kwok },
-      // stdout carries only the result dir; keep the terminal for progress (stderr).
+    const child = spawn('bash', [join(repoRoot, script), ...args], {
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     child.once('error', reject);
     child.once('exit', (code, signal) =>
-      code === 0 ? resolvePromise() : reject(new Error(`test/cluster/build.sh failed (${signal ?? `exit ${code}`})`)),
+      code === 0 ? resolvePromise() : reject(new Error(`${script} failed (${signal ?? `exit ${code}`})`)),
     );
   });
 }
 
+function build(dir: string, kwok: string): Promise<void> {
+  console.log(`[e2e] cluster binaries missing in ${dir} or ${kwok}; running test/cluster/build.sh`);
+  return runBuild('test/cluster/build.sh', [K8S_VERSION], { GRAPHDATA_K8S_BIN_DIR: dir, GRAPHDATA_KWOK_BIN_DIR: kwok });
+}
+
 /**
  * The `cue` command the KubeVela tests evaluate templates with (test/support/cue.ts), built
- * here when missing. In a test file it was built synchronously, about 3 minutes on a fresh
- * machine, and a worker blocked that long misses vitest's 60 s reply to its task updates:
- * the first `npm test` on a new machine lost the results of every later file on that worker.
+ * here when missing (build-cue.sh returns at once when it is there). Built in a test file, it
+ * blocked that worker for about 3 minutes on a fresh machine, past vitest's 60 s reply to its
+ * task updates, and the worker's later files were reported skipped.
  */
-function buildCue(): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('bash', [join(repoRoot, 'test', 'vela', 'build-cue.sh')], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    child.once('error', reject);
-    child.once('exit', (code, signal) =>
-      code === 0 ? resolvePromise() : reject(new Error(`test/vela/build-cue.sh failed (${signal ?? `exit ${code}`})`)),
-    );
-  });
-}
+const buildCue = (): Promise<void> => runBuild('test/vela/build-cue.sh');
 
 /** The folders of this version's binaries and kwok's, built first when one is missing (also `npm run cluster`). */
 export async function ensureBinaries(): Promise<{ binDir: string; kwokDir: string }> {
