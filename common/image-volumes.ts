@@ -19,6 +19,8 @@ export interface ImageVolumeSupport {
   reason: string;
 }
 
+/** Longest /metrics line kept while looking for the gate; metric lines are far shorter. */
+const MAX_LINE = 64 * 1024;
 const GATE_LINE = /^kubernetes_feature_enabled\{[^}]*name="ImageVolume"[^}]*\}\s+(\d+)/m;
 
 /** The server's major and minor from /version (`minor` may read "35+" on managed clusters). */
@@ -74,8 +76,12 @@ export async function imageVolumeSupport(kc: KubeConfig, timeoutMs = 10_000): Pr
 }
 
 /**
- * GET a non-resource path as text. With `until`, the answer stops as soon as the text
- * read so far matches it: the apiserver's /metrics runs to megabytes on a large cluster.
+ * GET a non-resource path as text, all of it within `timeoutMs` (a deadline, not an idle
+ * timeout: a server that trickles bytes does not hold the caller). With `until`, the answer
+ * is the first line `until` matches ('' when none does), and reading stops there: the
+ * apiserver's /metrics runs to megabytes on a large cluster. Only the unfinished line is
+ * kept between chunks; testing the whole text read so far at each chunk was quadratic
+ * (11 s for 10 MB here, and past the webhook's 30 s start in the e2e suite on 1.35).
  */
 async function getText(kc: KubeConfig, path: string, timeoutMs: number, until?: RegExp): Promise<string> {
   const server = kc.getCurrentCluster()?.server ?? '';
@@ -84,24 +90,43 @@ async function getText(kc: KubeConfig, path: string, timeoutMs: number, until?: 
   const url = new URL(`${server.replace(/\/$/, '')}${path}`);
   const get = url.protocol === 'http:' ? http.get : https.get;
   return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (outcome: { text: string } | { error: Error }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      req.destroy();
+      if ('error' in outcome) reject(outcome.error);
+      else resolve(outcome.text);
+    };
     const req = get(url, opts, (res) => {
+      const status = res.statusCode ?? 0;
+      const ok = status >= 200 && status < 300;
+      const byLine = until !== undefined && ok;
+      // The whole body, or by line the unfinished last line only (capped: metric lines are short).
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
-        text += chunk;
-        if (until && res.statusCode === 200 && until.test(text)) {
-          req.destroy();
-          resolve(text);
+        if (!byLine) {
+          text += chunk;
+          return;
         }
+        const lines = (text + chunk).split('\n');
+        text = lines.pop() ?? '';
+        if (text.length > MAX_LINE) text = '';
+        const found = lines.find((line) => until.test(line));
+        if (found !== undefined) settle({ text: found });
       });
-      res.on('error', reject);
+      res.on('error', (error) => settle({ error }));
       res.on('end', () => {
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) resolve(text);
-        else reject(new Error(`GET ${path}: HTTP ${status}${status === 403 ? ' (forbidden)' : ''}`));
+        if (!ok) settle({ error: new Error(`GET ${path}: HTTP ${status}${status === 403 ? ' (forbidden)' : ''}`) });
+        else settle({ text: byLine && !until.test(text) ? '' : text });
       });
     });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${path}: no answer within ${timeoutMs / 1000}s`)));
-    req.on('error', reject);
+    const deadline = setTimeout(
+      () => settle({ error: new Error(`GET ${path}: no answer within ${timeoutMs / 1000}s`) }),
+      timeoutMs,
+    );
+    req.on('error', (error) => settle({ error }));
   });
 }
