@@ -1,7 +1,8 @@
-// `npm run cluster`: the e2e control plane (etcd + kube-apiserver from the cached Go
-// builds, built first when missing) for trying the cluster half of graphdata by hand,
-// with the upstream CRDs the e2e tests install. It prints a kubeconfig and what to run
-// next, and runs until Ctrl-C (SIGINT) or SIGTERM, which stop both processes and remove
+// `npm run cluster`: the e2e control plane (etcd, kube-apiserver, kube-controller-manager,
+// kube-scheduler and kwok's fake nodes, from the cached Go builds, built first when
+// missing) for trying the cluster half of graphdata by hand, with the upstream CRDs the
+// e2e tests install. It prints a kubeconfig and what to run
+// next, and runs until Ctrl-C (SIGINT) or SIGTERM, which stop every process and remove
 // their temp folder (test/cluster/process.ts kills them; with util-linux setpriv the kernel
 // does even if this process is SIGKILLed).
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ process.stdout.write(
     `kubeconfig: ${kubeconfig}`,
     '  contexts: graphdata-admin (current, cluster-admin) and graphdata-tenant (a user with no RBAC)',
     `kubectl ${K8S_VERSION}: ${join(binDir, 'kubectl')}`,
-    'No scheduler or kubelet runs: pods are admitted, and injected, but never start.',
+    'kwok plays the kubelet of three fake nodes: pods are scheduled and shown Running, but no container runs.',
     '',
     'In another terminal, from the repository, start the webhook on https://127.0.0.1:8443:',
     `  ${exports}`,
@@ -27,7 +28,7 @@ process.stdout.write(
     `  ${exports}`,
     '  kubectl graphdata install --webhook-url https://127.0.0.1:8443 --ca-file certs/dev/ca.crt',
     '',
-    `Ctrl-C stops etcd and kube-apiserver and removes ${tmpDir}.`,
+    `Ctrl-C stops the control plane and kwok and removes ${tmpDir}.`,
     '',
   ].join('\n'),
 );
