@@ -99,7 +99,9 @@ export async function runDoctor(c: Clients, namespace: string, policies: PolicyS
     cacheNodes = nodes.items.map((n) => n.metadata!.name!);
     const hard = HARD_PLACEMENT.includes(mode);
     if (cacheNodes.length) {
-      const only = hard ? `; placement.mode ${mode}: the webhook's pods run on these nodes only` : '';
+      const only = hard
+        ? `; placement.mode ${mode}: the pods the webhook places (executors, CN, engines) run on these nodes only`
+        : '';
       return pass('Alluxio nodes', `${cacheNodes.length} node(s) labelled ${selector}${only}`);
     }
     const label = `label the nodes that run Alluxio workers: kubectl label node NODE ${selector}`;
@@ -209,7 +211,7 @@ export async function runDoctor(c: Clients, namespace: string, policies: PolicyS
           available
             ? `metrics.k8s.io not available: ${available.message ?? available.reason}`
             : 'metrics.k8s.io is not registered',
-          'install metrics-server: kubectl apply -f https://github.com/kubernetes-sigs/metrics-server/releases/latest/download/components.yaml',
+          'install metrics-server (the kubernetes-sigs/metrics-server project: its components.yaml, applied with kubectl apply -f)',
         );
   });
   await guard('custom metrics API', 'you need get on apiservices', async () => {

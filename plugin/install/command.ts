@@ -20,7 +20,7 @@ export class InstallCommand extends WebhookCommand {
 
       \`--webhook-url\` registers a webhook running outside the cluster (development; clusters without nodes) with the CA from \`--ca-file\`: only the namespace, the policy CRDs and ClusterRoles and the two webhook configurations are applied. If that webhook runs with \`--policy FILE\`, give install the same \`--policy FILE\` so the self-test knows what it injects.
 
-      \`--dry-run=client -o yaml --image IMAGE\` prints the whole bundle for GitOps (\`-o\` never applies; the image must be one you built from the Dockerfile and pushed); \`--dry-run=server\` has the apiserver check every object without storing it.
+      In the cluster, \`--image\` names the image you built from the Dockerfile and pushed: no registry publishes one. \`--dry-run=client -o yaml --image IMAGE\` prints the whole bundle for GitOps (\`-o\` never applies); \`--dry-run=server\` has the apiserver check every object without storing it.
     `,
     examples: [
       [
@@ -47,7 +47,8 @@ export class InstallCommand extends WebhookCommand {
   });
 
   image = Option.String('--image', {
-    description: 'Webhook image (default: graphdata-webhook:<version>, built from the Dockerfile)',
+    description:
+      'The webhook image you built from the Dockerfile and pushed (required without --webhook-url: no registry publishes one)',
   });
   replicas = Option.String('--replicas', '2', {
     description: 'Replicas (and the HPA minimum)',
@@ -105,9 +106,11 @@ export class InstallCommand extends WebhookCommand {
         `to print it: kubectl graphdata install --dry-run=client -o ${this.output} --image REGISTRY/graphdata-webhook:TAG; to install: drop -o`,
       );
     }
-    if (dryRun === 'client' && !this.webhookUrl && !this.image) {
+    if (!this.webhookUrl && !this.image) {
+      // Every in-cluster mode: a real install would otherwise roll out pods that can never
+      // pull their image, and wait out --timeout before rolling back.
       throw usageError(
-        'the bundle needs --image: the default graphdata-webhook image is published in no registry, so its pods could never start',
+        'an install in the cluster needs --image: no registry publishes a graphdata-webhook image, so its pods could never start',
         'build and push the image from the Dockerfile (docker build -t REGISTRY/graphdata-webhook:TAG . && docker push REGISTRY/graphdata-webhook:TAG), then add --image REGISTRY/graphdata-webhook:TAG',
       );
     }

@@ -149,7 +149,7 @@ export function statusTable(r: StatusReport, paint: Paint): string {
         false,
         w.mode === 'url'
           ? `${r.leftovers.join(', ')} in ${r.namespace}: the in-cluster webhook's, unused since the registration points at ${w.url}; \`kubectl graphdata install --webhook-url URL --ca-file FILE\` removes them once its self-test passes`
-          : `${r.leftovers.join(', ')}: made by install, but no webhook is registered; \`kubectl graphdata uninstall\` removes them, \`install\` registers them again`,
+          : `${r.leftovers.join(', ')}: made by install, but no webhook is registered; \`kubectl graphdata uninstall\` removes them${keptCrds(r)}, \`install\` registers them again`,
       ),
     ]);
   }
@@ -162,4 +162,11 @@ function policyState(p: Extract<StatusReport['policies'], unknown[]>[number]): s
   if (p.ready.observedGeneration !== undefined && p.ready.observedGeneration !== p.generation)
     return `status is for generation ${p.ready.observedGeneration}`;
   return `Ready ${p.ready.status}${p.ready.status === 'True' || !p.ready.reason ? '' : `: ${p.ready.reason}`}`;
+}
+
+/** uninstall keeps a policy CRD while policies of its kind exist: say to delete those first. */
+function keptCrds(r: StatusReport): string {
+  const crds = r.leftovers?.some((l) => l.startsWith('CustomResourceDefinition/'));
+  if (!crds || !Array.isArray(r.policies) || r.policies.length === 0) return '';
+  return ' (a policy CRD only once its policies, listed above, are deleted)';
 }

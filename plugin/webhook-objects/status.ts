@@ -148,11 +148,19 @@ export async function gatherStatus(c: Clients, namespace: string): Promise<Statu
       spec?: { podOptIn?: { namespaceSelector?: import('../../policies/model.js').LabelSelector } };
       status?: { observedGeneration?: number; conditions?: { type: string; status: string; reason?: string }[] };
     }[] = [];
+    // uninstall keeps a policy CRD while objects of its kind exist and removes the other: one
+    // kind not served still lists the other's policies (a 404 from both says not installed).
+    let notServed: unknown;
     for (const plural of ['clustergraphdatapolicies', 'graphdatapolicies']) {
-      const list = (await custom.listClusterCustomObject({ group: GROUP, version: 'v1alpha1', plural })) as {
-        items: typeof items;
-      };
-      items.push(...list.items.map((i) => ({ ...i, kind: plural })));
+      try {
+        const list = (await custom.listClusterCustomObject({ group: GROUP, version: 'v1alpha1', plural })) as {
+          items: typeof items;
+        };
+        items.push(...list.items.map((i) => ({ ...i, kind: plural })));
+      } catch (error) {
+        if ((error as { code?: number }).code !== 404 || notServed) throw error;
+        notServed = error;
+      }
     }
     try {
       const all = await c.core.listNamespace();

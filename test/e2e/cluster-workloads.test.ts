@@ -293,7 +293,7 @@ describe('a policy that asks for required placement says so', () => {
     expect(checks.find((c) => c.name === 'Alluxio nodes')).toMatchObject({
       ok: true,
       detail:
-        "2 node(s) labelled alluxio=true; placement.mode nodeSelector: the webhook's pods run on these nodes only",
+        '2 node(s) labelled alluxio=true; placement.mode nodeSelector: the pods the webhook places (executors, CN, engines) run on these nodes only',
     });
     expect(checks.find((c) => c.name === 'profile placement')).toMatchObject({
       ok: false,
@@ -332,6 +332,8 @@ describe('install in the cluster, where kwok makes the webhook pods Ready withou
       'install',
       '--webhook-namespace',
       INSTALL_NS,
+      '--image',
+      'registry.example/graphdata-webhook:e2e', // kwok runs no container, so none is pulled
       '--timeout',
       '60',
       '--self-test-timeout',

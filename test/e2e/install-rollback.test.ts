@@ -171,7 +171,15 @@ describe('a first install that fails removes what it registered', () => {
     });
     let run: Awaited<ReturnType<typeof graphdata>>;
     try {
-      run = await graphdata(['install', '--webhook-namespace', NS, '--timeout', '3']);
+      run = await graphdata([
+        'install',
+        '--webhook-namespace',
+        NS,
+        '--image',
+        'registry.example/gd:e2e',
+        '--timeout',
+        '3',
+      ]);
     } finally {
       await core().deleteNamespacedResourceQuota({ name: 'no-pods', namespace: NS });
     }

@@ -62,7 +62,14 @@ describe('enable, status and uninstall tell the truth', () => {
   });
 
   it('install --dry-run=server into a namespace that does not exist claims only what it checked', async () => {
-    const run = await graphdata(['install', '--webhook-namespace', 'gd-truth-absent', '--dry-run=server']);
+    const run = await graphdata([
+      'install',
+      '--webhook-namespace',
+      'gd-truth-absent',
+      '--image',
+      'registry.example/gd:e2e',
+      '--dry-run=server',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(
       /namespace gd-truth-absent does not exist yet: (\d+) namespaced objects are not checked/,

@@ -1,6 +1,6 @@
 // install / status / doctor / enable / uninstall against the real apiserver. No kubelet
 // runs pods here, so the webhook runs on this machine and is registered with --webhook-url.
-import { BUILT_IN_POLICY } from '../../common/cluster-names.js';
+import { BUILT_IN_POLICY, MANAGED_BY } from '../../common/cluster-names.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { Pod } from '../../policies/k8s.js';
 import { ANNOTATION_INJECTED } from '../../policies/model.js';
-import { cluster, kubeConfig } from '../cluster/kube.js';
+import { policyCrds } from '../../policies/policy-crds.js';
+import { cluster, kubeConfig, waitFor } from '../cluster/kube.js';
 import { sparkExecutorPod } from '../fixtures/pods.js';
 import { graphdataAsync, type KubectlRun, kubectl } from '../support/kubectl.js';
 import { startWebhook, type RunningWebhook } from '../support/spawn-webhook.js';
@@ -76,7 +77,7 @@ describe('on the bare cluster', () => {
     expect(run.stdout).toMatch(/^✓ Spark operator CRD: sparkapplications\.sparkoperator\.k8s\.io/m);
     // The cluster's fake nodes gd-e2e-cache-0 and -1 carry the built-in policy's label.
     expect(run.stdout).toMatch(
-      /^✓ Alluxio nodes: 2 node\(s\) labelled alluxio=true; placement.mode nodeSelector: the webhook's pods run on these nodes only$/m,
+      /^✓ Alluxio nodes: 2 node\(s\) labelled alluxio=true; placement.mode nodeSelector: the pods the webhook places \(executors, CN, engines\) run on these nodes only$/m,
     );
     expect(run.stdout).toMatch(/^✗ Alluxio workers: no running pod labelled role=alluxio-worker\n {4}fix: /m);
     expect(run.stdout).toMatch(
@@ -125,7 +126,14 @@ describe('on the bare cluster', () => {
   });
 
   it('install --dry-run=server checks every object and stores none', async () => {
-    const run = await graphdata(['install', '--webhook-namespace', NS, '--dry-run=server']);
+    const run = await graphdata([
+      'install',
+      '--webhook-namespace',
+      NS,
+      '--image',
+      'registry.example/gd:e2e',
+      '--dry-run=server',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/checked Deployment\/graphdata-webhook/);
     await expect(admission().readMutatingWebhookConfiguration({ name: 'graphdata' })).rejects.toMatchObject({
@@ -266,7 +274,7 @@ describe('uninstall', () => {
     await expect(admission().readMutatingWebhookConfiguration({ name: 'graphdata' })).rejects.toMatchObject({
       code: 404,
     });
-    // Namespaces finish deleting only with a namespace controller, which this control plane does not run.
+    // The namespace controller empties the namespace before it goes: it may still be terminating.
     const ns = await core()
       .readNamespace({ name: NS })
       .catch(() => undefined);
@@ -283,4 +291,55 @@ describe('uninstall', () => {
     expect(again.stdout).not.toMatch(/^deleted /m);
     expect(again.stdout).toMatch(/nothing to remove: graphdata is not installed/);
   });
+
+  it('keeps a policy CRD while a policy of its kind exists; status lists that policy and says to delete it first', async () => {
+    // The policy CRDs as install makes them (its label), without any webhook registered.
+    const crds = policyCrds().map((c) => ({
+      ...c,
+      metadata: { ...c.metadata, labels: { ...c.metadata.labels, ...MANAGED_BY } },
+    }));
+    const apply = kubectl(['apply', '--server-side', '-f', '-', '--kubeconfig', cluster().kubeconfig], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: crds }),
+    });
+    expect(apply.code, apply.stderr).toBe(0);
+    const custom = kc().makeApiClient(k8s.CustomObjectsApi);
+    const policy = { group: 'graphdata.io', version: 'v1alpha1', plural: 'clustergraphdatapolicies' };
+    await waitFor(async () => {
+      try {
+        await custom.createClusterCustomObject({
+          ...policy,
+          body: {
+            apiVersion: 'graphdata.io/v1alpha1',
+            kind: 'ClusterGraphDataPolicy',
+            metadata: { name: 'kept-e2e' },
+            spec: {},
+          },
+        });
+        return true;
+      } catch {
+        return false; // the CRD is not Established yet
+      }
+    }, 'the policy to be created');
+
+    const run = await graphdata(['uninstall', '--webhook-namespace', NS]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /kept CustomResourceDefinition\/clustergraphdatapolicies\.graphdata\.io — 1 policy object/,
+    );
+    expect(run.stdout).toMatch(/deleted CustomResourceDefinition\/graphdatapolicies\.graphdata\.io/);
+
+    // The other kind is not served now; the policy that is left is still listed.
+    await waitFor(async () => {
+      const status = await graphdata(['status', '--webhook-namespace', NS]);
+      return /^policies: +kept-e2e \(generation 1, /m.test(status.stdout);
+    }, 'status to list the policy that is left');
+    const status = await graphdata(['status', '--webhook-namespace', NS]);
+    expect(status.code).toBe(1); // a leftover is unhealthy
+    expect(status.stdout).toContain('(a policy CRD only once its policies, listed above, are deleted)');
+
+    await custom.deleteClusterCustomObject({ ...policy, name: 'kept-e2e' });
+    const after = await graphdata(['uninstall', '--webhook-namespace', NS]);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stdout).toMatch(/deleted CustomResourceDefinition\/clustergraphdatapolicies\.graphdata\.io/);
+  }, 90_000);
 });

@@ -84,13 +84,17 @@ describe('install --dry-run=client', () => {
     expect(url('ValidatingWebhookConfiguration')).toBe('https://10.0.0.1:8443/validate');
   });
 
-  it('the bundle without --image is refused: the default image is published nowhere', async () => {
-    const run = await runCli(['install', '--dry-run=client', '-o', 'yaml', '--kubeconfig', '/nonexistent']);
-    expect(run.code).toBe(2);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/error: the bundle needs --image: .*published in no registry/);
-    expect(run.stderr).toMatch(/hint: build and push the image from the Dockerfile \(docker build -t REGISTRY/);
-  });
+  it.each([['--dry-run=client', '-o', 'yaml'], ['--dry-run=server'], ['--dry-run=none'], []])(
+    'install %s without --image is refused before any cluster access: no registry publishes the image',
+    async (...args) => {
+      const run = await runCli(['install', ...args, '--kubeconfig', '/nonexistent']);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/error: an install in the cluster needs --image: no registry publishes/);
+      expect(run.stderr).toMatch(/hint: build and push the image from the Dockerfile \(docker build -t REGISTRY/);
+      expect(run.stderr).not.toMatch(/kubeconfig/);
+    },
+  );
 
   it.each([
     ['-o', 'yaml'],

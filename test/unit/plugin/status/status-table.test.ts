@@ -49,6 +49,34 @@ describe('status table', () => {
     );
   });
 
+  it('after uninstall kept a policy CRD, lists the policy that holds it and says to delete it first', () => {
+    const out = statusTable(
+      {
+        ...base,
+        installed: false,
+        webhook: { mode: 'none', reason: 'no MutatingWebhookConfiguration graphdata' },
+        caBundles: [],
+        optedInNamespaces: [],
+        policies: [{ name: 'platform', generation: 1 }],
+        leftovers: ['CustomResourceDefinition/clustergraphdatapolicies.graphdata.io'],
+      },
+      plain,
+    );
+    expect(out).toMatch(/^policies: +platform \(generation 1, /m);
+    expect(out).toContain(
+      '`kubectl graphdata uninstall` removes them (a policy CRD only once its policies, listed above, are deleted)',
+    );
+    const noPolicies = statusTable(
+      {
+        ...base,
+        webhook: { mode: 'none', reason: 'no MutatingWebhookConfiguration graphdata' },
+        leftovers: ['CustomResourceDefinition/clustergraphdatapolicies.graphdata.io'],
+      },
+      plain,
+    );
+    expect(noPolicies).not.toContain('listed above');
+  });
+
   it('lists a terminating namespace apart, never as opted in', () => {
     const split = splitTerminating([
       { metadata: { name: 'team-b' }, status: { phase: 'Active' } },
