@@ -36,7 +36,7 @@ export class AuditCommand extends GraphdataCommand {
   });
 
   allNamespaces = Option.Boolean('-A,--all-namespaces', false, {
-    description: 'Audit every namespace the validating webhook covers',
+    description: 'Audit every namespace the validating webhook covers (as in kubectl, -n is then ignored)',
   });
   policy = Option.String('--policy', {
     description: 'Policy file (default: the policies in the cluster, or built-in)',

@@ -7,7 +7,12 @@ import { podOptInStatus } from '../webhook-objects/pod-opt-in-status.js';
 
 export async function checkPodLevelOptIn(flags: KubeFlags, webhookNamespace: string): Promise<string> {
   const namespace = flags.namespace;
-  if (!namespace) throw new UserError('name the namespace with -n NAMESPACE', undefined, 2);
+  if (!namespace)
+    throw new UserError(
+      'name the namespace with -n NAMESPACE',
+      'e.g. kubectl graphdata enable --pod-level -n analytics',
+      2,
+    );
   const { k8s, kc } = await loadKubeConfig(flags);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   let ns;

@@ -5,7 +5,12 @@ import { apiErrorMessage, type KubeFlags, loadKubeConfig } from './kubeconfig.js
 
 export async function setInjectLabel(flags: KubeFlags, enabled: boolean, dryRun: DryRunMode): Promise<string> {
   const namespace = flags.namespace;
-  if (!namespace) throw new UserError('name the namespace with -n NAMESPACE', undefined, 2);
+  if (!namespace)
+    throw new UserError(
+      'name the namespace with -n NAMESPACE',
+      `e.g. kubectl graphdata ${enabled ? 'enable' : 'disable'} -n analytics`,
+      2,
+    );
   const { k8s, kc } = await loadKubeConfig(flags);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   let ns;

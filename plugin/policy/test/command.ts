@@ -43,7 +43,8 @@ export class PolicyTestCommand extends BaseCommand {
     try {
       files = findSuites(this.dir);
     } catch {
-      throw new UserError(`${this.dir}: no such file or directory`, `give a directory holding ${SUITE_FILE} files`, 2);
+      // Exit 1, as `validate -f` and kubectl for a path that is not there; 2 is for usage mistakes.
+      throw new UserError(`${this.dir}: no such file or directory`, `give a directory holding ${SUITE_FILE} files`);
     }
     if (files.length === 0)
       throw new UserError(`no ${SUITE_FILE} under ${this.dir}`, `write one (see kubectl graphdata policy test --help)`);

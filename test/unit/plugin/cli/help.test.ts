@@ -85,6 +85,13 @@ describe('-n in each help says what the command does without it', () => {
     const run = await runCli([command]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('name the namespace with -n NAMESPACE');
+    expect(run.stderr).toContain(`hint: e.g. kubectl graphdata ${command} -n analytics`);
+  });
+
+  it('enable --pod-level: -n is required, with what to type', async () => {
+    const run = await runCli(['enable', '--pod-level']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('hint: e.g. kubectl graphdata enable --pod-level -n analytics');
   });
 
   it.each(['inject', 'validate'])('%s: objects that name no namespace go to default', async (command) => {

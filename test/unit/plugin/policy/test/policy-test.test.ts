@@ -426,7 +426,7 @@ describe('a malformed suite', () => {
     expect(empty.code).toBe(1);
     expect(empty.stderr).toContain('no graphdata-test.yaml under');
     const missing = await cli(['policy', 'test', '/nonexistent/dir']);
-    expect(missing.code).toBe(2);
+    expect(missing.code).toBe(1); // as `validate -f` and kubectl for a missing path
     expect(missing.stderr).toContain('/nonexistent/dir: no such file or directory');
   });
 });
