@@ -127,6 +127,7 @@ export const placeholderRule: Rule = {
   appliesTo: (kind, apiVersion) => isWorkloadKind(kind, apiVersion) || groupOf(apiVersion) === FLUID_GROUP,
   check(obj) {
     const out: Diagnostic[] = [];
+    let example: string | null | undefined; // worked out at the first image; null: none
     walkStrings(obj, (text, path) => {
       if (path[0] === 'metadata') {
         // Annotations hold notes and tool data, not configuration the workload runs with;
@@ -154,7 +155,9 @@ export const placeholderRule: Rule = {
       }
       if (!found) return;
       const field = isImage ? 'image' : fieldKind(obj, path, text);
-      const example = field === 'image' ? imageExample(obj) : undefined;
+      // Once per object, not per image: reading the labels for every image was images × labels.
+      if (field === 'image' && example === undefined) example = imageExample(obj) ?? null;
+      const shown = field === 'image' ? example : undefined;
       // `${VAR}` alone in a value may be read by the program itself: a template left unrendered, most likely.
       const unrendered = found.style === 'shell-var' && !isImage;
       out.push(
@@ -166,7 +169,7 @@ export const placeholderRule: Rule = {
             path: joinPath(path),
             hint:
               (typeof key === 'string' && IMAGE_HINTS[key]) ||
-              (example ? `${HINTS[field]} (e.g. ${example})` : HINTS[field]),
+              (shown ? `${HINTS[field]} (e.g. ${shown})` : HINTS[field]),
           },
         ),
       );

@@ -12,10 +12,11 @@ export const volumeMountRule: Rule = {
     const out: Diagnostic[] = [];
     for (const view of podViews(obj)) {
       const names = new Set(view.volumes.map((v) => v?.name));
+      let known: string | undefined; // once per pod, and a few names: not the whole list per mount
       for (const c of view.containers) {
         c.volumeMounts.forEach((mount, i) => {
           if (typeof mount?.name !== 'string' || names.has(mount.name)) return;
-          const known = [...names].filter(Boolean).join(', ');
+          known ??= someNames([...names].filter((n): n is string => typeof n === 'string' && n !== ''));
           out.push(
             diagnostic(
               'error',
@@ -33,3 +34,9 @@ export const volumeMountRule: Rule = {
     return out;
   },
 };
+
+/** The first few names, and how many more: a tenant's pod can define thousands. */
+function someNames(names: string[], shown = 10): string {
+  const head = names.slice(0, shown).join(', ');
+  return names.length > shown ? `${head} (and ${names.length - shown} more)` : head;
+}
