@@ -191,7 +191,10 @@ function notChecked(group: string, u: Unchecked): Diagnostic {
 
 /** Input order, then line and column: the order people read the files in. */
 export function sortDiagnostics(diagnostics: Diagnostic[], files: readonly string[]): Diagnostic[] {
-  const rank = (f: string | undefined) => (f === undefined ? -1 : files.indexOf(f));
+  const order = new Map<string, number>();
+  // Ranked once: indexOf in the comparator was findings × files (1.3 s of sorting for 8,000 files).
+  for (const [i, f] of files.entries()) if (!order.has(f)) order.set(f, i); // the first, as indexOf gave
+  const rank = (f: string | undefined) => (f === undefined ? -1 : (order.get(f) ?? -1));
   return [...diagnostics].sort(
     (a, b) => rank(a.file) - rank(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
   );
