@@ -34,6 +34,14 @@ describe('names as the apiserver validates them', () => {
     expect(suggestName('_x_', 'dns1123-label')).toBe('x');
     expect(suggestName('___', 'dns1123-label')).toBeUndefined();
     expect(suggestName('9svc', 'dns1035-label')).toBe('svc');
+    // Cut to 63 characters, then trimmed again: the cut may end in dashes.
+    expect(suggestName(`Spark-${'-'.repeat(100)}-job`, 'dns1123-label')).toBe('spark');
+    expect(suggestName(`x${'.'.repeat(300)}y`, 'dns1123-subdomain')).toBe('x');
+  });
+
+  // Trimmed by a pattern tried from every dash, this name took 31 s.
+  it('a name of 200,000 dashes between two letters', { timeout: 10_000 }, () => {
+    expect(suggestName(`A${'-'.repeat(200_000)}B`, 'dns1123-label')).toBe('a');
   });
 });
 
