@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { AdmissionRequest } from '../../webhook/review.js';
 import { validate } from '../../webhook/validation.js';
 import { defaultPolicy } from '../fixtures/policy.js';
+import { sparkApp } from '../unit/rules/helpers.js';
 
 const policy = { ...defaultPolicy(), spec: { ...defaultPolicy().spec, mode: 'Enforce' as const } };
 const review = (kind: AdmissionRequest['kind'], object: Record<string, unknown>): AdmissionRequest => ({
@@ -23,25 +24,13 @@ const POD = { group: '', version: 'v1', kind: 'Pod' };
 describe('rules whose work once grew with the square of the object', () => {
   it('16,000 mounts naming missing volumes among 16,000 volumes: each hint names 10 of them', () => {
     const n = 16_000;
-    const object = {
-      apiVersion: 'sparkoperator.k8s.io/v1beta2',
-      kind: 'SparkApplication',
+    const object = sparkApp({
       metadata: { name: 'a', namespace: 'team' },
       spec: {
-        type: 'Scala',
-        mode: 'cluster',
-        image: 'apache/spark:3.5.1',
-        sparkVersion: '3.5.1',
-        mainApplicationFile: 'local:///x.jar',
         volumes: Array.from({ length: n }, (_, i) => ({ name: `v${i}`, emptyDir: {} })),
-        driver: { cores: 1 },
-        executor: {
-          cores: 1,
-          instances: 1,
-          volumeMounts: Array.from({ length: n }, (_, i) => ({ name: `m${i}`, mountPath: `/m${i}` })),
-        },
+        executor: { volumeMounts: Array.from({ length: n }, (_, i) => ({ name: `m${i}`, mountPath: `/m${i}` })) },
       },
-    };
+    });
     const { response } = validate(
       review({ group: 'sparkoperator.k8s.io', version: 'v1beta2', kind: 'SparkApplication' }, object),
       policy,
