@@ -56,6 +56,9 @@ export interface InstallOptions {
   certs?: { caCert: string; caKey: string; tlsCert: string; tlsKey: string };
 }
 
+// What `docker build -t graphdata-webhook:<version>` tags. `install` asks for --image in the
+// cluster, so a bundle made without one has no Deployment (--webhook-url) or is read only
+// for its objects' names (leftovers, uninstall).
 export const DEFAULT_IMAGE = `graphdata-webhook:${ENGINE_VERSION}`;
 export const DEFAULT_REPLICAS = 2;
 

@@ -150,7 +150,7 @@ export async function gatherStatus(c: Clients, namespace: string): Promise<Statu
     }[] = [];
     // uninstall keeps a policy CRD while objects of its kind exist and removes the other: one
     // kind not served still lists the other's policies (a 404 from both says not installed).
-    let notServed: unknown;
+    let oneNotServed = false;
     for (const plural of ['clustergraphdatapolicies', 'graphdatapolicies']) {
       try {
         const list = (await custom.listClusterCustomObject({ group: GROUP, version: 'v1alpha1', plural })) as {
@@ -158,8 +158,8 @@ export async function gatherStatus(c: Clients, namespace: string): Promise<Statu
         };
         items.push(...list.items.map((i) => ({ ...i, kind: plural })));
       } catch (error) {
-        if ((error as { code?: number }).code !== 404 || notServed) throw error;
-        notServed = error;
+        if ((error as { code?: number }).code !== 404 || oneNotServed) throw error;
+        oneNotServed = true;
       }
     }
     try {

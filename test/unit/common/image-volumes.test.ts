@@ -8,6 +8,7 @@ import {
   imageVolumeSupport,
   parseServerVersion,
 } from '../../../common/image-volumes.js';
+import { writeKubeconfig } from '../../support/kubeconfig.js';
 
 const v = (minor: string) => parseServerVersion({ major: '1', minor, gitVersion: `v1.${minor.replace('+', '')}.0` });
 
@@ -65,14 +66,7 @@ describe('image volume support read from a server', () => {
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [
-        { name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true },
-      ],
-      users: [{ name: 'u' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    kc.loadFromFile(writeKubeconfig({ c: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
     return kc;
   }
 
